@@ -1,0 +1,36 @@
+import { MalformedInputError, PublicKey, UnknownDidError } from '@agent-id/core';
+
+const DID_KEY = /^did:key:(z[1-9A-HJ-NP-Za-km-z]{32,200})$/;
+
+/**
+ * The did:key for a public key (`did:key:z6Mk…` Ed25519, `zDn…` P-256, `zQ3s…` secp256k1).
+ *
+ * @example
+ * ```ts
+ * const did = didKeyFromPublicKey(KeyPair.generate().publicKey);
+ * ```
+ */
+export function didKeyFromPublicKey(publicKey: PublicKey): string {
+  if (!(publicKey instanceof PublicKey)) throw new TypeError('publicKey must be a PublicKey');
+  return `did:key:${publicKey.toMultibase()}`;
+}
+
+/**
+ * The public key a did:key encodes, offline. A DID URL fragment is ignored. Anything that
+ * is not a well-formed did:key of a supported key type is `unknown_did` or `malformed_input`.
+ *
+ * @example
+ * ```ts
+ * publicKeyFromDidKey('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
+ * ```
+ */
+export function publicKeyFromDidKey(did: string): PublicKey {
+  if (typeof did !== 'string') throw new MalformedInputError('DID is not a string', { check: 'did_syntax' });
+  const bare = did.split('#')[0]!;
+  const m = DID_KEY.exec(bare);
+  if (!m) {
+    if (bare.startsWith('did:key:')) throw new MalformedInputError('did:key identifier is malformed', { check: 'did_syntax' });
+    throw new UnknownDidError(`${bare.slice(0, 64)} is not a did:key`);
+  }
+  return PublicKey.fromMultibase(m[1]!);
+}

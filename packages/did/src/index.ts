@@ -1,0 +1,1 @@
+export { didKeyFromPublicKey, publicKeyFromDidKey } from "./did-key.js";
