@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'wrong_subject'
   | 'wrong_task'
   | 'unknown_did'
+  | 'unknown_key'
+  | 'key_not_authorized'
   | 'did_unreachable'
   | 'untrusted_issuer'
   | 'untrusted_signer'
@@ -169,6 +171,22 @@ export class WrongTaskError extends defineError('wrong_task', 'task') {}
  * ```
  */
 export class UnknownDidError extends defineError('unknown_did', 'resolve') {}
+/**
+ * A key id (DID URL) names no verification method in the resolved document.
+ * @example
+ * ```ts
+ * throw new UnknownKeyError('did:web:a#key-9 is not in the DID document');
+ * ```
+ */
+export class UnknownKeyError extends defineError('unknown_key', 'key_id') {}
+/**
+ * The key exists but is not authorised for the needed verification relationship.
+ * @example
+ * ```ts
+ * throw new KeyNotAuthorizedError('did:web:a#key-2 is not an assertionMethod');
+ * ```
+ */
+export class KeyNotAuthorizedError extends defineError('key_not_authorized', 'verification_relationship') {}
 /**
  * DID document host unreachable, timed out or answered with an error.
  * @example

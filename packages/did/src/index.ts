@@ -1,1 +1,39 @@
-export { didKeyFromPublicKey, publicKeyFromDidKey } from "./did-key.js";
+export { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+export {
+  VERIFICATION_RELATIONSHIPS,
+  type DidDocument,
+  type VerificationMethod,
+  type VerificationRelationship,
+} from './document.js';
+export { publicKeyFromVerificationMethod } from './verification-method.js';
+export {
+  createDidWebDocument,
+  didWebDocumentUrl,
+  didWebFromDomain,
+  isLoopbackHost,
+  parseDidWeb,
+  type DidWebLocation,
+  type PublishedKey,
+} from './did-web.js';
+export { createDidResolver, type DidResolver, type DidResolverOptions, type ResolvedKey } from './resolver.js';
+export { createAgentIdentity, type AgentIdentity, type CreateIdentityOptions } from './identity.js';
+export { didDocumentHandler } from './serve.js';
+export { Keystore, loadKeyPair, saveKeyPair, type SaveKeyOptions } from './keystore.js';
+export {
+  OWNERSHIP_CREDENTIAL_TYPE,
+  issueOwnershipCredential,
+  verifyOwnershipCredential,
+  type IssueOwnershipOptions,
+  type OwnershipClaims,
+  type VerifiedOwnershipCredential,
+  type VerifyOwnershipOptions,
+} from './credential.js';
+export {
+  ChallengeStore,
+  presentOwnership,
+  verifyProofOfControl,
+  type Challenge,
+  type ChallengeStoreOptions,
+  type VerifiedAgent,
+  type VerifyProofOptions,
+} from './proof-of-control.js';

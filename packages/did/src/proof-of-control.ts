@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Clock,
+  ExpiredError,
+  MalformedInputError,
+  ReplayedError,
+  UnknownChallengeError,
+  WrongAudienceError,
+  base64urlEncode,
+  isRecord,
+  signCompactJws,
+  systemClock,
+  utf8ToBytes,
+} from '@agent-id/core';
+import { type VerifiedOwnershipCredential, verifyOwnershipCredential } from './credential.js';
+import { verifyDidJwtSignature } from './did-jwt-signature.js';
+import type { AgentIdentity } from './identity.js';
+import type { DidResolver } from './resolver.js';
+
+/** A verifier's one-time challenge. */
+export interface Challenge {
+  nonce: string;
+  /** The verifier's DID: the presentation must be addressed to it. */
+  audience: string;
+  /** Epoch milliseconds after which the challenge is void. */
+  expiresAt: number;
+}
+
+/** Options for {@link ChallengeStore}. */
+export interface ChallengeStoreOptions {
+  /** The verifier's DID. */
+  audience: string;
+  /** Lifetime of a challenge, ms. Default 60,000. */
+  ttlMs?: number;
+  /** Most outstanding challenges; the oldest is dropped beyond it. Default 10,000. */
+  maxOutstanding?: number;
+  clock?: Clock;
+}
+
+/**
+ * Issues one-time challenges and consumes them exactly once: a nonce never issued is
+ * `unknown_challenge`, one used before is `replayed`, one past its lifetime `expired`.
+ *
+ * @example
+ * ```ts
+ * const challenges = new ChallengeStore({ audience: 'did:web:api.acme.example' });
+ * const challenge = challenges.issue(); // send to the agent
+ * ```
+ */
+export class ChallengeStore {
+  readonly audience: string;
+  readonly #ttl: number;
+  readonly #max: number;
+  readonly #clock: Clock;
+  readonly #open = new Map<string, number>();
+  readonly #used = new Map<string, number>();
+
+  constructor(options: ChallengeStoreOptions) {
+    if (typeof options?.audience !== 'string') throw new TypeError('audience must be the verifier DID');
+    this.audience = options.audience;
+    this.#ttl = options.ttlMs ?? 60_000;
+    this.#max = options.maxOutstanding ?? 10_000;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * A fresh challenge (128-bit random nonce).
+   * @example
+   * ```ts
+   * const { nonce } = challenges.issue();
+   * ```
+   */
+  issue(): Challenge {
+    this.#purge();
+    const nonce = base64urlEncode(randomBytes(16));
+    const expiresAt = this.#clock() + this.#ttl;
+    if (this.#open.size >= this.#max) this.#open.delete(this.#open.keys().next().value as string);
+    this.#open.set(nonce, expiresAt);
+    return { nonce, audience: this.audience, expiresAt };
+  }
+
+  /**
+   * Consumes a nonce, or throws `unknown_challenge`, `replayed` or `expired`.
+   * @example
+   * ```ts
+   * challenges.consume(nonce);
+   * ```
+   */
+  consume(nonce: unknown): void {
+    if (typeof nonce !== 'string') throw new MalformedInputError('nonce is not a string', { check: 'nonce' });
+    this.#purge();
+    if (this.#used.has(nonce)) throw new ReplayedError('challenge nonce was already used');
+    const expiresAt = this.#open.get(nonce);
+    if (expiresAt === undefined) throw new UnknownChallengeError('nonce was not issued by this verifier (or has been dropped)');
+    this.#open.delete(nonce);
+    this.#used.set(nonce, expiresAt);
+    if (this.#clock() >= expiresAt) throw new ExpiredError('challenge expired', { check: 'challenge_expiry' });
+  }
+
+  #purge(): void {
+    const now = this.#clock();
+    for (const [n, exp] of this.#used) if (exp <= now) this.#used.delete(n);
+    for (const [n, exp] of this.#open) if (exp + this.#ttl <= now) this.#open.delete(n);
+  }
+}
+
+/**
+ * The agent's answer to a challenge: a presentation (VP-JWT) of its ownership credential,
+ * signed with its own DID key and bound to the verifier (audience) and nonce.
+ *
+ * @example
+ * ```ts
+ * const vp = presentOwnership(agent, credentialJwt, challenge);
+ * ```
+ */
+export function presentOwnership(
+  agent: Pick<AgentIdentity, 'did' | 'keyId' | 'keyPair'>,
+  credential: string,
+  challenge: Challenge,
+  options: { clock?: Clock } = {},
+): string {
+  const now = Math.floor((options.clock ?? systemClock)() / 1000);
+  const payload = {
+    iss: agent.did,
+    aud: challenge.audience,
+    nonce: challenge.nonce,
+    iat: now,
+    exp: Math.max(now + 1, Math.ceil(challenge.expiresAt / 1000)),
+    vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], holder: agent.did, verifiableCredential: [credential] },
+  };
+  return signCompactJws({ typ: 'JWT', kid: agent.keyId }, utf8ToBytes(JSON.stringify(payload)), agent.keyPair);
+}
+
+/** Options for {@link verifyProofOfControl}. */
+export interface VerifyProofOptions {
+  /** The verifier's challenge store (its audience is the expected `aud`). */
+  challenges: ChallengeStore;
+  /** Organisations whose ownership credentials are accepted. */
+  trustedIssuers: readonly string[];
+  isRevoked?: (credentialId: string) => boolean | Promise<boolean>;
+  clock?: Clock;
+  /** Largest accepted presentation, bytes. Default 16,384. */
+  maxBytes?: number;
+}
+
+/** Who the agent is, who operates it, and for whom it acts: all verified. */
+export interface VerifiedAgent {
+  agent: string;
+  operator: string;
+  onBehalfOf?: string;
+  agentName?: string;
+  credential: VerifiedOwnershipCredential;
+  /** The agent key that signed the presentation. */
+  keyId: string;
+}
+
+/**
+ * Verifies a proof of control: the presentation is signed by a key the agent's DID
+ * authorises for authentication, addressed to this verifier, answers a challenge it
+ * issued (once), and carries a valid ownership credential about that same agent from a
+ * trusted organisation.
+ *
+ * @example
+ * ```ts
+ * const who = await verifyProofOfControl(vp, resolver, { challenges, trustedIssuers: [acme.did] });
+ * who.agent; who.operator; who.onBehalfOf;
+ * ```
+ */
+export async function verifyProofOfControl(vp: unknown, resolver: DidResolver, options: VerifyProofOptions): Promise<VerifiedAgent> {
+  if (!(options?.challenges instanceof ChallengeStore)) throw new TypeError('challenges must be a ChallengeStore');
+  const maxBytes = options.maxBytes ?? 16_384;
+  const signed = await verifyDidJwtSignature(vp, resolver, { relationship: 'authentication', maxBytes, what: 'presentation' });
+  const { payload } = signed;
+  if (payload.aud !== options.challenges.audience) throw new WrongAudienceError('presentation is addressed to another verifier');
+  options.challenges.consume(payload.nonce);
+  const now = (options.clock ?? systemClock)() / 1000;
+  if (typeof payload.exp !== 'number' || now >= payload.exp) throw new ExpiredError('presentation expired');
+  const inner = isRecord(payload.vp) ? payload.vp.verifiableCredential : undefined;
+  if (!Array.isArray(inner) || inner.length !== 1) {
+    throw new MalformedInputError('presentation must carry exactly one credential', { check: 'presentation' });
+  }
+  const credential = await verifyOwnershipCredential(inner[0], resolver, {
+    trustedIssuers: options.trustedIssuers,
+    subject: signed.issuer,
+    isRevoked: options.isRevoked,
+    clock: options.clock,
+  });
+  const result: VerifiedAgent = { agent: signed.issuer, operator: credential.issuer, credential, keyId: signed.keyId };
+  if (credential.onBehalfOf !== undefined) result.onBehalfOf = credential.onBehalfOf;
+  if (credential.agentName !== undefined) result.agentName = credential.agentName;
+  return result;
+}

@@ -1,0 +1,166 @@
+import { KEY_TYPES, KeyPair, base64urlDecode, base64urlEncode, fixedClock, manualClock } from '@agent-id/core';
+import { verifyJWT } from 'did-jwt';
+import { Resolver } from 'did-resolver';
+import { importJWK, jwtVerify } from 'jose';
+import { getResolver } from 'key-did-resolver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAgentIdentity,
+  createDidResolver,
+  createDidWebDocument,
+  didWebFromDomain,
+  issueOwnershipCredential,
+  verifyOwnershipCredential,
+} from '../src/index.js';
+import { type TestServer, expectCode, signJwt, startDidServer } from './helpers.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const clock = fixedClock(T0);
+const agent = createAgentIdentity();
+const user = 'did:web:acme.example:users:alice';
+
+describe('ownership credentials (did:key issuer)', () => {
+  const resolver = createDidResolver();
+
+  it.each([...KEY_TYPES])('%s: issue and verify', async (keyType) => {
+    const org = createAgentIdentity({ keyType });
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, onBehalfOf: user, agentName: 'planner', agentVersion: '1.2.0', ttlMs: 3_600_000, clock });
+    const vc = await verifyOwnershipCredential(jwt, resolver, { trustedIssuers: [org.did], subject: agent.did, clock });
+    expect(vc).toMatchObject({ issuer: org.did, agent: agent.did, onBehalfOf: user, agentName: 'planner', agentVersion: '1.2.0', validFrom: T0, validUntil: T0 + 3_600_000, keyId: org.keyId });
+    expect(vc.id).toMatch(/^urn:uuid:/);
+  });
+
+  it('is a VC-JWT that did-jwt verifies independently', async () => {
+    for (const keyType of ['Ed25519', 'P-256', 'secp256k1'] as const) {
+      const org = createAgentIdentity({ keyType });
+      const jwt = await issueOwnershipCredential(org, { agent: agent.did, ttlMs: 3_600_000 });
+      // did-jwt bundles an older did-resolver whose types differ; the runtime contract is the same.
+      const independent = new Resolver(getResolver()) as unknown as NonNullable<Parameters<typeof verifyJWT>[1]>['resolver'];
+      const out = await verifyJWT(jwt, { resolver: independent, proofPurpose: 'assertionMethod' });
+      expect(out.issuer).toBe(org.did);
+      expect(out.payload.vc.credentialSubject.id).toBe(agent.did);
+    }
+  });
+
+  it('verifies with jose (EdDSA, ES256)', async () => {
+    for (const keyType of ['Ed25519', 'P-256'] as const) {
+      const org = createAgentIdentity({ keyType });
+      const jwt = await issueOwnershipCredential(org, { agent: agent.did, ttlMs: 3_600_000 });
+      const key = await importJWK(org.keyPair.publicKey.toJwk(), org.keyPair.algorithm);
+      const { payload } = await jwtVerify(jwt, key, { issuer: org.did, subject: agent.did });
+      expect(payload.jti).toMatch(/^urn:uuid:/);
+    }
+  });
+
+  it('refuses each bad credential with its code', async () => {
+    const org = createAgentIdentity();
+    const other = createAgentIdentity();
+    const opts = { trustedIssuers: [org.did], clock };
+    const good = await issueOwnershipCredential(org, { agent: agent.did, ttlMs: 3_600_000, clock });
+    const [h, p, s] = good.split('.') as [string, string, string];
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+
+    // tampered payload, keeping the signature
+    const tampered = `${h}.${base64urlEncode(JSON.stringify({ ...payload, sub: other.did }))}.${s}`;
+    await expectCode(verifyOwnershipCredential(tampered, resolver, opts), 'invalid_signature');
+    // flipped signature bit
+    const sig = base64urlDecode(s);
+    sig[5]! ^= 1;
+    await expectCode(verifyOwnershipCredential(`${h}.${p}.${base64urlEncode(sig)}`, resolver, opts), 'invalid_signature');
+    // alg none, and unsigned
+    await expectCode(verifyOwnershipCredential(`${base64urlEncode(JSON.stringify({ ...header, alg: 'none' }))}.${p}.`, resolver, opts), 'unsupported_algorithm');
+    await expectCode(verifyOwnershipCredential(signJwt({ ...header, alg: 'HS256' }, payload, org.keyPair), resolver, opts), 'unsupported_algorithm');
+    // algorithm/key mismatch: header claims ES256 over an Ed25519 key
+    await expectCode(verifyOwnershipCredential(signJwt({ ...header, alg: 'ES256' }, payload, org.keyPair), resolver, opts), 'key_mismatch');
+    // signed by someone else's key but claiming the org's kid
+    await expectCode(verifyOwnershipCredential(signJwt(header, payload, other.keyPair), resolver, opts), 'invalid_signature');
+    // kid of another DID
+    await expectCode(verifyOwnershipCredential(signJwt({ ...header, kid: other.keyId }, payload, other.keyPair), resolver, opts), 'malformed_input', 'key_id');
+    // issuer outside the trust list
+    const rogue = await issueOwnershipCredential(other, { agent: agent.did, clock });
+    await expectCode(verifyOwnershipCredential(rogue, resolver, opts), 'untrusted_issuer');
+    // validity window
+    await expectCode(verifyOwnershipCredential(good, resolver, { ...opts, clock: fixedClock(T0 + 3_600_000) }), 'expired');
+    await expectCode(verifyOwnershipCredential(good, resolver, { ...opts, clock: fixedClock(T0 - 1_000) }), 'not_yet_valid');
+    await verifyOwnershipCredential(good, resolver, { ...opts, clock: fixedClock(T0 - 1_000), clockToleranceSec: 5 });
+    // no expiry
+    await expectCode(verifyOwnershipCredential(signJwt(header, { ...payload, exp: undefined }, org.keyPair), resolver, opts), 'malformed_input', 'expiry');
+    // wrong type of credential
+    await expectCode(verifyOwnershipCredential(signJwt(header, { ...payload, vc: { ...payload.vc, type: ['VerifiableCredential'] } }, org.keyPair), resolver, opts), 'malformed_input', 'credential_type');
+    // subject
+    await expectCode(verifyOwnershipCredential(good, resolver, { ...opts, subject: other.did }), 'wrong_subject');
+    // revocation
+    const id = payload.jti as string;
+    await expectCode(verifyOwnershipCredential(good, resolver, { ...opts, isRevoked: async (x) => x === id }), 'revoked');
+    // size, junk
+    await expectCode(verifyOwnershipCredential(`${good}${'A'.repeat(10_000)}`, resolver, opts), 'input_too_large');
+    await expectCode(verifyOwnershipCredential('a.b', resolver, opts), 'malformed_input');
+    await expectCode(verifyOwnershipCredential(42, resolver, opts), 'malformed_input');
+    await expectCode(verifyOwnershipCredential(`${h}.!!!.${s}`, resolver, opts), 'malformed_input');
+  });
+
+  it('any single flipped character of a credential fails with a code', async () => {
+    const org = createAgentIdentity();
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, ttlMs: 3_600_000, clock });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+    for (let i = 0; i < jwt.length; i += 3) {
+      const c = jwt[i]!;
+      const replacement = alphabet[(alphabet.indexOf(c) + 7) % alphabet.length]!;
+      const mutated = jwt.slice(0, i) + replacement + jwt.slice(i + 1);
+      const result = await verifyOwnershipCredential(mutated, resolver, { trustedIssuers: [org.did], clock }).then(
+        () => 'passed',
+        (e: { code?: string }) => e.code ?? `uncoded ${String(e)}`,
+      );
+      expect(result, `flip at ${i}`).toMatch(/^[a-z_]+$/);
+      expect(result).not.toBe('passed');
+    }
+  });
+});
+
+describe('ownership credentials from a did:web organisation over HTTP', () => {
+  let server: TestServer;
+  const docs: ReturnType<typeof createDidWebDocument>[] = [];
+  beforeAll(async () => {
+    server = await startDidServer(docs);
+  });
+  afterAll(() => server.close());
+
+  it('verifies through did:web resolution and refuses a key that is not an assertion method', async () => {
+    const org = createAgentIdentity({ method: 'web', domain: server.host, keyType: 'P-256' });
+    docs.push(org.document!);
+    const resolver = createDidResolver({ allowHttpLoopback: true });
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, onBehalfOf: user });
+    const vc = await verifyOwnershipCredential(jwt, resolver, { trustedIssuers: [org.did] });
+    expect(vc.issuer).toBe(org.did);
+
+    const did = didWebFromDomain(server.host, 'auth-only');
+    const kp = KeyPair.generate();
+    const doc = createDidWebDocument(did, [{ publicKey: kp.publicKey }]);
+    doc.assertionMethod = [];
+    docs.push(doc);
+    const authOnly = { did, keyId: `${did}#key-1`, keyPair: kp };
+    const jwt2 = await issueOwnershipCredential(authOnly, { agent: agent.did });
+    await expectCode(verifyOwnershipCredential(jwt2, resolver, { trustedIssuers: [did] }), 'key_not_authorized');
+    const jwt3 = await issueOwnershipCredential({ ...authOnly, keyId: `${did}#key-7` }, { agent: agent.did });
+    await expectCode(verifyOwnershipCredential(jwt3, resolver, { trustedIssuers: [did] }), 'unknown_key');
+  });
+
+  it('an untrusted issuer is refused before its DID is fetched', async () => {
+    const org = createAgentIdentity({ method: 'web', domain: server.host, path: 'never-fetched' });
+    const before = server.hits.get('/never-fetched/did.json') ?? 0;
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did });
+    await expectCode(verifyOwnershipCredential(jwt, createDidResolver({ allowHttpLoopback: true }), { trustedIssuers: ['did:web:other'] }), 'untrusted_issuer');
+    expect(server.hits.get('/never-fetched/did.json') ?? 0).toBe(before);
+  });
+
+  it('uses the manual clock for issuance too', async () => {
+    const c = manualClock(T0);
+    const org = createAgentIdentity();
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, ttlMs: 60_000, clock: c });
+    c.advance(59_999);
+    await verifyOwnershipCredential(jwt, createDidResolver(), { trustedIssuers: [org.did], clock: c });
+    c.advance(1);
+    await expectCode(verifyOwnershipCredential(jwt, createDidResolver(), { trustedIssuers: [org.did], clock: c }), 'expired');
+  });
+});

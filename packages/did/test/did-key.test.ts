@@ -1,0 +1,50 @@
+import { KEY_TYPES, KeyPair, multibaseEncode } from '@agent-id/core';
+import { Resolver } from 'did-resolver';
+import { getResolver } from 'key-did-resolver';
+import { describe, expect, it } from 'vitest';
+import { createAgentIdentity, createDidResolver, didKeyFromPublicKey, publicKeyFromDidKey, publicKeyFromVerificationMethod } from '../src/index.js';
+import { expectCode } from './helpers.js';
+
+const independent = new Resolver(getResolver());
+
+describe('did:key', () => {
+  it.each([...KEY_TYPES])('%s: our did:key resolves with key-did-resolver to the same key', async (type) => {
+    const kp = KeyPair.generate(type);
+    const did = didKeyFromPublicKey(kp.publicKey);
+    expect(did).toMatch({ Ed25519: /^did:key:z6Mk/, 'P-256': /^did:key:zDn/, secp256k1: /^did:key:zQ3s/ }[type]);
+    const result = await independent.resolve(did);
+    const vm = result.didDocument?.verificationMethod?.[0];
+    expect(publicKeyFromVerificationMethod(vm).equals(kp.publicKey)).toBe(true);
+    expect(publicKeyFromDidKey(did).equals(kp.publicKey)).toBe(true);
+  });
+
+  it('decodes the did:key specification example', () => {
+    const key = publicKeyFromDidKey('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
+    expect(key.type).toBe('Ed25519');
+    expect(key.toMultibase()).toBe('z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
+  });
+
+  it('identities: did:key with a key id that resolves for every relationship', async () => {
+    const resolver = createDidResolver();
+    for (const keyType of KEY_TYPES) {
+      const agent = createAgentIdentity({ keyType });
+      for (const rel of ['authentication', 'assertionMethod', 'capabilityDelegation', 'capabilityInvocation'] as const) {
+        const { publicKey } = await resolver.resolveKey(agent.keyId, rel);
+        expect(publicKey.equals(agent.keyPair.publicKey)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses malformed and foreign identifiers with codes', async () => {
+    await expectCode(() => publicKeyFromDidKey('did:key:zzzz'), 'malformed_input');
+    await expectCode(() => publicKeyFromDidKey('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2do0'), 'malformed_input');
+    await expectCode(() => publicKeyFromDidKey('did:web:example.com'), 'unknown_did');
+    // A valid base58 value with an unsupported multicodec (X25519, 0xec01).
+    const x25519 = multibaseEncode(new Uint8Array([0xec, 0x01, ...KeyPair.generate().publicKey.bytes]));
+    await expectCode(() => publicKeyFromDidKey(`did:key:${x25519}`), 'unsupported_algorithm');
+    const resolver = createDidResolver();
+    await expectCode(resolver.resolve('did:key:zzzz'), 'malformed_input');
+    await expectCode(resolver.resolve('did:example:123'), 'unknown_did');
+    await expectCode(resolver.resolve('not a did'), 'malformed_input');
+  });
+});

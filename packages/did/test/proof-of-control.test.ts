@@ -1,0 +1,90 @@
+import { fixedClock, manualClock } from '@agent-id/core';
+import { describe, expect, it } from 'vitest';
+import {
+  ChallengeStore,
+  createAgentIdentity,
+  createDidResolver,
+  issueOwnershipCredential,
+  presentOwnership,
+  verifyProofOfControl,
+} from '../src/index.js';
+import { expectCode } from './helpers.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const org = createAgentIdentity();
+const agent = createAgentIdentity({ keyType: 'P-256' });
+const verifierDid = 'did:web:api.acme.example';
+const resolver = createDidResolver();
+
+async function setup(clock = manualClock(T0)) {
+  const challenges = new ChallengeStore({ audience: verifierDid, ttlMs: 30_000, clock });
+  const credential = await issueOwnershipCredential(org, { agent: agent.did, onBehalfOf: 'user:alice', agentName: 'planner', clock });
+  return { clock, challenges, credential, opts: { challenges, trustedIssuers: [org.did], clock } };
+}
+
+describe('proof of control', () => {
+  it('tells the verifier who the agent is, who operates it and for whom it acts', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const vp = presentOwnership(agent, credential, challenges.issue(), { clock });
+    const who = await verifyProofOfControl(vp, resolver, opts);
+    expect(who).toMatchObject({ agent: agent.did, operator: org.did, onBehalfOf: 'user:alice', agentName: 'planner', keyId: agent.keyId });
+  });
+
+  it('rejects a replayed nonce', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const vp = presentOwnership(agent, credential, challenges.issue(), { clock });
+    await verifyProofOfControl(vp, resolver, opts);
+    await expectCode(verifyProofOfControl(vp, resolver, opts), 'replayed');
+  });
+
+  it('rejects a nonce this verifier never issued', async () => {
+    const { credential, opts, clock } = await setup();
+    const vp = presentOwnership(agent, credential, { nonce: 'made-up', audience: verifierDid, expiresAt: T0 + 10_000 }, { clock });
+    await expectCode(verifyProofOfControl(vp, resolver, opts), 'unknown_challenge');
+  });
+
+  it('rejects a presentation for another audience', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const c = challenges.issue();
+    const vp = presentOwnership(agent, credential, { ...c, audience: 'did:web:other.example' }, { clock });
+    await expectCode(verifyProofOfControl(vp, resolver, opts), 'wrong_audience');
+  });
+
+  it('rejects an expired challenge', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const vp = presentOwnership(agent, credential, challenges.issue(), { clock });
+    clock.advance(31_000);
+    await expectCode(verifyProofOfControl(vp, resolver, opts), 'expired');
+  });
+
+  it('rejects another agent presenting a stolen credential', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const thief = createAgentIdentity();
+    const vp = presentOwnership(thief, credential, challenges.issue(), { clock });
+    await expectCode(verifyProofOfControl(vp, resolver, opts), 'wrong_subject');
+  });
+
+  it('rejects a presentation signed with a key that is not the claimed one', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const impostor = createAgentIdentity({ keyType: 'P-256' });
+    const vp = presentOwnership({ ...agent, keyPair: impostor.keyPair }, credential, challenges.issue(), { clock });
+    await expectCode(verifyProofOfControl(vp, resolver, opts), 'invalid_signature');
+  });
+
+  it('rejects a credential from an untrusted organisation and a revoked one', async () => {
+    const { challenges, credential, clock } = await setup();
+    const vp1 = presentOwnership(agent, credential, challenges.issue(), { clock });
+    await expectCode(verifyProofOfControl(vp1, resolver, { challenges, trustedIssuers: ['did:web:nobody'], clock }), 'untrusted_issuer');
+    const vp2 = presentOwnership(agent, credential, challenges.issue(), { clock });
+    await expectCode(verifyProofOfControl(vp2, resolver, { challenges, trustedIssuers: [org.did], clock, isRevoked: () => true }), 'revoked');
+  });
+
+  it('challenge store bounds outstanding nonces', () => {
+    const store = new ChallengeStore({ audience: verifierDid, maxOutstanding: 2, clock: fixedClock(T0) });
+    const a = store.issue();
+    store.issue();
+    store.issue();
+    expect(() => store.consume(a.nonce)).toThrow(expect.objectContaining({ code: 'unknown_challenge' }));
+    expect(() => store.consume(42)).toThrow(expect.objectContaining({ code: 'malformed_input' }));
+  });
+});
