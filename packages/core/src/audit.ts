@@ -183,6 +183,7 @@ function broken(line: number, message: string, check: string): AuditChainBrokenE
  * ```
  */
 export function verifyAuditLines(text: string, options: VerifyAuditLogOptions = {}): AuditEntry[] {
+  if (typeof text !== 'string') throw new TypeError('audit log text must be a string');
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const entries: AuditEntry[] = [];
@@ -214,8 +215,10 @@ export function verifyAuditLines(text: string, options: VerifyAuditLogOptions = 
   const head = options.expectedHead;
   if (head) {
     const last = entries.at(-1);
-    if (!last || last.seq !== head.seq || last.hash !== head.hash) {
-      throw broken(entries.length + 1, `log ends at seq ${last?.seq ?? -1}, expected head seq ${head.seq}`, 'head');
+    // An empty log's head is {seq: -1, hash: GENESIS_HASH}, as AuditLog#head reports it.
+    const [seq, hash] = last ? [last.seq, last.hash] : [-1, GENESIS_HASH];
+    if (seq !== head.seq || hash !== head.hash) {
+      throw broken(entries.length + 1, `log ends at seq ${seq}, expected head seq ${String(head.seq)}`, 'head');
     }
   }
   return entries;

@@ -32,5 +32,7 @@ export function base64urlDecode(input: string, what = 'input'): Uint8Array {
   if (bytes.toString('base64url') !== input) {
     throw new MalformedInputError(`${what} is not canonical base64url`);
   }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  // A copy: small Buffers are views into Node's shared pool, and a view would expose (and
+  // keep alive) unrelated pooled bytes through `.buffer`, a decoded secret among them.
+  return new Uint8Array(bytes);
 }

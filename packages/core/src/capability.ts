@@ -1,4 +1,4 @@
-import { DepthExceededError, ScopeWidenedError } from './errors.js';
+import { DepthExceededError, MalformedInputError, ScopeWidenedError } from './errors.js';
 
 /**
  * What a token lets its holder do. Resources are exact names or prefix patterns ending
@@ -45,6 +45,39 @@ export interface CapabilityRequest {
   task?: string;
 }
 
+function isStringArray(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/**
+ * Asserts that an untrusted value has the shape of a {@link Scope}: string arrays for
+ * resources, actions and audience, a finite `expiresAt` and a non-negative integer
+ * `maxDepth`. Anything else is `malformed_input` (check `scope`): a missing or NaN
+ * `maxDepth` would otherwise compare as "not exceeded" at every hop.
+ *
+ * @example
+ * ```ts
+ * const claims: unknown = JSON.parse(text);
+ * assertScope(claims, 'hop 2 scope');
+ * scopePermits(claims, request, now);
+ * ```
+ */
+export function assertScope(value: unknown, what = 'scope'): asserts value is Scope {
+  const scope = value as Partial<Record<keyof Scope, unknown>> | null;
+  if (typeof scope !== 'object' || scope === null || Array.isArray(scope)) {
+    throw new MalformedInputError(`${what} is not an object`, { check: 'scope' });
+  }
+  for (const field of ['resources', 'actions', 'audience'] as const) {
+    if (!isStringArray(scope[field])) throw new MalformedInputError(`${what}.${field} must be an array of strings`, { check: 'scope' });
+  }
+  if (typeof scope.expiresAt !== 'number' || !Number.isFinite(scope.expiresAt)) {
+    throw new MalformedInputError(`${what}.expiresAt must be a finite number of seconds`, { check: 'scope' });
+  }
+  if (typeof scope.maxDepth !== 'number' || !Number.isSafeInteger(scope.maxDepth) || scope.maxDepth < 0) {
+    throw new MalformedInputError(`${what}.maxDepth must be a non-negative integer`, { check: 'scope' });
+  }
+}
+
 /**
  * Whether a resource pattern covers a resource name (exact, or prefix before a trailing `*`).
  * @example
@@ -71,7 +104,8 @@ export function patternWithin(child: string, parent: string): boolean {
 /**
  * Throws `scope_widened` (or `depth_exceeded`) unless `child` is within `parent`: every
  * resource covered, every action and audience granted, no later expiry, and depth
- * strictly smaller (a delegation consumes one level).
+ * strictly smaller (a delegation consumes one level). A scope of the wrong shape (see
+ * {@link assertScope}) is `malformed_input`.
  *
  * @example
  * ```ts
@@ -79,6 +113,8 @@ export function patternWithin(child: string, parent: string): boolean {
  * ```
  */
 export function assertNarrows(parent: Scope, child: Scope): void {
+  assertScope(parent, 'parent scope');
+  assertScope(child, 'child scope');
   if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the parent allows no further hop');
   for (const r of child.resources) {
     if (!parent.resources.some((p) => patternWithin(r, p))) throw new ScopeWidenedError(`resource "${r}" is outside the parent's resources`, { check: 'resources' });
@@ -95,7 +131,9 @@ export function assertNarrows(parent: Scope, child: Scope): void {
 
 /**
  * Whether a scope permits a request at a time (seconds since epoch). Pure: no
- * signatures, no revocation; token verifiers call this after their own checks.
+ * signatures, no revocation; token verifiers call this after their own checks. A scope
+ * of the wrong shape is `malformed_input` rather than a quiet answer (a string in place
+ * of the actions array would otherwise match substrings).
  *
  * @example
  * ```ts
@@ -103,6 +141,7 @@ export function assertNarrows(parent: Scope, child: Scope): void {
  * ```
  */
 export function scopePermits(scope: Scope, request: CapabilityRequest, atSeconds: number): boolean {
+  assertScope(scope);
   return (
     atSeconds < scope.expiresAt &&
     scope.audience.includes(request.audience) &&

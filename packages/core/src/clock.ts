@@ -50,6 +50,7 @@ export function manualClock(start: Date | string | number = Date.now()): ManualC
   let now = toEpochMillis(start);
   const clock = (() => now) as ManualClock;
   clock.advance = (ms) => {
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new TypeError(`advance needs a finite number of ms, got ${String(ms)}`);
     now += ms;
   };
   clock.set = (at) => {

@@ -19,6 +19,7 @@ export {
 export { fixedClock, manualClock, parseDuration, systemClock, toEpochMillis, type Clock, type ManualClock } from './clock.js';
 export {
   assertNarrows,
+  assertScope,
   narrowScope,
   patternWithin,
   resourceMatches,

@@ -13,7 +13,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * RFC 8785 JSON Canonicalization Scheme (JCS): members sorted by UTF-16 code units,
  * numbers in ECMAScript shortest form, strings with JSON escaping, no whitespace.
  * Values JSON cannot carry (non-finite numbers, lone surrogates, excessive depth) are
- * `malformed_input`; `undefined` members are omitted as JSON.stringify does.
+ * `malformed_input`; `undefined` members are omitted and `toJSON()` is honoured (a
+ * `Date` becomes its ISO string) as JSON.stringify does, so
+ * `canonicalize(x) === canonicalize(JSON.parse(JSON.stringify(x)))`. Functions, symbols,
+ * bigints and cycles are caller bugs (`TypeError`).
  *
  * @example
  * ```ts
@@ -24,7 +27,12 @@ export function canonicalize(value: unknown, options: CanonicalizeOptions = {}):
   const maxDepth = options.maxDepth ?? 64;
   const seen = new Set<object>();
   const out: string[] = [];
-  const write = (v: unknown, depth: number): void => {
+  const write = (input: unknown, depth: number, key: string): void => {
+    // As JSON.stringify (and RFC 8785 appendix A) does: an object's toJSON() stands for it.
+    const v =
+      typeof input === 'object' && input !== null && typeof (input as { toJSON?: unknown }).toJSON === 'function'
+        ? (input as { toJSON(key: string): unknown }).toJSON(key)
+        : input;
     if (v === null) return void out.push('null');
     switch (typeof v) {
       case 'boolean':
@@ -48,27 +56,35 @@ export function canonicalize(value: unknown, options: CanonicalizeOptions = {}):
       out.push('[');
       obj.forEach((item, i) => {
         if (i > 0) out.push(',');
-        write(item === undefined ? null : item, depth + 1);
+        write(item === undefined ? null : item, depth + 1, String(i));
       });
       out.push(']');
     } else {
       const record = obj as Record<string, unknown>;
-      const keys = Object.keys(record)
-        .filter((k) => record[k] !== undefined)
-        .sort();
+      const entries = Object.keys(record)
+        .sort()
+        .map((k): [string, unknown] => [k, record[k]])
+        .filter(([, value]) => value !== undefined);
       out.push('{');
-      keys.forEach((k, i) => {
+      entries.forEach(([k, value], i) => {
         if (i > 0) out.push(',');
-        write(k, depth + 1);
+        write(k, depth + 1, k);
         out.push(':');
-        write(record[k], depth + 1);
+        write(value, depth + 1, k);
       });
       out.push('}');
     }
     seen.delete(obj);
   };
-  write(value, 0);
-  return out.join('');
+  try {
+    write(value, 0, '');
+    return out.join('');
+  } catch (error) {
+    // A caller-raised maxDepth can exhaust the stack; an enormous value can exceed the
+    // engine's string length. Both are input the scheme cannot process.
+    if (error instanceof RangeError) throw new MalformedInputError(`JCS: value cannot be canonicalized (${error.message})`, { check: 'canonicalize', cause: error });
+    throw error;
+  }
 }
 
 /**

@@ -11,15 +11,16 @@ export interface ParseJsonOptions {
   what?: string;
 }
 
-function depthOf(value: unknown, limit: number, depth = 0): number {
-  if (value === null || typeof value !== 'object') return depth;
-  if (depth >= limit) return depth + 1;
-  let max = depth + 1;
-  for (const child of Object.values(value)) {
-    max = Math.max(max, depthOf(child, limit, depth + 1));
-    if (max > limit) break;
+/** True when `value` nests arrays/objects deeper than `limit` (iterative: no stack overflow). */
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
   }
-  return max;
+  return false;
 }
 
 /**
@@ -42,7 +43,7 @@ export function parseJson(text: string, options: ParseJsonOptions = {}): unknown
     throw new MalformedInputError(`${what} is not valid JSON`, { cause });
   }
   const maxDepth = options.maxDepth ?? 32;
-  if (depthOf(value, maxDepth) > maxDepth) {
+  if (deeperThan(value, maxDepth)) {
     throw new MalformedInputError(`${what} nests deeper than ${maxDepth}`);
   }
   return value;

@@ -3,6 +3,8 @@ import { inspect } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { base64urlDecode, base64urlEncode } from './base64url.js';
 import { abytes, concatBytes, equalBytes } from './bytes.js';
 import { KeyMismatchError, MalformedInputError, UnsupportedAlgorithmError } from './errors.js';
@@ -41,6 +43,32 @@ interface Suite {
 }
 
 const SECP256K1_HALF_N = secp256k1.Point.Fn.ORDER >> 1n;
+const ED25519_L = ed25519.Point.Fn.ORDER;
+
+/** A short, printable description of an untrusted value (never throws). */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 32));
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value).slice(0, 32);
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/**
+ * Ed25519 verification with the same acceptance rules as node:crypto (OpenSSL, ref10):
+ * S must be below the group order, and the signature's R must equal the canonical
+ * encoding of [S]B - [k]A (cofactorless equation). @noble/curves' own `verify` is
+ * cofactored and, by default, accepts ZIP-215 encodings, so it accepts edge-case
+ * signatures that the native path refuses; this keeps both paths in agreement.
+ */
+function ed25519VerifyCofactorless(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  const r = signature.subarray(0, 32);
+  const s = bytesToNumberLE(signature.subarray(32));
+  if (s >= ED25519_L) return false;
+  const A = ed25519.Point.fromBytes(publicKey);
+  const k = ed25519.Point.Fn.create(bytesToNumberLE(sha512(concatBytes(r, publicKey, message))));
+  const expectedR = ed25519.Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k));
+  return equalBytes(expectedR.toBytes(), r);
+}
 
 function ecdsaSuite(curve: typeof p256 | typeof secp256k1, alg: JwsAlgorithm, multicodec: number[]): Suite {
   return {
@@ -70,9 +98,11 @@ const SUITES: Record<KeyType, Suite> = {
     randomSecret: () => ed25519.utils.randomSecretKey(),
     publicFromSecret: (secret) => ed25519.getPublicKey(secret),
     sign: (message, secret) => ed25519.sign(message, secret),
-    nobleVerify: (signature, message, publicKey) => ed25519.verify(signature, message, publicKey),
+    nobleVerify: ed25519VerifyCofactorless,
     validatePublic: (bytes) => {
-      ed25519.Point.fromBytes(bytes);
+      // Strict RFC 8032 decoding (canonical y); small-order keys let their owner make one
+      // signature verify for many messages, so they are refused.
+      if (ed25519.Point.fromBytes(bytes).isSmallOrder()) throw new Error('small-order point');
     },
     uncompressed: (bytes) => bytes,
     compress: (bytes) => bytes,
@@ -94,7 +124,7 @@ const ALG_TO_TYPE: Record<JwsAlgorithm, KeyType> = { EdDSA: 'Ed25519', ES256: 'P
  */
 export function keyTypeForAlgorithm(alg: unknown): KeyType {
   if (typeof alg === 'string' && Object.hasOwn(ALG_TO_TYPE, alg)) return ALG_TO_TYPE[alg as JwsAlgorithm];
-  throw new UnsupportedAlgorithmError(`algorithm ${JSON.stringify(String(alg)).slice(0, 40)} is not allowed`);
+  throw new UnsupportedAlgorithmError(`algorithm ${describe(alg)} is not allowed`);
 }
 
 function assertKeyType(type: unknown): asserts type is KeyType {
@@ -167,16 +197,18 @@ export class PublicKey {
     if (!isRecord(jwk)) throw new MalformedInputError('JWK is not an object', { check: 'public_key' });
     if ('d' in jwk) throw new MalformedInputError('public JWK must not contain a private member', { check: 'public_key' });
     const { kty, crv, x, y } = jwk;
-    if (kty === 'OKP' && crv === 'Ed25519' && typeof x === 'string') {
+    if (kty === 'OKP' && crv === 'Ed25519') {
+      if (typeof x !== 'string') throw new MalformedInputError('Ed25519 JWK needs a string "x"', { check: 'public_key' });
       return PublicKey.fromBytes('Ed25519', base64urlDecode(x, 'JWK x'));
     }
-    if (kty === 'EC' && (crv === 'P-256' || crv === 'secp256k1') && typeof x === 'string' && typeof y === 'string') {
+    if (kty === 'EC' && (crv === 'P-256' || crv === 'secp256k1')) {
+      if (typeof x !== 'string' || typeof y !== 'string') throw new MalformedInputError(`${crv} JWK needs string "x" and "y"`, { check: 'public_key' });
       const xb = base64urlDecode(x, 'JWK x');
       const yb = base64urlDecode(y, 'JWK y');
       if (xb.length !== 32 || yb.length !== 32) throw new MalformedInputError('JWK coordinates must be 32 bytes', { check: 'public_key' });
       return PublicKey.fromBytes(crv, concatBytes(new Uint8Array([4]), xb, yb));
     }
-    throw new UnsupportedAlgorithmError(`JWK kty/crv ${String(kty)}/${String(crv)} is not supported`, { check: 'key_type' });
+    throw new UnsupportedAlgorithmError(`JWK kty/crv ${describe(kty)}/${describe(crv)} is not supported`, { check: 'key_type' });
   }
 
   /**
@@ -381,7 +413,11 @@ export class KeyPair {
     }
     const { d, kid: _kid, ...pub } = jwk;
     const claimed = PublicKey.fromJwk(pub);
-    const kp = KeyPair.fromSecretKey(claimed.type, base64urlDecode(d, 'JWK d'));
+    const secret = base64urlDecode(d, 'JWK d');
+    if (secret.length !== SUITES[claimed.type].secretLength) {
+      throw new MalformedInputError(`JWK d must be ${SUITES[claimed.type].secretLength} bytes`, { check: 'secret_key' });
+    }
+    const kp = KeyPair.fromSecretKey(claimed.type, secret);
     if (!kp.publicKey.equals(claimed)) throw new KeyMismatchError('private JWK public members do not match its secret', { check: 'secret_key' });
     return kp;
   }
@@ -455,7 +491,7 @@ export class KeyPair {
 export function verifySignature(alg: unknown, publicKey: PublicKey, signature: Uint8Array, message: Uint8Array): boolean {
   const type = keyTypeForAlgorithm(alg);
   if (publicKey.type !== type) {
-    throw new KeyMismatchError(`algorithm ${String(alg)} needs a ${type} key, got ${publicKey.type}`);
+    throw new KeyMismatchError(`algorithm ${describe(alg)} needs a ${type} key, got ${publicKey.type}`);
   }
   return publicKey.verify(signature, message);
 }

@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  assertSize,
+  base58Decode,
+  base58Encode,
+  base64urlDecode,
+  base64urlEncode,
+  bytesToUtf8,
+  concatBytes,
+  equalBytes,
+  multibaseDecode,
+  multibaseEncode,
+  sha256Hex,
+  utf8ToBytes,
+} from '../src/index.js';
+import { expectCode, hex } from './helpers.js';
+
+describe('base64url', () => {
+  it('encodes unpadded URL-safe text (RFC 4648 section 10 vectors)', () => {
+    const cases: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg'],
+      ['fo', 'Zm8'],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg'],
+      ['fooba', 'Zm9vYmE'],
+      ['foobar', 'Zm9vYmFy'],
+    ];
+    for (const [plain, encoded] of cases) {
+      expect(base64urlEncode(plain)).toBe(encoded);
+      expect(bytesToUtf8(base64urlDecode(encoded))).toBe(plain);
+    }
+    expect(base64urlEncode(new Uint8Array([0xfb, 0xff]))).toBe('-_8');
+    expect(base64urlDecode('-_8')).toEqual(new Uint8Array([0xfb, 0xff]));
+  });
+
+  it('round-trips any bytes (also subarray views)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(10), (bytes, skip) => {
+        const view = bytes.subarray(Math.min(skip, bytes.length));
+        expect(base64urlDecode(base64urlEncode(view))).toEqual(new Uint8Array(view));
+      }),
+    );
+  });
+
+  it('returns a fresh array, not a view into a shared pool', () => {
+    const out = base64urlDecode('AQID');
+    expect(out.buffer.byteLength).toBe(3);
+    expect(out.byteOffset).toBe(0);
+  });
+
+  it.each([
+    ['padding', 'Zg=='],
+    ['one pad', 'Zm8='],
+    ['standard alphabet +', 'a+b'],
+    ['standard alphabet /', 'a/b'],
+    ['whitespace', 'Zm 9v'],
+    ['newline', 'Zm9v\n'],
+    ['length 1 mod 4', 'Zm9vY'],
+    ['non-ASCII', 'Zm9€'],
+    ['non-canonical trailing bits (Zh)', 'Zh'],
+    ['non-canonical trailing bits (Zm9)', 'Zm9'],
+    ['dot', 'a.b'],
+  ])('%s is malformed_input', (_name, text) => {
+    expectCode(() => base64urlDecode(text), 'malformed_input', 'parse');
+  });
+
+  it('non-strings are malformed_input, and messages name the field', () => {
+    for (const bad of [undefined, null, 1, {}, [], new Uint8Array(2)]) expectCode(() => base64urlDecode(bad as unknown as string), 'malformed_input');
+    expect(expectCode(() => base64urlDecode('@', 'JWK x'), 'malformed_input').message).toContain('JWK x');
+  });
+});
+
+describe('multibase / base58btc', () => {
+  it('encodes with the z prefix and round-trips, keeping leading zeros', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (bytes) => {
+        const text = multibaseEncode(bytes);
+        expect(text.startsWith('z')).toBe(true);
+        expect(multibaseDecode(text)).toEqual(bytes);
+        expect(base58Decode(base58Encode(bytes))).toEqual(bytes);
+      }),
+    );
+    expect(base58Encode(new Uint8Array([0, 0, 1]))).toBe('112');
+    expect(base58Encode(hex('ed01'))).toBe('K36');
+  });
+
+  it.each([
+    ['no prefix', '6MkhaX'],
+    ['base16 prefix', 'fed01'],
+    ['base64url prefix', 'uAQID'],
+    ['prefix only', 'z'],
+    ['empty', ''],
+    ['excluded letters 0 O I l', 'z0OIl'],
+    ['non-ASCII', 'z€'],
+    ['whitespace', 'z6Mk 1'],
+  ])('%s is malformed_input', (_name, text) => {
+    expectCode(() => multibaseDecode(text), 'malformed_input');
+  });
+
+  it('non-strings are malformed_input', () => {
+    for (const bad of [undefined, null, 1, {}, new Uint8Array(1)]) {
+      expectCode(() => multibaseDecode(bad as unknown as string), 'malformed_input');
+      expectCode(() => base58Decode(bad as unknown as string), 'malformed_input');
+    }
+  });
+
+  it('a long base58 string is refused quickly', () => {
+    const started = Date.now();
+    expectCode(() => base58Decode('2'.repeat(100_000)), 'malformed_input');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('bytes helpers', () => {
+  it('concatBytes, equalBytes', () => {
+    expect(concatBytes(new Uint8Array([1]), new Uint8Array(), new Uint8Array([2, 3]))).toEqual(new Uint8Array([1, 2, 3]));
+    expect(equalBytes(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
+    expect(equalBytes(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
+    expect(equalBytes(new Uint8Array([1]), new Uint8Array([1, 0]))).toBe(false);
+  });
+
+  it('strict UTF-8 decoding', () => {
+    expect(bytesToUtf8(utf8ToBytes('héllo 😀'))).toBe('héllo 😀');
+    for (const bad of ['ff', 'c0af', 'eda080', 'f4908080', 'e282']) expectCode(() => bytesToUtf8(hex(bad)), 'malformed_input');
+  });
+
+  it('assertSize measures UTF-8 bytes', () => {
+    assertSize('a'.repeat(10), 10, 'x');
+    expectCode(() => assertSize('a'.repeat(11), 10, 'x'), 'input_too_large', 'size_limit');
+    assertSize('€'.repeat(3), 9, 'x');
+    expectCode(() => assertSize('€'.repeat(4), 9, 'x'), 'input_too_large');
+    expectCode(() => assertSize(new Uint8Array(11), 10, 'x'), 'input_too_large');
+  });
+
+  it('sha256Hex (FIPS 180-2 "abc")', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(utf8ToBytes('abc'))).toBe(sha256Hex('abc'));
+  });
+});
