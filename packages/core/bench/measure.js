@@ -66,6 +66,32 @@ export function measure(name, fn, options = {}) {
 }
 
 /**
+ * {@link measure} for operations that return a promise: each call is awaited before the
+ * next, so the figure is the latency of one operation, not of many in flight.
+ * @param {string} name
+ * @param {() => Promise<unknown>} fn
+ * @param {MeasureOptions} [options]
+ * @returns {Promise<Row>}
+ */
+export async function measureAsync(name, fn, options = {}) {
+  const batches = options.batches ?? 7;
+  const iterations = options.iterations ?? 200;
+  const warmup = options.warmup ?? Math.max(20, iterations);
+  for (let i = 0; i < warmup; i++) sink = await fn();
+  /** @type {number[]} */
+  const perCall = [];
+  for (let b = 0; b < batches; b++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) sink = await fn();
+    perCall.push(Number(process.hrtime.bigint() - start) / 1000 / iterations);
+  }
+  perCall.sort((a, b) => a - b);
+  const mid = perCall.length >> 1;
+  const medianUs = perCall.length % 2 ? perCall[mid] : (perCall[mid - 1] + perCall[mid]) / 2;
+  return { name, medianUs, minUs: perCall[0], maxUs: perCall[perCall.length - 1], batches, iterations };
+}
+
+/**
  * Prints rows as an aligned table: median µs/op, min–max, and the ratio to the baseline
  * row (the row whose name is `baselineName`; ratios are omitted when it is absent).
  * @param {Row[]} rows
