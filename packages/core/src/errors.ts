@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'unknown_key'
   | 'key_not_authorized'
   | 'did_unreachable'
+  | 'unreachable'
   | 'untrusted_issuer'
   | 'untrusted_signer'
   | 'host_mismatch'
@@ -195,6 +196,15 @@ export class KeyNotAuthorizedError extends defineError('key_not_authorized', 've
  * ```
  */
 export class DidUnreachableError extends defineError('did_unreachable', 'resolve') {}
+/**
+ * A remote resource (other than a DID document) is unreachable, timed out, redirected or
+ * answered with an HTTP error.
+ * @example
+ * ```ts
+ * throw new UnreachableError('https://globex.example/.well-known/agent-card.json timed out', { check: 'fetch' });
+ * ```
+ */
+export class UnreachableError extends defineError('unreachable', 'fetch') {}
 /**
  * Issuer not in the caller's trust list.
  * @example

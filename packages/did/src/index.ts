@@ -37,3 +37,4 @@ export {
   type VerifiedAgent,
   type VerifyProofOptions,
 } from './proof-of-control.js';
+export { fetchBounded, type BoundedResponse, type FetchBoundedOptions } from './fetch-bounded.js';

@@ -1,7 +1,7 @@
 import {
   type Clock,
   DidUnreachableError,
-  InputTooLargeError,
+  bytesToUtf8,
   KeyNotAuthorizedError,
   MalformedInputError,
   type PublicKey,
@@ -15,6 +15,7 @@ import { type DIDResolutionResult, Resolver } from 'did-resolver';
 import { getResolver as getKeyResolver } from 'key-did-resolver';
 import { publicKeyFromDidKey } from './did-key.js';
 import { didWebDocumentUrl } from './did-web.js';
+import { fetchBounded } from './fetch-bounded.js';
 import type { DidDocument, VerificationMethod, VerificationRelationship } from './document.js';
 import { publicKeyFromVerificationMethod } from './verification-method.js';
 
@@ -86,26 +87,6 @@ function validateDocument(did: string, value: unknown): DidDocument {
   return value as unknown as DidDocument;
 }
 
-async function readLimited(response: Response, maxBytes: number, did: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new InputTooLargeError(`DID document of ${did} is ${declared} bytes, above ${maxBytes}`);
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new InputTooLargeError(`DID document of ${did} exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * A DID resolver for did:key (offline, via key-did-resolver) and did:web (HTTPS; plain
  * HTTP on loopback only when asked), built on did-resolver. Documents are validated
@@ -130,32 +111,16 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
 
   const web = async (did: string): Promise<DIDResolutionResult> => {
     const url = didWebDocumentUrl(did, { allowHttpLoopback: options.allowHttpLoopback });
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'error',
-        headers: { accept: 'application/did+json, application/json' },
-      });
-    } catch (cause) {
-      const timedOut = isRecord(cause) && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-      throw new DidUnreachableError(timedOut ? `${did}: no answer within ${timeoutMs} ms` : `${did}: ${url} is unreachable`, { cause });
-    }
-    if (response.status === 404 || response.status === 410) {
-      await response.body?.cancel();
-      throw new UnknownDidError(`${did}: no DID document at ${url} (HTTP ${response.status})`);
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new DidUnreachableError(`${did}: ${url} answered HTTP ${response.status}`);
-    }
-    let text: string;
-    try {
-      text = await readLimited(response, maxBytes, did);
-    } catch (cause) {
-      if (cause instanceof InputTooLargeError) throw cause;
-      throw new DidUnreachableError(`${did}: reading ${url} failed`, { cause });
-    }
+    const { status, body } = await fetchBounded(url, {
+      timeoutMs,
+      maxBytes,
+      what: `DID document of ${did} at ${url}`,
+      accept: 'application/did+json, application/json',
+      unreachable: DidUnreachableError,
+    });
+    if (status === 404 || status === 410) throw new UnknownDidError(`${did}: no DID document at ${url} (HTTP ${status})`);
+    if (status !== 200) throw new DidUnreachableError(`${did}: ${url} answered HTTP ${status}`);
+    const text = bytesToUtf8(body, `DID document of ${did}`);
     const doc = parseJson(text, { maxBytes, maxDepth: 16, what: `DID document of ${did}` });
     return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument: doc as never, didDocumentMetadata: {} };
   };

@@ -1,0 +1,21 @@
+export type * from './types.js';
+export { canonicalizeAgentCard, type CanonicalizeAgentCardOptions } from './canonicalize-agent-card.js';
+export { signAgentCard, type CardSigner, type SignAgentCardOptions } from './sign-agent-card.js';
+export {
+  verifyAgentCard,
+  type AgentCardVerdict,
+  type CardOwnership,
+  type TrustedCardSigner,
+  type VerifyAgentCardOptions,
+} from './verify-agent-card.js';
+export {
+  defineTrustPolicy,
+  type OwnershipRequirement,
+  type SignerCandidate,
+  type TrustPolicy,
+  type TrustedSigner,
+} from './trust-policy.js';
+export { OWNERSHIP_EXTENSION_URI, attachOwnershipCredential } from './ownership-extension.js';
+export { AGENT_CARD_PATH, fetchAndVerify, type FetchAndVerifyOptions, type FetchedAgentCardVerdict } from './fetch-and-verify.js';
+export { agentCardHandler, type AgentCardHandlerOptions, type AgentCardRequestHandler } from './agent-card-handler.js';
+export { serveAgentCard, type AgentCardServer, type ServeAgentCardOptions } from './serve-agent-card.js';

@@ -1,0 +1,89 @@
+import { AgentIdError, KeyPair } from '@agent-id/core';
+import { createAgentIdentity, createDidResolver } from '@agent-id/did';
+import { describe, expect, it } from 'vitest';
+import {
+  agentCardHandler,
+  attachOwnershipCredential,
+  canonicalizeAgentCard,
+  defineTrustPolicy,
+  fetchAndVerify,
+  serveAgentCard,
+  signAgentCard,
+  verifyAgentCard,
+} from '../src/index.js';
+import { makeCard } from './helpers.js';
+
+const cyclic: Record<string, unknown> = { name: 'x' };
+cyclic.self = cyclic;
+const JUNK: unknown[] = [
+  undefined, null, true, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, 10n, '', ' ', '{', 'null', '[]', '"x"', '{"name":1}', Symbol('s'), () => 1,
+  [], [1], {}, { name: null }, { signatures: 'x' }, { signatures: [1] }, { signatures: [{ protected: 1 }] }, { signatures: [{ protected: 'a', signature: 'b' }] },
+  { capabilities: [] }, { skills: [null] }, { securitySchemes: { a: null } }, { supportedInterfaces: [{ url: 5 }] }, { capabilities: { extensions: [{ params: [1] }] } },
+  cyclic, new Date(), new Uint8Array([0xff, 0xfe]), new Map(), Object.create(null), 'x'.repeat(300_000),
+];
+
+async function outcome(run: () => unknown): Promise<unknown> {
+  try {
+    await run();
+    return 'ok';
+  } catch (e) {
+    return e;
+  }
+}
+
+function expectTyped(result: unknown): void {
+  if (result === 'ok') return;
+  expect(result).toBeInstanceOf(AgentIdError);
+}
+
+describe('junk never crashes: every export throws a coded AgentIdError', () => {
+  const id = createAgentIdentity();
+  const resolver = createDidResolver({ timeoutMs: 500 });
+  const card = makeCard('https://acme.example');
+
+  it('canonicalizeAgentCard, signAgentCard, attachOwnershipCredential, agentCardHandler', async () => {
+    for (const j of JUNK) {
+      expectTyped(await outcome(() => canonicalizeAgentCard(j)));
+      expectTyped(await outcome(() => signAgentCard(j, id)));
+      expectTyped(await outcome(() => signAgentCard(card, j as never)));
+      expectTyped(await outcome(() => signAgentCard(card, { keyId: j, keyPair: KeyPair.generate() } as never)));
+      expectTyped(await outcome(() => signAgentCard(card, id, { header: j } as never)));
+      expectTyped(await outcome(() => attachOwnershipCredential(j, 'a.b.c')));
+      expectTyped(await outcome(() => attachOwnershipCredential(card, j as never)));
+      expectTyped(await outcome(() => agentCardHandler(j)));
+      expectTyped(await outcome(() => agentCardHandler(card, { maxAgeSec: j } as never)));
+      expectTyped(await outcome(() => canonicalizeAgentCard(card, { maxCardBytes: j } as never)));
+    }
+  });
+
+  it('verifyAgentCard and defineTrustPolicy', async () => {
+    const policy = { signers: [{ did: id.did, hosts: ['*'] }] };
+    for (const j of JUNK) {
+      expectTyped(await outcome(() => verifyAgentCard(j, resolver, policy)));
+      expectTyped(await outcome(() => verifyAgentCard(signAgentCard(card, id), j as never, policy)));
+      expectTyped(await outcome(() => verifyAgentCard(signAgentCard(card, id), resolver, j as never)));
+      expectTyped(await outcome(() => verifyAgentCard(signAgentCard(card, id), resolver, policy, j as never)));
+      expectTyped(await outcome(() => verifyAgentCard(signAgentCard(card, id), resolver, policy, { maxSignatures: j } as never)));
+      expectTyped(await outcome(() => defineTrustPolicy(j as never)));
+    }
+  });
+
+  it('fetchAndVerify and serveAgentCard', async () => {
+    for (const j of JUNK) {
+      expectTyped(await outcome(() => fetchAndVerify(j as never, resolver, {})));
+      expectTyped(await outcome(() => fetchAndVerify('https://127.0.0.1:1/', resolver, {}, { timeoutMs: j } as never)));
+      expectTyped(
+        await outcome(async () => {
+          const s = await serveAgentCard({ host: j } as never);
+          await s.close();
+        }),
+      );
+      expectTyped(
+        await outcome(async () => {
+          const s = await serveAgentCard({ card: j } as never);
+          await s.close();
+        }),
+      );
+    }
+  });
+});
