@@ -1,0 +1,237 @@
+import { AgentIdError, type Clock, type DelegationHop, type ErrorCode, type PublicKey, type Scope, isRecord } from '@agent-id/core';
+import { type AttenuateOptions, CapabilityToken, type TokenFormat, attenuate, inspect } from '@agent-id/biscuit';
+import type { AgentIdentity, DidResolver } from '@agent-id/did';
+import type { AgentCard } from '@a2a-js/sdk';
+import { type AgentExecutor, AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import { UserBuilder, agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
+import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import type { Router } from 'express';
+import express from 'express';
+import { capabilityMetadata, capabilityOf, dataMessage, dataOf, isMessage } from './lib/a2a-capability.js';
+import { invokeTool } from './lib/tool-client.js';
+import type { Trace } from './trace.js';
+import type { CallReport, DelegationOrder, DelegationReport, WorkOrder, WorkReport } from './work.js';
+
+/** A delegate's card after verification: who it is and why it is trusted. */
+export interface VerifiedCard {
+  /** The card, in the SDK's form, ready for `ClientFactory.createFromAgentCard`. */
+  card: AgentCard;
+  /** The agent's DID as stated in the signed card. */
+  agentDid: string;
+  /** DID that signed the card. */
+  signer: string;
+  /** Why the signer is trusted. */
+  why: string;
+}
+
+/** Fetches and verifies a card under the agent's trust policy; throws a coded error. */
+export type CardVerifier = (cardUrl: string) => Promise<VerifiedCard>;
+
+export interface DemoAgentOptions {
+  /** Display name, `org/agent`. */
+  name: string;
+  identity: AgentIdentity;
+  /** Ownership credential (VC-JWT) issued by the agent's organisation. */
+  credential: string;
+  resolver: DidResolver;
+  verifyCard: CardVerifier;
+  /** Organisations whose minted tokens this agent reads (their root keys come from their DID documents). */
+  tokenIssuers: readonly string[];
+  clock: Clock;
+  trace: Trace;
+}
+
+function errorInfo(error: unknown): { code: ErrorCode; check: string; message: string } {
+  if (error instanceof AgentIdError) return { code: error.code, check: error.check, message: error.message };
+  return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+function chainNames(trace: Trace, chain: readonly DelegationHop[]): string[] {
+  return chain.length === 0 ? [] : [trace.who(chain[0]!.from), ...chain.map((h) => trace.who(h.to))];
+}
+
+function describeScope(scope: Scope): string {
+  return `${scope.actions.join('+')} on ${scope.resources.join(', ')} (depth ${scope.maxDepth})`;
+}
+
+/**
+ * One agent: an A2A server (official SDK, JSON-RPC over HTTP) whose executor carries out
+ * work orders with the capability it holds for the task, and an A2A client for delegating.
+ * Its tokens never leave it except as a narrower hop for a delegate.
+ */
+export class DemoAgent {
+  readonly name: string;
+  readonly did: string;
+  readonly #o: DemoAgentOptions;
+  /** Tokens held, by `task|format`. */
+  readonly #wallet = new Map<string, string>();
+  readonly #clients = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory()] }));
+
+  constructor(options: DemoAgentOptions) {
+    this.#o = options;
+    this.name = options.name;
+    this.did = options.identity.did;
+    options.trace.name(this.did, options.name);
+  }
+
+  /** Gives the agent a token (e.g. the one its organisation minted for a task). */
+  hold(task: string, format: TokenFormat, token: string): void {
+    this.#wallet.set(`${task}|${format}`, token);
+  }
+
+  /** Express router serving the signed card and the A2A JSON-RPC endpoint. */
+  router(card: AgentCard): Router {
+    const executor: AgentExecutor = {
+      execute: async (context, bus) => {
+        const report = await this.#handle(context.userMessage);
+        bus.publish(AgentEvent.message(dataMessage('agent', report, { contextId: context.contextId })));
+        bus.finished();
+      },
+      cancelTask: async () => {},
+    };
+    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+    const router = express.Router();
+    router.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: async () => card, cache: { maxAge: 0 } }));
+    router.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+    return router;
+  }
+
+  async #handle(message: Parameters<typeof dataOf>[0]): Promise<WorkReport> {
+    const order = dataOf(message);
+    const carried = capabilityOf(message);
+    if (!isRecord(order) || typeof order.task !== 'string') {
+      return { agent: this.did, task: '', calls: [], delegations: [], error: { code: 'malformed_input', message: 'not a work order' } };
+    }
+    const work = order as unknown as WorkOrder;
+    if (carried) {
+      if (carried.task !== work.task) {
+        return { agent: this.did, task: work.task, calls: [], delegations: [], error: { code: 'wrong_task', message: 'token is for another task' } };
+      }
+      try {
+        const view = await inspect(carried.token, { rootPublicKey: await this.#roots() });
+        this.hold(work.task, CapabilityToken.parse(carried.token).format, carried.token);
+        this.#o.trace.emit('a2a', `received a ${view.format} token for task ${work.task} from ${this.#o.trace.who(view.chain.at(-1)?.from)}`, { actor: this.name });
+      } catch (error) {
+        return { agent: this.did, task: work.task, calls: [], delegations: [], error: { code: errorInfo(error).code, message: errorInfo(error).message } };
+      }
+    }
+    return this.perform(work);
+  }
+
+  /** Carries out a work order: its tool calls, then its delegations. */
+  async perform(order: WorkOrder): Promise<WorkReport> {
+    const report: WorkReport = { agent: this.did, task: order.task, calls: [], delegations: [] };
+    for (const call of order.calls ?? []) report.calls.push(await this.#call(order.task, call));
+    for (const delegation of order.delegations ?? []) report.delegations.push(await this.#delegate(order.task, delegation));
+    return report;
+  }
+
+  #token(task: string, format: TokenFormat | undefined): { token: string; format: TokenFormat } | undefined {
+    for (const f of format ? [format] : (['biscuit', 'macaroon'] as const)) {
+      const token = this.#wallet.get(`${task}|${f}`);
+      if (token) return { token, format: f };
+    }
+    return undefined;
+  }
+
+  async #call(task: string, call: NonNullable<WorkOrder['calls']>[number]): Promise<CallReport> {
+    const { trace } = this.#o;
+    const held = this.#token(task, call.format);
+    const base = { step: call.step, service: call.service, resource: call.resource, action: call.action };
+    if (!held) {
+      trace.emit('deny', `holds no token for task ${task}`, { actor: this.name, step: call.step });
+      return { ...base, decision: { decision: 'deny', code: 'denied', check: 'token_present', reason: 'no token held for the task', verifier: call.service } };
+    }
+    const decision = await invokeTool(call.service, {
+      agent: this.#o.identity,
+      credential: this.#o.credential,
+      token: held.token,
+      request: { resource: call.resource, action: call.action, task },
+      clock: this.#o.clock,
+    });
+    const verdict =
+      decision.decision === 'allow'
+        ? `ALLOWED by ${trace.who(decision.verifier)} (chain ${chainNames(trace, decision.chain ?? []).join(' → ')}; acting for ${trace.who(decision.onBehalfOf)})`
+        : `REFUSED by ${trace.who(decision.verifier)}: ${decision.code} (${decision.reason})`;
+    trace.emit(decision.decision === 'allow' ? 'allow' : 'deny', `${call.action} ${call.resource} with its ${held.format} token → ${verdict}`, { actor: this.name, step: call.step });
+    return { ...base, format: held.format, decision };
+  }
+
+  /** Root keys of the token issuers, from their DID documents (cached by the resolver). */
+  async #roots(): Promise<PublicKey[]> {
+    const keys: PublicKey[] = [];
+    for (const issuer of this.#o.tokenIssuers) {
+      const doc = await this.#o.resolver.resolve(issuer);
+      for (const ref of doc.assertionMethod ?? []) {
+        const id = typeof ref === 'string' ? ref : ref.id;
+        keys.push((await this.#o.resolver.resolveKey(id.startsWith('#') ? `${issuer}${id}` : id, 'assertionMethod')).publicKey);
+      }
+    }
+    return keys;
+  }
+
+  async #delegate(task: string, d: DelegationOrder): Promise<DelegationReport> {
+    const { trace } = this.#o;
+    const refuse = (error: unknown, extra: Partial<DelegationReport> = {}): DelegationReport => {
+      const info = errorInfo(error);
+      trace.emit('refuse', `delegation REFUSED: ${info.code} (${info.check}: ${info.message})`, { actor: this.name, step: d.step });
+      return { step: d.step, cardUrl: d.cardUrl, outcome: 'refused', code: info.code, check: info.check, reason: info.message, ...extra };
+    };
+    let verified: VerifiedCard;
+    try {
+      verified = await this.#o.verifyCard(d.cardUrl);
+    } catch (error) {
+      return refuse(error);
+    }
+    trace.emit('card', `verified the agent card of ${verified.card.name} (${trace.who(verified.agentDid)}): signed by ${trace.who(verified.signer)}, ${verified.why}`, {
+      actor: this.name,
+      step: d.step,
+    });
+    const base: Partial<DelegationReport> = { delegate: verified.agentDid, cardSigner: verified.signer };
+    let metadata: Record<string, string> | undefined;
+    let granted: Scope | undefined;
+    let revocationId: string | undefined;
+    let format: TokenFormat | undefined;
+    if (d.handoff === 'new') {
+      const held = this.#token(task, d.format);
+      if (!held) return refuse(new AgentIdError('denied', `holds no token for task ${task}`, { check: 'token_present' }), base);
+      format = held.format;
+      try {
+        const roots = await this.#roots();
+        const view = await inspect(held.token, { rootPublicKey: roots });
+        const parent = view.chain.at(-1)!.granted;
+        const narrowing: Partial<Scope> = { ...d.narrowing };
+        if (d.ttlSeconds !== undefined) narrowing.expiresAt = Math.min(parent.expiresAt, Math.floor(this.#o.clock() / 1000) + d.ttlSeconds);
+        const options: AttenuateOptions = { to: verified.agentDid, narrowing, signer: this.#o.identity.keyPair, rootPublicKey: roots };
+        const next = await attenuate(held.token, options);
+        const nextView = await inspect(next, { rootPublicKey: roots });
+        granted = nextView.chain.at(-1)!.granted;
+        revocationId = nextView.blocks.at(-1)?.revocationId;
+        metadata = capabilityMetadata(next.serialize(), task);
+        trace.emit(
+          'delegate',
+          `delegated to ${trace.who(verified.agentDid)} (offline, ${held.format}, hop signed by its own key): ${describeScope(parent)} ⟶ ${describeScope(granted)}${d.ttlSeconds !== undefined ? `, valid ${d.ttlSeconds}s` : ''}`,
+          { actor: this.name, step: d.step },
+        );
+      } catch (error) {
+        return refuse(error, { ...base, format: held.format });
+      }
+    } else {
+      trace.emit('a2a', `asks ${trace.who(verified.agentDid)} to continue with the token it already holds`, { actor: this.name, step: d.step });
+    }
+    const client = await this.#clients.createFromAgentCard(verified.card);
+    const result = await client.sendMessage({
+      tenant: '',
+      message: dataMessage('user', d.order, metadata ? { metadata } : {}),
+      configuration: undefined,
+      metadata: undefined,
+    });
+    const reply = isMessage(result) ? dataOf(result) : undefined;
+    const delegated: DelegationReport = { step: d.step, cardUrl: d.cardUrl, outcome: 'delegated', reason: 'card verified, narrower token handed over A2A', ...base };
+    if (format) delegated.format = format;
+    if (granted) delegated.granted = granted;
+    if (revocationId) delegated.revocationId = revocationId;
+    if (isRecord(reply)) delegated.report = reply as unknown as WorkReport;
+    return delegated;
+  }
+}

@@ -1,0 +1,195 @@
+import {
+  AgentIdError,
+  type AuditEntry,
+  type AuditSink,
+  type CapabilityRequest,
+  type Clock,
+  type DelegationHop,
+  type ErrorCode,
+  MalformedInputError,
+  auditRecord,
+  isRecord,
+  systemClock,
+} from '@agent-id/core';
+import { type AuthorizeOptions, type MacaroonRootSecret, type RevocationStore, type TokenLimits, authorize, inspect } from '@agent-id/biscuit';
+import type { PublicKey } from '@agent-id/core';
+import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl } from '@agent-id/did';
+import type { ToolDecision, ToolRequest } from './tool-client.js';
+
+/** Options of {@link ResourceGuard}. */
+export interface ResourceGuardOptions {
+  /** The service's own DID: the audience tokens and presentations must name. */
+  service: string;
+  resolver: DidResolver;
+  /** Organisations whose agent ownership credentials are accepted from presenters. */
+  trustedIssuers: readonly string[];
+  /** Biscuit root public keys accepted (one per trusted minting organisation). */
+  rootPublicKeys?: readonly PublicKey[];
+  /** Macaroon root secrets shared with the minting organisation. */
+  rootSecrets?: readonly MacaroonRootSecret[];
+  /** Consulted on every call. */
+  revocations?: RevocationStore;
+  /** Every decision, allow or deny, is appended here. */
+  audit: AuditSink;
+  clock?: Clock;
+  /** Lifetime of a challenge, ms. Default 60,000. */
+  challengeTtlMs?: number;
+  /** Token limits passed to `authorize` (size, blocks, Datalog run limits). */
+  limits?: Partial<TokenLimits>;
+}
+
+/** A guard decision: what {@link ResourceGuard.check} returns and audits. */
+export interface GuardDecision extends ToolDecision {
+  /** The audit entry written for it. */
+  entry: AuditEntry;
+}
+
+const UNVERIFIED = 'unverified';
+
+function codeOf(error: unknown): { code: ErrorCode; check: string; message: string } {
+  if (error instanceof AgentIdError) return { code: error.code, check: error.check, message: error.message };
+  return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+function parseRequest(value: unknown): ToolRequest {
+  if (!isRecord(value)) throw new MalformedInputError('request is not an object', { check: 'request' });
+  const { resource, action, task } = value;
+  if (typeof resource !== 'string' || typeof action !== 'string' || typeof task !== 'string') {
+    throw new MalformedInputError('request needs string resource, action and task', { check: 'request' });
+  }
+  if (resource.length > 1024 || action.length > 128 || task.length > 256) throw new MalformedInputError('request field too long', { check: 'request' });
+  return { resource, action, task };
+}
+
+/**
+ * The check a tool/resource server runs on every call, as one step:
+ *
+ * 1. **who is calling** — a proof of control answering a one-time challenge this guard
+ *    issued, signed by the agent's DID key, carrying an ownership credential from a trusted
+ *    organisation (`verifyProofOfControl` from `@agent-id/did`);
+ * 2. **what it may do** — the capability token is verified against the trusted roots,
+ *    every hop re-checked, the proven agent must be its final holder, the request must be
+ *    within every hop, this service must be the audience, nothing in it revoked
+ *    (`authorize` from `@agent-id/biscuit`);
+ * 3. **record** — an audit record naming both principals (the user/org it acts for and the
+ *    agent that acted), the task and the whole chain is appended, for allow and deny alike.
+ *
+ * @example
+ * ```ts
+ * const guard = new ResourceGuard({ service: tools.did, resolver, trustedIssuers: [acme.did], rootPublicKeys: [acme.keyPair.publicKey], revocations, audit });
+ * const challenge = guard.issueChallenge();               // → agent
+ * const decision = await guard.check({ presentation, token, request });
+ * ```
+ */
+export class ResourceGuard {
+  readonly service: string;
+  readonly challenges: ChallengeStore;
+  readonly #options: ResourceGuardOptions;
+  readonly #clock: Clock;
+
+  constructor(options: ResourceGuardOptions) {
+    this.#options = options;
+    this.service = options.service;
+    this.#clock = options.clock ?? systemClock;
+    this.challenges = new ChallengeStore({ audience: options.service, clock: this.#clock, ttlMs: options.challengeTtlMs ?? 60_000 });
+  }
+
+  /** A fresh one-time challenge for a caller to sign. */
+  issueChallenge(): Challenge {
+    return this.challenges.issue();
+  }
+
+  /**
+   * Verifies presenter and token for one request, audits the decision, and returns it.
+   * Never throws for bad input: a refusal is a `deny` decision with a code.
+   */
+  async check(input: { presentation: unknown; token: unknown; request: unknown }): Promise<GuardDecision> {
+    const o = this.#options;
+    let request: ToolRequest | undefined;
+    let agent: string | undefined;
+    try {
+      request = parseRequest(input.request);
+      if (typeof input.token !== 'string') throw new MalformedInputError('token is not a string', { check: 'token' });
+      const who = await verifyProofOfControl(input.presentation, o.resolver, {
+        challenges: this.challenges,
+        trustedIssuers: o.trustedIssuers,
+        clock: this.#clock,
+      });
+      agent = who.agent;
+      const capabilityRequest: CapabilityRequest = { resource: request.resource, action: request.action, audience: this.service, task: request.task };
+      const options: AuthorizeOptions = { request: capabilityRequest, presenter: who.agent, clock: this.#clock };
+      if (o.rootPublicKeys) options.rootPublicKey = o.rootPublicKeys;
+      if (o.rootSecrets) options.rootSecrets = o.rootSecrets;
+      if (o.revocations) options.revocations = o.revocations;
+      if (o.limits) options.limits = o.limits;
+      const verified = await authorize(input.token, options);
+      const reason =
+        `proof of control by ${who.agent} (operated by ${who.operator}); ` +
+        `${verified.format} chain of ${verified.chain.length} hop(s) from ${verified.issuer} verified; ` +
+        `${request.action} on ${request.resource} within every hop; audience, task, expiry and revocation checked`;
+      const entry = await o.audit.append(
+        auditRecord(
+          {
+            agent: who.agent,
+            onBehalfOf: verified.onBehalfOf,
+            task: verified.task,
+            action: request.action,
+            resource: request.resource,
+            decision: 'allow',
+            reason,
+            verifier: this.service,
+            chain: verified.chain,
+          },
+          this.#clock,
+        ),
+      );
+      return {
+        decision: 'allow',
+        reason,
+        verifier: this.service,
+        agent: who.agent,
+        onBehalfOf: verified.onBehalfOf,
+        chain: verified.chain,
+        auditSeq: entry.seq,
+        entry,
+      };
+    } catch (error) {
+      const { code, check, message } = codeOf(error);
+      // On a refusal, the token's claims are recorded as claimed (unverified) for forensics.
+      const claimed = await this.#claimed(input.token);
+      const reason = `${check}: ${message}`;
+      const recorded = claimed.chain.length > 0 ? `${reason} [chain recorded as the token claims it, unverified]` : reason;
+      const entry = await o.audit.append(
+        auditRecord(
+          {
+            agent: agent ?? UNVERIFIED,
+            onBehalfOf: claimed.onBehalfOf,
+            task: request?.task ?? claimed.task,
+            action: request?.action ?? UNVERIFIED,
+            resource: request?.resource ?? UNVERIFIED,
+            decision: 'deny',
+            reason: recorded,
+            code,
+            verifier: this.service,
+            chain: claimed.chain,
+          },
+          this.#clock,
+        ),
+      );
+      const decision: GuardDecision = { decision: 'deny', code, check, reason, verifier: this.service, chain: claimed.chain, auditSeq: entry.seq, entry };
+      if (agent !== undefined) decision.agent = agent;
+      if (claimed.onBehalfOf !== UNVERIFIED) decision.onBehalfOf = claimed.onBehalfOf;
+      return decision;
+    }
+  }
+
+  async #claimed(token: unknown): Promise<{ onBehalfOf: string; task: string | null; chain: DelegationHop[] }> {
+    if (typeof token !== 'string') return { onBehalfOf: UNVERIFIED, task: null, chain: [] };
+    try {
+      const view = await inspect(token, { rootPublicKey: this.#options.rootPublicKeys ?? [], ...(this.#options.limits ? { limits: this.#options.limits } : {}) });
+      return { onBehalfOf: view.onBehalfOf, task: view.task, chain: view.chain };
+    } catch {
+      return { onBehalfOf: UNVERIFIED, task: null, chain: [] };
+    }
+  }
+}

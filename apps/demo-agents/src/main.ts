@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { type ScenarioResult, runScenario } from './scenario.js';
+import { formatTraceEvent } from './trace.js';
+
+const HELP = `agent-id demo: two organisations, agents speaking A2A, narrowing capability tokens
+
+usage: node dist/main.js [--serve] [--out DIR] [--quiet]
+
+  --serve     after the scenario, keep every server running and print curl-able URLs
+  --out DIR   write the audit logs and revocation stores to DIR (default: a temp dir)
+  --quiet     print only the summary
+`;
+
+function parseArgs(argv: string[]): { serve: boolean; out?: string; quiet: boolean } {
+  const args = { serve: false, quiet: false } as { serve: boolean; out?: string; quiet: boolean };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') continue;
+    if (a === '--serve') args.serve = true;
+    else if (a === '--quiet') args.quiet = true;
+    else if (a === '--out') {
+      const dir = argv[++i];
+      if (!dir) throw new Error('--out needs a directory');
+      args.out = dir;
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}\n\n${HELP}`);
+  }
+  return args;
+}
+
+function summary(result: ScenarioResult): string {
+  const lines = ['', '== Steps (expected → actual)'];
+  for (const s of result.steps) {
+    const expected = s.expectedCode ? `${s.expected} (${s.expectedCode})` : s.expected;
+    const actual = s.actualCode ? `${s.actual} (${s.actualCode})` : s.actual;
+    lines.push(`  ${s.ok ? 'PASS' : 'FAIL'}  ${s.id.padEnd(22)} ${expected.padEnd(28)} → ${actual.padEnd(28)} ${s.shows}`);
+  }
+  lines.push('', '== Audit logs');
+  for (const a of result.audit) {
+    lines.push(`  ${a.org.padEnd(7)} ${a.chainVerified ? 'hash chain verified' : `BROKEN: ${a.error}`}, ${a.entries.length} records  ${a.path}`);
+  }
+  const failed = result.steps.filter((s) => !s.ok).length;
+  lines.push('', result.ok ? `OK: all ${result.steps.length} steps as expected, both audit chains verified (${result.durationMs} ms)` : `FAILED: ${failed} step(s) not as expected`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const options: Parameters<typeof runScenario>[0] = { keepRunning: args.serve };
+  if (args.out) options.outDir = args.out;
+  if (!args.quiet) options.onTrace = (e) => process.stdout.write(`${formatTraceEvent(e)}\n`);
+  const result = await runScenario(options);
+  process.stdout.write(summary(result));
+  if (!args.serve) return result.ok ? 0 : 1;
+
+  process.stdout.write('\n== Serving (Ctrl-C to stop)\n');
+  for (const [name, url] of Object.entries(result.urls)) process.stdout.write(`  ${name.padEnd(34)} ${url}\n`);
+  process.stdout.write(
+    `\n  try:\n    curl -s ${result.urls['globex/analyst card']}\n    curl -s ${result.urls['acme DID document']}\n` +
+      `    curl -s -X POST ${result.urls['globex tools challenge (POST)']}\n` +
+      `    curl -s -X POST ${result.urls['acme/orchestrator A2A (JSON-RPC)']} -H 'content-type: application/json' -H 'A2A-Version: 1.0' \\\n` +
+      `      -d '${JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'SendMessage',
+        params: {
+          message: {
+            messageId: 'm1',
+            role: 'ROLE_USER',
+            parts: [{ data: { task: 'task-q3-widget-pricing', calls: [{ step: 'curl', service: result.urls['acme tools'], resource: 'crm:/customers/c-7', action: 'read', format: 'biscuit' }] } }],
+          },
+        },
+      })}'\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await result.stop();
+  return result.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { AuditLog, type Capability, type Clock, type PublicKey } from '@agent-id/core';
+import { FileRevocationStore, type MacaroonRootSecret, type TokenFormat, mintCapability } from '@agent-id/biscuit';
+import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
+import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
+import { AgentCard } from '@a2a-js/sdk';
+import express, { type Express } from 'express';
+import { type CardVerifier, DemoAgent } from './agent.js';
+import { type LoopbackServer, listenLoopback } from './lib/http.js';
+import { ResourceGuard } from './lib/resource-guard.js';
+import { toolServerRouter } from './lib/tool-server.js';
+import type { Trace } from './trace.js';
+
+export interface OrgOptions {
+  /** Short name: `acme`, `globex`. */
+  name: string;
+  /** Human name for provider fields, e.g. `Acme Corp`. */
+  displayName: string;
+  outDir: string;
+  clock: Clock;
+  trace: Trace;
+  resolver: DidResolver;
+}
+
+/** What an agent's card advertises. */
+export interface AgentSpec {
+  name: string;
+  description: string;
+  skill: { id: string; name: string; description: string };
+}
+
+/**
+ * One organisation (trust domain): its own HTTP server on 127.0.0.1 serving its did:web
+ * documents (the authority, its tool service, its users), its agents' signed A2A cards and
+ * endpoints, and its guarded tool server; its authority key and Macaroon root secret, its
+ * revocation store and its hash-chained audit log.
+ */
+export class Org {
+  readonly name: string;
+  readonly displayName: string;
+  readonly app: Express;
+  readonly server: LoopbackServer;
+  readonly authority: AgentIdentity;
+  readonly tools: AgentIdentity;
+  readonly macaroonSecret: MacaroonRootSecret;
+  readonly revocations: FileRevocationStore;
+  readonly audit: AuditLog;
+  readonly auditPath: string;
+  readonly agents = new Map<string, DemoAgent>();
+  readonly cards = new Map<string, JsonAgentCard>();
+  readonly #documents: DidDocument[] = [];
+  readonly #o: OrgOptions;
+  #serveDid: ReturnType<typeof didDocumentHandler> = () => false;
+  #guard: ResourceGuard | undefined;
+
+  private constructor(o: OrgOptions, app: Express, server: LoopbackServer, revocations: FileRevocationStore, audit: AuditLog, auditPath: string) {
+    this.#o = o;
+    this.name = o.name;
+    this.displayName = o.displayName;
+    this.app = app;
+    this.server = server;
+    this.revocations = revocations;
+    this.audit = audit;
+    this.auditPath = auditPath;
+    const domain = server.host;
+    this.authority = createAgentIdentity({ method: 'web', domain, allowHttpLoopback: true });
+    this.tools = createAgentIdentity({ method: 'web', domain, path: ['services', 'tools'], allowHttpLoopback: true });
+    this.macaroonSecret = { id: `${o.name}-root-1`, secret: new Uint8Array(randomBytes(32)) };
+    this.publish(this.authority, `${o.name} (authority)`);
+    this.publish(this.tools, `${o.name}/tools`);
+    app.use((req, res, next) => {
+      if (!this.#serveDid(req, res)) next();
+    });
+  }
+
+  static async start(options: OrgOptions): Promise<Org> {
+    const app = express();
+    app.disable('x-powered-by');
+    const server = await listenLoopback(app);
+    const auditPath = join(options.outDir, `${options.name}-audit.jsonl`);
+    const audit = await AuditLog.open(auditPath);
+    const revocations = await FileRevocationStore.open(join(options.outDir, `${options.name}-revocations.jsonl`));
+    const org = new Org(options, app, server, revocations, audit, auditPath);
+    options.trace.emit('setup', `${options.displayName} is up at ${server.origin}; authority ${org.authority.did}`, { actor: options.name });
+    return org;
+  }
+
+  get origin(): string {
+    return this.server.origin;
+  }
+
+  /** Serves a did:web identity's document from this organisation's server. */
+  publish(identity: AgentIdentity, displayName: string): void {
+    if (!identity.document) throw new TypeError('only did:web identities have a document to publish');
+    this.#documents.push(identity.document);
+    this.#serveDid = didDocumentHandler(this.#documents);
+    this.#o.trace.name(identity.did, displayName);
+  }
+
+  /** A user of this organisation, with a did:web of its own (`/users/<name>/did.json`). */
+  user(name: string): AgentIdentity {
+    const user = createAgentIdentity({ method: 'web', domain: this.server.host, path: ['users', name], allowHttpLoopback: true });
+    this.publish(user, `${this.name}/users/${name}`);
+    return user;
+  }
+
+  cardUrl(agentName: string): string {
+    return `${this.origin}/agents/${agentName}/.well-known/agent-card.json`;
+  }
+
+  /**
+   * Creates an agent: a did:key identity, an ownership credential from this organisation, a
+   * card carrying that credential signed by the agent and by the organisation, and the A2A
+   * server mounted at `/agents/<name>`.
+   */
+  async addAgent(spec: AgentSpec, verifyCard: CardVerifier, tokenIssuers: readonly string[]): Promise<DemoAgent> {
+    const o = this.#o;
+    const identity = createAgentIdentity();
+    const credential = await issueOwnershipCredential(this.authority, {
+      agent: identity.did,
+      agentName: spec.name,
+      agentVersion: '1.0.0',
+      ttlMs: 86_400_000,
+      clock: o.clock,
+    });
+    const base = `${this.origin}/agents/${spec.name}`;
+    const card: JsonAgentCard = {
+      name: `${this.displayName} ${spec.name}`,
+      description: spec.description,
+      supportedInterfaces: [{ url: `${base}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+      provider: { organization: this.displayName, url: this.origin },
+      version: '1.0.0',
+      capabilities: { streaming: false, pushNotifications: false },
+      defaultInputModes: ['application/json'],
+      defaultOutputModes: ['application/json'],
+      skills: [{ ...spec.skill, tags: ['agent-id-demo'] }],
+    };
+    const signed = signAgentCard(signAgentCard(attachOwnershipCredential(card, credential), identity), this.authority);
+    const agent = new DemoAgent({ name: `${this.name}/${spec.name}`, identity, credential, resolver: o.resolver, verifyCard, tokenIssuers, clock: o.clock, trace: o.trace });
+    const serveCard = agentCardHandler(signed, { maxAgeSec: 0 });
+    const router = express.Router();
+    router.use((req, res, next) => {
+      if (!serveCard(req, res)) next();
+    });
+    router.use(agent.router(AgentCard.fromJSON(signed)));
+    this.app.use(`/agents/${spec.name}`, router);
+    this.agents.set(spec.name, agent);
+    this.cards.set(spec.name, signed);
+    o.trace.emit('setup', `agent ${spec.name} = ${identity.did.slice(0, 24)}…; ownership credential by ${this.name}; card signed by the agent and ${this.name}`, {
+      actor: this.name,
+    });
+    return agent;
+  }
+
+  /** Starts the guarded tool server at `/services/tools`. */
+  startTools(trust: { trustedIssuers: readonly string[]; rootPublicKeys: readonly PublicKey[]; acceptMacaroons: boolean; trustNote: string }): string {
+    const guard = new ResourceGuard({
+      service: this.tools.did,
+      resolver: this.#o.resolver,
+      trustedIssuers: trust.trustedIssuers,
+      rootPublicKeys: trust.rootPublicKeys,
+      rootSecrets: trust.acceptMacaroons ? [this.macaroonSecret] : [],
+      revocations: this.revocations,
+      audit: this.audit,
+      clock: this.#o.clock,
+      // A roomier Datalog time budget than the 20 ms default: CI machines run several suites at once.
+      limits: { max_time_micro: 200_000 },
+    });
+    this.#guard = guard;
+    this.app.use(
+      '/services/tools',
+      toolServerRouter(guard, (request) => ({ tool: `${this.name}-tools`, resource: request.resource, action: request.action, output: `${request.action} ${request.resource}: ok` })),
+    );
+    this.#o.trace.emit('setup', `tool server ${this.toolsUrl} (${this.tools.did}) trusts ${trust.trustNote}`, { actor: this.name });
+    return this.toolsUrl;
+  }
+
+  get toolsUrl(): string {
+    return `${this.origin}/services/tools`;
+  }
+
+  get guard(): ResourceGuard | undefined {
+    return this.#guard;
+  }
+
+  /** The authority mints a capability for a user and task, to an agent. */
+  async mint(capability: Capability, format: TokenFormat): Promise<string> {
+    const token =
+      format === 'biscuit'
+        ? await mintCapability(capability, { format: 'biscuit', rootKey: this.authority.keyPair, issuer: this.authority.did })
+        : await mintCapability(capability, { format: 'macaroon', rootSecret: this.macaroonSecret, issuer: this.authority.did });
+    return token.serialize();
+  }
+
+  /** Stops the server and closes the audit log and revocation store. */
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.audit.close();
+    await this.revocations.close();
+  }
+}
