@@ -1,0 +1,95 @@
+import { RevokedError, UntrustedIssuerError, auditRecord, systemClock } from '@agent-id/core';
+import { evaluateBiscuit } from './biscuit/authorize.js';
+import { resolveLimits } from './limits.js';
+import { evaluateMacaroon } from './macaroon/authorize.js';
+import { type ChainRecord, assertChain, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
+import type { RevocationStore } from './revocation.js';
+import { type CapabilityToken, toToken } from './token.js';
+import type { AuthorizationResult, AuthorizeOptions } from './types.js';
+import { toArray } from './util.js';
+
+async function assertNotRevoked(store: RevocationStore | undefined, chain: ChainRecord, revocationIds: readonly string[]): Promise<void> {
+  if (!store) return;
+  const agents = [...new Set(chain.hops.flatMap((h) => [h.from, h.to]))];
+  const hit = await store.findRevoked({ tokenIds: revocationIds, agents, principals: [chain.onBehalfOf] });
+  if (!hit) return;
+  if (hit.kind === 'token') {
+    const index = revocationIds.indexOf(hit.id);
+    throw new RevokedError(`hop ${index} of the chain is revoked`, { check: 'revocation_token' });
+  }
+  if (hit.kind === 'agent') throw new RevokedError(`agent ${hit.did.slice(0, 120)} in the chain is revoked`, { check: 'revocation_agent' });
+  throw new RevokedError(`everything acting for ${hit.id.slice(0, 120)} is revoked`, { check: 'revocation_principal' });
+}
+
+/**
+ * Verifies a token for one request, as a resource server. Checks, in order: size and
+ * encoding, signatures against the trusted root, that every hop was written by its
+ * delegator (Biscuit: third-party block by the delegator's key; Macaroon: delegator
+ * signature), that every hop narrows its parent, revocation of any hop id, agent in the
+ * chain or principal, that `presenter` is the final holder, expiry, audience, task,
+ * resource and action against every hop, and for Biscuit the Datalog checks of every
+ * block. Returns what it verified; throws an `AgentIdError` with the failed check.
+ *
+ * @example
+ * ```ts
+ * const result = await authorize(tokenText, {
+ *   request: { resource: 'files:/reports/q3.pdf', action: 'read', audience: 'did:web:files.example', task: 'q3-report' },
+ *   presenter: provenAgentDid, rootPublicKey: orgPublicKey, revocations: store,
+ * });
+ * await auditLog.append(result.record);
+ * ```
+ */
+export async function authorize(token: CapabilityToken | string, options: AuthorizeOptions): Promise<AuthorizationResult> {
+  const limits = resolveLimits(options.limits);
+  validateRequest(options.request);
+  const presenter = validateDid(options.presenter, 'presenter');
+  const request = { ...options.request };
+  const clock = options.clock ?? systemClock;
+  const nowSeconds = Math.floor(clock() / 1000);
+  const t = toToken(token, limits.maxTokenBytes);
+  let chain: ChainRecord;
+  let revocationIds: string[];
+  let refusal: Error | undefined;
+  if (t.format === 'biscuit') {
+    const roots = toArray(options.rootPublicKey);
+    if (roots.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
+    const evaluation = await evaluateBiscuit(t, request, nowSeconds, roots, limits);
+    chain = evaluation.chain;
+    revocationIds = chain.hops.map((h) => h.revocationId);
+    refusal = evaluation.refusal;
+  } else {
+    const secrets = toArray(options.rootSecrets);
+    if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });
+    ({ chain, revocationIds } = evaluateMacaroon(t, secrets, options.discharges ?? [], nowSeconds, limits));
+  }
+  assertChain(chain);
+  await assertNotRevoked(options.revocations, chain, revocationIds);
+  assertHolder(chain, presenter);
+  assertRequest(chain, request, nowSeconds);
+  if (refusal) throw refusal;
+  const hops = chain.hops.map(toDelegationHop);
+  return {
+    format: t.format,
+    agent: presenter,
+    onBehalfOf: chain.onBehalfOf,
+    issuer: chain.issuer,
+    task: chain.task,
+    chain: hops,
+    revocationIds,
+    effective: chain.hops.at(-1)!.granted,
+    record: auditRecord(
+      {
+        agent: presenter,
+        onBehalfOf: chain.onBehalfOf,
+        task: chain.task,
+        action: request.action,
+        resource: request.resource,
+        decision: 'allow',
+        reason: `${t.format}: signatures, hop attribution, narrowing, revocation, holder, expiry, audience, task and scope checked over ${hops.length} hop(s)`,
+        verifier: request.audience,
+        chain: hops,
+      },
+      clock,
+    ),
+  };
+}

@@ -1,0 +1,76 @@
+import { DepthExceededError, HolderMismatchError, type PublicKey, type Scope, assertNarrows, narrowScope } from '@agent-id/core';
+import { didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
+import { type TokenLimits, assertBlockCount } from '../limits.js';
+import { assertChain, holderOf, validateDid, validateScope } from '../model.js';
+import { CapabilityToken } from '../token.js';
+import type { AttenuateOptions } from '../types.js';
+import { withBiscuit } from '../wasm/runtime.js';
+import { readChain, parseBiscuit } from './chain.js';
+import { HOP_CODE, scopeParams } from './datalog.js';
+import { algorithmOf, wasmPrivateKey, wasmPublicKey } from './keys.js';
+
+export async function attenuateBiscuit(token: CapabilityToken, options: AttenuateOptions, roots: readonly PublicKey[], limits: TokenLimits): Promise<CapabilityToken> {
+  const signer = options.signer;
+  if (!signer) throw new TypeError('attenuating a Biscuit needs `signer`: the current holder\'s key pair');
+  algorithmOf(signer.publicKey);
+  const to = validateDid(options.to, 'to');
+  // The delegate signs the following hop, so it must be a did:key Biscuit can check.
+  algorithmOf(publicKeyFromDidKey(to));
+  const signerDid = didKeyFromPublicKey(signer.publicKey);
+  const bytes = token.toBytes();
+  const out = await withBiscuit((glue) => {
+    const biscuit = parseBiscuit(glue, bytes, roots, limits);
+    try {
+      const count = biscuit.countBlocks();
+      assertBlockCount(count + 1, limits);
+      const revocationIds = biscuit.getRevocationIdentifiers() as string[];
+      const builder = new glue.AuthorizerBuilder();
+      const authorizer = builder.buildAuthenticated(biscuit);
+      let parent: Scope;
+      let index: number;
+      try {
+        const { chain } = readChain(glue, authorizer, count, revocationIds, limits);
+        assertChain(chain);
+        const holder = holderOf(chain);
+        if (holder !== signerDid) throw new HolderMismatchError(`only the holder ${holder.slice(0, 120)} can delegate this token; signer is ${signerDid}`);
+        if (to === holder) throw new TypeError('a hop must delegate to another agent');
+        parent = chain.hops.at(-1)!.granted;
+        index = chain.hops.length;
+      } finally {
+        authorizer.free();
+      }
+      if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the holder may not delegate further');
+  const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
+      assertNarrows(parent, child);
+      const block = new glue.BlockBuilder();
+      try {
+        block.addCodeWithParameters(HOP_CODE, { index, from: signerDid, to, previous: { bytes: revocationIds[index - 1]! }, ...scopeParams(child) }, {});
+        const request = biscuit.getThirdPartyRequest();
+        const key = wasmPrivateKey(glue, signer);
+        let signed: ReturnType<typeof request.createBlock>;
+        try {
+          signed = request.createBlock(key, block);
+        } finally {
+          key.free();
+        }
+        const publicKey = wasmPublicKey(glue, signer.publicKey);
+        try {
+          const next = biscuit.appendThirdPartyBlock(publicKey, signed);
+          try {
+            return next.toBytes();
+          } finally {
+            next.free();
+          }
+        } finally {
+          publicKey.free();
+          signed.free();
+        }
+      } finally {
+        block.free();
+      }
+    } finally {
+      biscuit.free();
+    }
+  });
+  return CapabilityToken.fromBytes('biscuit', out);
+}

@@ -1,0 +1,55 @@
+import { DeniedError, ExpiredError, InvalidSignatureError, MalformedInputError } from '@agent-id/core';
+import type { Macaroon } from 'macaroon';
+import type { TokenLimits } from '../limits.js';
+import type { ChainRecord } from '../model.js';
+import { type CapabilityToken, toToken } from '../token.js';
+import type { MacaroonRootSecret } from '../types.js';
+import { parseCaveat } from './caveats.js';
+import { importBinary } from './codec.js';
+import { tokenRootKey } from './keys.js';
+import { readMacaroon, verifyMacaroonChain } from './read.js';
+
+function checkDischarge(d: Macaroon, nowSeconds: number, index: number): void {
+  if (d.location) throw new MalformedInputError(`discharge ${index} must not carry a location`, { check: 'discharge' });
+  let expires: number | undefined;
+  for (const c of d.caveats) {
+    if (c.vid) throw new DeniedError(`discharge ${index} has its own third-party caveat, which is not supported`, { check: 'third_party' });
+    const caveat = parseCaveat(c.identifier);
+    if (caveat.name !== 'expires_at') throw new DeniedError(`discharge ${index} carries a ${caveat.name} caveat`, { check: 'caveat' });
+    expires = Math.min(expires ?? caveat.value, caveat.value);
+  }
+  if (expires === undefined) throw new DeniedError(`discharge ${index} has no expiry`, { check: 'discharge_expiry' });
+  if (nowSeconds >= expires) throw new ExpiredError(`discharge ${index} expired at ${new Date(expires * 1000).toISOString()}`, { check: 'discharge_expiry' });
+}
+
+export function evaluateMacaroon(
+  token: CapabilityToken,
+  secrets: readonly MacaroonRootSecret[],
+  discharges: readonly (CapabilityToken | string)[],
+  nowSeconds: number,
+  limits: TokenLimits,
+): { chain: ChainRecord; revocationIds: string[] } {
+  const read = readMacaroon(importBinary(token.toBytes()), limits);
+  const root = secrets.find((s) => s.id === read.identifier.kid);
+  if (!root) throw new InvalidSignatureError('no trusted root secret has the id this macaroon names', { check: 'root_key' });
+  const rootKey = tokenRootKey(root.secret, read.identifier.tid);
+  verifyMacaroonChain(read, rootKey);
+  if (discharges.length > limits.maxBlocks) throw new MalformedInputError(`more than ${limits.maxBlocks} discharges`, { check: 'discharge' });
+  if (read.thirdParty.length > 0 || discharges.length > 0) {
+    const dms = discharges.map((d, i) => {
+      const m = importBinary(toToken(d, limits.maxTokenBytes).toBytes(), `discharge ${i}`);
+      checkDischarge(m, nowSeconds, i);
+      return m;
+    });
+    try {
+      // Discharges need the caveat keys sealed in each caveat's vid: macaroon's verify opens them.
+      read.macaroon.verify(rootKey, () => null, dms);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      if (message.startsWith('cannot find discharge')) throw new DeniedError('a third-party caveat is not discharged', { check: 'third_party' });
+      if (message.includes('was not used') || message.includes('more than once')) throw new MalformedInputError('a discharge does not belong to this token', { check: 'discharge' });
+      throw new InvalidSignatureError('a discharge macaroon does not verify (not bound to this token, or tampered)', { check: 'discharge_signature' });
+    }
+  }
+  return { chain: read.chain, revocationIds: read.chain.hops.map((h) => h.revocationId) };
+}

@@ -1,0 +1,52 @@
+import { type KeyObject, createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { base64urlEncode } from '@agent-id/core';
+
+const ROOT_LABEL = 'agent-id/macaroon/root/v1\u0000';
+const THIRD_PARTY_LABEL = 'agent-id/macaroon/third-party/v1\u0000';
+const KEY_GENERATOR = createSecretKey(Buffer.from('macaroons-key-generator', 'utf8'));
+
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+function keyObject(secret: Uint8Array): KeyObject {
+  let key = keyObjects.get(secret);
+  if (!key) {
+    if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('a Macaroon secret must be at least 32 bytes');
+    key = createSecretKey(Buffer.from(secret));
+    keyObjects.set(secret, key);
+  }
+  return key;
+}
+
+function hmac(key: KeyObject | Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+/** A fresh random id (16 bytes, base64url) for a token, hop or caveat. */
+export function randomId(): string {
+  return base64urlEncode(randomBytes(16));
+}
+
+/** Per-token root key: HMAC-SHA256(org secret, label ‖ token id). */
+export function tokenRootKey(secret: Uint8Array, tokenId: string): Uint8Array {
+  return hmac(keyObject(secret), ROOT_LABEL, tokenId);
+}
+
+/** Third-party caveat root key: HMAC-SHA256(shared secret, label ‖ caveat nonce). */
+export function caveatRootKey(secret: Uint8Array, nonce: string): Uint8Array {
+  return hmac(keyObject(secret), THIRD_PARTY_LABEL, nonce);
+}
+
+/** The macaroon signature chain, computed natively (node:crypto), as in macaroon 3.0.4. */
+export function initialSignature(rootKey: Uint8Array, identifier: Uint8Array): Uint8Array {
+  return hmac(hmac(KEY_GENERATOR, rootKey), identifier);
+}
+
+export function firstPartyStep(signature: Uint8Array, caveat: Uint8Array): Uint8Array {
+  return hmac(signature, caveat);
+}
+
+export function thirdPartyStep(signature: Uint8Array, vid: Uint8Array, caveat: Uint8Array): Uint8Array {
+  return hmac(signature, hmac(signature, vid), hmac(signature, caveat));
+}

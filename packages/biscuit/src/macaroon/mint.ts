@@ -1,0 +1,52 @@
+import type { Capability, KeyPair } from '@agent-id/core';
+import { base64urlEncode } from '@agent-id/core';
+import macaroonLib, { type Macaroon } from 'macaroon';
+import { validateDid } from '../model.js';
+import { CapabilityToken } from '../token.js';
+import type { MacaroonMintOptions, ThirdPartyCaveatSpec } from '../types.js';
+import { type DelegationCaveat, formatCaveat, formatIdentifier, formatThirdPartyId } from './caveats.js';
+import { exportBinary } from './codec.js';
+import { hopSigningInput } from './read.js';
+import { caveatRootKey, randomId, tokenRootKey } from './keys.js';
+
+export function addThirdPartyCaveats(m: Macaroon, specs: readonly ThirdPartyCaveatSpec[] | undefined): void {
+  for (const spec of specs ?? []) {
+    if (typeof spec.location !== 'string' || !spec.location || typeof spec.keyId !== 'string' || !spec.keyId || typeof spec.condition !== 'string' || !spec.condition) {
+      throw new TypeError('a third-party caveat needs location, keyId, secret and condition');
+    }
+    const nonce = randomId();
+    const id = formatThirdPartyId({ condition: spec.condition, kid: spec.keyId, location: spec.location, nonce });
+    m.addThirdPartyCaveat(caveatRootKey(spec.secret, nonce), id, spec.location);
+  }
+}
+
+export function addDelegation(m: Macaroon, hop: Omit<DelegationCaveat, 'sig'>, signer: KeyPair): void {
+  const sig = base64urlEncode(signer.sign(hopSigningInput(hop, m.signature)));
+  m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
+}
+
+export function mintMacaroon(capability: Capability, options: MacaroonMintOptions): CapabilityToken {
+  const issuer = validateDid(options.issuer, 'issuer');
+  const { id: kid, secret } = options.rootSecret ?? {};
+  if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('rootSecret.id must be a non-empty string');
+  const tid = randomId();
+  const m = macaroonLib.newMacaroon({ identifier: formatIdentifier({ kid, tid }), rootKey: tokenRootKey(secret, tid), version: 2 });
+  m.addFirstPartyCaveat(
+    formatCaveat({
+      name: 'capability',
+      value: {
+        actions: [...capability.actions],
+        audience: [...capability.audience],
+        expires_at: capability.expiresAt,
+        holder: capability.holder,
+        issuer,
+        max_depth: capability.maxDepth,
+        on_behalf_of: capability.onBehalfOf,
+        resources: [...capability.resources],
+        task: capability.task,
+      },
+    }),
+  );
+  addThirdPartyCaveats(m, options.thirdPartyCaveats);
+  return CapabilityToken.fromBytes('macaroon', exportBinary(m));
+}

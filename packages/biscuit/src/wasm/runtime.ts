@@ -1,0 +1,263 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AgentIdError, InternalError, ResourceLimitError } from '@agent-id/core';
+import type * as BiscuitWasm from '@biscuit-auth/biscuit-wasm';
+import { mapWasmError } from './errors.js';
+import { Wasm, type WasmImports, type WasmMemory, type WasmModule } from './webassembly.js';
+
+/** The glue module's exports (classes of one instance). */
+export type Glue = typeof BiscuitWasm;
+
+/** Memory and recycling figures of the Biscuit WebAssembly runtime. */
+export interface BiscuitRuntimeStats {
+  /** Recycle threshold for the module's linear memory, in bytes. */
+  thresholdBytes: number;
+  /** Current size of the live instance's linear memory (0 before the first call). */
+  memoryBytes: number;
+  /** Largest linear memory any instance reached. */
+  peakMemoryBytes: number;
+  /** Instances created so far. */
+  instances: number;
+  /** Instances replaced because memory passed the threshold or the module trapped. */
+  recycles: number;
+  /** Calls that trapped inside the module. */
+  traps: number;
+}
+
+/** Options of {@link configureBiscuitRuntime}. */
+export interface BiscuitRuntimeOptions {
+  /** Replace the instance between calls once its linear memory exceeds this. Default 64 MiB (per-call time grows with linear memory). */
+  memoryThresholdBytes?: number;
+}
+
+interface Instance {
+  glue: Glue;
+  memory: WasmMemory;
+  setWasm: (exports: unknown) => void;
+  poisoned: boolean;
+}
+
+const DEFAULT_THRESHOLD = 64 * 1024 * 1024;
+const state = {
+  threshold: DEFAULT_THRESHOLD,
+  peak: 0,
+  instances: 0,
+  recycles: 0,
+  traps: 0,
+  generation: 0,
+};
+let compiled: Promise<{ module: WasmModule; base: URL }> | undefined;
+let current: Promise<Instance> | undefined;
+let live: Instance | undefined;
+let spare: Promise<Instance> | undefined;
+
+function moduleDirectory(): URL {
+  const meta = import.meta as ImportMeta & { resolve?: (specifier: string) => string };
+  try {
+    if (typeof meta.resolve === 'function') return new URL('./', meta.resolve('@biscuit-auth/biscuit-wasm'));
+  } catch {
+    // Test runners may not implement import.meta.resolve: fall back to a node_modules walk.
+  }
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'node_modules', '@biscuit-auth', 'biscuit-wasm', 'module');
+    if (existsSync(join(candidate, 'biscuit_bg.js'))) return pathToFileURL(`${candidate}/`);
+    const parent = dirname(dir);
+    if (parent === dir) throw new InternalError('@biscuit-auth/biscuit-wasm is not installed', { check: 'wasm_load' });
+    dir = parent;
+  }
+}
+
+function compile(): Promise<{ module: WasmModule; base: URL }> {
+  compiled ??= (async () => {
+    const base = moduleDirectory();
+    const bytes = await readFile(new URL('biscuit_bg.wasm', base));
+    return { module: new Wasm.Module(bytes), base };
+  })();
+  return compiled;
+}
+
+const CONSOLE_IMPORT = /^__wbg_(log|error|warn|info|debug)_/;
+
+async function instantiate(): Promise<Instance> {
+  const { module, base } = await compile();
+  // A fresh copy of the glue per instance: its module-level state (heap table, cached
+  // memory views, finalizers) belongs to one instance only.
+  const generation = state.generation++;
+  const glue = (await import(new URL(`biscuit_bg.js?instance=${generation}`, base).href)) as Glue & {
+    __wbg_set_wasm(exports: unknown): void;
+  };
+  const imports: WasmImports = {};
+  for (const { module: name } of Wasm.Module.imports(module)) {
+    if (imports[name]) continue;
+    if (name === './biscuit_bg.js') {
+      // Silences the start-up banner and Rust panic prints; failures reach callers as typed errors.
+      const patched: Record<string, unknown> = { ...glue };
+      for (const key of Object.keys(patched)) if (CONSOLE_IMPORT.test(key)) patched[key] = () => {};
+      imports[name] = patched as Record<string, unknown>;
+    } else {
+      imports[name] = (await import(new URL(name, base).href)) as Record<string, unknown>;
+    }
+  }
+  const instance = new Wasm.Instance(module, imports);
+  const exports = instance.exports as { memory: WasmMemory; __wbindgen_start(): void };
+  glue.__wbg_set_wasm(instance.exports);
+  exports.__wbindgen_start();
+  state.instances++;
+  if (generation === 0) warmUp(glue);
+  return { glue, memory: exports.memory, setWasm: (e) => glue.__wbg_set_wasm(e), poisoned: false };
+}
+
+// The engine compiles wasm functions lazily on first call; one representative run up
+// front keeps that cost out of the first real authorization's Datalog time budget.
+function warmUp(glue: Glue): void {
+  const root = new glue.KeyPair(0 as Glue['SignatureAlgorithm'][keyof Glue['SignatureAlgorithm']]);
+  const key = root.getPrivateKey();
+  const builder = glue.Biscuit.builder();
+  builder.addCodeWithParameters('w({s}, {d}); check if x($x), {s}.contains($x) || {s}.any($p -> $x.starts_with($p));', { s: { set: ['a'] }, d: { date: '2000-01-01T00:00:00Z' } }, {});
+  const token = builder.build(key);
+  const authorizerBuilder = new glue.AuthorizerBuilder();
+  authorizerBuilder.addCodeWithParameters('x({x}); allow if w($s, $d), $s.contains({x});', { x: 'a' }, {});
+  const authorizer = authorizerBuilder.buildAuthenticated(token);
+  try {
+    authorizer.authorizeWithLimits({ max_time_micro: 10_000_000, max_facts: 1000, max_iterations: 100 });
+    const rule = glue.Rule.fromString('q($s) <- w($s, $d)');
+    for (const fact of authorizer.queryWithLimits(rule, { max_time_micro: 10_000_000, max_facts: 1000, max_iterations: 100 }) as Array<{ free(): void }>) fact.free();
+    rule.free();
+  } finally {
+    authorizer.free();
+    token.free();
+    key.free();
+    root.free();
+  }
+}
+
+const inertExports = new Proxy(
+  { memory: new Wasm.Memory({ initial: 1 }) },
+  { get: (target, key) => (key === 'memory' ? target.memory : () => 0) },
+);
+
+function retire(instance: Instance): void {
+  // grow(0) detaches the glue's cached views of the old buffer, and the inert exports
+  // drop its reference to the instance, so the old linear memory can be collected.
+  // Late finalizers of the old glue then call no-ops instead of a freed instance.
+  try {
+    instance.memory.grow(0);
+  } catch {
+    // A trapped instance may refuse; dropping the reference below is what matters.
+  }
+  instance.setWasm(inertExports);
+}
+
+async function acquire(): Promise<Instance> {
+  if (live && !live.poisoned && live.memory.buffer.byteLength <= state.threshold) return live;
+  if (live) {
+    const old = live;
+    live = undefined;
+    current = undefined;
+    state.recycles++;
+    retire(old);
+  }
+  if (!current) {
+    const next = spare ?? instantiate();
+    spare = undefined;
+    const pending = next.then((instance) => {
+      live = instance;
+      return instance;
+    });
+    pending.catch(() => {
+      if (current === pending) current = undefined;
+    });
+    current = pending;
+  }
+  return current;
+}
+
+function observe(instance: Instance): void {
+  const bytes = instance.memory.buffer.byteLength;
+  if (bytes > state.peak) state.peak = bytes;
+  // Prepare the next instance ahead of time so the swap does not delay a call.
+  if (!spare && bytes > state.threshold * 0.75) {
+    spare = instantiate();
+    spare.catch(() => {
+      spare = undefined;
+    });
+  }
+}
+
+let forceTrap = false;
+
+/**
+ * Runs `fn` synchronously against the live instance. Every wasm object `fn` creates must
+ * be freed (or consumed) before it returns: nothing may cross an `await`, since the
+ * instance can be replaced between calls. A trap poisons the instance (the next call gets
+ * a fresh one) and is reported as `internal`.
+ */
+export async function withBiscuit<T>(fn: (glue: Glue) => T): Promise<T> {
+  const instance = await acquire();
+  try {
+    if (forceTrap) {
+      forceTrap = false;
+      // A JS Date as a Datalog parameter panics inside the module: a real trap.
+      const block = new instance.glue.BlockBuilder();
+      block.addCodeWithParameters('trap({x});', { x: new Date() }, {});
+    }
+    return fn(instance.glue);
+  } catch (error) {
+    if (error instanceof Wasm.RuntimeError || error instanceof RangeError) {
+      instance.poisoned = true;
+      state.traps++;
+      const oom = error instanceof RangeError || /memory/i.test((error as Error).message);
+      const message = 'biscuit module trapped; the next call runs on a fresh instance';
+      throw oom ? new ResourceLimitError(`${message} (memory)`, { check: 'wasm_memory', cause: error }) : new InternalError(message, { check: 'wasm_trap', cause: error });
+    }
+    if (error instanceof AgentIdError) throw error;
+    throw mapWasmError(error, 'biscuit');
+  } finally {
+    if (!instance.poisoned) observe(instance);
+  }
+}
+
+/**
+ * Sets the memory threshold above which the Biscuit runtime replaces its WebAssembly
+ * instance (between calls). Returns the new {@link biscuitRuntimeStats}.
+ *
+ * @example
+ * ```ts
+ * configureBiscuitRuntime({ memoryThresholdBytes: 64 * 1024 * 1024 });
+ * ```
+ */
+export function configureBiscuitRuntime(options: BiscuitRuntimeOptions): BiscuitRuntimeStats {
+  const t = options.memoryThresholdBytes;
+  if (t !== undefined) {
+    if (!Number.isSafeInteger(t) || t < 4 * 1024 * 1024) throw new TypeError('memoryThresholdBytes must be an integer of at least 4 MiB');
+    state.threshold = t;
+  }
+  return biscuitRuntimeStats();
+}
+
+/**
+ * Memory and recycling figures of the Biscuit runtime, for metrics.
+ *
+ * @example
+ * ```ts
+ * const { recycles, memoryBytes, thresholdBytes } = biscuitRuntimeStats();
+ * ```
+ */
+export function biscuitRuntimeStats(): BiscuitRuntimeStats {
+  return {
+    thresholdBytes: state.threshold,
+    memoryBytes: live ? live.memory.buffer.byteLength : 0,
+    peakMemoryBytes: state.peak,
+    instances: state.instances,
+    recycles: state.recycles,
+    traps: state.traps,
+  };
+}
+
+/** Test hook: the next {@link withBiscuit} call traps inside the module before running. */
+export function forceTrapOnNextCall(): void {
+  forceTrap = true;
+}

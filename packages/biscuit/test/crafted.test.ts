@@ -1,0 +1,95 @@
+import { base64urlEncode } from '@agent-id/core';
+import macaroonLib from 'macaroon';
+import { describe, expect, it } from 'vitest';
+import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
+import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
+import { CapabilityToken, authorize } from '../src/index.js';
+import { formatCaveat } from '../src/macaroon/caveats.js';
+import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { hopSigningInput } from '../src/macaroon/read.js';
+import { withBiscuit } from '../src/wasm/runtime.js';
+import { AUD, NOW, agents, chainOf, clock, codeOf, dids, orgKey, rootSecret } from './helpers.js';
+
+const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
+const wide = { resources: ['files:/*'], actions: ['read', 'write', 'delete'], audience: [AUD], expiresAt: NOW + 9999, maxDepth: 9 };
+
+async function craftBiscuit(token: CapabilityToken, code: string, params: Record<string, unknown>, signerIndex: number | null): Promise<CapabilityToken> {
+  const bytes = await withBiscuit((glue) => {
+    const root = wasmPublicKey(glue, orgKey.publicKey);
+    const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
+    const block = new glue.BlockBuilder();
+    block.addCodeWithParameters(code, params, {});
+    let next: typeof biscuit;
+    if (signerIndex === null) {
+      next = biscuit.appendBlock(block);
+    } else {
+      const key = wasmPrivateKey(glue, agents[signerIndex]!);
+      const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
+      const pub = wasmPublicKey(glue, agents[signerIndex]!.publicKey);
+      next = biscuit.appendThirdPartyBlock(pub, signed);
+      for (const o of [key, signed, pub]) o.free();
+    }
+    const out = next.toBytes();
+    for (const o of [next, block, biscuit, root]) o.free();
+    return out;
+  });
+  return CapabilityToken.fromBytes('biscuit', bytes);
+}
+
+describe('hand-crafted widening is rejected at verification', () => {
+  it('Biscuit: a delegator-signed block that widens fails with scope_widened', async () => {
+    const token = await chainOf('biscuit', 1);
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
+    // Agent 1 signs a hop to agent 2 with a wider scope and no checks, bypassing attenuate.
+    const crafted = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) }, 1);
+    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
+    expect(await codeOf(authorize(crafted, { request: { ...request, action: 'delete' }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
+  });
+
+  it('Biscuit: a hop signed by someone other than the holder fails', async () => {
+    const token = await chainOf('biscuit', 1);
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
+    const params = { index: 2, from: dids[1], to: dids[6], previous: { bytes: ids[1] }, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
+    const forged = await craftBiscuit(token, HOP_CODE, params, 6);
+    expect(await codeOf(authorize(forged, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('invalid_signature');
+    const unsigned = await craftBiscuit(token, HOP_CODE, params, null);
+    expect(await codeOf(authorize(unsigned, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('invalid_signature');
+  });
+
+  it('Biscuit: a hop not bound to the previous block fails', async () => {
+    const token = await chainOf('biscuit', 1);
+    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: '00'.repeat(64) }, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
+    const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
+    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+  });
+
+  it('Macaroon: a properly signed delegation caveat that widens fails with scope_widened', async () => {
+    const token = await chainOf('macaroon', 1);
+    const m = importBinary(token.toBytes());
+    const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[1]!, id: 'crafted', index: 2, max_depth: 3, resources: wide.resources, to: dids[2]! };
+    const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
+    m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
+    const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));
+    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootSecrets: rootSecret }))).toBe('scope_widened');
+  });
+
+  it('Macaroon: an unknown caveat is denied, a non-canonical one malformed', async () => {
+    const token = await chainOf('macaroon', 1);
+    const m = importBinary(token.toBytes());
+    const unknown = m.clone();
+    unknown.addFirstPartyCaveat('allow = true');
+    expect(await codeOf(authorize(CapabilityToken.fromBytes('macaroon', exportBinary(unknown)), { request, presenter: dids[1]!, clock, rootSecrets: rootSecret }))).toBe('denied');
+    const spaced = m.clone();
+    spaced.addFirstPartyCaveat('expires_at =  5');
+    expect(await codeOf(authorize(CapabilityToken.fromBytes('macaroon', exportBinary(spaced)), { request, presenter: dids[1]!, clock, rootSecrets: rootSecret }))).toBe('malformed_input');
+  });
+
+  it('Macaroon binary export round-trips many caveats (macaroon 3.0.4 exportBinary bug)', () => {
+    const m = macaroonLib.newMacaroon({ identifier: 'id', rootKey: new Uint8Array(32), version: 2 });
+    for (let i = 0; i < 200; i++) m.addFirstPartyCaveat(`expires_at = ${i}`);
+    const bytes = exportBinary(m);
+    const back = importBinary(bytes);
+    expect(back.caveats).toHaveLength(200);
+    expect(Buffer.from(back.signature).equals(Buffer.from(m.signature))).toBe(true);
+  });
+});
