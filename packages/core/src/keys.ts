@@ -100,9 +100,12 @@ const SUITES: Record<KeyType, Suite> = {
     sign: (message, secret) => ed25519.sign(message, secret),
     nobleVerify: ed25519VerifyCofactorless,
     validatePublic: (bytes) => {
-      // Strict RFC 8032 decoding (canonical y); small-order keys let their owner make one
-      // signature verify for many messages, so they are refused.
-      if (ed25519.Point.fromBytes(bytes).isSmallOrder()) throw new Error('small-order point');
+      // Strict RFC 8032 decoding (canonical y). Honest keys are in the prime-order subgroup;
+      // small-order keys let their owner make one signature verify for many messages, and
+      // mixed-order keys make OpenSSL versions disagree (Node 20 and 24 differ), so both are
+      // refused and every runtime gives the same answer.
+      const point = ed25519.Point.fromBytes(bytes);
+      if (point.isSmallOrder() || !point.isTorsionFree()) throw new Error('point outside the prime-order subgroup');
     },
     uncompressed: (bytes) => bytes,
     compress: (bytes) => bytes,

@@ -186,15 +186,16 @@ describe('native and portable verification agree', () => {
         throw new Error('imported');
       });
       if (error instanceof AgentIdError) {
-        // Small-order and non-canonical keys never get in.
+        // Small-order, mixed-order and non-canonical keys never get in.
         expect(error.code).toBe('malformed_input');
       } else {
         expect((error as Error).message).toBe('imported');
         imported++;
       }
     }
-    // Vectors 4..12 use mixed-order or ordinary keys, which import; the rest are refused.
-    expect(imported).toBe(9);
+    // Only vectors 9 and 10 use keys in the prime-order subgroup; small-order, mixed-order and
+    // non-canonical keys are refused, which keeps Node 20 and 24 (different OpenSSL) in agreement.
+    expect(imported).toBe(2);
   });
 
   it('secp256k1 high-S signatures are refused on both paths; P-256 follows ECDSA (accepted on both)', () => {
