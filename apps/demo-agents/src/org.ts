@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AuditLog, type Capability, type Clock, type PublicKey } from '@agent-id/core';
-import { FileRevocationStore, type MacaroonRootSecret, type TokenFormat, mintCapability } from '@agent-id/biscuit';
+import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, mintCapability } from '@agent-id/biscuit';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';
 import express, { type Express } from 'express';
 import { type CardVerifier, DemoAgent } from './agent.js';
 import { type LoopbackServer, listenLoopback } from './lib/http.js';
-import { ResourceGuard } from './lib/resource-guard.js';
 import { toolServerRouter } from './lib/tool-server.js';
 import type { Trace } from './trace.js';
 

@@ -1,34 +1,12 @@
-import { type Clock, type DelegationHop, type ErrorCode, type KeyPair, systemClock } from '@agent-id/core';
+import type { GuardDecision, GuardRequest } from '@agent-id/biscuit';
+import { type Clock, type KeyPair, systemClock } from '@agent-id/core';
 import { type Challenge, presentOwnership } from '@agent-id/did';
 
 /** What an agent asks a tool/resource server to do. */
-export interface ToolRequest {
-  resource: string;
-  action: string;
-  task: string;
-}
+export type ToolRequest = GuardRequest;
 
-/** The server's answer: the decision, why, and (when allowed) the verified chain. */
-export interface ToolDecision {
-  decision: 'allow' | 'deny';
-  /** Error code of a refusal. */
-  code?: ErrorCode;
-  /** The check that failed. */
-  check?: string;
-  reason: string;
-  /** DID of the service that decided. */
-  verifier: string;
-  /** The agent that acted (verified by proof of control). */
-  agent?: string;
-  /** The user or organisation it acted for (from the verified token). */
-  onBehalfOf?: string;
-  /** Verified delegation chain, authority first. */
-  chain?: DelegationHop[];
-  /** Sequence number of the audit entry the server wrote. */
-  auditSeq?: number;
-  /** The tool's output, when allowed. */
-  result?: unknown;
-}
+/** The server's answer: the guard's decision (without its audit entry) and, when allowed, the tool's output. */
+export type ToolDecision = Omit<GuardDecision, 'entry'> & { result?: unknown };
 
 /** Options of {@link invokeTool}. */
 export interface InvokeToolOptions {

@@ -8,13 +8,16 @@ import {
   type ErrorCode,
   MalformedInputError,
   auditRecord,
+  type PublicKey,
   isRecord,
   systemClock,
 } from '@agent-id/core';
-import { type AuthorizeOptions, type MacaroonRootSecret, type RevocationStore, type TokenLimits, authorize, inspect } from '@agent-id/biscuit';
-import type { PublicKey } from '@agent-id/core';
 import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl } from '@agent-id/did';
-import type { ToolDecision, ToolRequest } from './tool-client.js';
+import { authorize } from './authorize.js';
+import { inspect } from './inspect.js';
+import type { TokenLimits } from './limits.js';
+import type { RevocationStore } from './revocation.js';
+import type { AuthorizeOptions, MacaroonRootSecret } from './types.js';
 
 /** Options of {@link ResourceGuard}. */
 export interface ResourceGuardOptions {
@@ -38,8 +41,31 @@ export interface ResourceGuardOptions {
   limits?: Partial<TokenLimits>;
 }
 
+/** What an agent asks a guarded service to do. */
+export interface GuardRequest {
+  resource: string;
+  action: string;
+  task: string;
+}
+
 /** A guard decision: what {@link ResourceGuard.check} returns and audits. */
-export interface GuardDecision extends ToolDecision {
+export interface GuardDecision {
+  decision: 'allow' | 'deny';
+  /** Error code of a refusal. */
+  code?: ErrorCode;
+  /** The check that failed. */
+  check?: string;
+  reason: string;
+  /** DID of the service that decided. */
+  verifier: string;
+  /** The agent that acted (verified by proof of control). */
+  agent?: string;
+  /** The user or organisation it acted for (from the verified token). */
+  onBehalfOf?: string;
+  /** Delegation chain, authority first: verified on allow; on deny, as the token claims it (unverified). */
+  chain?: DelegationHop[];
+  /** Sequence number of the audit entry written for it. */
+  auditSeq?: number;
   /** The audit entry written for it. */
   entry: AuditEntry;
 }
@@ -51,7 +77,7 @@ function codeOf(error: unknown): { code: ErrorCode; check: string; message: stri
   return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
-function parseRequest(value: unknown): ToolRequest {
+function parseRequest(value: unknown): GuardRequest {
   if (!isRecord(value)) throw new MalformedInputError('request is not an object', { check: 'request' });
   const { resource, action, task } = value;
   if (typeof resource !== 'string' || typeof action !== 'string' || typeof task !== 'string') {
@@ -105,7 +131,7 @@ export class ResourceGuard {
    */
   async check(input: { presentation: unknown; token: unknown; request: unknown }): Promise<GuardDecision> {
     const o = this.#options;
-    let request: ToolRequest | undefined;
+    let request: GuardRequest | undefined;
     let agent: string | undefined;
     try {
       request = parseRequest(input.request);

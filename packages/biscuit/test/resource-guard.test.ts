@@ -1,0 +1,74 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog, verifyAuditLog } from '@agent-id/core';
+import { createAgentIdentity, createDidResolver, issueOwnershipCredential, presentOwnership } from '@agent-id/did';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRevocationStore, ResourceGuard, attenuate, authorize } from '../src/index.js';
+import { AUD, USER, agents, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
+
+const operator = createAgentIdentity();
+const identity = (i: number) => ({ did: dids[i]!, keyId: `${dids[i]!}#${dids[i]!.slice('did:key:'.length)}`, keyPair: agents[i]! });
+const request = { resource: 'files:/reports/q3.pdf', action: 'read', task: 'task-q3' };
+
+describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) => {
+  let log: AuditLog;
+  let path: string;
+  const revocations = new MemoryRevocationStore();
+  let guard: ResourceGuard;
+  const credentials = new Map<number, string>();
+
+  beforeAll(async () => {
+    path = join(await mkdtemp(join(tmpdir(), 'agent-id-guard-')), 'audit.jsonl');
+    log = await AuditLog.open(path);
+    guard = new ResourceGuard({
+      service: AUD,
+      resolver: createDidResolver(),
+      trustedIssuers: [operator.did],
+      rootPublicKeys: [orgKey.publicKey],
+      rootSecrets: [rootSecret],
+      revocations,
+      audit: log,
+      clock,
+    });
+    for (const i of [2, 3, 5]) credentials.set(i, await issueOwnershipCredential(operator, { agent: dids[i]!, onBehalfOf: USER, clock }));
+  });
+  afterAll(() => log.close());
+
+  const call = (i: number, token: string, req: Record<string, unknown> = request) =>
+    guard.check({ presentation: presentOwnership(identity(i), credentials.get(i)!, guard.issueChallenge(), { clock }), token, request: req });
+
+  it('allows the proven holder, and audits both principals with the whole chain', async () => {
+    const token = (await chainOf(format, 3)).serialize();
+    const decision = await call(3, token);
+    expect(decision).toMatchObject({ decision: 'allow', agent: dids[3], onBehalfOf: USER, verifier: AUD });
+    expect(decision.chain?.map((h) => h.to)).toEqual([dids[0], dids[1], dids[2], dids[3]]);
+    expect(decision.entry.record).toMatchObject({ agent: dids[3], onBehalfOf: USER, task: 'task-q3', decision: 'allow' });
+    expect(decision.entry.record.chain).toHaveLength(4);
+  });
+
+  it('refuses (and audits) a holder without proof, a stolen token, a request outside the grant, a revoked hop', async () => {
+    const token = await chainOf(format, 3);
+    const text = token.serialize();
+    const noProof = await guard.check({ presentation: 'not-a-presentation', token: text, request });
+    expect(noProof).toMatchObject({ decision: 'deny', code: 'malformed_input' });
+    // Agent 5 proves who it is, but the token was delegated to agent 3.
+    expect(await call(5, text)).toMatchObject({ decision: 'deny', code: 'holder_mismatch', agent: dids[5] });
+    expect(await call(3, text, { ...request, action: 'delete' })).toMatchObject({ decision: 'deny', code: 'denied' });
+    expect(await call(3, text, { ...request, task: 'other' })).toMatchObject({ decision: 'deny', code: 'wrong_task' });
+    // Revoking hop 2 (agent 1 → agent 2) stops that token at once.
+    const t2 = await attenuate(await chainOf(format, 1), { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    expect((await call(2, t2.serialize())).decision).toBe('allow');
+    const verified = await authorize(t2, { request: { ...request, audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret });
+    await revocations.revoke({ kind: 'token', id: verified.revocationIds[2]! });
+    expect(await call(2, t2.serialize())).toMatchObject({ decision: 'deny', code: 'revoked' });
+  });
+
+  it('the audit log it wrote verifies and records denies with their codes', async () => {
+    const entries = await verifyAuditLog(path);
+    expect(entries.length).toBeGreaterThanOrEqual(7);
+    const denies = entries.filter((e) => e.record.decision === 'deny');
+    expect(denies.map((e) => e.record.code)).toEqual(expect.arrayContaining(['holder_mismatch', 'denied', 'wrong_task', 'revoked']));
+    for (const e of entries) expect(e.record.onBehalfOf === USER || e.record.decision === 'deny').toBe(true);
+  });
+});
