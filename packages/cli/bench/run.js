@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Process time of `agent-id token attenuate` and `agent-id token authorize` on a 3-hop
+// token (Biscuit and Macaroon), against `node -e 0` measured in the same run, as ratios.
+// Each figure is the median wall time of RUNS process starts; the commands are
+// interleaved round by round so machine load affects them alike.
+//
+// Two forms of the CLI are measured:
+//   workspace  dist/bin.js as tsc builds it (imports the workspace packages' dist/)
+//   bundle     the published form (scripts/bundle.mjs: one file per command group,
+//              tree-shaken), built into .bench/ and linked to the installed dependencies
+//
+// Usage: node bench/run.js [--runs N] [--json]
+// Needs the CLI and the workspace packages built (pnpm build).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 10;
+const asJson = args.includes('--json');
+
+const workspaceBin = join(root, 'dist', 'bin.js');
+if (!existsSync(workspaceBin)) {
+  console.error('bench: dist/bin.js is missing: build first (pnpm build)');
+  process.exit(1);
+}
+const bundleDir = join(root, '.bench');
+execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), bundleDir, '--link'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const bundleBin = join(bundleDir, 'dist', 'bin.js');
+
+const work = mkdtempSync(join(tmpdir(), 'agent-id-bench-'));
+const file = (name) => join(work, name);
+
+function cli(bin, argv, input) {
+  const r = spawnSync(process.execPath, [bin, ...argv], { input, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`agent-id ${argv.slice(0, 2).join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// Fixture: an organisation, four agents, a root secret, and a 3-hop token of each format.
+const names = ['org', 'a0', 'a1', 'a2', 'a3', 'a4'];
+const did = Object.fromEntries(names.map((n) => [n, cli(workspaceBin, ['key', 'new', '--out', file(`${n}.jwk`)])]));
+cli(workspaceBin, ['key', 'secret', '--out', file('root.secret'), '--kid', 'bench']);
+const AUDIENCE = 'did:web:files.example';
+const fixtures = {};
+for (const format of ['biscuit', 'macaroon']) {
+  const read = format === 'biscuit' ? ['--root', did.org] : [];
+  let token = cli(workspaceBin, [
+    'token', 'mint', '--format', format,
+    ...(format === 'biscuit' ? ['--root-key', file('org.jwk')] : ['--root-secret', file('root.secret'), '--issuer', 'did:web:acme.example']),
+    '--agent', did.a0, '--user', 'alice', '--task', 'bench', '--resource', 'files:/reports/*', '--action', 'read', 'write',
+    '--audience', AUDIENCE, '--ttl', '1h', '--max-depth', '5',
+  ]);
+  for (let hop = 1; hop <= 3; hop++) {
+    token = cli(workspaceBin, ['token', 'attenuate', '-', '--key', file(`a${hop - 1}.jwk`), '--to', did[`a${hop}`], '--action', 'read', ...read], token);
+  }
+  writeFileSync(file(`${format}.token`), token);
+  fixtures[format] = {
+    attenuate: ['token', 'attenuate', `@${file(`${format}.token`)}`, '--key', file('a3.jwk'), '--to', did.a4, '--resource', 'files:/reports/q3/*', ...read],
+    authorize: [
+      'token', 'authorize', `@${file(`${format}.token`)}`,
+      ...(format === 'biscuit' ? ['--root', did.org] : ['--root-secret', file('root.secret')]),
+      '--presenter', did.a3, '--resource', 'files:/reports/q3/summary.pdf', '--action', 'read', '--audience', AUDIENCE, '--task', 'bench',
+    ],
+  };
+}
+
+/** Wall time of one process run, in ms; the exit code must be 0. */
+function time(argv) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ').slice(0, 120)} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const cases = [['node -e 0', ['-e', '0']]];
+for (const [form, bin] of [['workspace', workspaceBin], ['bundle', bundleBin]]) {
+  for (const format of ['biscuit', 'macaroon']) {
+    for (const command of ['attenuate', 'authorize']) cases.push([`${form} ${format} token ${command}`, [bin, ...fixtures[format][command]]]);
+  }
+}
+
+for (const [, argv] of cases) time(argv); // warm the file cache
+const samples = new Map(cases.map(([name]) => [name, []]));
+for (let round = 0; round < RUNS; round++) {
+  for (const [name, argv] of cases) samples.get(name).push(time(argv));
+}
+rmSync(work, { recursive: true, force: true });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const baseline = median(samples.get('node -e 0'));
+const results = cases.map(([name]) => {
+  const ms = median(samples.get(name));
+  return { name, medianMs: Number(ms.toFixed(1)), ratioToNodeE0: Number((ms / baseline).toFixed(2)) };
+});
+
+if (asJson) {
+  console.log(JSON.stringify({ node: process.version, runs: RUNS, baselineMs: Number(baseline.toFixed(1)), results }, null, 2));
+} else {
+  console.log(`agent-id process time, 3-hop token, median of ${RUNS} runs (node ${process.version})`);
+  console.log(`${'case'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node -e 0'.padStart(12)}`);
+  for (const r of results) console.log(`${r.name.padEnd(40)} ${r.medianMs.toFixed(1).padStart(10)} ${r.ratioToNodeE0.toFixed(2).padStart(12)}`);
+}

@@ -1,0 +1,162 @@
+/**
+ * `agent-id card`: sign A2A agent cards, and verify them against a trust policy. Every
+ * decision is @agent-id/a2a-cards'; this module reads files and URLs and prints.
+ *
+ * @module commands/card
+ */
+import { type AgentCardVerdict, type TrustPolicy, attachOwnershipCredential, defineTrustPolicy, fetchAndVerify, signAgentCard, verifyAgentCard } from '@agent-id/a2a-cards';
+import { fixedClock, isRecord } from '@agent-id/core';
+import { createAgentIdentity, createDidResolver } from '@agent-id/did';
+import type { Command } from 'commander';
+import { guard } from '../errors.js';
+import {
+  type CliContext,
+  KEY_FILE_ENV,
+  MAX_JSON_BYTES,
+  Output,
+  UsageError,
+  keyFilePath,
+  loadKeyFile,
+  parseCountArg,
+  parseDurationArg,
+  parseJsonInput,
+  parseTimeArg,
+  readTextInput,
+  readTokenArg,
+  writeOutputFile,
+} from '../io.js';
+import { collect, withJson } from './shared.js';
+
+interface CardSignOptions {
+  key?: string;
+  kid?: string;
+  ownershipCredential?: string;
+  allowUncovered?: boolean;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+interface CardVerifyOptions {
+  trust?: string[];
+  hosts?: string[];
+  trustDidWebHost?: boolean;
+  minSigners?: string;
+  requireSigner?: string[];
+  allowUnsigned?: boolean;
+  requireOwnership?: boolean;
+  ownershipIssuer?: string[];
+  ownershipCredential?: string;
+  ignoreUnsignedFields?: boolean;
+  allowHttpLoopback?: boolean;
+  timeout: string;
+  at?: string;
+  json?: boolean;
+}
+
+function describeVerdict(verdict: AgentCardVerdict & { url?: string }): string {
+  const name = isRecord(verdict.card) && typeof verdict.card.name === 'string' ? verdict.card.name : '(unnamed)';
+  return [
+    `verified agent card "${name}"${verdict.url !== undefined ? ` from ${verdict.url}` : ''}`,
+    `host:      ${verdict.host ?? '(none)'}${verdict.hosts.length > 1 ? ` (all: ${verdict.hosts.join(', ')})` : ''}`,
+    ...verdict.signers.map((s) => `signed by: ${s.did} (${s.alg}, key ${s.keyId}), trusted by ${s.rule}`),
+    ...(verdict.ownership !== undefined
+      ? [`ownership: agent ${verdict.ownership.agent} operated by ${verdict.ownership.issuer}${verdict.ownership.onBehalfOf !== undefined ? ` on behalf of ${verdict.ownership.onBehalfOf}` : ''}`]
+      : []),
+    ...(verdict.unsignedFields.length > 0 ? [`not covered by any signature (ignored): ${verdict.unsignedFields.join(', ')}`] : []),
+  ].join('\n');
+}
+
+/** Adds `card sign` and `card verify` to the `card` group. */
+export function registerCardCommands(card: Command, ctx: CliContext): void {
+  withJson(
+    card
+      .command('sign')
+      .description('add a signature (JWS over the canonical card, A2A section 8.4) to an agent card')
+      .argument('<card>', 'the card JSON file, or - for standard input')
+      .option('--key <file>', `the signer's private JWK file (default: $${KEY_FILE_ENV})`)
+      .option('--kid <didurl>', "the key's DID URL, e.g. did:web:acme.example#key-1 (default: the key's did:key URL)")
+      .option('--ownership-credential <jwt>', 'attach an ownership credential (agent-id vc issue) before signing: the JWT, @FILE or -')
+      .option('--allow-uncovered', 'sign even if some card content would not be covered by the signature')
+      .option('--out <file>', 'write the signed card to a file instead of standard output')
+      .option('--force', 'replace an existing --out file'),
+  )
+    .addHelpText('after', '\nExample:\n  $ agent-id card sign card.json --key acme.jwk --kid did:web:acme.example#key-1 > card.signed.json')
+    .action(async (path: string, opts: CardSignOptions) => {
+      const out = new Output(ctx, opts.json);
+      await guard(ctx, out, async () => {
+        const unsigned = parseJsonInput(await readTextInput(ctx, path, MAX_JSON_BYTES, 'agent card'), 'agent card');
+        const keyPair = await loadKeyFile(keyFilePath(ctx, opts.key, '--key', KEY_FILE_ENV));
+        const keyId = opts.kid ?? createAgentIdentity({ keyPair }).keyId;
+        const withCredential =
+          opts.ownershipCredential !== undefined
+            ? attachOwnershipCredential(unsigned, await readTokenArg(ctx, opts.ownershipCredential, 'ownership credential'))
+            : unsigned;
+        const signed = signAgentCard(withCredential, { keyId, keyPair }, { allowUncoveredContent: opts.allowUncovered === true });
+        const text = `${JSON.stringify(signed, null, 2)}\n`;
+        if (opts.out !== undefined) await writeOutputFile(opts.out, text, { overwrite: opts.force === true });
+        const data = { ok: true, kid: keyId, signatures: signed.signatures?.length ?? 0, ...(opts.out !== undefined ? { file: opts.out } : {}), card: signed };
+        out.message(`signed agent card with ${keyId}`);
+        out.result(opts.out !== undefined ? `wrote ${opts.out}` : text, data);
+      });
+    });
+
+  withJson(
+    card
+      .command('verify')
+      .description("verify an agent card's signatures and apply your trust policy")
+      .argument('<source>', 'https:// URL (/.well-known/agent-card.json is added for a bare host), a card file, or -')
+      .option('--trust <did>', 'signer DIDs you trust (repeatable); a did:web signer for its own host only, unless --hosts', collect)
+      .option('--hosts <pattern>', 'hosts the --trust signers may sign for: host[:port], *.suffix or * (repeatable)', collect)
+      .option('--trust-did-web-host', "also trust any did:web signer whose host is the card's every interface host")
+      .option('--min-signers <n>', 'distinct trusted signers needed (default 1)')
+      .option('--require-signer <did>', 'DIDs that must each have signed (repeatable)', collect)
+      .option('--allow-unsigned', 'accept a card without signatures')
+      .option('--require-ownership', 'require an ownership credential linking the agent to a trusted issuer')
+      .option('--ownership-issuer <did>', 'issuers accepted for the ownership credential (default: the trusted signers)', collect)
+      .option('--ownership-credential <jwt>', "the agent's ownership credential, if not carried by the card: JWT, @FILE or -")
+      .option('--ignore-unsigned-fields', 'tolerate card content no signature covers (reported, never trusted)')
+      .option('--allow-http-loopback', 'plain HTTP for 127.0.0.1/localhost card URLs and did:web documents')
+      .option('--timeout <duration>', 'network timeout', '5s')
+      .option('--at <time>', 'evaluate the ownership credential as of this ISO 8601 time'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-id card verify https://agents.globex.example --trust did:web:agents.globex.example\n  $ agent-id card verify card.signed.json --trust did:key:z6Mk… --hosts agents.acme.example',
+    )
+    .action(async (source: string, opts: CardVerifyOptions) => {
+      const out = new Output(ctx, opts.json);
+      await guard(ctx, out, async () => {
+        const trust = opts.trust ?? [];
+        if (trust.length === 0 && opts.trustDidWebHost !== true && opts.allowUnsigned !== true) {
+          throw new UsageError('say whom you trust: --trust DID (repeatable) or --trust-did-web-host');
+        }
+        const timeoutMs = parseDurationArg(opts.timeout, '--timeout');
+        const policy: TrustPolicy = {
+          signers: trust.map((did) => ({ did, ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })),
+          ...(opts.trustDidWebHost === true ? { trustDidWebHost: true } : {}),
+          ...(opts.minSigners !== undefined ? { minTrustedSigners: parseCountArg(opts.minSigners, '--min-signers') } : {}),
+          ...(opts.requireSigner !== undefined ? { requiredSigners: opts.requireSigner } : {}),
+          ...(opts.allowUnsigned === true ? { requireSignature: false } : {}),
+          ...(opts.ignoreUnsignedFields === true ? { unsignedFields: 'ignore' as const } : {}),
+        };
+        if (opts.requireOwnership === true || opts.ownershipCredential !== undefined || opts.ownershipIssuer !== undefined) {
+          policy.ownership = {
+            ...(opts.ownershipIssuer !== undefined ? { trustedIssuers: opts.ownershipIssuer } : {}),
+            ...(opts.ownershipCredential !== undefined ? { credential: await readTokenArg(ctx, opts.ownershipCredential, 'ownership credential') } : {}),
+            ...(opts.at !== undefined ? { clock: fixedClock(parseTimeArg(opts.at, '--at')) } : {}),
+          };
+        }
+        const resolver = createDidResolver({ allowHttpLoopback: opts.allowHttpLoopback === true, timeoutMs, cacheTtlMs: 0 });
+        const defined = defineTrustPolicy(policy);
+        let verdict: AgentCardVerdict & { url?: string };
+        if (/^https?:\/\//i.test(source)) {
+          verdict = await fetchAndVerify(source, resolver, defined, { timeoutMs, allowHttpLoopback: opts.allowHttpLoopback === true });
+        } else {
+          const text = await readTextInput(ctx, source, MAX_JSON_BYTES, 'agent card');
+          verdict = await verifyAgentCard(text, resolver, defined);
+        }
+        out.result(() => describeVerdict(verdict), { ok: true, ...verdict });
+      });
+    });
+}

@@ -1,0 +1,2 @@
+export { buildProgram, run } from './program.js';
+export { type CliContext, EXIT, UsageError, processContext } from './context.js';

@@ -1,0 +1,155 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliJson, noStack, tempDir } from './helpers.js';
+
+interface VerdictJson {
+  ok: true;
+  host: string;
+  hosts: string[];
+  signers: { did: string; keyId: string; alg: string; rule: string }[];
+  ownership?: { agent: string; issuer: string; onBehalfOf?: string };
+  card: { name: string };
+  url?: string;
+}
+
+interface ErrorJson {
+  ok: false;
+  error: { code: string; check: string };
+}
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let server: Server;
+let host: string;
+const hosted = new Map<string, string>();
+
+function card(url: string): Record<string, unknown> {
+  return {
+    name: 'Report Writer',
+    description: 'Writes quarterly reports',
+    version: '1.0.0',
+    supportedInterfaces: [{ url, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+    capabilities: { streaming: false },
+    defaultInputModes: ['text/plain'],
+    defaultOutputModes: ['text/plain'],
+    skills: [{ id: 'report', name: 'Report', description: 'Writes a report', tags: ['reports'] }],
+  };
+}
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  server = createServer((req, res) => {
+    const body = hosted.get(req.url ?? '');
+    if (body === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await tmp.cleanup();
+});
+
+describe('agent-id card', () => {
+  it('sign then verify a card file; an untrusted signer, a foreign host and a tampered card are refused', async () => {
+    const [org, other] = await Promise.all([cli(['key', 'new', '--out', tmp.path('org.jwk')]), cli(['key', 'new', '--out', tmp.path('other.jwk')])]);
+    const orgDid = org.stdout.trim();
+    const otherDid = other.stdout.trim();
+    await writeFile(tmp.path('card.json'), JSON.stringify(card('https://agents.acme.example/a2a')));
+
+    const signed = await cli(['card', 'sign', tmp.path('card.json'), '--key', tmp.path('org.jwk')]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const signedCard = JSON.parse(signed.stdout) as { signatures: { protected: string }[] };
+    expect(signedCard.signatures).toHaveLength(1);
+    await writeFile(tmp.path('card.signed.json'), signed.stdout);
+
+    const [ok, untrusted, foreignHost] = await Promise.all([
+      cliJson<VerdictJson>(['card', 'verify', tmp.path('card.signed.json'), '--trust', orgDid, '--hosts', 'agents.acme.example']),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('card.signed.json'), '--trust', otherDid, '--hosts', 'agents.acme.example']),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('card.signed.json'), '--trust', orgDid, '--hosts', 'agents.globex.example']),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.json).toMatchObject({ ok: true, host: 'agents.acme.example', card: { name: 'Report Writer' } });
+    expect(ok.json.signers[0]).toMatchObject({ did: orgDid, alg: 'EdDSA' });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.json.error).toMatchObject({ code: 'untrusted_signer', check: 'signer_trust' });
+    expect(untrusted.stderr).toContain('code: untrusted_signer');
+    expect(foreignHost.code).toBe(1);
+    expect(foreignHost.json.error.code).toBe('host_mismatch');
+
+    const tampered = (await readFile(tmp.path('card.signed.json'), 'utf8')).replace('Writes quarterly reports', 'Writes any report');
+    const [bad, unsigned] = await Promise.all([
+      cliJson<ErrorJson>(['card', 'verify', '-', '--trust', orgDid, '--hosts', 'agents.acme.example'], { input: tampered }),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('card.json'), '--trust', orgDid, '--hosts', 'agents.acme.example']),
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.json.error.code).toBe('invalid_signature');
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.json.error.code).toBe('signature_required');
+    expect(noStack(bad)).toBe(true);
+  });
+
+  it('fetches and verifies a card served with its did:web signer on 127.0.0.1, with an ownership credential', async () => {
+    const didKey = tmp.path('acme-web.jwk');
+    const agentKey = tmp.path('writer.jwk');
+    const [, agentMade] = await Promise.all([cli(['key', 'new', '--out', didKey]), cli(['key', 'new', '--out', agentKey])]);
+    const agentDid = agentMade.stdout.trim();
+    const web = await cliJson<{ did: string; keyId: string; documentPath: string; document: unknown }>(['did', 'new', 'web', '--domain', host, '--key', didKey]);
+    hosted.set(web.json.documentPath, JSON.stringify(web.json.document));
+
+    const vc = await cli(['vc', 'issue', '--issuer-key', didKey, '--issuer', web.json.did, '--agent', agentDid, '--on-behalf-of', 'alice', '--ttl', '1h']);
+    expect(vc.code, vc.stderr).toBe(0);
+    await writeFile(tmp.path('writer.vc'), vc.stdout);
+    await writeFile(tmp.path('web-card.json'), JSON.stringify(card(`http://${host}/a2a`)));
+
+    // The agent signs (with the credential attached), then its organisation signs too.
+    const byAgent = await cli(['card', 'sign', tmp.path('web-card.json'), '--key', agentKey, '--ownership-credential', `@${tmp.path('writer.vc')}`]);
+    expect(byAgent.code, byAgent.stderr).toBe(0);
+    const both = await cliJson<{ kid: string; signatures: number; card: unknown }>(['card', 'sign', '-', '--key', didKey, '--kid', web.json.keyId], { input: byAgent.stdout });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.json.signatures).toBe(2);
+    hosted.set('/.well-known/agent-card.json', JSON.stringify(both.json.card));
+
+    const verified = await cliJson<VerdictJson>([
+      'card', 'verify', `http://${host}`, '--trust', web.json.did, '--trust', agentDid, '--hosts', host, '--require-ownership', '--ownership-issuer', web.json.did, '--allow-http-loopback',
+    ]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.json.url).toBe(`http://${host}/.well-known/agent-card.json`);
+    expect(verified.json.signers.map((s) => s.did).sort()).toEqual([agentDid, web.json.did].sort());
+    expect(verified.json.ownership).toMatchObject({ agent: agentDid, issuer: web.json.did, onBehalfOf: 'alice' });
+
+    const human = await cli(['card', 'verify', `http://${host}/.well-known/agent-card.json`, '--trust', web.json.did, '--allow-http-loopback']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('verified agent card "Report Writer"');
+
+    const [noLoopback, stranger] = await Promise.all([
+      cliJson<ErrorJson>(['card', 'verify', `http://${host}`, '--trust', web.json.did]),
+      cliJson<ErrorJson>(['card', 'verify', `http://${host}`, '--trust', 'did:web:globex.example', '--allow-http-loopback']),
+    ]);
+    expect(noLoopback.code).toBe(1);
+    expect(noLoopback.json.error.code).toBe('malformed_input');
+    expect(stranger.code).toBe(1);
+    expect(stranger.json.error.code).toBe('untrusted_signer');
+  });
+
+  it('bad usage is exit 2', async () => {
+    const [noTrust, missing, badJson] = await Promise.all([
+      cli(['card', 'verify', tmp.path('card.json')]),
+      cli(['card', 'sign', tmp.path('nope.json'), '--key', tmp.path('org.jwk')]),
+      (async () => {
+        await writeFile(tmp.path('broken.json'), '{"name": ');
+        return cli(['card', 'sign', tmp.path('broken.json'), '--key', tmp.path('org.jwk')]);
+      })(),
+    ]);
+    for (const r of [noTrust, missing, badJson]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(noStack(r)).toBe(true);
+    }
+  });
+});

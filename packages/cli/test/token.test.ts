@@ -1,0 +1,271 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliJson, noStack, pipeline, sh, tempDir } from './helpers.js';
+
+interface ErrorJson {
+  ok: false;
+  allowed?: false;
+  error: { code: string; check: string; message: string };
+}
+
+interface AllowJson {
+  ok: true;
+  allowed: true;
+  format: string;
+  agent: string;
+  onBehalfOf: string;
+  issuer: string;
+  task: string;
+  chain: { from: string; to: string; granted: { resources: string[]; actions: string[]; maxDepth: number } }[];
+  revocationIds: string[];
+  record: { decision: string; agent: string; onBehalfOf: string };
+}
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+const did: Record<'org' | 'p' | 's1' | 's2' | 's3', string> = { org: '', p: '', s1: '', s2: '', s3: '' };
+const key = (name: keyof typeof did) => tmp.path(`${name}.jwk`);
+const AUDIENCE = 'did:web:files.example';
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  const names = Object.keys(did) as (keyof typeof did)[];
+  const made = await Promise.all(names.map((n) => cli(['key', 'new', '--out', key(n)])));
+  names.forEach((n, i) => {
+    did[n] = made[i]!.stdout.trim();
+  });
+  const secret = await cli(['key', 'secret', '--out', tmp.path('root.secret'), '--kid', 'acme-2026']);
+  expect(secret.code).toBe(0);
+  expect(secret.stdout.trim()).toBe('acme-2026');
+});
+
+afterAll(async () => {
+  await tmp.cleanup();
+});
+
+describe.each(['biscuit', 'macaroon'] as const)('agent-id token (%s)', (format) => {
+  const file = (name: string) => tmp.path(`${format}.${name}`);
+  /** What attenuate/inspect/revoke need to read the token. */
+  const read = () => (format === 'biscuit' ? ['--root', did.org] : []);
+  /** What authorize needs to trust the root. */
+  const trust = () => (format === 'biscuit' ? ['--root', did.org] : ['--root-secret', tmp.path('root.secret')]);
+  const mint = () => [
+    'token', 'mint', '--format', format,
+    ...(format === 'biscuit' ? ['--root-key', key('org')] : ['--root-secret', tmp.path('root.secret'), '--issuer', 'did:web:acme.example']),
+    '--agent', did.p, '--user', 'alice', '--task', 'q3-report',
+    '--resource', 'files:/reports/*', '--action', 'read', 'write', '--audience', AUDIENCE, '--ttl', '1h', '--max-depth', '3',
+  ];
+  const hops = () => [
+    ['token', 'attenuate', '-', '--key', key('p'), '--to', did.s1, '--action', 'read', ...read()],
+    ['token', 'attenuate', '-', '--key', key('s1'), '--to', did.s2, '--resource', 'files:/reports/q3/*', ...read()],
+    ['token', 'attenuate', '-', '--key', key('s2'), '--to', did.s3, '--ttl', '30m', ...read()],
+  ];
+  const authorizeArgs = (token: string, resource: string, action: string, presenter = did.s3) => [
+    'token', 'authorize', token, ...trust(), '--presenter', presenter, '--resource', resource, '--action', action, '--audience', AUDIENCE, '--task', 'q3-report',
+  ];
+  const tokens: string[] = [];
+
+  it('mint | attenuate | attenuate | attenuate | authorize -: allowed, with the whole chain', async () => {
+    const tee = (i: number) => ['@raw', 'tee', sh(file(`t${i}`))];
+    const [h1, h2, h3] = hops();
+    const r = await pipeline([
+      mint(), tee(0), h1!, tee(1), h2!, tee(2), h3!, tee(3),
+      [...authorizeArgs('-', 'files:/reports/q3/summary.pdf', 'read'), '--audit', file('audit.jsonl'), '--json'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const verdict = JSON.parse(r.stdout) as AllowJson;
+    expect(verdict).toMatchObject({ ok: true, allowed: true, format, agent: did.s3, onBehalfOf: 'alice', task: 'q3-report' });
+    expect(verdict.chain.map((h) => h.to)).toEqual([did.p, did.s1, did.s2, did.s3]);
+    expect(verdict.chain[1]!.from).toBe(did.p);
+    expect(verdict.chain[3]!.granted.resources).toEqual(['files:/reports/q3/*']);
+    expect(verdict.chain[3]!.granted.actions).toEqual(['read']);
+    expect(verdict.revocationIds).toHaveLength(4);
+    expect(verdict.record).toMatchObject({ decision: 'allow', agent: did.s3, onBehalfOf: 'alice' });
+    for (let i = 0; i < 4; i++) tokens.push((await readFile(file(`t${i}`), 'utf8')).trim());
+    // Messages never echo a whole token.
+    for (const t of tokens) expect(r.stderr).not.toContain(t);
+
+    const shown = await cliJson<{ entries: { record: { agent: string; decision: string } }[] }>(['audit', 'show', file('audit.jsonl'), '--agent', did.s3]);
+    expect(shown.code).toBe(0);
+    expect(shown.json.entries).toHaveLength(1);
+    expect(shown.json.entries[0]!.record.decision).toBe('allow');
+  });
+
+  it('mint | attenuate | attenuate | attenuate | authorize -: denied (exit 1, code and check)', async () => {
+    const r = await pipeline([mint(), ...hops(), [...authorizeArgs('-', 'files:/reports/q3/summary.pdf', 'write'), '--json']]);
+    expect(r.code).toBe(1);
+    const verdict = JSON.parse(r.stdout) as ErrorJson;
+    expect(verdict).toMatchObject({ ok: false, allowed: false, error: { code: 'denied', check: 'actions' } });
+    expect(r.stderr).toContain('code: denied');
+
+    const human = await pipeline([['@raw', 'cat', sh(file('t3'))], authorizeArgs('-', 'files:/reports/q4/plan.pdf', 'read')]);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^denied/);
+    expect(human.stderr).toMatch(/code: denied, check: resources/);
+  });
+
+  it('refuses widening (exit 1 with its code) and delegation by anyone but the holder', async () => {
+    const [action, resource, expiry, depth, notHolder] = await Promise.all([
+      cliJson<ErrorJson>(['token', 'attenuate', `@${file('t1')}`, '--key', key('s1'), '--to', did.s2, '--action', 'write', ...read()]),
+      cliJson<ErrorJson>(['token', 'attenuate', `@${file('t2')}`, '--key', key('s2'), '--to', did.s3, '--resource', 'files:/*', ...read()]),
+      cliJson<ErrorJson>(['token', 'attenuate', `@${file('t1')}`, '--key', key('s1'), '--to', did.s2, '--ttl', '3h', ...read()]),
+      cliJson<ErrorJson>(['token', 'attenuate', `@${file('t3')}`, '--key', key('s3'), '--to', did.p, ...read()]),
+      cliJson<ErrorJson>(['token', 'attenuate', `@${file('t1')}`, '--key', key('p'), '--to', did.s2, ...read()]),
+    ]);
+    expect(action.code).toBe(1);
+    expect(action.json.error).toMatchObject({ code: 'scope_widened', check: 'actions' });
+    expect(action.stderr).toContain('code: scope_widened');
+    expect(action.stdout).not.toContain('"token"');
+    expect(resource.code).toBe(1);
+    expect(resource.json.error).toMatchObject({ code: 'scope_widened', check: 'resources' });
+    expect(expiry.code).toBe(1);
+    expect(expiry.json.error).toMatchObject({ code: 'scope_widened', check: 'expiry' });
+    expect(depth.code).toBe(1);
+    expect(depth.json.error.code).toBe('depth_exceeded');
+    expect(notHolder.code).toBe(1);
+    expect(notHolder.json.error.code).toBe('holder_mismatch');
+  });
+
+  it('refuses a tampered token', async () => {
+    const t3 = tokens[3]!;
+    const at = Math.floor(t3.length / 2);
+    const tampered = `${t3.slice(0, at)}${t3[at] === 'A' ? 'B' : 'A'}${t3.slice(at + 1)}`;
+    await writeFile(file('tampered'), tampered);
+    const r = await cliJson<ErrorJson>(authorizeArgs(`@${file('tampered')}`, 'files:/reports/q3/summary.pdf', 'read'));
+    expect(r.code).toBe(1);
+    expect(['invalid_signature', 'malformed_input']).toContain(r.json.error.code);
+    expect(noStack(r)).toBe(true);
+    const garbage = await cliJson<ErrorJson>(authorizeArgs('not-a-token!', 'files:/reports/q3/summary.pdf', 'read'));
+    expect(garbage.code).toBe(1);
+    expect(garbage.json.error.code).toBe('malformed_input');
+    expect(noStack(garbage)).toBe(true);
+  });
+
+  it('refuses an expired token as of --at, and other presenters and audiences', async () => {
+    const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const [expired, stillValid, presenter, audience] = await Promise.all([
+      cliJson<ErrorJson>([...authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'read'), '--at', later]),
+      cliJson<AllowJson>([...authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'read'), '--at', new Date(Date.now() + 60_000).toISOString()]),
+      cliJson<ErrorJson>(authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'read', did.s2)),
+      cliJson<ErrorJson>(['token', 'authorize', `@${file('t3')}`, ...trust(), '--presenter', did.s3, '--resource', 'files:/reports/q3/a', '--action', 'read', '--audience', 'did:web:other.example']),
+    ]);
+    expect(expired.code).toBe(1);
+    expect(expired.json.error).toMatchObject({ code: 'expired', check: 'expiry' });
+    expect(stillValid.code).toBe(0);
+    expect(presenter.code).toBe(1);
+    expect(presenter.json.error.code).toBe('holder_mismatch');
+    expect(audience.code).toBe(1);
+    expect(audience.json.error.code).toBe('wrong_audience');
+  });
+
+  it('revokes one hop (and what derives from it), an agent, a user', async () => {
+    const [byToken, byAgent, byUser] = await Promise.all([
+      cliJson<{ ok: boolean; revoked: { kind: string; id: string } }>(['token', 'revoke', `@${file('t2')}`, '--store', file('rev-token.jsonl'), ...read()]),
+      cliJson<{ revoked: { kind: string; did: string } }>(['token', 'revoke', '--agent', did.s2, '--store', file('rev-agent.jsonl'), '--reason', 'compromised']),
+      cliJson<{ revoked: { kind: string; id: string } }>(['token', 'revoke', '--user', 'alice', '--store', file('rev-user.jsonl')]),
+    ]);
+    expect(byToken.code).toBe(0);
+    expect(byToken.json.revoked.kind).toBe('token');
+    expect(byAgent.json.revoked).toMatchObject({ kind: 'agent', did: did.s2 });
+    expect(byUser.json.revoked).toMatchObject({ kind: 'principal', id: 'alice' });
+
+    const check = (token: string, store: string, presenter = did.s3) =>
+      cliJson<ErrorJson | AllowJson>([...authorizeArgs(`@${file(token)}`, 'files:/reports/q3/summary.pdf', 'read', presenter), '--revocations', file(store)]);
+    const [hop, above, agent, user] = await Promise.all([
+      check('t3', 'rev-token.jsonl'),
+      check('t1', 'rev-token.jsonl', did.s1),
+      check('t3', 'rev-agent.jsonl'),
+      check('t3', 'rev-user.jsonl'),
+    ]);
+    expect(hop.code).toBe(1);
+    expect(hop.json).toMatchObject({ ok: false, error: { code: 'revoked', check: 'revocation_token' } });
+    expect(above.code).toBe(0);
+    expect(agent.code).toBe(1);
+    expect(agent.json).toMatchObject({ error: { code: 'revoked', check: 'revocation_agent' } });
+    expect(user.code).toBe(1);
+    expect(user.json).toMatchObject({ error: { code: 'revoked', check: 'revocation_principal' } });
+  });
+
+  it('inspect shows every hop (unverified view)', async () => {
+    const r = await cliJson<{ verified: boolean; chain: { from: string; to: string }[]; blocks: { revocationId: string }[] }>([
+      'token', 'inspect', '-', ...read(),
+    ], { input: tokens[3] });
+    expect(r.code).toBe(0);
+    expect(r.json.verified).toBe(false);
+    expect(r.json.chain.map((h) => `${h.from}>${h.to}`)).toEqual([
+      `${format === 'biscuit' ? did.org : 'did:web:acme.example'}>${did.p}`,
+      `${did.p}>${did.s1}`,
+      `${did.s1}>${did.s2}`,
+      `${did.s2}>${did.s3}`,
+    ]);
+    const human = await cli(['token', 'inspect', `@${file('t3')}`, ...read()]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('UNVERIFIED');
+    expect(human.stdout).toContain(did.s3);
+  });
+});
+
+describe('agent-id token: Macaroon third-party caveats (cross-organisation check)', () => {
+  it('mint with a third-party caveat; refused until discharged, bound and presented', async () => {
+    expect((await cli(['key', 'secret', '--out', tmp.path('shared.secret'), '--kid', 'globex-1'])).code).toBe(0);
+    const minted = await cli([
+      'token', 'mint', '--format', 'macaroon', '--root-secret', tmp.path('root.secret'), '--issuer', 'did:web:acme.example',
+      '--agent', did.p, '--user', 'alice', '--task', 'tp', '--resource', 'files:/*', '--action', 'read', '--audience', AUDIENCE, '--ttl', '1h',
+      '--third-party', 'https://globex.example/discharge', '--third-party-secret', tmp.path('shared.secret'),
+    ]);
+    expect(minted.code, minted.stderr).toBe(0);
+    const t1 = await cli(['token', 'attenuate', '-', '--key', key('p'), '--to', did.s1], { input: minted.stdout });
+    expect(t1.code, t1.stderr).toBe(0);
+    await writeFile(tmp.path('tp1'), t1.stdout);
+    const view = await cliJson<{ thirdPartyCaveats: { caveatId: string; location: string; condition: string; keyId: string }[] }>(['token', 'inspect', `@${tmp.path('tp1')}`]);
+    expect(view.json.thirdPartyCaveats).toHaveLength(1);
+    const caveat = view.json.thirdPartyCaveats[0]!;
+    expect(caveat).toMatchObject({ location: 'https://globex.example/discharge', condition: 'delegation-live', keyId: 'globex-1' });
+
+    const authorizeTp = (extra: string[]) =>
+      cliJson<ErrorJson | AllowJson>(['token', 'authorize', `@${tmp.path('tp1')}`, '--root-secret', tmp.path('root.secret'), '--presenter', did.s1, '--resource', 'files:/a', '--action', 'read', '--audience', AUDIENCE, ...extra]);
+    const [undischarged, discharge, refusedCondition] = await Promise.all([
+      authorizeTp([]),
+      cli(['token', 'discharge', caveat.caveatId, '--secret', tmp.path('shared.secret'), '--ttl', '1m', '--expect-condition', 'delegation-live']),
+      cliJson<ErrorJson>(['token', 'discharge', caveat.caveatId, '--secret', tmp.path('shared.secret'), '--ttl', '1m', '--expect-condition', 'other']),
+    ]);
+    expect(undischarged.code).toBe(1);
+    expect(undischarged.json).toMatchObject({ error: { code: 'denied', check: 'third_party' } });
+    expect(discharge.code, discharge.stderr).toBe(0);
+    expect(refusedCondition.code).toBe(1);
+    await writeFile(tmp.path('discharge'), discharge.stdout);
+    const bound = await cli(['token', 'bind', `@${tmp.path('tp1')}`, '-'], { input: discharge.stdout });
+    expect(bound.code, bound.stderr).toBe(0);
+    await writeFile(tmp.path('discharge.bound'), bound.stdout);
+
+    const [allowed, late, unbound] = await Promise.all([
+      authorizeTp(['--discharge', `@${tmp.path('discharge.bound')}`]),
+      authorizeTp(['--discharge', `@${tmp.path('discharge.bound')}`, '--at', new Date(Date.now() + 5 * 60_000).toISOString()]),
+      authorizeTp(['--discharge', `@${tmp.path('discharge')}`]),
+    ]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.json).toMatchObject({ allowed: true, agent: did.s1 });
+    expect(late.code).toBe(1);
+    expect(late.json).toMatchObject({ error: { code: 'expired' } });
+    expect(unbound.code).toBe(1);
+    expect(unbound.json).toMatchObject({ error: { code: 'invalid_signature' } });
+  });
+});
+
+describe('agent-id token: bad usage is exit 2', () => {
+  it('missing roots, empty stdin, unknown options, conflicting expiry', async () => {
+    const biscuit = (await readFile(tmp.path('biscuit.t0'), 'utf8')).trim();
+    const [noRoot, empty, unknown, both, noTarget] = await Promise.all([
+      cli(['token', 'authorize', biscuit, '--presenter', did.p, '--resource', 'r', '--action', 'a', '--audience', AUDIENCE]),
+      cli(['token', 'inspect', '-', '--root', did.org], { input: '' }),
+      cli(['token', 'mint', '--frobnicate']),
+      cli(['token', 'attenuate', biscuit, '--key', key('p'), '--to', did.s1, '--root', did.org, '--ttl', '5m', '--expires', '2030-01-01T00:00:00Z']),
+      cli(['token', 'revoke', '--store', tmp.path('x.jsonl')]),
+    ]);
+    for (const r of [noRoot, empty, unknown, both, noTarget]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(noStack(r)).toBe(true);
+    }
+    expect(noRoot.stderr).toContain('--root');
+    expect(empty.stderr).toContain('standard input');
+  });
+});
