@@ -1,4 +1,4 @@
-import { MalformedInputError, UnreachableError } from '@agent-id/core';
+import { HostMismatchError, MalformedInputError, UnreachableError } from '@agent-id/core';
 import { type DidResolver, fetchBounded, isLoopbackHost } from '@agent-id/did';
 import { DEFAULT_MAX_CARD_BYTES, optionsObject } from './prepare.js';
 import type { TrustPolicy } from './trust-policy.js';
@@ -19,6 +19,12 @@ export interface FetchAndVerifyOptions extends VerifyAgentCardOptions {
   timeoutMs?: number;
   /** Fetch over plain HTTP when the host is loopback (tests, demos). Default false: HTTPS only. */
   allowHttpLoopback?: boolean;
+  /**
+   * Accept a card served from a host that none of its signed interfaces names. Default
+   * false: a card re-served by another host is `host_mismatch`, so `url` is never a host
+   * the card does not vouch for.
+   */
+  allowForeignHost?: boolean;
 }
 
 /** A verdict plus where the card came from. */
@@ -74,5 +80,8 @@ export async function fetchAndVerify(
   const { status, body } = await fetchBounded(target, { timeoutMs, maxBytes, what: `agent card at ${where}` });
   if (status !== 200) throw new UnreachableError(`agent card at ${where} answered HTTP ${status}`, { check: 'fetch' });
   const verdict = await verifyAgentCard(body, resolver, policy, { ...options, maxCardBytes: maxBytes });
+  if (!options.allowForeignHost && !verdict.hosts.includes(target.host.toLowerCase())) {
+    throw new HostMismatchError(`card served by ${target.host} names none of its interfaces there (${verdict.hosts.join(', ') || 'none'})`, { check: 'card_url' });
+  }
   return { ...verdict, url: where };
 }

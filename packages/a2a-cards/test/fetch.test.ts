@@ -26,6 +26,18 @@ describe('fetchAndVerify', () => {
     expect((await fetch(`${acme.origin}/nothing`)).status).toBe(404);
   });
 
+  it('refuses an authentic card re-served by a host it does not name', async () => {
+    const mirror = await startDomain();
+    try {
+      mirror.server.setCard(signAgentCard(makeCard(acme.origin), acme.org));
+      await expectCode(fetchAndVerify(mirror.origin, resolver, policy(), opts), 'host_mismatch', 'card_url');
+      const verdict = await fetchAndVerify(mirror.origin, resolver, policy(), { ...opts, allowForeignHost: true });
+      expect(verdict.host).toBe(acme.server.authority);
+    } finally {
+      await mirror.close();
+    }
+  });
+
   it('refuses plain http unless loopback is allowed, and URLs with credentials', async () => {
     await expectCode(fetchAndVerify(acme.origin, resolver, policy()), 'malformed_input', 'url');
     await expectCode(fetchAndVerify('http://example.com/', resolver, policy(), opts), 'malformed_input', 'url');

@@ -47,6 +47,19 @@ export interface AuditSink {
 /** The hash that precedes the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// Records carry attacker-chosen strings (resource names, reasons); a lone surrogate must not
+// make a refusal go unrecorded, so it is replaced by U+FFFD before hashing.
+function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (isRecord(value) && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
+  }
+  return value;
+}
+
 function entryHash(seq: number, prevHash: string, record: AuditRecord): string {
   return bytesToHex(sha256(canonicalizeToBytes({ seq, prevHash, record })));
 }
@@ -120,7 +133,8 @@ export class AuditLog implements AuditSink {
    * const entry = await log.append(record);
    * ```
    */
-  append(record: AuditRecord): Promise<AuditEntry> {
+  append(input: AuditRecord): Promise<AuditEntry> {
+    const record = wellFormed(input);
     const run = this.#queue.then(async () => {
       const seq = this.#seq;
       const prevHash = this.#head;

@@ -100,7 +100,7 @@ describe('AuditLog', () => {
     const path = fresh();
     const log = await AuditLog.open(path);
     await log.append(record(1));
-    await expectCodeAsync(log.append({ ...record(2), reason: '\uD800' }), 'malformed_input');
+    await expectCodeAsync(log.append({ ...record(2), extra: Number.NaN } as unknown as AuditRecord), 'malformed_input');
     const ok = await log.append(record(3));
     expect(ok.seq).toBe(1);
     await log.close();
@@ -211,5 +211,22 @@ describe('tamper detection', () => {
 
   it('non-string text is a caller bug', () => {
     expect(() => verifyAuditLines(undefined as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('attacker-chosen strings', () => {
+  it('a lone surrogate in a record cannot stop it being logged', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-audit-ws-')), 'a.jsonl');
+    const log = await AuditLog.open(path);
+    const entry = await log.append({
+      timestamp: '2030-01-01T00:00:00.000Z', agent: 'did:key:z', onBehalfOf: 'u', task: null, action: 'read',
+      resource: 'files:/\uD800evil', decision: 'deny', reason: 'x', chain: [],
+    });
+    await log.close();
+    expect(entry.record.resource).toBe('files:/\uFFFDevil');
+    expect(await verifyAuditLog(path)).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import {
   MalformedInputError,
   NotYetValidError,
   RevokedError,
+  UntrustedIssuerError,
   WrongSubjectError,
   base64urlEncode,
   isRecord,
@@ -12,7 +13,7 @@ import {
   toEpochMillis,
 } from '@agent-id/core';
 import { createJWT } from 'did-jwt';
-import { verifyDidJwtSignature } from './did-jwt-signature.js';
+import { assertTrustedIssuer, parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';
 import type { DidResolver } from './resolver.js';
 
@@ -107,6 +108,11 @@ export interface VerifiedOwnershipCredential {
   keyId: string;
 }
 
+// Seconds since the epoch that a Date can represent (±8.64e12 s).
+function isTimestamp(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 8.64e12;
+}
+
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length > 512) throw new MalformedInputError(`credential ${name} is not a string`, { check: 'claims' });
@@ -131,12 +137,10 @@ export async function verifyOwnershipCredential(
   options: VerifyOwnershipOptions,
 ): Promise<VerifiedOwnershipCredential> {
   if (!Array.isArray(options?.trustedIssuers)) throw new TypeError('trustedIssuers must be an array of DIDs');
-  const signed = await verifyDidJwtSignature(jwt, resolver, {
-    relationship: 'assertionMethod',
-    maxBytes: options.maxBytes ?? 8_192,
-    what: 'credential',
-    trustedIssuers: options.trustedIssuers,
-  });
+  const parsed = parseDidJwt(jwt, { maxBytes: options.maxBytes ?? 8_192, what: 'credential' });
+  // Trust is checked on the claimed issuer before resolution, so untrusted DIDs are never fetched.
+  assertTrustedIssuer(parsed, options.trustedIssuers);
+  const signed = await verifyDidJwtSignature(parsed, resolver, 'assertionMethod');
   const { payload } = signed;
   const vc = payload.vc;
   if (!isRecord(vc) || !Array.isArray(vc.type) || !vc.type.includes('VerifiableCredential') || !vc.type.includes(OWNERSHIP_CREDENTIAL_TYPE)) {
@@ -148,6 +152,7 @@ export async function verifyOwnershipCredential(
   if (typeof agent !== 'string' || !agent.startsWith('did:') || (cs.id !== undefined && cs.id !== agent)) {
     throw new MalformedInputError('credential subject is not a consistent DID', { check: 'subject' });
   }
+  if (agent === signed.issuer) throw new UntrustedIssuerError('credential is self-issued: an agent cannot vouch for itself', { check: 'self_issued' });
   if (cs.operator !== undefined && cs.operator !== signed.issuer) {
     throw new MalformedInputError('credential operator differs from its issuer', { check: 'claims' });
   }
@@ -156,8 +161,8 @@ export async function verifyOwnershipCredential(
     throw new MalformedInputError('credential id is missing or inconsistent', { check: 'claims' });
   }
   const { nbf, exp } = payload;
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new MalformedInputError('credential has no expiry ("exp")', { check: 'expiry' });
-  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw new MalformedInputError('credential "nbf" is not a number', { check: 'not_before' });
+  if (!isTimestamp(exp)) throw new MalformedInputError('credential has no valid expiry ("exp")', { check: 'expiry' });
+  if (nbf !== undefined && !isTimestamp(nbf)) throw new MalformedInputError('credential "nbf" is not a valid time', { check: 'not_before' });
   const now = (options.clock ?? systemClock)() / 1000;
   const skew = options.clockToleranceSec ?? 0;
   if (typeof nbf === 'number' && now + skew < nbf) throw new NotYetValidError(`credential is valid from ${new Date(nbf * 1000).toISOString()}`);

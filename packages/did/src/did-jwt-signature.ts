@@ -12,31 +12,27 @@ import {
 import type { VerificationRelationship } from './document.js';
 import type { DidResolver } from './resolver.js';
 
-/** A JWT whose signature by its issuer's DID key was verified; its claims are not checked yet. */
-export interface SignedDidJwt {
+/** A JWT issued by a DID, parsed but not verified. */
+export interface ParsedDidJwt {
   jws: ParsedJws;
   payload: Record<string, unknown>;
   issuer: string;
   keyId: string;
+  what: string;
+}
+
+/** A {@link ParsedDidJwt} whose signature by its issuer's key was verified. */
+export interface SignedDidJwt extends ParsedDidJwt {
   publicKey: PublicKey;
 }
 
-/** Options shared by the JWT verifiers of this package. */
-export interface DidJwtOptions {
-  relationship: VerificationRelationship;
-  maxBytes: number;
-  what: string;
-  /** Issuers allowed; checked before any resolution so untrusted DIDs are never fetched. */
-  trustedIssuers?: readonly string[];
-}
-
 /**
- * Verifies a JWT signed by a DID's key in the fixed order: type → size → parse →
- * algorithm allow-list → issuer trust → key id under the issuer → key resolution with
- * its verification relationship → key/algorithm match → signature. Internal to the
- * package's credential and presentation verifiers.
+ * Parses a JWT issued by a DID in the fixed order: type → size → parse → algorithm
+ * allow-list → payload → issuer is a DID → key id is a DID URL of the issuer. Resolves
+ * nothing, so callers can run cheap checks (trust list, audience, nonce) before any
+ * network access. Internal to this package's verifiers.
  */
-export async function verifyDidJwtSignature(jwt: unknown, resolver: DidResolver, options: DidJwtOptions): Promise<SignedDidJwt> {
+export function parseDidJwt(jwt: unknown, options: { maxBytes: number; what: string }): ParsedDidJwt {
   const { what } = options;
   const jws = parseCompactJws(jwt, { maxBytes: options.maxBytes, what });
   if (jws.header.typ !== undefined && jws.header.typ !== 'JWT') {
@@ -46,14 +42,28 @@ export async function verifyDidJwtSignature(jwt: unknown, resolver: DidResolver,
   if (!isRecord(payload)) throw new MalformedInputError(`${what} payload is not a JSON object`);
   const issuer = payload.iss;
   if (typeof issuer !== 'string' || !issuer.startsWith('did:')) throw new MalformedInputError(`${what} "iss" is not a DID`, { check: 'issuer' });
-  if (options.trustedIssuers && !options.trustedIssuers.includes(issuer)) {
-    throw new UntrustedIssuerError(`${what} issuer ${issuer.slice(0, 100)} is not in the trust list`);
-  }
   const kid = jws.header.kid;
   if (typeof kid !== 'string' || kid.split('#')[0] !== issuer || !kid.includes('#')) {
     throw new MalformedInputError(`${what} header "kid" must be a DID URL of the issuer`, { check: 'key_id' });
   }
-  const { publicKey } = await resolver.resolveKey(kid, options.relationship);
-  verifyJwsSignature(jws, publicKey, what);
-  return { jws, payload, issuer, keyId: kid, publicKey };
+  return { jws, payload, issuer, keyId: kid, what };
+}
+
+/**
+ * Throws `untrusted_issuer` unless the parsed JWT's issuer is in the list.
+ */
+export function assertTrustedIssuer(parsed: ParsedDidJwt, trustedIssuers: readonly string[]): void {
+  if (!trustedIssuers.includes(parsed.issuer)) {
+    throw new UntrustedIssuerError(`${parsed.what} issuer ${parsed.issuer.slice(0, 100)} is not in the trust list`);
+  }
+}
+
+/**
+ * Resolves the key the JWT names, checking its verification relationship, then the
+ * key/algorithm match and the signature.
+ */
+export async function verifyDidJwtSignature(parsed: ParsedDidJwt, resolver: DidResolver, relationship: VerificationRelationship): Promise<SignedDidJwt> {
+  const { publicKey } = await resolver.resolveKey(parsed.keyId, relationship);
+  verifyJwsSignature(parsed.jws, publicKey, parsed.what);
+  return { ...parsed, publicKey };
 }

@@ -32,5 +32,8 @@ export function publicKeyFromDidKey(did: string): PublicKey {
     if (bare.startsWith('did:key:')) throw new MalformedInputError('did:key identifier is malformed', { check: 'did_syntax' });
     throw new UnknownDidError(`${bare.slice(0, 64)} is not a did:key`);
   }
-  return PublicKey.fromMultibase(m[1]!);
+  const key = PublicKey.fromMultibase(m[1]!);
+  // One key, one DID: an uncompressed EC encoding of the same key is refused.
+  if (key.toMultibase() !== m[1]) throw new MalformedInputError('did:key is not in canonical (compressed) form', { check: 'did_syntax' });
+  return key;
 }

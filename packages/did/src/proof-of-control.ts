@@ -13,7 +13,7 @@ import {
   utf8ToBytes,
 } from '@agent-id/core';
 import { type VerifiedOwnershipCredential, verifyOwnershipCredential } from './credential.js';
-import { verifyDidJwtSignature } from './did-jwt-signature.js';
+import { parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';
 import type { DidResolver } from './resolver.js';
 
@@ -77,6 +77,22 @@ export class ChallengeStore {
     if (this.#open.size >= this.#max) this.#open.delete(this.#open.keys().next().value as string);
     this.#open.set(nonce, expiresAt);
     return { nonce, audience: this.audience, expiresAt };
+  }
+
+  /**
+   * Throws like {@link ChallengeStore.consume} would, without consuming the nonce.
+   * @example
+   * ```ts
+   * challenges.assertOutstanding(nonce); // cheap pre-check before costly verification
+   * ```
+   */
+  assertOutstanding(nonce: unknown): void {
+    if (typeof nonce !== 'string') throw new MalformedInputError('nonce is not a string', { check: 'nonce' });
+    this.#purge();
+    if (this.#used.has(nonce)) throw new ReplayedError('challenge nonce was already used');
+    const expiresAt = this.#open.get(nonce);
+    if (expiresAt === undefined) throw new UnknownChallengeError('nonce was not issued by this verifier (or has been dropped)');
+    if (this.#clock() >= expiresAt) throw new ExpiredError('challenge expired', { check: 'challenge_expiry' });
   }
 
   /**
@@ -168,11 +184,13 @@ export interface VerifiedAgent {
  */
 export async function verifyProofOfControl(vp: unknown, resolver: DidResolver, options: VerifyProofOptions): Promise<VerifiedAgent> {
   if (!(options?.challenges instanceof ChallengeStore)) throw new TypeError('challenges must be a ChallengeStore');
-  const maxBytes = options.maxBytes ?? 16_384;
-  const signed = await verifyDidJwtSignature(vp, resolver, { relationship: 'authentication', maxBytes, what: 'presentation' });
-  const { payload } = signed;
+  // Cheap checks on the claims come first, then the credential (whose issuer must be
+  // trusted), and only then is the agent's DID resolved: an unauthenticated caller can
+  // never make this verifier fetch a DID of its choosing.
+  const parsed = parseDidJwt(vp, { maxBytes: options.maxBytes ?? 16_384, what: 'presentation' });
+  const { payload } = parsed;
   if (payload.aud !== options.challenges.audience) throw new WrongAudienceError('presentation is addressed to another verifier');
-  options.challenges.consume(payload.nonce);
+  options.challenges.assertOutstanding(payload.nonce);
   const now = (options.clock ?? systemClock)() / 1000;
   if (typeof payload.exp !== 'number' || now >= payload.exp) throw new ExpiredError('presentation expired');
   const inner = isRecord(payload.vp) ? payload.vp.verifiableCredential : undefined;
@@ -181,10 +199,12 @@ export async function verifyProofOfControl(vp: unknown, resolver: DidResolver, o
   }
   const credential = await verifyOwnershipCredential(inner[0], resolver, {
     trustedIssuers: options.trustedIssuers,
-    subject: signed.issuer,
+    subject: parsed.issuer,
     isRevoked: options.isRevoked,
     clock: options.clock,
   });
+  const signed = await verifyDidJwtSignature(parsed, resolver, 'authentication');
+  options.challenges.consume(payload.nonce);
   const result: VerifiedAgent = { agent: signed.issuer, operator: credential.issuer, credential, keyId: signed.keyId };
   if (credential.onBehalfOf !== undefined) result.onBehalfOf = credential.onBehalfOf;
   if (credential.agentName !== undefined) result.agentName = credential.agentName;

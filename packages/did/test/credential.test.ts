@@ -93,6 +93,12 @@ describe('ownership credentials (did:key issuer)', () => {
     // revocation
     const id = payload.jti as string;
     await expectCode(verifyOwnershipCredential(good, resolver, { ...opts, isRevoked: async (x) => x === id }), 'revoked');
+    // self-issued: an agent vouching for itself
+    const selfIssued = await issueOwnershipCredential(other, { agent: other.did, clock });
+    await expectCode(verifyOwnershipCredential(selfIssued, resolver, { trustedIssuers: [other.did], clock }), 'untrusted_issuer', 'self_issued');
+    // times a Date cannot hold
+    await expectCode(verifyOwnershipCredential(signJwt(header, { ...payload, exp: 1e300 }, org.keyPair), resolver, opts), 'malformed_input', 'expiry');
+    await expectCode(verifyOwnershipCredential(signJwt(header, { ...payload, nbf: -1e300 }, org.keyPair), resolver, opts), 'malformed_input', 'not_before');
     // size, junk
     await expectCode(verifyOwnershipCredential(`${good}${'A'.repeat(10_000)}`, resolver, opts), 'input_too_large');
     await expectCode(verifyOwnershipCredential('a.b', resolver, opts), 'malformed_input');

@@ -39,6 +39,11 @@ describe('did:key', () => {
     await expectCode(() => publicKeyFromDidKey('did:key:zzzz'), 'malformed_input');
     await expectCode(() => publicKeyFromDidKey('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2do0'), 'malformed_input');
     await expectCode(() => publicKeyFromDidKey('did:web:example.com'), 'unknown_did');
+    // One key, one DID: the uncompressed encoding of a P-256 key is refused.
+    const p256 = KeyPair.generate('P-256').publicKey;
+    const jwk = p256.toJwk() as { x: string; y: string };
+    const uncompressed = new Uint8Array([0x80, 0x24, 4, ...Buffer.from(jwk.x, 'base64url'), ...Buffer.from(jwk.y, 'base64url')]);
+    await expectCode(() => publicKeyFromDidKey(`did:key:${multibaseEncode(uncompressed)}`), 'malformed_input', 'did_syntax');
     // A valid base58 value with an unsupported multicodec (X25519, 0xec01).
     const x25519 = multibaseEncode(new Uint8Array([0xec, 0x01, ...KeyPair.generate().publicKey.bytes]));
     await expectCode(() => publicKeyFromDidKey(`did:key:${x25519}`), 'unsupported_algorithm');

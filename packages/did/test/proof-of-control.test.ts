@@ -88,3 +88,25 @@ describe('proof of control', () => {
     expect(() => store.consume(42)).toThrow(expect.objectContaining({ code: 'malformed_input' }));
   });
 });
+
+describe('proof of control never fetches what an unauthenticated caller names', () => {
+  it('checks audience, nonce and the credential before resolving the presenter', async () => {
+    const { startServer } = await import('./helpers.js');
+    const server = await startServer();
+    try {
+      const clock = manualClock(T0);
+      const challenges = new ChallengeStore({ audience: verifierDid, clock });
+      const credential = await issueOwnershipCredential(org, { agent: agent.did, clock });
+      const web = createAgentIdentity({ method: 'web', domain: server.host, path: ['internal', 'admin'] });
+      const r = createDidResolver({ allowHttpLoopback: true });
+      const opts = { challenges, trustedIssuers: [org.did], clock };
+      // wrong audience, unknown nonce, credential about someone else: none reaches the network
+      await expectCode(verifyProofOfControl(presentOwnership(web, credential, { ...challenges.issue(), audience: 'did:web:x' }, { clock }), r, opts), 'wrong_audience');
+      await expectCode(verifyProofOfControl(presentOwnership(web, credential, { nonce: 'n', audience: verifierDid, expiresAt: T0 + 1e4 }, { clock }), r, opts), 'unknown_challenge');
+      await expectCode(verifyProofOfControl(presentOwnership(web, credential, challenges.issue(), { clock }), r, opts), 'wrong_subject');
+      expect(server.hits.size).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
