@@ -92,7 +92,7 @@ function parseRequest(value: unknown): GuardRequest {
  *
  * 1. **who is calling** — a proof of control answering a one-time challenge this guard
  *    issued, signed by the agent's DID key, carrying an ownership credential from a trusted
- *    organisation (`verifyProofOfControl` from `@agent-id/did`);
+ *    organisation, and bound to this very request (`verifyProofOfControl` from `@agent-id/did`);
  * 2. **what it may do** — the capability token is verified against the trusted roots,
  *    every hop re-checked, the proven agent must be its final holder, the request must be
  *    within every hop, this service must be the audience, nothing in it revoked
@@ -140,6 +140,7 @@ export class ResourceGuard {
         challenges: this.challenges,
         trustedIssuers: o.trustedIssuers,
         clock: this.#clock,
+        request,
       });
       agent = who.agent;
       const capabilityRequest: CapabilityRequest = { resource: request.resource, action: request.action, audience: this.service, task: request.task };

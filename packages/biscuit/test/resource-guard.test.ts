@@ -36,7 +36,7 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
   afterAll(() => log.close());
 
   const call = (i: number, token: string, req: Record<string, unknown> = request) =>
-    guard.check({ presentation: presentOwnership(identity(i), credentials.get(i)!, guard.issueChallenge(), { clock }), token, request: req });
+    guard.check({ presentation: presentOwnership(identity(i), credentials.get(i)!, guard.issueChallenge(), { clock, request: req }), token, request: req });
 
   it('allows the proven holder, and audits both principals with the whole chain', async () => {
     const token = (await chainOf(format, 3)).serialize();
@@ -56,6 +56,12 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
     expect(await call(5, text)).toMatchObject({ decision: 'deny', code: 'holder_mismatch', agent: dids[5] });
     expect(await call(3, text, { ...request, action: 'delete' })).toMatchObject({ decision: 'deny', code: 'denied' });
     expect(await call(3, text, { ...request, task: 'other' })).toMatchObject({ decision: 'deny', code: 'wrong_task' });
+    // A presentation signed for one request cannot carry another.
+    const bound = presentOwnership(identity(3), credentials.get(3)!, guard.issueChallenge(), { clock, request });
+    expect(await guard.check({ presentation: bound, token: text, request: { ...request, resource: 'files:/reports/q4.pdf' } })).toMatchObject({
+      decision: 'deny',
+      code: 'request_mismatch',
+    });
     // Revoking hop 2 (agent 1 → agent 2) stops that token at once.
     const t2 = await attenuate(await chainOf(format, 1), { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
     expect((await call(2, t2.serialize())).decision).toBe('allow');

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'depth_exceeded'
   | 'revoked'
   | 'replayed'
+  | 'request_mismatch'
   | 'unknown_challenge'
   | 'denied'
   | 'holder_mismatch'
@@ -269,6 +270,14 @@ export class RevokedError extends defineError('revoked', 'revocation') {}
  * ```
  */
 export class ReplayedError extends defineError('replayed', 'nonce') {}
+/**
+ * A signed presentation was bound to another request than the one it came with.
+ * @example
+ * ```ts
+ * throw new RequestMismatchError('presentation signs a different request');
+ * ```
+ */
+export class RequestMismatchError extends defineError('request_mismatch', 'request_binding') {}
 /**
  * A challenge the verifier never issued (or already expired).
  * @example

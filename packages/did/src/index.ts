@@ -31,9 +31,11 @@ export {
 export {
   ChallengeStore,
   presentOwnership,
+  requestDigest,
   verifyProofOfControl,
   type Challenge,
   type ChallengeStoreOptions,
+  type PresentOptions,
   type VerifiedAgent,
   type VerifyProofOptions,
 } from './proof-of-control.js';

@@ -4,10 +4,13 @@ import {
   ExpiredError,
   MalformedInputError,
   ReplayedError,
+  RequestMismatchError,
   UnknownChallengeError,
   WrongAudienceError,
   base64urlEncode,
+  canonicalize,
   isRecord,
+  sha256Hex,
   signCompactJws,
   systemClock,
   utf8ToBytes,
@@ -120,6 +123,28 @@ export class ChallengeStore {
   }
 }
 
+/** Options for {@link presentOwnership}. */
+export interface PresentOptions {
+  clock?: Clock;
+  /**
+   * The request this presentation authorises (any JSON value, e.g. `{resource, action,
+   * task}`): its RFC 8785 SHA-256 digest is signed as `req`, so the presentation cannot be
+   * reused for another request.
+   */
+  request?: unknown;
+}
+
+/**
+ * SHA-256 (hex) of the RFC 8785 form of a request, as signed in a presentation's `req`.
+ * @example
+ * ```ts
+ * requestDigest({ resource: 'db:orders', action: 'read', task: 't-1' });
+ * ```
+ */
+export function requestDigest(request: unknown): string {
+  return sha256Hex(canonicalize(request));
+}
+
 /**
  * The agent's answer to a challenge: a presentation (VP-JWT) of its ownership credential,
  * signed with its own DID key and bound to the verifier (audience) and nonce.
@@ -133,10 +158,10 @@ export function presentOwnership(
   agent: Pick<AgentIdentity, 'did' | 'keyId' | 'keyPair'>,
   credential: string,
   challenge: Challenge,
-  options: { clock?: Clock } = {},
+  options: PresentOptions = {},
 ): string {
   const now = Math.floor((options.clock ?? systemClock)() / 1000);
-  const payload = {
+  const payload: Record<string, unknown> = {
     iss: agent.did,
     aud: challenge.audience,
     nonce: challenge.nonce,
@@ -144,6 +169,7 @@ export function presentOwnership(
     exp: Math.max(now + 1, Math.ceil(challenge.expiresAt / 1000)),
     vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], holder: agent.did, verifiableCredential: [credential] },
   };
+  if (options.request !== undefined) payload.req = requestDigest(options.request);
   return signCompactJws({ typ: 'JWT', kid: agent.keyId }, utf8ToBytes(JSON.stringify(payload)), agent.keyPair);
 }
 
@@ -157,6 +183,8 @@ export interface VerifyProofOptions {
   clock?: Clock;
   /** Largest accepted presentation, bytes. Default 16,384. */
   maxBytes?: number;
+  /** The request that came with the presentation: its digest must equal the signed `req`. */
+  request?: unknown;
 }
 
 /** Who the agent is, who operates it, and for whom it acts: all verified. */
@@ -191,6 +219,9 @@ export async function verifyProofOfControl(vp: unknown, resolver: DidResolver, o
   const { payload } = parsed;
   if (payload.aud !== options.challenges.audience) throw new WrongAudienceError('presentation is addressed to another verifier');
   options.challenges.assertOutstanding(payload.nonce);
+  if (options.request !== undefined && payload.req !== requestDigest(options.request)) {
+    throw new RequestMismatchError('presentation is not bound to this request');
+  }
   const now = (options.clock ?? systemClock)() / 1000;
   if (typeof payload.exp !== 'number' || now >= payload.exp) throw new ExpiredError('presentation expired');
   const inner = isRecord(payload.vp) ? payload.vp.verifiableCredential : undefined;

@@ -110,3 +110,17 @@ describe('proof of control never fetches what an unauthenticated caller names', 
     }
   });
 });
+
+describe('request binding', () => {
+  it('a presentation signs the request it authorises and cannot be moved to another', async () => {
+    const { challenges, credential, opts, clock } = await setup();
+    const request = { resource: 'db:orders', action: 'read', task: 't-1' };
+    const vp = presentOwnership(agent, credential, challenges.issue(), { clock, request });
+    await expectCode(verifyProofOfControl(vp, resolver, { ...opts, request: { ...request, action: 'delete' } }), 'request_mismatch');
+    const unbound = presentOwnership(agent, credential, challenges.issue(), { clock });
+    await expectCode(verifyProofOfControl(unbound, resolver, { ...opts, request }), 'request_mismatch');
+    // Member order does not matter: the digest is over the RFC 8785 form.
+    const who = await verifyProofOfControl(vp, resolver, { ...opts, request: { task: 't-1', action: 'read', resource: 'db:orders' } });
+    expect(who.agent).toBe(agent.did);
+  });
+});

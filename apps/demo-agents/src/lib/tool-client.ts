@@ -38,7 +38,7 @@ export async function invokeTool(serviceUrl: string, options: InvokeToolOptions)
   const challengeResponse = await fetch(`${serviceUrl}/challenge`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
   if (!challengeResponse.ok) throw new Error(`challenge request to ${serviceUrl} failed: HTTP ${challengeResponse.status}`);
   const challenge = (await challengeResponse.json()) as Challenge;
-  const presentation = presentOwnership(options.agent, options.credential, challenge, { clock: options.clock ?? systemClock });
+  const presentation = presentOwnership(options.agent, options.credential, challenge, { clock: options.clock ?? systemClock, request: options.request });
   const response = await fetch(`${serviceUrl}/invoke`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
