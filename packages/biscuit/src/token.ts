@@ -1,5 +1,38 @@
 import { inspect } from 'node:util';
-import { MalformedInputError, assertSize, base64urlDecode, base64urlEncode } from '@agent-id/core';
+import { MalformedInputError, assertSize, base64urlEncode } from '@agent-id/core';
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+// One decode buffer for the whole module, reused by every parse and every verification.
+// Verification is allocation-sensitive: each fresh buffer of a few KiB is external
+// memory to V8, and next to the large WebAssembly memory enough of them force a
+// collection on nearly every call.
+let scratch = Buffer.allocUnsafeSlow(16_384);
+
+/**
+ * Strict unpadded base64url decoding (as core's `base64urlDecode`: alphabet, length and
+ * canonical trailing bits) into the shared buffer. The view is valid until the next
+ * decode: use it synchronously.
+ */
+function decodeShared(input: string): Uint8Array {
+  if (!BASE64URL.test(input) || input.length % 4 === 1) throw new MalformedInputError('token is not unpadded base64url');
+  const need = Math.ceil((input.length * 3) / 4);
+  if (need > scratch.length) scratch = Buffer.allocUnsafeSlow(need);
+  const length = scratch.write(input, 'base64url');
+  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
+  if (scratch.toString('base64url', 0, length) !== input) throw new MalformedInputError('token is not canonical base64url');
+  return scratch.subarray(0, length);
+}
+
+let bytesOfToken: (token: CapabilityToken) => Uint8Array;
+
+/**
+ * @internal The token's decoded bytes without a copy. The view may be a shared buffer that
+ * the next call overwrites: use it synchronously, never modify or keep it.
+ */
+export function bytesOf(token: CapabilityToken): Uint8Array {
+  return bytesOfToken(token);
+}
 
 /** The two token formats. */
 export type TokenFormat = 'biscuit' | 'macaroon';
@@ -21,10 +54,17 @@ export class CapabilityToken {
   /** Size of the decoded token in bytes. */
   readonly size: number;
   #encoded: string;
+  /** Kept when the token was made from bytes (mint, attenuate); a parsed token decodes on use. */
+  #bytes: Uint8Array | undefined;
 
-  private constructor(format: TokenFormat, encoded: string, size: number) {
+  static {
+    bytesOfToken = (token) => token.#bytes ?? decodeShared(token.#encoded);
+  }
+
+  private constructor(format: TokenFormat, encoded: string, size: number, bytes?: Uint8Array) {
     this.format = format;
     this.#encoded = encoded;
+    this.#bytes = bytes;
     this.size = size;
   }
 
@@ -39,7 +79,7 @@ export class CapabilityToken {
   static parse(encoded: string, options: { maxTokenBytes?: number } = {}): CapabilityToken {
     if (typeof encoded !== 'string') throw new MalformedInputError('token is not a string', { check: 'parse' });
     assertSize(encoded, options.maxTokenBytes ?? 16_384, 'token');
-    const bytes = base64urlDecode(encoded, 'token');
+    const bytes = decodeShared(encoded);
     if (bytes.length === 0) throw new MalformedInputError('token is empty', { check: 'parse' });
     // Macaroon v2 binary starts with its version byte 2; a Biscuit protobuf with a field tag.
     const format: TokenFormat = bytes[0] === 0x02 ? 'macaroon' : 'biscuit';
@@ -48,7 +88,7 @@ export class CapabilityToken {
 
   /** @internal */
   static fromBytes(format: TokenFormat, bytes: Uint8Array): CapabilityToken {
-    return new CapabilityToken(format, base64urlEncode(bytes), bytes.length);
+    return new CapabilityToken(format, base64urlEncode(bytes), bytes.length, Uint8Array.from(bytes));
   }
 
   /**
@@ -70,7 +110,7 @@ export class CapabilityToken {
    * ```
    */
   toBytes(): Uint8Array {
-    return base64urlDecode(this.#encoded, 'token');
+    return Uint8Array.from(bytesOf(this));
   }
 
   toString(): string {

@@ -2,7 +2,7 @@ import { DepthExceededError, HolderMismatchError, type PublicKey, type Scope, as
 import { didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
 import { type TokenLimits, assertBlockCount } from '../limits.js';
 import { assertChain, holderOf, validateDid, validateScope } from '../model.js';
-import { CapabilityToken } from '../token.js';
+import { CapabilityToken, bytesOf } from '../token.js';
 import type { AttenuateOptions } from '../types.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { readChain, parseBiscuit } from './chain.js';
@@ -17,30 +17,21 @@ export async function attenuateBiscuit(token: CapabilityToken, options: Attenuat
   // The delegate signs the following hop, so it must be a did:key Biscuit can check.
   algorithmOf(publicKeyFromDidKey(to));
   const signerDid = didKeyFromPublicKey(signer.publicKey);
-  const bytes = token.toBytes();
   const out = await withBiscuit((glue) => {
+    // Read synchronously here: the view may be a shared buffer (see bytesOf).
+    const bytes = bytesOf(token);
     const biscuit = parseBiscuit(glue, bytes, roots, limits);
     try {
-      const count = biscuit.countBlocks();
-      assertBlockCount(count + 1, limits);
-      const revocationIds = biscuit.getRevocationIdentifiers() as string[];
-      const builder = new glue.AuthorizerBuilder();
-      const authorizer = builder.buildAuthenticated(biscuit);
-      let parent: Scope;
-      let index: number;
-      try {
-        const { chain } = readChain(glue, authorizer, count, revocationIds, limits);
-        assertChain(chain);
-        const holder = holderOf(chain);
-        if (holder !== signerDid) throw new HolderMismatchError(`only the holder ${holder.slice(0, 120)} can delegate this token; signer is ${signerDid}`);
-        if (to === holder) throw new TypeError('a hop must delegate to another agent');
-        parent = chain.hops.at(-1)!.granted;
-        index = chain.hops.length;
-      } finally {
-        authorizer.free();
-      }
+      const { chain, revocationIds } = readChain(bytes, limits);
+      assertBlockCount(chain.hops.length + 1, limits);
+      assertChain(chain);
+      const holder = holderOf(chain);
+      if (holder !== signerDid) throw new HolderMismatchError(`only the holder ${holder.slice(0, 120)} can delegate this token; signer is ${signerDid}`);
+      if (to === holder) throw new TypeError('a hop must delegate to another agent');
+      const parent: Scope = chain.hops.at(-1)!.granted;
+      const index = chain.hops.length;
       if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the holder may not delegate further');
-  const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
+      const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
       assertNarrows(parent, child);
       const block = new glue.BlockBuilder();
       try {

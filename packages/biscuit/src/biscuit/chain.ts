@@ -1,14 +1,13 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey } from '@agent-id/core';
-import { type TokenLimits, assertBlockCount, datalogLimits } from '../limits.js';
+import { type TokenLimits, assertBlockCount } from '../limits.js';
 import { type ChainRecord, type HopRecord, joinResources } from '../model.js';
 import { cachedDidKey } from '../util.js';
 import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
-import { AUTHORITY_QUERY, HOP_QUERY } from './datalog.js';
-import { datalogKey, wasmPublicKey } from './keys.js';
+import { algorithmOf, wasmPublicKey } from './keys.js';
+import { type FactView, type TermValue, readBlockFacts, readEnvelope } from './proto.js';
 
 type Biscuit = Glue['Biscuit']['prototype'];
-type Authorizer = Glue['Authorizer']['prototype'];
 
 /** Parses and signature-checks a token against the first trusted root key that verifies it. */
 export function parseBiscuit(glue: Glue, bytes: Uint8Array, roots: readonly PublicKey[], limits: TokenLimits): Biscuit {
@@ -36,65 +35,66 @@ export function parseBiscuit(glue: Glue, bytes: Uint8Array, roots: readonly Publ
   throw lastError instanceof InvalidSignatureError ? new InvalidSignatureError('biscuit: no trusted root key verifies the token', { check: 'root_key' }) : lastError;
 }
 
-function strings(value: unknown, what: string): string[] {
-  if (!(value instanceof Set)) throw new MalformedInputError(`${what} is not a set`, { check: 'chain' });
+function strings(value: TermValue | undefined, what: string): string[] {
+  if (value?.kind !== 'set') throw new MalformedInputError(`${what} is not a set`, { check: 'chain' });
   const out: string[] = [];
-  for (const item of value) {
-    if (typeof item !== 'string') throw new MalformedInputError(`${what} holds a non-string`, { check: 'chain' });
-    out.push(item);
+  for (const item of value.value) {
+    if (item.kind !== 'string') throw new MalformedInputError(`${what} holds a non-string`, { check: 'chain' });
+    out.push(item.value);
   }
   return out.sort();
 }
 
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new MalformedInputError(`${what} is not a string`, { check: 'chain' });
-  return value;
+function text(value: TermValue | undefined, what: string): string {
+  if (value?.kind !== 'string' || value.value.length === 0) throw new MalformedInputError(`${what} is not a string`, { check: 'chain' });
+  return value.value;
 }
 
-function seconds(value: unknown, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new MalformedInputError(`${what} is not a date`, { check: 'chain' });
-  return Math.floor(value.getTime() / 1000);
+function seconds(value: TermValue | undefined, what: string): number {
+  if (value?.kind !== 'date') throw new MalformedInputError(`${what} is not a date`, { check: 'chain' });
+  return value.value;
 }
 
-function integer(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new MalformedInputError(`${what} is not a count`, { check: 'chain' });
-  return value;
+function integer(value: TermValue | undefined, what: string): number {
+  if (value?.kind !== 'integer') throw new MalformedInputError(`${what} is not a count`, { check: 'chain' });
+  return value.value;
 }
 
-function runQuery(glue: Glue, authorizer: Authorizer, source: string, limits: TokenLimits, params: Record<string, number>, scope: Record<string, string>): unknown[][] {
-  const rule = glue.Rule.fromString(source);
-  try {
-    for (const [name, value] of Object.entries(params)) rule.set(name, value);
-    for (const [name, value] of Object.entries(scope)) rule.setScope(name, value);
-    let facts: Array<Glue['Fact']['prototype']>;
-    try {
-      facts = authorizer.queryWithLimits(rule, datalogLimits(limits)) as Array<Glue['Fact']['prototype']>;
-    } catch (error) {
-      throw mapWasmError(error, 'biscuit query');
-    }
-    const rows: unknown[][] = [];
-    for (const fact of facts) {
-      try {
-        rows.push(fact.terms());
-      } finally {
-        fact.free();
-      }
-    }
-    return rows;
-  } finally {
-    rule.free();
-  }
-}
-
-function scopeFrom(row: unknown[], offset: number, what: string): HopRecord['granted'] {
+function scopeFrom(terms: readonly TermValue[], what: string): HopRecord['granted'] {
   return {
-    resources: joinResources(strings(row[offset], `${what} exact resources`), strings(row[offset + 1], `${what} resource prefixes`)),
-    actions: strings(row[offset + 2], `${what} actions`),
-    audience: strings(row[offset + 3], `${what} audience`),
-    expiresAt: seconds(row[offset + 4], `${what} expiry`),
-    maxDepth: integer(row[offset + 5], `${what} depth`),
+    resources: joinResources(strings(terms[1], `${what} exact resources`), strings(terms[2], `${what} resource prefixes`)),
+    actions: strings(terms[3], `${what} actions`),
+    audience: strings(terms[4], `${what} audience`),
+    expiresAt: seconds(terms[5], `${what} expiry`),
+    maxDepth: integer(terms[6], `${what} depth`),
   };
 }
+
+/** The facts named `name` whose first term is the integer `index` (when given), of the expected arity. */
+function factsNamed(facts: readonly FactView[], name: string, arity: number, index?: number): TermValue[][] {
+  const out: TermValue[][] = [];
+  for (const fact of facts) {
+    if (fact.name !== name || fact.terms.length !== arity) continue;
+    if (index !== undefined) {
+      const first = fact.terms[0]!;
+      if (first.kind !== 'integer' || first.value !== index) continue;
+    }
+    out.push(fact.terms);
+  }
+  return out;
+}
+
+function sameKey(external: { algorithm: number; key: Uint8Array } | undefined, key: PublicKey): boolean {
+  if (!external || external.algorithm !== algorithmOf(key)) return false;
+  const a = external.key;
+  const b = key.bytes;
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** A hop whose signer could not be established (inspect only). */
 export interface UnattributedHop {
@@ -103,53 +103,64 @@ export interface UnattributedHop {
 }
 
 /**
- * Reads the chain from a token's blocks. Hop i's facts are only accepted from a block
- * signed (third-party) by the key of hop i-1's delegate, and must name the revocation id
- * of block i-1, so each hop is provably written by its delegator at its position.
+ * Reads the chain from a token's blocks, in JavaScript, from bytes biscuit-wasm has
+ * verified (call only after {@link parseBiscuit} accepted them). Hop i's facts are read
+ * from block i only, and only if block i is a third-party block whose external key (the
+ * key its external signature was verified with) is the key of hop i-1's delegate; they
+ * must name the revocation id of block i-1. So each hop is provably written by its
+ * delegator at its position. This is the same rule the Datalog form `trusting {key}`
+ * expresses, applied per block, without a Datalog query per hop.
  * `strict: false` (inspect) stops at the first hop that cannot be attributed.
  */
 export function readChain(
-  glue: Glue,
-  authorizer: Authorizer,
-  blockCount: number,
-  revocationIds: readonly string[],
+  bytes: Uint8Array,
   limits: TokenLimits,
   strict = true,
-): { chain: ChainRecord; unattributed?: UnattributedHop } {
-  const rows = runQuery(glue, authorizer, AUTHORITY_QUERY, limits, {}, {});
-  if (rows.length !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows.length}`, { check: 'authority' });
-  const a = rows[0]!;
+): { chain: ChainRecord; revocationIds: string[]; unattributed?: UnattributedHop } {
+  const blocks = readEnvelope(bytes);
+  assertBlockCount(blocks.length, limits);
+  const revocationIds = blocks.map((b) => hex(b.signature));
+  const authorityFacts = readBlockFacts(blocks[0]!.block);
+  const authorities = factsNamed(authorityFacts, 'authority', 4);
+  const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
+  const rows = authorities.length * scopes.length;
+  if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
+  const a = authorities[0]!;
   const chain: ChainRecord = {
     issuer: text(a[0], 'issuer'),
     onBehalfOf: text(a[2], 'on-behalf-of'),
     task: text(a[3], 'task'),
-    hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(a, 4, 'authority'), revocationId: revocationIds[0] ?? '' }],
+    hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(scopes[0]!, 'authority'), revocationId: revocationIds[0]! }],
   };
-  for (let index = 1; index < blockCount; index++) {
+  for (let index = 1; index < blocks.length; index++) {
     const from = chain.hops[index - 1]!.to;
     try {
-      let key: string;
+      let key: PublicKey;
       try {
-        key = datalogKey(cachedDidKey(from));
+        key = cachedDidKey(from);
+        algorithmOf(key);
       } catch (cause) {
         throw new InvalidSignatureError(`hop ${index}: delegator ${from.slice(0, 120)} is not a did:key, so its signature cannot be checked`, { check: 'hop_signature', cause });
       }
-      const found = runQuery(glue, authorizer, HOP_QUERY, limits, { index }, { key });
-      if (found.length === 0) throw new InvalidSignatureError(`hop ${index} is not signed by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
-      if (found.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
-      const row = found[0]!;
-      const previous = row[2];
-      const expected = revocationIds[index - 1];
-      if (!Array.isArray(previous) || Buffer.from(previous as number[]).toString('hex') !== expected) {
+      const block = blocks[index]!;
+      if (!sameKey(block.externalKey, key)) throw new InvalidSignatureError(`hop ${index} is not signed by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
+      const facts = readBlockFacts(block.block);
+      const hops = factsNamed(facts, 'hop', 4, index);
+      const hopScopes = factsNamed(facts, 'hop_scope', 7, index);
+      if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
+      if (hops.length > 1 || hopScopes.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
+      const row = hops[0]!;
+      const previous = row[3]!;
+      if (previous.kind !== 'bytes' || hex(previous.value) !== revocationIds[index - 1]) {
         throw new MalformedInputError(`hop ${index} is not bound to block ${index - 1}`, { check: 'chain' });
       }
-      const hopFrom = text(row[0], `hop ${index} delegator`);
+      const hopFrom = text(row[1], `hop ${index} delegator`);
       if (hopFrom !== from) throw new MalformedInputError(`hop ${index} names delegator ${hopFrom.slice(0, 120)}, expected ${from.slice(0, 120)}`, { check: 'chain' });
-      chain.hops.push({ from: hopFrom, to: text(row[1], `hop ${index} delegate`), granted: scopeFrom(row, 3, `hop ${index}`), revocationId: revocationIds[index] ?? '' });
+      chain.hops.push({ from: hopFrom, to: text(row[2], `hop ${index} delegate`), granted: scopeFrom(hopScopes[0]!, `hop ${index}`), revocationId: revocationIds[index]! });
     } catch (error) {
       if (strict) throw error;
-      return { chain, unattributed: { index, reason: error instanceof Error ? error.message : 'unreadable' } };
+      return { chain, revocationIds, unattributed: { index, reason: error instanceof Error ? error.message : 'unreadable' } };
     }
   }
-  return { chain };
+  return { chain, revocationIds };
 }

@@ -1,7 +1,7 @@
 import type { PublicKey } from '@agent-id/core';
 import type { TokenLimits } from '../limits.js';
 import type { ChainRecord } from '../model.js';
-import type { CapabilityToken } from '../token.js';
+import { type CapabilityToken, bytesOf } from '../token.js';
 import type { InspectedBlock } from '../types.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit, readChain } from './chain.js';
@@ -11,32 +11,27 @@ export async function inspectBiscuit(
   roots: readonly PublicKey[],
   limits: TokenLimits,
 ): Promise<{ chain: ChainRecord; blocks: InspectedBlock[]; problem?: string }> {
-  const bytes = token.toBytes();
   return withBiscuit((glue) => {
+    // Read synchronously here: the view may be a shared buffer (see bytesOf).
+    const bytes = bytesOf(token);
     const biscuit = parseBiscuit(glue, bytes, roots, limits);
     try {
       const count = biscuit.countBlocks();
-      const revocationIds = biscuit.getRevocationIdentifiers() as string[];
-      const authorizer = new glue.AuthorizerBuilder().buildAuthenticated(biscuit);
-      try {
-        const { chain, unattributed } = readChain(glue, authorizer, count, revocationIds, limits, false);
-        const blocks: InspectedBlock[] = [];
-        for (let index = 0; index < count; index++) {
-          blocks.push({
-            index,
-            kind: index === 0 ? 'authority' : index < chain.hops.length ? 'hop' : 'unattributed',
-            revocationId: revocationIds[index] ?? '',
-            // Display only: the printer does not escape strings, so this is never re-parsed.
-            source: biscuit
-              .getBlockSource(index)
-              .split('\n')
-              .filter((line) => line.trim() !== ''),
-          });
-        }
-        return unattributed ? { chain, blocks, problem: `hop ${unattributed.index}: ${unattributed.reason}` } : { chain, blocks };
-      } finally {
-        authorizer.free();
+      const { chain, revocationIds, unattributed } = readChain(bytes, limits, false);
+      const blocks: InspectedBlock[] = [];
+      for (let index = 0; index < count; index++) {
+        blocks.push({
+          index,
+          kind: index === 0 ? 'authority' : index < chain.hops.length ? 'hop' : 'unattributed',
+          revocationId: revocationIds[index] ?? '',
+          // Display only: the printer does not escape strings, so this is never re-parsed.
+          source: biscuit
+            .getBlockSource(index)
+            .split('\n')
+            .filter((line) => line.trim() !== ''),
+        });
       }
+      return unattributed ? { chain, blocks, problem: `hop ${unattributed.index}: ${unattributed.reason}` } : { chain, blocks };
     } finally {
       biscuit.free();
     }

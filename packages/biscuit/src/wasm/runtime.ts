@@ -28,7 +28,10 @@ export interface BiscuitRuntimeStats {
 
 /** Options of {@link configureBiscuitRuntime}. */
 export interface BiscuitRuntimeOptions {
-  /** Replace the instance between calls once its linear memory exceeds this. Default 64 MiB (per-call time grows with linear memory). */
+  /**
+   * Replace the instance between calls once its linear memory exceeds this. Default 16 MiB:
+   * per-call time grows with linear memory, and a swap costs about one call.
+   */
   memoryThresholdBytes?: number;
 }
 
@@ -39,7 +42,7 @@ interface Instance {
   poisoned: boolean;
 }
 
-const DEFAULT_THRESHOLD = 64 * 1024 * 1024;
+const DEFAULT_THRESHOLD = 16 * 1024 * 1024;
 const state = {
   threshold: DEFAULT_THRESHOLD,
   peak: 0,
@@ -81,14 +84,47 @@ function compile(): Promise<{ module: WasmModule; base: URL }> {
 
 const CONSOLE_IMPORT = /^__wbg_(log|error|warn|info|debug)_/;
 
+type GlueModule = Glue & { __wbg_set_wasm(exports: unknown): void };
+
+/**
+ * The glue (wasm-bindgen's biscuit_bg.js) compiled once as a factory: each call returns a
+ * fresh copy of its module-level state (heap table, cached memory views, finalizers) for
+ * one instance, while the bytecode is shared. Importing a fresh copy per instance instead
+ * (`biscuit_bg.js?instance=N`) leaves every copy in the ES module map for the life of the
+ * process, and re-compiles the glue each time. The glue has no imports and only
+ * `export function|class|const` declarations; anything else falls back to importing.
+ */
+let glueFactory: Promise<(() => GlueModule) | undefined> | undefined;
+
+function loadGlueFactory(base: URL): Promise<(() => GlueModule) | undefined> {
+  glueFactory ??= (async () => {
+    const source = await readFile(new URL('biscuit_bg.js', base), 'utf8');
+    if (/^\s*import[\s{*]|^\s*export\s+(default|\{|\*|let|var|async)|import\.meta|\brequire\(/m.test(source)) return undefined;
+    const names: string[] = [];
+    const body = source.replace(/^export (function|class|const) ([A-Za-z_$][\w$]*)/gm, (_m, kind: string, name: string) => {
+      names.push(name);
+      return `${kind} ${name}`;
+    });
+    if (/^\s*export\b/m.test(body) || !names.includes('__wbg_set_wasm')) return undefined;
+    // The installed package's own glue, evaluated as its module would be.
+    const factory = new Function(`"use strict";\n${body}\nreturn { ${names.join(', ')} };`) as () => GlueModule;
+    return factory;
+  })();
+  return glueFactory;
+}
+
+async function freshGlue(base: URL, generation: number): Promise<GlueModule> {
+  const factory = await loadGlueFactory(base);
+  if (factory) return factory();
+  return (await import(new URL(`biscuit_bg.js?instance=${generation}`, base).href)) as GlueModule;
+}
+
 async function instantiate(): Promise<Instance> {
   const { module, base } = await compile();
   // A fresh copy of the glue per instance: its module-level state (heap table, cached
   // memory views, finalizers) belongs to one instance only.
   const generation = state.generation++;
-  const glue = (await import(new URL(`biscuit_bg.js?instance=${generation}`, base).href)) as Glue & {
-    __wbg_set_wasm(exports: unknown): void;
-  };
+  const glue = await freshGlue(base, generation);
   const imports: WasmImports = {};
   for (const { module: name } of Wasm.Module.imports(module)) {
     if (imports[name]) continue;
@@ -226,7 +262,7 @@ export async function withBiscuit<T>(fn: (glue: Glue) => T): Promise<T> {
  *
  * @example
  * ```ts
- * configureBiscuitRuntime({ memoryThresholdBytes: 64 * 1024 * 1024 });
+ * configureBiscuitRuntime({ memoryThresholdBytes: 32 * 1024 * 1024 });
  * ```
  */
 export function configureBiscuitRuntime(options: BiscuitRuntimeOptions): BiscuitRuntimeStats {
