@@ -10,6 +10,7 @@ import {
   WrongAudienceError,
   WrongTaskError,
   assertNarrows,
+  isWellFormed,
   resourceMatches,
 } from '@agent-id/core';
 
@@ -28,11 +29,6 @@ export interface ChainRecord {
 }
 
 const MAX_TEXT = 2048;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-export function wellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
-}
 /** Latest expiry representable as an ISO date (9999-12-31T23:59:59Z). */
 export const MAX_EXPIRY = 253_402_300_799;
 
@@ -41,7 +37,7 @@ function assertText(value: unknown, what: string): asserts value is string {
     throw new MalformedInputError(`${what} must be a non-empty string of at most ${MAX_TEXT} characters`, { check: 'capability' });
   }
   // Lone surrogates cannot be carried by UTF-8 token encodings.
-  if (!wellFormed(value)) throw new MalformedInputError(`${what} is not well-formed Unicode`, { check: 'capability' });
+  if (!isWellFormed(value)) throw new MalformedInputError(`${what} is not well-formed Unicode`, { check: 'capability' });
 }
 
 function assertList(value: unknown, what: string): asserts value is readonly string[] {
@@ -150,11 +146,11 @@ export function assertRequest(chain: ChainRecord, request: CapabilityRequest, no
 export function validateRequest(request: CapabilityRequest): void {
   if (typeof request !== 'object' || request === null) throw new TypeError('request must be an object');
   for (const key of ['resource', 'action', 'audience'] as const) {
-    if (typeof request[key] !== 'string' || request[key].length === 0 || request[key].length > MAX_TEXT || !wellFormed(request[key])) {
+    if (typeof request[key] !== 'string' || request[key].length === 0 || request[key].length > MAX_TEXT || !isWellFormed(request[key])) {
       throw new MalformedInputError(`request.${key} must be a non-empty string`, { check: 'request' });
     }
   }
-  if (request.task !== undefined && (typeof request.task !== 'string' || !wellFormed(request.task))) {
+  if (request.task !== undefined && (typeof request.task !== 'string' || !isWellFormed(request.task))) {
     throw new MalformedInputError('request.task must be a string', { check: 'request' });
   }
 }

@@ -7,6 +7,7 @@ import { type Clock, systemClock } from './clock.js';
 import { AuditChainBrokenError, type ErrorCode } from './errors.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isRecord } from './json.js';
+import { toWellFormed } from './unicode.js';
 
 /** One authorization decision, naming both principals and the whole chain. */
 export interface AuditRecord {
@@ -47,15 +48,13 @@ export interface AuditSink {
 /** The hash that precedes the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 // Records carry attacker-chosen strings (resource names, reasons); a lone surrogate must not
 // make a refusal go unrecorded, so it is replaced by U+FFFD before hashing.
-function wellFormed<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T;
-  if (Array.isArray(value)) return value.map(wellFormed) as T;
+function sanitizeStrings<T>(value: T): T {
+  if (typeof value === 'string') return toWellFormed(value) as T;
+  if (Array.isArray(value)) return value.map(sanitizeStrings) as T;
   if (isRecord(value) && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [sanitizeStrings(k), sanitizeStrings(v)])) as T;
   }
   return value;
 }
@@ -134,7 +133,7 @@ export class AuditLog implements AuditSink {
    * ```
    */
   append(input: AuditRecord): Promise<AuditEntry> {
-    const record = wellFormed(input);
+    const record = sanitizeStrings(input);
     const run = this.#queue.then(async () => {
       const seq = this.#seq;
       const prevHash = this.#head;

@@ -51,3 +51,4 @@ export {
   type JwsParseOptions,
   type ParsedJws,
 } from './jws.js';
+export { isWellFormed, toWellFormed } from './unicode.js';

@@ -1,5 +1,6 @@
 import { utf8ToBytes } from './bytes.js';
 import { MalformedInputError } from './errors.js';
+import { isWellFormed } from './unicode.js';
 
 /** Options for {@link canonicalize}. */
 export interface CanonicalizeOptions {
@@ -7,7 +8,6 @@ export interface CanonicalizeOptions {
   maxDepth?: number;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS): members sorted by UTF-16 code units,
@@ -41,7 +41,7 @@ export function canonicalize(value: unknown, options: CanonicalizeOptions = {}):
         if (!Number.isFinite(v)) throw new MalformedInputError('JCS: number is not finite', { check: 'canonicalize' });
         return void out.push(JSON.stringify(v));
       case 'string':
-        if (LONE_SURROGATE.test(v)) throw new MalformedInputError('JCS: string has a lone surrogate', { check: 'canonicalize' });
+        if (!isWellFormed(v)) throw new MalformedInputError('JCS: string has a lone surrogate', { check: 'canonicalize' });
         return void out.push(JSON.stringify(v));
       case 'object':
         break;

@@ -1,5 +1,10 @@
 import { MalformedInputError, PublicKey, UnknownDidError } from '@agent-id/core';
 
+// Decoding and subgroup checks cost more than a signature verification, and the result
+// depends only on the string: keep the last few (PublicKey is immutable).
+const MAX_CACHED = 1024;
+const decoded = new Map<string, PublicKey>();
+
 const DID_KEY = /^did:key:(z[1-9A-HJ-NP-Za-km-z]{32,200})$/;
 
 /**
@@ -27,6 +32,8 @@ export function didKeyFromPublicKey(publicKey: PublicKey): string {
 export function publicKeyFromDidKey(did: string): PublicKey {
   if (typeof did !== 'string') throw new MalformedInputError('DID is not a string', { check: 'did_syntax' });
   const bare = did.split('#')[0]!;
+  const cached = decoded.get(bare);
+  if (cached) return cached;
   const m = DID_KEY.exec(bare);
   if (!m) {
     if (bare.startsWith('did:key:')) throw new MalformedInputError('did:key identifier is malformed', { check: 'did_syntax' });
@@ -35,5 +42,7 @@ export function publicKeyFromDidKey(did: string): PublicKey {
   const key = PublicKey.fromMultibase(m[1]!);
   // One key, one DID: an uncompressed EC encoding of the same key is refused.
   if (key.toMultibase() !== m[1]) throw new MalformedInputError('did:key is not in canonical (compressed) form', { check: 'did_syntax' });
+  if (decoded.size >= MAX_CACHED) decoded.delete(decoded.keys().next().value as string);
+  decoded.set(bare, key);
   return key;
 }

@@ -1,7 +1,7 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey } from '@agent-id/core';
+import { publicKeyFromDidKey } from '@agent-id/did';
 import { type TokenLimits, assertBlockCount } from '../limits.js';
 import { type ChainRecord, type HopRecord, joinResources } from '../model.js';
-import { cachedDidKey } from '../util.js';
 import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
 import { algorithmOf, wasmPublicKey } from './keys.js';
@@ -137,7 +137,7 @@ export function readChain(
     try {
       let key: PublicKey;
       try {
-        key = cachedDidKey(from);
+        key = publicKeyFromDidKey(from);
         algorithmOf(key);
       } catch (cause) {
         throw new InvalidSignatureError(`hop ${index}: delegator ${from.slice(0, 120)} is not a did:key, so its signature cannot be checked`, { check: 'hop_signature', cause });

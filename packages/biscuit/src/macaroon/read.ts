@@ -1,7 +1,7 @@
 import { InvalidSignatureError, MalformedInputError, base64urlDecode, base64urlEncode, canonicalizeToBytes, equalBytes } from '@agent-id/core';
+import { publicKeyFromDidKey } from '@agent-id/did';
 import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
-import { cachedDidKey } from '../util.js';
 import type { ChainRecord } from '../model.js';
 import { type DelegationCaveat, type ThirdPartyCaveatId, type TokenIdentifier, parseCaveat, parseIdentifier, parseThirdPartyId, scopeOf } from './caveats.js';
 import { firstPartyStep, initialSignature, thirdPartyStep } from './keys.js';
@@ -79,7 +79,7 @@ export function verifyMacaroonChain(read: ReadMacaroon, rootKey: Uint8Array): vo
     const parent = before[read.hopCaveatIndex[i]!]!;
     let ok = false;
     try {
-      ok = cachedDidKey(hop.from).verify(base64urlDecode(hop.sig, 'hop signature'), hopSigningInput(hop, parent));
+      ok = publicKeyFromDidKey(hop.from).verify(base64urlDecode(hop.sig, 'hop signature'), hopSigningInput(hop, parent));
     } catch {
       ok = false;
     }
