@@ -1,6 +1,5 @@
-import { type FileHandle, open, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { MalformedInputError, isRecord } from '@agent-id/core';
+import { readFile } from 'node:fs/promises';
+import { JsonLinesWriter, MalformedInputError, isRecord } from '@agent-id/core';
 
 /**
  * What can be revoked:
@@ -140,13 +139,12 @@ function parseEntry(value: unknown): RevocationEntry | undefined {
  */
 export class FileRevocationStore extends MemoryRevocationStore {
   readonly path: string;
-  #handle: FileHandle;
-  #queue: Promise<unknown> = Promise.resolve();
+  #file: JsonLinesWriter;
 
-  private constructor(path: string, handle: FileHandle) {
+  private constructor(path: string, file: JsonLinesWriter) {
     super();
     this.path = path;
-    this.#handle = handle;
+    this.#file = file;
   }
 
   /**
@@ -158,12 +156,10 @@ export class FileRevocationStore extends MemoryRevocationStore {
    */
   static async open(path: string): Promise<FileRevocationStore> {
     let text = '';
-    let created = false;
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if (!(isRecord(error) && error.code === 'ENOENT')) throw error;
-      created = true;
     }
     const lines = text.split('\n');
     const tail = lines.pop() ?? '';
@@ -181,10 +177,8 @@ export class FileRevocationStore extends MemoryRevocationStore {
       if (!entry) throw new MalformedInputError(`revocation store ${path}: line ${i + 1} is not a revocation`, { check: 'revocation_store' });
       entries.push(entry);
     });
-    const handle = await open(path, 'a+', 0o600);
-    if (tail !== '') await handle.truncate(Buffer.byteLength(text.slice(0, validLength), 'utf8'));
-    if (created) await syncDirectory(dirname(path));
-    const store = new FileRevocationStore(path, handle);
+    const file = await JsonLinesWriter.open(path, tail === '' ? {} : { truncateTo: Buffer.byteLength(text.slice(0, validLength), 'utf8') });
+    const store = new FileRevocationStore(path, file);
     for (const entry of entries) store.entries.set(keyOf(entry), entry);
     return store;
   }
@@ -192,14 +186,10 @@ export class FileRevocationStore extends MemoryRevocationStore {
   override revoke(target: RevocationTarget, options: { reason?: string; at?: number } = {}): Promise<RevocationEntry> {
     checkTarget(target);
     const entry = this.entryFor(target, options);
-    const run = this.#queue.then(async () => {
-      await this.#handle.appendFile(`${JSON.stringify(entry)}\n`, 'utf8');
-      await this.#handle.datasync();
-      this.entries.set(keyOf(target), entry);
-      return entry;
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#file.append(
+      () => entry,
+      () => this.entries.set(keyOf(target), entry),
+    );
   }
 
   /**
@@ -209,21 +199,7 @@ export class FileRevocationStore extends MemoryRevocationStore {
    * await store.close();
    * ```
    */
-  async close(): Promise<void> {
-    await this.#queue;
-    await this.#handle.close();
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the file itself is still synced.
+  close(): Promise<void> {
+    return this.#file.close();
   }
 }

@@ -1,5 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { DelegationHop } from './capability.js';
@@ -7,6 +6,7 @@ import { type Clock, systemClock } from './clock.js';
 import { AuditChainBrokenError, type ErrorCode } from './errors.js';
 import { canonicalizeToBytes } from './jcs.js';
 import { isRecord } from './json.js';
+import { JsonLinesWriter } from './json-lines-writer.js';
 import { toWellFormed } from './unicode.js';
 
 /** One authorization decision, naming both principals and the whole chain. */
@@ -88,14 +88,13 @@ export function auditRecord(fields: Omit<AuditRecord, 'timestamp'>, clock: Clock
  */
 export class AuditLog implements AuditSink {
   readonly path: string;
-  #handle: FileHandle;
+  #file: JsonLinesWriter;
   #seq: number;
   #head: string;
-  #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, handle: FileHandle, seq: number, head: string) {
+  private constructor(path: string, file: JsonLinesWriter, seq: number, head: string) {
     this.path = path;
-    this.#handle = handle;
+    this.#file = file;
     this.#seq = seq;
     this.#head = head;
   }
@@ -115,9 +114,9 @@ export class AuditLog implements AuditSink {
     } catch (e) {
       if (!(isRecord(e) && e.code === 'ENOENT')) throw e;
     }
-    const handle = await open(path, 'a', 0o600);
+    const file = await JsonLinesWriter.open(path);
     const last = existing.at(-1);
-    return new AuditLog(path, handle, last ? last.seq + 1 : 0, last ? last.hash : GENESIS_HASH);
+    return new AuditLog(path, file, last ? last.seq + 1 : 0, last ? last.hash : GENESIS_HASH);
   }
 
   /** Hash of the newest entry: keep it elsewhere to detect truncation later. */
@@ -134,18 +133,13 @@ export class AuditLog implements AuditSink {
    */
   append(input: AuditRecord): Promise<AuditEntry> {
     const record = sanitizeStrings(input);
-    const run = this.#queue.then(async () => {
-      const seq = this.#seq;
-      const prevHash = this.#head;
-      const entry: AuditEntry = { seq, prevHash, hash: entryHash(seq, prevHash, record), record };
-      await this.#handle.appendFile(`${JSON.stringify(entry)}\n`, 'utf8');
-      await this.#handle.datasync();
-      this.#seq = seq + 1;
-      this.#head = entry.hash;
-      return entry;
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#file.append(
+      (): AuditEntry => ({ seq: this.#seq, prevHash: this.#head, hash: entryHash(this.#seq, this.#head, record), record }),
+      (entry) => {
+        this.#seq = entry.seq + 1;
+        this.#head = entry.hash;
+      },
+    );
   }
 
   /**
@@ -155,9 +149,8 @@ export class AuditLog implements AuditSink {
    * await log.close();
    * ```
    */
-  async close(): Promise<void> {
-    await this.#queue;
-    await this.#handle.close();
+  close(): Promise<void> {
+    return this.#file.close();
   }
 }
 

@@ -52,3 +52,4 @@ export {
   type ParsedJws,
 } from './jws.js';
 export { isWellFormed, toWellFormed } from './unicode.js';
+export { JsonLinesWriter } from './json-lines-writer.js';

@@ -1,0 +1,90 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * An append-only JSON Lines file, owner-only (0600), for embedded state that must survive a
+ * crash: appends are serialized, and each resolves only once its line is on disk
+ * (`datasync`). A newly created file's directory entry is synced too.
+ *
+ * @example
+ * ```ts
+ * const file = await JsonLinesWriter.open('revocations.jsonl');
+ * await file.append(() => ({ kind: 'agent', did }));
+ * await file.close();
+ * ```
+ */
+export class JsonLinesWriter {
+  readonly path: string;
+  #handle: FileHandle;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(path: string, handle: FileHandle) {
+    this.path = path;
+    this.#handle = handle;
+  }
+
+  /**
+   * Opens (or creates) the file for appending. `truncateTo` first cuts the file to that
+   * many bytes (to drop a torn last line found while reading it).
+   * @example
+   * ```ts
+   * const file = await JsonLinesWriter.open('audit.jsonl');
+   * ```
+   */
+  static async open(path: string, options: { truncateTo?: number } = {}): Promise<JsonLinesWriter> {
+    const existed = await open(path, 'r').then(
+      (h) => h.close().then(() => true),
+      () => false,
+    );
+    const handle = await open(path, 'a', 0o600);
+    if (options.truncateTo !== undefined) await handle.truncate(options.truncateTo);
+    if (!existed) await syncDirectory(dirname(path));
+    return new JsonLinesWriter(path, handle);
+  }
+
+  /**
+   * Appends the value `make()` returns as one line, in call order. `make` runs when the
+   * previous append has finished, so it can read state that earlier appends updated;
+   * `commit` runs once the line is on disk.
+   * @example
+   * ```ts
+   * await file.append(() => ({ seq: next }), () => { next += 1; });
+   * ```
+   */
+  append<T>(make: () => T, commit?: (value: T) => void): Promise<T> {
+    const run = this.#queue.then(async () => {
+      const value = make();
+      await this.#handle.appendFile(`${JSON.stringify(value)}\n`, 'utf8');
+      await this.#handle.datasync();
+      commit?.(value);
+      return value;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Waits for pending appends and closes the file.
+   * @example
+   * ```ts
+   * await file.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.#handle.close();
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some file systems refuse to fsync a directory; the file itself is still synced.
+  }
+}

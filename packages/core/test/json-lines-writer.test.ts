@@ -1,0 +1,51 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JsonLinesWriter } from '../src/index.js';
+
+describe('JsonLinesWriter', () => {
+  it('creates owner-only files and appends in call order, committing after each write', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-jl-')), 'x.jsonl');
+    const file = await JsonLinesWriter.open(path);
+    let next = 0;
+    const committed: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        file.append(
+          () => ({ n: next }),
+          (v) => {
+            next = v.n + 1;
+            committed.push(v.n);
+          },
+        ),
+      ),
+    );
+    await file.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(committed).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect((await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).n)).toEqual(committed);
+  });
+
+  it('truncateTo drops a torn tail before appending', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-jl-')), 'x.jsonl');
+    await writeFile(path, '{"a":1}\n{"a":', { mode: 0o600 });
+    const file = await JsonLinesWriter.open(path, { truncateTo: 8 });
+    await file.append(() => ({ a: 2 }));
+    await file.close();
+    expect(await readFile(path, 'utf8')).toBe('{"a":1}\n{"a":2}\n');
+  });
+
+  it('a failed append does not block later ones', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-jl-')), 'x.jsonl');
+    const file = await JsonLinesWriter.open(path);
+    await expect(
+      file.append(() => {
+        throw new TypeError('bad value');
+      }),
+    ).rejects.toThrow(TypeError);
+    await file.append(() => ({ ok: true }));
+    await file.close();
+    expect(await readFile(path, 'utf8')).toBe('{"ok":true}\n');
+  });
+});
