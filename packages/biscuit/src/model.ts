@@ -13,6 +13,7 @@ import {
   isWellFormed,
   resourceMatches,
 } from '@agent-id/core';
+import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
 
 /** One hop as read from a token: hop 0 is the authority (issuer → first holder). */
 export interface HopRecord extends DelegationHop {
@@ -72,7 +73,7 @@ export function validateScope(scope: Scope, what = 'scope'): Scope {
 /** Validates a capability to mint. */
 export function validateCapability(capability: Capability): Capability {
   const scope = validateScope(capability, 'capability');
-  assertText(capability.holder, 'capability.holder');
+  validateAgentDid(capability.holder, 'capability.holder');
   assertText(capability.onBehalfOf, 'capability.onBehalfOf');
   assertText(capability.task, 'capability.task');
   return { ...scope, holder: capability.holder, onBehalfOf: capability.onBehalfOf, task: capability.task };
@@ -84,12 +85,62 @@ export function validateDid(value: unknown, what: string): string {
 }
 
 /**
+ * A bare DID (W3C DID syntax: no path, query or fragment; percent-encoding in upper case).
+ * Revocation, holder and delegator checks compare DIDs as strings, so one agent must have
+ * exactly one spelling.
+ */
+const BARE_DID = /^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-F]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-F]{2})+$/;
+// Validation depends only on the string: remember the last few accepted ones.
+const MAX_CACHED_DIDS = 1024;
+const acceptedDids = new Set<string>();
+
+function canonicalAgentDid(did: string): boolean {
+  if (!BARE_DID.test(did)) return false;
+  try {
+    // did:key: the one encoding of its key (publicKeyFromDidKey ignores a fragment, and
+    // would accept an alias if it had one). did:web: lower-case host, encoded port.
+    if (did.startsWith('did:key:')) return didKeyFromPublicKey(publicKeyFromDidKey(did)) === did;
+    if (did.startsWith('did:web:')) {
+      const { host, path } = parseDidWeb(did);
+      return didWebFromDomain(host, path) === did;
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Validates the DID of an agent in a chain (issuer, holder, delegator, delegate): a bare
+ * DID in its canonical spelling, so that `did#key-1`, `did?x` or a second encoding of the
+ * same did:key cannot name an agent while escaping its revocation or holder checks.
+ * Anything else is `malformed_input`.
+ */
+export function validateAgentDid(value: unknown, what: string): string {
+  if (typeof value === 'string' && acceptedDids.has(value)) return value;
+  assertText(value, what);
+  if (!canonicalAgentDid(value)) {
+    throw new MalformedInputError(`${what} must be a bare DID in canonical form (no fragment, query or path; did:key as its key encodes it): ${value.slice(0, 120)}`, { check: 'did' });
+  }
+  if (acceptedDids.size >= MAX_CACHED_DIDS) acceptedDids.delete(acceptedDids.values().next().value as string);
+  acceptedDids.add(value);
+  return value;
+}
+
+/**
  * Re-checks the chain a token claims: each hop starts where the previous ended, names a
  * new delegate, and narrows its parent (`scope_widened` / `depth_exceeded`).
  */
 export function assertChain(chain: ChainRecord): void {
   const { hops } = chain;
   if (hops.length === 0) throw new MalformedInputError('token carries no authority', { check: 'chain' });
+  // Every agent named by the chain, whichever format and reader produced it.
+  validateAgentDid(chain.issuer, 'issuer');
+  hops.forEach((hop, i) => {
+    validateAgentDid(hop.from, `hop ${i} delegator`);
+    validateAgentDid(hop.to, `hop ${i} delegate`);
+  });
+  if (hops[0]!.from !== chain.issuer) throw new MalformedInputError('hop 0 is not delegated by the issuer', { check: 'chain' });
   for (let i = 1; i < hops.length; i++) {
     const parent = hops[i - 1]!;
     const hop = hops[i]!;

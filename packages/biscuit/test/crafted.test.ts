@@ -40,10 +40,14 @@ describe('hand-crafted widening is rejected at verification', () => {
   it('Biscuit: a delegator-signed block that widens fails with scope_widened', async () => {
     const token = await chainOf('biscuit', 1);
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
-    // Agent 1 signs a hop to agent 2 with a wider scope and no checks, bypassing attenuate.
-    const crafted = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) }, 1);
+    // Agent 1 signs a hop to agent 2 with a wider scope (the hop template, its check as wide), bypassing attenuate.
+    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) };
+    const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
     expect(await codeOf(authorize(crafted, { request: { ...request, action: 'delete' }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
+    // The same hop without its check is not the template: refused before anything else is read from it.
+    const unchecked = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
+    expect(await codeOf(authorize(unchecked, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
   });
 
   it('Biscuit: a hop signed by someone other than the holder fails', async () => {

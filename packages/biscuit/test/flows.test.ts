@@ -156,14 +156,22 @@ describe('format-specific trust', () => {
     expect(await codeOf(authorize(m, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('untrusted_issuer');
   });
 
-  it('Biscuit root may be P-256 and agents P-256', async () => {
+  it('Biscuit agents may be P-256; a P-256 root is refused with unsupported_algorithm', async () => {
     const p256Org = KeyPair.generate('P-256');
     const p256Agent = KeyPair.generate('P-256');
     const { didKeyFromPublicKey } = await import('@agent-id/did');
     const agentDid = didKeyFromPublicKey(p256Agent.publicKey);
-    let token = await mintCapability({ resources: ['r'], actions: ['a'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 2, holder: agentDid, onBehalfOf: USER, task: 't' }, { format: 'biscuit', rootKey: p256Org });
-    token = await attenuate(token, { to: dids[1]!, signer: p256Agent, rootPublicKey: p256Org.publicKey });
-    const result = await authorize(token, { request: { resource: 'r', action: 'a', audience: AUD }, presenter: dids[1]!, clock, rootPublicKey: [orgKey.publicKey, p256Org.publicKey] });
+    const cap = { resources: ['r'], actions: ['a'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 2, holder: agentDid, onBehalfOf: USER, task: 't' };
+    // The root's ECDSA signature would be hop 0's revocation id, and ECDSA is malleable.
+    expect(await codeOf(mintCapability(cap, { format: 'biscuit', rootKey: p256Org }))).toBe('unsupported_algorithm');
+    let token = await mintCapability(cap, { format: 'biscuit', rootKey: orgKey });
+    token = await attenuate(token, { to: dids[1]!, signer: p256Agent, rootPublicKey: orgKey.publicKey });
+    const authorizeWith = (rootPublicKey: KeyPair['publicKey'] | KeyPair['publicKey'][]) =>
+      authorize(token, { request: { resource: 'r', action: 'a', audience: AUD }, presenter: dids[1]!, clock, rootPublicKey });
+    const result = await authorizeWith(orgKey.publicKey);
     expect(result.chain).toHaveLength(2);
+    expect(await codeOf(authorizeWith(p256Org.publicKey))).toBe('unsupported_algorithm');
+    expect(await codeOf(authorizeWith([p256Org.publicKey, orgKey.publicKey]))).toBe('unsupported_algorithm');
+    expect(await codeOf(attenuate(token, { to: dids[2]!, signer: agents[1]!, rootPublicKey: p256Org.publicKey }))).toBe('unsupported_algorithm');
   });
 });

@@ -1,7 +1,7 @@
 import { DepthExceededError, HolderMismatchError, type PublicKey, type Scope, assertNarrows, narrowScope } from '@agent-id/core';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
 import { type TokenLimits, assertBlockCount } from '../limits.js';
-import { assertChain, holderOf, validateDid, validateScope } from '../model.js';
+import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
 import type { AttenuateOptions } from '../types.js';
 import { withBiscuit } from '../wasm/runtime.js';
@@ -13,7 +13,7 @@ export async function attenuateBiscuit(token: CapabilityToken, options: Attenuat
   const signer = options.signer;
   if (!signer) throw new TypeError('attenuating a Biscuit needs `signer`: the current holder\'s key pair');
   algorithmOf(signer.publicKey);
-  const to = validateDid(options.to, 'to');
+  const to = validateAgentDid(options.to, 'to');
   // The delegate signs the following hop, so it must be a did:key Biscuit can check.
   algorithmOf(publicKeyFromDidKey(to));
   const signerDid = didKeyFromPublicKey(signer.publicKey);
@@ -44,7 +44,7 @@ export async function attenuateBiscuit(token: CapabilityToken, options: Attenuat
         } finally {
           key.free();
         }
-        const publicKey = wasmPublicKey(glue, signer.publicKey);
+        const publicKey = wasmPublicKey(glue, signer.publicKey, 'agent');
         try {
           const next = biscuit.appendThirdPartyBlock(publicKey, signed);
           try {

@@ -7,12 +7,22 @@ import { type Glue, withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit, readChain } from './chain.js';
 import { ALLOW_POLICY, REQUEST_FACTS, TASK_CHECK, dateParam } from './datalog.js';
 
-/** What the Biscuit layer established; the shared checks run on `chain`. */
+/** What the Biscuit layer established; the shared checks ran on `chain`. */
 export interface BiscuitEvaluation {
   chain: ChainRecord;
+  revocationIds: string[];
   /** The Datalog decision: undefined when allowed, else the mapped refusal. */
   refusal: AgentIdError | undefined;
 }
+
+/** The chain as read from the verified bytes, handed to the caller's checks before Datalog. */
+export interface VerifiedChain {
+  chain: ChainRecord;
+  revocationIds: string[];
+}
+
+/** @internal Counts authorizer runs, so tests can tell that a refusal came before Datalog. */
+export const datalogRuns = { count: 0 };
 
 function mapRefusal(error: unknown): AgentIdError {
   if (isRecord(error) && isRecord(error.FailedLogic)) {
@@ -57,10 +67,6 @@ function templatesOf(glue: Glue): AuthorizerTemplates {
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
-function isTimeout(error: unknown): boolean {
-  return isRecord(error) && (error.RunLimit === 'Timeout' || 'Timeout' in error);
-}
-
 /** One authorizer run over the parsed token; returns the raw failure, if any. */
 function runAuthorizer(glue: Glue, biscuit: Biscuit, values: Record<RequestFact, string | { date: string }>, task: string | undefined, limits: TokenLimits): unknown {
   const t = templatesOf(glue);
@@ -81,6 +87,7 @@ function runAuthorizer(glue: Glue, biscuit: Biscuit, values: Record<RequestFact,
   }
   // buildAuthenticated consumes the builder: it must not be freed afterwards.
   const authorizer = builder.buildAuthenticated(biscuit);
+  datalogRuns.count++;
   try {
     authorizer.authorizeWithLimits(datalogLimits(limits));
     return undefined;
@@ -91,12 +98,32 @@ function runAuthorizer(glue: Glue, biscuit: Biscuit, values: Record<RequestFact,
   }
 }
 
+/**
+ * The chain as the token's bytes state it, read in JavaScript without verifying anything
+ * (undefined when unreadable: verification then fails the same way). Only for looking up
+ * revocation ahead of verification, since the store is asynchronous and nothing wasm
+ * holds may cross an `await`; trust it only once the same bytes verify.
+ */
+export function claimedBiscuitChain(token: CapabilityToken, limits: TokenLimits): VerifiedChain | undefined {
+  try {
+    return readChain(bytesOf(token), limits);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies the signatures, reads the chain (every block must be its template), runs
+ * `check` (the cheap JavaScript checks) on it, and only then the Datalog authorizer, once:
+ * a run-limit failure is the token's (`resource_limit`), not retried.
+ */
 export async function evaluateBiscuit(
   token: CapabilityToken,
   request: CapabilityRequest,
   nowSeconds: number,
   roots: readonly PublicKey[],
   limits: TokenLimits,
+  check: (verified: VerifiedChain) => void,
 ): Promise<BiscuitEvaluation> {
   const values = { resource: request.resource, action: request.action, audience: request.audience, time: dateParam(nowSeconds) };
   return withBiscuit((glue) => {
@@ -105,13 +132,10 @@ export async function evaluateBiscuit(
     const biscuit = parseBiscuit(glue, bytes, roots, limits);
     try {
       // The chain is read from the verified bytes in JavaScript (no Datalog query).
-      const { chain } = readChain(bytes, limits);
-      let failure = runAuthorizer(glue, biscuit, values, request.task, limits);
-      // The time budget is wall-clock: a garbage collection or the scheduler can eat it on
-      // a busy machine. One more run tells that apart from a token that is really too
-      // costly (which fails again, bounded by max_facts and max_iterations anyway).
-      if (isTimeout(failure)) failure = runAuthorizer(glue, biscuit, values, request.task, limits);
-      return { chain, refusal: failure === undefined ? undefined : mapRefusal(failure) };
+      const verified = readChain(bytes, limits);
+      check(verified);
+      const failure = runAuthorizer(glue, biscuit, values, request.task, limits);
+      return { ...verified, refusal: failure === undefined ? undefined : mapRefusal(failure) };
     } finally {
       biscuit.free();
     }

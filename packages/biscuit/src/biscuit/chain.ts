@@ -4,14 +4,16 @@ import { type TokenLimits, assertBlockCount } from '../limits.js';
 import { type ChainRecord, type HopRecord, joinResources } from '../model.js';
 import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
-import { algorithmOf, wasmPublicKey } from './keys.js';
-import { type FactView, type TermValue, readBlockFacts, readEnvelope } from './proto.js';
+import { AUTHORITY_FACTS, HOP_FACTS, hopCheckOf } from './datalog.js';
+import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
+import { type BlockView, type FactView, type TermValue, readBlock, readEnvelope } from './proto.js';
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
 /** Parses and signature-checks a token against the first trusted root key that verifies it. */
 export function parseBiscuit(glue: Glue, bytes: Uint8Array, roots: readonly PublicKey[], limits: TokenLimits): Biscuit {
   if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
+  for (const root of roots) assertRootKey(root);
   let lastError: unknown;
   for (const root of roots) {
     const key = wasmPublicKey(glue, root);
@@ -94,6 +96,50 @@ function sameKey(external: { algorithm: number; key: Uint8Array } | undefined, k
   return diff === 0;
 }
 
+/** Structural equality of decoded block parts (plain objects, arrays, bytes, primitives). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]));
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * Refuses a block that is not exactly its template: the template's facts (by name and
+ * arity, in order) and checks, and no rules, scopes, public keys or context. Datalog in a
+ * signed block runs at every verification, and biscuit-wasm bounds a check's join only
+ * after it finishes, so anything beyond the template is refused here, before Datalog.
+ */
+function assertTemplate(
+  view: BlockView,
+  facts: ReadonlyArray<readonly [string, number]>,
+  checks: readonly unknown[],
+  what: string,
+  check: string,
+): void {
+  const fail = (why: string): never => {
+    throw new MalformedInputError(`${what} is not the block this package writes: ${why}`, { check });
+  };
+  if (view.facts.length !== facts.length || view.facts.some((f, i) => f.name !== facts[i]![0] || f.terms.length !== facts[i]![1])) {
+    fail(`it states ${view.facts.length} fact(s) (${[...new Set(view.facts.map((f) => f.name))].join(', ').slice(0, 120)}), expected ${facts.map(([n]) => n).join(', ')}`);
+  }
+  if (view.rules.length > 0) fail(`it has ${view.rules.length} rule(s)`);
+  if (view.scopes.length > 0) fail('it has a scope (trusting …)');
+  if (view.publicKeys > 0) fail(`it names ${view.publicKeys} public key(s)`);
+  if (view.context) fail('it has a context');
+  if (view.checks.length !== checks.length) fail(`it has ${view.checks.length} check(s), expected ${checks.length}`);
+  view.checks.forEach((c, i) => {
+    if (!same(c, checks[i])) fail(`check ${i} differs from the template's`);
+  });
+}
+
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** A hop whose signer could not be established (inspect only). */
@@ -104,7 +150,13 @@ export interface UnattributedHop {
 
 /**
  * Reads the chain from a token's blocks, in JavaScript, from bytes biscuit-wasm has
- * verified (call only after {@link parseBiscuit} accepted them). Hop i's facts are read
+ * verified (call after {@link parseBiscuit} accepted them; `authorize` also reads the
+ * same bytes before, only to look up revocation, and trusts nothing until they verify).
+ * Every block must be exactly the template this package writes (strict mode; `inspect`
+ * stops at a hop block that is not): the authority block `AUTHORITY_CODE`'s facts,
+ * a hop block `HOP_CODE`'s facts and its one check rebuilt from the block's own
+ * `hop_scope`, and nothing else (`malformed_input`, checks `authority_block`, `hop_block`),
+ * so no signed block can bring Datalog of its own. Hop i's facts are read
  * from block i only, and only if block i is a third-party block whose external key (the
  * key its external signature was verified with) is the key of hop i-1's delegate; they
  * must name the revocation id of block i-1. So each hop is provably written by its
@@ -120,11 +172,13 @@ export function readChain(
   const blocks = readEnvelope(bytes);
   assertBlockCount(blocks.length, limits);
   const revocationIds = blocks.map((b) => hex(b.signature));
-  const authorityFacts = readBlockFacts(blocks[0]!.block);
+  const authority = readBlock(blocks[0]!.block);
+  const authorityFacts = authority.facts;
   const authorities = factsNamed(authorityFacts, 'authority', 4);
   const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
   const rows = authorities.length * scopes.length;
   if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
+  if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block');
   const a = authorities[0]!;
   const chain: ChainRecord = {
     issuer: text(a[0], 'issuer'),
@@ -144,11 +198,13 @@ export function readChain(
       }
       const block = blocks[index]!;
       if (!sameKey(block.externalKey, key)) throw new InvalidSignatureError(`hop ${index} is not signed by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
-      const facts = readBlockFacts(block.block);
+      const view = readBlock(block.block);
+      const facts = view.facts;
       const hops = factsNamed(facts, 'hop', 4, index);
       const hopScopes = factsNamed(facts, 'hop_scope', 7, index);
       if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       if (hops.length > 1 || hopScopes.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
+      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!)], `hop block ${index}`, 'hop_block');
       const row = hops[0]!;
       const previous = row[3]!;
       if (previous.kind !== 'bytes' || hex(previous.value) !== revocationIds[index - 1]) {

@@ -1,5 +1,6 @@
 import type { Scope } from '@agent-id/core';
 import { splitResources } from '../model.js';
+import type { CheckView, FactView, OpView, TermValue } from './proto.js';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
 
@@ -13,6 +14,67 @@ hop_scope(0, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});`;
 export const HOP_CODE = `hop({index}, {from}, {to}, {previous});
 hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});
 check if resource($r), action($a), audience($aud), time($t), {actions}.contains($a), {audience}.contains($aud), $t < {expires}, {exact}.contains($r) || {prefixes}.any($p -> $r.starts_with($p));`;
+
+/** The facts of {@link AUTHORITY_CODE}: name and arity, in order. */
+export const AUTHORITY_FACTS = [
+  ['authority', 4],
+  ['hop_scope', 7],
+] as const;
+
+/** The facts of {@link HOP_CODE}: name and arity, in order. */
+export const HOP_FACTS = [
+  ['hop', 4],
+  ['hop_scope', 7],
+] as const;
+
+// OpBinary kinds (biscuit-auth schema.proto).
+const LESS_THAN = 0;
+const CONTAINS = 5;
+const PREFIX = 6;
+const LAZY_OR = 24;
+const ANY = 26;
+
+const variable = (name: string): TermValue => ({ kind: 'variable', name });
+const value = (term: TermValue): OpView => ({ op: 'value', term });
+const binary = (kind: number): OpView => ({ op: 'binary', kind });
+const predicate = (name: string, ...variables: string[]): FactView => ({ name, terms: variables.map(variable) });
+
+/**
+ * The check of {@link HOP_CODE} as biscuit-wasm compiles it (one `check if` query, its
+ * expressions in stack order, `||` lazy with its right side a closure), with `hopScope`'s
+ * terms (the block's own `hop_scope` fact) in place of the parameters. A hop block's check
+ * must equal it: a test holds it to what biscuit-wasm writes.
+ */
+export function hopCheckOf(hopScope: readonly TermValue[]): CheckView {
+  const [, exact, prefixes, actions, audience, expires] = hopScope;
+  if (!exact || !prefixes || !actions || !audience || !expires) throw new TypeError('hop_scope has seven terms');
+  return {
+    kind: 0,
+    queries: [
+      {
+        head: predicate('query'),
+        body: [predicate('resource', 'r'), predicate('action', 'a'), predicate('audience', 'aud'), predicate('time', 't')],
+        expressions: [
+          [value(actions), value(variable('a')), binary(CONTAINS)],
+          [value(audience), value(variable('aud')), binary(CONTAINS)],
+          [value(variable('t')), value(expires), binary(LESS_THAN)],
+          [
+            value(exact),
+            value(variable('r')),
+            binary(CONTAINS),
+            {
+              op: 'closure',
+              params: [],
+              ops: [value(prefixes), { op: 'closure', params: ['p'], ops: [value(variable('r')), value(variable('p')), binary(PREFIX)] }, binary(ANY)],
+            },
+            binary(LAZY_OR),
+          ],
+        ],
+        scopes: [],
+      },
+    ],
+  };
+}
 
 /** The authorizer's request facts, one parsed template each (values set per call). */
 export const REQUEST_FACTS = [

@@ -10,14 +10,35 @@ export function algorithmOf(key: PublicKey): Algorithm {
   throw new UnsupportedAlgorithmError(`Biscuit supports Ed25519 and P-256 keys, not ${key.type}`, { check: 'key_type' });
 }
 
+/**
+ * Refuses a Biscuit root key that is not Ed25519 (`unsupported_algorithm`). The authority
+ * block's signature is made by the root key and is its revocation id; an ECDSA (P-256)
+ * signature is malleable ((r, s) → (r, n − s) verifies too), so anyone holding a token
+ * could give hop 0 a fresh revocation id and escape its revocation. Ed25519 signatures
+ * are not malleable (the verifier requires a canonical S). Agent keys may be P-256: their
+ * signatures are covered by the block signature and never form a revocation id.
+ */
+export function assertRootKey(key: PublicKey): 0 {
+  if (key?.type !== 'Ed25519') {
+    throw new UnsupportedAlgorithmError(`a Biscuit root key must be Ed25519, not ${String(key?.type)}: ECDSA signatures are malleable and the root's signature is hop 0's revocation id`, { check: 'root_key_type' });
+  }
+  return 0;
+}
+
 /** A public key as a Datalog scope parameter (`ed25519/<hex>`, `secp256r1/<hex>`). */
 export function datalogKey(key: PublicKey): string {
   const prefix = algorithmOf(key) === 0 ? 'ed25519' : 'secp256r1';
   return `${prefix}/${Buffer.from(key.bytes).toString('hex')}`;
 }
 
-export function wasmPublicKey(glue: Glue, key: PublicKey): Glue['PublicKey']['prototype'] {
-  return glue.PublicKey.fromBytes(key.bytes, algorithmOf(key) as Glue['SignatureAlgorithm'][keyof Glue['SignatureAlgorithm']]);
+/**
+ * A public key for biscuit-wasm. `role` defaults to `'root'` (a key tokens are verified
+ * against: Ed25519 only, see {@link assertRootKey}); pass `'agent'` for a delegating
+ * agent's key (Ed25519 or P-256).
+ */
+export function wasmPublicKey(glue: Glue, key: PublicKey, role: 'root' | 'agent' = 'root'): Glue['PublicKey']['prototype'] {
+  const algorithm = role === 'root' ? assertRootKey(key) : algorithmOf(key);
+  return glue.PublicKey.fromBytes(key.bytes, algorithm as Glue['SignatureAlgorithm'][keyof Glue['SignatureAlgorithm']]);
 }
 
 export function wasmPrivateKey(glue: Glue, keyPair: KeyPair): Glue['PrivateKey']['prototype'] {

@@ -1,15 +1,15 @@
 import type { Capability } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
-import { validateDid } from '../model.js';
+import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import type { BiscuitMintOptions } from '../types.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { AUTHORITY_CODE, scopeParams } from './datalog.js';
-import { algorithmOf, wasmPrivateKey } from './keys.js';
+import { assertRootKey, wasmPrivateKey } from './keys.js';
 
 export async function mintBiscuit(capability: Capability, options: BiscuitMintOptions): Promise<CapabilityToken> {
-  algorithmOf(options.rootKey.publicKey);
-  const issuer = validateDid(options.issuer ?? didKeyFromPublicKey(options.rootKey.publicKey), 'issuer');
+  assertRootKey(options.rootKey.publicKey);
+  const issuer = validateAgentDid(options.issuer ?? didKeyFromPublicKey(options.rootKey.publicKey), 'issuer');
   const params = {
     issuer,
     holder: capability.holder,

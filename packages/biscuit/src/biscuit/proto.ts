@@ -1,12 +1,13 @@
 import { MalformedInputError } from '@agent-id/core';
 
 /*
- * A strict reader for the parts of the Biscuit wire format (biscuit-auth schema.proto)
- * the verifier reads in JavaScript: block signatures (revocation ids), each block's
- * external (third-party) public key, and the facts of each block. It runs only on bytes
- * biscuit-wasm has already verified (every signature, external ones included), so it
- * decides nothing about authenticity; it replaces Datalog queries, which cost a wasm run
- * and linear memory each.
+ * A strict reader for the Biscuit wire format (biscuit-auth schema.proto) as far as the
+ * verifier reads it in JavaScript: block signatures (revocation ids), each block's
+ * external (third-party) public key, and each block's contents (symbols, facts, rules,
+ * checks, scopes, public keys), so the verifier can refuse any block that is not the
+ * template this package writes before Datalog runs. It decides nothing about
+ * authenticity (biscuit-wasm verifies every signature, external ones included); it
+ * replaces Datalog queries, which cost a wasm run and linear memory each.
  *
  * Strict on purpose, so it can never read a block differently from the Rust decoder
  * (prost): an unknown field, a wire type that does not match the schema, a repeated
@@ -57,6 +58,19 @@ class Reader {
         return result;
       }
       scale *= 128;
+    }
+    return bad('varint too long');
+  }
+
+  /** A full 64-bit varint (int64 terms), refused past 10 bytes or 64 bits as prost does. */
+  varint64(): bigint {
+    let result = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) bad('truncated varint');
+      const byte = this.buf[this.pos++]!;
+      if (i === 9 && byte > 1) bad('varint too long');
+      result |= BigInt(byte & 0x7f) << BigInt(7 * i);
+      if (byte < 0x80) return result;
     }
     return bad('varint too long');
   }
@@ -203,6 +217,8 @@ export type TermValue =
   | { kind: 'date'; value: number }
   | { kind: 'bytes'; value: Uint8Array }
   | { kind: 'set'; value: TermValue[] }
+  | { kind: 'variable'; name: string }
+  /** bool, null, array, map, or an integer outside 0..2^53-1: never part of a template. */
   | { kind: 'other' };
 
 export interface FactView {
@@ -217,9 +233,14 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
   while (!r.done()) {
     const { field, wire } = r.key();
     if (term !== undefined) bad('term has two values');
-    if (field === 2) {
+    if (field === 1) {
       expectWire(wire, VARINT);
-      term = { kind: 'integer', value: r.varint() };
+      term = { kind: 'variable', name: symbol(r.varint()) };
+    } else if (field === 2) {
+      expectWire(wire, VARINT);
+      // int64, two's complement: the capability facts and templates use small non-negative ones.
+      const value = BigInt.asIntN(64, r.varint64());
+      term = value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? { kind: 'integer', value: Number(value) } : { kind: 'other' };
     } else if (field === 3) {
       expectWire(wire, VARINT);
       term = { kind: 'string', value: symbol(r.varint()) };
@@ -241,8 +262,8 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
         items.push(readTerm(set.sub(), symbol, depth + 1));
       }
       term = { kind: 'set', value: items };
-    } else if (field === 1 || field === 6 || field === 8 || field === 9 || field === 10) {
-      // variable, bool, null, array, map: valid Datalog, never part of a capability fact
+    } else if (field === 6 || field === 8 || field === 9 || field === 10) {
+      // bool, null, array, map: valid Datalog, never part of a capability fact or template
       r.skip(wire);
       term = { kind: 'other' };
     } else bad('unknown term field');
@@ -251,57 +272,214 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
   return term;
 }
 
+/** A predicate (fact, rule head or body): `name(terms…)`. */
+function readPredicate(p: Reader, symbol: Symbols): FactView {
+  const seen = new Set<number>();
+  let name: string | undefined;
+  const terms: TermValue[] = [];
+  while (!p.done()) {
+    const k = p.key();
+    expectWire(k.wire, k.field === 1 ? VARINT : LEN);
+    if (k.field === 1) {
+      once(seen, 1);
+      name = symbol(p.varint());
+    } else if (k.field === 2) terms.push(readTerm(p.sub(), symbol, 0));
+    else bad('unknown predicate field');
+  }
+  if (name === undefined) bad('predicate without a name');
+  return { name, terms };
+}
+
 function readFact(r: Reader, symbol: Symbols): FactView {
   let fact: FactView | undefined;
   while (!r.done()) {
     const { field, wire } = r.key();
     if (field !== 1 || fact) bad('malformed fact');
     expectWire(wire, LEN);
-    const p = r.sub();
-    const seen = new Set<number>();
-    let name: string | undefined;
-    const terms: TermValue[] = [];
-    while (!p.done()) {
-      const k = p.key();
-      expectWire(k.wire, k.field === 1 ? VARINT : LEN);
-      if (k.field === 1) {
-        once(seen, 1);
-        name = symbol(p.varint());
-      } else if (k.field === 2) terms.push(readTerm(p.sub(), symbol, 0));
-      else bad('unknown predicate field');
-    }
-    if (name === undefined) bad('predicate without a name');
-    fact = { name, terms };
+    fact = readPredicate(r.sub(), symbol);
   }
   if (!fact) bad('empty fact');
   return fact;
 }
 
+/** One operation of an expression, in the stack order biscuit evaluates it. */
+export type OpView =
+  | { op: 'value'; term: TermValue }
+  | { op: 'unary' | 'binary'; kind: number; ffi?: string }
+  | { op: 'closure'; params: string[]; ops: OpView[] };
+
+/** A rule or block scope: `trusting authority`, `trusting previous`, or a public key (index into the block's keys). */
+export type ScopeView = { kind: 'authority' | 'previous' | 'other' } | { kind: 'public_key'; index: number };
+
+export interface RuleView {
+  head: FactView;
+  body: FactView[];
+  expressions: OpView[][];
+  scopes: ScopeView[];
+}
+
+export interface CheckView {
+  /** 0 `check if`, 1 `check all`, 2 `reject if`. */
+  kind: number;
+  queries: RuleView[];
+}
+
+/** Everything one block carries, symbols resolved. */
+export interface BlockView {
+  facts: FactView[];
+  rules: RuleView[];
+  checks: CheckView[];
+  /** The block's default scope (`trusting …` for the whole block). */
+  scopes: ScopeView[];
+  /** Public keys the block's scopes may name. */
+  publicKeys: number;
+  /** Whether the block carries a context string. */
+  context: boolean;
+}
+
+/** Closures nest (`.any($p -> …)`); the templates nest two deep. Prost stops at 100. */
+const MAX_OP_DEPTH = 16;
+
+function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpView {
+  const seen = new Set<number>();
+  let kind: number | undefined;
+  let ffi: string | undefined;
+  while (!r.done()) {
+    const k = r.key();
+    once(seen, k.field);
+    expectWire(k.wire, VARINT);
+    if (k.field === 1) kind = r.varint();
+    else if (k.field === 2) ffi = symbol(r.varint());
+    else bad(`unknown ${op} operator field`);
+  }
+  if (kind === undefined) bad(`${op} operator without a kind`);
+  return ffi === undefined ? { op, kind } : { op, kind, ffi };
+}
+
+function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
+  if (depth > MAX_OP_DEPTH) bad('expression nested too deep');
+  let op: OpView | undefined;
+  while (!r.done()) {
+    const { field, wire } = r.key();
+    if (op !== undefined) bad('operation has two values');
+    expectWire(wire, LEN);
+    if (field === 1) op = { op: 'value', term: readTerm(r.sub(), symbol, 0) };
+    else if (field === 2) op = readOperator(r.sub(), symbol, 'unary');
+    else if (field === 3) op = readOperator(r.sub(), symbol, 'binary');
+    else if (field === 4) {
+      const c = r.sub();
+      const params: string[] = [];
+      const ops: OpView[] = [];
+      while (!c.done()) {
+        const k = c.key();
+        if (k.field === 1) {
+          // Unpacked, as biscuit writes it; a packed list is not what the templates write.
+          expectWire(k.wire, VARINT);
+          params.push(symbol(c.varint()));
+        } else if (k.field === 2) {
+          expectWire(k.wire, LEN);
+          ops.push(readOp(c.sub(), symbol, depth + 1));
+        } else bad('unknown closure field');
+      }
+      op = { op: 'closure', params, ops };
+    } else bad('unknown operation field');
+  }
+  if (op === undefined) bad('empty operation');
+  return op;
+}
+
+function readScope(r: Reader): ScopeView {
+  let scope: ScopeView | undefined;
+  while (!r.done()) {
+    const { field, wire } = r.key();
+    if (scope !== undefined) bad('scope has two values');
+    expectWire(wire, VARINT);
+    if (field === 1) {
+      const type = r.varint();
+      scope = { kind: type === 0 ? 'authority' : type === 1 ? 'previous' : 'other' };
+    } else if (field === 2) scope = { kind: 'public_key', index: r.varint() };
+    else bad('unknown scope field');
+  }
+  if (scope === undefined) bad('empty scope');
+  return scope;
+}
+
+function readRule(r: Reader, symbol: Symbols): RuleView {
+  const seen = new Set<number>();
+  let head: FactView | undefined;
+  const body: FactView[] = [];
+  const expressions: OpView[][] = [];
+  const scopes: ScopeView[] = [];
+  while (!r.done()) {
+    const { field, wire } = r.key();
+    expectWire(wire, LEN);
+    if (field === 1) {
+      once(seen, 1);
+      head = readPredicate(r.sub(), symbol);
+    } else if (field === 2) body.push(readPredicate(r.sub(), symbol));
+    else if (field === 3) {
+      const e = r.sub();
+      const ops: OpView[] = [];
+      while (!e.done()) {
+        const k = e.key();
+        if (k.field !== 1) bad('unknown expression field');
+        expectWire(k.wire, LEN);
+        ops.push(readOp(e.sub(), symbol, 0));
+      }
+      expressions.push(ops);
+    } else if (field === 4) scopes.push(readScope(r.sub()));
+    else bad('unknown rule field');
+  }
+  if (!head) bad('rule without a head');
+  return { head, body, expressions, scopes };
+}
+
+function readCheck(r: Reader, symbol: Symbols): CheckView {
+  const seen = new Set<number>();
+  let kind = 0;
+  const queries: RuleView[] = [];
+  while (!r.done()) {
+    const { field, wire } = r.key();
+    if (field === 1) {
+      expectWire(wire, LEN);
+      queries.push(readRule(r.sub(), symbol));
+    } else if (field === 2) {
+      once(seen, 2);
+      expectWire(wire, VARINT);
+      kind = r.varint();
+    } else bad('unknown check field');
+  }
+  return { kind, queries };
+}
+
+type Span = { start: number; end: number };
+
 /**
- * The facts of one block. `inherited` is the symbol table the block extends: empty for
- * the authority block and for third-party blocks (which carry their own table).
+ * One block, symbols resolved. `inherited` is the symbol table the block extends: empty
+ * for the authority block and for third-party blocks (which carry their own table).
  */
-export function readBlockFacts(block: Uint8Array, inherited: readonly string[] = []): FactView[] {
+export function readBlock(block: Uint8Array, inherited: readonly string[] = []): BlockView {
   const r = new Reader(block);
   const seen = new Set<number>();
   const own: string[] = [...inherited];
-  const factSpans: Array<{ start: number; end: number }> = [];
+  const spans: Record<'facts' | 'rules' | 'checks' | 'scopes' | 'keys', Span[]> = { facts: [], rules: [], checks: [], scopes: [], keys: [] };
+  let context = false;
   while (!r.done()) {
     const { field, wire } = r.key();
     if (field === 2 || field === 3) once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);
       own.push(utf8.decode(r.bytes()));
+    } else if (field === 2) {
+      expectWire(wire, LEN);
+      r.span();
+      context = true;
     } else if (field === 3) {
       expectWire(wire, VARINT);
       r.varint();
-    } else if (field === 4) {
+    } else if (field >= 4 && field <= 8) {
       expectWire(wire, LEN);
-      factSpans.push(r.span());
-    } else if (field === 2 || (field >= 5 && field <= 8)) {
-      // context, rules, checks, scopes, public keys: evaluated by biscuit-wasm
-      expectWire(wire, LEN);
-      r.span();
+      spans[(['facts', 'rules', 'checks', 'scopes', 'keys'] as const)[field - 4]!].push(r.span());
     } else bad('unknown block field');
   }
   const symbol: Symbols = (index) => {
@@ -310,5 +488,18 @@ export function readBlockFacts(block: Uint8Array, inherited: readonly string[] =
     if (own_ < 0 || own_ >= own.length) bad('unknown symbol');
     return own[own_]!;
   };
-  return factSpans.map(({ start, end }) => readFact(new Reader(block, start, end), symbol));
+  const sub = ({ start, end }: Span) => new Reader(block, start, end);
+  return {
+    facts: spans.facts.map((s) => readFact(sub(s), symbol)),
+    rules: spans.rules.map((s) => readRule(sub(s), symbol)),
+    checks: spans.checks.map((s) => readCheck(sub(s), symbol)),
+    scopes: spans.scopes.map((s) => readScope(sub(s))),
+    publicKeys: spans.keys.map((s) => readPublicKey(sub(s))).length,
+    context,
+  };
+}
+
+/** The facts of one block (see {@link readBlock}). */
+export function readBlockFacts(block: Uint8Array, inherited: readonly string[] = []): FactView[] {
+  return readBlock(block, inherited).facts;
 }

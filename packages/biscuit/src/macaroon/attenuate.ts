@@ -1,7 +1,7 @@
 import { DepthExceededError, HolderMismatchError, assertNarrows, narrowScope } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import type { TokenLimits } from '../limits.js';
-import { assertChain, holderOf, validateDid, validateScope } from '../model.js';
+import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import type { AttenuateOptions } from '../types.js';
 import { importBinary, exportBinary } from './codec.js';
@@ -12,7 +12,7 @@ import { readMacaroon } from './read.js';
 export function attenuateMacaroon(token: CapabilityToken, options: AttenuateOptions, limits: TokenLimits): CapabilityToken {
   const signer = options.signer;
   if (!signer) throw new TypeError('attenuating needs `signer`: the current holder\'s key pair');
-  const to = validateDid(options.to, 'to');
+  const to = validateAgentDid(options.to, 'to');
   const read = readMacaroon(importBinary(token.toBytes()), limits);
   assertChain(read.chain);
   const holder = holderOf(read.chain);

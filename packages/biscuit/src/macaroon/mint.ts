@@ -1,7 +1,7 @@
 import type { Capability, KeyPair } from '@agent-id/core';
 import { base64urlEncode } from '@agent-id/core';
 import macaroonLib, { type Macaroon } from 'macaroon';
-import { validateDid } from '../model.js';
+import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import type { MacaroonMintOptions, ThirdPartyCaveatSpec } from '../types.js';
 import { type DelegationCaveat, formatCaveat, formatIdentifier, formatThirdPartyId } from './caveats.js';
@@ -26,7 +26,7 @@ export function addDelegation(m: Macaroon, hop: Omit<DelegationCaveat, 'sig'>, s
 }
 
 export function mintMacaroon(capability: Capability, options: MacaroonMintOptions): CapabilityToken {
-  const issuer = validateDid(options.issuer, 'issuer');
+  const issuer = validateAgentDid(options.issuer, 'issuer');
   const { id: kid, secret } = options.rootSecret ?? {};
   if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('rootSecret.id must be a non-empty string');
   const tid = randomId();

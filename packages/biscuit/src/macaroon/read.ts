@@ -2,7 +2,7 @@ import { InvalidSignatureError, MalformedInputError, base64urlDecode, base64urlE
 import { publicKeyFromDidKey } from '@agent-id/did';
 import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
-import type { ChainRecord } from '../model.js';
+import { type ChainRecord, validateAgentDid } from '../model.js';
 import { type DelegationCaveat, type ThirdPartyCaveatId, type TokenIdentifier, parseCaveat, parseIdentifier, parseThirdPartyId, scopeOf } from './caveats.js';
 import { firstPartyStep, initialSignature, thirdPartyStep } from './keys.js';
 
@@ -39,11 +39,15 @@ export function readMacaroon(m: Macaroon, limits: TokenLimits): ReadMacaroon {
     if (caveat.name === 'capability') {
       if (i !== 0) throw new MalformedInputError('capability caveat must come first', { check: 'caveat' });
       const v = caveat.value;
+      validateAgentDid(v.issuer, 'capability issuer');
+      validateAgentDid(v.holder, 'capability holder');
       chain = { issuer: v.issuer, onBehalfOf: v.on_behalf_of, task: v.task, hops: [{ from: v.issuer, to: v.holder, granted: scopeOf(v), revocationId: identifier.tid }] };
       return;
     }
     if (caveat.name !== 'delegation' || !chain) throw new MalformedInputError(`caveat ${caveat.name} is out of place`, { check: 'caveat' });
     const hop = caveat.value;
+    validateAgentDid(hop.from, `hop ${hop.index} delegator`);
+    validateAgentDid(hop.to, `hop ${hop.index} delegate`);
     if (hop.index !== chain.hops.length) throw new MalformedInputError(`delegation ${hop.index} found where hop ${chain.hops.length} belongs`, { check: 'chain' });
     if (chain.hops.length >= limits.maxBlocks) throw new MalformedInputError(`more than ${limits.maxBlocks - 1} hops`, { check: 'max_blocks' });
     chain.hops.push({ from: hop.from, to: hop.to, granted: scopeOf(hop), revocationId: hop.id });

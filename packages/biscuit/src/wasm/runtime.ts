@@ -39,7 +39,10 @@ interface Instance {
   glue: Glue;
   memory: WasmMemory;
   setWasm: (exports: unknown) => void;
+  /** Trapped: must not run another call (its Rust state may be inconsistent). */
   poisoned: boolean;
+  /** Replaced: its glue now points at the inert stand-in and must never run a call. */
+  retired: boolean;
 }
 
 const DEFAULT_THRESHOLD = 16 * 1024 * 1024;
@@ -143,7 +146,7 @@ async function instantiate(): Promise<Instance> {
   exports.__wbindgen_start();
   state.instances++;
   if (generation === 0) warmUp(glue);
-  return { glue, memory: exports.memory, setWasm: (e) => glue.__wbg_set_wasm(e), poisoned: false };
+  return { glue, memory: exports.memory, setWasm: (e) => glue.__wbg_set_wasm(e), poisoned: false, retired: false };
 }
 
 // The engine compiles wasm functions lazily on first call; one representative run up
@@ -170,12 +173,32 @@ function warmUp(glue: Glue): void {
   }
 }
 
+/** `__wbg_<class>_free`: what `free()` and the glue's late finalizers call. */
+const FREE_EXPORT = /^__wbg_[a-z0-9_]+_free$/;
+
+function retiredCall(): never {
+  throw new InternalError('biscuit instance was retired; this call cannot run on it', { check: 'wasm_retired' });
+}
+
+/**
+ * What a retired glue points at. Only `memory` and the `__wbg_*_free` exports work (as
+ * no-ops, for late finalizers and `free()` of objects of the old instance); every other
+ * export throws, so a call that somehow reached a retired instance fails instead of
+ * reading return values from this shared scratch memory (zeros would read as success).
+ */
 const inertExports = new Proxy(
   { memory: new Wasm.Memory({ initial: 1 }) },
-  { get: (target, key) => (key === 'memory' ? target.memory : () => 0) },
+  {
+    get: (target, key) => {
+      if (key === 'memory') return target.memory;
+      if (typeof key !== 'string') return undefined;
+      return FREE_EXPORT.test(key) ? () => {} : retiredCall;
+    },
+  },
 );
 
 function retire(instance: Instance): void {
+  instance.retired = true;
   // grow(0) detaches the glue's cached views of the old buffer, and the inert exports
   // drop its reference to the instance, so the old linear memory can be collected.
   // Late finalizers of the old glue then call no-ops instead of a freed instance.
@@ -224,6 +247,8 @@ function observe(instance: Instance): void {
 }
 
 let forceTrap = false;
+/** Re-acquisitions per call before giving up (each one means another call trapped or recycled). */
+const MAX_ACQUIRE_ATTEMPTS = 64;
 
 /**
  * Runs `fn` synchronously against the live instance. Every wasm object `fn` creates must
@@ -232,7 +257,14 @@ let forceTrap = false;
  * a fresh one) and is reported as `internal`.
  */
 export async function withBiscuit<T>(fn: (glue: Glue) => T): Promise<T> {
-  const instance = await acquire();
+  let instance = await acquire();
+  // Between acquire() and now other calls ran: one may have pushed the instance past the
+  // threshold or trapped, and a later acquire() retired it. Pick again until the instance
+  // is usable at this synchronous point; nothing yields from here until `fn` returns.
+  for (let attempt = 1; instance.retired || instance.poisoned; attempt++) {
+    if (attempt > MAX_ACQUIRE_ATTEMPTS) throw new InternalError('biscuit runtime kept replacing its instance; try again', { check: 'wasm_busy' });
+    instance = await acquire();
+  }
   try {
     if (forceTrap) {
       forceTrap = false;
