@@ -14,10 +14,10 @@ import {
 } from '@agent-id/core';
 import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl } from '@agent-id/did';
 import { authorize } from './authorize.js';
-import { inspect } from './inspect.js';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
 import type { AuthorizeOptions, MacaroonRootSecret } from './types.js';
+import { verifyChain } from './verify-chain.js';
 
 /** Options of {@link ResourceGuard}. */
 export interface ResourceGuardOptions {
@@ -62,7 +62,7 @@ export interface GuardDecision {
   agent?: string;
   /** The user or organisation it acted for (from the verified token). */
   onBehalfOf?: string;
-  /** Delegation chain, authority first: verified on allow; on deny, as the token claims it (unverified). */
+  /** Delegation chain, authority first: on allow fully authorized; on deny, signature- and narrowing-verified, or empty. */
   chain?: DelegationHop[];
   /** Sequence number of the audit entry written for it. */
   auditSeq?: number;
@@ -182,39 +182,45 @@ export class ResourceGuard {
       };
     } catch (error) {
       const { code, check, message } = codeOf(error);
-      // On a refusal, the token's claims are recorded as claimed (unverified) for forensics.
-      const claimed = await this.#claimed(input.token);
+      const known = await this.#verifiedChain(input.token);
       const reason = `${check}: ${message}`;
-      const recorded = claimed.chain.length > 0 ? `${reason} [chain recorded as the token claims it, unverified]` : reason;
+      const recorded = known.chain.length > 0 ? `${reason} [token signatures and chain verified; request refused]` : reason;
       const entry = await o.audit.append(
         auditRecord(
           {
             agent: agent ?? UNVERIFIED,
-            onBehalfOf: claimed.onBehalfOf,
-            task: request?.task ?? claimed.task,
+            onBehalfOf: known.onBehalfOf,
+            task: request?.task ?? known.task,
             action: request?.action ?? UNVERIFIED,
             resource: request?.resource ?? UNVERIFIED,
             decision: 'deny',
             reason: recorded,
             code,
             verifier: this.service,
-            chain: claimed.chain,
+            chain: known.chain,
           },
           this.#clock,
         ),
       );
-      const decision: GuardDecision = { decision: 'deny', code, check, reason, verifier: this.service, chain: claimed.chain, auditSeq: entry.seq, entry };
+      const decision: GuardDecision = { decision: 'deny', code, check, reason, verifier: this.service, chain: known.chain, auditSeq: entry.seq, entry };
       if (agent !== undefined) decision.agent = agent;
-      if (claimed.onBehalfOf !== UNVERIFIED) decision.onBehalfOf = claimed.onBehalfOf;
+      if (known.onBehalfOf !== UNVERIFIED) decision.onBehalfOf = known.onBehalfOf;
       return decision;
     }
   }
 
-  async #claimed(token: unknown): Promise<{ onBehalfOf: string; task: string | null; chain: DelegationHop[] }> {
+  // A refused request's chain is still worth recording, but only what verifyChain proved
+  // (signatures and narrowing): a forged token leaves the principal `unverified`.
+  async #verifiedChain(token: unknown): Promise<{ onBehalfOf: string; task: string | null; chain: DelegationHop[] }> {
     if (typeof token !== 'string') return { onBehalfOf: UNVERIFIED, task: null, chain: [] };
+    const o = this.#options;
     try {
-      const view = await inspect(token, { rootPublicKey: this.#options.rootPublicKeys ?? [], ...(this.#options.limits ? { limits: this.#options.limits } : {}) });
-      return { onBehalfOf: view.onBehalfOf, task: view.task, chain: view.chain };
+      const verified = await verifyChain(token, {
+        rootPublicKey: o.rootPublicKeys ?? [],
+        rootSecrets: o.rootSecrets ?? [],
+        ...(o.limits ? { limits: o.limits } : {}),
+      });
+      return { onBehalfOf: verified.onBehalfOf, task: verified.task, chain: verified.chain };
     } catch {
       return { onBehalfOf: UNVERIFIED, task: null, chain: [] };
     }

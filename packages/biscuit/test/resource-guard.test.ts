@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { AuditLog, verifyAuditLog } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver, issueOwnershipCredential, presentOwnership } from '@agent-id/did';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryRevocationStore, ResourceGuard, attenuate, authorize } from '../src/index.js';
-import { AUD, USER, agents, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
+import { MemoryRevocationStore, ResourceGuard, attenuate, authorize, mintCapability, verifyChain } from '../src/index.js';
+import { AUD, ORG, USER, agents, capability, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
 
 const operator = createAgentIdentity();
 const identity = (i: number) => ({ did: dids[i]!, keyId: `${dids[i]!}#${dids[i]!.slice('did:key:'.length)}`, keyPair: agents[i]! });
@@ -76,5 +76,30 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
     const denies = entries.filter((e) => e.record.decision === 'deny');
     expect(denies.map((e) => e.record.code)).toEqual(expect.arrayContaining(['holder_mismatch', 'denied', 'wrong_task', 'revoked']));
     for (const e of entries) expect(e.record.onBehalfOf === USER || e.record.decision === 'deny').toBe(true);
+  });
+});
+
+describe('ResourceGuard deny records hold only verified data', () => {
+  it('a forged token records principal "unverified" and no chain; verifyChain refuses it', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-guard-')), 'audit.jsonl');
+    const log = await AuditLog.open(path);
+    const guard = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: [operator.did], rootPublicKeys: [orgKey.publicKey], rootSecrets: [rootSecret], audit: log, clock });
+    // A macaroon minted with a secret this guard does not trust names whatever principal it likes.
+    const wrongSecret = { id: rootSecret.id, secret: new Uint8Array(32).fill(7) };
+    const forged = (
+      await mintCapability(capability({ onBehalfOf: 'did:web:acme.example:users:ceo', holder: dids[3]! }), { format: 'macaroon', rootSecret: wrongSecret, issuer: ORG })
+    ).serialize();
+    const decision = await guard.check({ presentation: null, token: forged, request });
+    expect(decision.decision).toBe('deny');
+    expect(decision.onBehalfOf).toBeUndefined();
+    expect(decision.entry.record).toMatchObject({ onBehalfOf: 'unverified', chain: [] });
+    await expect(verifyChain(forged, { rootSecrets: rootSecret })).rejects.toMatchObject({ code: expect.any(String) });
+    // A genuine token refused for its request keeps its verified principal and chain.
+    const genuine = (await chainOf('biscuit', 2)).serialize();
+    const refused = await guard.check({ presentation: null, token: genuine, request });
+    expect(refused.entry.record).toMatchObject({ onBehalfOf: USER });
+    expect(refused.entry.record.chain).toHaveLength(3);
+    expect((await verifyChain(genuine, { rootPublicKey: orgKey.publicKey })).chain.map((h) => h.to)).toEqual([dids[0], dids[1], dids[2]]);
+    await log.close();
   });
 });
