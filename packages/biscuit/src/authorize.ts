@@ -6,6 +6,7 @@ import { type ChainRecord, assertChain, assertHolder, assertRequest, toDelegatio
 import type { RevocationEntry, RevocationStore } from './revocation.js';
 import { type CapabilityToken, toToken } from './token.js';
 import type { AuthorizationResult, AuthorizeOptions } from './types.js';
+import { rootKeysFor } from './roots.js';
 import { toArray } from './util.js';
 
 type RevocationHit = RevocationEntry | undefined;
@@ -40,10 +41,12 @@ async function evaluateBiscuitToken(
   nowSeconds: number,
   limits: TokenLimits,
 ): Promise<{ chain: ChainRecord; revocationIds: string[]; refusal: Error | undefined }> {
-  const roots = toArray(options.rootPublicKey);
-  if (roots.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
+  const trusted = toArray(options.rootPublicKey);
+  if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
   const store = options.revocations;
-  const claimed = store ? claimedBiscuitChain(t, limits) : undefined;
+  const claimed = claimedBiscuitChain(t, limits);
+  // Only keys that speak for the issuer the token names may have signed it.
+  const roots = rootKeysFor(trusted, claimed?.chain.issuer);
   const hit = store && claimed ? await lookUpRevocation(store, claimed.chain, claimed.revocationIds) : undefined;
   return evaluateBiscuit(t, request, nowSeconds, roots, limits, ({ chain, revocationIds }) => {
     assertChain(chain);

@@ -2,6 +2,7 @@ export { mintCapability } from './mint.js';
 export { attenuate } from './attenuate.js';
 export { authorize } from './authorize.js';
 export { inspect, type InspectOptions } from './inspect.js';
+export type { TrustedRootKey } from './roots.js';
 export { verifyChain, type VerifiedChain, type VerifyChainOptions } from './verify-chain.js';
 export { ResourceGuard, type GuardDecision, type GuardRequest, type ResourceGuardOptions } from './resource-guard.js';
 export { bindDischarge, dischargeThirdPartyCaveat, type DischargeOptions } from './macaroon/discharge.js';

@@ -8,7 +8,6 @@ import {
   type ErrorCode,
   MalformedInputError,
   auditRecord,
-  type PublicKey,
   isRecord,
   systemClock,
 } from '@agent-id/core';
@@ -17,6 +16,7 @@ import { authorize } from './authorize.js';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
 import type { AuthorizeOptions, MacaroonRootSecret } from './types.js';
+import type { TrustedRootKey } from './roots.js';
 import { verifyChain } from './verify-chain.js';
 
 /** Options of {@link ResourceGuard}. */
@@ -27,7 +27,7 @@ export interface ResourceGuardOptions {
   /** Organisations whose agent ownership credentials are accepted from presenters. */
   trustedIssuers: readonly string[];
   /** Biscuit root public keys accepted (one per trusted minting organisation). */
-  rootPublicKeys?: readonly PublicKey[];
+  rootPublicKeys?: readonly TrustedRootKey[];
   /** Macaroon root secrets shared with the minting organisation. */
   rootSecrets?: readonly MacaroonRootSecret[];
   /** Consulted on every call. */

@@ -1,6 +1,7 @@
 import type { AuditRecord, Capability, CapabilityRequest, Clock, DelegationHop, KeyPair, PublicKey, Scope } from '@agent-id/core';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
+import type { TrustedRootKey } from './roots.js';
 import type { CapabilityToken, TokenFormat } from './token.js';
 
 /**
@@ -12,6 +13,8 @@ export interface MacaroonRootSecret {
   id: string;
   /** At least 32 random bytes. */
   secret: Uint8Array;
+  /** The organisation DID this secret speaks for: tokens naming another issuer are refused. */
+  issuer?: string;
 }
 
 /**
@@ -75,8 +78,8 @@ export interface AuthorizeOptions {
    * control; the token must have been delegated to it (`holder_mismatch` otherwise).
    */
   presenter: string;
-  /** Biscuit: trusted root public key(s). */
-  rootPublicKey?: PublicKey | readonly PublicKey[];
+  /** Biscuit: trusted root public key(s), bare or bound to the issuer they speak for. */
+  rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
   /** Macaroon: trusted root secret(s), matched by id. */
   rootSecrets?: MacaroonRootSecret | readonly MacaroonRootSecret[];
   /** Macaroon: discharge macaroons bound to this token ({@link bindDischarge}). */

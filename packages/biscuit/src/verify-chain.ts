@@ -1,17 +1,19 @@
-import type { DelegationHop, PublicKey } from '@agent-id/core';
+import type { DelegationHop } from '@agent-id/core';
 import { UntrustedIssuerError } from '@agent-id/core';
+import { claimedBiscuitChain } from './biscuit/authorize.js';
 import { parseBiscuit, readChain } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
 import type { MacaroonRootSecret } from './types.js';
+import { type TrustedRootKey, rootKeysFor } from './roots.js';
 import { toArray } from './util.js';
 import { withBiscuit } from './wasm/runtime.js';
 
 /** Options of {@link verifyChain}. */
 export interface VerifyChainOptions {
-  rootPublicKey?: PublicKey | readonly PublicKey[];
+  rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
   rootSecrets?: MacaroonRootSecret | readonly MacaroonRootSecret[];
   /** Discharge macaroons bound to the token (Macaroon third-party caveats). */
   discharges?: readonly (CapabilityToken | string)[];
@@ -44,8 +46,9 @@ export async function verifyChain(token: CapabilityToken | string, options: Veri
   const t = toToken(token, limits.maxTokenBytes);
   let chain: ChainRecord;
   if (t.format === 'biscuit') {
-    const roots = toArray(options.rootPublicKey);
-    if (roots.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
+    const trusted = toArray(options.rootPublicKey);
+    if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
+    const roots = rootKeysFor(trusted, claimedBiscuitChain(t, limits)?.chain.issuer);
     chain = await withBiscuit((glue) => {
       const bytes = bytesOf(t);
       parseBiscuit(glue, bytes, roots, limits).free();

@@ -1,4 +1,4 @@
-import { DeniedError, ExpiredError, InvalidSignatureError, MalformedInputError } from '@agent-id/core';
+import { DeniedError, ExpiredError, InvalidSignatureError, MalformedInputError, UntrustedIssuerError } from '@agent-id/core';
 import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
 import type { ChainRecord } from '../model.js';
@@ -32,6 +32,9 @@ export function evaluateMacaroon(
   const read = readMacaroon(importBinary(token.toBytes()), limits);
   const root = secrets.find((s) => s.id === read.identifier.kid);
   if (!root) throw new InvalidSignatureError('no trusted root secret has the id this macaroon names', { check: 'root_key' });
+  if (root.issuer !== undefined && root.issuer !== read.chain.issuer) {
+    throw new UntrustedIssuerError(`root secret ${root.id.slice(0, 60)} does not speak for issuer ${read.chain.issuer.slice(0, 120)}`, { check: 'root_issuer' });
+  }
   const rootKey = tokenRootKey(root.secret, read.identifier.tid);
   verifyMacaroonChain(read, rootKey);
   if (discharges.length > limits.maxBlocks) throw new MalformedInputError(`more than ${limits.maxBlocks} discharges`, { check: 'discharge' });
