@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AuditLog, type Capability, type Clock, type PublicKey } from '@agent-id/core';
-import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, mintCapability } from '@agent-id/biscuit';
+import { AuditLog, type Capability, type Clock } from '@agent-id/core';
+import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/biscuit';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';
@@ -65,7 +65,7 @@ export class Org {
     const domain = server.host;
     this.authority = createAgentIdentity({ method: 'web', domain, allowHttpLoopback: true });
     this.tools = createAgentIdentity({ method: 'web', domain, path: ['services', 'tools'], allowHttpLoopback: true });
-    this.macaroonSecret = { id: `${o.name}-root-1`, secret: new Uint8Array(randomBytes(32)) };
+    this.macaroonSecret = { id: `${o.name}-root-1`, secret: new Uint8Array(randomBytes(32)), issuer: this.authority.did };
     this.publish(this.authority, `${o.name} (authority)`);
     this.publish(this.tools, `${o.name}/tools`);
     app.use((req, res, next) => {
@@ -153,7 +153,7 @@ export class Org {
   }
 
   /** Starts the guarded tool server at `/services/tools`. */
-  startTools(trust: { trustedIssuers: readonly string[]; rootPublicKeys: readonly PublicKey[]; acceptMacaroons: boolean; trustNote: string }): string {
+  startTools(trust: { trustedIssuers: readonly string[]; rootPublicKeys: readonly TrustedRootKey[]; acceptMacaroons: boolean; trustNote: string }): string {
     const guard = new ResourceGuard({
       service: this.tools.did,
       resolver: this.#o.resolver,

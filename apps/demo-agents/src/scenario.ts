@@ -185,13 +185,17 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
     const acmeRoot = (await resolver.resolveKey(acme.authority.keyId, 'assertionMethod')).publicKey;
     const acmeTools = acme.startTools({
       trustedIssuers: [acme.authority.did],
-      rootPublicKeys: [acme.authority.keyPair.publicKey],
+      rootPublicKeys: [{ issuer: acme.authority.did, publicKey: acme.authority.keyPair.publicKey }],
       acceptMacaroons: true,
       trustNote: 'Acme-minted Biscuits and Macaroons, agents owned by Acme',
     });
     const globexTools = globex.startTools({
       trustedIssuers: [globex.authority.did],
-      rootPublicKeys: [acmeRoot, globex.authority.keyPair.publicKey],
+      // Each key is bound to the organisation it speaks for: Globex's key cannot mint 'Acme' tokens.
+      rootPublicKeys: [
+        { issuer: acme.authority.did, publicKey: acmeRoot },
+        { issuer: globex.authority.did, publicKey: globex.authority.keyPair.publicKey },
+      ],
       acceptMacaroons: false,
       trustNote: "Biscuits minted by Acme (root key resolved from Acme's did:web) or Globex, agents owned by Globex",
     });
