@@ -20,24 +20,31 @@ export interface InspectOptions {
 const NOTICE =
   'UNVERIFIED VIEW. Nothing here was authorized: expiry, audience, narrowing, revocation, holder and (for Macaroon) signatures were not checked. Use authorize() to decide.';
 
+// Token text may come from an unsigned macaroon: control characters (newlines, terminal
+// escapes) are shown escaped so a token cannot forge lines in the view.
+function shown(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function render(format: string, chain: ChainRecord, blocks: InspectedBlock[], thirdParty: ThirdPartyCaveatInfo[], problem?: string): string {
-  const lines = [NOTICE, `format: ${format}`, `issuer: ${chain.issuer}`, `on behalf of: ${chain.onBehalfOf}`, `task: ${chain.task}`, 'chain:'];
+  const lines = [NOTICE, `format: ${format}`, `issuer: ${shown(chain.issuer)}`, `on behalf of: ${shown(chain.onBehalfOf)}`, `task: ${shown(chain.task)}`, 'chain:'];
   chain.hops.forEach((hop, i) => {
     const g = hop.granted;
     lines.push(
-      `  ${i}. ${hop.from} -> ${hop.to}`,
-      `     resources: ${g.resources.join(', ')}`,
-      `     actions: ${g.actions.join(', ')}; audience: ${g.audience.join(', ')}`,
+      `  ${i}. ${shown(hop.from)} -> ${shown(hop.to)}`,
+      `     resources: ${shown(g.resources.join(', '))}`,
+      `     actions: ${shown(g.actions.join(', '))}; audience: ${shown(g.audience.join(', '))}`,
       `     expires: ${new Date(g.expiresAt * 1000).toISOString()}; further hops allowed: ${g.maxDepth}`,
     );
   });
-  if (problem) lines.push(`problem: ${problem}`);
+  if (problem) lines.push(`problem: ${shown(problem)}`);
   lines.push('blocks:');
   for (const b of blocks) {
     lines.push(`  [${b.index}] ${b.kind} (revocation id ${b.revocationId})`);
-    for (const s of b.source) lines.push(`      ${s}`);
+    for (const s of b.source) lines.push(`      ${shown(s)}`);
   }
-  for (const c of thirdParty) lines.push(`third-party caveat at ${c.location} (key ${c.keyId}): ${c.condition}`);
+  for (const c of thirdParty) lines.push(`third-party caveat at ${shown(c.location)} (key ${shown(c.keyId)}): ${shown(c.condition)}`);
   return lines.join('\n');
 }
 

@@ -175,3 +175,13 @@ describe('format-specific trust', () => {
     expect(await codeOf(attenuate(token, { to: dids[2]!, signer: agents[1]!, rootPublicKey: p256Org.publicKey }))).toBe('unsupported_algorithm');
   });
 });
+
+describe('inspect output', () => {
+  it('shows control characters escaped, so token text cannot forge lines', async () => {
+    const token = await mint('macaroon', { task: 'q3\nchain:\n  0. did:web:evil -> did:web:evil\u001b[2J' });
+    const view = await inspect(token);
+    expect(view.text).toContain('q3\\u000achain:\\u000a');
+    expect(view.text).not.toContain('\u001b');
+    expect(view.text.split('\n').filter((l) => l.startsWith('task:'))).toHaveLength(1);
+  });
+});
