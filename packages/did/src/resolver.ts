@@ -179,7 +179,9 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       if (!authorised) throw new KeyNotAuthorizedError(`${didUrl} is not authorised for ${relationship}`);
       const vm = typeof authorised === 'string' ? listed : authorised;
       if (!vm || typeof vm === 'string') throw new UnknownKeyError(`${didUrl} is referenced but not defined in the DID document`);
-      const publicKey = publicKeyFromVerificationMethod(vm);
+      // A did:key carries its key in the identifier itself: take it from there. (key-did-resolver 4
+      // also drops leading zero bytes from P-256 JWK coordinates, about 1 key in 128.)
+      const publicKey = doc.id.startsWith('did:key:') ? publicKeyFromDidKey(doc.id) : publicKeyFromVerificationMethod(vm);
       entry.keys.set(`${relationship} ${didUrl}`, publicKey);
       return { id: didUrl, did: doc.id, publicKey };
     },
