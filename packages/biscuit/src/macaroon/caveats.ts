@@ -98,14 +98,10 @@ export function parseCaveat(bytes: Uint8Array): Caveat {
     return {
       name,
       value: {
-        actions: list(value.actions, 'actions'),
-        audience: list(value.audience, 'audience'),
-        expires_at: int(value.expires_at, 'expires_at', MAX_EXPIRY),
+        ...scopeMembers(value),
         holder: str(value.holder, 'holder'),
         issuer: str(value.issuer, 'issuer'),
-        max_depth: int(value.max_depth, 'max_depth', 64),
         on_behalf_of: str(value.on_behalf_of, 'on_behalf_of'),
-        resources: list(value.resources, 'resources'),
         task: str(value.task, 'task'),
       },
     };
@@ -114,17 +110,24 @@ export function parseCaveat(bytes: Uint8Array): Caveat {
   return {
     name,
     value: {
-      actions: list(value.actions, 'actions'),
-      audience: list(value.audience, 'audience'),
-      expires_at: int(value.expires_at, 'expires_at', MAX_EXPIRY),
+      ...scopeMembers(value),
       from: str(value.from, 'from'),
       id: str(value.id, 'id'),
       index: int(value.index, 'index', 64),
-      max_depth: int(value.max_depth, 'max_depth', 64),
-      resources: list(value.resources, 'resources'),
       sig: str(value.sig, 'sig'),
       to: str(value.to, 'to'),
     },
+  };
+}
+
+// The scope members `capability` and `delegation` caveats share, validated alike.
+function scopeMembers(value: Record<string, unknown>) {
+  return {
+    actions: list(value.actions, 'actions'),
+    audience: list(value.audience, 'audience'),
+    expires_at: int(value.expires_at, 'expires_at', MAX_EXPIRY),
+    max_depth: int(value.max_depth, 'max_depth', 64),
+    resources: list(value.resources, 'resources'),
   };
 }
 
