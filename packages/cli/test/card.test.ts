@@ -1,8 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliJson, noStack, tempDir } from './helpers.js';
+import { cli, cliJson, noStack, serveHosted, tempDir } from './helpers.js';
 
 interface VerdictJson {
   ok: true;
@@ -20,7 +18,7 @@ interface ErrorJson {
 }
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
-let server: Server;
+let server: Awaited<ReturnType<typeof serveHosted>>;
 let host: string;
 const hosted = new Map<string, string>();
 
@@ -39,20 +37,12 @@ function card(url: string): Record<string, unknown> {
 
 beforeAll(async () => {
   tmp = await tempDir();
-  server = createServer((req, res) => {
-    const body = hosted.get(req.url ?? '');
-    if (body === undefined) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveHosted(hosted, 'application/json');
+  host = server.host;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   await tmp.cleanup();
 });
 

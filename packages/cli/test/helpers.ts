@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,12 +25,12 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Runs `node dist/bin.js ...args` and collects its exit code and output. */
-export function cli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+/** Runs a command and collects its exit code and output (standard input: `input`, then closed). */
+export function run(command: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -42,6 +44,28 @@ export function cli(args: readonly string[], options: CliOptions = {}): Promise<
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs `node dist/bin.js ...args` and collects its exit code and output. */
+export function cli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return run(process.execPath, [BIN, ...args], options);
+}
+
+/** Serves the bodies in `hosted` (by URL path) on 127.0.0.1 at a port chosen at run time. */
+export async function serveHosted(hosted: ReadonlyMap<string, string>, contentType: string): Promise<{ host: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const body = hosted.get(req.url ?? '');
+    if (body === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': contentType }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Runs the CLI and parses its `--json` standard output. */
@@ -80,20 +104,5 @@ export function agentId(args: readonly string[]): string {
 /** Runs a shell pipeline (bash, pipefail) and collects its exit code and output. */
 export function pipeline(stages: readonly (readonly string[])[], options: CliOptions & { extra?: string } = {}): Promise<CliResult> {
   const line = stages.map((s) => (s[0] === '@raw' ? s.slice(1).join(' ') : agentId(s))).join(' | ');
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
-    const child = spawn('bash', ['-o', 'pipefail', '-c', line], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+  return run('bash', ['-o', 'pipefail', '-c', line], options);
 }

@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { run } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,19 +21,7 @@ function hasPnpm(): boolean {
 // AGENT_ID_SKIP_PACK_TEST=1 to skip on a machine without the npm registry or its cache.
 describe.skipIf(!hasPnpm() || process.env.AGENT_ID_SKIP_PACK_TEST === '1')('the packed tarball', () => {
   it('installs globally with npm and runs', async () => {
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(root, 'scripts', 'pack-check.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await run(process.execPath, [join(root, 'scripts', 'pack-check.mjs')], { cwd: root });
     expect(result.code, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as { ok: boolean; allowed: boolean; did: string };
     expect(summary).toMatchObject({ ok: true, allowed: true });
