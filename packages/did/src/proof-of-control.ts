@@ -90,12 +90,7 @@ export class ChallengeStore {
    * ```
    */
   assertOutstanding(nonce: unknown): void {
-    if (typeof nonce !== 'string') throw new MalformedInputError('nonce is not a string', { check: 'nonce' });
-    this.#purge();
-    if (this.#used.has(nonce)) throw new ReplayedError('challenge nonce was already used');
-    const expiresAt = this.#open.get(nonce);
-    if (expiresAt === undefined) throw new UnknownChallengeError('nonce was not issued by this verifier (or has been dropped)');
-    if (this.#clock() >= expiresAt) throw new ExpiredError('challenge expired', { check: 'challenge_expiry' });
+    this.#assertUnexpired(this.#outstanding(nonce));
   }
 
   /**
@@ -106,13 +101,23 @@ export class ChallengeStore {
    * ```
    */
   consume(nonce: unknown): void {
+    const expiresAt = this.#outstanding(nonce);
+    this.#open.delete(nonce as string);
+    this.#used.set(nonce as string, expiresAt);
+    this.#assertUnexpired(expiresAt);
+  }
+
+  // The nonce's expiry, if this store issued it and it was not used yet.
+  #outstanding(nonce: unknown): number {
     if (typeof nonce !== 'string') throw new MalformedInputError('nonce is not a string', { check: 'nonce' });
     this.#purge();
     if (this.#used.has(nonce)) throw new ReplayedError('challenge nonce was already used');
     const expiresAt = this.#open.get(nonce);
     if (expiresAt === undefined) throw new UnknownChallengeError('nonce was not issued by this verifier (or has been dropped)');
-    this.#open.delete(nonce);
-    this.#used.set(nonce, expiresAt);
+    return expiresAt;
+  }
+
+  #assertUnexpired(expiresAt: number): void {
     if (this.#clock() >= expiresAt) throw new ExpiredError('challenge expired', { check: 'challenge_expiry' });
   }
 
