@@ -1,12 +1,12 @@
-import { type CapabilityRequest, InternalError, RevokedError, UntrustedIssuerError, auditRecord, systemClock } from '@agent-id/core';
-import { claimedBiscuitChain, evaluateBiscuit } from './biscuit/authorize.js';
+import { type CapabilityRequest, RevokedError, UntrustedIssuerError, auditRecord, systemClock } from '@agent-id/core';
+import { datalogRefusal } from './biscuit/authorize.js';
+import { verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import { type ChainRecord, assertChain, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
-import { type CapabilityToken, toToken } from './token.js';
+import { type CapabilityToken, bytesOf, toToken } from './token.js';
 import type { AuthorizationResult, AuthorizeOptions } from './types.js';
-import { rootKeysFor } from './roots.js';
 import { toArray } from './util.js';
 
 type RevocationHit = RevocationEntry | undefined;
@@ -27,11 +27,9 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
 }
 
 /**
- * Biscuit: signatures, chain (every block its template), narrowing, revocation, holder and
- * request are checked before the Datalog authorizer runs, so a refused token never costs a
- * Datalog run. The revocation store is asynchronous and nothing wasm holds may cross an
- * `await`, so it is consulted first, on the chain the same bytes state (read in
- * JavaScript), and its answer applied after the signatures verify, in the usual order.
+ * Biscuit: signatures (node:crypto), chain (every block its template), narrowing,
+ * revocation, holder and request, and with `datalog` then biscuit-wasm's own parse and
+ * Datalog run, so a refused token never costs a wasm call.
  */
 async function evaluateBiscuitToken(
   t: CapabilityToken,
@@ -40,37 +38,31 @@ async function evaluateBiscuitToken(
   presenter: string,
   nowSeconds: number,
   limits: TokenLimits,
-): Promise<{ chain: ChainRecord; revocationIds: string[]; refusal: Error | undefined }> {
+): Promise<{ chain: ChainRecord; revocationIds: string[] }> {
   const trusted = toArray(options.rootPublicKey);
   if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-  const store = options.revocations;
-  const claimed = claimedBiscuitChain(t, limits);
-  // Only keys that speak for the issuer the token names may have signed it.
-  const roots = rootKeysFor(trusted, claimed?.chain.issuer);
-  const hit = store && claimed ? await lookUpRevocation(store, claimed.chain, claimed.revocationIds) : undefined;
-  return evaluateBiscuit(t, request, nowSeconds, roots, limits, ({ chain, revocationIds }) => {
-    assertChain(chain);
-    if (store) {
-      // Same immutable bytes, same reader: the verified chain is the one looked up.
-      if (!claimed || claimed.revocationIds.join() !== revocationIds.join()) {
-        throw new InternalError('biscuit: the chain read for revocation differs from the verified one', { check: 'revocation' });
-      }
-      assertNotRevokedBy(hit, revocationIds);
-    }
-    assertHolder(chain, presenter);
-    assertRequest(chain, request, nowSeconds);
-  });
+  const { chain, revocationIds, root } = verifyBiscuit(bytesOf(t), trusted, limits);
+  assertChain(chain);
+  if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
+  assertHolder(chain, presenter);
+  assertRequest(chain, request, nowSeconds);
+  if (options.datalog) {
+    const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
+    if (refusal) throw refusal;
+  }
+  return { chain, revocationIds };
 }
 
 /**
  * Verifies a token for one request, as a resource server. Checks, in order: size and
- * encoding, signatures against the trusted root, that every hop was written by its
- * delegator (Biscuit: third-party block by the delegator's key; Macaroon: delegator
- * signature), that every hop narrows its parent, revocation of any hop id, agent in the
- * chain or principal, that `presenter` is the final holder, expiry, audience, task,
- * resource and action against every hop, and for Biscuit (whose blocks must each be the
- * template this package writes) then the Datalog checks of every block. Returns what it
- * verified; throws an `AgentIdError` with the failed check.
+ * encoding, signatures against the trusted root (Biscuit: every block, external and proof
+ * signature, with node:crypto), that every block is the template this package writes and
+ * every hop was written by its delegator (Biscuit: third-party block by the delegator's
+ * key; Macaroon: delegator signature), that every hop narrows its parent, revocation of
+ * any hop id, agent in the chain or principal, that `presenter` is the final holder,
+ * expiry, audience, task, resource and action against every hop, and with `datalog` then
+ * biscuit-wasm's own parse and Datalog run. Returns what it verified; throws an
+ * `AgentIdError` with the failed check.
  *
  * @example
  * ```ts
@@ -92,9 +84,7 @@ export async function authorize(token: CapabilityToken | string, options: Author
   let chain: ChainRecord;
   let revocationIds: string[];
   if (t.format === 'biscuit') {
-    const evaluation = await evaluateBiscuitToken(t, options, request, presenter, nowSeconds, limits);
-    ({ chain, revocationIds } = evaluation);
-    if (evaluation.refusal) throw evaluation.refusal;
+    ({ chain, revocationIds } = await evaluateBiscuitToken(t, options, request, presenter, nowSeconds, limits));
   } else {
     const secrets = toArray(options.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });

@@ -39,6 +39,8 @@ export interface ResourceGuardOptions {
   challengeTtlMs?: number;
   /** Token limits passed to `authorize` (size, blocks, Datalog run limits). */
   limits?: Partial<TokenLimits>;
+  /** Biscuit: also run biscuit-wasm's Datalog authorizer (see `AuthorizeOptions.datalog`). Default false. */
+  datalog?: boolean;
 }
 
 /** What an agent asks a guarded service to do. */
@@ -146,6 +148,7 @@ export class ResourceGuard {
       const capabilityRequest: CapabilityRequest = { resource: request.resource, action: request.action, audience: this.service, task: request.task };
       const options: AuthorizeOptions = { request: capabilityRequest, presenter: who.agent, clock: this.#clock };
       if (o.rootPublicKeys) options.rootPublicKey = o.rootPublicKeys;
+      if (o.datalog) options.datalog = true;
       if (o.rootSecrets) options.rootSecrets = o.rootSecrets;
       if (o.revocations) options.revocations = o.revocations;
       if (o.limits) options.limits = o.limits;

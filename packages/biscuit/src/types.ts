@@ -80,6 +80,15 @@ export interface AuthorizeOptions {
   presenter: string;
   /** Biscuit: trusted root public key(s), bare or bound to the issuer they speak for. */
   rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
+  /**
+   * Biscuit: after every native check passed, also have biscuit-wasm parse the token
+   * (verifying its signatures a second time, independently) and run its Datalog
+   * authorizer. Default false: signatures are verified with node:crypto, and since every
+   * block must be the template this package writes, the native checks decide exactly
+   * what those blocks' Datalog decides (a differential test holds the two together).
+   * Turn on for defence in depth at about twice the cost.
+   */
+  datalog?: boolean;
   /** Macaroon: trusted root secret(s), matched by id. */
   rootSecrets?: MacaroonRootSecret | readonly MacaroonRootSecret[];
   /** Macaroon: discharge macaroons bound to this token ({@link bindDischarge}). */

@@ -1,15 +1,13 @@
 import type { DelegationHop } from '@agent-id/core';
 import { UntrustedIssuerError } from '@agent-id/core';
-import { claimedBiscuitChain } from './biscuit/authorize.js';
-import { parseBiscuit, readChain } from './biscuit/chain.js';
+import { verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
 import type { MacaroonRootSecret } from './types.js';
-import { type TrustedRootKey, rootKeysFor } from './roots.js';
+import type { TrustedRootKey } from './roots.js';
 import { toArray } from './util.js';
-import { withBiscuit } from './wasm/runtime.js';
 
 /** Options of {@link verifyChain}. */
 export interface VerifyChainOptions {
@@ -48,12 +46,7 @@ export async function verifyChain(token: CapabilityToken | string, options: Veri
   if (t.format === 'biscuit') {
     const trusted = toArray(options.rootPublicKey);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    const roots = rootKeysFor(trusted, claimedBiscuitChain(t, limits)?.chain.issuer);
-    chain = await withBiscuit((glue) => {
-      const bytes = bytesOf(t);
-      parseBiscuit(glue, bytes, roots, limits).free();
-      return readChain(bytes, limits, true).chain;
-    });
+    ({ chain } = verifyBiscuit(bytesOf(t), trusted, limits));
   } else {
     const secrets = toArray(options.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });

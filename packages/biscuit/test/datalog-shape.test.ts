@@ -8,6 +8,7 @@ import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect }
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, ORG, USER, agents, chainOf, clock, codeOf, dids, orgKey } from './helpers.js';
+import { encode, fieldsOf } from './protobuf.js';
 
 // A signed block's Datalog runs at every verification, and biscuit-wasm checks its time
 // budget only after a check's join finishes: a holder-signed hop block with N facts and a
@@ -16,7 +17,8 @@ import { AUD, NOW, ORG, USER, agents, chainOf, clock, codeOf, dids, orgKey } fro
 // Datalog, and every cheap check runs before Datalog too.
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
-const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey });
+// With the Datalog run on, so each test can tell whether a refusal came before it.
+const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey, datalog: true });
 const leaf = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
 const JOIN = 'check if a($x), a($y), a($z), $x + $y + $z == -1;';
 
@@ -71,47 +73,6 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; check
 
 // Minimal protobuf surgery for blocks biscuit-wasm's builders cannot write (a block-level
 // scope, a context): readChain is the gate, so it is exercised on the bytes directly.
-type Field = { key: number[]; len: boolean; data: Uint8Array };
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
-  out.push(n);
-  return out;
-}
-
-function fieldsOf(buf: Uint8Array): Field[] {
-  const out: Field[] = [];
-  let pos = 0;
-  const read = () => {
-    let n = 0;
-    for (let scale = 1; ; scale *= 128) {
-      const b = buf[pos++]!;
-      n += (b & 0x7f) * scale;
-      if (b < 0x80) return n;
-    }
-  };
-  while (pos < buf.length) {
-    const start = pos;
-    const k = read();
-    const key = [...buf.subarray(start, pos)];
-    if ((k & 7) === 2) {
-      const len = read();
-      out.push({ key, len: true, data: buf.subarray(pos, pos + len) });
-      pos += len;
-    } else {
-      const s = pos;
-      read();
-      out.push({ key, len: false, data: buf.subarray(s, pos) });
-    }
-  }
-  return out;
-}
-
-function encode(fields: Field[]): Uint8Array {
-  return Uint8Array.from(fields.flatMap((f) => [...f.key, ...(f.len ? varint(f.data.length) : []), ...f.data]));
-}
-
 /** The token with `extra` appended to block `index`'s payload (signatures no longer match). */
 function withBlockExtra(bytes: Uint8Array, index: number, extra: number[]): Uint8Array {
   let seen = -1;

@@ -81,7 +81,7 @@ describe('the chain reader is strict where prost is lenient', () => {
 
   it('a Datalog time budget that is really too small still fails with resource_limit', async () => {
     const token = await chainOf('biscuit', 5, { maxDepth: 6 });
-    expect(await codeOf(authorize(token, { ...opts(dids[5]!), limits: { max_time_micro: 1 } }))).toBe('resource_limit');
+    expect(await codeOf(authorize(token, { ...opts(dids[5]!), datalog: true, limits: { max_time_micro: 1 } }))).toBe('resource_limit');
   });
 });
 

@@ -5,12 +5,13 @@ import { AUD, chainOf, clock, codeOf, dids, orgKey } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
+// `datalog: true` makes authorize run biscuit-wasm (its parse and authorizer) after the native checks.
 describe('Biscuit runtime memory stays bounded', () => {
   it('recycles the instance past the threshold and every result stays correct', async () => {
     configureBiscuitRuntime({ memoryThresholdBytes: 16 * MiB });
     const token = await chainOf('biscuit', 3);
     // A generous Datalog time budget: this test is about memory, and CI machines are busy.
-    const ok = { request: { resource: 'files:/reports/a', action: 'read', audience: AUD }, presenter: dids[3]!, clock, rootPublicKey: orgKey.publicKey, limits: { max_time_micro: 2_000_000 } };
+    const ok = { request: { resource: 'files:/reports/a', action: 'read', audience: AUD }, presenter: dids[3]!, clock, rootPublicKey: orgKey.publicKey, datalog: true, limits: { max_time_micro: 2_000_000 } };
     const start = biscuitRuntimeStats().recycles;
     let worstAfterCall = 0;
     let calls = 0;
@@ -34,7 +35,7 @@ describe('Biscuit runtime memory stays bounded', () => {
 
   it('a trap mid-call is a typed error and the next call runs on a fresh instance', async () => {
     const token = await chainOf('biscuit', 2);
-    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey };
+    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey, datalog: true };
     const before = biscuitRuntimeStats();
     forceTrapOnNextCall();
     expect(await codeOf(authorize(token, opts))).toBe('internal');

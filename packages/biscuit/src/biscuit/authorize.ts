@@ -1,25 +1,10 @@
 import { type AgentIdError, type CapabilityRequest, DeniedError, type PublicKey, isRecord } from '@agent-id/core';
 import { type TokenLimits, datalogLimits } from '../limits.js';
-import type { ChainRecord } from '../model.js';
 import { type CapabilityToken, bytesOf } from '../token.js';
 import { mapWasmError } from '../wasm/errors.js';
 import { type Glue, withBiscuit } from '../wasm/runtime.js';
-import { parseBiscuit, readChain } from './chain.js';
+import { parseBiscuit } from './chain.js';
 import { ALLOW_POLICY, REQUEST_FACTS, TASK_CHECK, dateParam } from './datalog.js';
-
-/** What the Biscuit layer established; the shared checks ran on `chain`. */
-export interface BiscuitEvaluation {
-  chain: ChainRecord;
-  revocationIds: string[];
-  /** The Datalog decision: undefined when allowed, else the mapped refusal. */
-  refusal: AgentIdError | undefined;
-}
-
-/** The chain as read from the verified bytes, handed to the caller's checks before Datalog. */
-export interface VerifiedChain {
-  chain: ChainRecord;
-  revocationIds: string[];
-}
 
 /** @internal Counts authorizer runs, so tests can tell that a refusal came before Datalog. */
 export const datalogRuns = { count: 0 };
@@ -99,43 +84,25 @@ function runAuthorizer(glue: Glue, biscuit: Biscuit, values: Record<RequestFact,
 }
 
 /**
- * The chain as the token's bytes state it, read in JavaScript without verifying anything
- * (undefined when unreadable: verification then fails the same way). Only for looking up
- * revocation ahead of verification, since the store is asynchronous and nothing wasm
- * holds may cross an `await`; trust it only once the same bytes verify.
+ * Runs biscuit-wasm on the token, once: it parses it (verifying every signature again,
+ * independently of node:crypto) and runs the Datalog authorizer with the request facts.
+ * Returns the mapped refusal, or undefined when allowed; a run-limit failure is the
+ * token's (`resource_limit`), not retried. Call only after the native checks passed.
  */
-export function claimedBiscuitChain(token: CapabilityToken, limits: TokenLimits): VerifiedChain | undefined {
-  try {
-    return readChain(bytesOf(token), limits);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Verifies the signatures, reads the chain (every block must be its template), runs
- * `check` (the cheap JavaScript checks) on it, and only then the Datalog authorizer, once:
- * a run-limit failure is the token's (`resource_limit`), not retried.
- */
-export async function evaluateBiscuit(
+export async function datalogRefusal(
   token: CapabilityToken,
   request: CapabilityRequest,
   nowSeconds: number,
-  roots: readonly PublicKey[],
+  root: PublicKey,
   limits: TokenLimits,
-  check: (verified: VerifiedChain) => void,
-): Promise<BiscuitEvaluation> {
+): Promise<AgentIdError | undefined> {
   const values = { resource: request.resource, action: request.action, audience: request.audience, time: dateParam(nowSeconds) };
   return withBiscuit((glue) => {
     // Read synchronously here: the view may be a shared buffer (see bytesOf).
-    const bytes = bytesOf(token);
-    const biscuit = parseBiscuit(glue, bytes, roots, limits);
+    const biscuit = parseBiscuit(glue, bytesOf(token), [root], limits);
     try {
-      // The chain is read from the verified bytes in JavaScript (no Datalog query).
-      const verified = readChain(bytes, limits);
-      check(verified);
       const failure = runAuthorizer(glue, biscuit, values, request.task, limits);
-      return { ...verified, refusal: failure === undefined ? undefined : mapRefusal(failure) };
+      return failure === undefined ? undefined : mapRefusal(failure);
     } finally {
       biscuit.free();
     }

@@ -6,7 +6,9 @@ import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
 import { AUTHORITY_FACTS, HOP_FACTS, hopCheckOf } from './datalog.js';
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
-import { type BlockView, type FactView, type TermValue, readBlock, readEnvelope } from './proto.js';
+import { type BlockView, type FactView, type SignedBlockView, type TermValue, readBlock, readEnvelope, readSerialized } from './proto.js';
+import { verifySignatures } from './signatures.js';
+import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
@@ -149,9 +151,8 @@ export interface UnattributedHop {
 }
 
 /**
- * Reads the chain from a token's blocks, in JavaScript, from bytes biscuit-wasm has
- * verified (call after {@link parseBiscuit} accepted them; `authorize` also reads the
- * same bytes before, only to look up revocation, and trusts nothing until they verify).
+ * Reads the chain from a token's blocks, in JavaScript, from verified bytes (after
+ * {@link verifySignatures} or {@link parseBiscuit} accepted them).
  * Every block must be exactly the template this package writes (strict mode; `inspect`
  * stops at a hop block that is not): the authority block `AUTHORITY_CODE`'s facts,
  * a hop block `HOP_CODE`'s facts and its one check rebuilt from the block's own
@@ -169,7 +170,42 @@ export function readChain(
   limits: TokenLimits,
   strict = true,
 ): { chain: ChainRecord; revocationIds: string[]; unattributed?: UnattributedHop } {
-  const blocks = readEnvelope(bytes);
+  return readChainFrom(readEnvelope(bytes), limits, strict);
+}
+
+/** The issuer the authority block names, read without trusting it (undefined if unreadable). */
+function claimedIssuer(authority: SignedBlockView): string | undefined {
+  try {
+    const rows = factsNamed(readBlock(authority.block).facts, 'authority', 4);
+    const issuer = rows.length === 1 ? rows[0]![0] : undefined;
+    return issuer?.kind === 'string' ? issuer.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies a serialized token with node:crypto ({@link verifySignatures}) against the
+ * trusted roots that may speak for the issuer it names, then reads its chain from the
+ * verified blocks (strict: every block its template). Returns the root that verified.
+ */
+export function verifyBiscuit(
+  bytes: Uint8Array,
+  trusted: readonly TrustedRootKey[],
+  limits: TokenLimits,
+): { chain: ChainRecord; revocationIds: string[]; root: PublicKey } {
+  const envelope = readSerialized(bytes);
+  assertBlockCount(envelope.blocks.length, limits);
+  const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));
+  const root = verifySignatures(envelope, roots);
+  return { ...readChainFrom(envelope.blocks, limits, true), root };
+}
+
+function readChainFrom(
+  blocks: readonly SignedBlockView[],
+  limits: TokenLimits,
+  strict: boolean,
+): { chain: ChainRecord; revocationIds: string[]; unattributed?: UnattributedHop } {
   assertBlockCount(blocks.length, limits);
   const revocationIds = blocks.map((b) => hex(b.signature));
   const authority = readBlock(blocks[0]!.block);

@@ -1,0 +1,197 @@
+import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
+import { assertRootKey } from './keys.js';
+import type { EnvelopeView, KeyView, SignedBlockView } from './proto.js';
+
+/*
+ * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
+ * format modules), verified with node:crypto: block 0 by the root key, block i by the
+ * next key block i-1 carries, each third-party block's external signature by its external
+ * key, and the proof (the last next key's secret, or the sealing signature). Payload
+ * version 0 is the original concatenation; version 1 labels each part and binds the
+ * previous block's signature. Third-party blocks must be version 1 (as biscuit-auth
+ * requires when it parses a token), so their external signature covers the previous
+ * signature and cannot be moved to another token.
+ */
+
+const ED25519 = 0;
+const P256 = 1;
+
+const label = (text: string) => Buffer.from(text, 'latin1');
+const BLOCK_VERSION = label('\0BLOCK\0\0VERSION\0');
+const EXTERNAL_VERSION = label('\0EXTERNAL\0\0VERSION\0');
+const PAYLOAD = label('\0PAYLOAD\0');
+const ALGORITHM = label('\0ALGORITHM\0');
+const NEXT_KEY = label('\0NEXTKEY\0');
+const PREVIOUS_SIGNATURE = label('\0PREVSIG\0');
+const EXTERNAL_SIGNATURE = label('\0EXTERNALSIG\0');
+
+const P256_COMPRESSED_SPKI = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
+
+function le32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(value >>> 0);
+  return out;
+}
+
+/** What block `index`'s signature covers. */
+function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Buffer {
+  const { version, nextKey } = block;
+  if (version === 0) {
+    return Buffer.concat([block.block, ...(block.externalSignature ? [block.externalSignature] : []), le32(nextKey.algorithm), nextKey.key]);
+  }
+  const parts = [BLOCK_VERSION, le32(version), PAYLOAD, block.block, ALGORITHM, le32(nextKey.algorithm), NEXT_KEY, nextKey.key];
+  if (previous) parts.push(PREVIOUS_SIGNATURE, previous.signature);
+  if (block.externalSignature) parts.push(EXTERNAL_SIGNATURE, block.externalSignature);
+  return Buffer.concat(parts);
+}
+
+function externalPayload(block: SignedBlockView, previous: SignedBlockView): Buffer {
+  return Buffer.concat([EXTERNAL_VERSION, le32(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature]);
+}
+
+function sealPayload(last: SignedBlockView): Buffer {
+  return Buffer.concat([last.block, le32(last.nextKey.algorithm), last.nextKey.key, last.signature]);
+}
+
+// Imported keys, by algorithm and bytes: importing is deterministic and carries no
+// decision, so repeated tokens (and repeated ephemeral keys) skip it.
+const MAX_CACHED_KEYS = 4096;
+const keyObjects = new Map<string, KeyObject>();
+
+/**
+ * A key from the envelope as a node:crypto key. Ephemeral next keys carry no authority
+ * (every holder of an attenuable token holds the next secret), so they are imported as
+ * the runtime reads them; keys that do carry authority (root, delegators) are also held
+ * to the strict checks of `@agent-id/core` by their callers.
+ */
+function keyObject(view: KeyView, what: string): KeyObject {
+  const id = `${view.algorithm}:${Buffer.from(view.key.buffer, view.key.byteOffset, view.key.byteLength).toString('base64')}`;
+  const cached = keyObjects.get(id);
+  if (cached) return cached;
+  let key: KeyObject;
+  try {
+    if (view.algorithm === ED25519 && view.key.length === 32) {
+      // JWK import is about ten times faster than SPKI for Ed25519 here.
+      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(view.key).toString('base64url') }, format: 'jwk' });
+    } else if (view.algorithm === P256 && view.key.length === 33) {
+      key = createPublicKey({ key: Buffer.concat([P256_COMPRESSED_SPKI, view.key]), format: 'der', type: 'spki' });
+    } else if (view.algorithm === ED25519 || view.algorithm === P256) {
+      throw new RangeError(`${view.key.length} bytes`);
+    } else {
+      throw new UnsupportedAlgorithmError(`biscuit: ${what} has algorithm ${view.algorithm}; Ed25519 (0) and P-256 (1) are supported`, { check: 'key_type' });
+    }
+  } catch (cause) {
+    if (cause instanceof UnsupportedAlgorithmError) throw cause;
+    throw new MalformedInputError(`biscuit: ${what} is not a valid public key`, { check: 'public_key', cause });
+  }
+  if (keyObjects.size >= MAX_CACHED_KEYS) keyObjects.delete(keyObjects.keys().next().value as string);
+  keyObjects.set(id, key);
+  return key;
+}
+
+function verifies(key: KeyObject, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
+  try {
+    // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
+    return algorithm === ED25519 ? nodeVerify(null, payload, key, signature) : nodeVerify('sha256', payload, { key, dsaEncoding: 'der' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+function rootView(root: PublicKey): KeyView {
+  return { algorithm: assertRootKey(root), key: root.bytes };
+}
+
+// The public key of each next secret seen, by a hash of the secret: deriving it costs
+// about half a verification, and one token is usually verified many times.
+const MAX_CACHED_SECRETS = 4096;
+const secretPublics = new Map<string, string>();
+
+/** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
+function publicOfSecret(algorithm: number, secret: Uint8Array): string {
+  const id = createHash('sha256').update(secret).update(le32(algorithm)).digest('base64');
+  const cached = secretPublics.get(id);
+  if (cached !== undefined) return cached;
+  let publicKey: string;
+  try {
+    if (secret.length !== 32) throw new RangeError('a next secret is 32 bytes');
+    if (algorithm === ED25519) {
+      // node:crypto derives the public key from `d`; `x` is required by the JWK reader only.
+      const jwk = { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(secret).toString('base64url'), x: '' };
+      publicKey = createPublicKey(createPrivateKey({ key: jwk, format: 'jwk' })).export({ format: 'jwk' }).x as string;
+    } else if (algorithm === P256) {
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(secret);
+      publicKey = ecdh.getPublicKey(undefined, 'compressed').toString('base64url');
+    } else {
+      throw new RangeError(`algorithm ${algorithm}`);
+    }
+  } catch (cause) {
+    throw new MalformedInputError('biscuit: the proof is not a valid secret key for the last next key', { check: 'proof', cause });
+  }
+  if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
+  secretPublics.set(id, publicKey);
+  return publicKey;
+}
+
+function assertProof(envelope: EnvelopeView): void {
+  const last = envelope.blocks.at(-1)!;
+  const { proof } = envelope;
+  if (proof.kind === 'seal') {
+    if (!verifies(keyObject(last.nextKey, 'the last next key'), last.nextKey.algorithm, proof.value, sealPayload(last))) {
+      throw new InvalidSignatureError('biscuit: the sealing signature does not verify', { check: 'proof' });
+    }
+    return;
+  }
+  if (publicOfSecret(last.nextKey.algorithm, proof.value) !== Buffer.from(last.nextKey.key).toString('base64url')) {
+    throw new InvalidSignatureError("biscuit: the proof does not match the last block's next key", { check: 'proof' });
+  }
+}
+
+/** Block 0 under each trusted root in turn: the root that verifies it. */
+function authorityRoot(authority: SignedBlockView, roots: readonly PublicKey[]): PublicKey {
+  const payload = blockPayload(authority, undefined);
+  for (const root of roots) {
+    const view = rootView(root);
+    if (verifies(keyObject(view, 'the root key'), ED25519, authority.signature, payload)) return root;
+  }
+  throw new InvalidSignatureError(
+    roots.length === 1 ? 'biscuit: the authority block is not signed by the trusted root key' : 'biscuit: no trusted root key verifies the token',
+    { check: roots.length === 1 ? 'signature' : 'root_key' },
+  );
+}
+
+/**
+ * Verifies every signature of a serialized Biscuit with node:crypto: the authority block
+ * against one of `roots` (Ed25519 only), each following block against the previous
+ * block's next key, each external signature against its key, and the proof. Returns the
+ * root that verified; throws `invalid_signature` (check `signature`, `root_key` or
+ * `proof`), `malformed_input` or `unsupported_algorithm`.
+ */
+export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[]): PublicKey {
+  if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
+  for (const root of roots) assertRootKey(root);
+  const { blocks } = envelope;
+  blocks.forEach((block, i) => {
+    if (block.version > 1) throw new MalformedInputError(`biscuit: block ${i} has signature version ${block.version}, which is not supported`, { check: 'version' });
+    if (block.externalKey && block.version !== 1) throw new MalformedInputError(`biscuit: third-party block ${i} has signature version ${block.version}, not 1`, { check: 'version' });
+  });
+  const root = authorityRoot(blocks[0]!, roots);
+  for (let i = 1; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    const previous = blocks[i - 1]!;
+    const key = previous.nextKey;
+    if (!verifies(keyObject(key, `block ${i - 1}'s next key`), key.algorithm, block.signature, blockPayload(block, previous))) {
+      throw new InvalidSignatureError(`biscuit: block ${i}'s signature does not verify`, { check: 'signature' });
+    }
+    if (block.externalKey && block.externalSignature) {
+      const external = block.externalKey;
+      if (!verifies(keyObject(external, `block ${i}'s external key`), external.algorithm, block.externalSignature, externalPayload(block, previous))) {
+        throw new InvalidSignatureError(`biscuit: block ${i}'s external signature does not verify`, { check: 'signature' });
+      }
+    }
+  }
+  assertProof(envelope);
+  return root;
+}
