@@ -1,7 +1,8 @@
 // @ts-check
 // Benchmarks for @agent-id/biscuit. Run `pnpm bench` (after a build), or
 // `node bench/run.js --soak` for the soak figure (SOAK_COUNT, default 300000; the older
-// BISCUIT_SOAK_COUNT is read too).
+// BISCUIT_SOAK_COUNT is read too; SOAK_DATALOG=1 adds biscuit-wasm's parse and Datalog
+// run to every verification, which is what exercises the wasm instance recycling).
 //
 // Every figure is printed as a ratio to a native operation measured in the same run, so
 // runs on busy or different machines stay comparable. Tokens are verified from their
@@ -42,11 +43,11 @@ async function chain(format, hops) {
   return token;
 }
 
-/** @param {'biscuit' | 'macaroon'} format @param {string} token @param {number} hops */
-const verify = (format, token, hops) =>
+/** @param {'biscuit' | 'macaroon'} format @param {string} token @param {number} hops @param {boolean} [datalog] */
+const verify = (format, token, hops, datalog = false) =>
   authorize(
     token,
-    format === 'biscuit' ? { request, presenter: dids[hops], rootPublicKey: org.publicKey } : { request, presenter: dids[hops], rootSecrets: rootSecret },
+    format === 'biscuit' ? { request, presenter: dids[hops], rootPublicKey: org.publicKey, datalog } : { request, presenter: dids[hops], rootSecrets: rootSecret },
   );
 
 /** Macaroon verification of n hops: token root key (1), macaroon key and identifier (2), one per caveat (1 + n). */
@@ -103,6 +104,16 @@ async function main() {
       rows[format].push(row);
     }
   }
+  const b5text = (await chain('biscuit', 5)).serialize();
+  verifyRows.biscuit5datalog = await measureAsync('biscuit verify+authorize, 5 hops, with datalog: true (biscuit-wasm parse + Datalog too)', () => verify('biscuit', b5text, 5, true), opts);
+  rows.biscuit.push(verifyRows.biscuit5datalog);
+  // First sight of each token: 1,000 distinct 5-hop tokens in turn, more ephemeral keys
+  // than the key caches hold, so every next key and proof is imported afresh.
+  const pool = [];
+  for (let i = 0; i < 1000; i++) pool.push((await chain('biscuit', 5)).serialize());
+  let next = 0;
+  verifyRows.biscuit5cold = await measureAsync('biscuit verify+authorize, 5 hops, each token seen once (cold key caches)', () => verify('biscuit', pool[next++ % pool.length], 5), { batches: 9, iterations: 100, warmup: 100 });
+  rows.biscuit.push(verifyRows.biscuit5cold);
 
   const peer = await ucanPeer();
   const ucanRow = await measureAsync('@ucans/ucans 0.12 verify, 5-hop delegation chain', () => ucans.verify(peer.token, peer.options), { batches: 5, iterations: 3, warmup: 3 });
@@ -119,6 +130,7 @@ async function main() {
   const b5 = verifyRows.biscuit5.medianUs;
   console.log(`biscuit 5 hops vs 6 native Ed25519 verifies (authority + 5 block signatures): ${ratio(b5, 6 * ed25519.medianUs)}`);
   console.log(`biscuit 5 agent-signed hops vs 11 native verifies (+ 5 third-party signatures): ${ratio(b5, 11 * ed25519.medianUs)}   (goal ≤ 2.2×)`);
+  console.log(`  each token seen once: ${ratio(verifyRows.biscuit5cold.medianUs, 6 * ed25519.medianUs)} of 6, ${ratio(verifyRows.biscuit5cold.medianUs, 11 * ed25519.medianUs)} of 11; with datalog: true ${ratio(verifyRows.biscuit5datalog.medianUs, 11 * ed25519.medianUs)} of 11`);
   for (const hops of [1, 3]) {
     const sigs = 1 + 2 * hops;
     console.log(`biscuit ${hops} hop(s) vs ${sigs} native verifies: ${ratio(verifyRows[`biscuit${hops}`].medianUs, sigs * ed25519.medianUs)}`);
@@ -145,15 +157,16 @@ async function soak() {
   const count = Number(process.env.SOAK_COUNT ?? process.env.BISCUIT_SOAK_COUNT ?? 300_000);
   if (!Number.isSafeInteger(count) || count < 10) throw new TypeError('SOAK_COUNT must be an integer of at least 10');
   const window = Math.min(10_000, Math.floor(count / 10));
+  const datalog = process.env.SOAK_DATALOG === '1';
   const token = (await chain('biscuit', 5)).serialize();
   const started = performance.now();
-  console.log(`soak: ${count} verifications of a 5-hop Biscuit (agent-signed hops), Node ${process.version}, windows of ${window}`);
+  console.log(`soak: ${count} verifications of a 5-hop Biscuit (agent-signed hops)${datalog ? ' with datalog: true' : ''}, Node ${process.version}, windows of ${window}`);
   let peakRss = 0;
   let windowStart = performance.now();
   /** @type {number[]} */
   const throughput = [];
   for (let i = 1; i <= count; i++) {
-    const result = await verify('biscuit', token, 5);
+    const result = await verify('biscuit', token, 5, datalog);
     if (result.chain.length !== 6) throw new Error(`call ${i}: wrong chain`);
     if (i % 1000 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (i % window === 0) {
