@@ -5,7 +5,7 @@ import type { ChainRecord } from '../model.js';
 import { type CapabilityToken, toToken } from '../token.js';
 import type { MacaroonRootSecret } from '../types.js';
 import { parseCaveat } from './caveats.js';
-import { importBinary } from './codec.js';
+import { importBinary, readBinary } from './codec.js';
 import { tokenRootKey } from './keys.js';
 import { readMacaroon, verifyMacaroonChain } from './read.js';
 
@@ -29,7 +29,8 @@ export function evaluateMacaroon(
   nowSeconds: number,
   limits: TokenLimits,
 ): { chain: ChainRecord; revocationIds: string[] } {
-  const read = readMacaroon(importBinary(token.toBytes()), limits);
+  const bytes = token.toBytes();
+  const read = readMacaroon(readBinary(bytes), limits);
   const root = secrets.find((s) => s.id === read.identifier.kid);
   if (!root) throw new InvalidSignatureError('no trusted root secret has the id this macaroon names', { check: 'root_key' });
   if (root.issuer !== undefined && root.issuer !== read.chain.issuer) {
@@ -46,7 +47,7 @@ export function evaluateMacaroon(
     });
     try {
       // Discharges need the caveat keys sealed in each caveat's vid: macaroon's verify opens them.
-      read.macaroon.verify(rootKey, () => null, dms);
+      importBinary(bytes).verify(rootKey, () => null, dms);
     } catch (error) {
       const message = error instanceof Error ? error.message : '';
       if (message.startsWith('cannot find discharge')) throw new DeniedError('a third-party caveat is not discharged', { check: 'third_party' });

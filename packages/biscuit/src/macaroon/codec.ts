@@ -1,5 +1,5 @@
 import { MalformedInputError, equalBytes } from '@agent-id/core';
-import macaroonLib, { type Macaroon } from 'macaroon';
+import macaroonLib, { type Macaroon, type MacaroonCaveat } from 'macaroon';
 
 const FIELD_EOS = 0;
 const FIELD_LOCATION = 1;
@@ -59,4 +59,91 @@ export function importBinary(bytes: Uint8Array, what = 'macaroon'): Macaroon {
   }
   if (!equalBytes(again, bytes)) throw new MalformedInputError(`${what} is not canonically encoded`, { check: 'parse' });
   return m;
+}
+
+/** The parts of a macaroon the verifier reads: what {@link readBinary} returns and a `Macaroon` has. */
+export interface MacaroonView {
+  readonly location: string;
+  readonly identifier: Uint8Array;
+  readonly caveats: readonly MacaroonCaveat[];
+  readonly signature: Uint8Array;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a v2 binary macaroon without the macaroon library (whose pure-JS bit arrays cost
+ * more than everything else the verifier does), accepting exactly what {@link importBinary}
+ * accepts: the encoding {@link exportBinary} writes, field by field, with minimal
+ * lengths, no empty location, UTF-8 locations, and nothing after the signature. A test
+ * holds the two readers to the same answer.
+ */
+export function readBinary(bytes: Uint8Array, what = 'macaroon'): MacaroonView {
+  let pos = 0;
+  const fail = (why: string): never => {
+    throw new MalformedInputError(`${what} does not parse: ${why}`, { check: 'parse' });
+  };
+  const peek = (): number => (pos < bytes.length ? bytes[pos]! : fail('truncated'));
+  const value = (): Uint8Array => {
+    let length = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = peek();
+      pos++;
+      if (shift > 21) fail('field length too large');
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) {
+        // Minimal encoding only: a trailing zero continuation byte is a second encoding.
+        if (byte === 0 && shift > 0) fail('field length not minimally encoded');
+        break;
+      }
+      shift += 7;
+    }
+    if (pos + length > bytes.length) fail('truncated field');
+    const out = bytes.subarray(pos, pos + length);
+    pos += length;
+    return out;
+  };
+  const text = (data: Uint8Array): string => {
+    if (data.length === 0) fail('empty location');
+    try {
+      return utf8.decode(data);
+    } catch {
+      return fail('location is not UTF-8');
+    }
+  };
+  /** One section: optional location, identifier, optional vid (caveats), end of section. */
+  const section = (withVid: boolean): MacaroonCaveat & { location: string } => {
+    let location = '';
+    if (peek() === FIELD_LOCATION) {
+      pos++;
+      location = text(value());
+    }
+    if (peek() !== FIELD_IDENTIFIER) fail('identifier expected');
+    pos++;
+    const identifier = value();
+    let vid: Uint8Array | undefined;
+    if (withVid && peek() === FIELD_VID) {
+      pos++;
+      vid = value();
+    }
+    if (peek() !== FIELD_EOS) fail('end of section expected');
+    pos++;
+    return vid ? { location, identifier, vid } : { location, identifier };
+  };
+  if (peek() !== 2) fail('not a version 2 binary macaroon');
+  pos++;
+  const head = section(false);
+  const caveats: MacaroonCaveat[] = [];
+  while (peek() !== FIELD_EOS) {
+    const c = section(true);
+    caveats.push(c.vid ? { identifier: c.identifier, vid: c.vid, location: c.location } : c.location ? { identifier: c.identifier, location: c.location } : { identifier: c.identifier });
+  }
+  pos++;
+  if (peek() !== FIELD_SIGNATURE) fail('signature expected');
+  pos++;
+  const signature = value();
+  if (signature.length !== 32) fail('signature is not 32 bytes');
+  if (pos !== bytes.length) fail('data after the signature');
+  return { location: head.location, identifier: head.identifier, caveats, signature };
 }

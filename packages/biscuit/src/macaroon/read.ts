@@ -1,14 +1,14 @@
 import { InvalidSignatureError, MalformedInputError, base64urlDecode, base64urlEncode, canonicalizeToBytes, equalBytes } from '@agent-id/core';
 import { publicKeyFromDidKey } from '@agent-id/did';
-import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
+import type { MacaroonView } from './codec.js';
 import { type ChainRecord, validateAgentDid } from '../model.js';
 import { type DelegationCaveat, type ThirdPartyCaveatId, type TokenIdentifier, parseCaveat, parseIdentifier, parseThirdPartyId, scopeOf } from './caveats.js';
 import { firstPartyStep, initialSignature, thirdPartyStep } from './keys.js';
 
 /** A macaroon read into the capability model (signatures not yet checked). */
-export interface ReadMacaroon {
-  macaroon: Macaroon;
+export interface ReadMacaroon<M extends MacaroonView = MacaroonView> {
+  macaroon: M;
   identifier: TokenIdentifier;
   chain: ChainRecord;
   hops: DelegationCaveat[];
@@ -17,7 +17,7 @@ export interface ReadMacaroon {
   thirdParty: Array<ThirdPartyCaveatId & { caveatId: Uint8Array }>;
 }
 
-export function readMacaroon(m: Macaroon, limits: TokenLimits): ReadMacaroon {
+export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits): ReadMacaroon<M> {
   if (m.location) throw new MalformedInputError('macaroon must not carry a location', { check: 'parse' });
   const identifier = parseIdentifier(m.identifier);
   const caveats = m.caveats;
