@@ -4,6 +4,7 @@ export { authorize } from './authorize.js';
 export { inspect, type InspectOptions } from './inspect.js';
 export type { TrustedRootKey } from './roots.js';
 export { verifyChain, type VerifiedChain, type VerifyChainOptions } from './verify-chain.js';
+export { refusalRecord, type RefusalInput, type RefusalRecordOptions } from './refusal-record.js';
 export { ResourceGuard, type GuardDecision, type GuardRequest, type ResourceGuardOptions } from './resource-guard.js';
 export { bindDischarge, dischargeThirdPartyCaveat, type DischargeOptions } from './macaroon/discharge.js';
 export { CapabilityToken, type TokenFormat } from './token.js';

@@ -1,5 +1,4 @@
 import {
-  AgentIdError,
   type AuditEntry,
   type AuditSink,
   type CapabilityRequest,
@@ -17,7 +16,7 @@ import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
 import type { AuthorizeOptions, MacaroonRootSecret } from './types.js';
 import type { TrustedRootKey } from './roots.js';
-import { verifyChain } from './verify-chain.js';
+import { UNVERIFIED, refusalOf, refusalRecord } from './refusal-record.js';
 
 /** Options of {@link ResourceGuard}. */
 export interface ResourceGuardOptions {
@@ -70,13 +69,6 @@ export interface GuardDecision {
   auditSeq?: number;
   /** The audit entry written for it. */
   entry: AuditEntry;
-}
-
-const UNVERIFIED = 'unverified';
-
-function codeOf(error: unknown): { code: ErrorCode; check: string; message: string } {
-  if (error instanceof AgentIdError) return { code: error.code, check: error.check, message: error.message };
-  return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
 function parseRequest(value: unknown): GuardRequest {
@@ -184,48 +176,16 @@ export class ResourceGuard {
         entry,
       };
     } catch (error) {
-      const { code, check, message } = codeOf(error);
-      const known = await this.#verifiedChain(input.token);
-      const reason = `${check}: ${message}`;
-      const recorded = known.chain.length > 0 ? `${reason} [token signatures and chain verified; request refused]` : reason;
-      const entry = await o.audit.append(
-        auditRecord(
-          {
-            agent: agent ?? UNVERIFIED,
-            onBehalfOf: known.onBehalfOf,
-            task: request?.task ?? known.task,
-            action: request?.action ?? UNVERIFIED,
-            resource: request?.resource ?? UNVERIFIED,
-            decision: 'deny',
-            reason: recorded,
-            code,
-            verifier: this.service,
-            chain: known.chain,
-          },
-          this.#clock,
-        ),
+      const { code, check, message } = refusalOf(error);
+      const record = await refusalRecord(
+        { token: input.token, error, verifier: this.service, ...(agent !== undefined ? { agent } : {}), ...(request ? { request } : {}) },
+        { rootPublicKey: o.rootPublicKeys ?? [], rootSecrets: o.rootSecrets ?? [], clock: this.#clock, ...(o.limits ? { limits: o.limits } : {}) },
       );
-      const decision: GuardDecision = { decision: 'deny', code, check, reason, verifier: this.service, chain: known.chain, auditSeq: entry.seq, entry };
+      const entry = await o.audit.append(record);
+      const decision: GuardDecision = { decision: 'deny', code, check, reason: `${check}: ${message}`, verifier: this.service, chain: record.chain, auditSeq: entry.seq, entry };
       if (agent !== undefined) decision.agent = agent;
-      if (known.onBehalfOf !== UNVERIFIED) decision.onBehalfOf = known.onBehalfOf;
+      if (record.onBehalfOf !== UNVERIFIED) decision.onBehalfOf = record.onBehalfOf;
       return decision;
-    }
-  }
-
-  // A refused request's chain is still worth recording, but only what verifyChain proved
-  // (signatures and narrowing): a forged token leaves the principal `unverified`.
-  async #verifiedChain(token: unknown): Promise<{ onBehalfOf: string; task: string | null; chain: DelegationHop[] }> {
-    if (typeof token !== 'string') return { onBehalfOf: UNVERIFIED, task: null, chain: [] };
-    const o = this.#options;
-    try {
-      const verified = await verifyChain(token, {
-        rootPublicKey: o.rootPublicKeys ?? [],
-        rootSecrets: o.rootSecrets ?? [],
-        ...(o.limits ? { limits: o.limits } : {}),
-      });
-      return { onBehalfOf: verified.onBehalfOf, task: verified.task, chain: verified.chain };
-    } catch {
-      return { onBehalfOf: UNVERIFIED, task: null, chain: [] };
     }
   }
 }

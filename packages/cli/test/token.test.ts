@@ -2,6 +2,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, noStack, pipeline, sh, tempDir } from './helpers.js';
 
+interface AuditJson {
+  decision: string;
+  code?: string;
+  agent: string;
+  onBehalfOf: string;
+  chain: { to: string }[];
+}
+
 interface ErrorJson {
   ok: false;
   allowed?: false;
@@ -155,6 +163,32 @@ describe.each(['biscuit', 'macaroon'] as const)('agent-id token (%s)', (format) 
     expect(presenter.json.error.code).toBe('holder_mismatch');
     expect(audience.code).toBe(1);
     expect(audience.json.error.code).toBe('wrong_audience');
+  });
+
+  it('--datalog also runs biscuit-wasm and decides the same', async () => {
+    const [allowed, denied] = await Promise.all([
+      cliJson<AllowJson>([...authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'read'), '--datalog']),
+      cliJson<ErrorJson>([...authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'write'), '--datalog']),
+    ]);
+    expect(allowed.code).toBe(0);
+    expect(allowed.json).toMatchObject({ allowed: true, agent: did.s3 });
+    expect(denied.code).toBe(1);
+    expect(denied.json.error.code).toBe('denied');
+  });
+
+  it('--audit records denials too: the verified chain, or nothing from a forged token', async () => {
+    const log = file('denials.jsonl');
+    const refused = await cliJson<ErrorJson>([...authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'write'), '--audit', log]);
+    const forged = await cliJson<ErrorJson>([...authorizeArgs(`@${file('tampered')}`, 'files:/reports/q3/summary.pdf', 'read'), '--audit', log]);
+    expect([refused.code, forged.code]).toEqual([1, 1]);
+    const records = (await readFile(log, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { record: AuditJson }).record);
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ decision: 'deny', code: 'denied', agent: did.s3, onBehalfOf: 'alice', action: 'write', task: 'q3-report', verifier: AUDIENCE });
+    expect(records[0]!.chain.map((h) => h.to)).toEqual([did.p, did.s1, did.s2, did.s3]);
+    expect(records[1]).toMatchObject({ decision: 'deny', onBehalfOf: 'unverified', chain: [] });
+    expect(['invalid_signature', 'malformed_input']).toContain(records[1]!.code);
+    const verified = await cli(['audit', 'verify', log]);
+    expect(verified.code, verified.stderr).toBe(0);
   });
 
   it('revokes one hop (and what derives from it), an agent, a user', async () => {

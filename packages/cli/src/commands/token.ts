@@ -6,7 +6,7 @@
  * @module commands/token
  */
 import { stat } from 'node:fs/promises';
-import { AuditLog, type Capability, type Clock, type DelegationHop, type PublicKey, type Scope, fixedClock, isAgentIdError, systemClock } from '@agent-id/core';
+import { AuditLog, type AuditRecord, type Capability, type Clock, type DelegationHop, type PublicKey, type Scope, fixedClock, isAgentIdError, systemClock } from '@agent-id/core';
 import {
   type AuthorizationResult,
   CapabilityToken,
@@ -20,6 +20,7 @@ import {
   dischargeThirdPartyCaveat,
   inspect,
   mintCapability,
+  refusalRecord,
 } from '@agent-id/biscuit';
 import { type Command, Option } from 'commander';
 import { guard } from '../errors.js';
@@ -99,6 +100,7 @@ interface AuthorizeOptions {
   discharge?: string[];
   at?: string;
   audit?: string;
+  datalog?: boolean;
   json?: boolean;
 }
 
@@ -361,7 +363,8 @@ Example:
       .option('--revocations <file>', 'revocation store to consult (written by token revoke)')
       .option('--discharge <token>', 'Macaroon: bound discharges of its third-party caveats (token bind), each itself or @FILE', collect)
       .option('--at <time>', 'evaluate as of this ISO 8601 time (default now)')
-      .option('--audit <log>', 'append the allow decision to this hash-chained audit log'),
+      .option('--audit <log>', 'append the decision, allow or deny, to this hash-chained audit log')
+      .option('--datalog', "Biscuit: also run biscuit-wasm's parse and Datalog authorizer after the native checks"),
   )
     .addHelpText(
       'after',
@@ -391,33 +394,41 @@ Example:
         const discharges: string[] = [];
         for (const d of opts.discharge ?? []) discharges.push(await readTokenArg(ctx, d, 'discharge'));
         const request = { resource: opts.resource, action: opts.action, audience: opts.audience, ...(opts.task !== undefined ? { task: opts.task } : {}) };
+        const clock = clockOf(opts.at);
+        const trust = {
+          ...(roots !== undefined ? { rootPublicKey: roots } : {}),
+          ...(rootSecrets !== undefined ? { rootSecrets } : {}),
+          ...(discharges.length > 0 ? { discharges } : {}),
+        };
+        const record = async (entry: AuditRecord): Promise<void> => {
+          if (opts.audit === undefined) return;
+          const log = await AuditLog.open(opts.audit);
+          try {
+            await log.append(entry);
+          } finally {
+            await log.close();
+          }
+        };
         let result: AuthorizationResult;
         try {
           result = await authorize(text, {
             request,
             presenter: opts.presenter,
-            clock: clockOf(opts.at),
-            ...(roots !== undefined ? { rootPublicKey: roots } : {}),
-            ...(rootSecrets !== undefined ? { rootSecrets } : {}),
+            clock,
+            ...trust,
             ...(revocations !== undefined ? { revocations } : {}),
-            ...(discharges.length > 0 ? { discharges } : {}),
+            ...(opts.datalog ? { datalog: true } : {}),
           });
         } catch (e) {
           if (isAgentIdError(e)) {
+            await record(await refusalRecord({ token: text, error: e, verifier: opts.audience, agent: opts.presenter, request }, { ...trust, clock }));
             throw new Refusal(e, { allowed: false, decision: 'deny', request, presenter: opts.presenter }, `denied (code: ${e.code}, check: ${e.check})`);
           }
           throw e;
         } finally {
           await revocations?.close();
         }
-        if (opts.audit !== undefined) {
-          const log = await AuditLog.open(opts.audit);
-          try {
-            await log.append(result.record);
-          } finally {
-            await log.close();
-          }
-        }
+        await record(result.record);
         out.result(
           () =>
             [
