@@ -1,0 +1,127 @@
+import { AgentIdError, type AuditRecord, base64urlEncode } from '@agent-id/core';
+import { createDidResolver } from '@agent-id/did';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CapabilityToken,
+  ResourceGuard,
+  attenuate,
+  authorize,
+  bindDischarge,
+  dischargeThirdPartyCaveat,
+  inspect,
+  mintCapability,
+  refusalRecord,
+  verifyChain,
+} from '../src/index.js';
+import { AUD, agents, capability, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
+
+// Every export, fed junk of every type where untrusted input enters: a coded error (or a
+// TypeError for a caller's wrong type), never anything else; strings, which is what a
+// token is on the wire, always get a coded error.
+
+const JUNK: unknown[] = [
+  undefined,
+  null,
+  0,
+  -1,
+  Number.NaN,
+  true,
+  '',
+  'a',
+  '..',
+  '=',
+  'x'.repeat(100_000),
+  'A'.repeat(4096),
+  'EhAK',
+  [],
+  [1, 2],
+  {},
+  { format: 'biscuit' },
+  new Uint8Array(3),
+  () => 1,
+  Symbol('s'),
+  10n,
+];
+
+type Outcome = 'ok' | 'TypeError' | `code:${string}` | `UNEXPECTED ${string}`;
+
+async function outcome(f: () => unknown): Promise<Outcome> {
+  try {
+    await f();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof AgentIdError) return `code:${e.code}`;
+    if (e instanceof TypeError) return 'TypeError';
+    return `UNEXPECTED ${String(e)}`;
+  }
+}
+
+/** An in-memory audit sink: only what the guard appends matters here. */
+function memoryAudit() {
+  const records: AuditRecord[] = [];
+  return { append: async (record: AuditRecord) => ({ seq: records.push(record), prevHash: '', hash: '', record }) };
+}
+
+const request = { resource: 'files:/reports/a', action: 'read', audience: AUD };
+const trust = { rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret };
+
+describe('junk never crashes an export', () => {
+  const guard = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: ['did:web:acme.example'], rootPublicKeys: [orgKey.publicKey], rootSecrets: [rootSecret], audit: memoryAudit(), clock });
+  const exports: [string, (x: unknown) => unknown][] = [
+    ['authorize', (x) => authorize(x as string, { request, presenter: dids[1]!, clock, ...trust })],
+    ['authorize with datalog', (x) => authorize(x as string, { request, presenter: dids[1]!, clock, ...trust, datalog: true })],
+    ['verifyChain', (x) => verifyChain(x as string, trust)],
+    ['inspect', (x) => inspect(x as string, { rootPublicKey: orgKey.publicKey })],
+    ['attenuate', (x) => attenuate(x as string, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey })],
+    ['CapabilityToken.parse', (x) => CapabilityToken.parse(x as string)],
+    ['bindDischarge (token)', (x) => bindDischarge(x as string, 'EhAK')],
+    ['dischargeThirdPartyCaveat', (x) => dischargeThirdPartyCaveat(x as string, { keyId: 'k', secret: new Uint8Array(32), expiresAt: 2_000_000_000, confirm: () => true })],
+    ['refusalRecord', (x) => refusalRecord({ token: x, error: x, verifier: AUD }, trust)],
+    ['guard.check (token)', async (x) => {
+      const d = await guard.check({ presentation: 'x', token: x, request: { resource: 'r', action: 'a', task: 't' } });
+      if (d.decision !== 'deny') throw new Error('junk was allowed');
+    }],
+    ['guard.check (request)', async (x) => {
+      const d = await guard.check({ presentation: x, token: x, request: x });
+      if (d.decision !== 'deny') throw new Error('junk was allowed');
+    }],
+  ];
+
+  it.each(exports)('%s', async (_name, f) => {
+    for (const value of JUNK) {
+      const result = await outcome(() => f(value));
+      expect(result, String(typeof value === 'string' ? value.slice(0, 20) : typeof value)).not.toMatch(/^UNEXPECTED/);
+      if (typeof value === 'string' && value.length > 0) expect(result).not.toBe('TypeError');
+    }
+  });
+
+  it('mintCapability: junk capabilities and options', async () => {
+    for (const value of JUNK) {
+      expect(await outcome(() => mintCapability(value as never, { format: 'biscuit', rootKey: orgKey }))).not.toMatch(/^UNEXPECTED/);
+      expect(await outcome(() => mintCapability(capability(), value as never))).not.toMatch(/^UNEXPECTED/);
+      expect(await outcome(() => mintCapability({ ...capability(), holder: value } as never, { format: 'macaroon', rootSecret, issuer: 'did:web:acme.example' }))).not.toMatch(/^UNEXPECTED/);
+    }
+  });
+
+  it('random strings and token-shaped bytes always get coded errors', async () => {
+    const biscuit = (await chainOf('biscuit', 1)).toBytes();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.uint8Array({ maxLength: 300 }).map((b) => base64urlEncode(b)),
+          // A real token's prefix, then junk: gets past the first fields.
+          fc.tuple(fc.integer({ min: 1, max: biscuit.length }), fc.uint8Array({ maxLength: 64 })).map(([n, tail]) => base64urlEncode(Uint8Array.from([...biscuit.subarray(0, n), ...tail]))),
+        ),
+        async (text) => {
+          for (const [name, f] of exports) {
+            const result = await outcome(() => f(text));
+            expect(result, name).toMatch(/^(ok|code:)/);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+});
