@@ -4,7 +4,7 @@ import { type TokenLimits, assertBlockCount } from '../limits.js';
 import { type ChainRecord, type HopRecord, joinResources } from '../model.js';
 import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
-import { AUTHORITY_FACTS, HOP_FACTS, hopCheckOf } from './datalog.js';
+import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf } from './datalog.js';
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type FactView, type SignedBlockView, type TermValue, readBlock, readEnvelope, readSerialized } from './proto.js';
 import { verifySignatures } from './signatures.js';
@@ -65,8 +65,11 @@ function integer(value: TermValue | undefined, what: string): number {
 }
 
 function scopeFrom(terms: readonly TermValue[], what: string): HopRecord['granted'] {
+  const exact = strings(terms[1], `${what} exact resources`);
+  // Joined, `files:/a*` reads as a prefix; in the exact set Datalog matches it literally.
+  if (exact.some((r) => r.endsWith('*'))) throw new MalformedInputError(`${what} lists an exact resource ending in *`, { check: 'chain' });
   return {
-    resources: joinResources(strings(terms[1], `${what} exact resources`), strings(terms[2], `${what} resource prefixes`)),
+    resources: joinResources(exact, strings(terms[2], `${what} resource prefixes`)),
     actions: strings(terms[3], `${what} actions`),
     audience: strings(terms[4], `${what} audience`),
     expiresAt: seconds(terms[5], `${what} expiry`),
@@ -130,9 +133,10 @@ function same(a: unknown, b: unknown): boolean {
 
 /**
  * Refuses a block that is not exactly its template: the template's facts (by name and
- * arity, in order) and checks, and no rules, scopes, public keys or context. Datalog in a
- * signed block runs at every verification, and biscuit-wasm bounds a check's join only
- * after it finishes, so anything beyond the template is refused here, before Datalog.
+ * arity, in order) and checks, and no rules, scopes, public keys or context. Only then do
+ * the JavaScript checks decide what the blocks' Datalog would; and where Datalog does run
+ * (`datalog: true`), biscuit-wasm bounds a check's join only after it finishes, so nothing
+ * beyond the template may reach it.
  */
 function assertTemplate(
   view: BlockView,
@@ -140,10 +144,13 @@ function assertTemplate(
   checks: readonly unknown[],
   what: string,
   check: string,
+  minVersion: number,
 ): void {
   const fail = (why: string): never => {
     throw new MalformedInputError(`${what} is not the block this package writes: ${why}`, { check });
   };
+  // biscuit-auth refuses a block whose declared version is below the features it uses.
+  if (view.version < minVersion) fail(`it declares Datalog version ${view.version}, below ${minVersion}`);
   if (view.facts.length !== facts.length || view.facts.some((f, i) => f.name !== facts[i]![0] || f.terms.length !== facts[i]![1])) {
     fail(`it states ${view.facts.length} fact(s) (${[...new Set(view.facts.map((f) => f.name))].join(', ').slice(0, 120)}), expected ${facts.map(([n]) => n).join(', ')}`);
   }
@@ -211,6 +218,11 @@ export function verifyBiscuit(
 ): { chain: ChainRecord; revocationIds: string[]; root: PublicKey } {
   const envelope = readSerialized(bytes);
   assertBlockCount(envelope.blocks.length, limits);
+  // A block's signature is its hop's revocation id, so it must not be malleable: ECDSA
+  // (P-256) signatures are ((r, s) and (r, n − s) both verify), Ed25519 ones are not.
+  envelope.blocks.forEach((block, i) => {
+    if (block.nextKey.algorithm !== 0) throw new MalformedInputError(`block ${i}'s next key is not Ed25519, so block ${i + 1}'s signature (a revocation id) would be malleable`, { check: 'next_key' });
+  });
   const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));
   const root = verifySignatures(envelope, roots);
   return { ...readChainFrom(envelope.blocks, limits, true), root };
@@ -229,7 +241,7 @@ function readChainFrom(
   const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
   const rows = authorities.length * scopes.length;
   if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
-  if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block');
+  if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block', AUTHORITY_VERSION);
   const a = authorities[0]!;
   const chain: ChainRecord = {
     issuer: text(a[0], 'issuer'),
@@ -255,7 +267,7 @@ function readChainFrom(
       const hopScopes = factsNamed(facts, 'hop_scope', 7, index);
       if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       if (hops.length > 1 || hopScopes.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
-      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!)], `hop block ${index}`, 'hop_block');
+      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!)], `hop block ${index}`, 'hop_block', HOP_VERSION);
       const row = hops[0]!;
       const previous = row[3]!;
       if (previous.kind !== 'bytes' || hex(previous.value) !== revocationIds[index - 1]) {

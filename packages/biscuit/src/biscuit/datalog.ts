@@ -21,6 +21,12 @@ export const AUTHORITY_FACTS = [
   ['hop_scope', 7],
 ] as const;
 
+/** The lowest Datalog version able to express {@link AUTHORITY_CODE} (facts only). */
+export const AUTHORITY_VERSION = 3;
+
+/** The lowest Datalog version able to express {@link HOP_CODE} (its check uses a closure, `.any`). */
+export const HOP_VERSION = 6;
+
 /** The facts of {@link HOP_CODE}: name and arity, in order. */
 export const HOP_FACTS = [
   ['hop', 4],

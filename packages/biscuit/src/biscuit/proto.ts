@@ -28,7 +28,16 @@ function bad(what: string): never {
   throw new MalformedInputError(`biscuit: ${what}`, { check: 'parse' });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Strings are kept exactly as encoded (a leading U+FEFF included), as prost reads them.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function text(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return bad(`${what} is not UTF-8`);
+  }
+}
 
 class Reader {
   pos: number;
@@ -393,7 +402,13 @@ export interface BlockView {
   publicKeys: number;
   /** Whether the block carries a context string. */
   context: boolean;
+  /** The Datalog version the block declares (3 to 6). */
+  version: number;
 }
+
+/** The Datalog versions biscuit-auth 6 reads (a block declaring another is refused). */
+export const MIN_DATALOG_VERSION = 3;
+export const MAX_DATALOG_VERSION = 6;
 
 /** Closures nest (`.any($p -> …)`); the templates nest two deep. Prost stops at 100. */
 const MAX_OP_DEPTH = 16;
@@ -522,23 +537,30 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
   const own: string[] = [...inherited];
   const spans: Record<'facts' | 'rules' | 'checks' | 'scopes' | 'keys', Span[]> = { facts: [], rules: [], checks: [], scopes: [], keys: [] };
   let context = false;
+  let version: number | undefined;
   while (!r.done()) {
     const { field, wire } = r.key();
     if (field === 2 || field === 3) once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);
-      own.push(utf8.decode(r.bytes()));
+      const name = text(r.bytes(), 'a symbol');
+      // As biscuit-auth: a block's symbols extend the table, never repeat an entry of it.
+      if (DEFAULT_SYMBOLS.includes(name) || own.includes(name)) bad('a symbol repeats one already in the table');
+      own.push(name);
     } else if (field === 2) {
       expectWire(wire, LEN);
       r.span();
       context = true;
     } else if (field === 3) {
       expectWire(wire, VARINT);
-      r.varint();
+      version = r.varint();
     } else if (field >= 4 && field <= 8) {
       expectWire(wire, LEN);
       spans[(['facts', 'rules', 'checks', 'scopes', 'keys'] as const)[field - 4]!].push(r.span());
     } else bad('unknown block field');
+  }
+  if (version === undefined || version < MIN_DATALOG_VERSION || version > MAX_DATALOG_VERSION) {
+    bad(`block declares Datalog version ${version ?? 'none'}, outside ${MIN_DATALOG_VERSION} to ${MAX_DATALOG_VERSION}`);
   }
   const symbol: Symbols = (index) => {
     if (index < DEFAULT_SYMBOLS.length) return DEFAULT_SYMBOLS[index]!;
@@ -554,6 +576,7 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
     scopes: spans.scopes.map((s) => readScope(sub(s))),
     publicKeys: spans.keys.map((s) => readPublicKey(sub(s))).length,
     context,
+    version,
   };
 }
 

@@ -54,16 +54,45 @@ function sealPayload(last: SignedBlockView): Buffer {
   return Buffer.concat([last.block, le32(last.nextKey.algorithm), last.nextKey.key, last.signature]);
 }
 
+const P = 2n ** 255n - 19n;
+/**
+ * The y coordinates (sign bit aside) of the eight points of small order on edwards25519,
+ * with the non-canonical encodings of 0 and 1: the identity (1, p + 1), order 2 (p − 1),
+ * order 4 (0, p) and the two y values of the order-8 points. A key among them verifies
+ * forged signatures; a signature whose R is among them is refused by biscuit-auth
+ * (`verify_strict`), as it is here.
+ */
+const SMALL_ORDER_Y = [
+  0n,
+  1n,
+  P - 1n,
+  P,
+  P + 1n,
+  2707385501144840649318225287225658788936804267575313519463743609750303402022n,
+  55188659117513257062467267217118295137698188065244968500265048394206261417927n,
+].map((y) => Buffer.from(y.toString(16).padStart(64, '0'), 'hex').reverse());
+
+/** Whether a 32-byte Ed25519 point encoding is one of a small-order point (either sign). */
+export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
+  if (bytes.length !== 32) return false;
+  return SMALL_ORDER_Y.some((y) => {
+    for (let i = 0; i < 31; i++) if (bytes[i] !== y[i]) return false;
+    return (bytes[31]! & 0x7f) === y[31];
+  });
+}
+
 // Imported keys, by algorithm and bytes: importing is deterministic and carries no
 // decision, so repeated tokens (and repeated ephemeral keys) skip it.
 const MAX_CACHED_KEYS = 4096;
 const keyObjects = new Map<string, KeyObject>();
 
 /**
- * A key from the envelope as a node:crypto key. Ephemeral next keys carry no authority
- * (every holder of an attenuable token holds the next secret), so they are imported as
- * the runtime reads them; keys that do carry authority (root, delegators) are also held
- * to the strict checks of `@agent-id/core` by their callers.
+ * A key from the envelope as a node:crypto key. Ed25519 keys of small order are refused
+ * (anyone could sign for them: a holder could otherwise let anyone re-sign the next block
+ * and give it a new revocation id). The full subgroup check of `@agent-id/core` costs
+ * about eight verifications, so ephemeral next keys (whose secret every holder of an
+ * attenuable token has anyway) get only this one; root and delegator keys pass the full
+ * check through their callers.
  */
 function keyObject(view: KeyView, what: string): KeyObject {
   const id = `${view.algorithm}:${Buffer.from(view.key.buffer, view.key.byteOffset, view.key.byteLength).toString('base64')}`;
@@ -72,6 +101,7 @@ function keyObject(view: KeyView, what: string): KeyObject {
   let key: KeyObject;
   try {
     if (view.algorithm === ED25519 && view.key.length === 32) {
+      if (isSmallOrderEncoding(view.key)) throw new RangeError('a point of small order');
       // JWK import is about ten times faster than SPKI for Ed25519 here.
       key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(view.key).toString('base64url') }, format: 'jwk' });
     } else if (view.algorithm === P256 && view.key.length === 33) {
@@ -93,7 +123,8 @@ function keyObject(view: KeyView, what: string): KeyObject {
 function verifies(key: KeyObject, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
   try {
     // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
-    return algorithm === ED25519 ? nodeVerify(null, payload, key, signature) : nodeVerify('sha256', payload, { key, dsaEncoding: 'der' }, signature);
+    if (algorithm === ED25519) return signature.length === 64 && !isSmallOrderEncoding(signature.subarray(0, 32)) && nodeVerify(null, payload, key, signature);
+    return nodeVerify('sha256', payload, { key, dsaEncoding: 'der' }, signature);
   } catch {
     return false;
   }
