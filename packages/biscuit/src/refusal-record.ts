@@ -33,7 +33,9 @@ export function refusalOf(error: unknown): { code: ErrorCode; check: string; mes
  * The audit record of a refused request. A refused token's chain is still worth
  * recording, but only what `verifyChain` proves (signatures, hop attribution, narrowing):
  * for a token that does not verify, the principal is `unverified` and the chain empty, so
- * the record never carries what a forger wrote.
+ * no field states what a forger wrote. The reason quotes the refusal, which may name what
+ * the token claimed (an issuer, a delegator; cut to 120 characters): for a token that did
+ * not verify it says so.
  *
  * @example
  * ```ts
@@ -65,7 +67,10 @@ export async function refusalRecord(input: RefusalInput, options: RefusalRecordO
       action: input.request?.action ?? UNVERIFIED,
       resource: input.request?.resource ?? UNVERIFIED,
       decision: 'deny',
-      reason: known.chain.length > 0 ? `${reason} [token signatures and chain verified; request refused]` : reason,
+      reason:
+        known.chain.length > 0
+          ? `${reason} [token signatures and chain verified; request refused]`
+          : `${reason} [token not verified: any name above is only what it claimed]`,
       code,
       verifier: input.verifier,
       chain: known.chain,

@@ -96,6 +96,24 @@ describe('the native macaroon reader agrees with the macaroon library', () => {
     );
   });
 
+  it('refuses a location of U+FEFF, or starting with it, in the head or a caveat (the library drops it: no canonical twin)', async () => {
+    const [bytes] = await samples();
+    const bom = [0xef, 0xbb, 0xbf];
+    const insertions = [
+      // Head: a location before the identifier.
+      [1, [1, 3, ...bom]],
+      [1, [1, 4, ...bom, 0x78]],
+    ] as Array<[number, number[]]>;
+    // First caveat: right after the head's end-of-section byte.
+    const headEnd = 1 + 1 + 1 + bytes![2]! + 1;
+    insertions.push([headEnd, [1, 3, ...bom]]);
+    for (const [at, field] of insertions) {
+      const changed = Uint8Array.from([...bytes!.subarray(0, at), ...field, ...bytes!.subarray(at)]);
+      expect(outcome(() => readBinary(changed))).toEqual({ ok: false, code: 'malformed_input' });
+      expect(outcome(() => importBinary(changed)).ok).toBe(false);
+    }
+  });
+
   it('refuses a second encoding of the same macaroon: a padded length, an empty location', async () => {
     const [bytes] = await samples();
     // Field 2 (identifier) length written as two bytes instead of one.

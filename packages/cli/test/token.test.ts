@@ -180,9 +180,11 @@ describe.each(['biscuit', 'macaroon'] as const)('agent-id token (%s)', (format) 
     const log = file('denials.jsonl');
     const refused = await cliJson<ErrorJson>([...authorizeArgs(`@${file('t3')}`, 'files:/reports/q3/summary.pdf', 'write'), '--audit', log]);
     const forged = await cliJson<ErrorJson>([...authorizeArgs(`@${file('tampered')}`, 'files:/reports/q3/summary.pdf', 'read'), '--audit', log]);
-    expect([refused.code, forged.code]).toEqual([1, 1]);
+    const garbage = await cliJson<ErrorJson>([...authorizeArgs('not-a-token!', 'files:/reports/q3/summary.pdf', 'read'), '--audit', log]);
+    expect([refused.code, forged.code, garbage.code]).toEqual([1, 1, 1]);
     const records = (await readFile(log, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { record: AuditJson }).record);
-    expect(records).toHaveLength(2);
+    expect(records).toHaveLength(3);
+    expect(records[2]).toMatchObject({ decision: 'deny', code: 'malformed_input', onBehalfOf: 'unverified', chain: [] });
     expect(records[0]).toMatchObject({ decision: 'deny', code: 'denied', agent: did.s3, onBehalfOf: 'alice', action: 'write', task: 'q3-report', verifier: AUDIENCE });
     expect(records[0]!.chain.map((h) => h.to)).toEqual([did.p, did.s1, did.s2, did.s3]);
     expect(records[1]).toMatchObject({ decision: 'deny', onBehalfOf: 'unverified', chain: [] });

@@ -69,13 +69,15 @@ export interface MacaroonView {
   readonly signature: Uint8Array;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Locations are read as encoded: a leading U+FEFF is kept, then refused (see readBinary).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reads a v2 binary macaroon without the macaroon library (whose pure-JS bit arrays cost
  * more than everything else the verifier does), accepting exactly what {@link importBinary}
  * accepts: the encoding {@link exportBinary} writes, field by field, with minimal
- * lengths, no empty location, UTF-8 locations, and nothing after the signature. A test
+ * lengths, no empty location, UTF-8 locations not starting with U+FEFF, and nothing after
+ * the signature. A test
  * holds the two readers to the same answer.
  */
 export function readBinary(bytes: Uint8Array, what = 'macaroon'): MacaroonView {
@@ -106,11 +108,15 @@ export function readBinary(bytes: Uint8Array, what = 'macaroon'): MacaroonView {
   };
   const text = (data: Uint8Array): string => {
     if (data.length === 0) fail('empty location');
+    let location: string;
     try {
-      return utf8.decode(data);
+      location = utf8.decode(data);
     } catch {
       return fail('location is not UTF-8');
     }
+    // The library drops a leading U+FEFF, so such a location has no canonical encoding.
+    if (location.startsWith('\uFEFF')) fail('location starts with U+FEFF');
+    return location;
   };
   /** One section: optional location, identifier, optional vid (caveats), end of section. */
   const section = (withVid: boolean): MacaroonCaveat & { location: string } => {

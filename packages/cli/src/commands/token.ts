@@ -6,7 +6,7 @@
  * @module commands/token
  */
 import { stat } from 'node:fs/promises';
-import { AuditLog, type AuditRecord, type Capability, type Clock, type DelegationHop, type PublicKey, type Scope, fixedClock, isAgentIdError, systemClock } from '@agent-id/core';
+import { type AgentIdError, AuditLog, type AuditRecord, type Capability, type Clock, type DelegationHop, type PublicKey, type Scope, fixedClock, isAgentIdError, systemClock } from '@agent-id/core';
 import {
   type AuthorizationResult,
   CapabilityToken,
@@ -20,6 +20,7 @@ import {
   dischargeThirdPartyCaveat,
   inspect,
   mintCapability,
+  type RefusalRecordOptions,
   refusalRecord,
 } from '@agent-id/biscuit';
 import { type Command, Option } from 'commander';
@@ -377,7 +378,29 @@ Example:
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const text = await readTokenArg(ctx, tokenArg);
-        const format = formatOf(text);
+        const request = { resource: opts.resource, action: opts.action, audience: opts.audience, ...(opts.task !== undefined ? { task: opts.task } : {}) };
+        const clock = clockOf(opts.at);
+        const record = async (entry: AuditRecord): Promise<void> => {
+          if (opts.audit === undefined) return;
+          const log = await AuditLog.open(opts.audit);
+          try {
+            await log.append(entry);
+          } finally {
+            await log.close();
+          }
+        };
+        // Every refusal is a decision: audited (when asked) with only what verifyChain proves.
+        const refuse = async (e: AgentIdError, trust: Omit<RefusalRecordOptions, 'clock'>): Promise<never> => {
+          await record(await refusalRecord({ token: text, error: e, verifier: opts.audience, agent: opts.presenter, request }, { ...trust, clock }));
+          throw new Refusal(e, { allowed: false, decision: 'deny', request, presenter: opts.presenter }, `denied (code: ${e.code}, check: ${e.check})`);
+        };
+        let format: TokenFormat;
+        try {
+          format = formatOf(text);
+        } catch (e) {
+          if (isAgentIdError(e)) return await refuse(e, {});
+          throw e;
+        }
         const roots = await biscuitRoots(ctx, format, opts.root, 'authorizing');
         let rootSecrets: { id: string; secret: Uint8Array } | undefined;
         if (format === 'macaroon') {
@@ -393,21 +416,10 @@ Example:
         }
         const discharges: string[] = [];
         for (const d of opts.discharge ?? []) discharges.push(await readTokenArg(ctx, d, 'discharge'));
-        const request = { resource: opts.resource, action: opts.action, audience: opts.audience, ...(opts.task !== undefined ? { task: opts.task } : {}) };
-        const clock = clockOf(opts.at);
         const trust = {
           ...(roots !== undefined ? { rootPublicKey: roots } : {}),
           ...(rootSecrets !== undefined ? { rootSecrets } : {}),
           ...(discharges.length > 0 ? { discharges } : {}),
-        };
-        const record = async (entry: AuditRecord): Promise<void> => {
-          if (opts.audit === undefined) return;
-          const log = await AuditLog.open(opts.audit);
-          try {
-            await log.append(entry);
-          } finally {
-            await log.close();
-          }
         };
         let result: AuthorizationResult;
         try {
@@ -420,10 +432,7 @@ Example:
             ...(opts.datalog ? { datalog: true } : {}),
           });
         } catch (e) {
-          if (isAgentIdError(e)) {
-            await record(await refusalRecord({ token: text, error: e, verifier: opts.audience, agent: opts.presenter, request }, { ...trust, clock }));
-            throw new Refusal(e, { allowed: false, decision: 'deny', request, presenter: opts.presenter }, `denied (code: ${e.code}, check: ${e.check})`);
-          }
+          if (isAgentIdError(e)) return await refuse(e, trust);
           throw e;
         } finally {
           await revocations?.close();
