@@ -54,7 +54,11 @@ export interface TrustPolicy {
   trustDidWebHost?: boolean;
   /** Custom rule, asked for signers no other rule trusts: a rule name to trust, false not to. Runs before resolution. */
   trustSigner?: (candidate: SignerCandidate) => string | false;
-  /** Distinct trusted signer DIDs needed. Default 1. */
+  /**
+   * Independent trusted signers needed. Default 1. Signers trusted through `signers` or
+   * `trustSigner` count per DID; those trusted only through `trustDidWebHost` count once
+   * per host, since whoever controls the host publishes all their DID documents.
+   */
   minTrustedSigners?: number;
   /** DIDs that must each have signed (and be trusted). */
   requiredSigners?: readonly string[];

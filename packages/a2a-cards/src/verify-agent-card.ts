@@ -217,10 +217,14 @@ export async function verifyAgentCard(
     throw new UntrustedSignerError(`required signer ${short(did)} did not sign the card or is not trusted`);
   }
   const minimum = p.minTrustedSigners ?? (requireSignature ? 1 : 0);
-  if (trusted.size < minimum) {
+  // Signers trusted only for their host are all the host's: one domain is one signer.
+  const independent = new Set([...trusted.values()].map((s) => (s.rule === 'trustDidWebHost' ? `host ${didWebHost(s.did)}` : s.did))).size;
+  if (independent < minimum) {
     if (hostRefused.length > 0) throw new HostMismatchError(`card hosts ${hostText} are not allowed for signer ${short(hostRefused[0]!)}`);
     throw new UntrustedSignerError(
-      trusted.size === 0 ? 'no signature on the card is by a trusted signer' : `card has ${trusted.size} trusted signers, the policy needs ${minimum}`,
+      trusted.size === 0
+        ? 'no signature on the card is by a trusted signer'
+        : `card has ${independent} independent trusted signer(s) (${trusted.size} DIDs; those trusted for their host count once per host), the policy needs ${minimum}`,
     );
   }
 

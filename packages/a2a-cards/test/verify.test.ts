@@ -50,10 +50,14 @@ describe('cross-organisation: acme publishes, globex verifies over HTTP', () => 
     const verdict = await fetchAndVerify(`${acme.origin}/.well-known/agent-card.json`, resolver(), { ...trustAcme(), ownership: {} }, { allowHttpLoopback: true });
     expect(verdict.ownership).toMatchObject({ issuer: acme.org.did, agent: planner.did, agentName: 'planner', source: 'card', agentKeyId: planner.keyId });
     expect(verdict.ownership?.onBehalfOf).toBe('did:web:acme.example:users:alice');
-    // the planner did:web is on acme's host too: with trustDidWebHost both count
-    const both = await verifyAgentCard(card, resolver(), { trustDidWebHost: true, minTrustedSigners: 2 });
+    // the planner did:web is on acme's host too: trustDidWebHost trusts both DIDs...
+    const both = await verifyAgentCard(card, resolver(), { trustDidWebHost: true });
     expect(both.signers.map((s) => s.did).sort()).toEqual([acme.org.did, planner.did].sort());
     expect(both.signers.every((s) => s.rule === 'trustDidWebHost')).toBe(true);
+    // ...but one host is one independent signer: two of them need two hosts (or listed signers)
+    await expect(verifyAgentCard(card, resolver(), { trustDidWebHost: true, minTrustedSigners: 2 })).rejects.toMatchObject({ code: 'untrusted_signer' });
+    const listed = await verifyAgentCard(card, resolver(), { signers: [{ did: acme.org.did }, { did: planner.did }], minTrustedSigners: 2 });
+    expect(listed.signers).toHaveLength(2);
   });
 
   it('ownership: credential out of band, untrusted issuer, missing agent signature, no credential', async () => {

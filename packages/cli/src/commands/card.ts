@@ -109,7 +109,7 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
       .option('--trust <did>', 'signer DIDs you trust (repeatable); a did:web signer for its own host only, unless --hosts', collect)
       .option('--hosts <pattern>', 'hosts the --trust signers may sign for: host[:port], *.suffix or * (repeatable)', collect)
       .option('--trust-did-web-host', "also trust any did:web signer whose host is the card's every interface host")
-      .option('--min-signers <n>', 'distinct trusted signers needed (default 1)')
+      .option('--min-signers <n>', 'independent trusted signers needed (default 1; signers trusted for their host count once per host)')
       .option('--require-signer <did>', 'DIDs that must each have signed (repeatable)', collect)
       .option('--allow-unsigned', 'accept a card without signatures')
       .option('--require-ownership', 'require an ownership credential linking the agent to a trusted issuer')
