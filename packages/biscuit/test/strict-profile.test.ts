@@ -73,6 +73,27 @@ async function reSignedAuthority(edit: (fields: Field[]) => Field[]): Promise<Ca
   return envelope([{ ...a, block, signature }], minted.proof.value);
 }
 
+/** An authority-only token written by biscuit-wasm from the template, with values `mintCapability` would not write. */
+async function authorityToken(values: { exact: string[]; actions: string[] }): Promise<CapabilityToken> {
+  const bytes = await withBiscuit((glue) => {
+    const builder = glue.Biscuit.builder();
+    builder.addCodeWithParameters(
+      AUTHORITY_CODE,
+      { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 't', exact: { set: values.exact }, prefixes: { set: [] }, actions: { set: values.actions }, audience: { set: [AUD] }, expires: dateParam(NOW + 60), depth: 1 },
+      {},
+    );
+    const key = wasmPrivateKey(glue, orgKey);
+    const token = builder.build(key);
+    key.free();
+    try {
+      return token.toBytes();
+    } finally {
+      token.free();
+    }
+  });
+  return CapabilityToken.fromBytes('biscuit', bytes);
+}
+
 describe('the native path refuses what biscuit-auth refuses', () => {
   it('every small-order point is recognised, in either sign, and no honest key is', () => {
     // An order-8 point from the list generates all eight small-order points.
@@ -136,45 +157,13 @@ describe('the native path refuses what biscuit-auth refuses', () => {
   });
 
   it('strings are read as encoded: a leading U+FEFF is part of the action, as prost reads it', async () => {
-    const bytes = await withBiscuit((glue) => {
-      const builder = glue.Biscuit.builder();
-      builder.addCodeWithParameters(
-        AUTHORITY_CODE,
-        { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 't', exact: { set: ['files:/reports/a'] }, prefixes: { set: [] }, actions: { set: ['\uFEFFadmin'] }, audience: { set: [AUD] }, expires: dateParam(NOW + 60), depth: 1 },
-        {},
-      );
-      const key = wasmPrivateKey(glue, orgKey);
-      const token = builder.build(key);
-      key.free();
-      try {
-        return token.toBytes();
-      } finally {
-        token.free();
-      }
-    });
-    const token = CapabilityToken.fromBytes('biscuit', bytes);
+    const token = await authorityToken({ exact: ['files:/reports/a'], actions: ['\uFEFFadmin'] });
     expect(await outcomes(token, opts(dids[0]!, { request: { ...request, action: 'admin' } }))).toEqual(['denied', 'denied']);
     expect(await outcomes(token, opts(dids[0]!, { request: { ...request, action: '\uFEFFadmin' } }))).toEqual(['allowed', 'allowed']);
   });
 
   it('an exact resource ending in * is refused (joined with the prefixes it would read as one)', async () => {
-    const bytes = await withBiscuit((glue) => {
-      const builder = glue.Biscuit.builder();
-      builder.addCodeWithParameters(
-        AUTHORITY_CODE,
-        { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 't', exact: { set: ['files:/a*'] }, prefixes: { set: [] }, actions: { set: ['read'] }, audience: { set: [AUD] }, expires: dateParam(NOW + 60), depth: 1 },
-        {},
-      );
-      const key = wasmPrivateKey(glue, orgKey);
-      const token = builder.build(key);
-      key.free();
-      try {
-        return token.toBytes();
-      } finally {
-        token.free();
-      }
-    });
-    const token = CapabilityToken.fromBytes('biscuit', bytes);
+    const token = await authorityToken({ exact: ['files:/a*'], actions: ['read'] });
     // biscuit-wasm matches the exact entry literally and denies; the native reader refuses the block.
     expect(await outcomes(token, opts(dids[0]!, { request: { ...request, resource: 'files:/abc-secret' } }))).toEqual(['malformed_input', 'denied']);
   });
