@@ -115,6 +115,33 @@ describe('Biscuit signatures, verified natively, agree with the specification sa
   });
 });
 
+describe('on changed samples, the native verifier never accepts what biscuit-wasm refuses', () => {
+  const valid = expected.tokens.filter((t) => t.signatures === 'valid').map((t) => new Uint8Array(readFileSync(new URL(t.file, SAMPLES))));
+
+  it('any byte of any valid sample, changed: both refuse, or both accept (a field no signature covers), or only the stricter native reader refuses', async () => {
+    const seen = { bothRefuse: 0, bothAccept: 0, nativeStricter: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), async (which, at, mask) => {
+        const bytes = Uint8Array.from(valid[which % valid.length]!);
+        bytes[at % bytes.length]! ^= mask;
+        const native = nativeOutcome(bytes, [sampleRoot]);
+        const wasm = await wasmAccepts(bytes, sampleRoot);
+        if (native === 'valid') {
+          expect(wasm).toBe(true);
+          seen.bothAccept++;
+        } else if (wasm) {
+          // Only stricter parsing may refuse what biscuit-wasm accepts, never a signature check.
+          expect(native).toMatch(/^malformed_input\//);
+          seen.nativeStricter++;
+        } else seen.bothRefuse++;
+      }),
+      // SAMPLE_RUNS=20000 for a longer search (20,000 found no disagreement when written).
+      { numRuns: Number(process.env.SAMPLE_RUNS ?? 400) },
+    );
+    expect(seen.bothRefuse).toBeGreaterThan(300);
+  });
+});
+
 describe("this package's tokens: native and biscuit-wasm give the same answer", () => {
   it('chains of 0 to 5 agent-signed hops verify, against the one root or among several', async () => {
     for (let hops = 0; hops <= 5; hops++) {
