@@ -123,8 +123,14 @@ describe('junk never crashes an export', () => {
         fc.oneof(
           fc.string({ maxLength: 200 }),
           fc.uint8Array({ maxLength: 300 }).map((b) => base64urlEncode(b)),
-          // A real token's prefix, then junk: gets past the first fields.
-          fc.tuple(fc.integer({ min: 1, max: biscuit.length }), fc.uint8Array({ maxLength: 64 })).map(([n, tail]) => base64urlEncode(Uint8Array.from([...biscuit.subarray(0, n), ...tail]))),
+          // A real token cut short, then junk: gets past the first fields. (The whole token
+          // followed by anything is not junk: a valid token, or one with an unsigned
+          // `rootKeyId` hint appended, which Biscuit allows.)
+          fc
+            .tuple(fc.integer({ min: 1, max: biscuit.length - 1 }), fc.uint8Array({ maxLength: 64 }))
+            .map(([n, tail]) => Uint8Array.from([...biscuit.subarray(0, n), ...tail]))
+            .filter((bytes) => !(bytes.length >= biscuit.length && bytes.subarray(0, biscuit.length).every((b, i) => b === biscuit[i])))
+            .map((bytes) => base64urlEncode(bytes)),
         ),
         async (text) => {
           for (const [name, f, mayPass] of exports) {
@@ -133,7 +139,7 @@ describe('junk never crashes an export', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.JUNK_RUNS ?? 60) },
     );
-  }, 60_000);
+  }, 600_000);
 });
