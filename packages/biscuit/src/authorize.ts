@@ -1,13 +1,11 @@
-import { type CapabilityRequest, RevokedError, UntrustedIssuerError, auditRecord, systemClock } from '@agent-id/core';
+import { RevokedError, auditRecord, systemClock } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
-import { verifyBiscuit } from './biscuit/chain.js';
-import { type TokenLimits, resolveLimits } from './limits.js';
-import { evaluateMacaroon } from './macaroon/authorize.js';
-import { type ChainRecord, assertChain, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
+import { resolveLimits } from './limits.js';
+import { type ChainRecord, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
-import { type CapabilityToken, bytesOf, toToken } from './token.js';
+import { type CapabilityToken, toToken } from './token.js';
 import type { AuthorizationResult, AuthorizeOptions } from './types.js';
-import { toArray } from './util.js';
+import { verifyTokenChain } from './verify-chain.js';
 
 type RevocationHit = RevocationEntry | undefined;
 
@@ -24,33 +22,6 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
   }
   if (hit.kind === 'agent') throw new RevokedError(`agent ${hit.did.slice(0, 120)} in the chain is revoked`, { check: 'revocation_agent' });
   throw new RevokedError(`everything acting for ${hit.id.slice(0, 120)} is revoked`, { check: 'revocation_principal' });
-}
-
-/**
- * Biscuit: signatures (node:crypto), chain (every block its template), narrowing,
- * revocation, holder and request, and with `datalog` then biscuit-wasm's own parse and
- * Datalog run, so a refused token never costs a wasm call.
- */
-async function evaluateBiscuitToken(
-  t: CapabilityToken,
-  options: AuthorizeOptions,
-  request: CapabilityRequest,
-  presenter: string,
-  nowSeconds: number,
-  limits: TokenLimits,
-): Promise<{ chain: ChainRecord; revocationIds: string[] }> {
-  const trusted = toArray(options.rootPublicKey);
-  if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-  const { chain, revocationIds, root } = verifyBiscuit(bytesOf(t), trusted, limits);
-  assertChain(chain);
-  if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
-  assertHolder(chain, presenter);
-  assertRequest(chain, request, nowSeconds);
-  if (options.datalog) {
-    const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
-    if (refusal) throw refusal;
-  }
-  return { chain, revocationIds };
 }
 
 /**
@@ -81,18 +52,14 @@ export async function authorize(token: CapabilityToken | string, options: Author
   const clock = options.clock ?? systemClock;
   const nowSeconds = Math.floor(clock() / 1000);
   const t = toToken(token, limits.maxTokenBytes);
-  let chain: ChainRecord;
-  let revocationIds: string[];
-  if (t.format === 'biscuit') {
-    ({ chain, revocationIds } = await evaluateBiscuitToken(t, options, request, presenter, nowSeconds, limits));
-  } else {
-    const secrets = toArray(options.rootSecrets);
-    if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });
-    ({ chain, revocationIds } = evaluateMacaroon(t, secrets, options.discharges ?? [], nowSeconds, limits));
-    assertChain(chain);
-    if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
-    assertHolder(chain, presenter);
-    assertRequest(chain, request, nowSeconds);
+  const { chain, revocationIds, root } = verifyTokenChain(t, options, nowSeconds, limits);
+  if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
+  assertHolder(chain, presenter);
+  assertRequest(chain, request, nowSeconds);
+  // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
+  if (root && options.datalog) {
+    const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
+    if (refusal) throw refusal;
   }
   const hops = chain.hops.map(toDelegationHop);
   return {

@@ -1,4 +1,4 @@
-import type { DelegationHop } from '@agent-id/core';
+import type { DelegationHop, PublicKey } from '@agent-id/core';
 import { UntrustedIssuerError } from '@agent-id/core';
 import { verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
@@ -42,17 +42,32 @@ export interface VerifiedChain {
 export async function verifyChain(token: CapabilityToken | string, options: VerifyChainOptions): Promise<VerifiedChain> {
   const limits = resolveLimits(options.limits);
   const t = toToken(token, limits.maxTokenBytes);
-  let chain: ChainRecord;
-  if (t.format === 'biscuit') {
-    const trusted = toArray(options.rootPublicKey);
-    if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    ({ chain } = verifyBiscuit(bytesOf(t), trusted, limits));
-  } else {
-    const secrets = toArray(options.rootSecrets);
-    if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });
-    // Far-past time: expiry is deliberately not decided here.
-    ({ chain } = evaluateMacaroon(t, secrets, options.discharges ?? [], Number.MIN_SAFE_INTEGER, limits));
-  }
-  assertChain(chain);
+  // Far-past time: expiry (of discharges too) is deliberately not decided here.
+  const { chain } = verifyTokenChain(t, options, Number.MIN_SAFE_INTEGER, limits);
   return { format: t.format, issuer: chain.issuer, onBehalfOf: chain.onBehalfOf, task: chain.task, chain: chain.hops.map(toDelegationHop) };
+}
+
+/**
+ * @internal The signatures and chain of a token, either format, against the trusted roots
+ * (`untrusted_issuer` when there are none for its format), then `assertChain`. `root` is
+ * the Biscuit root that verified it. Shared by {@link verifyChain} and `authorize`.
+ */
+export function verifyTokenChain(
+  t: CapabilityToken,
+  trust: Pick<VerifyChainOptions, 'rootPublicKey' | 'rootSecrets' | 'discharges'>,
+  nowSeconds: number,
+  limits: TokenLimits,
+): { chain: ChainRecord; revocationIds: string[]; root: PublicKey | undefined } {
+  let verified: { chain: ChainRecord; revocationIds: string[]; root: PublicKey | undefined };
+  if (t.format === 'biscuit') {
+    const trusted = toArray(trust.rootPublicKey);
+    if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
+    verified = verifyBiscuit(bytesOf(t), trusted, limits);
+  } else {
+    const secrets = toArray(trust.rootSecrets);
+    if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });
+    verified = { ...evaluateMacaroon(t, secrets, trust.discharges ?? [], nowSeconds, limits), root: undefined };
+  }
+  assertChain(verified.chain);
+  return verified;
 }
