@@ -8,7 +8,7 @@ import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect }
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, ORG, USER, agents, chainOf, clock, codeOf, dids, orgKey } from './helpers.js';
-import { encode, fieldsOf } from './protobuf.js';
+import { editSignedBlock, fieldNumber } from './protobuf.js';
 
 // A signed block's Datalog runs at every verification, and biscuit-wasm checks its time
 // budget only after a check's join finishes: a holder-signed hop block with N facts and a
@@ -75,16 +75,7 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; check
 // scope, a context): readChain is the gate, so it is exercised on the bytes directly.
 /** The token with `extra` appended to block `index`'s payload (signatures no longer match). */
 function withBlockExtra(bytes: Uint8Array, index: number, extra: number[]): Uint8Array {
-  let seen = -1;
-  return encode(
-    fieldsOf(bytes).map((f) => {
-      const n = f.key[0]! >> 3;
-      if (n !== 2 && n !== 3) return f;
-      if (++seen !== index) return f;
-      const signed = fieldsOf(f.data).map((g) => (g.key[0]! >> 3 === 1 ? { ...g, data: Uint8Array.from([...g.data, ...extra]) } : g));
-      return { ...f, data: encode(signed) };
-    }),
-  );
+  return editSignedBlock(bytes, index, (fields) => fields.map((g) => (fieldNumber(g) === 1 ? { ...g, data: Uint8Array.from([...g.data, ...extra]) } : g)));
 }
 
 function readError(bytes: Uint8Array): { code: string; check: string } {

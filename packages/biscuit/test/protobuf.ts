@@ -41,3 +41,39 @@ export function fieldsOf(buf: Uint8Array): Field[] {
 export function encode(fields: Field[]): Uint8Array {
   return Uint8Array.from(fields.flatMap((f) => [...f.key, ...(f.len ? varint(f.data.length) : []), ...f.data]));
 }
+
+/** A field's number (single-byte keys, as every key in a Biscuit envelope is). */
+export const fieldNumber = (f: Field): number => f.key[0]! >> 3;
+
+/**
+ * Rewrites a serialized Biscuit's top-level fields (1 root key id, 2 authority, 3 blocks,
+ * 4 proof). `block` is the signed block's index (authority 0), -1 for other fields; an
+ * edit returning undefined drops the field.
+ */
+export function rewriteToken(bytes: Uint8Array, edit: (field: number, f: Field, block: number) => Field | undefined): Uint8Array {
+  let block = -1;
+  const out: Field[] = [];
+  for (const f of fieldsOf(bytes)) {
+    const n = fieldNumber(f);
+    const signed = n === 2 || n === 3;
+    if (signed) block++;
+    const edited = edit(n, f, signed ? block : -1);
+    if (edited) out.push(edited);
+  }
+  return encode(out);
+}
+
+/** The fields of signed block `index` (authority 0), undefined past the last. */
+export function signedBlockFields(bytes: Uint8Array, index: number): Field[] | undefined {
+  let found: Field[] | undefined;
+  rewriteToken(bytes, (_n, f, block) => {
+    if (block === index) found = fieldsOf(f.data);
+    return f;
+  });
+  return found;
+}
+
+/** The same token with signed block `index`'s fields edited (signatures are not redone). */
+export function editSignedBlock(bytes: Uint8Array, index: number, edit: (fields: Field[]) => Field[]): Uint8Array {
+  return rewriteToken(bytes, (_n, f, block) => (block === index ? { ...f, data: encode(edit(fieldsOf(f.data))) } : f));
+}

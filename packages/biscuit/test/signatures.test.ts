@@ -9,7 +9,7 @@ import { attenuate, authorize } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, agents, chainOf, dids, mint, orgKey } from './helpers.js';
-import { type Field, encode, fieldsOf, varint } from './protobuf.js';
+import { editSignedBlock, encode, fieldNumber, fieldsOf, rewriteToken, signedBlockFields, varint } from './protobuf.js';
 
 // Biscuit signatures are verified with node:crypto; biscuit-wasm is the independent
 // implementation every answer is compared with, on the specification's own samples and
@@ -51,37 +51,16 @@ async function outcomes(bytes: Uint8Array, root = orgKey.publicKey): Promise<{ n
   return { native: nativeOutcome(bytes, [root]), wasm: await wasmAccepts(bytes, root) };
 }
 
-/** Rewrites the token's fields (top level: 1 root key id, 2 authority, 3 blocks, 4 proof). */
-function rewrite(bytes: Uint8Array, edit: (field: number, f: Field, blockIndex: number) => Field | undefined): Uint8Array {
-  let block = -1;
-  const out: Field[] = [];
-  for (const f of fieldsOf(bytes)) {
-    const n = f.key[0]! >> 3;
-    if (n === 2 || n === 3) block++;
-    const edited = edit(n, f, n === 2 || n === 3 ? block : -1);
-    if (edited) out.push(edited);
-  }
-  return encode(out);
-}
-
 /** The same token with signed block `index`'s field `field` replaced (or removed when `data` is undefined). */
 function withSignedBlockField(bytes: Uint8Array, index: number, field: number, data: Uint8Array | undefined, len = true): Uint8Array {
-  return rewrite(bytes, (_n, f, block) => {
-    if (block !== index) return f;
-    const inner = fieldsOf(f.data).filter((g) => g.key[0]! >> 3 !== field);
+  return editSignedBlock(bytes, index, (fields) => {
+    const inner = fields.filter((g) => fieldNumber(g) !== field);
     if (data) inner.push({ key: [(field << 3) | (len ? 2 : 0)], len, data });
-    return { ...f, data: encode(inner) };
+    return inner;
   });
 }
 
-const signedBlockField = (bytes: Uint8Array, index: number, field: number) => {
-  let block = -1;
-  for (const f of fieldsOf(bytes)) {
-    const n = f.key[0]! >> 3;
-    if ((n === 2 || n === 3) && ++block === index) return fieldsOf(f.data).find((g) => g.key[0]! >> 3 === field)?.data;
-  }
-  return undefined;
-};
+const signedBlockField = (bytes: Uint8Array, index: number, field: number) => signedBlockFields(bytes, index)?.find((g) => fieldNumber(g) === field)?.data;
 
 describe('Biscuit signatures, verified natively, agree with the specification samples', () => {
   for (const sample of expected.tokens) {
@@ -160,10 +139,10 @@ describe("this package's tokens: native and biscuit-wasm give the same answer", 
   it('a proof that is another token’s next secret is refused', async () => {
     const a = (await chainOf('biscuit', 1)).toBytes();
     const b = (await chainOf('biscuit', 1)).toBytes();
-    const proofOf = (bytes: Uint8Array) => fieldsOf(bytes).find((f) => f.key[0]! >> 3 === 4)!;
-    const swapped = rewrite(a, (n, f) => (n === 4 ? proofOf(b) : f));
+    const proofOf = (bytes: Uint8Array) => fieldsOf(bytes).find((f) => fieldNumber(f) === 4)!;
+    const swapped = rewriteToken(a, (n, f) => (n === 4 ? proofOf(b) : f));
     expect(await outcomes(swapped)).toEqual({ native: 'invalid_signature/proof', wasm: false });
-    const dropped = rewrite(a, (n, f) => (n === 4 ? undefined : f));
+    const dropped = rewriteToken(a, (n, f) => (n === 4 ? undefined : f));
     expect(await outcomes(dropped)).toEqual({ native: 'malformed_input/parse', wasm: false });
   });
 
@@ -183,10 +162,10 @@ describe("this package's tokens: native and biscuit-wasm give the same answer", 
     });
     expect(readSerialized(sealed).proof.kind).toBe('seal');
     expect(await outcomes(sealed)).toEqual({ native: 'valid', wasm: true });
-    const proof = fieldsOf(sealed).find((f) => f.key[0]! >> 3 === 4)!;
+    const proof = fieldsOf(sealed).find((f) => fieldNumber(f) === 4)!;
     const signature = Uint8Array.from(fieldsOf(proof.data)[0]!.data);
     signature[5]! ^= 1;
-    const broken = rewrite(sealed, (n, f) => (n === 4 ? { ...f, data: encode([{ key: [0x12], len: true, data: signature }]) } : f));
+    const broken = rewriteToken(sealed, (n, f) => (n === 4 ? { ...f, data: encode([{ key: [0x12], len: true, data: signature }]) } : f));
     expect(await outcomes(broken)).toEqual({ native: 'invalid_signature/proof', wasm: false });
   });
 
@@ -220,8 +199,8 @@ describe("this package's tokens: native and biscuit-wasm give the same answer", 
   it('blocks moved between tokens of the same root do not verify', async () => {
     const a = (await chainOf('biscuit', 2)).toBytes();
     const b = (await chainOf('biscuit', 2)).toBytes();
-    const blockOf = (bytes: Uint8Array, index: number) => fieldsOf(bytes).filter((f) => f.key[0]! >> 3 === 3)[index - 1]!;
-    const spliced = rewrite(a, (n, f, block) => (n === 3 && block === 2 ? blockOf(b, 2) : f));
+    const blockOf = (bytes: Uint8Array, index: number) => fieldsOf(bytes).filter((f) => fieldNumber(f) === 3)[index - 1]!;
+    const spliced = rewriteToken(a, (n, f, block) => (n === 3 && block === 2 ? blockOf(b, 2) : f));
     expect(await outcomes(spliced)).toEqual({ native: 'invalid_signature/signature', wasm: false });
   });
 });

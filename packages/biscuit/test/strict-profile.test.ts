@@ -116,35 +116,36 @@ describe('the native path refuses what biscuit-auth refuses', () => {
     const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
     const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
     const [b0, b1, b2] = readSerialized(t2.toBytes()).blocks as [SignedBlockView, SignedBlockView, SignedBlockView];
-    // Agent 0 held t0, so it holds the secret of block 0's next key, and re-signs its own hop
-    // block (its external signature does not cover the next key) with the identity point as next key.
+    const next = KeyPair.generate();
+    /**
+     * Hops 1 and 2 again, with `key1` as block 1's next key: agent 0 held t0, so it holds
+     * the secret of block 0's next key and re-signs its own hop block (its external
+     * signature does not cover the next key); agent 1's hop block is bound to the new
+     * block-1 signature and externally signed by agent 1; `sign2` signs block 2.
+     */
+    const rebuilt = (key1: Uint8Array, sign2: (payload: Uint8Array) => Uint8Array): CapabilityToken => {
+      const hop1: SignedBlockView = { ...b1, nextKey: { algorithm: 0, key: key1 } };
+      hop1.signature = signWith(readSerialized(t0.toBytes()).proof.value, blockPayload(hop1, b0.signature));
+      const block2 = Buffer.from(b2.block);
+      Buffer.from(hop1.signature).copy(block2, block2.indexOf(Buffer.from(b1.signature)));
+      const hop2: SignedBlockView = { ...b2, block: block2, nextKey: { algorithm: 0, key: next.publicKey.bytes } };
+      hop2.externalSignature = agents[1]!.sign(externalPayload(hop2, hop1.signature));
+      hop2.signature = sign2(blockPayload(hop2, hop1.signature));
+      return envelope([b0, hop1, hop2], next.exportSecretKey());
+    };
+    // With the identity point as block 1's next key, anyone can sign block 2 without a
+    // secret: R = identity, s = 0 satisfies [s]B = R + [k]A.
     const identity = new Uint8Array(32);
     identity[0] = 1;
-    const weak: SignedBlockView = { ...b1, nextKey: { algorithm: 0, key: identity } };
-    weak.signature = signWith(readSerialized(t0.toBytes()).proof.value, blockPayload(weak, b0.signature));
-    // Agent 1's hop block, bound to the new block-1 signature, externally signed by agent 1.
-    const block2 = Buffer.from(b2.block);
-    Buffer.from(weak.signature).copy(block2, block2.indexOf(Buffer.from(b1.signature)));
-    const next = KeyPair.generate();
-    const hop2: SignedBlockView = { ...b2, block: block2, nextKey: { algorithm: 0, key: next.publicKey.bytes } };
-    hop2.externalSignature = agents[1]!.sign(externalPayload(hop2, weak.signature));
-    // Anyone can sign for the identity key: R = identity, s = 0 satisfies [s]B = R + [k]A.
     const forged = new Uint8Array(64);
     forged[0] = 1;
-    const token = envelope([b0, weak, { ...hop2, signature: forged }], next.exportSecretKey());
-    const [native, wasm] = await outcomes(token, opts(dids[2]!, { revocations: new MemoryRevocationStore() }));
+    const [native, wasm] = await outcomes(rebuilt(identity, () => forged), opts(dids[2]!, { revocations: new MemoryRevocationStore() }));
     expect(native).toBe('malformed_input');
     expect(wasm).toBe('invalid_signature');
     // The same token with honest signatures throughout is accepted: the refusal is the weak key's.
     const honestNext = KeyPair.generate();
-    const honest1: SignedBlockView = { ...b1, nextKey: { algorithm: 0, key: honestNext.publicKey.bytes } };
-    honest1.signature = signWith(readSerialized(t0.toBytes()).proof.value, blockPayload(honest1, b0.signature));
-    const honestBlock2 = Buffer.from(b2.block);
-    Buffer.from(honest1.signature).copy(honestBlock2, honestBlock2.indexOf(Buffer.from(b1.signature)));
-    const honest2: SignedBlockView = { ...b2, block: honestBlock2, nextKey: { algorithm: 0, key: next.publicKey.bytes } };
-    honest2.externalSignature = agents[1]!.sign(externalPayload(honest2, honest1.signature));
-    honest2.signature = signWith(honestNext.exportSecretKey(), blockPayload(honest2, honest1.signature));
-    expect(await outcomes(envelope([b0, honest1, honest2], next.exportSecretKey()), opts(dids[2]!))).toEqual(['allowed', 'allowed']);
+    const honest = rebuilt(honestNext.publicKey.bytes, (payload) => signWith(honestNext.exportSecretKey(), payload));
+    expect(await outcomes(honest, opts(dids[2]!))).toEqual(['allowed', 'allowed']);
   });
 
   it('a next key that is not Ed25519 is refused: the next block signature, a revocation id, would be malleable', async () => {
