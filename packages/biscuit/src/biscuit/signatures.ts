@@ -138,6 +138,8 @@ function rootView(root: PublicKey): KeyView {
 // about half a verification, and one token is usually verified many times.
 const MAX_CACHED_SECRETS = 4096;
 const secretPublics = new Map<string, string>();
+// DER of PrivateKeyInfo { version 0, algorithm id-Ed25519 (1.3.101.112), OCTET STRING { OCTET STRING (32) } } before the seed (RFC 8410).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
 function publicOfSecret(algorithm: number, secret: Uint8Array): string {
@@ -148,9 +150,10 @@ function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   try {
     if (secret.length !== 32) throw new RangeError('a next secret is 32 bytes');
     if (algorithm === ED25519) {
-      // node:crypto derives the public key from `d`; `x` is required by the JWK reader only.
-      const jwk = { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(secret).toString('base64url'), x: '' };
-      publicKey = createPublicKey(createPrivateKey({ key: jwk, format: 'jwk' })).export({ format: 'jwk' }).x as string;
+      // A PKCS#8 seed lets node:crypto derive the public key on every supported Node line; a
+      // JWK with an empty `x` did too until Node 24.22 and 26, which refuse it.
+      const pkcs8 = Buffer.concat([ED25519_PKCS8_PREFIX, secret]);
+      publicKey = createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x as string;
     } else if (algorithm === P256) {
       const ecdh = createECDH('prime256v1');
       ecdh.setPrivateKey(secret);
