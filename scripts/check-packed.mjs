@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const packages = ['core', 'did', 'biscuit', 'a2a-cards'];
+const packages = ['core', 'did', 'tokens', 'a2a-cards'];
 const work = mkdtempSync(join(tmpdir(), 'agent-id-packed-'));
 const packs = join(work, 'packs');
 const app = join(work, 'app');
@@ -25,7 +25,7 @@ try {
     join(app, 'use.mjs'),
     `import { KeyPair, canonicalize } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver, issueOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
-import { mintCapability, attenuate, authorize } from '@agent-id/biscuit';
+import { mintCapability, attenuate, authorize } from '@agent-id/tokens';
 import { signAgentCard, canonicalizeAgentCard } from '@agent-id/a2a-cards';
 const org = createAgentIdentity(), a = createAgentIdentity(), b = createAgentIdentity();
 const vc = await issueOwnershipCredential(org, { agent: a.did });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AuditLog, type Capability, type Clock } from '@agent-id/core';
-import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/biscuit';
+import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuditEntry, type Clock, type ErrorCode, KeyPair, type Scope, verifyAuditLog } from '@agent-id/core';
-import { type TokenFormat, authorize, mintCapability } from '@agent-id/biscuit';
+import { type TokenFormat, authorize, mintCapability } from '@agent-id/tokens';
 import { type TrustPolicy, fetchAndVerify } from '@agent-id/a2a-cards';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';

@@ -1,5 +1,5 @@
 import type { ErrorCode, Scope } from '@agent-id/core';
-import type { TokenFormat } from '@agent-id/biscuit';
+import type { TokenFormat } from '@agent-id/tokens';
 import type { ToolDecision } from './lib/tool-client.js';
 
 /**

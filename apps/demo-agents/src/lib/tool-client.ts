@@ -1,4 +1,4 @@
-import type { GuardDecision, GuardRequest } from '@agent-id/biscuit';
+import type { GuardDecision, GuardRequest } from '@agent-id/tokens';
 import { type Clock, type KeyPair, systemClock } from '@agent-id/core';
 import { type Challenge, presentOwnership } from '@agent-id/did';
 

@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { isRecord } from '@agent-id/core';
-import type { GuardDecision, ResourceGuard } from '@agent-id/biscuit';
+import type { GuardDecision, ResourceGuard } from '@agent-id/tokens';
 import type { ToolDecision, ToolRequest } from './tool-client.js';
 
 /** Produces the tool's output for an allowed request. */

@@ -1,6 +1,6 @@
 /**
  * `agent-id token`: capability tokens (Biscuit or Macaroon) — mint, attenuate, inspect,
- * authorize, revoke. Every decision is @agent-id/biscuit's; this module reads inputs and
+ * authorize, revoke. Every decision is @agent-id/tokens's; this module reads inputs and
  * prints results.
  *
  * @module commands/token
@@ -22,7 +22,7 @@ import {
   mintCapability,
   type RefusalRecordOptions,
   refusalRecord,
-} from '@agent-id/biscuit';
+} from '@agent-id/tokens';
 import { type Command, Option } from 'commander';
 import { guard } from '../errors.js';
 import {

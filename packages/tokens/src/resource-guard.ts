@@ -90,7 +90,7 @@ function parseRequest(value: unknown): GuardRequest {
  * 2. **what it may do** — the capability token is verified against the trusted roots,
  *    every hop re-checked, the proven agent must be its final holder, the request must be
  *    within every hop, this service must be the audience, nothing in it revoked
- *    (`authorize` from `@agent-id/biscuit`);
+ *    (`authorize` from `@agent-id/tokens`);
  * 3. **record** — an audit record naming both principals (the user/org it acts for and the
  *    agent that acted), the task and the whole chain is appended, for allow and deny alike.
  *

@@ -1,5 +1,5 @@
 // @ts-check
-// Benchmarks for @agent-id/biscuit. Run `pnpm bench` (after a build), or
+// Benchmarks for @agent-id/tokens. Run `pnpm bench` (after a build), or
 // `node bench/run.js --soak` for the soak figure (SOAK_COUNT, default 300000; the older
 // BISCUIT_SOAK_COUNT is read too; SOAK_DATALOG=1 adds biscuit-wasm's parse and Datalog
 // run to every verification, which is what exercises the wasm instance recycling).
@@ -75,7 +75,7 @@ async function ucanPeer() {
 
 async function main() {
   const started = Date.now();
-  console.log(`@agent-id/biscuit bench — Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`);
+  console.log(`@agent-id/tokens bench — Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`);
 
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const message = Buffer.alloc(64, 1);
