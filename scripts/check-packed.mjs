@@ -1,52 +1,139 @@
-// Packs every library package, installs the tarballs into an empty project with npm (no
-// workspace around it), and uses each package by name: proof that each one is importable on
-// its own from its packed tarball, with its typings present.
+// Proves what a user of the published packages meets, from the packed tarballs in an empty
+// npm project (no workspace around it):
+//  1. every library package and the CLI install by name, with their typings;
+//  2. a TypeScript consumer that imports every package compiles with `strict` and
+//     `skipLibCheck: false` (no public declaration may drag in a dependency's broken typings);
+//  3. every README snippet runs as pasted: the ```ts blocks of one README, in order, form one
+//     ES module (type-checked like the consumer, then run with node); its ```sh blocks run
+//     in bash with the installed `agent-id` on PATH. A block whose info string says
+//     `workspace` (```sh workspace) is a command for the repository itself (install, build,
+//     test): CI runs those directly, not here.
+// Usage: node scripts/check-packed.mjs [--keep] [README.md …]   (default: every README)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
-const packages = ['core', 'did', 'tokens', 'a2a-cards'];
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const libraries = ['core', 'did', 'tokens', 'a2a-cards'];
+// The consumer's own toolchain, pinned like the workspace's.
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const consumerTools = [`typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`];
+
+const readmes = args.filter((a) => a.endsWith('.md')).map((a) => join(process.cwd(), a));
+if (readmes.length === 0) {
+  readmes.push(join(root, 'README.md'));
+  for (const dir of ['packages', 'apps']) {
+    for (const name of readdirSync(join(root, dir))) {
+      const file = join(root, dir, name, 'README.md');
+      if (existsSync(file)) readmes.push(file);
+    }
+  }
+}
+
 const work = mkdtempSync(join(tmpdir(), 'agent-id-packed-'));
 const packs = join(work, 'packs');
 const app = join(work, 'app');
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, argv, cwd, env = process.env) =>
+  execFileSync(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 120_000 });
+const say = (line) => console.log(`check-packed: ${line}`);
+
+/** The fenced code blocks of a Markdown file: language, the rest of the info string, code, line. */
+function codeBlocks(markdown) {
+  const blocks = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*(.*)$/.exec(lines[i]);
+    if (!open) continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
+    blocks.push({ lang: open[1], info: open[2], code: lines.slice(start, end).join('\n'), line: start });
+    i = end;
+  }
+  return blocks;
+}
+
+let failures = 0;
 try {
-  for (const p of packages) run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', p));
+  mkdirSync(packs, { recursive: true });
+  mkdirSync(app, { recursive: true });
+  for (const p of libraries) run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', p));
+  run('pnpm', ['--filter', '@agent-id/cli', 'pack', '--pack-destination', packs], root);
   const tarballs = readdirSync(packs).map((f) => join(packs, f));
-  run('npm', ['init', '-y'], (execFileSync('mkdir', ['-p', app]), app));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], app);
-  for (const p of packages) {
-    const types = join(app, 'node_modules', '@agent-id', p, 'dist', 'index.d.ts');
-    if (!existsSync(types)) throw new Error(`@agent-id/${p}: no typings at dist/index.d.ts`);
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'readme-user', private: true, type: 'module' }, null, 2)}\n`);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...consumerTools], app);
+  for (const p of libraries) {
+    if (!existsSync(join(app, 'node_modules', '@agent-id', p, 'dist', 'index.d.ts'))) throw new Error(`@agent-id/${p}: no typings at dist/index.d.ts`);
+  }
+  say(`${libraries.map((p) => `@agent-id/${p}`).join(', ')} and @agent-id/cli install from their tarballs`);
+
+  // One TypeScript program: the consumer and every README's module.
+  const sources = [];
+  writeFileSync(join(app, 'consumer.ts'), libraries.map((p, i) => `import * as p${i} from '@agent-id/${p}';`).join('\n') + `\nexport const all = [${libraries.map((_, i) => `p${i}`).join(', ')}];\n`);
+  sources.push('consumer.ts');
+  const shells = [];
+  for (const readme of readmes) {
+    const name = relative(root, readme).replace(/\/?README\.md$/, '').replace(/\//g, '-') || 'root';
+    const blocks = codeBlocks(readFileSync(readme, 'utf8')).filter((b) => !/\bworkspace\b/.test(b.info));
+    const ts = blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
+    const sh = blocks.filter((b) => b.lang === 'sh' || b.lang === 'bash');
+    const where = relative(root, readme);
+    if (ts.length > 0) {
+      const file = `readme-${name}.ts`;
+      // Each block keeps its README line in a comment so a failure points back to it.
+      writeFileSync(join(app, file), `${ts.map((b) => `// ${where}:${b.line}\n${b.code}`).join('\n\n')}\nexport {};\n`);
+      sources.push(file);
+    }
+    if (sh.length > 0) shells.push({ where, script: sh.map((b) => `# ${where}:${b.line}\n${b.code}`).join('\n\n') });
   }
   writeFileSync(
-    join(app, 'use.mjs'),
-    `import { KeyPair, canonicalize } from '@agent-id/core';
-import { createAgentIdentity, createDidResolver, issueOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
-import { mintCapability, attenuate, authorize } from '@agent-id/tokens';
-import { signAgentCard, canonicalizeAgentCard } from '@agent-id/a2a-cards';
-const org = createAgentIdentity(), a = createAgentIdentity(), b = createAgentIdentity();
-const vc = await issueOwnershipCredential(org, { agent: a.did });
-if ((await verifyOwnershipCredential(vc, createDidResolver(), { trustedIssuers: [org.did] })).agent !== a.did) throw new Error('vc');
-const now = Math.floor(Date.now() / 1000);
-for (const format of ['biscuit', 'macaroon']) {
-  const secret = { id: 's', secret: new Uint8Array(32).fill(1) };
-  let t = await mintCapability({ holder: a.did, onBehalfOf: 'user:x', task: 't', resources: ['r/*'], actions: ['read'], audience: ['did:web:s'], expiresAt: now + 60, maxDepth: 2 },
-    format === 'biscuit' ? { format, rootKey: org.keyPair, issuer: org.did } : { format, rootSecret: secret, issuer: org.did });
-  t = await attenuate(t, { to: b.did, signer: a.keyPair, rootPublicKey: org.keyPair.publicKey });
-  const trust = format === 'biscuit' ? { rootPublicKey: org.keyPair.publicKey } : { rootSecrets: secret };
-  const r = await authorize(t, { ...trust, presenter: b.did, request: { resource: 'r/1', action: 'read', audience: 'did:web:s', task: 't' } });
-  if (r.chain.length !== 2) throw new Error(format);
-}
-const card = { name: 'a', description: 'b', version: '1', supportedInterfaces: [{ url: 'https://a.example/a2a', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-  capabilities: { streaming: false }, defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'], skills: [{ id: 's', name: 's', description: 's', tags: ['t'] }] };
-if (!signAgentCard(card, org).signatures?.length || !canonicalizeAgentCard(card) || !canonicalize({}) || !KeyPair) throw new Error('card');
-console.log('packed packages: ${packages.map((p) => `@agent-id/${p}`).join(', ')} install and work on their own');
-`,
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022',
+        types: ['node'], outDir: 'out', rootDir: '.', noUnusedLocals: false,
+      },
+      files: sources,
+    }),
   );
-  process.stdout.write(run('node', ['use.mjs'], app));
+  try {
+    run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', '.'], app);
+    say(`a consumer of every package and ${sources.length - 1} README modules compile (strict, skipLibCheck: false)`);
+  } catch (error) {
+    failures++;
+    console.error(`check-packed: tsc failed:\n${error.stdout ?? error.message}`);
+  }
+
+  for (const file of sources.slice(1)) {
+    const dir = mkdtempSync(join(work, 'run-'));
+    try {
+      run(process.execPath, [join(app, 'out', file.replace(/\.ts$/, '.js'))], dir);
+      say(`${file}: runs`);
+    } catch (error) {
+      failures++;
+      console.error(`check-packed: ${file} failed:\n${error.stdout ?? ''}${error.message}`);
+    }
+  }
+  for (const { where, script } of shells) {
+    const dir = mkdtempSync(join(work, 'sh-'));
+    try {
+      const env = { ...process.env, PATH: `${join(app, 'node_modules', '.bin')}:${process.env.PATH}` };
+      run('bash', ['-euo', 'pipefail', '-c', script], dir, env);
+      say(`${where}: shell snippets run`);
+    } catch (error) {
+      failures++;
+      console.error(`check-packed: ${where} shell snippets failed:\n${error.stdout ?? ''}${error.message}`);
+    }
+  }
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (keep) console.error(`check-packed: kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+if (failures > 0) {
+  console.error(`check-packed: ${failures} failure(s)`);
+  process.exit(1);
 }
