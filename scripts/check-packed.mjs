@@ -111,8 +111,9 @@ try {
   for (const file of sources.slice(1)) {
     const dir = mkdtempSync(join(work, 'run-'));
     try {
-      run(process.execPath, [join(app, 'out', file.replace(/\.ts$/, '.js'))], dir);
+      const output = run(process.execPath, [join(app, 'out', file.replace(/\.ts$/, '.js'))], dir);
       say(`${file}: runs`);
+      process.stdout.write(output.replace(/^/gm, '    '));
     } catch (error) {
       failures++;
       console.error(`check-packed: ${file} failed:\n${error.stdout ?? ''}${error.message}`);
@@ -122,8 +123,9 @@ try {
     const dir = mkdtempSync(join(work, 'sh-'));
     try {
       const env = { ...process.env, PATH: `${join(app, 'node_modules', '.bin')}:${process.env.PATH}` };
-      run('bash', ['-euo', 'pipefail', '-c', script], dir, env);
+      const output = run('bash', ['-euo', 'pipefail', '-c', script], dir, env);
       say(`${where}: shell snippets run`);
+      process.stdout.write(output.replace(/^/gm, '    '));
     } catch (error) {
       failures++;
       console.error(`check-packed: ${where} shell snippets failed:\n${error.stdout ?? ''}${error.message}`);
