@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type AuditEntry, isAgentIdError, patternWithin, verifyAuditLog } from '@agent-id/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ScenarioResult, type StepResult, runScenario } from '../src/scenario.js';
+import { type ScenarioResult, runScenario } from '../src/scenario.js';
+import type { StepResult } from '../src/steps.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
