@@ -67,6 +67,13 @@ async function main(): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+// A reader that stops early (`pnpm demo | head`) closes the pipe: stop quietly, as other
+// command-line tools do. Any other output error still ends the process with its stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 main().then(
   (code) => {
     process.exitCode = code;
