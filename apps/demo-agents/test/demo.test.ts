@@ -196,10 +196,7 @@ describe('the trace names every party of a refusal', () => {
     expect(kid).toBe(`${result.principals.globex}#key-1`);
   });
 
-  // a2a-cards numbers card signatures from 0 (verify-agent-card.ts: `card signature ${index}`),
-  // so the refusal calls Globex's signature, the second on the card, "card signature 1". When
-  // the package counts from 1 this test passes, `fails` must go, and it pins the numbering.
-  it.fails('numbers card signatures from 1: signature N is the Nth on the card', async () => {
+  it('numbers card signatures from 1: signature N is the Nth on the card', async () => {
     const [, n, kid] = /card signature (\d+) \((did:[^)\s]+)\)/.exec(line('card-tampered', 'refuse'))!;
     const card = (await (await fetch(result.urls['mallory tampered card']!)).json()) as AgentCard;
     const kids = card.signatures!.map((s) => (JSON.parse(Buffer.from(s.protected, 'base64url').toString('utf8')) as { kid: string }).kid);

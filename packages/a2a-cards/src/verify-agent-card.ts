@@ -66,7 +66,8 @@ export interface AgentCardVerdict {
 }
 
 interface CardSignature {
-  index: number;
+  /** Position on the card, counted from 1 as people count. */
+  number: number;
   jws: ParsedJws;
   kid: string;
   did: string;
@@ -80,7 +81,7 @@ function parseSignatures(list: unknown, payload: Uint8Array, max: number): CardS
   if (!Array.isArray(list)) throw new MalformedInputError('agent card signatures is not an array', { check: 'card_schema' });
   if (list.length > max) throw new InputTooLargeError(`agent card carries ${list.length} signatures, above the limit of ${max}`, { check: 'signatures' });
   return list.map((entry, index) => {
-    const what = `card signature ${index}`;
+    const what = `card signature ${index + 1}`;
     if (!isRecord(entry)) throw new MalformedInputError(`${what} is not an object`);
     const jws = parseDetachedJws(entry.protected, entry.signature, payload, what);
     const { kid, typ } = jws.header;
@@ -95,7 +96,7 @@ function parseSignatures(list: unknown, payload: Uint8Array, max: number): CardS
         throw new MalformedInputError(`${what} repeats a protected header member in its unprotected header`, { check: 'header' });
       }
     }
-    return { index, jws, kid, did: kid.slice(0, kid.indexOf('#')) };
+    return { number: index + 1, jws, kid, did: kid.slice(0, kid.indexOf('#')) };
   });
 }
 
@@ -126,7 +127,7 @@ async function verifySignature(sig: CardSignature, resolver: DidResolver): Promi
     throw new InternalError(`resolving ${short(sig.kid)} failed`, { cause });
   }
   if (key.did !== sig.did) throw new UnknownKeyError(`${short(sig.kid)} resolved to a key of another DID`);
-  verifyJwsSignature(sig.jws, key.publicKey, `card signature ${sig.index} (${short(sig.kid)})`);
+  verifyJwsSignature(sig.jws, key.publicKey, `card signature ${sig.number} (${short(sig.kid)})`);
 }
 
 /**

@@ -200,6 +200,13 @@ describe('bad input, each with its code', () => {
     await expectCode(verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged] }, resolver(), trustAcme()), 'invalid_signature');
   });
 
+  it('a refusal names the bad signature by its position counted from 1, and its kid', async () => {
+    const card = cardBy(acme.org);
+    const forged = signDetachedJws({ kid: acme.org.keyId, typ: 'JOSE' }, canonicalizeToBytes({ name: 'other' }), acme.org.keyPair);
+    const error = await verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged] }, resolver(), trustAcme()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_signature', message: `card signature 2 (${acme.org.keyId}) does not verify` });
+  });
+
   it('jku pointing elsewhere gives no trust and is never fetched', async () => {
     const attackerKey = KeyPair.generate('Ed25519');
     const jwks = await startCountingServer((_u, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [attackerKey.publicKey.toJwk()] })));

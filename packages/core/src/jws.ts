@@ -130,15 +130,15 @@ export function parseDetachedJws(protectedB64: unknown, signatureB64: unknown, p
 
 /**
  * Verifies a parsed JWS against a key: algorithm/key match (`key_mismatch`) then
- * signature (`invalid_signature`).
+ * signature (`invalid_signature`, "<what> does not verify").
  *
  * @example
  * ```ts
  * verifyJwsSignature(parseCompactJws(jwt), publicKey);
  * ```
  */
-export function verifyJwsSignature(jws: ParsedJws, publicKey: PublicKey, what = 'JWS'): void {
+export function verifyJwsSignature(jws: ParsedJws, publicKey: PublicKey, what = 'JWS signature'): void {
   if (!verifySignature(jws.header.alg, publicKey, jws.signature, jws.signingInput)) {
-    throw new InvalidSignatureError(`${what} signature does not verify`);
+    throw new InvalidSignatureError(`${what} does not verify`);
   }
 }

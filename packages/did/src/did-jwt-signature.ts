@@ -64,6 +64,6 @@ export function assertTrustedIssuer(parsed: ParsedDidJwt, trustedIssuers: readon
  */
 export async function verifyDidJwtSignature(parsed: ParsedDidJwt, resolver: DidResolver, relationship: VerificationRelationship): Promise<SignedDidJwt> {
   const { publicKey } = await resolver.resolveKey(parsed.keyId, relationship);
-  verifyJwsSignature(parsed.jws, publicKey, parsed.what);
+  verifyJwsSignature(parsed.jws, publicKey, `${parsed.what} signature`);
   return { ...parsed, publicKey };
 }
