@@ -9,8 +9,8 @@ import type { Router } from 'express';
 import express from 'express';
 import { capabilityMetadata, capabilityOf, dataMessage, dataOf, isMessage } from './lib/a2a-capability.js';
 import { invokeTool } from './lib/tool-client.js';
-import type { Trace } from './trace.js';
-import type { CallReport, DelegationOrder, DelegationReport, WorkOrder, WorkReport } from './work.js';
+import { type Trace, describeScope } from './trace.js';
+import { type CallReport, type DelegationOrder, type DelegationReport, type WorkOrder, type WorkReport, describeWork } from './work.js';
 
 /** A delegate's card after verification: who it is and why it is trusted. */
 export interface VerifiedCard {
@@ -46,12 +46,10 @@ function errorInfo(error: unknown): { code: ErrorCode; check: string; message: s
   return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
-function chainNames(trace: Trace, chain: readonly DelegationHop[]): string[] {
-  return chain.length === 0 ? [] : [trace.who(chain[0]!.from), ...chain.map((h) => trace.who(h.to))];
-}
-
-function describeScope(scope: Scope): string {
-  return `${scope.actions.join('+')} on ${scope.resources.join(', ')} (depth ${scope.maxDepth})`;
+/** `chain acme (authority) → acme/orchestrator; acting for acme/users/alice`, or '' when the decision names no chain. */
+function chainNote(trace: Trace, decision: { chain?: readonly DelegationHop[]; onBehalfOf?: string }): string {
+  const names = trace.chain(decision.chain ?? []);
+  return names.length === 0 ? '' : `chain ${names.join(' → ')}; acting for ${trace.who(decision.onBehalfOf)}`;
 }
 
 /**
@@ -66,6 +64,8 @@ export class DemoAgent {
   /** Tokens held, by `task|format`. */
   readonly #wallet = new Map<string, string>();
   readonly #clients = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory()] }));
+  /** Card URLs whose verification the trace has shown in full; later checks of the same card are mentioned in a word. */
+  readonly #cardsShown = new Set<string>();
 
   constructor(options: DemoAgentOptions) {
     this.#o = options;
@@ -110,7 +110,7 @@ export class DemoAgent {
       try {
         const view = await inspect(carried.token, { rootPublicKey: await this.#roots() });
         this.hold(work.task, CapabilityToken.parse(carried.token).format, carried.token);
-        this.#o.trace.emit('a2a', `received a ${view.format} token for task ${work.task} from ${this.#o.trace.who(view.chain.at(-1)?.from)}`, { actor: this.name });
+        this.#o.trace.emit('a2a', `received a ${view.format} hop over A2A from ${this.#o.trace.who(view.chain.at(-1)?.from)} (task ${work.task})`, { actor: this.name });
       } catch (error) {
         return { agent: this.did, task: work.task, calls: [], delegations: [], error: { code: errorInfo(error).code, message: errorInfo(error).message } };
       }
@@ -149,10 +149,13 @@ export class DemoAgent {
       request: { resource: call.resource, action: call.action, task },
       clock: this.#o.clock,
     });
+    const note = chainNote(trace, decision);
+    // Audit records counted from 1, as the lines of the JSON Lines file (the record's `seq` is one less).
+    const decidedBy = `${trace.who(decision.verifier)}${decision.auditSeq !== undefined ? `, audit record ${decision.auditSeq + 1}` : ''}`;
     const verdict =
       decision.decision === 'allow'
-        ? `ALLOWED by ${trace.who(decision.verifier)} (chain ${chainNames(trace, decision.chain ?? []).join(' → ')}; acting for ${trace.who(decision.onBehalfOf)})`
-        : `REFUSED by ${trace.who(decision.verifier)}: ${decision.code} (${decision.reason})`;
+        ? `ALLOWED by ${decidedBy}${note ? ` (${note})` : ''}`
+        : `REFUSED by ${decidedBy}: ${decision.code} (${decision.reason})${note ? `; ${note}` : ''}`;
     trace.emit(decision.decision === 'allow' ? 'allow' : 'deny', `${call.action} ${call.resource} with its ${held.format} token → ${verdict}`, { actor: this.name, step: call.step });
     return { ...base, format: held.format, decision };
   }
@@ -172,21 +175,25 @@ export class DemoAgent {
 
   async #delegate(task: string, d: DelegationOrder): Promise<DelegationReport> {
     const { trace } = this.#o;
-    const refuse = (error: unknown, extra: Partial<DelegationReport> = {}): DelegationReport => {
+    const parties = { actor: this.name, to: d.intendedDelegate, step: d.step };
+    const refuse = (error: unknown, why: string, extra: Partial<DelegationReport> = {}): DelegationReport => {
       const info = errorInfo(error);
-      trace.emit('refuse', `delegation REFUSED: ${info.code} (${info.check}: ${info.message})`, { actor: this.name, step: d.step });
-      return { step: d.step, cardUrl: d.cardUrl, outcome: 'refused', code: info.code, check: info.check, reason: info.message, ...extra };
+      trace.emit('refuse', `delegation REFUSED${why}: ${info.code} (${info.check}: ${info.message})`, parties);
+      return { step: d.step, intendedDelegate: d.intendedDelegate, cardUrl: d.cardUrl, outcome: 'refused', code: info.code, check: info.check, reason: info.message, ...extra };
     };
     let verified: VerifiedCard;
     try {
       verified = await this.#o.verifyCard(d.cardUrl);
     } catch (error) {
-      return refuse(error);
+      return refuse(error, `, its card at ${d.cardUrl} (served by ${trace.whereIs(d.cardUrl)}) failed verification`);
     }
-    trace.emit('card', `verified the agent card of ${verified.card.name} (${trace.who(verified.agentDid)}): signed by ${trace.who(verified.signer)}, ${verified.why}`, {
-      actor: this.name,
-      step: d.step,
-    });
+    parties.to = trace.who(verified.agentDid);
+    const firstCheck = !this.#cardsShown.has(d.cardUrl);
+    if (firstCheck) {
+      this.#cardsShown.add(d.cardUrl);
+      trace.emit('card', `verified the agent card "${verified.card.name}" at ${d.cardUrl}: signed by ${trace.who(verified.signer)}, ${verified.why}`, parties);
+    }
+    const cardChecked = firstCheck ? '' : ' (its card verified again)';
     const base: Partial<DelegationReport> = { delegate: verified.agentDid, cardSigner: verified.signer };
     let metadata: Record<string, string> | undefined;
     let granted: Scope | undefined;
@@ -194,7 +201,7 @@ export class DemoAgent {
     let format: TokenFormat | undefined;
     if (d.handoff === 'new') {
       const held = this.#token(task, d.format);
-      if (!held) return refuse(new AgentIdError('denied', `holds no token for task ${task}`, { check: 'token_present' }), base);
+      if (!held) return refuse(new AgentIdError('denied', `holds no token for task ${task}`, { check: 'token_present' }), '', base);
       format = held.format;
       try {
         const roots = await this.#roots();
@@ -208,16 +215,13 @@ export class DemoAgent {
         granted = nextView.chain.at(-1)!.granted;
         revocationId = nextView.blocks.at(-1)?.revocationId;
         metadata = capabilityMetadata(next.serialize(), task);
-        trace.emit(
-          'delegate',
-          `delegated to ${trace.who(verified.agentDid)} (offline, ${held.format}, hop signed by its own key): ${describeScope(parent)} ⟶ ${describeScope(granted)}${d.ttlSeconds !== undefined ? `, valid ${d.ttlSeconds}s` : ''}`,
-          { actor: this.name, step: d.step },
-        );
+        const lifetime = d.ttlSeconds !== undefined ? `, valid ${d.ttlSeconds} s` : '';
+        trace.emit('delegate', `new ${held.format} hop, made offline and signed by ${this.name}${cardChecked}: ${describeScope(parent)} ⟶ ${describeScope(granted)}${lifetime}`, parties);
       } catch (error) {
-        return refuse(error, { ...base, format: held.format });
+        return refuse(error, '', { ...base, format: held.format });
       }
     } else {
-      trace.emit('a2a', `asks ${trace.who(verified.agentDid)} to continue with the token it already holds`, { actor: this.name, step: d.step });
+      trace.emit('a2a', `carry on with the token already held${cardChecked}: ${describeWork(d.order)}`, parties);
     }
     const client = await this.#clients.createFromAgentCard(verified.card);
     const result = await client.sendMessage({
@@ -227,7 +231,14 @@ export class DemoAgent {
       metadata: undefined,
     });
     const reply = isMessage(result) ? dataOf(result) : undefined;
-    const delegated: DelegationReport = { step: d.step, cardUrl: d.cardUrl, outcome: 'delegated', reason: 'card verified, narrower token handed over A2A', ...base };
+    const delegated: DelegationReport = {
+      step: d.step,
+      intendedDelegate: d.intendedDelegate,
+      cardUrl: d.cardUrl,
+      outcome: 'delegated',
+      reason: d.handoff === 'new' ? 'card verified, narrower token handed over A2A' : 'card verified, work sent over A2A for the token already held',
+      ...base,
+    };
     if (format) delegated.format = format;
     if (granted) delegated.granted = granted;
     if (revocationId) delegated.revocationId = revocationId;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { type ScenarioResult, runScenario } from './scenario.js';
+import { runScenario } from './scenario.js';
+import { formatSummary } from './summary.js';
 import { formatTraceEvent } from './trace.js';
 
 const HELP = `agent-id demo: two organisations, agents speaking A2A, narrowing capability tokens
@@ -30,29 +31,13 @@ function parseArgs(argv: string[]): { serve: boolean; out?: string; quiet: boole
   return args;
 }
 
-function summary(result: ScenarioResult): string {
-  const lines = ['', '== Steps (expected → actual)'];
-  for (const s of result.steps) {
-    const expected = s.expectedCode ? `${s.expected} (${s.expectedCode})` : s.expected;
-    const actual = s.actualCode ? `${s.actual} (${s.actualCode})` : s.actual;
-    lines.push(`  ${s.ok ? 'PASS' : 'FAIL'}  ${s.id.padEnd(22)} ${expected.padEnd(28)} → ${actual.padEnd(28)} ${s.shows}`);
-  }
-  lines.push('', '== Audit logs');
-  for (const a of result.audit) {
-    lines.push(`  ${a.org.padEnd(7)} ${a.chainVerified ? 'hash chain verified' : `BROKEN: ${a.error}`}, ${a.entries.length} records  ${a.path}`);
-  }
-  const failed = result.steps.filter((s) => !s.ok).length;
-  lines.push('', result.ok ? `OK: all ${result.steps.length} steps as expected, both audit chains verified (${result.durationMs} ms)` : `FAILED: ${failed} step(s) not as expected`);
-  return `${lines.join('\n')}\n`;
-}
-
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const options: Parameters<typeof runScenario>[0] = { keepRunning: args.serve };
   if (args.out) options.outDir = args.out;
   if (!args.quiet) options.onTrace = (e) => process.stdout.write(`${formatTraceEvent(e)}\n`);
   const result = await runScenario(options);
-  process.stdout.write(summary(result));
+  process.stdout.write(formatSummary(result, { auditLogs: args.quiet }));
   if (!args.serve) return result.ok ? 0 : 1;
 
   process.stdout.write('\n== Serving (Ctrl-C to stop)\n');
@@ -81,6 +66,13 @@ async function main(): Promise<number> {
   await result.stop();
   return result.ok ? 0 : 1;
 }
+
+// A reader that stops early (`pnpm demo | head`) closes the pipe: stop quietly, as other
+// command-line tools do. Any other output error still ends the process with its stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 main().then(
   (code) => {

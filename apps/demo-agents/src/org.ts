@@ -27,6 +27,8 @@ export interface AgentSpec {
   name: string;
   description: string;
   skill: { id: string; name: string; description: string };
+  /** An impostor's card: claims this organisation as its provider (the card is still served and signed by its own). */
+  impersonates?: Org;
 }
 
 /**
@@ -81,6 +83,7 @@ export class Org {
     const audit = await AuditLog.open(auditPath);
     const revocations = await FileRevocationStore.open(join(options.outDir, `${options.name}-revocations.jsonl`));
     const org = new Org(options, app, server, revocations, audit, auditPath);
+    options.trace.nameOrigin(server.origin, options.name);
     options.trace.emit('setup', `${options.displayName} is up at ${server.origin}; authority ${org.authority.did}`, { actor: options.name });
     return org;
   }
@@ -124,11 +127,12 @@ export class Org {
       clock: o.clock,
     });
     const base = `${this.origin}/agents/${spec.name}`;
+    const provider = spec.impersonates ?? this;
     const card: JsonAgentCard = {
-      name: `${this.displayName} ${spec.name}`,
+      name: `${provider.displayName} ${spec.name}`,
       description: spec.description,
       supportedInterfaces: [{ url: `${base}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-      provider: { organization: this.displayName, url: this.origin },
+      provider: { organization: provider.displayName, url: provider.origin },
       version: '1.0.0',
       capabilities: { streaming: false, pushNotifications: false },
       defaultInputModes: ['application/json'],
@@ -146,7 +150,8 @@ export class Org {
     this.app.use(`/agents/${spec.name}`, router);
     this.agents.set(spec.name, agent);
     this.cards.set(spec.name, signed);
-    o.trace.emit('setup', `agent ${spec.name} = ${identity.did.slice(0, 24)}…; ownership credential by ${this.name}; card signed by the agent and ${this.name}`, {
+    const claim = spec.impersonates ? ` (its card claims to be "${card.name}" of ${provider.displayName})` : '';
+    o.trace.emit('setup', `agent ${spec.name} = ${identity.did.slice(0, 24)}…${claim}; ownership credential by ${this.name}; card signed by the agent and ${this.name}`, {
       actor: this.name,
     });
     return agent;

@@ -1,3 +1,5 @@
+import type { Scope } from '@agent-id/core';
+
 /** What kind of line a trace event is; the printer picks a marker from it. */
 export type TraceKind = 'section' | 'setup' | 'a2a' | 'card' | 'delegate' | 'allow' | 'deny' | 'refuse' | 'revoke' | 'clock' | 'audit' | 'note';
 
@@ -7,18 +9,28 @@ export interface TraceEvent {
   kind: TraceKind;
   /** Display name of the actor, e.g. `acme/orchestrator`. */
   actor?: string;
+  /** Display name of the other party, e.g. the delegate of a delegation (`actor → to`). */
+  to?: string;
   text: string;
   /** Scenario step id, when the line belongs to one. */
   step?: string;
 }
 
+/** Who an event is by (and, for a delegation, to whom), and which step it belongs to. */
+export interface TraceParties {
+  actor?: string;
+  to?: string;
+  step?: string;
+}
+
 /**
- * Collects trace events in order and names DIDs for display. Servers and agents all run in
- * this process, so one trace sees every hop as it happens.
+ * Collects trace events in order and names DIDs and servers for display. Servers and agents
+ * all run in this process, so one trace sees every hop as it happens.
  */
 export class Trace {
   readonly events: TraceEvent[] = [];
   readonly #names = new Map<string, string>();
+  readonly #origins = new Map<string, string>();
   readonly #listeners: Array<(event: TraceEvent) => void> = [];
 
   /** Calls `listener` for every later event (main.ts prints them live). */
@@ -31,6 +43,11 @@ export class Trace {
     this.#names.set(did, name);
   }
 
+  /** Registers the organisation that runs the server at `origin` (`http://127.0.0.1:<port>`). */
+  nameOrigin(origin: string, organisation: string): void {
+    this.#origins.set(new URL(origin).origin, organisation);
+  }
+
   /** Display name of a DID (or a shortened DID when unknown). */
   who(did: string | undefined): string {
     if (did === undefined) return '?';
@@ -39,10 +56,27 @@ export class Trace {
     return did.length > 48 ? `${did.slice(0, 32)}…${did.slice(-8)}` : did;
   }
 
-  emit(kind: TraceKind, text: string, options: { actor?: string; step?: string } = {}): void {
+  /** Display names along a delegation chain, authority first (`[]` for no chain). */
+  chain(hops: readonly { from: string; to: string }[]): string[] {
+    return hops.length === 0 ? [] : [this.who(hops[0]!.from), ...hops.map((h) => this.who(h.to))];
+  }
+
+  /** The organisation whose server serves `url` (or the URL's host when unknown). */
+  whereIs(url: string): string {
+    let origin: URL;
+    try {
+      origin = new URL(url);
+    } catch {
+      return '?';
+    }
+    return this.#origins.get(origin.origin) ?? origin.host;
+  }
+
+  emit(kind: TraceKind, text: string, parties: TraceParties = {}): void {
     const event: TraceEvent = { seq: this.events.length + 1, kind, text };
-    if (options.actor !== undefined) event.actor = options.actor;
-    if (options.step !== undefined) event.step = options.step;
+    if (parties.actor !== undefined) event.actor = parties.actor;
+    if (parties.to !== undefined) event.to = parties.to;
+    if (parties.step !== undefined) event.step = parties.step;
     this.events.push(event);
     for (const listener of this.#listeners) listener(event);
   }
@@ -63,9 +97,14 @@ const MARKERS: Record<TraceKind, string> = {
   note: '   ',
 };
 
-/** Formats one event as a line of text. */
+/** Formats one event as a line of text: `<marker> <actor> → <to>: <text>`. */
 export function formatTraceEvent(event: TraceEvent): string {
   if (event.kind === 'section') return `\n== ${event.text}`;
-  const actor = event.actor ? `${event.actor}: ` : '';
-  return `${MARKERS[event.kind]} ${actor}${event.text}`;
+  const parties = event.actor ? `${event.actor}${event.to ? ` → ${event.to}` : ''}: ` : '';
+  return `${MARKERS[event.kind]} ${parties}${event.text}`;
+}
+
+/** `quote+read on inventory:/widgets/* (depth 1)`, sorted so both token formats read alike. */
+export function describeScope(scope: Pick<Scope, 'actions' | 'resources' | 'maxDepth'>): string {
+  return `${[...scope.actions].sort().join('+')} on ${[...scope.resources].sort().join(', ')} (depth ${scope.maxDepth})`;
 }

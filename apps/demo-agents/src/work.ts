@@ -28,6 +28,8 @@ export interface ToolCallOrder {
 /** One delegation: find the delegate by its signed card, narrow the token, send the work. */
 export interface DelegationOrder {
   step: string;
+  /** Display name of the agent the order means to reach (for the trace: its verified card decides who it is). */
+  intendedDelegate: string;
   /** Where the delegate's signed A2A agent card is served. */
   cardUrl: string;
   /** `new`: attenuate a fresh hop for the delegate; `held`: send work only, it uses the token it holds. */
@@ -52,6 +54,8 @@ export interface CallReport {
 
 export interface DelegationReport {
   step: string;
+  /** Display name of the agent the order meant to reach. */
+  intendedDelegate: string;
   cardUrl: string;
   outcome: 'delegated' | 'refused';
   /** Refusals: the error code and failed check. */
@@ -76,4 +80,12 @@ export interface WorkReport {
   calls: CallReport[];
   delegations: DelegationReport[];
   error?: { code: ErrorCode; message: string };
+}
+
+/** What a work order asks for, in a few words: `read crm:/customers/c-42; hand work on to globex/quoter`. */
+export function describeWork(order: WorkOrder): string {
+  const parts = (order.calls ?? []).map((c) => `${c.action} ${c.resource}`);
+  const delegates = [...new Set((order.delegations ?? []).map((d) => d.intendedDelegate))];
+  if (delegates.length > 0) parts.push(`hand work on to ${delegates.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'nothing';
 }

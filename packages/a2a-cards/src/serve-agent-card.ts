@@ -50,7 +50,7 @@ export interface AgentCardServer {
  * import { serveAgentCard, signAgentCard } from '@agent-id/a2a-cards';
  * const server = await serveAgentCard();
  * const org = createAgentIdentity({ method: 'web', domain: server.authority });
- * server.setDidDocuments([org.document!]);
+ * server.setDidDocuments([org.document]);
  * server.setCard(signAgentCard(cardFor(server.origin), org));
  * // … fetchAndVerify(server.cardUrl, resolver, policy, { allowHttpLoopback: true })
  * await server.close();

@@ -17,21 +17,36 @@ export interface AgentIdentity {
   documentUrl?: string;
 }
 
+/** A did:web identity: its document and where to host it are always there. */
+export interface DidWebIdentity extends AgentIdentity {
+  document: DidDocument;
+  documentPath: string;
+  documentUrl: string;
+}
+
+/** Options for a did:key identity. */
+export interface CreateDidKeyOptions {
+  method?: 'key';
+  keyType?: KeyType;
+  keyPair?: KeyPair;
+}
+
+/** Options for a did:web identity. */
+export interface CreateDidWebOptions {
+  method: 'web';
+  /** `host` or `host:port`. */
+  domain: string;
+  /** Path segments (`['agents','planner']` or `'agents/planner'`); none means `/.well-known/did.json`. */
+  path?: string | readonly string[];
+  keyType?: KeyType;
+  keyPair?: KeyPair;
+  services?: DidDocument['service'];
+  /** Resolve over plain HTTP on loopback (the URL reported in `documentUrl`). */
+  allowHttpLoopback?: boolean;
+}
+
 /** Options for {@link createAgentIdentity}. */
-export type CreateIdentityOptions =
-  | { method?: 'key'; keyType?: KeyType; keyPair?: KeyPair }
-  | {
-      method: 'web';
-      /** `host` or `host:port`. */
-      domain: string;
-      /** Path segments (`['agents','planner']` or `'agents/planner'`); none means `/.well-known/did.json`. */
-      path?: string | readonly string[];
-      keyType?: KeyType;
-      keyPair?: KeyPair;
-      services?: DidDocument['service'];
-      /** Resolve over plain HTTP on loopback (the URL reported in `documentUrl`). */
-      allowHttpLoopback?: boolean;
-    };
+export type CreateIdentityOptions = CreateDidKeyOptions | CreateDidWebOptions;
 
 /**
  * Creates an identity: a did:key (Ed25519 by default; P-256, secp256k1) or a did:web with
@@ -44,6 +59,8 @@ export type CreateIdentityOptions =
  * // serve org.document at https://acme.example/.well-known/did.json
  * ```
  */
+export function createAgentIdentity(options: CreateDidWebOptions): DidWebIdentity;
+export function createAgentIdentity(options?: CreateIdentityOptions): AgentIdentity;
 export function createAgentIdentity(options: CreateIdentityOptions = {}): AgentIdentity {
   const keyPair = options.keyPair ?? KeyPair.generate(options.keyType ?? 'Ed25519');
   if (options.method === 'web') {

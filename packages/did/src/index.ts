@@ -16,7 +16,14 @@ export {
   type PublishedKey,
 } from './did-web.js';
 export { createDidResolver, type DidResolver, type DidResolverOptions, type ResolvedKey } from './resolver.js';
-export { createAgentIdentity, type AgentIdentity, type CreateIdentityOptions } from './identity.js';
+export {
+  createAgentIdentity,
+  type AgentIdentity,
+  type CreateDidKeyOptions,
+  type CreateDidWebOptions,
+  type CreateIdentityOptions,
+  type DidWebIdentity,
+} from './identity.js';
 export { didDocumentHandler } from './serve.js';
 export { Keystore, loadKeyPair, saveKeyPair, type SaveKeyOptions } from './keystore.js';
 export {

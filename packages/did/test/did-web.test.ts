@@ -1,9 +1,10 @@
 import { KeyPair, manualClock } from '@agent-id/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createAgentIdentity,
   createDidResolver,
   createDidWebDocument,
+  type DidDocument,
   didWebDocumentUrl,
   didWebFromDomain,
   parseDidWeb,
@@ -20,6 +21,15 @@ describe('did:web identifiers', () => {
     expect(didWebDocumentUrl('did:web:127.0.0.1%3A8080', { allowHttpLoopback: true })).toBe('http://127.0.0.1:8080/.well-known/did.json');
     expect(didWebDocumentUrl('did:web:127.0.0.1%3A8080')).toBe('https://127.0.0.1:8080/.well-known/did.json');
     expect(didWebDocumentUrl('did:web:example.com', { allowHttpLoopback: true })).toBe('https://example.com/.well-known/did.json');
+  });
+
+  it('a did:web identity always carries its document and where to host it (typed as present)', () => {
+    const org = createAgentIdentity({ method: 'web', domain: 'acme.example', path: 'agents/planner' });
+    expectTypeOf(org.document).toEqualTypeOf<DidDocument>();
+    expect(org.document.id).toBe('did:web:acme.example:agents:planner');
+    expect(org.documentPath).toBe('/agents/planner/did.json');
+    expect(org.documentUrl).toBe('https://acme.example/agents/planner/did.json');
+    expectTypeOf(createAgentIdentity().document).toEqualTypeOf<DidDocument | undefined>();
   });
 
   it('refuses malformed did:web identifiers', async () => {
