@@ -182,7 +182,8 @@ describe.each(['biscuit', 'macaroon'] as const)('agent-id token (%s)', (format) 
     const forged = await cliJson<ErrorJson>([...authorizeArgs(`@${file('tampered')}`, 'files:/reports/q3/summary.pdf', 'read'), '--audit', log]);
     const garbage = await cliJson<ErrorJson>([...authorizeArgs('not-a-token!', 'files:/reports/q3/summary.pdf', 'read'), '--audit', log]);
     expect([refused.code, forged.code, garbage.code]).toEqual([1, 1, 1]);
-    const records = (await readFile(log, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { record: AuditJson }).record);
+    // Line 1 is the log's header ({created, format, logId}); the entries follow.
+    const records = (await readFile(log, 'utf8')).trim().split('\n').slice(1).map((line) => (JSON.parse(line) as { record: AuditJson }).record);
     expect(records).toHaveLength(3);
     expect(records[2]).toMatchObject({ decision: 'deny', code: 'malformed_input', onBehalfOf: 'unverified', chain: [] });
     expect(records[0]).toMatchObject({ decision: 'deny', code: 'denied', agent: did.s3, onBehalfOf: 'alice', action: 'write', task: 'q3-report', verifier: AUDIENCE });

@@ -31,13 +31,19 @@ export {
 } from './capability.js';
 export {
   AuditLog,
-  GENESIS_HASH,
   auditRecord,
   verifyAuditLines,
+  verifyAuditLinesReport,
   verifyAuditLog,
+  verifyAuditLogReport,
+  type AuditCheckpoint,
   type AuditEntry,
+  type AuditHead,
+  type AuditLogOptions,
+  type AuditLogReport,
   type AuditRecord,
   type AuditSink,
+  type VerifyAuditLinesOptions,
   type VerifyAuditLogOptions,
 } from './audit.js';
 export { sha256Hex } from './hash.js';

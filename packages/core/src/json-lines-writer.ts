@@ -16,22 +16,26 @@ import { dirname } from 'node:path';
 export class JsonLinesWriter {
   readonly path: string;
   #handle: FileHandle;
+  #serialize: (value: unknown) => string;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, handle: FileHandle) {
+  private constructor(path: string, handle: FileHandle, serialize: (value: unknown) => string) {
     this.path = path;
     this.#handle = handle;
+    this.#serialize = serialize;
   }
 
   /**
    * Opens (or creates) the file for appending. `truncateTo` first cuts the file to that
-   * many bytes (to drop a torn last line found while reading it).
+   * many bytes (to drop a torn last line found while reading it). `serialize` turns a value
+   * into its line (default `JSON.stringify`; the audit log passes `canonicalize` so every
+   * line is its RFC 8785 form); it must not produce a newline.
    * @example
    * ```ts
-   * const file = await JsonLinesWriter.open('audit.jsonl');
+   * const file = await JsonLinesWriter.open('audit.jsonl', { serialize: canonicalize });
    * ```
    */
-  static async open(path: string, options: { truncateTo?: number } = {}): Promise<JsonLinesWriter> {
+  static async open(path: string, options: { truncateTo?: number; serialize?: (value: unknown) => string } = {}): Promise<JsonLinesWriter> {
     const existed = await open(path, 'r').then(
       (h) => h.close().then(() => true),
       () => false,
@@ -39,7 +43,7 @@ export class JsonLinesWriter {
     const handle = await open(path, 'a', 0o600);
     if (options.truncateTo !== undefined) await handle.truncate(options.truncateTo);
     if (!existed) await syncDirectory(dirname(path));
-    return new JsonLinesWriter(path, handle);
+    return new JsonLinesWriter(path, handle, options.serialize ?? ((value) => JSON.stringify(value)));
   }
 
   /**
@@ -54,7 +58,9 @@ export class JsonLinesWriter {
   append<T>(make: () => T, commit?: (value: T) => void): Promise<T> {
     const run = this.#queue.then(async () => {
       const value = make();
-      await this.#handle.appendFile(`${JSON.stringify(value)}\n`, 'utf8');
+      const line = this.#serialize(value);
+      if (typeof line !== 'string' || line.includes('\n')) throw new TypeError('a JSON Lines value must serialize to one line');
+      await this.#handle.appendFile(`${line}\n`, 'utf8');
       await this.#handle.datasync();
       commit?.(value);
       return value;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonLinesWriter } from '../src/index.js';
+import { JsonLinesWriter, canonicalize } from '../src/index.js';
 
 describe('JsonLinesWriter', () => {
   it('creates owner-only files and appends in call order, committing after each write', async () => {
@@ -47,5 +47,17 @@ describe('JsonLinesWriter', () => {
     await file.append(() => ({ ok: true }));
     await file.close();
     expect(await readFile(path, 'utf8')).toBe('{"ok":true}\n');
+  });
+
+  it('serialize chooses the line (canonical JSON for the audit log); a value that is not one line is refused', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-jl-')), 'x.jsonl');
+    const file = await JsonLinesWriter.open(path, { serialize: canonicalize });
+    await file.append(() => ({ b: 1, a: [2, { d: 3, c: 4 }] }));
+    await expect(file.append(() => 'x')).resolves.toBe('x');
+    const multiLine = await JsonLinesWriter.open(path, { serialize: (v) => JSON.stringify(v, null, 2) });
+    await expect(multiLine.append(() => ({ a: 1 }))).rejects.toThrow(TypeError);
+    await multiLine.close();
+    await file.close();
+    expect(await readFile(path, 'utf8')).toBe('{"a":[2,{"c":4,"d":3}],"b":1}\n"x"\n');
   });
 });

@@ -3,18 +3,38 @@
  *
  * @module commands/audit
  */
-import { type AuditEntry, AuditChainBrokenError, verifyAuditLines } from '@agent-id/core';
-import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { type AuditEntry, type AuditLogReport, PublicKey, isAgentIdError, verifyAuditLinesReport } from '@agent-id/core';
+import { publicKeyFromDidKey } from '@agent-id/did';
+import { type Command, Option } from 'commander';
 import { guard } from '../errors.js';
-import { type CliContext, MAX_LOG_BYTES, Output, Refusal, UsageError, parseCountArg, readTextInput } from '../io.js';
-import { withJson } from './shared.js';
+import {
+  type CliContext,
+  MAX_LOG_BYTES,
+  Output,
+  Refusal,
+  UsageError,
+  loadKeyFile,
+  parseCountArg,
+  parseDurationArg,
+  parseJsonInput,
+  readTextInput,
+} from '../io.js';
+import { collect, withJson } from './shared.js';
 
-interface AuditVerifyOptions {
+/** Options both subcommands take: where the log's checkpoints are and who signs them. */
+interface CheckpointOptions {
+  checkpointKey?: string[];
+  checkpoints?: string;
+  maxCheckpointAge?: string;
+}
+
+interface AuditVerifyOptions extends CheckpointOptions {
   head?: string;
   json?: boolean;
 }
 
-interface AuditShowOptions {
+interface AuditShowOptions extends CheckpointOptions {
   user?: string;
   agent?: string;
   task?: string;
@@ -28,13 +48,82 @@ function parseHead(text: string): { seq: number; hash: string } {
   return { seq: parseCountArg(m[1]!, '--head seq'), hash: m[2]! };
 }
 
-function verifyOrRefuse(text: string, options: { expectedHead?: { seq: number; hash: string } }): AuditEntry[] {
+/**
+ * The trusted checkpoint keys from `--checkpoint-key` values: a did:key, or a JWK file
+ * (public, or private with owner-only permissions, of which only the public part is used).
+ */
+async function loadCheckpointKeys(ctx: CliContext, values: readonly string[]): Promise<PublicKey[]> {
+  const keys: PublicKey[] = [];
+  for (const value of values) {
+    if (value.startsWith('did:')) {
+      try {
+        keys.push(publicKeyFromDidKey(value));
+      } catch (e) {
+        throw new UsageError(`--checkpoint-key ${value.slice(0, 64)} is not a did:key (use a did:key or a JWK file)`, { code: 'malformed_input', check: 'checkpoint_key', cause: e });
+      }
+      continue;
+    }
+    const jwk = parseJsonInput(await readTextInput(ctx, value, 16 * 1024, 'checkpoint key file'), `checkpoint key file ${value}`);
+    if (typeof jwk === 'object' && jwk !== null && 'd' in jwk) {
+      keys.push((await loadKeyFile(value, 'checkpoint key file')).publicKey);
+      continue;
+    }
+    try {
+      keys.push(PublicKey.fromJwk(jwk));
+    } catch (e) {
+      throw new UsageError(`checkpoint key file ${value} is not a public JWK`, { code: 'malformed_input', check: 'checkpoint_key', cause: e });
+    }
+  }
+  return keys;
+}
+
+/** The checkpoint file's text, or null when it does not exist (the verifier then refuses: checkpoint_missing). */
+async function readCheckpointFile(ctx: CliContext, path: string): Promise<string | null> {
   try {
-    return verifyAuditLines(text, options);
+    await stat(path);
   } catch (e) {
-    if (e instanceof AuditChainBrokenError) throw new Refusal(e, { intact: false, line: e.line ?? null });
+    if (typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENOENT') return null;
+  }
+  return readTextInput(ctx, path, MAX_LOG_BYTES, 'checkpoint file');
+}
+
+/** Reads the log (and, with `--checkpoint-key`, its checkpoints) and verifies them; a broken log is a refusal (exit 1). */
+async function verifyLog(
+  ctx: CliContext,
+  path: string,
+  opts: CheckpointOptions,
+  expectedHead?: { seq: number; hash: string },
+): Promise<AuditLogReport> {
+  const keyValues = opts.checkpointKey ?? [];
+  if (keyValues.length === 0 && opts.checkpoints !== undefined) throw new UsageError('--checkpoints is read only with --checkpoint-key (the key that signs them)');
+  if (keyValues.length === 0 && opts.maxCheckpointAge !== undefined) throw new UsageError('--max-checkpoint-age needs --checkpoint-key');
+  if (keyValues.length > 0 && path === '-' && opts.checkpoints === undefined) {
+    throw new UsageError('the log comes from standard input: name its checkpoint file with --checkpoints FILE');
+  }
+  const maxCheckpointAge = opts.maxCheckpointAge !== undefined ? parseDurationArg(opts.maxCheckpointAge, '--max-checkpoint-age') : undefined;
+  const checkpointKey = await loadCheckpointKeys(ctx, keyValues);
+  const text = await readTextInput(ctx, path, MAX_LOG_BYTES, 'audit log');
+  const checkpoints = checkpointKey.length > 0 ? await readCheckpointFile(ctx, opts.checkpoints ?? `${path}.checkpoints`) : null;
+  try {
+    return verifyAuditLinesReport(text, {
+      ...(expectedHead !== undefined ? { expectedHead } : {}),
+      ...(checkpointKey.length > 0 ? { checkpointKey, checkpoints } : {}),
+      ...(maxCheckpointAge !== undefined ? { maxCheckpointAge } : {}),
+    });
+  } catch (e) {
+    if (isAgentIdError(e)) throw new Refusal(e, { intact: false, line: (e as { line?: number }).line ?? null });
     throw e;
   }
+}
+
+/** Adds the checkpoint options to a subcommand. */
+function withCheckpointOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--checkpoint-key <did-or-file>', "the writing service's key that signs checkpoints: a did:key or a JWK file (repeatable, e.g. during a key rotation)").argParser(collect),
+    )
+    .option('--checkpoints <file>', 'the checkpoint file (default: the log\'s path followed by .checkpoints)')
+    .option('--max-checkpoint-age <duration>', 'refuse when the newest checkpoint is older than this (e.g. 15m): catches a log rolled back with its checkpoints');
 }
 
 /** The record's chain, or none when a (hash-valid) record carries something else. */
@@ -58,45 +147,65 @@ function describeEntry(entry: AuditEntry): string {
 export function registerAuditCommands(audit: Command, ctx: CliContext): void {
 
   withJson(
-    audit
-      .command('verify')
-      .description('check that the hash chain is intact, or say where it breaks')
-      .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
-      .option('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail'),
+    withCheckpointOptions(
+      audit
+        .command('verify')
+        .description('check that the hash chain is intact and every line exactly what the writer wrote; with --checkpoint-key, that the log ends where its signed checkpoints say')
+        .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
+        .option('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail'),
+    ),
   )
-    .addHelpText('after', '\nExample:\n  $ agent-id audit verify audit.jsonl\n  intact: 42 entries')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 intact, 1 refused (the log or its checkpoints are broken: see code and check), 2 usage.
+
+Examples:
+  $ agent-id audit verify audit.jsonl
+  intact: 42 entries, head 41:9f2c…
+  $ agent-id audit verify audit.jsonl --checkpoint-key did:key:z6Mk…   # reads audit.jsonl.checkpoints`,
+    )
     .action(async (path: string, opts: AuditVerifyOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const expectedHead = opts.head !== undefined ? parseHead(opts.head) : undefined;
-        const text = await readTextInput(ctx, path, MAX_LOG_BYTES, 'audit log');
-        const entries = verifyOrRefuse(text, expectedHead !== undefined ? { expectedHead } : {});
-        const last = entries.at(-1);
-        const head = last !== undefined ? { seq: last.seq, hash: last.hash } : null;
+        const report = await verifyLog(ctx, path, opts, expectedHead);
+        const { entries, checkpoint, logId } = report;
+        const head = entries.length > 0 ? report.head : null;
+        const afterCheckpoint = checkpoint !== null ? report.head.seq - checkpoint.seq : null;
         out.result(
-          () => `intact: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${head !== null ? `, head ${head.seq}:${head.hash}` : ''}`,
-          { ok: true, intact: true, entries: entries.length, head },
+          () =>
+            [
+              `intact: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${head !== null ? `, head ${head.seq}:${head.hash}` : ''}`,
+              `log id: ${logId}`,
+              checkpoint !== null
+                ? `checkpoint: seq ${checkpoint.seq}, signed ${checkpoint.time}; ${afterCheckpoint} entr${afterCheckpoint === 1 ? 'y' : 'ies'} after it${afterCheckpoint === 0 ? '' : ' (not covered by a signature yet)'}`
+                : 'checkpoints: not checked (pass --checkpoint-key to prove where the log ends)',
+            ].join('\n'),
+          { ok: true, intact: true, entries: entries.length, head, logId, checkpoint, afterCheckpoint },
         );
       });
     });
 
   withJson(
-    audit
-      .command('show')
-      .description('print the records of a verified log, optionally filtered')
-      .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
-      .option('--user <user>', 'only records on behalf of this user or organisation')
-      .option('--agent <did>', 'only records of this acting agent, or where it appears in the chain')
-      .option('--task <task>', 'only records of this task')
-      .option('--decision <allow|deny>', 'only allowed or only denied requests'),
+    withCheckpointOptions(
+      audit
+        .command('show')
+        .description('print the records of a verified log, optionally filtered')
+        .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
+        .option('--user <user>', 'only records on behalf of this user or organisation')
+        .option('--agent <did>', 'only records of this acting agent, or where it appears in the chain')
+        .option('--task <task>', 'only records of this task')
+        .option('--decision <allow|deny>', 'only allowed or only denied requests'),
+    ),
   )
     .addHelpText('after', '\nExample:\n  $ agent-id audit show audit.jsonl --user did:web:acme.example:users:alice --task t-42')
     .action(async (path: string, opts: AuditShowOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         if (opts.decision !== undefined && opts.decision !== 'allow' && opts.decision !== 'deny') throw new UsageError('--decision must be allow or deny');
-        const text = await readTextInput(ctx, path, MAX_LOG_BYTES, 'audit log');
-        const entries = verifyOrRefuse(text, {}).filter(
+        const { entries: all } = await verifyLog(ctx, path, opts);
+        const entries = all.filter(
           ({ record: r }) =>
             (opts.user === undefined || r.onBehalfOf === opts.user) &&
             (opts.agent === undefined || r.agent === opts.agent || chainOf(r).some((h) => h.from === opts.agent || h.to === opts.agent)) &&
