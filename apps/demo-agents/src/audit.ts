@@ -5,14 +5,16 @@ import type { Trace } from './trace.js';
 export interface AuditLogSummary {
   org: string;
   path: string;
-  /** Whether the hash chain verified (verifyAuditLog). */
+  /** Whether the hash chain verified against the tool service's newest signed checkpoint (verifyAuditLog). */
   chainVerified: boolean;
   error?: string;
   entries: AuditEntry[];
 }
 
 /**
- * Each organisation verifies its hash-chained audit log. Every append was awaited (and
+ * Each organisation's tool service signs a checkpoint of its log, and the log is verified
+ * against it with the service's public key (a cut tail or a rewritten chain would fail).
+ * Every append was awaited (and
  * flushed) before its decision returned, so the files are complete; the logs stay open for
  * --serve and are closed when the organisation stops.
  */
@@ -21,10 +23,15 @@ export async function verifyAuditLogs(orgs: readonly Org[], trace: Trace): Promi
   const audit: AuditLogSummary[] = [];
   for (const org of orgs) {
     try {
-      const entries = await verifyAuditLog(org.auditPath);
+      const checkpoint = await org.audit.checkpoint();
+      const entries = await verifyAuditLog(org.auditPath, { checkpointKey: org.tools.keyPair.publicKey });
       audit.push({ org: org.name, path: org.auditPath, chainVerified: true, entries });
       const allowed = entries.filter((e) => e.record.decision === 'allow').length;
-      trace.emit('audit', `${org.auditPath}: ${entries.length} records (${allowed} allow, ${entries.length - allowed} deny), hash chain verified`, { actor: org.name });
+      trace.emit(
+        'audit',
+        `${org.auditPath}: ${entries.length} records (${allowed} allow, ${entries.length - allowed} deny), hash chain verified up to the checkpoint ${org.name}/tools signed at record ${checkpoint.seq + 1}`,
+        { actor: org.name },
+      );
     } catch (error) {
       audit.push({ org: org.name, path: org.auditPath, chainVerified: false, error: String(error), entries: [] });
       trace.emit('deny', `${org.auditPath}: hash chain FAILED: ${String(error)}`, { actor: org.name });

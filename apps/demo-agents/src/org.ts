@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AuditLog, type Capability, type Clock } from '@agent-id/core';
+import { AuditLog, type Capability, type Clock, KeyPair } from '@agent-id/core';
 import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
@@ -55,7 +55,15 @@ export class Org {
   #serveDid: ReturnType<typeof didDocumentHandler> = () => false;
   #guard: ResourceGuard | undefined;
 
-  private constructor(o: OrgOptions, app: Express, server: LoopbackServer, revocations: FileRevocationStore, audit: AuditLog, auditPath: string) {
+  private constructor(
+    o: OrgOptions,
+    app: Express,
+    server: LoopbackServer,
+    revocations: FileRevocationStore,
+    audit: AuditLog,
+    auditPath: string,
+    toolsKey: KeyPair,
+  ) {
     this.#o = o;
     this.name = o.name;
     this.displayName = o.displayName;
@@ -66,7 +74,7 @@ export class Org {
     this.auditPath = auditPath;
     const domain = server.host;
     this.authority = createAgentIdentity({ method: 'web', domain, allowHttpLoopback: true });
-    this.tools = createAgentIdentity({ method: 'web', domain, path: ['services', 'tools'], allowHttpLoopback: true });
+    this.tools = createAgentIdentity({ method: 'web', domain, path: ['services', 'tools'], keyPair: toolsKey, allowHttpLoopback: true });
     this.macaroonSecret = { id: `${o.name}-root-1`, secret: new Uint8Array(randomBytes(32)), issuer: this.authority.did };
     this.publish(this.authority, `${o.name} (authority)`);
     this.publish(this.tools, `${o.name}/tools`);
@@ -80,9 +88,12 @@ export class Org {
     app.disable('x-powered-by');
     const server = await listenLoopback(app);
     const auditPath = join(options.outDir, `${options.name}-audit.jsonl`);
-    const audit = await AuditLog.open(auditPath);
+    // The tool service decides and records; its key signs the log's checkpoints, so a cut or
+    // rewritten log is caught by anyone holding the service's public key.
+    const toolsKey = KeyPair.generate('Ed25519');
+    const audit = await AuditLog.open(auditPath, { checkpointKey: toolsKey });
     const revocations = await FileRevocationStore.open(join(options.outDir, `${options.name}-revocations.jsonl`));
-    const org = new Org(options, app, server, revocations, audit, auditPath);
+    const org = new Org(options, app, server, revocations, audit, auditPath, toolsKey);
     options.trace.nameOrigin(server.origin, options.name);
     options.trace.emit('setup', `${options.displayName} is up at ${server.origin}; authority ${org.authority.did}`, { actor: options.name });
     return org;
