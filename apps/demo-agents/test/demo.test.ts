@@ -241,8 +241,8 @@ describe('node dist/main.js', () => {
   it('runs the whole demo as a process and exits 0 within 30 s', () => {
     expect(elapsedMs).toBeLessThan(30_000);
     expect(stdout).toContain('OK: all 18 steps as expected, 2 audit chains verified');
-    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 6 records \(3 allow, 3 deny\), hash chain verified up to the checkpoint acme/tools signed at record 6$/m);
-    expect(stdout).toMatch(/≡ globex: .*globex-audit\.jsonl: 5 records \(4 allow, 1 deny\), hash chain verified up to the checkpoint globex/tools signed at record 5$/m);
+    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 6 records \(3 allow, 3 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 6$/m);
+    expect(stdout).toMatch(/≡ globex: .*globex-audit\.jsonl: 5 records \(4 allow, 1 deny\), hash chain verified up to the checkpoint globex\/tools signed at record 5$/m);
   });
 
   it('names the intended delegate of the refused delegation, and the refused cards with their URL and server', () => {
