@@ -6,7 +6,8 @@ import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
 import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf } from './datalog.js';
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
-import { type BlockView, type FactView, type SignedBlockView, type TermValue, readBlock, readEnvelope, readSerialized } from './proto.js';
+import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
+import { type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
 import { verifySignatures } from './signatures.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 

@@ -1,6 +1,6 @@
 import type { Scope } from '@agent-id/core';
 import { splitResources } from '../model.js';
-import type { CheckView, FactView, OpView, TermValue } from './proto.js';
+import type { CheckView, FactView, OpView, TermValue } from './proto/block.js';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
 

@@ -1,7 +1,7 @@
 import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
 import { assertRootKey } from './keys.js';
-import type { EnvelopeView, KeyView, SignedBlockView } from './proto.js';
+import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
