@@ -1,9 +1,25 @@
+import type { KeyPair, PublicKey, Scope } from '@agent-id/core';
 import { attenuateBiscuit } from './biscuit/attenuate.js';
-import { resolveLimits } from './limits.js';
+import { type TokenLimits, resolveLimits } from './limits.js';
 import { attenuateMacaroon } from './macaroon/attenuate.js';
+import type { ThirdPartyCaveatSpec } from './macaroon/discharge.js';
 import { type CapabilityToken, toToken } from './token.js';
-import type { AttenuateOptions } from './types.js';
 import { toArray } from './util.js';
+
+/** Options of {@link attenuate}. */
+export interface AttenuateOptions {
+  /** The delegate's DID. For Biscuit it must be a did:key, since it signs the next hop. */
+  to: string;
+  /** What to narrow; fields left out are inherited, depth goes down by one. */
+  narrowing?: Partial<Scope>;
+  /** Biscuit: the current holder's key pair (its did:key must be the holder). Signs the hop. */
+  signer?: KeyPair;
+  /** Biscuit: the trusted root key(s), to read the token. */
+  rootPublicKey?: PublicKey | readonly PublicKey[];
+  /** Macaroon: third-party caveats to add with this hop. */
+  thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
+  limits?: Partial<TokenLimits>;
+}
 
 /**
  * Hands a token on to `to`, narrowed. Offline; only the current holder can do it, since

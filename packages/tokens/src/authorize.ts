@@ -1,11 +1,62 @@
-import { RevokedError, auditRecord, systemClock } from '@agent-id/core';
+import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, auditRecord, systemClock } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
-import { resolveLimits } from './limits.js';
+import { type TokenLimits, resolveLimits } from './limits.js';
 import { type ChainRecord, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
-import { type CapabilityToken, toToken } from './token.js';
-import type { AuthorizationResult, AuthorizeOptions } from './types.js';
+import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
+import { type CapabilityToken, type TokenFormat, toToken } from './token.js';
 import { verifyTokenChain } from './verify-chain.js';
+
+/** Options of {@link authorize}. */
+export interface AuthorizeOptions {
+  /** What is asked: resource, action, the verifier's own DID as audience, and the task when known. */
+  request: CapabilityRequest;
+  /**
+   * DID of the agent presenting the token. The caller must have checked its proof of key
+   * control; the token must have been delegated to it (`holder_mismatch` otherwise).
+   */
+  presenter: string;
+  /** Biscuit: trusted root public key(s), bare or bound to the issuer they speak for. */
+  rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
+  /**
+   * Biscuit: after every native check passed, also have biscuit-wasm parse the token
+   * (verifying its signatures a second time, independently) and run its Datalog
+   * authorizer. Default false: signatures are verified with node:crypto, and since every
+   * block must be the template this package writes, the native checks decide exactly
+   * what those blocks' Datalog decides (a differential test holds the two together).
+   * Turn on for defence in depth at about twice the cost.
+   */
+  datalog?: boolean;
+  /** Macaroon: trusted root secret(s), matched by id. */
+  rootSecrets?: MacaroonRootSecret | readonly MacaroonRootSecret[];
+  /** Macaroon: discharge macaroons bound to this token ({@link bindDischarge}). */
+  discharges?: readonly (CapabilityToken | string)[];
+  /** Consulted on every call; without it nothing is treated as revoked. */
+  revocations?: RevocationStore;
+  /** Time source. Default: system clock. */
+  clock?: Clock;
+  limits?: Partial<TokenLimits>;
+}
+
+/** What {@link authorize} verified. */
+export interface AuthorizationResult {
+  format: TokenFormat;
+  /** The presenting agent, proven to be the final holder. */
+  agent: string;
+  /** The user or organisation on whose behalf it acts. */
+  onBehalfOf: string;
+  /** The organisation that minted the token (first hop's delegator). */
+  issuer: string;
+  task: string;
+  /** Every hop from the authority to the acting agent. */
+  chain: DelegationHop[];
+  /** Revocation id of each hop, parallel to `chain`. */
+  revocationIds: string[];
+  /** The scope left after the last hop. */
+  effective: Scope;
+  /** The allow decision as an audit record. */
+  record: AuditRecord;
+}
 
 type RevocationHit = RevocationEntry | undefined;
 

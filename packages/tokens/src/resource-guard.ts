@@ -14,7 +14,8 @@ import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl 
 import { authorize } from './authorize.js';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
-import type { AuthorizeOptions, MacaroonRootSecret } from './types.js';
+import type { AuthorizeOptions } from './authorize.js';
+import type { MacaroonRootSecret } from './roots.js';
 import type { TrustedRootKey } from './roots.js';
 import { UNVERIFIED, refusalOf, refusalRecord } from './refusal-record.js';
 

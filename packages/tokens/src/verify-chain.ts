@@ -5,7 +5,7 @@ import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
-import type { MacaroonRootSecret } from './types.js';
+import type { MacaroonRootSecret } from './roots.js';
 import type { TrustedRootKey } from './roots.js';
 import { toArray } from './util.js';
 

@@ -3,7 +3,7 @@ import { didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
 import { type TokenLimits, assertBlockCount } from '../limits.js';
 import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
-import type { AttenuateOptions } from '../types.js';
+import type { AttenuateOptions } from '../attenuate.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { readChain, parseBiscuit } from './chain.js';
 import { HOP_CODE, scopeParams } from './datalog.js';

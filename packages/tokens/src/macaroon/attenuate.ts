@@ -3,7 +3,7 @@ import { didKeyFromPublicKey } from '@agent-id/did';
 import type { TokenLimits } from '../limits.js';
 import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
 import { CapabilityToken } from '../token.js';
-import type { AttenuateOptions } from '../types.js';
+import type { AttenuateOptions } from '../attenuate.js';
 import { importBinary, exportBinary } from './codec.js';
 import { randomId } from './keys.js';
 import { addDelegation, addThirdPartyCaveats } from './mint.js';

@@ -3,7 +3,7 @@ import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
 import type { ChainRecord } from '../model.js';
 import { type CapabilityToken, toToken } from '../token.js';
-import type { MacaroonRootSecret } from '../types.js';
+import type { MacaroonRootSecret } from '../roots.js';
 import { parseCaveat } from './caveats.js';
 import { importBinary, readBinary } from './codec.js';
 import { tokenRootKey } from './keys.js';
