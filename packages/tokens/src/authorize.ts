@@ -1,7 +1,7 @@
-import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, auditRecord, systemClock } from '@agent-id/core';
+import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, auditRecord, systemClock } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
-import { type ChainRecord, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
+import { type ChainRecord, assertHolder, assertRequest, toDelegationHop, validateDid } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
 import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
 import { type CapabilityToken, type TokenFormat, toToken } from './token.js';
@@ -97,7 +97,7 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  */
 export async function authorize(token: CapabilityToken | string, options: AuthorizeOptions): Promise<AuthorizationResult> {
   const limits = resolveLimits(options.limits);
-  validateRequest(options.request);
+  assertCapabilityRequest(options.request);
   const presenter = validateDid(options.presenter, 'presenter');
   const request = { ...options.request };
   const clock = options.clock ?? systemClock;

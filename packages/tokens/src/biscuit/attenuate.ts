@@ -1,7 +1,7 @@
 import { DepthExceededError, HolderMismatchError, type PublicKey, type Scope, assertNarrows, narrowScope } from '@agent-id/core';
 import { didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
 import { type TokenLimits, assertBlockCount } from '../limits.js';
-import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
+import { assertChain, holderOf, validateAgentDid, validScope } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
 import type { AttenuateOptions } from '../attenuate.js';
 import { withBiscuit } from '../wasm/runtime.js';
@@ -31,7 +31,7 @@ export async function attenuateBiscuit(token: CapabilityToken, options: Attenuat
       const parent: Scope = chain.hops.at(-1)!.granted;
       const index = chain.hops.length;
       if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the holder may not delegate further');
-      const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
+      const child = validScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
       assertNarrows(parent, child);
       const block = new glue.BlockBuilder();
       try {

@@ -1,7 +1,7 @@
 import { DepthExceededError, HolderMismatchError, assertNarrows, narrowScope } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import type { TokenLimits } from '../limits.js';
-import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
+import { assertChain, holderOf, validateAgentDid, validScope } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import type { AttenuateOptions } from '../attenuate.js';
 import { importBinary, exportBinary } from './codec.js';
@@ -21,7 +21,7 @@ export function attenuateMacaroon(token: CapabilityToken, options: AttenuateOpti
   if (to === holder) throw new TypeError('a hop must delegate to another agent');
   const parent = read.chain.hops.at(-1)!.granted;
   if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the holder may not delegate further');
-  const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
+  const child = validScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
   assertNarrows(parent, child);
   const m = read.macaroon;
   addDelegation(

@@ -1,6 +1,5 @@
-import { DeniedError, MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
+import { DeniedError, MalformedInputError, SCOPE_LIMITS, base64urlDecode, base64urlEncode } from '@agent-id/core';
 import macaroonLib from 'macaroon';
-import { MAX_EXPIRY } from '../model.js';
 import { CapabilityToken, toToken } from '../token.js';
 import { formatCaveat, parseThirdPartyId } from './caveats.js';
 import { exportBinary, importBinary } from './codec.js';
@@ -62,7 +61,7 @@ export async function dischargeThirdPartyCaveat(caveatId: string, options: Disch
   const idBytes = base64urlDecode(caveatId, 'caveat id');
   const id = parseThirdPartyId(idBytes);
   if (id.kid !== options.keyId) throw new DeniedError(`caveat is for key ${id.kid.slice(0, 64)}, not ${options.keyId.slice(0, 64)}`, { check: 'third_party_key' });
-  if (!Number.isSafeInteger(options.expiresAt) || options.expiresAt < 0 || options.expiresAt > MAX_EXPIRY) throw new TypeError('expiresAt must be whole seconds since the epoch');
+  if (!Number.isSafeInteger(options.expiresAt) || options.expiresAt < 0 || options.expiresAt > SCOPE_LIMITS.maxExpiresAt) throw new TypeError('expiresAt must be whole seconds since the epoch');
   const info: ThirdPartyCaveatInfo = { location: id.location, keyId: id.kid, condition: id.condition, caveatId };
   let confirmed = false;
   try {
