@@ -1,4 +1,4 @@
-import type { DelegationHop, PublicKey } from '@agent-id/core';
+import { type DelegationHop, type PublicKey, UntrustedIssuerError } from '@agent-id/core';
 import { inspectBiscuit } from './biscuit/inspect.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { formatCaveat, parseCaveat } from './macaroon/caveats.js';
@@ -39,7 +39,7 @@ export interface TokenInspection {
 
 /** Options of {@link inspect}. */
 export interface InspectOptions {
-  /** Biscuit: a root public key to read the token with (biscuit-wasm parses only verified tokens). */
+  /** Biscuit: a root public key to read the token with (biscuit-wasm parses only verified tokens; `untrusted_issuer` without one). */
   rootPublicKey?: PublicKey | readonly PublicKey[];
   limits?: Partial<TokenLimits>;
 }
@@ -94,7 +94,7 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
   let problem: string | undefined;
   if (t.format === 'biscuit') {
     const roots = toArray(options.rootPublicKey);
-    if (roots.length === 0) throw new TypeError('inspecting a Biscuit needs rootPublicKey (biscuit-wasm cannot parse without it)');
+    if (roots.length === 0) throw new UntrustedIssuerError('inspecting a Biscuit needs a trusted root key (rootPublicKey): biscuit-wasm cannot parse without it', { check: 'root_key' });
     ({ chain, blocks, problem } = await inspectBiscuit(t, roots, limits));
   } else {
     const read = readMacaroon(importBinary(t.toBytes()), limits);
