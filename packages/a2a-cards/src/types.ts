@@ -1,7 +1,10 @@
 /**
  * A2A v1.0 AgentCard types in their JSON form (the protobuf JSON mapping the A2A
- * specification and `@a2a-js/sdk` use on the wire), plus the verdict and options types of
- * this package.
+ * specification and `@a2a-js/sdk` use on the wire): the card, its interfaces, provider,
+ * capabilities, extensions, security schemes, skills and signatures. Only these: each
+ * operation's options and verdict types live beside it (`SignAgentCardOptions` in
+ * `sign-agent-card.ts`, `VerifyAgentCardOptions` and `AgentCardVerdict` in
+ * `verify-agent-card.ts`, `TrustPolicy` in `trust-policy.ts`, and so on).
  *
  * @module types
  */

@@ -1,4 +1,5 @@
-import { DepthExceededError, MalformedInputError, ScopeWidenedError } from './errors.js';
+import { DeniedError, DepthExceededError, ExpiredError, MalformedInputError, ScopeWidenedError, WrongAudienceError } from './errors.js';
+import { isWellFormed } from './unicode.js';
 
 /**
  * What a token lets its holder do. Resources are exact names or prefix patterns ending
@@ -45,15 +46,38 @@ export interface CapabilityRequest {
   task?: string;
 }
 
-function isStringArray(value: unknown): value is readonly string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+/**
+ * Bounds of every scope, whatever carries it: lists of 1 to `maxEntries` distinct
+ * non-empty strings of at most `maxTextLength` characters, an expiry in whole seconds up to
+ * `maxExpiresAt` (9999-12-31T23:59:59Z, the last instant an ISO date can name) and a depth
+ * from 0 to `maxDepth`. Requests' fields have the same length bound.
+ */
+export const SCOPE_LIMITS: Readonly<{ maxEntries: number; maxTextLength: number; maxExpiresAt: number; maxDepth: number }> = Object.freeze({
+  maxEntries: 256,
+  maxTextLength: 2048,
+  maxExpiresAt: 253_402_300_799,
+  maxDepth: 64,
+});
+
+function isText(value: unknown): value is string {
+  // Lone surrogates have no UTF-8 form, so no token format can carry them.
+  return typeof value === 'string' && value.length > 0 && value.length <= SCOPE_LIMITS.maxTextLength && isWellFormed(value);
+}
+
+function hasDuplicates(list: readonly string[]): boolean {
+  // Scopes are short: a pairwise scan allocates nothing (this runs at every hop of every verification).
+  if (list.length > 16) return new Set(list).size !== list.length;
+  for (let i = 1; i < list.length; i++) for (let j = 0; j < i; j++) if (list[i] === list[j]) return true;
+  return false;
 }
 
 /**
- * Asserts that an untrusted value has the shape of a {@link Scope}: string arrays for
- * resources, actions and audience, a finite `expiresAt` and a non-negative integer
- * `maxDepth`. Anything else is `malformed_input` (check `scope`): a missing or NaN
- * `maxDepth` would otherwise compare as "not exceeded" at every hop.
+ * Asserts that an untrusted value is a valid {@link Scope} (see {@link SCOPE_LIMITS}):
+ * resources, actions and audience lists of distinct non-empty, well-formed strings, a
+ * whole-second `expiresAt` and an integer `maxDepth` in range. Anything else is
+ * `malformed_input` (check `scope`): a missing or NaN `maxDepth` would otherwise compare
+ * as "not exceeded" at every hop, and an empty list is a scope no format writes. The one
+ * scope validator: minting, attenuating, narrowing and deciding all use it.
  *
  * @example
  * ```ts
@@ -68,13 +92,44 @@ export function assertScope(value: unknown, what = 'scope'): asserts value is Sc
     throw new MalformedInputError(`${what} is not an object`, { check: 'scope' });
   }
   for (const field of ['resources', 'actions', 'audience'] as const) {
-    if (!isStringArray(scope[field])) throw new MalformedInputError(`${what}.${field} must be an array of strings`, { check: 'scope' });
+    const list = scope[field];
+    if (!Array.isArray(list) || list.length === 0 || list.length > SCOPE_LIMITS.maxEntries) {
+      throw new MalformedInputError(`${what}.${field} must be a non-empty list of at most ${SCOPE_LIMITS.maxEntries} entries`, { check: 'scope' });
+    }
+    for (const item of list) {
+      if (!isText(item)) {
+        throw new MalformedInputError(`each of ${what}.${field} must be a non-empty, well-formed string of at most ${SCOPE_LIMITS.maxTextLength} characters`, { check: 'scope' });
+      }
+    }
+    if (hasDuplicates(list)) throw new MalformedInputError(`${what}.${field} has duplicates`, { check: 'scope' });
   }
-  if (typeof scope.expiresAt !== 'number' || !Number.isFinite(scope.expiresAt)) {
-    throw new MalformedInputError(`${what}.expiresAt must be a finite number of seconds`, { check: 'scope' });
+  const { expiresAt, maxDepth } = scope;
+  if (typeof expiresAt !== 'number' || !Number.isSafeInteger(expiresAt) || expiresAt < 0 || expiresAt > SCOPE_LIMITS.maxExpiresAt) {
+    throw new MalformedInputError(`${what}.expiresAt must be whole seconds since the epoch, up to year 9999`, { check: 'scope' });
   }
-  if (typeof scope.maxDepth !== 'number' || !Number.isSafeInteger(scope.maxDepth) || scope.maxDepth < 0) {
-    throw new MalformedInputError(`${what}.maxDepth must be a non-negative integer`, { check: 'scope' });
+  if (typeof maxDepth !== 'number' || !Number.isSafeInteger(maxDepth) || maxDepth < 0 || maxDepth > SCOPE_LIMITS.maxDepth) {
+    throw new MalformedInputError(`${what}.maxDepth must be an integer from 0 to ${SCOPE_LIMITS.maxDepth}`, { check: 'scope' });
+  }
+}
+
+/**
+ * Asserts that a request has the shape a decision needs: non-empty, well-formed `resource`,
+ * `action` and `audience` strings of at most {@link SCOPE_LIMITS}`.maxTextLength`
+ * characters, and a well-formed string `task` when given (`malformed_input`, check
+ * `request`). A request that is not an object is a caller's bug (`TypeError`).
+ *
+ * @example
+ * ```ts
+ * assertCapabilityRequest({ resource: 'db:orders', action: 'read', audience: 'did:web:api' });
+ * ```
+ */
+export function assertCapabilityRequest(request: CapabilityRequest): void {
+  if (typeof request !== 'object' || request === null) throw new TypeError('request must be an object');
+  for (const key of ['resource', 'action', 'audience'] as const) {
+    if (!isText(request[key])) throw new MalformedInputError(`request.${key} must be a non-empty string`, { check: 'request' });
+  }
+  if (request.task !== undefined && (typeof request.task !== 'string' || !isWellFormed(request.task))) {
+    throw new MalformedInputError('request.task must be a string', { check: 'request' });
   }
 }
 
@@ -130,10 +185,38 @@ export function assertNarrows(parent: Scope, child: Scope): void {
 }
 
 /**
- * Whether a scope permits a request at a time (seconds since epoch). Pure: no
- * signatures, no revocation; token verifiers call this after their own checks. A scope
- * of the wrong shape is `malformed_input` rather than a quiet answer (a string in place
- * of the actions array would otherwise match substrings).
+ * Decides a request against one scope at a time (seconds since the epoch), with a code
+ * for the first check that fails, in this order: expiry (`expired`), audience
+ * (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
+ * `resources`). Pure: no signatures, no revocation; token verifiers call it for every hop
+ * after their own checks. Scope and request are validated first ({@link assertScope},
+ * {@link assertCapabilityRequest}). `what` names the scope in messages (`hop 2`).
+ *
+ * @example
+ * ```ts
+ * assertPermits(hopScope, { resource: 'db:orders', action: 'read', audience: 'did:web:api' }, now, 'hop 2');
+ * ```
+ */
+export function assertPermits(scope: Scope, request: CapabilityRequest, atSeconds: number, what = 'scope'): void {
+  assertScope(scope, what);
+  assertCapabilityRequest(request);
+  if (!(atSeconds < scope.expiresAt)) throw new ExpiredError(`${what} expired at ${new Date(scope.expiresAt * 1000).toISOString()}`);
+  if (!scope.audience.includes(request.audience)) {
+    throw new WrongAudienceError(`${what} does not name ${request.audience.slice(0, 120)} as audience`);
+  }
+  if (!scope.actions.includes(request.action)) {
+    throw new DeniedError(`${what} does not grant action "${request.action.slice(0, 80)}"`, { check: 'actions' });
+  }
+  if (!scope.resources.some((p) => resourceMatches(p, request.resource))) {
+    throw new DeniedError(`${what} does not grant resource "${request.resource.slice(0, 120)}"`, { check: 'resources' });
+  }
+}
+
+/**
+ * Whether a scope permits a request at a time (seconds since epoch): {@link assertPermits}
+ * as a boolean. A scope or request of the wrong shape is still `malformed_input` rather
+ * than a quiet answer (a string in place of the actions array would otherwise match
+ * substrings).
  *
  * @example
  * ```ts
@@ -141,13 +224,13 @@ export function assertNarrows(parent: Scope, child: Scope): void {
  * ```
  */
 export function scopePermits(scope: Scope, request: CapabilityRequest, atSeconds: number): boolean {
-  assertScope(scope);
-  return (
-    atSeconds < scope.expiresAt &&
-    scope.audience.includes(request.audience) &&
-    scope.actions.includes(request.action) &&
-    scope.resources.some((p) => resourceMatches(p, request.resource))
-  );
+  try {
+    assertPermits(scope, request, atSeconds);
+    return true;
+  } catch (error) {
+    if (error instanceof ExpiredError || error instanceof WrongAudienceError || error instanceof DeniedError) return false;
+    throw error;
+  }
 }
 
 /**

@@ -18,7 +18,10 @@ export {
 } from './keys.js';
 export { fixedClock, manualClock, parseDuration, systemClock, toEpochMillis, type Clock, type ManualClock } from './clock.js';
 export {
+  SCOPE_LIMITS,
+  assertCapabilityRequest,
   assertNarrows,
+  assertPermits,
   assertScope,
   narrowScope,
   patternWithin,

@@ -9,7 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AgentIdError,
+  assertCapabilityRequest,
   assertNarrows,
+  assertPermits,
   assertScope,
   base58Decode,
   base64urlDecode,
@@ -121,6 +123,9 @@ const targets: Target[] = [
   ['assertScope', (v) => assertScope(v), 'strict'],
   ['assertNarrows(v, v)', (v) => assertNarrows(v as never, v as never), 'strict'],
   ['scopePermits', (v) => scopePermits(v as never, { resource: 'r', action: 'a', audience: 'd' }, 0), 'strict'],
+  ['assertPermits', (v) => assertPermits(v as never, { resource: 'r', action: 'a', audience: 'd' }, 0), 'strict'],
+  ['assertPermits(scope, v)', (v) => assertPermits({ resources: ['r'], actions: ['a'], audience: ['d'], expiresAt: 1, maxDepth: 0 }, v as never, 0)],
+  ['assertCapabilityRequest', (v) => assertCapabilityRequest(v as never)],
 ];
 
 function check(name: string, fn: () => unknown, strict?: 'strict'): void {

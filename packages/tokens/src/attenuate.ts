@@ -1,15 +1,40 @@
+import { type KeyPair, type PublicKey, type Scope, UntrustedIssuerError } from '@agent-id/core';
 import { attenuateBiscuit } from './biscuit/attenuate.js';
-import { resolveLimits } from './limits.js';
+import { delegationOf, planHop } from './hop.js';
+import { type TokenLimits, resolveLimits } from './limits.js';
 import { attenuateMacaroon } from './macaroon/attenuate.js';
+import type { ThirdPartyCaveatSpec } from './macaroon/discharge.js';
+import type { ChainRecord } from './model.js';
 import { type CapabilityToken, toToken } from './token.js';
-import type { AttenuateOptions } from './types.js';
 import { toArray } from './util.js';
+
+/** Options of {@link attenuate}. */
+export interface AttenuateOptions {
+  /**
+   * The delegate's DID: a bare DID in canonical form, not the holder's own. For Biscuit it
+   * must be a did:key, since it signs the next hop.
+   */
+  to: string;
+  /** What to narrow; fields left out are inherited, depth goes down by one. */
+  narrowing?: Partial<Scope>;
+  /** The current holder's key pair (its did:key must be the holder): signs the hop. Required. */
+  signer?: KeyPair;
+  /** Biscuit: the trusted root key(s), to read the token (`untrusted_issuer` without one). */
+  rootPublicKey?: PublicKey | readonly PublicKey[];
+  /** Macaroon: third-party caveats to add with this hop. */
+  thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
+  limits?: Partial<TokenLimits>;
+}
 
 /**
  * Hands a token on to `to`, narrowed. Offline; only the current holder can do it, since
- * its key signs the hop. A widening narrowing (resource, action or audience outside the
- * parent's, later expiry, more depth) is refused with `scope_widened`, and a token with
- * no depth left with `depth_exceeded`, before any token is produced.
+ * its key signs the hop. The hop is planned once for both formats (`hop.ts`) and refused,
+ * before any token is produced, with the code authorize would give the token it would
+ * make: a signer that is not the holder `holder_mismatch`, `to` being the holder itself
+ * `malformed_input`, a widening narrowing (resource, action or audience outside the
+ * parent's, later expiry, more depth) `scope_widened`, no depth left `depth_exceeded`, a
+ * token that would exceed `maxBlocks` or (Macaroon) `maxCaveats` `input_too_large`. A
+ * missing `signer` is a TypeError (a caller's bug).
  *
  * @example
  * ```ts
@@ -22,10 +47,14 @@ import { toArray } from './util.js';
 export async function attenuate(token: CapabilityToken | string, options: AttenuateOptions): Promise<CapabilityToken> {
   const limits = resolveLimits(options.limits);
   const t = toToken(token, limits.maxTokenBytes);
+  const delegation = delegationOf(options);
+  const plan = (chain: ChainRecord) => planHop(chain, delegation, options.narrowing, limits);
   if (t.format === 'biscuit') {
+    // The token chooses its format: a Biscuit reaching a holder that trusts no root is
+    // refused as authorize refuses it.
     const roots = toArray(options.rootPublicKey);
-    if (roots.length === 0) throw new TypeError('attenuating a Biscuit needs rootPublicKey to read it');
-    return attenuateBiscuit(t, options, roots, limits);
+    if (roots.length === 0) throw new UntrustedIssuerError('attenuating a Biscuit needs a trusted root key (rootPublicKey) to read it', { check: 'root_key' });
+    return attenuateBiscuit(t, delegation, plan, roots, limits);
   }
-  return attenuateMacaroon(t, options, limits);
+  return attenuateMacaroon(t, plan, options.thirdPartyCaveats, limits);
 }

@@ -1,11 +1,64 @@
-import { RevokedError, auditRecord, systemClock } from '@agent-id/core';
+import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, systemClock } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
-import { resolveLimits } from './limits.js';
-import { type ChainRecord, assertHolder, assertRequest, toDelegationHop, validateDid, validateRequest } from './model.js';
+import { decisionRecord, withVerified } from './decision-record.js';
+import { type TokenLimits, resolveLimits } from './limits.js';
+import { assertDischargesLive } from './macaroon/authorize.js';
+import { type ChainRecord, assertHolder, assertRequest, validateDid } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
-import { type CapabilityToken, toToken } from './token.js';
-import type { AuthorizationResult, AuthorizeOptions } from './types.js';
-import { verifyTokenChain } from './verify-chain.js';
+import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
+import { CapabilityToken, type TokenFormat, toToken } from './token.js';
+import { type VerifiedTokenChain, verifiedChainOf, verifyTokenChain } from './verify-chain.js';
+
+/** Options of {@link authorize}. */
+export interface AuthorizeOptions {
+  /** What is asked: resource, action, the verifier's own DID as audience, and the task when known. */
+  request: CapabilityRequest;
+  /**
+   * DID of the agent presenting the token. The caller must have checked its proof of key
+   * control; the token must have been delegated to it (`holder_mismatch` otherwise).
+   */
+  presenter: string;
+  /** Biscuit: trusted root public key(s), bare or bound to the issuer they speak for. */
+  rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
+  /**
+   * Biscuit: after every native check passed, also have biscuit-wasm parse the token
+   * (verifying its signatures a second time, independently) and run its Datalog
+   * authorizer. Default false: signatures are verified with node:crypto, and since every
+   * block must be the template this package writes, the native checks decide exactly
+   * what those blocks' Datalog decides (a differential test holds the two together).
+   * Turn on for defence in depth at about twice the cost.
+   */
+  datalog?: boolean;
+  /** Macaroon: trusted root secret(s), matched by id. */
+  rootSecrets?: MacaroonRootSecret | readonly MacaroonRootSecret[];
+  /** Macaroon: discharge macaroons bound to this token ({@link bindDischarge}). */
+  discharges?: readonly (CapabilityToken | string)[];
+  /** Consulted on every call; without it nothing is treated as revoked. */
+  revocations?: RevocationStore;
+  /** Time source. Default: system clock. */
+  clock?: Clock;
+  limits?: Partial<TokenLimits>;
+}
+
+/** What {@link authorize} verified. */
+export interface AuthorizationResult {
+  format: TokenFormat;
+  /** The presenting agent, proven to be the final holder. */
+  agent: string;
+  /** The user or organisation on whose behalf it acts. */
+  onBehalfOf: string;
+  /** The organisation that minted the token (first hop's delegator). */
+  issuer: string;
+  task: string;
+  /** Every hop from the authority to the acting agent. */
+  chain: DelegationHop[];
+  /** Revocation id of each hop, parallel to `chain`. */
+  revocationIds: string[];
+  /** The scope left after the last hop. */
+  effective: Scope;
+  /** The allow decision as an audit record. */
+  record: AuditRecord;
+}
 
 type RevocationHit = RevocationEntry | undefined;
 
@@ -25,15 +78,34 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
 }
 
 /**
- * Verifies a token for one request, as a resource server. Checks, in order: size and
- * encoding, signatures against the trusted root (Biscuit: every block, external and proof
- * signature, with node:crypto), that every block is the template this package writes and
- * every hop was written by its delegator (Biscuit: third-party block by the delegator's
- * key; Macaroon: delegator signature), that every hop narrows its parent, revocation of
- * any hop id, agent in the chain or principal, that `presenter` is the final holder,
- * expiry, audience, task, resource and action against every hop, and with `datalog` then
- * biscuit-wasm's own parse and Datalog run. Returns what it verified; throws an
- * `AgentIdError` with the failed check.
+ * Verifies a token for one request, as a resource server. Checks, in this order, and
+ * throws an `AgentIdError` for the first that fails:
+ *
+ * 1. the request and `presenter` are well-formed (`malformed_input`);
+ * 2. the token's size (`input_too_large`) and encoding (`malformed_input`; Macaroon:
+ *    every caveat in the caveat language, read before any signature);
+ * 3. a trusted root for its format (`untrusted_issuer`, check `root_key`) that may speak
+ *    for the issuer it names (`untrusted_issuer`, check `root_issuer`);
+ * 4. every signature (`invalid_signature`; Biscuit: every block, external signature and
+ *    proof, with node:crypto; Macaroon: the HMAC chain, each hop's delegator signature,
+ *    then the discharges);
+ * 5. Biscuit: every block is the template this package writes, and hop i is written by
+ *    hop i-1's delegate (`malformed_input`, check `hop_block`; `invalid_signature`, check
+ *    `hop_signature`);
+ * 6. the chain: every DID canonical, every scope valid, every hop narrowing its parent
+ *    (`malformed_input`, `scope_widened`, `depth_exceeded`);
+ * 7. Macaroon: no discharge expired (`expired`, check `discharge_expiry`);
+ * 8. revocation of any hop id, agent in the chain or principal (`revoked`);
+ * 9. `presenter` is the final holder (`holder_mismatch`);
+ * 10. the task, when the request names one (`wrong_task`);
+ * 11. hop by hop from the authority, core's `assertPermits`: expiry (`expired`), audience
+ *     (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
+ *     `resources`) — so hop 0's action is refused before hop 2's expiry;
+ * 12. with `datalog`, biscuit-wasm's own parse and Datalog run (`denied`, check `datalog`;
+ *     `resource_limit`).
+ *
+ * Returns what it verified, with the allow audit record. A refusal carries what was
+ * verified by then, so `refusalRecord` records it without verifying the token again.
  *
  * @example
  * ```ts
@@ -46,43 +118,46 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  */
 export async function authorize(token: CapabilityToken | string, options: AuthorizeOptions): Promise<AuthorizationResult> {
   const limits = resolveLimits(options.limits);
-  validateRequest(options.request);
+  assertCapabilityRequest(options.request);
   const presenter = validateDid(options.presenter, 'presenter');
   const request = { ...options.request };
   const clock = options.clock ?? systemClock;
   const nowSeconds = Math.floor(clock() / 1000);
-  const t = toToken(token, limits.maxTokenBytes);
-  const { chain, revocationIds, root } = verifyTokenChain(t, options, nowSeconds, limits);
-  if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
-  assertHolder(chain, presenter);
-  assertRequest(chain, request, nowSeconds);
-  // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
-  if (root && options.datalog) {
-    const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
-    if (refusal) throw refusal;
+  let t: CapabilityToken;
+  let verified: VerifiedTokenChain;
+  try {
+    t = toToken(token, limits.maxTokenBytes);
+    verified = verifyTokenChain(t, options, limits);
+  } catch (error) {
+    // Nothing of the token verified: a record of this refusal must not verify it again.
+    throw withVerified(error, typeof token === 'string' ? token : token instanceof CapabilityToken ? token.serialize() : undefined, undefined);
   }
-  const hops = chain.hops.map(toDelegationHop);
+  const { chain, revocationIds, root } = verified;
+  const known = verifiedChainOf(t.format, chain);
+  try {
+    assertDischargesLive(verified.dischargeExpiries, nowSeconds);
+    if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
+    assertHolder(chain, presenter);
+    assertRequest(chain, request, nowSeconds);
+    // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
+    if (root && options.datalog) {
+      const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
+      if (refusal) throw refusal;
+    }
+  } catch (error) {
+    throw withVerified(error, t.serialize(), known);
+  }
   return {
     format: t.format,
     agent: presenter,
     onBehalfOf: chain.onBehalfOf,
     issuer: chain.issuer,
     task: chain.task,
-    chain: hops,
+    chain: known.chain,
     revocationIds,
     effective: chain.hops.at(-1)!.granted,
-    record: auditRecord(
-      {
-        agent: presenter,
-        onBehalfOf: chain.onBehalfOf,
-        task: chain.task,
-        action: request.action,
-        resource: request.resource,
-        decision: 'allow',
-        reason: `${t.format}: signatures, hop attribution, narrowing, revocation, holder, expiry, audience, task and scope checked over ${hops.length} hop(s)`,
-        verifier: request.audience,
-        chain: hops,
-      },
+    record: decisionRecord(
+      { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true },
       clock,
     ),
   };

@@ -1,18 +1,45 @@
-import type { PublicKey } from '@agent-id/core';
+import { type DelegationHop, type PublicKey, UntrustedIssuerError } from '@agent-id/core';
 import { inspectBiscuit } from './biscuit/inspect.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { formatCaveat, parseCaveat } from './macaroon/caveats.js';
 import { importBinary } from './macaroon/codec.js';
-import { describeThirdParty } from './macaroon/discharge.js';
+import { type ThirdPartyCaveatInfo, describeThirdParty } from './macaroon/discharge.js';
 import { readMacaroon } from './macaroon/read.js';
 import { type ChainRecord, toDelegationHop } from './model.js';
-import { type CapabilityToken, toToken } from './token.js';
-import type { InspectedBlock, ThirdPartyCaveatInfo, TokenInspection } from './types.js';
+import { type CapabilityToken, type TokenFormat, toToken } from './token.js';
 import { toArray } from './util.js';
+
+/** One block (Biscuit) or caveat group (Macaroon) as shown by {@link inspect}. */
+export interface InspectedBlock {
+  index: number;
+  /** `authority`, `hop`, or `unattributed` for content no delegator could be shown to have signed. */
+  kind: 'authority' | 'hop' | 'unattributed';
+  revocationId: string;
+  /** Datalog source (Biscuit, display only) or caveats (Macaroon), one per line. */
+  source: string[];
+}
+
+/** The unverified view {@link inspect} returns. */
+export interface TokenInspection {
+  format: TokenFormat;
+  /** Always false: inspection decides nothing. */
+  verified: false;
+  notice: string;
+  issuer: string;
+  onBehalfOf: string;
+  task: string;
+  /** The chain as the token states it. */
+  chain: DelegationHop[];
+  blocks: InspectedBlock[];
+  /** Macaroon: third-party caveats awaiting discharge. */
+  thirdPartyCaveats: ThirdPartyCaveatInfo[];
+  /** Human-readable text of all of the above. */
+  text: string;
+}
 
 /** Options of {@link inspect}. */
 export interface InspectOptions {
-  /** Biscuit: a root public key to read the token with (biscuit-wasm parses only verified tokens). */
+  /** Biscuit: a root public key to read the token with (biscuit-wasm parses only verified tokens; `untrusted_issuer` without one). */
   rootPublicKey?: PublicKey | readonly PublicKey[];
   limits?: Partial<TokenLimits>;
 }
@@ -67,7 +94,7 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
   let problem: string | undefined;
   if (t.format === 'biscuit') {
     const roots = toArray(options.rootPublicKey);
-    if (roots.length === 0) throw new TypeError('inspecting a Biscuit needs rootPublicKey (biscuit-wasm cannot parse without it)');
+    if (roots.length === 0) throw new UntrustedIssuerError('inspecting a Biscuit needs a trusted root key (rootPublicKey): biscuit-wasm cannot parse without it', { check: 'root_key' });
     ({ chain, blocks, problem } = await inspectBiscuit(t, roots, limits));
   } else {
     const read = readMacaroon(importBinary(t.toBytes()), limits);

@@ -2,16 +2,15 @@ import {
   type Capability,
   type CapabilityRequest,
   type DelegationHop,
-  DeniedError,
-  ExpiredError,
   HolderMismatchError,
   MalformedInputError,
+  SCOPE_LIMITS,
   type Scope,
-  WrongAudienceError,
   WrongTaskError,
   assertNarrows,
+  assertPermits,
+  assertScope,
   isWellFormed,
-  resourceMatches,
 } from '@agent-id/core';
 import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
 
@@ -29,9 +28,7 @@ export interface ChainRecord {
   hops: HopRecord[];
 }
 
-const MAX_TEXT = 2048;
-/** Latest expiry representable as an ISO date (9999-12-31T23:59:59Z). */
-export const MAX_EXPIRY = 253_402_300_799;
+const MAX_TEXT = SCOPE_LIMITS.maxTextLength;
 
 function assertText(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
@@ -41,26 +38,12 @@ function assertText(value: unknown, what: string): asserts value is string {
   if (!isWellFormed(value)) throw new MalformedInputError(`${what} is not well-formed Unicode`, { check: 'capability' });
 }
 
-function assertList(value: unknown, what: string): asserts value is readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 256) {
-    throw new MalformedInputError(`${what} must be a non-empty list of at most 256 entries`, { check: 'capability' });
-  }
-  for (const item of value) assertText(item, `each of ${what}`);
-  if (new Set(value).size !== value.length) throw new MalformedInputError(`${what} has duplicates`, { check: 'capability' });
-}
-
-/** Validates a scope's shape (not its narrowing). */
-export function validateScope(scope: Scope, what = 'scope'): Scope {
-  if (typeof scope !== 'object' || scope === null) throw new MalformedInputError(`${what} is not an object`, { check: 'capability' });
-  assertList(scope.resources, `${what}.resources`);
-  assertList(scope.actions, `${what}.actions`);
-  assertList(scope.audience, `${what}.audience`);
-  if (!Number.isSafeInteger(scope.expiresAt) || scope.expiresAt < 0 || scope.expiresAt > MAX_EXPIRY) {
-    throw new MalformedInputError(`${what}.expiresAt must be whole seconds since the epoch, up to year 9999`, { check: 'capability' });
-  }
-  if (!Number.isSafeInteger(scope.maxDepth) || scope.maxDepth < 0 || scope.maxDepth > 64) {
-    throw new MalformedInputError(`${what}.maxDepth must be an integer from 0 to 64`, { check: 'capability' });
-  }
+/**
+ * A scope from a caller (a capability to mint, a narrowing), validated by core's one
+ * validator (`assertScope`) and copied, so the caller cannot change it afterwards.
+ */
+export function validScope(scope: Scope, what: string): Scope {
+  assertScope(scope, what);
   return {
     resources: [...scope.resources],
     actions: [...scope.actions],
@@ -72,7 +55,7 @@ export function validateScope(scope: Scope, what = 'scope'): Scope {
 
 /** Validates a capability to mint. */
 export function validateCapability(capability: Capability): Capability {
-  const scope = validateScope(capability, 'capability');
+  const scope = validScope(capability, 'capability');
   validateAgentDid(capability.holder, 'capability.holder');
   assertText(capability.onBehalfOf, 'capability.onBehalfOf');
   assertText(capability.task, 'capability.task');
@@ -128,8 +111,9 @@ export function validateAgentDid(value: unknown, what: string): string {
 }
 
 /**
- * Re-checks the chain a token claims: each hop starts where the previous ended, names a
- * new delegate, and narrows its parent (`scope_widened` / `depth_exceeded`).
+ * Re-checks the chain a token claims: every DID canonical, each hop starts where the
+ * previous ended, names a new delegate, and narrows its parent (`scope_widened` /
+ * `depth_exceeded`); every scope passes core's validator (`malformed_input`, check `scope`).
  */
 export function assertChain(chain: ChainRecord): void {
   const { hops } = chain;
@@ -141,6 +125,8 @@ export function assertChain(chain: ChainRecord): void {
     validateAgentDid(hop.to, `hop ${i} delegate`);
   });
   if (hops[0]!.from !== chain.issuer) throw new MalformedInputError('hop 0 is not delegated by the issuer', { check: 'chain' });
+  // Every scope is one core's validator accepts: hop 0's here, the others as children below.
+  assertScope(hops[0]!.granted, 'hop 0');
   for (let i = 1; i < hops.length; i++) {
     const parent = hops[i - 1]!;
     const hop = hops[i]!;
@@ -170,52 +156,16 @@ export function assertHolder(chain: ChainRecord, presenter: string): void {
 }
 
 /**
- * Checks the request against every hop's scope with a specific code per failed check.
- * Format-specific evaluation (Datalog, caveats) runs as well; this gives the reason.
+ * Decides the request against the chain: the task first (`wrong_task`), then every hop's
+ * scope from the authority down, each with core's one coded decision (`assertPermits`:
+ * expiry, audience, action, resource). The first failure is reported, so hop 0's action
+ * is refused before hop 2's expiry.
  */
 export function assertRequest(chain: ChainRecord, request: CapabilityRequest, nowSeconds: number): void {
   if (request.task !== undefined && request.task !== chain.task) {
     throw new WrongTaskError(`token is for task ${chain.task.slice(0, 120)}, request is for ${request.task.slice(0, 120)}`);
   }
-  chain.hops.forEach((hop, i) => {
-    const s = hop.granted;
-    if (nowSeconds >= s.expiresAt) {
-      throw new ExpiredError(`hop ${i} expired at ${new Date(s.expiresAt * 1000).toISOString()}`);
-    }
-    if (!s.audience.includes(request.audience)) {
-      throw new WrongAudienceError(`hop ${i} does not name ${request.audience.slice(0, 120)} as audience`);
-    }
-    if (!s.actions.includes(request.action)) {
-      throw new DeniedError(`hop ${i} does not grant action "${request.action.slice(0, 80)}"`, { check: 'actions' });
-    }
-    if (!s.resources.some((p) => resourceMatches(p, request.resource))) {
-      throw new DeniedError(`hop ${i} does not grant resource "${request.resource.slice(0, 120)}"`, { check: 'resources' });
-    }
-  });
-}
-
-export function validateRequest(request: CapabilityRequest): void {
-  if (typeof request !== 'object' || request === null) throw new TypeError('request must be an object');
-  for (const key of ['resource', 'action', 'audience'] as const) {
-    if (typeof request[key] !== 'string' || request[key].length === 0 || request[key].length > MAX_TEXT || !isWellFormed(request[key])) {
-      throw new MalformedInputError(`request.${key} must be a non-empty string`, { check: 'request' });
-    }
-  }
-  if (request.task !== undefined && (typeof request.task !== 'string' || !isWellFormed(request.task))) {
-    throw new MalformedInputError('request.task must be a string', { check: 'request' });
-  }
-}
-
-/** Resource patterns split the way the Datalog checks use them. */
-export function splitResources(resources: readonly string[]): { exact: string[]; prefixes: string[] } {
-  const exact: string[] = [];
-  const prefixes: string[] = [];
-  for (const r of resources) (r.endsWith('*') ? prefixes.push(r.slice(0, -1)) : exact.push(r));
-  return { exact, prefixes };
-}
-
-export function joinResources(exact: readonly string[], prefixes: readonly string[]): string[] {
-  return [...exact, ...prefixes.map((p) => `${p}*`)];
+  for (let i = 0; i < chain.hops.length; i++) assertPermits(chain.hops[i]!.granted, request, nowSeconds, `hop ${i}`);
 }
 
 export function toDelegationHop(hop: HopRecord): DelegationHop {

@@ -1,8 +1,8 @@
-import { AgentIdError, type AuditRecord, type Clock, type DelegationHop, type ErrorCode, auditRecord, systemClock } from '@agent-id/core';
-import { type VerifyChainOptions, verifyChain } from './verify-chain.js';
+import { type AuditRecord, type Clock, systemClock } from '@agent-id/core';
+import { decisionRecord, verifiedAt } from './decision-record.js';
+import { type VerifiedChain, type VerifyChainOptions, verifyChain } from './verify-chain.js';
 
-/** Stands in for a principal or request field nothing verified. */
-export const UNVERIFIED = 'unverified';
+export { UNVERIFIED, refusalOf } from './decision-record.js';
 
 /** What {@link refusalRecord} records. */
 export interface RefusalInput {
@@ -18,24 +18,27 @@ export interface RefusalInput {
   request?: { resource?: string; action?: string; task?: string };
 }
 
-/** Options of {@link refusalRecord}: the trust `verifyChain` needs, and the clock. */
+/**
+ * Options of {@link refusalRecord}: the trust `verifyChain` needs (used only when the
+ * refusal does not come from `authorize` refusing this token), and the clock.
+ */
 export interface RefusalRecordOptions extends VerifyChainOptions {
   clock?: Clock;
 }
 
-/** The code, check and message of a refusal (anything not coded is `internal`). */
-export function refusalOf(error: unknown): { code: ErrorCode; check: string; message: string } {
-  if (error instanceof AgentIdError) return { code: error.code, check: error.check, message: error.message };
-  return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
-}
-
 /**
- * The audit record of a refused request. A refused token's chain is still worth
- * recording, but only what `verifyChain` proves (signatures, hop attribution, narrowing):
- * for a token that does not verify, the principal is `unverified` and the chain empty, so
- * no field states what a forger wrote. The reason quotes the refusal, which may name what
- * the token claimed (an issuer, a delegator; cut to 120 characters): for a token that did
- * not verify it says so.
+ * The audit record of a refused request, worded as every record of this package
+ * (`ResourceGuard` writes the same). A refused token's chain is still worth recording,
+ * but only what was verified (signatures, hop attribution, narrowing): for a token that
+ * does not verify, the principal is `unverified` and the chain empty, so no field states
+ * what a forger wrote. The reason quotes the refusal, which may name what the token
+ * claimed (an issuer, a delegator; cut to 120 characters): for a token that did not verify
+ * it says so.
+ *
+ * When `error` is `authorize`'s refusal of this very token, the record uses what
+ * `authorize` had verified (the chain, or nothing when verification failed) and verifies
+ * nothing again; otherwise (a refusal before `authorize`, such as a failed proof of
+ * control) the token is verified once with `verifyChain` and `options`.
  *
  * @example
  * ```ts
@@ -48,33 +51,20 @@ export function refusalOf(error: unknown): { code: ErrorCode; check: string; mes
  * ```
  */
 export async function refusalRecord(input: RefusalInput, options: RefusalRecordOptions): Promise<AuditRecord> {
-  const { code, check, message } = refusalOf(input.error);
-  let known: { onBehalfOf: string; task: string | undefined; chain: DelegationHop[] } = { onBehalfOf: UNVERIFIED, task: undefined, chain: [] };
+  let verified: VerifiedChain | undefined;
   if (typeof input.token === 'string') {
-    try {
-      const verified = await verifyChain(input.token, options);
-      known = { onBehalfOf: verified.onBehalfOf, task: verified.task, chain: verified.chain };
-    } catch {
-      // Not verifiable: nothing from the token is recorded.
+    const carried = verifiedAt(input.error, input.token);
+    if (carried) verified = carried.verified;
+    else {
+      try {
+        verified = await verifyChain(input.token, options);
+      } catch {
+        // Not verifiable: nothing from the token is recorded.
+      }
     }
   }
-  const reason = `${check}: ${message}`;
-  return auditRecord(
-    {
-      agent: input.agent ?? UNVERIFIED,
-      onBehalfOf: known.onBehalfOf,
-      task: input.request?.task ?? known.task ?? null,
-      action: input.request?.action ?? UNVERIFIED,
-      resource: input.request?.resource ?? UNVERIFIED,
-      decision: 'deny',
-      reason:
-        known.chain.length > 0
-          ? `${reason} [token signatures and chain verified; request refused]`
-          : `${reason} [token not verified: any name above is only what it claimed]`,
-      code,
-      verifier: input.verifier,
-      chain: known.chain,
-    },
+  return decisionRecord(
+    { decision: 'deny', error: input.error, verified, agent: input.agent, request: input.request, verifier: input.verifier },
     options.clock ?? systemClock,
   );
 }

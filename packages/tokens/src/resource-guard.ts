@@ -6,7 +6,6 @@ import {
   type DelegationHop,
   type ErrorCode,
   MalformedInputError,
-  auditRecord,
   isRecord,
   systemClock,
 } from '@agent-id/core';
@@ -14,7 +13,8 @@ import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl 
 import { authorize } from './authorize.js';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
-import type { AuthorizeOptions, MacaroonRootSecret } from './types.js';
+import type { AuthorizeOptions } from './authorize.js';
+import type { MacaroonRootSecret } from './roots.js';
 import type { TrustedRootKey } from './roots.js';
 import { UNVERIFIED, refusalOf, refusalRecord } from './refusal-record.js';
 
@@ -56,11 +56,14 @@ export interface GuardDecision {
   code?: ErrorCode;
   /** The check that failed. */
   check?: string;
+  /** Why: the audit record's reason, word for word. */
   reason: string;
   /** DID of the service that decided. */
   verifier: string;
   /** The agent that acted (verified by proof of control). */
   agent?: string;
+  /** On allow: the organisation whose ownership credential vouched for the agent. */
+  operator?: string;
   /** The user or organisation it acted for (from the verified token). */
   onBehalfOf?: string;
   /** Delegation chain, authority first: on allow fully authorized; on deny, signature- and narrowing-verified, or empty. */
@@ -92,7 +95,9 @@ function parseRequest(value: unknown): GuardRequest {
  *    within every hop, this service must be the audience, nothing in it revoked
  *    (`authorize` from `@agent-id/tokens`);
  * 3. **record** — an audit record naming both principals (the user/org it acts for and the
- *    agent that acted), the task and the whole chain is appended, for allow and deny alike.
+ *    agent that acted), the task and the whole chain is appended, for allow and deny alike:
+ *    `authorize`'s allow record, or `refusalRecord`'s, so the log reads the same as any
+ *    other verifier's for the same decision, and a refused token is verified only once.
  *
  * @example
  * ```ts
@@ -145,44 +150,28 @@ export class ResourceGuard {
       if (o.revocations) options.revocations = o.revocations;
       if (o.limits) options.limits = o.limits;
       const verified = await authorize(input.token, options);
-      const reason =
-        `proof of control by ${who.agent} (operated by ${who.operator}); ` +
-        `${verified.format} chain of ${verified.chain.length} hop(s) from ${verified.issuer} verified; ` +
-        `${request.action} on ${request.resource} within every hop; audience, task, expiry and revocation checked`;
-      const entry = await o.audit.append(
-        auditRecord(
-          {
-            agent: who.agent,
-            onBehalfOf: verified.onBehalfOf,
-            task: verified.task,
-            action: request.action,
-            resource: request.resource,
-            decision: 'allow',
-            reason,
-            verifier: this.service,
-            chain: verified.chain,
-          },
-          this.#clock,
-        ),
-      );
+      // authorize's own record: the same words as any verifier's record of this decision.
+      const entry = await o.audit.append(verified.record);
       return {
         decision: 'allow',
-        reason,
+        reason: verified.record.reason,
         verifier: this.service,
         agent: who.agent,
+        operator: who.operator,
         onBehalfOf: verified.onBehalfOf,
         chain: verified.chain,
         auditSeq: entry.seq,
         entry,
       };
     } catch (error) {
-      const { code, check, message } = refusalOf(error);
+      const { code, check } = refusalOf(error);
+      // A refusal by authorize carries what it verified: the token is not verified again.
       const record = await refusalRecord(
         { token: input.token, error, verifier: this.service, ...(agent !== undefined ? { agent } : {}), ...(request ? { request } : {}) },
         { rootPublicKey: o.rootPublicKeys ?? [], rootSecrets: o.rootSecrets ?? [], clock: this.#clock, ...(o.limits ? { limits: o.limits } : {}) },
       );
       const entry = await o.audit.append(record);
-      const decision: GuardDecision = { decision: 'deny', code, check, reason: `${check}: ${message}`, verifier: this.service, chain: record.chain, auditSeq: entry.seq, entry };
+      const decision: GuardDecision = { decision: 'deny', code, check, reason: record.reason, verifier: this.service, chain: record.chain, auditSeq: entry.seq, entry };
       if (agent !== undefined) decision.agent = agent;
       if (record.onBehalfOf !== UNVERIFIED) decision.onBehalfOf = record.onBehalfOf;
       return decision;

@@ -23,3 +23,16 @@ export function rootKeysFor(roots: readonly TrustedRootKey[], issuer: string | u
   }
   return keys;
 }
+
+/**
+ * An organisation's Macaroon root secret. Each token's HMAC root key is derived from it
+ * (HMAC-SHA256 over a random token id), so the secret itself never signs a token.
+ */
+export interface MacaroonRootSecret {
+  /** Names the secret inside tokens, so secrets can be rotated. */
+  id: string;
+  /** At least 32 random bytes. */
+  secret: Uint8Array;
+  /** The organisation DID this secret speaks for: tokens naming another issuer are refused. */
+  issuer?: string;
+}

@@ -4,9 +4,8 @@ import { verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
+import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
-import type { MacaroonRootSecret } from './types.js';
-import type { TrustedRootKey } from './roots.js';
 import { toArray } from './util.js';
 
 /** Options of {@link verifyChain}. */
@@ -30,9 +29,9 @@ export interface VerifiedChain {
 /**
  * Verifies who minted a token and who delegated it to whom — signatures against the trusted
  * roots, every hop signed by its delegator and narrowing its parent — without deciding any
- * request: no expiry, audience, holder, request or revocation check. For records about a
- * refused request (whose chain is still worth knowing), never to grant access: use
- * `authorize` for that.
+ * request: no expiry (of discharges neither), audience, holder, request or revocation
+ * check. For records about a refused request (whose chain is still worth knowing), never to
+ * grant access: use `authorize` for that.
  *
  * @example
  * ```ts
@@ -42,31 +41,44 @@ export interface VerifiedChain {
 export async function verifyChain(token: CapabilityToken | string, options: VerifyChainOptions): Promise<VerifiedChain> {
   const limits = resolveLimits(options.limits);
   const t = toToken(token, limits.maxTokenBytes);
-  // Far-past time: expiry (of discharges too) is deliberately not decided here.
-  const { chain } = verifyTokenChain(t, options, Number.MIN_SAFE_INTEGER, limits);
-  return { format: t.format, issuer: chain.issuer, onBehalfOf: chain.onBehalfOf, task: chain.task, chain: chain.hops.map(toDelegationHop) };
+  return verifiedChainOf(t.format, verifyTokenChain(t, options, limits).chain);
+}
+
+/** @internal The public view of a verified chain record. */
+export function verifiedChainOf(format: TokenFormat, chain: ChainRecord): VerifiedChain {
+  return { format, issuer: chain.issuer, onBehalfOf: chain.onBehalfOf, task: chain.task, chain: chain.hops.map(toDelegationHop) };
+}
+
+/** What {@link verifyTokenChain} proved. */
+export interface VerifiedTokenChain {
+  chain: ChainRecord;
+  revocationIds: string[];
+  /** The Biscuit root that verified the token. */
+  root: PublicKey | undefined;
+  /** Macaroon: each discharge's expiry, in the order given (decided by `authorize` only). */
+  dischargeExpiries: number[];
 }
 
 /**
  * @internal The signatures and chain of a token, either format, against the trusted roots
- * (`untrusted_issuer` when there are none for its format), then `assertChain`. `root` is
- * the Biscuit root that verified it. Shared by {@link verifyChain} and `authorize`.
+ * (`untrusted_issuer` when there are none for its format), discharges included (their
+ * signatures; their expiry is returned, not decided), then `assertChain`. Exactly what
+ * {@link verifyChain} proves; `authorize` starts from it.
  */
 export function verifyTokenChain(
   t: CapabilityToken,
   trust: Pick<VerifyChainOptions, 'rootPublicKey' | 'rootSecrets' | 'discharges'>,
-  nowSeconds: number,
   limits: TokenLimits,
-): { chain: ChainRecord; revocationIds: string[]; root: PublicKey | undefined } {
-  let verified: { chain: ChainRecord; revocationIds: string[]; root: PublicKey | undefined };
+): VerifiedTokenChain {
+  let verified: VerifiedTokenChain;
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.rootPublicKey);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    verified = verifyBiscuit(bytesOf(t), trusted, limits);
+    verified = { ...verifyBiscuit(bytesOf(t), trusted, limits), dischargeExpiries: [] };
   } else {
     const secrets = toArray(trust.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });
-    verified = { ...evaluateMacaroon(t, secrets, trust.discharges ?? [], nowSeconds, limits), root: undefined };
+    verified = { ...evaluateMacaroon(t, secrets, trust.discharges ?? [], limits), root: undefined };
   }
   assertChain(verified.chain);
   return verified;

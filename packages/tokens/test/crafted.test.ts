@@ -3,7 +3,7 @@ import macaroonLib from 'macaroon';
 import { describe, expect, it } from 'vitest';
 import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
 import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
-import { CapabilityToken, authorize } from '../src/index.js';
+import { CapabilityToken, authorize, verifyChain } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
@@ -48,6 +48,16 @@ describe('hand-crafted widening is rejected at verification', () => {
     // The same hop without its check is not the template: refused before anything else is read from it.
     const unchecked = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
     expect(await codeOf(authorize(unchecked, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+  });
+
+  it('Biscuit: a delegator-signed hop whose scope core refuses (an empty set) is malformed_input, not a quiet denial', async () => {
+    const token = await chainOf('biscuit', 1);
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
+    const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
+    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(narrow), actions: { set: [] } };
+    const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
+    await expect(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
+    await expect(verifyChain(crafted, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
   });
 
   it('Biscuit: a hop signed by someone other than the holder fails', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readChain } from '../src/biscuit/chain.js';
 import { datalogKey, wasmPublicKey } from '../src/biscuit/keys.js';
-import { readBlockFacts, readEnvelope } from '../src/biscuit/proto.js';
+import { readBlockFacts } from '../src/biscuit/proto/block.js';
+import { readEnvelope } from '../src/biscuit/proto/envelope.js';
 import { CapabilityToken, authorize } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';

@@ -3,7 +3,7 @@ import { AgentIdError, KeyPair, PublicKey } from '@agent-id/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { datalogRefusal } from '../src/biscuit/authorize.js';
-import { readSerialized } from '../src/biscuit/proto.js';
+import { readSerialized } from '../src/biscuit/proto/envelope.js';
 import { verifySignatures } from '../src/biscuit/signatures.js';
 import { attenuate, authorize } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';

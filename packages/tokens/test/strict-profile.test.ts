@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { datalogRefusal } from '../src/biscuit/authorize.js';
 import { AUTHORITY_CODE, dateParam } from '../src/biscuit/datalog.js';
 import { wasmPrivateKey } from '../src/biscuit/keys.js';
-import { type KeyView, type SignedBlockView, readSerialized } from '../src/biscuit/proto.js';
+import { type KeyView, type SignedBlockView, readSerialized } from '../src/biscuit/proto/envelope.js';
 import { isSmallOrderEncoding } from '../src/biscuit/signatures.js';
 import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, mintCapability, verifyChain } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';

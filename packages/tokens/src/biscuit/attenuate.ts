@@ -1,50 +1,48 @@
-import { DepthExceededError, HolderMismatchError, type PublicKey, type Scope, assertNarrows, narrowScope } from '@agent-id/core';
-import { didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
-import { type TokenLimits, assertBlockCount } from '../limits.js';
-import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
+import type { PublicKey } from '@agent-id/core';
+import { publicKeyFromDidKey } from '@agent-id/did';
+import type { Delegation, HopPlan } from '../hop.js';
+import type { TokenLimits } from '../limits.js';
+import type { ChainRecord } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
-import type { AttenuateOptions } from '../types.js';
 import { withBiscuit } from '../wasm/runtime.js';
-import { readChain, parseBiscuit } from './chain.js';
+import { parseBiscuit, readChain } from './chain.js';
 import { HOP_CODE, scopeParams } from './datalog.js';
 import { algorithmOf, wasmPrivateKey, wasmPublicKey } from './keys.js';
 
-export async function attenuateBiscuit(token: CapabilityToken, options: AttenuateOptions, roots: readonly PublicKey[], limits: TokenLimits): Promise<CapabilityToken> {
-  const signer = options.signer;
-  if (!signer) throw new TypeError('attenuating a Biscuit needs `signer`: the current holder\'s key pair');
-  algorithmOf(signer.publicKey);
-  const to = validateAgentDid(options.to, 'to');
-  // The delegate signs the following hop, so it must be a did:key Biscuit can check.
-  algorithmOf(publicKeyFromDidKey(to));
-  const signerDid = didKeyFromPublicKey(signer.publicKey);
+/**
+ * Encodes a planned hop as a third-party block signed by the delegator's own key. Biscuit
+ * needs both agents' keys to be ones it can check: the signer's, and the delegate's
+ * did:key (it signs the following hop); `unsupported_algorithm` / `unknown_did` otherwise.
+ */
+export async function attenuateBiscuit(
+  token: CapabilityToken,
+  delegation: Delegation,
+  plan: (chain: ChainRecord) => HopPlan,
+  roots: readonly PublicKey[],
+  limits: TokenLimits,
+): Promise<CapabilityToken> {
+  algorithmOf(delegation.signer.publicKey);
+  algorithmOf(publicKeyFromDidKey(delegation.to));
   const out = await withBiscuit((glue) => {
     // Read synchronously here: the view may be a shared buffer (see bytesOf).
     const bytes = bytesOf(token);
     const biscuit = parseBiscuit(glue, bytes, roots, limits);
     try {
       const { chain, revocationIds } = readChain(bytes, limits);
-      assertBlockCount(chain.hops.length + 1, limits);
-      assertChain(chain);
-      const holder = holderOf(chain);
-      if (holder !== signerDid) throw new HolderMismatchError(`only the holder ${holder.slice(0, 120)} can delegate this token; signer is ${signerDid}`);
-      if (to === holder) throw new TypeError('a hop must delegate to another agent');
-      const parent: Scope = chain.hops.at(-1)!.granted;
-      const index = chain.hops.length;
-      if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the holder may not delegate further');
-      const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
-      assertNarrows(parent, child);
+      const hop = plan(chain);
       const block = new glue.BlockBuilder();
       try {
-        block.addCodeWithParameters(HOP_CODE, { index, from: signerDid, to, previous: { bytes: revocationIds[index - 1]! }, ...scopeParams(child) }, {});
+        const params = { index: hop.index, from: hop.from, to: hop.to, previous: { bytes: revocationIds[hop.index - 1]! }, ...scopeParams(hop.granted) };
+        block.addCodeWithParameters(HOP_CODE, params, {});
         const request = biscuit.getThirdPartyRequest();
-        const key = wasmPrivateKey(glue, signer);
+        const key = wasmPrivateKey(glue, hop.signer);
         let signed: ReturnType<typeof request.createBlock>;
         try {
           signed = request.createBlock(key, block);
         } finally {
           key.free();
         }
-        const publicKey = wasmPublicKey(glue, signer.publicKey, 'agent');
+        const publicKey = wasmPublicKey(glue, hop.signer.publicKey, 'agent');
         try {
           const next = biscuit.appendThirdPartyBlock(publicKey, signed);
           try {

@@ -1,12 +1,13 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey } from '@agent-id/core';
 import { publicKeyFromDidKey } from '@agent-id/did';
 import { type TokenLimits, assertBlockCount } from '../limits.js';
-import { type ChainRecord, type HopRecord, joinResources } from '../model.js';
+import type { ChainRecord, HopRecord } from '../model.js';
 import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
-import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf } from './datalog.js';
+import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf, joinResources } from './datalog.js';
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
-import { type BlockView, type FactView, type SignedBlockView, type TermValue, readBlock, readEnvelope, readSerialized } from './proto.js';
+import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
+import { type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
 import { verifySignatures } from './signatures.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 

@@ -1,6 +1,5 @@
 import type { Scope } from '@agent-id/core';
-import { splitResources } from '../model.js';
-import type { CheckView, FactView, OpView, TermValue } from './proto.js';
+import type { CheckView, FactView, OpView, TermValue } from './proto/block.js';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
 
@@ -94,6 +93,22 @@ export const ALLOW_POLICY =
   'allow if resource($r), action($a), audience($aud), time($t), hop_scope(0, $exact, $prefixes, $actions, $auds, $exp, $d), $actions.contains($a), $auds.contains($aud), $t < $exp, $exact.contains($r) || $prefixes.any($p -> $r.starts_with($p))';
 
 export const TASK_CHECK = 'check if authority($issuer, $holder, $obo, {task})';
+
+/**
+ * Resource patterns as the Datalog templates carry them: exact names in one set, and the
+ * prefixes of patterns ending in `*` (without it) in another.
+ */
+export function splitResources(resources: readonly string[]): { exact: string[]; prefixes: string[] } {
+  const exact: string[] = [];
+  const prefixes: string[] = [];
+  for (const r of resources) (r.endsWith('*') ? prefixes.push(r.slice(0, -1)) : exact.push(r));
+  return { exact, prefixes };
+}
+
+/** The resource patterns of a hop's two sets (see {@link splitResources}). */
+export function joinResources(exact: readonly string[], prefixes: readonly string[]): string[] {
+  return [...exact, ...prefixes.map((p) => `${p}*`)];
+}
 
 export type DatalogValue = string | number | boolean | { date: string } | { bytes: string } | { set: string[] };
 

@@ -2,7 +2,7 @@ import type { Capability } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
-import type { BiscuitMintOptions } from '../types.js';
+import type { BiscuitMintOptions } from '../mint.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { AUTHORITY_CODE, scopeParams } from './datalog.js';
 import { assertRootKey, wasmPrivateKey } from './keys.js';

@@ -1,7 +1,7 @@
 import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
 import { assertRootKey } from './keys.js';
-import type { EnvelopeView, KeyView, SignedBlockView } from './proto.js';
+import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
@@ -196,6 +196,9 @@ function authorityRoot(authority: SignedBlockView, roots: readonly PublicKey[]):
   );
 }
 
+/** @internal Counts {@link verifySignatures} calls, so tests can tell a refusal verified a token once. */
+export const signatureRuns = { count: 0 };
+
 /**
  * Verifies every signature of a serialized Biscuit with node:crypto: the authority block
  * against one of `roots` (Ed25519 only), each following block against the previous
@@ -204,6 +207,7 @@ function authorityRoot(authority: SignedBlockView, roots: readonly PublicKey[]):
  * `proof`), `malformed_input` or `unsupported_algorithm`.
  */
 export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[]): PublicKey {
+  signatureRuns.count++;
   if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
   for (const root of roots) assertRootKey(root);
   const { blocks } = envelope;

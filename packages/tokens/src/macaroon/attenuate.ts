@@ -1,45 +1,48 @@
-import { DepthExceededError, HolderMismatchError, assertNarrows, narrowScope } from '@agent-id/core';
-import { didKeyFromPublicKey } from '@agent-id/did';
+import { InputTooLargeError } from '@agent-id/core';
+import type { HopPlan } from '../hop.js';
 import type { TokenLimits } from '../limits.js';
-import { assertChain, holderOf, validateAgentDid, validateScope } from '../model.js';
+import type { ChainRecord } from '../model.js';
 import { CapabilityToken } from '../token.js';
-import type { AttenuateOptions } from '../types.js';
-import { importBinary, exportBinary } from './codec.js';
+import { exportBinary, importBinary } from './codec.js';
+import type { ThirdPartyCaveatSpec } from './discharge.js';
 import { randomId } from './keys.js';
 import { addDelegation, addThirdPartyCaveats } from './mint.js';
 import { readMacaroon } from './read.js';
 
-export function attenuateMacaroon(token: CapabilityToken, options: AttenuateOptions, limits: TokenLimits): CapabilityToken {
-  const signer = options.signer;
-  if (!signer) throw new TypeError('attenuating needs `signer`: the current holder\'s key pair');
-  const to = validateAgentDid(options.to, 'to');
+/**
+ * Encodes a planned hop as a `delegation` caveat signed by the delegator, then the hop's
+ * third-party caveats. The token must stay within `maxCaveats` (`input_too_large`, check
+ * `max_caveats`), checked before anything is signed.
+ */
+export function attenuateMacaroon(
+  token: CapabilityToken,
+  plan: (chain: ChainRecord) => HopPlan,
+  thirdPartyCaveats: readonly ThirdPartyCaveatSpec[] | undefined,
+  limits: TokenLimits,
+): CapabilityToken {
   const read = readMacaroon(importBinary(token.toBytes()), limits);
-  assertChain(read.chain);
-  const holder = holderOf(read.chain);
-  const signerDid = didKeyFromPublicKey(signer.publicKey);
-  if (holder !== signerDid) throw new HolderMismatchError(`only the holder ${holder.slice(0, 120)} can delegate this token; signer is ${signerDid}`);
-  if (to === holder) throw new TypeError('a hop must delegate to another agent');
-  const parent = read.chain.hops.at(-1)!.granted;
-  if (parent.maxDepth < 1) throw new DepthExceededError('delegation depth is exhausted: the holder may not delegate further');
-  const child = validateScope(narrowScope(parent, options.narrowing ?? {}), 'narrowing');
-  assertNarrows(parent, child);
+  const hop = plan(read.chain);
   const m = read.macaroon;
+  const caveats = m.caveats.length + 1 + (thirdPartyCaveats?.length ?? 0);
+  if (caveats > limits.maxCaveats) {
+    throw new InputTooLargeError(`the token would carry ${caveats} caveats, above the limit of ${limits.maxCaveats}`, { check: 'max_caveats' });
+  }
+  const { granted } = hop;
   addDelegation(
     m,
     {
-      actions: [...child.actions],
-      audience: [...child.audience],
-      expires_at: child.expiresAt,
-      from: signerDid,
+      actions: [...granted.actions],
+      audience: [...granted.audience],
+      expires_at: granted.expiresAt,
+      from: hop.from,
       id: randomId(),
-      index: read.chain.hops.length,
-      max_depth: child.maxDepth,
-      resources: [...child.resources],
-      to,
+      index: hop.index,
+      max_depth: granted.maxDepth,
+      resources: [...granted.resources],
+      to: hop.to,
     },
-    signer,
+    hop.signer,
   );
-  addThirdPartyCaveats(m, options.thirdPartyCaveats);
-  if (m.caveats.length > limits.maxCaveats) throw new TypeError(`the token would exceed ${limits.maxCaveats} caveats`);
+  addThirdPartyCaveats(m, thirdPartyCaveats);
   return CapabilityToken.fromBytes('macaroon', exportBinary(m));
 }

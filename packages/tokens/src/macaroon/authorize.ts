@@ -3,13 +3,14 @@ import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
 import type { ChainRecord } from '../model.js';
 import { type CapabilityToken, toToken } from '../token.js';
-import type { MacaroonRootSecret } from '../types.js';
+import type { MacaroonRootSecret } from '../roots.js';
 import { parseCaveat } from './caveats.js';
 import { importBinary, readBinary } from './codec.js';
 import { tokenRootKey } from './keys.js';
 import { readMacaroon, verifyMacaroonChain } from './read.js';
 
-function checkDischarge(d: Macaroon, nowSeconds: number, index: number): void {
+/** A discharge's shape; returns its expiry (checked against the time only once every signature verified). */
+function checkDischarge(d: Macaroon, index: number): number {
   if (d.location) throw new MalformedInputError(`discharge ${index} must not carry a location`, { check: 'discharge' });
   let expires: number | undefined;
   for (const c of d.caveats) {
@@ -19,16 +20,25 @@ function checkDischarge(d: Macaroon, nowSeconds: number, index: number): void {
     expires = Math.min(expires ?? caveat.value, caveat.value);
   }
   if (expires === undefined) throw new DeniedError(`discharge ${index} has no expiry`, { check: 'discharge_expiry' });
-  if (nowSeconds >= expires) throw new ExpiredError(`discharge ${index} expired at ${new Date(expires * 1000).toISOString()}`, { check: 'discharge_expiry' });
+  return expires;
+}
+
+/**
+ * Refuses the first discharge (in the order given) whose expiry has passed: `expired`,
+ * check `discharge_expiry`. Decided after the token and its discharges verified.
+ */
+export function assertDischargesLive(expiries: readonly number[], nowSeconds: number): void {
+  expiries.forEach((expires, index) => {
+    if (nowSeconds >= expires) throw new ExpiredError(`discharge ${index} expired at ${new Date(expires * 1000).toISOString()}`, { check: 'discharge_expiry' });
+  });
 }
 
 export function evaluateMacaroon(
   token: CapabilityToken,
   secrets: readonly MacaroonRootSecret[],
   discharges: readonly (CapabilityToken | string)[],
-  nowSeconds: number,
   limits: TokenLimits,
-): { chain: ChainRecord; revocationIds: string[] } {
+): { chain: ChainRecord; revocationIds: string[]; dischargeExpiries: number[] } {
   const bytes = token.toBytes();
   const read = readMacaroon(readBinary(bytes), limits);
   const root = secrets.find((s) => s.id === read.identifier.kid);
@@ -39,10 +49,11 @@ export function evaluateMacaroon(
   const rootKey = tokenRootKey(root.secret, read.identifier.tid);
   verifyMacaroonChain(read, rootKey);
   if (discharges.length > limits.maxBlocks) throw new MalformedInputError(`more than ${limits.maxBlocks} discharges`, { check: 'discharge' });
+  const dischargeExpiries: number[] = [];
   if (read.thirdParty.length > 0 || discharges.length > 0) {
     const dms = discharges.map((d, i) => {
       const m = importBinary(toToken(d, limits.maxTokenBytes).toBytes(), `discharge ${i}`);
-      checkDischarge(m, nowSeconds, i);
+      dischargeExpiries.push(checkDischarge(m, i));
       return m;
     });
     try {
@@ -55,5 +66,5 @@ export function evaluateMacaroon(
       throw new InvalidSignatureError('a discharge macaroon does not verify (not bound to this token, or tampered)', { check: 'discharge_signature' });
     }
   }
-  return { chain: read.chain, revocationIds: read.chain.hops.map((h) => h.revocationId) };
+  return { chain: read.chain, revocationIds: read.chain.hops.map((h) => h.revocationId), dischargeExpiries };
 }

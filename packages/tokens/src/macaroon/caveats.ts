@@ -1,5 +1,4 @@
-import { DeniedError, MalformedInputError, type Scope, bytesToUtf8, canonicalize, isRecord, parseJson } from '@agent-id/core';
-import { MAX_EXPIRY } from '../model.js';
+import { DeniedError, MalformedInputError, SCOPE_LIMITS, type Scope, bytesToUtf8, canonicalize, isRecord, parseJson } from '@agent-id/core';
 
 /**
  * The caveat language. Every first-party caveat is one line `name = value`, where `name`
@@ -63,12 +62,12 @@ function exactKeys(value: Record<string, unknown>, keys: string[], name: string)
 }
 
 function str(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) throw bad(`${what} must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > SCOPE_LIMITS.maxTextLength) throw bad(`${what} must be a non-empty string`);
   return value;
 }
 
 function list(value: unknown, what: string): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 256) throw bad(`${what} must be a non-empty list`);
+  if (!Array.isArray(value) || value.length === 0 || value.length > SCOPE_LIMITS.maxEntries) throw bad(`${what} must be a non-empty list`);
   const out = value.map((v) => str(v, `each of ${what}`));
   if (new Set(out).size !== out.length) throw bad(`${what} has duplicates`);
   return out;
@@ -91,7 +90,7 @@ export function parseCaveat(bytes: Uint8Array): Caveat {
   }
   const value = parseJson(raw, { maxBytes: 32_768, maxDepth: 4, what: `caveat ${name}` });
   if (canonicalize(value) !== raw) throw bad(`${name} value is not in canonical (JCS) form`);
-  if (name === 'expires_at') return { name, value: int(value, 'expires_at', MAX_EXPIRY) };
+  if (name === 'expires_at') return { name, value: int(value, 'expires_at', SCOPE_LIMITS.maxExpiresAt) };
   if (!isRecord(value)) throw bad(`${name} value must be an object`);
   if (name === 'capability') {
     exactKeys(value, CAPABILITY_KEYS, name);
@@ -125,8 +124,8 @@ function scopeMembers(value: Record<string, unknown>) {
   return {
     actions: list(value.actions, 'actions'),
     audience: list(value.audience, 'audience'),
-    expires_at: int(value.expires_at, 'expires_at', MAX_EXPIRY),
-    max_depth: int(value.max_depth, 'max_depth', 64),
+    expires_at: int(value.expires_at, 'expires_at', SCOPE_LIMITS.maxExpiresAt),
+    max_depth: int(value.max_depth, 'max_depth', SCOPE_LIMITS.maxDepth),
     resources: list(value.resources, 'resources'),
   };
 }

@@ -1,11 +1,33 @@
-import { DeniedError, MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
+import { DeniedError, MalformedInputError, SCOPE_LIMITS, base64urlDecode, base64urlEncode } from '@agent-id/core';
 import macaroonLib from 'macaroon';
-import { MAX_EXPIRY } from '../model.js';
 import { CapabilityToken, toToken } from '../token.js';
-import type { ThirdPartyCaveatInfo } from '../types.js';
 import { formatCaveat, parseThirdPartyId } from './caveats.js';
 import { exportBinary, importBinary } from './codec.js';
 import { caveatRootKey } from './keys.js';
+
+/**
+ * A third-party caveat to add: the token is only usable together with a discharge
+ * macaroon from the organisation at `location`, which shares `secret` with the issuer.
+ */
+export interface ThirdPartyCaveatSpec {
+  /** Where the discharger is found (for the holder; verified against the caveat id). */
+  location: string;
+  /** Id of the secret shared with the third party. */
+  keyId: string;
+  /** The secret shared with the third party (at least 32 bytes). */
+  secret: Uint8Array;
+  /** What the third party must confirm, e.g. `delegation-live`. */
+  condition: string;
+}
+
+/** A third-party caveat as the holder sees it. */
+export interface ThirdPartyCaveatInfo {
+  location: string;
+  keyId: string;
+  condition: string;
+  /** The caveat id to send to the discharger (base64url). */
+  caveatId: string;
+}
 
 /** Options of {@link dischargeThirdPartyCaveat}, used by the third party. */
 export interface DischargeOptions {
@@ -39,7 +61,7 @@ export async function dischargeThirdPartyCaveat(caveatId: string, options: Disch
   const idBytes = base64urlDecode(caveatId, 'caveat id');
   const id = parseThirdPartyId(idBytes);
   if (id.kid !== options.keyId) throw new DeniedError(`caveat is for key ${id.kid.slice(0, 64)}, not ${options.keyId.slice(0, 64)}`, { check: 'third_party_key' });
-  if (!Number.isSafeInteger(options.expiresAt) || options.expiresAt < 0 || options.expiresAt > MAX_EXPIRY) throw new TypeError('expiresAt must be whole seconds since the epoch');
+  if (!Number.isSafeInteger(options.expiresAt) || options.expiresAt < 0 || options.expiresAt > SCOPE_LIMITS.maxExpiresAt) throw new TypeError('expiresAt must be whole seconds since the epoch');
   const info: ThirdPartyCaveatInfo = { location: id.location, keyId: id.kid, condition: id.condition, caveatId };
   let confirmed = false;
   try {

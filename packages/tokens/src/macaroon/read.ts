@@ -64,12 +64,16 @@ export function hopSigningInput(hop: Omit<DelegationCaveat, 'sig'>, parentSignat
   return canonicalizeToBytes({ hop: rest, parent: base64urlEncode(parentSignature) });
 }
 
+/** @internal Counts {@link verifyMacaroonChain} calls, so tests can tell a refusal verified a token once. */
+export const signatureRuns = { count: 0 };
+
 /**
  * Recomputes the signature chain natively and checks it against the macaroon's
  * signature, then checks every hop's delegator signature over the chain state it was
  * added to. Returns nothing; throws `invalid_signature`.
  */
 export function verifyMacaroonChain(read: ReadMacaroon, rootKey: Uint8Array): void {
+  signatureRuns.count++;
   const m = read.macaroon;
   const caveats = m.caveats;
   let signature = initialSignature(rootKey, m.identifier);

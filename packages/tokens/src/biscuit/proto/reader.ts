@@ -1,0 +1,116 @@
+import { MalformedInputError } from '@agent-id/core';
+
+/*
+ * A strict protobuf reader for the Biscuit wire format: varints, length-delimited
+ * values, and the helpers the schemas (`envelope.ts`, `block.ts`) use to refuse what the
+ * Rust decoder (prost) would read leniently. Reading decides nothing about authenticity.
+ *
+ * Strict on purpose, so it can never read a message differently from prost: an unknown
+ * field, a wire type that does not match the schema, a repeated singular field (prost would
+ * keep the last or merge), two members of a oneof, or a truncated value is refused as
+ * `malformed_input`.
+ */
+
+export const VARINT = 0;
+export const LEN = 2;
+
+export function bad(what: string): never {
+  throw new MalformedInputError(`biscuit: ${what}`, { check: 'parse' });
+}
+
+// Strings are kept exactly as encoded (a leading U+FEFF included), as prost reads them.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function text(bytes: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return bad(`${what} is not UTF-8`);
+  }
+}
+
+export class Reader {
+  pos: number;
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** A varint as a safe integer (larger values are refused: no field read here needs them). */
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) bad('truncated varint');
+      const byte = this.buf[this.pos++]!;
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (!Number.isSafeInteger(result)) bad('integer out of range');
+        return result;
+      }
+      scale *= 128;
+    }
+    return bad('varint too long');
+  }
+
+  /** A full 64-bit varint (int64 terms), refused past 10 bytes or 64 bits as prost does. */
+  varint64(): bigint {
+    let result = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) bad('truncated varint');
+      const byte = this.buf[this.pos++]!;
+      if (i === 9 && byte > 1) bad('varint too long');
+      result |= BigInt(byte & 0x7f) << BigInt(7 * i);
+      if (byte < 0x80) return result;
+    }
+    return bad('varint too long');
+  }
+
+  key(): { field: number; wire: number } {
+    const k = this.varint();
+    return { field: Math.floor(k / 8), wire: k & 7 };
+  }
+
+  /** A length-delimited value: [start, end) inside the buffer. */
+  span(): { start: number; end: number } {
+    const length = this.varint();
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.end) bad('truncated field');
+    this.pos = end;
+    return { start, end };
+  }
+
+  bytes(): Uint8Array {
+    const { start, end } = this.span();
+    return this.buf.subarray(start, end);
+  }
+
+  sub(): Reader {
+    const { start, end } = this.span();
+    return new Reader(this.buf, start, end);
+  }
+
+  skip(wire: number): void {
+    if (wire === VARINT) this.varint();
+    else if (wire === LEN) this.span();
+    else bad(`unexpected wire type ${wire}`);
+  }
+}
+
+export function expectWire(actual: number, expected: number): void {
+  if (actual !== expected) bad('field has the wrong wire type');
+}
+
+/** Records singular fields so a second occurrence is refused. */
+export function once(seen: Set<number>, field: number): void {
+  if (seen.has(field)) bad(`field ${field} repeated`);
+  seen.add(field);
+}
