@@ -23,4 +23,4 @@ export {
   type RevocationStore,
   type RevocationTarget,
 } from './revocation.js';
-export { biscuitRuntimeStats, configureBiscuitRuntime, type BiscuitRuntimeOptions, type BiscuitRuntimeStats } from './wasm/runtime.js';
+export { biscuitRuntimeStats, configureBiscuitRuntime, type BiscuitRuntimeOptions, type BiscuitRuntimeStats } from './wasm/runtime-state.js';

@@ -5,35 +5,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AgentIdError, InternalError, ResourceLimitError } from '@agent-id/core';
 import type * as BiscuitWasm from '@biscuit-auth/biscuit-wasm';
 import { mapWasmError } from './errors.js';
+import { liveMemory, state } from './runtime-state.js';
 import { Wasm, type WasmImports, type WasmMemory, type WasmModule } from './webassembly.js';
 
 /** The glue module's exports (classes of one instance). */
 export type Glue = typeof BiscuitWasm;
-
-/** Memory and recycling figures of the Biscuit WebAssembly runtime. */
-export interface BiscuitRuntimeStats {
-  /** Recycle threshold for the module's linear memory, in bytes. */
-  thresholdBytes: number;
-  /** Current size of the live instance's linear memory (0 before the first call). */
-  memoryBytes: number;
-  /** Largest linear memory any instance reached. */
-  peakMemoryBytes: number;
-  /** Instances created so far. */
-  instances: number;
-  /** Instances replaced because memory passed the threshold or the module trapped. */
-  recycles: number;
-  /** Calls that trapped inside the module. */
-  traps: number;
-}
-
-/** Options of {@link configureBiscuitRuntime}. */
-export interface BiscuitRuntimeOptions {
-  /**
-   * Replace the instance between calls once its linear memory exceeds this. Default 16 MiB:
-   * per-call time grows with linear memory, and a swap costs about one call.
-   */
-  memoryThresholdBytes?: number;
-}
 
 interface Instance {
   glue: Glue;
@@ -45,18 +21,10 @@ interface Instance {
   retired: boolean;
 }
 
-const DEFAULT_THRESHOLD = 16 * 1024 * 1024;
-const state = {
-  threshold: DEFAULT_THRESHOLD,
-  peak: 0,
-  instances: 0,
-  recycles: 0,
-  traps: 0,
-  generation: 0,
-};
 let compiled: Promise<{ module: WasmModule; base: URL }> | undefined;
 let current: Promise<Instance> | undefined;
 let live: Instance | undefined;
+liveMemory.bytes = () => (live ? live.memory.buffer.byteLength : 0);
 let spare: Promise<Instance> | undefined;
 
 function moduleDirectory(): URL {
@@ -286,43 +254,6 @@ export async function withBiscuit<T>(fn: (glue: Glue) => T): Promise<T> {
   } finally {
     if (!instance.poisoned) observe(instance);
   }
-}
-
-/**
- * Sets the memory threshold above which the Biscuit runtime replaces its WebAssembly
- * instance (between calls). Returns the new {@link biscuitRuntimeStats}.
- *
- * @example
- * ```ts
- * configureBiscuitRuntime({ memoryThresholdBytes: 32 * 1024 * 1024 });
- * ```
- */
-export function configureBiscuitRuntime(options: BiscuitRuntimeOptions): BiscuitRuntimeStats {
-  const t = options.memoryThresholdBytes;
-  if (t !== undefined) {
-    if (!Number.isSafeInteger(t) || t < 4 * 1024 * 1024) throw new TypeError('memoryThresholdBytes must be an integer of at least 4 MiB');
-    state.threshold = t;
-  }
-  return biscuitRuntimeStats();
-}
-
-/**
- * Memory and recycling figures of the Biscuit runtime, for metrics.
- *
- * @example
- * ```ts
- * const { recycles, memoryBytes, thresholdBytes } = biscuitRuntimeStats();
- * ```
- */
-export function biscuitRuntimeStats(): BiscuitRuntimeStats {
-  return {
-    thresholdBytes: state.threshold,
-    memoryBytes: live ? live.memory.buffer.byteLength : 0,
-    peakMemoryBytes: state.peak,
-    instances: state.instances,
-    recycles: state.recycles,
-    traps: state.traps,
-  };
 }
 
 /** Test hook: the next {@link withBiscuit} call traps inside the module before running. */
