@@ -5,19 +5,11 @@ import { formatCaveat, parseCaveat } from './macaroon/caveats.js';
 import { importBinary } from './macaroon/codec.js';
 import { type ThirdPartyCaveatInfo, describeThirdParty } from './macaroon/discharge.js';
 import { readMacaroon } from './macaroon/read.js';
-import { type ChainRecord, toDelegationHop } from './model.js';
+import { type ChainRecord, type InspectedBlock, toDelegationHop } from './model.js';
+
+export type { InspectedBlock };
 import { type CapabilityToken, type TokenFormat, toToken } from './token.js';
 import { toArray } from './util.js';
-
-/** One block (Biscuit) or caveat group (Macaroon) as shown by {@link inspect}. */
-export interface InspectedBlock {
-  index: number;
-  /** `authority`, `hop`, or `unattributed` for content no delegator could be shown to have signed. */
-  kind: 'authority' | 'hop' | 'unattributed';
-  revocationId: string;
-  /** Datalog source (Biscuit, display only) or caveats (Macaroon), one per line. */
-  source: string[];
-}
 
 /** The unverified view {@link inspect} returns. */
 export interface TokenInspection {

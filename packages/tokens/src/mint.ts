@@ -1,29 +1,10 @@
-import type { Capability, KeyPair } from '@agent-id/core';
-import { mintBiscuit } from './biscuit/mint.js';
-import type { ThirdPartyCaveatSpec } from './macaroon/discharge.js';
-import { mintMacaroon } from './macaroon/mint.js';
+import type { Capability } from '@agent-id/core';
+import { type BiscuitMintOptions, mintBiscuit } from './biscuit/mint.js';
+import { type MacaroonMintOptions, mintMacaroon } from './macaroon/mint.js';
 import { validateCapability } from './model.js';
-import type { MacaroonRootSecret } from './roots.js';
 import type { CapabilityToken } from './token.js';
 
-/** Options of {@link mintCapability} for the Biscuit form. */
-export interface BiscuitMintOptions {
-  format: 'biscuit';
-  /** The organisation's root key: Ed25519 (any other type is refused with `unsupported_algorithm`). */
-  rootKey: KeyPair;
-  /** The organisation's DID, recorded as the first hop's delegator. Default: did:key of `rootKey`. */
-  issuer?: string;
-}
-
-/** Options of {@link mintCapability} for the Macaroon form. */
-export interface MacaroonMintOptions {
-  format: 'macaroon';
-  rootSecret: MacaroonRootSecret;
-  /** The organisation's DID, recorded as the first hop's delegator. */
-  issuer: string;
-  /** Third-party caveats the holder must discharge. */
-  thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
-}
+export type { BiscuitMintOptions, MacaroonMintOptions };
 
 /** Options of {@link mintCapability}. */
 export type MintOptions = BiscuitMintOptions | MacaroonMintOptions;

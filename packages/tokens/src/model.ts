@@ -171,3 +171,13 @@ export function assertRequest(chain: ChainRecord, request: CapabilityRequest, no
 export function toDelegationHop(hop: HopRecord): DelegationHop {
   return { from: hop.from, to: hop.to, granted: hop.granted };
 }
+
+/** One block (Biscuit) or caveat group (Macaroon) as shown by `inspect`. */
+export interface InspectedBlock {
+  index: number;
+  /** `authority`, `hop`, or `unattributed` for content no delegator could be shown to have signed. */
+  kind: 'authority' | 'hop' | 'unattributed';
+  revocationId: string;
+  /** Datalog source (Biscuit, display only) or caveats (Macaroon), one per line. */
+  source: string[];
+}

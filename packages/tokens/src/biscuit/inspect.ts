@@ -1,8 +1,7 @@
 import type { PublicKey } from '@agent-id/core';
 import type { TokenLimits } from '../limits.js';
-import type { ChainRecord } from '../model.js';
+import type { ChainRecord, InspectedBlock } from '../model.js';
 import { type CapabilityToken, bytesOf } from '../token.js';
-import type { InspectedBlock } from '../inspect.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit, readChain } from './chain.js';
 
