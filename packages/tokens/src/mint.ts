@@ -1,13 +1,11 @@
 import type { Capability } from '@agent-id/core';
-import { type BiscuitMintOptions, mintBiscuit } from './biscuit/mint.js';
-import { type MacaroonMintOptions, mintMacaroon } from './macaroon/mint.js';
+import { mintBiscuit } from './biscuit/mint.js';
+import { mintMacaroon } from './macaroon/mint.js';
+import type { BiscuitMintOptions, MacaroonMintOptions, MintOptions } from './mint-options.js';
 import { validateCapability } from './model.js';
 import type { CapabilityToken } from './token.js';
 
-export type { BiscuitMintOptions, MacaroonMintOptions };
-
-/** Options of {@link mintCapability}. */
-export type MintOptions = BiscuitMintOptions | MacaroonMintOptions;
+export type { BiscuitMintOptions, MacaroonMintOptions, MintOptions };
 
 /**
  * Mints a capability as the organisation's root authority. Biscuit: the authority block

@@ -1,19 +1,11 @@
-import type { Capability, KeyPair } from '@agent-id/core';
+import type { Capability } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
+import type { BiscuitMintOptions } from '../mint-options.js';
 import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { AUTHORITY_CODE, scopeParams } from './datalog.js';
 import { assertRootKey, wasmPrivateKey } from './keys.js';
-
-/** Options of `mintCapability` for the Biscuit form. */
-export interface BiscuitMintOptions {
-  format: 'biscuit';
-  /** The organisation's root key: Ed25519 (any other type is refused with `unsupported_algorithm`). */
-  rootKey: KeyPair;
-  /** The organisation's DID, recorded as the first hop's delegator. Default: did:key of `rootKey`. */
-  issuer?: string;
-}
 
 export async function mintBiscuit(capability: Capability, options: BiscuitMintOptions): Promise<CapabilityToken> {
   assertRootKey(options.rootKey.publicKey);

@@ -1,24 +1,14 @@
 import type { Capability, KeyPair } from '@agent-id/core';
 import { base64urlEncode } from '@agent-id/core';
 import macaroonLib, { type Macaroon } from 'macaroon';
+import type { MacaroonMintOptions } from '../mint-options.js';
 import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
-import type { MacaroonRootSecret } from '../roots.js';
 import type { ThirdPartyCaveatSpec } from './discharge.js';
 import { type DelegationCaveat, formatCaveat, formatIdentifier, formatThirdPartyId } from './caveats.js';
 import { exportBinary } from './codec.js';
 import { hopSigningInput } from './read.js';
 import { caveatRootKey, randomId, tokenRootKey } from './keys.js';
-
-/** Options of `mintCapability` for the Macaroon form. */
-export interface MacaroonMintOptions {
-  format: 'macaroon';
-  rootSecret: MacaroonRootSecret;
-  /** The organisation's DID, recorded as the first hop's delegator. */
-  issuer: string;
-  /** Third-party caveats the holder must discharge. */
-  thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
-}
 
 export function addThirdPartyCaveats(m: Macaroon, specs: readonly ThirdPartyCaveatSpec[] | undefined): void {
   for (const spec of specs ?? []) {
