@@ -1,0 +1,82 @@
+/**
+ * `agent-id token revoke`: records a revocation — one hop of a token (and everything
+ * derived from it), an agent, or a user — in a revocation store file.
+ *
+ * @module commands/token/revoke
+ */
+import { FileRevocationStore, type RevocationTarget, inspect } from '@agent-id/tokens';
+import type { Command } from 'commander';
+import { guard } from '../../errors.js';
+import { type CliContext, Output, UsageError, parseCountArg, readTokenArg } from '../../io.js';
+import { withJson } from '../shared.js';
+import { rootOption } from './options.js';
+import { biscuitRoots, tokenFormat } from './read.js';
+
+interface RevokeOptions {
+  store: string;
+  hop?: string;
+  id?: string;
+  agent?: string;
+  user?: string;
+  reason?: string;
+  root?: string[];
+  json?: boolean;
+}
+
+/** What to revoke, and how to say it: from the TOKEN argument or exactly one of the options. */
+async function targetOf(ctx: CliContext, tokenArg: string | undefined, opts: RevokeOptions): Promise<{ target: RevocationTarget; described: string }> {
+  const given = [tokenArg, opts.id, opts.agent, opts.user].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new UsageError('name exactly one thing to revoke: TOKEN, --id, --agent or --user');
+  if (opts.hop !== undefined && tokenArg === undefined) throw new UsageError('--hop needs TOKEN');
+  if (tokenArg !== undefined) {
+    const text = await readTokenArg(ctx, tokenArg);
+    const roots = await biscuitRoots(ctx, tokenFormat(text), opts.root, 'reading');
+    const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
+    const hop = opts.hop !== undefined ? parseCountArg(opts.hop, '--hop') : view.chain.length - 1;
+    const hopInfo = view.chain[hop];
+    const id = view.blocks[hop]?.revocationId;
+    if (hopInfo === undefined || id === undefined || id === '') throw new UsageError(`--hop ${hop} is not a hop of this token (it has ${view.chain.length})`);
+    return { target: { kind: 'token', id }, described: `hop ${hop} (${hopInfo.from} → ${hopInfo.to}, task ${view.task}) and every token derived from it` };
+  }
+  if (opts.id !== undefined) return { target: { kind: 'token', id: opts.id }, described: `the hop with revocation id ${opts.id} and every token derived from it` };
+  if (opts.agent !== undefined) return { target: { kind: 'agent', did: opts.agent }, described: `every token whose chain passes through ${opts.agent}` };
+  return { target: { kind: 'principal', id: opts.user! }, described: `everything acting on behalf of ${opts.user}` };
+}
+
+/** Adds `token revoke` to the `token` group. */
+export function registerRevoke(token: Command, ctx: CliContext): void {
+  withJson(
+    token
+      .command('revoke')
+      .description("record a revocation: one hop of a task's token (and all below it), an agent, or a user")
+      .argument('[token]', 'the token whose hop to revoke: itself, @FILE, or - for standard input')
+      .requiredOption('--store <file>', 'the revocation store (created owner-only if missing)')
+      .option('--hop <n>', "with TOKEN: which hop to revoke, 0 = the authority (default: the token's last hop)")
+      .option('--id <revocation-id>', 'revoke one hop by its revocation id (from token inspect)')
+      .option('--agent <did>', 'revoke every token whose chain passes through this agent')
+      .option('--user <user>', 'revoke everything acting on behalf of this user or organisation')
+      .option('--reason <text>', 'why, kept in the store')
+      .addOption(rootOption()),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agent-id token revoke @token.3 --store revoked.jsonl --root did:key:z6Mk…   # that token and all below it
+  $ agent-id token revoke --agent did:key:z6Mk… --store revoked.jsonl
+  $ agent-id token revoke --user alice --store revoked.jsonl`,
+    )
+    .action(async (tokenArg: string | undefined, opts: RevokeOptions) => {
+      const out = new Output(ctx, opts.json);
+      await guard(ctx, out, async () => {
+        const { target, described } = await targetOf(ctx, tokenArg, opts);
+        const store = await FileRevocationStore.open(opts.store);
+        try {
+          const entry = await store.revoke(target, opts.reason !== undefined ? { reason: opts.reason } : {});
+          out.result(`revoked ${described}`, { ok: true, revoked: entry, store: opts.store });
+        } finally {
+          await store.close();
+        }
+      });
+    });
+}
