@@ -5,12 +5,16 @@
  */
 import { type AuditEntry, AuditChainBrokenError, verifyAuditLines } from '@agent-id/core';
 import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
 import { guard } from '../errors.js';
-import { type CliContext, MAX_LOG_BYTES, Output, Refusal, UsageError, parseCountArg, readTextInput } from '../io.js';
+import { Refusal, UsageError } from '../exit.js';
+import { MAX_LOG_BYTES, readInput } from '../io/input.js';
+import { choiceOption, parsedOption } from '../option-values.js';
+import { Output } from '../output.js';
 import { withJson } from './shared.js';
 
 interface AuditVerifyOptions {
-  head?: string;
+  head?: { seq: number; hash: string };
   json?: boolean;
 }
 
@@ -22,10 +26,11 @@ interface AuditShowOptions {
   json?: boolean;
 }
 
-function parseHead(text: string): { seq: number; hash: string } {
-  const m = /^(\d+):([0-9a-f]{64})$/.exec(text);
-  if (!m) throw new UsageError('--head must be SEQ:HASH (the last entry\'s seq and 64-hex hash)');
-  return { seq: parseCountArg(m[1]!, '--head seq'), hash: m[2]! };
+/** `--head SEQ:HASH`: the last entry's sequence number and hash, recorded elsewhere. */
+function head(text: string, option: string): { seq: number; hash: string } {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text);
+  if (!m) throw new UsageError(`${option} must be SEQ:HASH (the last entry's seq and 64-hex hash)`, { code: 'invalid_option', check: option });
+  return { seq: Number(m[1]), hash: m[2]! };
 }
 
 function verifyOrRefuse(text: string, options: { expectedHead?: { seq: number; hash: string } }): AuditEntry[] {
@@ -62,15 +67,14 @@ export function registerAuditCommands(audit: Command, ctx: CliContext): void {
       .command('verify')
       .description('check that the hash chain is intact, or say where it breaks')
       .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
-      .option('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail'),
+      .addOption(parsedOption('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail', head)),
   )
     .addHelpText('after', '\nExample:\n  $ agent-id audit verify audit.jsonl\n  intact: 42 entries')
     .action(async (path: string, opts: AuditVerifyOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const expectedHead = opts.head !== undefined ? parseHead(opts.head) : undefined;
-        const text = await readTextInput(ctx, path, MAX_LOG_BYTES, 'audit log');
-        const entries = verifyOrRefuse(text, expectedHead !== undefined ? { expectedHead } : {});
+        const text = await readInput(ctx, path, { what: 'audit log', source: '<log>', maxBytes: MAX_LOG_BYTES });
+        const entries = verifyOrRefuse(text, opts.head !== undefined ? { expectedHead: opts.head } : {});
         const last = entries.at(-1);
         const head = last !== undefined ? { seq: last.seq, hash: last.hash } : null;
         out.result(
@@ -86,16 +90,15 @@ export function registerAuditCommands(audit: Command, ctx: CliContext): void {
       .description('print the records of a verified log, optionally filtered')
       .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
       .option('--user <user>', 'only records on behalf of this user or organisation')
-      .option('--agent <did>', 'only records of this acting agent, or where it appears in the chain')
+      .option('--agent <did>', 'only records of this acting agent, or where it appears in the chain (any recorded value)')
       .option('--task <task>', 'only records of this task')
-      .option('--decision <allow|deny>', 'only allowed or only denied requests'),
+      .addOption(choiceOption('--decision <decision>', 'only allowed or only denied requests', ['allow', 'deny'])),
   )
     .addHelpText('after', '\nExample:\n  $ agent-id audit show audit.jsonl --user did:web:acme.example:users:alice --task t-42')
     .action(async (path: string, opts: AuditShowOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        if (opts.decision !== undefined && opts.decision !== 'allow' && opts.decision !== 'deny') throw new UsageError('--decision must be allow or deny');
-        const text = await readTextInput(ctx, path, MAX_LOG_BYTES, 'audit log');
+        const text = await readInput(ctx, path, { what: 'audit log', source: '<log>', maxBytes: MAX_LOG_BYTES });
         const entries = verifyOrRefuse(text, {}).filter(
           ({ record: r }) =>
             (opts.user === undefined || r.onBehalfOf === opts.user) &&

@@ -5,15 +5,20 @@
  *
  * @module commands/token/authorize
  */
-import { stat } from 'node:fs/promises';
 import { type AgentIdError, type DelegationHop, type Scope, isAgentIdError } from '@agent-id/core';
-import { type AuthorizationResult, FileRevocationStore, type RefusalRecordOptions, type TokenFormat, authorize, refusalRecord } from '@agent-id/tokens';
+import { type AuthorizationResult, type RefusalRecordOptions, type TokenFormat, authorize, refusalRecord } from '@agent-id/tokens';
 import type { Command } from 'commander';
+import { type CliContext, ROOT_SECRET_FILE_ENV } from '../../context.js';
 import { guard } from '../../errors.js';
-import { type CliContext, Output, ROOT_SECRET_FILE_ENV, Refusal, UsageError, isoFromSeconds, keyFilePath, loadSecretFile, readTokenArg } from '../../io.js';
-import { collect, withJson } from '../shared.js';
+import { Refusal } from '../../exit.js';
+import { readTokenArg } from '../../io/input.js';
+import { keyFilePath, loadSecretFile } from '../../io/keys.js';
+import { asGiven, did, listOption, parsedOption } from '../../option-values.js';
+import { Output, isoFromSeconds } from '../../output.js';
+import { withJson } from '../shared.js';
 import { recordDecision } from './decision-log.js';
-import { clockOf, rootOption } from './options.js';
+import { clockOf, withAt, withRoot } from './options.js';
+import { openRevocationStore } from './revocation-store.js';
 import { biscuitRoots, tokenFormat } from './read.js';
 
 interface AuthorizeOptions {
@@ -26,7 +31,7 @@ interface AuthorizeOptions {
   rootSecret?: string;
   revocations?: string;
   discharge?: string[];
-  at?: string;
+  at?: number;
   audit?: string;
   datalog?: boolean;
   json?: boolean;
@@ -61,24 +66,23 @@ function describeAllowed(request: { resource: string; action: string }, result: 
 
 /** Adds `token authorize` to the `token` group. */
 export function registerAuthorize(token: Command, ctx: CliContext): void {
-  withJson(
-    token
-      .command('authorize')
-      .description('decide a request as a resource server: exit 0 allowed, 1 denied')
-      .argument('<token>', 'the presented token: itself, @FILE, or - for standard input')
-      .requiredOption('--resource <resource>', 'the resource asked for')
-      .requiredOption('--action <action>', 'the action asked for')
-      .requiredOption('--audience <did>', "your own (the verifier's) DID")
-      .requiredOption('--presenter <did>', 'the agent presenting the token, whose control of its key you checked')
-      .option('--task <id>', 'the task the request belongs to, when known')
-      .addOption(rootOption())
-      .option('--root-secret <file>', `Macaroon: the organisation's root secret file (default: $${ROOT_SECRET_FILE_ENV})`)
-      .option('--revocations <file>', 'revocation store to consult (written by token revoke)')
-      .option('--discharge <token>', 'Macaroon: bound discharges of its third-party caveats (token bind), each itself or @FILE', collect)
-      .option('--at <time>', 'evaluate as of this ISO 8601 time (default now)')
-      .option('--audit <log>', 'append the decision, allow or deny, to this hash-chained audit log')
-      .option('--datalog', "Biscuit: also run biscuit-wasm's parse and Datalog authorizer after the native checks"),
-  )
+  const command = token
+    .command('authorize')
+    .description('decide a request as a resource server: exit 0 allowed, 1 denied')
+    .argument('<token>', 'the presented token: itself, @FILE, or - for standard input')
+    .requiredOption('--resource <resource>', 'the resource asked for')
+    .requiredOption('--action <action>', 'the action asked for')
+    .addOption(parsedOption('--audience <did>', "your own (the verifier's) DID", did).makeOptionMandatory())
+    .addOption(parsedOption('--presenter <did>', 'the agent presenting the token, whose control of its key you checked', did).makeOptionMandatory())
+    .option('--task <id>', 'the task the request belongs to, when known');
+  withRoot(command, 'required for a Biscuit')
+    .option('--root-secret <file>', `Macaroon: the organisation's root secret file (required, or $${ROOT_SECRET_FILE_ENV})`)
+    .option('--revocations <file>', 'revocation store to consult (written by token revoke)')
+    .addOption(listOption('--discharge <token>', 'Macaroon: bound discharges of its third-party caveats (token bind), each itself or @FILE', asGiven));
+  withAt(command, 'evaluate as of this time')
+    .option('--audit <log>', 'append the decision, allow or deny, to this hash-chained audit log')
+    .option('--datalog', "Biscuit: also run biscuit-wasm's parse and Datalog authorizer after the native checks");
+  withJson(command)
     .addHelpText(
       'after',
       `
@@ -89,36 +93,30 @@ Example:
     .action(async (tokenArg: string, opts: AuthorizeOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const text = await readTokenArg(ctx, tokenArg);
         const request = { resource: opts.resource, action: opts.action, audience: opts.audience, ...(opts.task !== undefined ? { task: opts.task } : {}) };
         const clock = clockOf(opts.at);
+        let presented: string | undefined;
         // Every refusal is a decision: audited (when asked) with only what verifyChain proves.
         const refuse = async (e: AgentIdError, trust: Omit<RefusalRecordOptions, 'clock'>): Promise<never> => {
-          await recordDecision(opts.audit, await refusalRecord({ token: text, error: e, verifier: opts.audience, agent: opts.presenter, request }, { ...trust, clock }));
+          await recordDecision(opts.audit, await refusalRecord({ token: presented, error: e, verifier: opts.audience, agent: opts.presenter, request }, { ...trust, clock }));
           throw new Refusal(e, { allowed: false, decision: 'deny', request, presenter: opts.presenter }, `denied (code: ${e.code}, check: ${e.check})`);
         };
+        let text: string;
         let format: TokenFormat;
+        const discharges: string[] = [];
         try {
+          text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
+          presented = text;
           format = tokenFormat(text);
+          for (const d of opts.discharge ?? []) discharges.push(await readTokenArg(ctx, d, { source: '--discharge', what: 'discharge' }));
         } catch (e) {
           if (isAgentIdError(e)) return await refuse(e, {});
           throw e;
         }
-        const roots = await biscuitRoots(ctx, format, opts.root, 'authorizing');
-        let rootSecrets: { id: string; secret: Uint8Array } | undefined;
-        if (format === 'macaroon') {
-          rootSecrets = await loadSecretFile(ctx, keyFilePath(ctx, opts.rootSecret, '--root-secret', ROOT_SECRET_FILE_ENV), 'root secret file');
-        }
-        let revocations: FileRevocationStore | undefined;
-        if (opts.revocations !== undefined) {
-          // A verifier never creates the store it was told to consult: a wrong path fails closed.
-          await stat(opts.revocations).catch((e: unknown) => {
-            throw new UsageError(`revocation store ${opts.revocations}: ${isAgentIdError(e) ? e.message : 'cannot be read'}`, { code: 'unreadable_input', check: 'file' });
-          });
-          revocations = await FileRevocationStore.open(opts.revocations);
-        }
-        const discharges: string[] = [];
-        for (const d of opts.discharge ?? []) discharges.push(await readTokenArg(ctx, d, 'discharge'));
+        const roots = await biscuitRoots(format, opts.root, 'authorizing');
+        const rootSecrets =
+          format === 'macaroon' ? await loadSecretFile(keyFilePath(ctx, opts.rootSecret, '--root-secret', ROOT_SECRET_FILE_ENV), '--root-secret', 'root secret file') : undefined;
+        const revocations = opts.revocations !== undefined ? await openRevocationStore(opts.revocations, { option: '--revocations', create: false }) : undefined;
         const trust = {
           ...(roots !== undefined ? { rootPublicKey: roots } : {}),
           ...(rootSecrets !== undefined ? { rootSecrets } : {}),

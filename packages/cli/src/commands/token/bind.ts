@@ -5,8 +5,10 @@
  */
 import { bindDischarge } from '@agent-id/tokens';
 import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
 import { guard } from '../../errors.js';
-import { type CliContext, Output, fingerprint, readTokenArg } from '../../io.js';
+import { readTokenArg } from '../../io/input.js';
+import { Output, fingerprint } from '../../output.js';
 import { withJson } from '../shared.js';
 
 interface BindOptions {
@@ -26,8 +28,8 @@ export function registerBind(token: Command, ctx: CliContext): void {
     .action(async (tokenArg: string, dischargeArg: string, opts: BindOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const text = await readTokenArg(ctx, tokenArg);
-        const discharge = await readTokenArg(ctx, dischargeArg, 'discharge');
+        const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
+        const discharge = await readTokenArg(ctx, dischargeArg, { source: '<discharge>', what: 'discharge' });
         const bound = bindDischarge(text, discharge).serialize();
         out.message(`bound discharge ${fingerprint(bound)}`);
         out.result(bound, { token: bound, format: 'macaroon' });

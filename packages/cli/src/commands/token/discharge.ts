@@ -6,10 +6,13 @@
  */
 import { dischargeThirdPartyCaveat } from '@agent-id/tokens';
 import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
 import { guard } from '../../errors.js';
-import { type CliContext, Output, fingerprint, isoFromSeconds, loadSecretFile, readTokenArg } from '../../io.js';
+import { readTokenArg } from '../../io/input.js';
+import { loadSecretFile } from '../../io/keys.js';
+import { Output, fingerprint, isoFromSeconds } from '../../output.js';
 import { withJson } from '../shared.js';
-import { type ExpiryOptions, expiryOf, expiryOptions } from './options.js';
+import { type ExpiryOptions, expiryOf, withAt, withExpiry } from './options.js';
 
 interface DischargeOptions extends ExpiryOptions {
   secret: string;
@@ -25,13 +28,13 @@ export function registerDischarge(token: Command, ctx: CliContext): void {
     .argument('<caveat-id>', 'the caveat id (token inspect lists it), itself, @FILE or -')
     .requiredOption('--secret <file>', 'the secret your organisation shares with the issuer (its kid must match the caveat)')
     .option('--expect-condition <text>', 'refuse unless the caveat asks for exactly this condition');
-  withJson(expiryOptions(command, 'discharge').option('--at <time>', 'the time --ttl counts from, ISO 8601 (default now)'))
+  withJson(withAt(withExpiry(command, 'discharge', true), 'the time --ttl counts from'))
     .addHelpText('after', '\nExample:\n  $ agent-id token discharge "$CAVEAT_ID" --secret globex-shared.secret --ttl 1m --expect-condition delegation-live > discharge')
     .action(async (caveatArg: string, opts: DischargeOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const caveatId = await readTokenArg(ctx, caveatArg, 'caveat id');
-        const shared = await loadSecretFile(ctx, opts.secret, 'shared secret file');
+        const caveatId = await readTokenArg(ctx, caveatArg, { source: '<caveat-id>', what: 'caveat id' });
+        const shared = await loadSecretFile(opts.secret, '--secret', 'shared secret file');
         const expiresAt = expiryOf(opts, true)!;
         const discharge = await dischargeThirdPartyCaveat(caveatId, {
           keyId: shared.id,

@@ -5,10 +5,12 @@
  */
 import { inspect } from '@agent-id/tokens';
 import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
 import { guard } from '../../errors.js';
-import { type CliContext, Output, readTokenArg } from '../../io.js';
+import { readTokenArg } from '../../io/input.js';
+import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
-import { rootOption } from './options.js';
+import { withRoot } from './options.js';
 import { biscuitRoots, tokenFormat } from './read.js';
 
 interface InspectOptions {
@@ -19,18 +21,20 @@ interface InspectOptions {
 /** Adds `token inspect` to the `token` group. */
 export function registerInspect(token: Command, ctx: CliContext): void {
   withJson(
-    token
-      .command('inspect')
-      .description('show every hop of a token — who delegated to whom, what was kept, until when (UNVERIFIED view)')
-      .argument('<token>', 'the token: itself, @FILE, or - for standard input')
-      .addOption(rootOption()),
+    withRoot(
+      token
+        .command('inspect')
+        .description('show every hop of a token — who delegated to whom, what was kept, until when (UNVERIFIED view)')
+        .argument('<token>', 'the token: itself, @FILE, or - for standard input'),
+      'required for a Biscuit, which is read with it: the view stays unverified',
+    ),
   )
-    .addHelpText('after', '\nExample:\n  $ agent-id token inspect @token --root did:key:z6Mk…')
+    .addHelpText('after', '\nExamples:\n  $ agent-id token inspect @token --root did:key:z6Mk…   # Biscuit\n  $ agent-id token inspect @token                        # Macaroon')
     .action(async (tokenArg: string, opts: InspectOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const text = await readTokenArg(ctx, tokenArg);
-        const roots = await biscuitRoots(ctx, tokenFormat(text), opts.root, 'reading');
+        const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
+        const roots = await biscuitRoots(tokenFormat(text), opts.root, 'reading');
         const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
         out.result(view.text, view);
       });

@@ -5,23 +5,15 @@
  */
 import type { Capability } from '@agent-id/core';
 import { type CapabilityToken, type TokenFormat, inspect, mintCapability } from '@agent-id/tokens';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { type CliContext, ROOT_KEY_FILE_ENV, ROOT_SECRET_FILE_ENV } from '../../context.js';
 import { guard } from '../../errors.js';
-import {
-  type CliContext,
-  Output,
-  ROOT_KEY_FILE_ENV,
-  ROOT_SECRET_FILE_ENV,
-  UsageError,
-  fingerprint,
-  isoFromSeconds,
-  keyFilePath,
-  loadKeyFile,
-  loadSecretFile,
-  parseCountArg,
-} from '../../io.js';
-import { collect, withJson } from '../shared.js';
-import { type ExpiryOptions, type ThirdPartyOptions, expiryOf, expiryOptions, thirdPartyOf, thirdPartyOptions } from './options.js';
+import { UsageError } from '../../exit.js';
+import { keyFilePath, loadKeyFile, loadSecretFile } from '../../io/keys.js';
+import { asGiven, choiceOption, count, did, listOption, parsedOption } from '../../option-values.js';
+import { Output, fingerprint, isoFromSeconds } from '../../output.js';
+import { withJson } from '../shared.js';
+import { type ExpiryOptions, type ThirdPartyOptions, expiryOf, thirdPartyOf, withExpiry, withThirdParty } from './options.js';
 
 interface MintOptions extends ExpiryOptions, ThirdPartyOptions {
   format: TokenFormat;
@@ -31,11 +23,30 @@ interface MintOptions extends ExpiryOptions, ThirdPartyOptions {
   resource: string[];
   action: string[];
   audience: string[];
-  maxDepth: string;
+  maxDepth: number;
   rootKey?: string;
   rootSecret?: string;
   issuer?: string;
   json?: boolean;
+}
+
+/** Mints a Biscuit with the root key pair; returns the token and the issuer it names. */
+async function mintBiscuit(ctx: CliContext, capability: Capability, opts: MintOptions): Promise<{ minted: CapabilityToken; issuer: string }> {
+  if (opts.rootSecret !== undefined) throw new UsageError('--root-secret is for Macaroon tokens; a Biscuit is signed with --root-key', { code: 'usage', check: '--root-secret' });
+  await thirdPartyOf(opts, 'biscuit');
+  const rootKey = await loadKeyFile(keyFilePath(ctx, opts.rootKey, '--root-key', ROOT_KEY_FILE_ENV), '--root-key', 'root key file');
+  const minted = await mintCapability(capability, { format: 'biscuit', rootKey, ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}) });
+  return { minted, issuer: opts.issuer ?? (await inspect(minted, { rootPublicKey: rootKey.publicKey })).issuer };
+}
+
+/** Mints a Macaroon with the root secret; returns the token and the issuer it names. */
+async function mintMacaroon(ctx: CliContext, capability: Capability, opts: MintOptions): Promise<{ minted: CapabilityToken; issuer: string }> {
+  if (opts.rootKey !== undefined) throw new UsageError('--root-key is for Biscuit tokens; a Macaroon is keyed with --root-secret', { code: 'usage', check: '--root-key' });
+  if (opts.issuer === undefined) throw new UsageError("a Macaroon needs --issuer (the organisation's DID)", { code: 'missing_option', check: '--issuer' });
+  const rootSecret = await loadSecretFile(keyFilePath(ctx, opts.rootSecret, '--root-secret', ROOT_SECRET_FILE_ENV), '--root-secret', 'root secret file');
+  const thirdPartyCaveats = await thirdPartyOf(opts, 'macaroon');
+  const minted = await mintCapability(capability, { format: 'macaroon', rootSecret, issuer: opts.issuer, ...(thirdPartyCaveats !== undefined ? { thirdPartyCaveats } : {}) });
+  return { minted, issuer: opts.issuer };
 }
 
 /** Adds `token mint` to the `token` group. */
@@ -43,22 +54,20 @@ export function registerMint(token: Command, ctx: CliContext): void {
   const command = token
     .command('mint')
     .description("mint a capability as the organisation's root authority")
-    .addOption(new Option('--format <format>', 'token format').choices(['biscuit', 'macaroon']).makeOptionMandatory())
-    .requiredOption('--agent <did>', 'the agent the capability is minted to (a did:key for Biscuit: it signs the next hop)')
+    .addOption(choiceOption('--format <format>', 'token format', ['biscuit', 'macaroon']).makeOptionMandatory())
+    .addOption(parsedOption('--agent <did>', 'the agent the capability is minted to (a did:key for Biscuit: it signs the next hop)', did).makeOptionMandatory())
     .requiredOption('--user <user>', 'the user or organisation on whose behalf the agent acts')
     .requiredOption('--task <id>', 'the task the capability is for')
-    .requiredOption('--resource <resource...>', 'resource names or prefix patterns ending in * (repeatable)', collect)
-    .requiredOption('--action <action...>', 'actions (repeatable)', collect)
-    .requiredOption('--audience <did...>', 'DIDs of the services that may accept it (repeatable)', collect);
-  withJson(
-    thirdPartyOptions(
-      expiryOptions(command, 'token')
-        .option('--max-depth <n>', 'how many further delegations are allowed', '3')
-        .option('--root-key <file>', `Biscuit: the organisation's private JWK file (default: $${ROOT_KEY_FILE_ENV})`)
-        .option('--root-secret <file>', `Macaroon: the organisation's root secret file (default: $${ROOT_SECRET_FILE_ENV})`)
-        .option('--issuer <did>', "the organisation's DID (Biscuit default: the root key's did:key; required for Macaroon)"),
-    ),
-  )
+    .addOption(listOption('--resource <resource...>', 'resource names or prefix patterns ending in * (repeatable)', asGiven).makeOptionMandatory())
+    .addOption(listOption('--action <action...>', 'actions (repeatable)', asGiven).makeOptionMandatory())
+    .addOption(listOption('--audience <did...>', 'DIDs of the services that may accept it (repeatable)', did).makeOptionMandatory());
+  withExpiry(command, 'token', true)
+    .addOption(parsedOption('--max-depth <n>', 'how many further delegations are allowed', count).default(3))
+    .option('--root-key <file>', `Biscuit: the organisation's private JWK file (required, or $${ROOT_KEY_FILE_ENV})`)
+    .option('--root-secret <file>', `Macaroon: the organisation's root secret file (required, or $${ROOT_SECRET_FILE_ENV})`)
+    .addOption(parsedOption('--issuer <did>', "the organisation's DID (Biscuit default: the root key's did:key; required for Macaroon)", did));
+  withThirdParty(command);
+  withJson(command)
     .addHelpText(
       'after',
       `
@@ -79,33 +88,13 @@ Example:
           actions: opts.action,
           audience: opts.audience,
           expiresAt,
-          maxDepth: parseCountArg(opts.maxDepth, '--max-depth'),
+          maxDepth: opts.maxDepth,
         };
-        let minted: CapabilityToken;
-        let issuer: string;
-        if (opts.format === 'biscuit') {
-          if (opts.rootSecret !== undefined) throw new UsageError('--root-secret is for Macaroon tokens; a Biscuit is signed with --root-key');
-          await thirdPartyOf(ctx, opts, 'biscuit');
-          const rootKey = await loadKeyFile(keyFilePath(ctx, opts.rootKey, '--root-key', ROOT_KEY_FILE_ENV), 'root key file');
-          minted = await mintCapability(capability, { format: 'biscuit', rootKey, ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}) });
-          issuer = opts.issuer ?? (await inspect(minted, { rootPublicKey: rootKey.publicKey })).issuer;
-        } else {
-          if (opts.rootKey !== undefined) throw new UsageError('--root-key is for Biscuit tokens; a Macaroon is keyed with --root-secret');
-          if (opts.issuer === undefined) throw new UsageError("a Macaroon needs --issuer (the organisation's DID)");
-          const rootSecret = await loadSecretFile(ctx, keyFilePath(ctx, opts.rootSecret, '--root-secret', ROOT_SECRET_FILE_ENV), 'root secret file');
-          const thirdPartyCaveats = await thirdPartyOf(ctx, opts, 'macaroon');
-          minted = await mintCapability(capability, {
-            format: 'macaroon',
-            rootSecret,
-            issuer: opts.issuer,
-            ...(thirdPartyCaveats !== undefined ? { thirdPartyCaveats } : {}),
-          });
-          issuer = opts.issuer;
-        }
-        const text = minted.serialize();
-        out.message(`minted ${minted.format} token ${fingerprint(text)} for ${opts.agent}: task ${opts.task}, expires ${isoFromSeconds(expiresAt)}`);
-        out.result(text, {
-          token: text,
+        const { minted, issuer } = opts.format === 'biscuit' ? await mintBiscuit(ctx, capability, opts) : await mintMacaroon(ctx, capability, opts);
+        const serialized = minted.serialize();
+        out.message(`minted ${minted.format} token ${fingerprint(serialized)} for ${opts.agent}: task ${opts.task}, expires ${isoFromSeconds(expiresAt)}`);
+        out.result(serialized, {
+          token: serialized,
           format: minted.format,
           size: minted.size,
           issuer,

@@ -6,7 +6,9 @@
  */
 import type { PublicKey } from '@agent-id/core';
 import { CapabilityToken, type TokenFormat } from '@agent-id/tokens';
-import { type CliContext, MAX_TOKEN_BYTES, UsageError, loadRootPublicKeys } from '../../io.js';
+import { UsageError } from '../../exit.js';
+import { MAX_TOKEN_BYTES } from '../../io/input.js';
+import { loadRootPublicKeys } from '../../io/keys.js';
 
 /** The format of a token (Biscuit or Macaroon); a token that does not even parse is refused. */
 export function tokenFormat(token: string): TokenFormat {
@@ -14,8 +16,10 @@ export function tokenFormat(token: string): TokenFormat {
 }
 
 /** The root keys a Biscuit is read with (`--root`, required for one); none for a Macaroon. */
-export async function biscuitRoots(ctx: CliContext, format: TokenFormat, roots: readonly string[] | undefined, purpose: string): Promise<PublicKey[] | undefined> {
+export async function biscuitRoots(format: TokenFormat, roots: readonly string[] | undefined, purpose: string): Promise<PublicKey[] | undefined> {
   if (format !== 'biscuit') return undefined;
-  if (roots === undefined || roots.length === 0) throw new UsageError(`${purpose} a Biscuit token needs --root (the organisation's did:key or public JWK file)`);
-  return loadRootPublicKeys(ctx, roots);
+  if (roots === undefined || roots.length === 0) {
+    throw new UsageError(`${purpose} a Biscuit token needs --root (the organisation's did:key or JWK file)`, { code: 'missing_option', check: '--root' });
+  }
+  return loadRootPublicKeys(roots);
 }

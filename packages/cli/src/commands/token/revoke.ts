@@ -4,17 +4,22 @@
  *
  * @module commands/token/revoke
  */
-import { FileRevocationStore, type RevocationTarget, inspect } from '@agent-id/tokens';
+import { type RevocationTarget, inspect } from '@agent-id/tokens';
 import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
 import { guard } from '../../errors.js';
-import { type CliContext, Output, UsageError, parseCountArg, readTokenArg } from '../../io.js';
+import { UsageError } from '../../exit.js';
+import { readTokenArg } from '../../io/input.js';
+import { count, did, parsedOption } from '../../option-values.js';
+import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
-import { rootOption } from './options.js';
+import { withRoot } from './options.js';
 import { biscuitRoots, tokenFormat } from './read.js';
+import { openRevocationStore } from './revocation-store.js';
 
 interface RevokeOptions {
   store: string;
-  hop?: string;
+  hop?: number;
   id?: string;
   agent?: string;
   user?: string;
@@ -26,16 +31,19 @@ interface RevokeOptions {
 /** What to revoke, and how to say it: from the TOKEN argument or exactly one of the options. */
 async function targetOf(ctx: CliContext, tokenArg: string | undefined, opts: RevokeOptions): Promise<{ target: RevocationTarget; described: string }> {
   const given = [tokenArg, opts.id, opts.agent, opts.user].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new UsageError('name exactly one thing to revoke: TOKEN, --id, --agent or --user');
-  if (opts.hop !== undefined && tokenArg === undefined) throw new UsageError('--hop needs TOKEN');
+  if (given === 0) throw new UsageError('name what to revoke: TOKEN, --id, --agent or --user', { code: 'missing_option', check: 'target' });
+  if (given > 1) throw new UsageError('name only one thing to revoke: TOKEN, --id, --agent or --user', { code: 'usage', check: 'target' });
+  if (opts.hop !== undefined && tokenArg === undefined) throw new UsageError('--hop needs TOKEN', { code: 'usage', check: '--hop' });
   if (tokenArg !== undefined) {
-    const text = await readTokenArg(ctx, tokenArg);
-    const roots = await biscuitRoots(ctx, tokenFormat(text), opts.root, 'reading');
+    const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
+    const roots = await biscuitRoots(tokenFormat(text), opts.root, 'reading');
     const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
-    const hop = opts.hop !== undefined ? parseCountArg(opts.hop, '--hop') : view.chain.length - 1;
+    const hop = opts.hop ?? view.chain.length - 1;
     const hopInfo = view.chain[hop];
     const id = view.blocks[hop]?.revocationId;
-    if (hopInfo === undefined || id === undefined || id === '') throw new UsageError(`--hop ${hop} is not a hop of this token (it has ${view.chain.length})`);
+    if (hopInfo === undefined || id === undefined || id === '') {
+      throw new UsageError(`--hop ${hop} is not a hop of this token (it has ${view.chain.length})`, { code: 'invalid_option', check: '--hop' });
+    }
     return { target: { kind: 'token', id }, described: `hop ${hop} (${hopInfo.from} → ${hopInfo.to}, task ${view.task}) and every token derived from it` };
   }
   if (opts.id !== undefined) return { target: { kind: 'token', id: opts.id }, described: `the hop with revocation id ${opts.id} and every token derived from it` };
@@ -45,19 +53,17 @@ async function targetOf(ctx: CliContext, tokenArg: string | undefined, opts: Rev
 
 /** Adds `token revoke` to the `token` group. */
 export function registerRevoke(token: Command, ctx: CliContext): void {
-  withJson(
-    token
-      .command('revoke')
-      .description("record a revocation: one hop of a task's token (and all below it), an agent, or a user")
-      .argument('[token]', 'the token whose hop to revoke: itself, @FILE, or - for standard input')
-      .requiredOption('--store <file>', 'the revocation store (created owner-only if missing)')
-      .option('--hop <n>', "with TOKEN: which hop to revoke, 0 = the authority (default: the token's last hop)")
-      .option('--id <revocation-id>', 'revoke one hop by its revocation id (from token inspect)')
-      .option('--agent <did>', 'revoke every token whose chain passes through this agent')
-      .option('--user <user>', 'revoke everything acting on behalf of this user or organisation')
-      .option('--reason <text>', 'why, kept in the store')
-      .addOption(rootOption()),
-  )
+  const command = token
+    .command('revoke')
+    .description("record a revocation: one hop of a task's token (and all below it), an agent, or a user")
+    .argument('[token]', 'the token whose hop to revoke: itself, @FILE, or - for standard input')
+    .requiredOption('--store <file>', 'the revocation store (created owner-only if missing)')
+    .addOption(parsedOption('--hop <n>', "with TOKEN: which hop to revoke, 0 = the authority (default: the token's last hop)", count))
+    .option('--id <revocation-id>', 'revoke one hop by its revocation id (from token inspect)')
+    .addOption(parsedOption('--agent <did>', 'revoke every token whose chain passes through this agent', did))
+    .option('--user <user>', 'revoke everything acting on behalf of this user or organisation')
+    .option('--reason <text>', 'why, kept in the store');
+  withJson(withRoot(command, 'with a Biscuit TOKEN'))
     .addHelpText(
       'after',
       `
@@ -70,7 +76,7 @@ Examples:
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const { target, described } = await targetOf(ctx, tokenArg, opts);
-        const store = await FileRevocationStore.open(opts.store);
+        const store = await openRevocationStore(opts.store, { option: '--store', create: true });
         try {
           const entry = await store.revoke(target, opts.reason !== undefined ? { reason: opts.reason } : {});
           out.result(`revoked ${described}`, { ok: true, revoked: entry, store: opts.store });

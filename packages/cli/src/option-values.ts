@@ -1,0 +1,103 @@
+/**
+ * Option values parsed as the command line is read. A value that does not parse is
+ * `invalid_option` (exit 2) naming the option, before any package judges anything; the
+ * parsing itself is the packages' (core's durations, did's DID parsers).
+ *
+ * @module option-values
+ */
+import { parseDuration } from '@agent-id/core';
+import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
+import { Option } from 'commander';
+import { UsageError } from './exit.js';
+
+/** Parses one value of `option`. */
+export type ParseValue<T> = (text: string, option: string) => T;
+
+function invalid(option: string, message: string, cause?: unknown): UsageError {
+  return new UsageError(message, { code: 'invalid_option', check: option, cause });
+}
+
+const quoted = (text: string) => `"${text.slice(0, 80)}"`;
+
+/** Any text, as given. */
+export const asGiven: ParseValue<string> = (value) => value;
+
+/** A positive duration (`90s`, `15m`, `2h`, `7d`), in milliseconds. */
+export const duration: ParseValue<number> = (value, option) => {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (e) {
+    throw invalid(option, `${option} must be a duration such as 30s, 15m, 2h or 7d, got ${quoted(value)}`, e);
+  }
+  if (ms <= 0) throw invalid(option, `${option} must be a positive duration, got ${quoted(value)}`);
+  return ms;
+};
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** An ISO 8601 time, in epoch milliseconds. */
+export const time: ParseValue<number> = (value, option) => {
+  const ms = ISO_8601.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN;
+  if (!Number.isFinite(ms)) throw invalid(option, `${option} must be an ISO 8601 time such as 2030-01-01T00:00:00Z, got ${quoted(value)}`);
+  return ms;
+};
+
+/** A non-negative integer. */
+export const count: ParseValue<number> = (value, option) => {
+  if (!/^\d{1,6}$/.test(value)) throw invalid(option, `${option} must be a non-negative integer, got ${quoted(value)}`);
+  return Number(value);
+};
+
+/**
+ * A DID in the one spelling the packages compare by: a did:key as its key encodes it, a
+ * did:web with its host in lower case; another method is left to the package that uses it.
+ */
+export const did: ParseValue<string> = (value, option) => {
+  let canonical: string | undefined;
+  let cause: unknown;
+  try {
+    if (value.startsWith('did:key:')) canonical = didKeyFromPublicKey(publicKeyFromDidKey(value));
+    else if (value.startsWith('did:web:')) {
+      const { host, path } = parseDidWeb(value);
+      canonical = didWebFromDomain(host, path);
+    } else if (/^did:[a-z0-9]+:./.test(value)) canonical = value;
+  } catch (e) {
+    cause = e;
+  }
+  if (canonical === value) return value;
+  const suggestion = canonical !== undefined ? ` (did you mean ${canonical}?)` : '';
+  throw invalid(option, `${option} must be a DID such as did:key:z6Mk… or did:web:example.com, got ${quoted(value)}${suggestion}`, cause);
+};
+
+/** A DID URL naming a key: a DID, `#`, and a fragment (`did:web:acme.example#key-1`). */
+export const didUrl: ParseValue<string> = (value, option) => {
+  const hash = value.indexOf('#');
+  if (hash < 0 || hash === value.length - 1) throw invalid(option, `${option} must be a DID URL such as did:web:acme.example#key-1, got ${quoted(value)}`);
+  did(value.slice(0, hash), option);
+  return value;
+};
+
+/** An option whose value is parsed by `parse` when the command line is read. */
+export function parsedOption<T>(flags: string, description: string, parse: ParseValue<T>): Option {
+  const option = new Option(flags, description);
+  const name = option.long ?? flags;
+  return option.argParser((value: string) => parse(value, name));
+}
+
+/** A repeatable option (`--trust A --trust B`, or `--trust A B` when variadic), each value parsed. */
+export function listOption<T>(flags: string, description: string, parse: ParseValue<T>): Option {
+  const option = new Option(flags, description);
+  const name = option.long ?? flags;
+  return option.argParser((value: string, previous: T[] | undefined) => [...(previous ?? []), parse(value, name)]);
+}
+
+/** An option taking one of `choices` (listed in `--help`). */
+export function choiceOption(flags: string, description: string, choices: readonly string[]): Option {
+  const option = new Option(flags, description).choices(choices);
+  const name = option.long ?? flags;
+  return option.argParser((value: string) => {
+    if (!choices.includes(value)) throw invalid(name, `${name} must be one of ${choices.join(', ')}, got ${quoted(value)}`);
+    return value;
+  });
+}
