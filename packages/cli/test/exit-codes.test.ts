@@ -149,8 +149,12 @@ describe('exit 2: the command cannot run as typed', () => {
   });
 
   it('an output file that cannot be written: unwritable_output', async () => {
-    const r = await cliJson<ErrorJson>(['key', 'new', '--out', tmp.path('no-such-dir/k.jwk')]);
-    expectError(r, 2, { code: 'unwritable_output', check: '--out' });
+    const [keyFile, auditLog] = await Promise.all([
+      cliJson<ErrorJson>(['key', 'new', '--out', tmp.path('no-such-dir/k.jwk')]),
+      authorize(token, ['--audit', tmp.path('no-such-dir/audit.jsonl')]),
+    ]);
+    expectError(keyFile, 2, { code: 'unwritable_output', check: '--out' });
+    expectError(auditLog, 2, { code: 'unwritable_output', check: '--audit' });
   });
 
   it('a public key where a private key is needed says so first: invalid_key', async () => {

@@ -21,7 +21,7 @@ export function isFileError(e: unknown): boolean {
 function reason(e: unknown): string {
   switch (errnoCode(e)) {
     case 'ENOENT':
-      return 'no such file';
+      return 'no such file or directory';
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
