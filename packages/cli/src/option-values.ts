@@ -1,23 +1,24 @@
 /**
  * Option values parsed as the command line is read. A value that does not parse is
- * `invalid_option` (exit 2) naming the option, before any package judges anything; the
- * parsing itself is the packages' (core's durations, did's DID parsers).
+ * `invalid_option` (exit 2) naming the option, before any package judges anything.
+ * DIDs are parsed in `did-values.ts`, which loads @agent-id/did.
  *
  * @module option-values
  */
 import { parseDuration } from '@agent-id/core';
-import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
 import { Option } from 'commander';
 import { UsageError } from './exit.js';
 
 /** Parses one value of `option`. */
 export type ParseValue<T> = (text: string, option: string) => T;
 
-function invalid(option: string, message: string, cause?: unknown): UsageError {
+/** The usage error for a value of `option` that does not parse. */
+export function invalidOption(option: string, message: string, cause?: unknown): UsageError {
   return new UsageError(message, { code: 'invalid_option', check: option, cause });
 }
 
-const quoted = (text: string) => `"${text.slice(0, 80)}"`;
+/** A typed value as messages quote it (cut short). */
+export const quoted = (text: string): string => `"${text.slice(0, 80)}"`;
 
 /** Any text, as given. */
 export const asGiven: ParseValue<string> = (value) => value;
@@ -28,9 +29,9 @@ export const duration: ParseValue<number> = (value, option) => {
   try {
     ms = parseDuration(value);
   } catch (e) {
-    throw invalid(option, `${option} must be a duration such as 30s, 15m, 2h or 7d, got ${quoted(value)}`, e);
+    throw invalidOption(option, `${option} must be a duration such as 30s, 15m, 2h or 7d, got ${quoted(value)}`, e);
   }
-  if (ms <= 0) throw invalid(option, `${option} must be a positive duration, got ${quoted(value)}`);
+  if (ms <= 0) throw invalidOption(option, `${option} must be a positive duration, got ${quoted(value)}`);
   return ms;
 };
 
@@ -39,43 +40,14 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 /** An ISO 8601 time, in epoch milliseconds. */
 export const time: ParseValue<number> = (value, option) => {
   const ms = ISO_8601.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN;
-  if (!Number.isFinite(ms)) throw invalid(option, `${option} must be an ISO 8601 time such as 2030-01-01T00:00:00Z, got ${quoted(value)}`);
+  if (!Number.isFinite(ms)) throw invalidOption(option, `${option} must be an ISO 8601 time such as 2030-01-01T00:00:00Z, got ${quoted(value)}`);
   return ms;
 };
 
 /** A non-negative integer. */
 export const count: ParseValue<number> = (value, option) => {
-  if (!/^\d{1,6}$/.test(value)) throw invalid(option, `${option} must be a non-negative integer, got ${quoted(value)}`);
+  if (!/^\d{1,6}$/.test(value)) throw invalidOption(option, `${option} must be a non-negative integer, got ${quoted(value)}`);
   return Number(value);
-};
-
-/**
- * A DID in the one spelling the packages compare by: a did:key as its key encodes it, a
- * did:web with its host in lower case; another method is left to the package that uses it.
- */
-export const did: ParseValue<string> = (value, option) => {
-  let canonical: string | undefined;
-  let cause: unknown;
-  try {
-    if (value.startsWith('did:key:')) canonical = didKeyFromPublicKey(publicKeyFromDidKey(value));
-    else if (value.startsWith('did:web:')) {
-      const { host, path } = parseDidWeb(value);
-      canonical = didWebFromDomain(host, path);
-    } else if (/^did:[a-z0-9]+:./.test(value)) canonical = value;
-  } catch (e) {
-    cause = e;
-  }
-  if (canonical === value) return value;
-  const suggestion = canonical !== undefined ? ` (did you mean ${canonical}?)` : '';
-  throw invalid(option, `${option} must be a DID such as did:key:z6Mk… or did:web:example.com, got ${quoted(value)}${suggestion}`, cause);
-};
-
-/** A DID URL naming a key: a DID, `#`, and a fragment (`did:web:acme.example#key-1`). */
-export const didUrl: ParseValue<string> = (value, option) => {
-  const hash = value.indexOf('#');
-  if (hash < 0 || hash === value.length - 1) throw invalid(option, `${option} must be a DID URL such as did:web:acme.example#key-1, got ${quoted(value)}`);
-  did(value.slice(0, hash), option);
-  return value;
 };
 
 /** An option whose value is parsed by `parse` when the command line is read. */
@@ -97,7 +69,7 @@ export function choiceOption(flags: string, description: string, choices: readon
   const option = new Option(flags, description).choices(choices);
   const name = option.long ?? flags;
   return option.argParser((value: string) => {
-    if (!choices.includes(value)) throw invalid(name, `${name} must be one of ${choices.join(', ')}, got ${quoted(value)}`);
+    if (!choices.includes(value)) throw invalidOption(name, `${name} must be one of ${choices.join(', ')}, got ${quoted(value)}`);
     return value;
   });
 }

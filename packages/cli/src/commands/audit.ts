@@ -7,9 +7,9 @@ import { type AuditEntry, AuditChainBrokenError, verifyAuditLines } from '@agent
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { guard } from '../errors.js';
-import { Refusal, UsageError } from '../exit.js';
+import { Refusal } from '../exit.js';
 import { MAX_LOG_BYTES, readInput } from '../io/input.js';
-import { choiceOption, parsedOption } from '../option-values.js';
+import { choiceOption, invalidOption, parsedOption } from '../option-values.js';
 import { Output } from '../output.js';
 import { withJson } from './shared.js';
 
@@ -29,7 +29,7 @@ interface AuditShowOptions {
 /** `--head SEQ:HASH`: the last entry's sequence number and hash, recorded elsewhere. */
 function head(text: string, option: string): { seq: number; hash: string } {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text);
-  if (!m) throw new UsageError(`${option} must be SEQ:HASH (the last entry's seq and 64-hex hash)`, { code: 'invalid_option', check: option });
+  if (!m) throw invalidOption(option, `${option} must be SEQ:HASH (the last entry's seq and 64-hex hash)`);
   return { seq: Number(m[1]), hash: m[2]! };
 }
 

@@ -14,7 +14,8 @@ import { UsageError } from '../exit.js';
 import { writeOutputFile } from '../io/files.js';
 import { MAX_JSON_BYTES, readInput, readTokenArg } from '../io/input.js';
 import { keyFilePath, loadKeyFile } from '../io/keys.js';
-import { asGiven, count, did, didUrl, duration, listOption, parsedOption, time } from '../option-values.js';
+import { did, didUrl } from '../did-values.js';
+import { asGiven, count, duration, listOption, parsedOption, time } from '../option-values.js';
 import { Output } from '../output.js';
 import { withJson } from './shared.js';
 

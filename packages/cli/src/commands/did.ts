@@ -11,7 +11,7 @@ import { guard } from '../errors.js';
 import { UsageError } from '../exit.js';
 import { writeOutputFile } from '../io/files.js';
 import { keyFilePath, loadKeyFile } from '../io/keys.js';
-import { duration, parsedOption } from '../option-values.js';
+import { duration, invalidOption, parsedOption, quoted } from '../option-values.js';
 import { Output } from '../output.js';
 import { withJson } from './shared.js';
 
@@ -36,7 +36,7 @@ const domain = (value: string, option: string): string => {
   try {
     didWebFromDomain(value);
   } catch (e) {
-    throw new UsageError(`${option} must be a host or host:port such as acme.example or 127.0.0.1:8080, got "${value.slice(0, 80)}"`, { code: 'invalid_option', check: option, cause: e });
+    throw invalidOption(option, `${option} must be a host or host:port such as acme.example or 127.0.0.1:8080, got ${quoted(value)}`, e);
   }
   return value;
 };
@@ -47,7 +47,7 @@ function checkPath(domainValue: string, path: string | undefined): void {
   try {
     didWebFromDomain(domainValue, path);
   } catch (e) {
-    throw new UsageError(`--path must be path segments such as agents/planner, got "${path.slice(0, 80)}"`, { code: 'invalid_option', check: '--path', cause: e });
+    throw invalidOption('--path', `--path must be path segments such as agents/planner, got ${quoted(path)}`, e);
   }
 }
 

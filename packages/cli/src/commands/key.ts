@@ -9,10 +9,9 @@ import { createAgentIdentity, saveKeyPair } from '@agent-id/did';
 import type { Command } from 'commander';
 import { type CliContext, KEY_FILE_ENV } from '../context.js';
 import { guard } from '../errors.js';
-import { UsageError } from '../exit.js';
 import { assertWritable, isFileError, unwritable, writeOutputFile } from '../io/files.js';
 import { keyFilePath, loadKeyFile } from '../io/keys.js';
-import { choiceOption, parsedOption } from '../option-values.js';
+import { choiceOption, invalidOption, parsedOption } from '../option-values.js';
 import { Output } from '../output.js';
 import { withJson } from './shared.js';
 
@@ -39,7 +38,7 @@ interface KeyShowOptions {
 
 /** A Macaroon secret's id: what tokens name it by. */
 const secretId = (value: string, option: string): string => {
-  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(value)) throw new UsageError(`${option} must be 1-64 characters of A-Z a-z 0-9 . _ : -`, { code: 'invalid_option', check: option });
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(value)) throw invalidOption(option, `${option} must be 1-64 characters of A-Z a-z 0-9 . _ : -`);
   return value;
 };
 

@@ -8,10 +8,10 @@ import { type AgentIdentity, createAgentIdentity, createDidResolver, issueOwners
 import type { Command } from 'commander';
 import { type CliContext, ISSUER_KEY_FILE_ENV } from '../context.js';
 import { guard } from '../errors.js';
-import { UsageError } from '../exit.js';
 import { readTokenArg } from '../io/input.js';
 import { keyFilePath, loadKeyFile } from '../io/keys.js';
-import { asGiven, did, didUrl, duration, listOption, parsedOption, time } from '../option-values.js';
+import { did, didUrl } from '../did-values.js';
+import { asGiven, duration, invalidOption, listOption, parsedOption, time } from '../option-values.js';
 import { Output, fingerprint, isoFromMillis } from '../output.js';
 import { withJson } from './shared.js';
 
@@ -64,13 +64,13 @@ export function registerVcCommands(vc: Command, ctx: CliContext): void {
         let issuer: AgentIdentity = createAgentIdentity({ keyPair });
         if (opts.issuer !== undefined && opts.issuer !== issuer.did) {
           if (!opts.issuer.startsWith('did:web:')) {
-            throw new UsageError(`--issuer ${opts.issuer.slice(0, 64)} is neither a did:web nor the key file's did:key (${issuer.did})`, { code: 'invalid_option', check: '--issuer' });
+            throw invalidOption('--issuer', `--issuer ${opts.issuer.slice(0, 64)} is neither a did:web nor the key file's did:key (${issuer.did})`);
           }
           const { host, path } = parseDidWeb(opts.issuer);
           issuer = createAgentIdentity({ method: 'web', domain: host, path, keyPair });
         }
         if (opts.kid !== undefined) {
-          if (!opts.kid.startsWith(`${issuer.did}#`)) throw new UsageError(`--kid must be a DID URL of ${issuer.did}`, { code: 'invalid_option', check: '--kid' });
+          if (!opts.kid.startsWith(`${issuer.did}#`)) throw invalidOption('--kid', `--kid must be a DID URL of ${issuer.did}`);
           issuer = { ...issuer, keyId: opts.kid };
         }
         const jwt = await issueOwnershipCredential(issuer, {

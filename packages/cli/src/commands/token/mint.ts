@@ -10,7 +10,8 @@ import { type CliContext, ROOT_KEY_FILE_ENV, ROOT_SECRET_FILE_ENV } from '../../
 import { guard } from '../../errors.js';
 import { UsageError } from '../../exit.js';
 import { keyFilePath, loadKeyFile, loadSecretFile } from '../../io/keys.js';
-import { asGiven, choiceOption, count, did, listOption, parsedOption } from '../../option-values.js';
+import { did } from '../../did-values.js';
+import { asGiven, choiceOption, count, listOption, parsedOption } from '../../option-values.js';
 import { Output, fingerprint, isoFromSeconds } from '../../output.js';
 import { withJson } from '../shared.js';
 import { type ExpiryOptions, type ThirdPartyOptions, expiryOf, thirdPartyOf, withExpiry, withThirdParty } from './options.js';
