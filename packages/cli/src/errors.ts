@@ -1,11 +1,24 @@
 /**
- * Turning what a command threw into an exit code and a printed message: a package's
- * refusal (exit 1) keeps its stable `code` and `check`; bad usage or unreadable input is
- * exit 2; no stack trace is ever printed unless AGENT_ID_DEBUG is set.
+ * Turning what a command threw into the exit code of the rule (see `exit.ts`) and a
+ * printed message: a package's refusal keeps its stable `code` and `check`; no stack
+ * trace is ever printed unless AGENT_ID_DEBUG is set.
  *
  * @module errors
  */
-import { type CliContext, EXIT, type Output, errorJson, isPackageError, isRefusal, isUsageError } from './context.js';
+import type { CliContext } from './context.js';
+import { EXIT, isPackageError, isRefusal, isUsageError } from './exit.js';
+import type { Output } from './output.js';
+
+/** The JSON form of an error: code, check and message, never the input. */
+export interface ErrorJson {
+  code: string;
+  check: string;
+  message: string;
+}
+
+function errorJson(e: ErrorJson): ErrorJson {
+  return { code: e.code, check: e.check, message: e.message };
+}
 
 function isErrno(e: unknown): boolean {
   return e instanceof Error && 'errno' in e && typeof (e as { code?: unknown }).code === 'string';
@@ -20,37 +33,31 @@ function describeUnknown(e: unknown): string {
   }
 }
 
+/** What a thrown value means under the rule: its exit code and its JSON error. */
+function classify(e: unknown): { exit: number; error: ErrorJson; refused: boolean } {
+  if (isUsageError(e)) return { exit: EXIT.usage, error: errorJson(e), refused: false };
+  if (isPackageError(e)) return { exit: EXIT.refused, error: errorJson(e), refused: true };
+  // The packages throw TypeError or RangeError for arguments a caller should not pass.
+  if (e instanceof TypeError || e instanceof RangeError) return { exit: EXIT.usage, error: { code: 'usage', check: 'arguments', message: e.message }, refused: false };
+  // The commands name every file they use; a file error that still gets here is one too.
+  if (isErrno(e)) return { exit: EXIT.usage, error: { code: 'unreadable_input', check: 'file', message: describeUnknown(e) }, refused: false };
+  return { exit: EXIT.refused, error: { code: 'internal', check: 'internal', message: `unexpected failure: ${describeUnknown(e)}` }, refused: false };
+}
+
 /** Prints an error the way the CLI's conventions say and returns the exit code. */
 export function reportError(ctx: CliContext, out: Output, e: unknown): number {
   if (ctx.env.AGENT_ID_DEBUG && e instanceof Error && e.stack) ctx.stderr.write(`${e.stack}\n`);
   if (isRefusal(e)) {
     const error = errorJson(e.error);
-    out.message(`agent-id: refused: ${e.error.message} (code: ${e.error.code}, check: ${e.error.check})`);
+    out.message(`agent-id: refused: ${error.message} (code: ${error.code}, check: ${error.check})`);
     out.result(e.human ?? '', { ...e.result, ok: false, error });
     return EXIT.refused;
   }
-  if (isUsageError(e)) {
-    const detail = e.code === 'usage' ? '' : ` (code: ${e.code}, check: ${e.check})`;
-    out.message(`agent-id: ${e.message}${detail}`);
-    if (out.json) out.result('', { ok: false, error: errorJson(e) });
-    return EXIT.usage;
-  }
-  if (isPackageError(e)) {
-    out.message(`agent-id: refused: ${e.message} (code: ${e.code}, check: ${e.check})`);
-    if (out.json) out.result('', { ok: false, error: errorJson(e) });
-    return EXIT.refused;
-  }
-  if (e instanceof TypeError || e instanceof RangeError || isErrno(e)) {
-    // The packages throw TypeError for arguments a caller should not pass: bad usage.
-    const error = { code: 'usage', check: 'arguments', message: describeUnknown(e) };
-    out.message(`agent-id: ${error.message}`);
-    if (out.json) out.result('', { ok: false, error });
-    return EXIT.usage;
-  }
-  const error = { code: 'internal', check: 'internal', message: `unexpected failure: ${describeUnknown(e)}` };
-  out.message(`agent-id: ${error.message} (code: internal; set AGENT_ID_DEBUG=1 for details)`);
+  const { exit, error, refused } = classify(e);
+  const hint = error.code === 'internal' ? '; set AGENT_ID_DEBUG=1 for details' : '';
+  out.message(`agent-id: ${refused ? 'refused: ' : ''}${error.message} (code: ${error.code}, check: ${error.check}${hint})`);
   if (out.json) out.result('', { ok: false, error });
-  return EXIT.refused;
+  return exit;
 }
 
 /** Runs one command's body, turning a throw into the exit code recorded on the context. */

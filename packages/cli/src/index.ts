@@ -1,2 +1,3 @@
 export { buildProgram, run } from './program.js';
-export { type CliContext, EXIT, UsageError, processContext } from './context.js';
+export { type CliContext, processContext } from './context.js';
+export { EXIT, UsageError, type UsageCode } from './exit.js';

@@ -9,8 +9,11 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { useCodedCommandLine } from './command-line.js';
+import { type CliContext, ISSUER_KEY_FILE_ENV, KEY_FILE_ENV, ROOT_KEY_FILE_ENV, ROOT_SECRET_FILE_ENV, processContext } from './context.js';
 import { reportError } from './errors.js';
-import { type CliContext, EXIT, ISSUER_KEY_FILE_ENV, KEY_FILE_ENV, Output, ROOT_KEY_FILE_ENV, ROOT_SECRET_FILE_ENV, UsageError, processContext } from './context.js';
+import { EXIT } from './exit.js';
+import { Output } from './output.js';
 
 type Register = (group: Command, ctx: CliContext) => void;
 
@@ -71,8 +74,13 @@ Conventions:
 
 Exit codes:
   0  done, or allowed
-  1  refused: verification failed, denied, revoked, widening refused (prints code and check)
-  2  bad usage or unreadable input
+  1  refused: a package refused what the command judged (a token, credential, card,
+     log or request): bad signature, expired, denied, revoked, widening, malformed
+     or too large content, also when read from standard input
+  2  bad usage: unknown or missing option, an option value that does not parse
+     (DID, duration, time…), a key file that is not the key needed, a file that
+     cannot be read, an output file that exists or cannot be written
+  An error prints its code, and its check: what failed, or the option at fault.
 `;
 
 /** The group a command line names (`agent-id token …`, `agent-id help token`), if any. */
@@ -90,14 +98,8 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
     .description('Verifiable identities and narrowing capability tokens for AI agents, from a shell')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for the command')
-    .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
-      outputError: (s, write) => write(`agent-id: ${s.replace(/^error: /, '')}`),
-    })
-    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', FOOTER);
 
   const wanted = argv === undefined ? undefined : selectedGroup(argv);
@@ -105,12 +107,13 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
     const command = program.command(group.name).description(group.description);
     if (wanted === undefined ? argv === undefined : wanted === group.name) (await group.load())(command, ctx);
   }
+  useCodedCommandLine(program);
   return program;
 }
 
 /**
  * Runs the CLI with arguments (without `node` and the script) and returns the exit code:
- * 0 done/allowed, 1 refused, 2 bad usage or unreadable input.
+ * 0 done/allowed, 1 refused, 2 bad usage (see `exit.ts`).
  *
  * @example
  * ```ts
@@ -123,12 +126,9 @@ export async function run(argv: readonly string[], ctx: CliContext = processCont
     const program = await buildProgram(ctx, argv);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.exitCode === 0) return EXIT.ok;
-      if (json) new Output(ctx, true).result('', { ok: false, error: { code: 'usage', check: 'arguments', message: e.message.replace(/^error: /, '') } });
-      return EXIT.usage;
-    }
-    return reportError(ctx, new Output(ctx, json), e instanceof Error ? e : new UsageError(String(e)));
+    // Help and version end the run as a CommanderError with exit code 0.
+    if (e instanceof CommanderError && e.exitCode === 0) return EXIT.ok;
+    return reportError(ctx, new Output(ctx, json), e);
   }
   return ctx.exitCode;
 }

@@ -128,18 +128,39 @@ describe('agent-id card', () => {
     expect(stranger.json.error.code).toBe('untrusted_signer');
   });
 
-  it('bad usage is exit 2', async () => {
+  it('bad usage is exit 2; a card that is not JSON is refused (exit 1)', async () => {
+    await writeFile(tmp.path('broken.json'), '{"name": ');
     const [noTrust, missing, badJson] = await Promise.all([
-      cli(['card', 'verify', tmp.path('card.json')]),
-      cli(['card', 'sign', tmp.path('nope.json'), '--key', tmp.path('org.jwk')]),
-      (async () => {
-        await writeFile(tmp.path('broken.json'), '{"name": ');
-        return cli(['card', 'sign', tmp.path('broken.json'), '--key', tmp.path('org.jwk')]);
-      })(),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('card.json')]),
+      cliJson<ErrorJson>(['card', 'sign', tmp.path('nope.json'), '--key', tmp.path('org.jwk')]),
+      cliJson<ErrorJson>(['card', 'sign', tmp.path('broken.json'), '--key', tmp.path('org.jwk')]),
     ]);
-    for (const r of [noTrust, missing, badJson]) {
-      expect(r.code, r.stderr).toBe(2);
-      expect(noStack(r)).toBe(true);
-    }
+    expect(noTrust.code).toBe(2);
+    expect(noTrust.json.error).toMatchObject({ code: 'missing_option', check: '--trust' });
+    expect(missing.code).toBe(2);
+    expect(missing.json.error).toMatchObject({ code: 'unreadable_input', check: '<card>' });
+    expect(badJson.code).toBe(1);
+    expect(badJson.json.error).toMatchObject({ code: 'malformed_input' });
+    for (const r of [noTrust, missing, badJson]) expect(noStack(r)).toBe(true);
+  });
+
+  it('an A2A 0.3 card (top-level url, no supportedInterfaces) is refused by a2a-cards: exit 1', async () => {
+    const { supportedInterfaces: _, ...rest } = card('https://agents.acme.example/a2a');
+    await writeFile(tmp.path('v03.json'), JSON.stringify({ ...rest, url: 'https://agents.acme.example/a2a', protocolVersion: '0.3.0' }));
+    const r = await cliJson<ErrorJson>(['card', 'sign', tmp.path('v03.json'), '--key', tmp.path('org.jwk')]);
+    expect(r.code).toBe(1);
+    expect(r.json.error).toMatchObject({ code: 'malformed_input', check: 'canonical_form' });
+  });
+
+  it('--out refuses an existing file (output_exists) unless --force', async () => {
+    await writeFile(tmp.path('taken.json'), 'x');
+    const [taken, forced] = await Promise.all([
+      cliJson<ErrorJson>(['card', 'sign', tmp.path('card.json'), '--key', tmp.path('org.jwk'), '--out', tmp.path('taken.json')]),
+      cliJson<{ ok: boolean; file: string }>(['card', 'sign', tmp.path('card.json'), '--key', tmp.path('org.jwk'), '--out', tmp.path('forced.json'), '--force']),
+    ]);
+    expect(taken.code).toBe(2);
+    expect(taken.json.error).toMatchObject({ code: 'output_exists', check: '--out' });
+    expect(await readFile(tmp.path('taken.json'), 'utf8')).toBe('x');
+    expect(forced.code, forced.stderr).toBe(0);
   });
 });

@@ -65,20 +65,40 @@ describe('--help on every command and subcommand (in-process)', async () => {
     }
   });
 
-  it('a usage error is exit 2, in JSON too', async () => {
+  it('a usage error is exit 2, in JSON too, printed once', async () => {
     const { ctx, out, err } = context();
     expect(await run(['token', 'mint', '--json'], ctx)).toBe(2);
-    expect(err()).toContain('required option');
-    expect((JSON.parse(out()) as { ok: boolean; error: { code: string } }).error.code).toBe('usage');
+    expect(JSON.parse(out())).toMatchObject({ ok: false, error: { code: 'missing_option', check: '--format' } });
+    expect(err().trim().split('\n')).toHaveLength(1);
     const unknown = context();
-    expect(await run(['frobnicate'], unknown.ctx)).toBe(2);
-    expect(unknown.err()).toContain('unknown command');
+    expect(await run(['frobnicate', '--json'], unknown.ctx)).toBe(2);
+    expect(JSON.parse(unknown.out())).toMatchObject({ ok: false, error: { code: 'usage', check: 'command' } });
+    const group = context();
+    expect(await run(['token'], group.ctx)).toBe(2);
+    expect(group.err()).toContain('Usage: agent-id token');
+    expect(group.err()).toContain('(code: usage, check: command)');
   });
 
-  it('reads a TOKEN argument from standard input in-process', async () => {
-    const { ctx, err } = context('   \n');
-    expect(await run(['token', 'inspect', '-', '--root', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'], ctx)).toBe(2);
-    expect(err()).toContain('no token on standard input');
+  it('reads a TOKEN argument from standard input in-process: blank input is refused', async () => {
+    const { ctx, out } = context('   \n');
+    expect(await run(['token', 'inspect', '-', '--root', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', '--json'], ctx)).toBe(1);
+    expect(JSON.parse(out())).toMatchObject({ ok: false, error: { code: 'malformed_input', check: 'parse' } });
+  });
+
+  it('marks the options token mint requires "(required)" in --help, and only those', async () => {
+    const { ctx, out } = context();
+    expect(await run(['token', 'mint', '--help'], ctx)).toBe(0);
+    const program = await buildProgram(context().ctx);
+    const mint = program.commands.find((c) => c.name() === 'token')!.commands.find((c) => c.name() === 'mint')!;
+    const mandatory = mint.options.filter((o) => o.mandatory).map((o) => o.long);
+    expect(mandatory).toEqual(['--format', '--agent', '--user', '--task', '--resource', '--action', '--audience']);
+    // Each option's help entry runs from its flags to the next option's.
+    const entries = out().split(/\n(?= {2}-)/);
+    for (const option of mint.options) {
+      const entry = entries.find((e) => e.trimStart().startsWith(option.flags))!;
+      expect(entry, option.flags).toBeDefined();
+      expect(/\(required\)/.test(entry), option.flags).toBe(option.mandatory);
+    }
   });
 });
 

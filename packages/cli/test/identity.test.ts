@@ -51,19 +51,21 @@ describe('agent-id key', () => {
   it('refuses to overwrite, and bad usage is exit 2 without a stack trace', async () => {
     const file = tmp.path('k2.jwk');
     expect((await cli(['key', 'new', '--out', file])).code).toBe(0);
-    const again = await cli(['key', 'new', '--out', file]);
+    const again = await cliJson<{ error: { code: string; check: string } }>(['key', 'new', '--out', file]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain('already exists');
+    expect(again.json.error).toMatchObject({ code: 'output_exists', check: '--out' });
     const [noOut, badAlg, missing] = await Promise.all([
-      cli(['key', 'new']),
-      cli(['key', 'new', '--alg', 'rsa', '--out', tmp.path('x.jwk')]),
-      cliJson<{ ok: boolean; error: { code: string } }>(['key', 'show', tmp.path('nope.jwk')]),
+      cliJson<{ error: { code: string; check: string } }>(['key', 'new']),
+      cliJson<{ error: { code: string; check: string } }>(['key', 'new', '--alg', 'rsa', '--out', tmp.path('x.jwk')]),
+      cliJson<{ ok: boolean; error: { code: string; check: string } }>(['key', 'show', tmp.path('nope.jwk')]),
     ]);
     expect(noOut.code).toBe(2);
+    expect(noOut.json.error).toMatchObject({ code: 'missing_option', check: '--out' });
     expect(badAlg.code).toBe(2);
+    expect(badAlg.json.error).toMatchObject({ code: 'invalid_option', check: '--alg' });
     expect(missing.code).toBe(2);
     expect(missing.json.ok).toBe(false);
-    expect(missing.json.error.code).toBe('unreadable_input');
+    expect(missing.json.error).toMatchObject({ code: 'unreadable_input', check: '<file>' });
     for (const r of [again, noOut, badAlg, missing]) expect(noStack(r)).toBe(true);
   });
 
@@ -71,9 +73,15 @@ describe('agent-id key', () => {
     const file = tmp.path('loose.jwk');
     expect((await cli(['key', 'new', '--out', file])).code).toBe(0);
     await chmod(file, 0o644);
-    const r = await cliJson<{ error: { code: string; check: string } }>(['key', 'show', file]);
+    const [r, byOption] = await Promise.all([
+      cliJson<{ error: { code: string; check: string } }>(['key', 'show', file]),
+      cliJson<{ error: { code: string; check: string } }>(['key', 'show', '--key', file]),
+    ]);
     expect(r.code).toBe(2);
-    expect(r.json.error.check).toBe('key_file_permissions');
+    expect(r.json.error).toMatchObject({ code: 'invalid_key', check: '<file>' });
+    expect(r.stderr).toContain('chmod 600');
+    expect(byOption.code).toBe(2);
+    expect(byOption.json.error).toMatchObject({ code: 'invalid_key', check: '--key' });
   });
 
   it('takes the key file from AGENT_ID_KEY_FILE', async () => {
@@ -82,8 +90,9 @@ describe('agent-id key', () => {
     const r = await cli(['key', 'show'], { env: { AGENT_ID_KEY_FILE: file } });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(made.stdout.trim());
-    const none = await cli(['key', 'show'], { env: { AGENT_ID_KEY_FILE: undefined } });
+    const none = await cliJson<{ error: { code: string; check: string } }>(['key', 'show'], { env: { AGENT_ID_KEY_FILE: undefined } });
     expect(none.code).toBe(2);
+    expect(none.json.error).toMatchObject({ code: 'missing_option', check: '--key' });
     expect(none.stderr).toContain('AGENT_ID_KEY_FILE');
   });
 });
@@ -105,7 +114,7 @@ describe('agent-id did', () => {
       cliJson<{ error: { code: string } }>(['did', 'resolve', 'did:example:123']),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.json.error.code).toBe('malformed_input');
+    expect(bad.json.error).toMatchObject({ code: 'invalid_argument', check: '<did>' });
     expect(unknown.code).toBe(1);
     expect(unknown.json.error.code).toBe('unknown_did');
   });
@@ -216,16 +225,20 @@ describe('agent-id vc', () => {
     expect(ok.json.issuer).toBe(made.json.did);
   });
 
-  it('bad durations and times are exit 2', async () => {
+  it('bad durations, times and DIDs are exit 2, naming the option', async () => {
     const key = tmp.path('d.jwk');
     await cli(['key', 'new', '--out', key]);
-    const [ttl, at] = await Promise.all([
-      cli(['vc', 'issue', '--issuer-key', key, '--agent', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', '--ttl', 'soon']),
-      cli(['vc', 'verify', 'x.y.z', '--trust', 'did:key:z6Mk', '--at', 'yesterday']),
+    const agent = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    const [ttl, at, trust] = await Promise.all([
+      cliJson<{ error: { code: string; check: string } }>(['vc', 'issue', '--issuer-key', key, '--agent', agent, '--ttl', 'soon']),
+      cliJson<{ error: { code: string; check: string } }>(['vc', 'verify', 'x.y.z', '--trust', agent, '--at', 'yesterday']),
+      cliJson<{ error: { code: string; check: string } }>(['vc', 'verify', 'x.y.z', '--trust', 'did:key:z6Mk']),
     ]);
     expect(ttl.code).toBe(2);
-    expect(ttl.stderr).toContain('--ttl');
+    expect(ttl.json.error).toMatchObject({ code: 'invalid_option', check: '--ttl' });
     expect(at.code).toBe(2);
-    expect(at.stderr).toContain('--at');
+    expect(at.json.error).toMatchObject({ code: 'invalid_option', check: '--at' });
+    expect(trust.code).toBe(2);
+    expect(trust.json.error).toMatchObject({ code: 'invalid_option', check: '--trust' });
   });
 });

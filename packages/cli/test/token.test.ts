@@ -288,21 +288,38 @@ describe('agent-id token: Macaroon third-party caveats (cross-organisation check
   });
 });
 
-describe('agent-id token: bad usage is exit 2', () => {
-  it('missing roots, empty stdin, unknown options, conflicting expiry', async () => {
+describe('agent-id token: bad usage is exit 2, with a code and the option at fault', () => {
+  it('missing roots, unknown options, conflicting expiry, nothing to revoke', async () => {
     const biscuit = (await readFile(tmp.path('biscuit.t0'), 'utf8')).trim();
-    const [noRoot, empty, unknown, both, noTarget] = await Promise.all([
-      cli(['token', 'authorize', biscuit, '--presenter', did.p, '--resource', 'r', '--action', 'a', '--audience', AUDIENCE]),
-      cli(['token', 'inspect', '-', '--root', did.org], { input: '' }),
-      cli(['token', 'mint', '--frobnicate']),
-      cli(['token', 'attenuate', biscuit, '--key', key('p'), '--to', did.s1, '--root', did.org, '--ttl', '5m', '--expires', '2030-01-01T00:00:00Z']),
-      cli(['token', 'revoke', '--store', tmp.path('x.jsonl')]),
+    const [noRoot, unknown, both, noTarget, twoTargets] = await Promise.all([
+      cliJson<ErrorJson>(['token', 'authorize', biscuit, '--presenter', did.p, '--resource', 'r', '--action', 'a', '--audience', AUDIENCE]),
+      cliJson<ErrorJson>(['token', 'inspect', biscuit, '--frobnicate']),
+      cliJson<ErrorJson>(['token', 'attenuate', biscuit, '--key', key('p'), '--to', did.s1, '--root', did.org, '--ttl', '5m', '--expires', '2030-01-01T00:00:00Z']),
+      cliJson<ErrorJson>(['token', 'revoke', '--store', tmp.path('x.jsonl')]),
+      cliJson<ErrorJson>(['token', 'revoke', '--store', tmp.path('x.jsonl'), '--user', 'alice', '--agent', did.p]),
     ]);
-    for (const r of [noRoot, empty, unknown, both, noTarget]) {
+    for (const r of [noRoot, unknown, both, noTarget, twoTargets]) {
       expect(r.code, r.stderr).toBe(2);
       expect(noStack(r)).toBe(true);
     }
-    expect(noRoot.stderr).toContain('--root');
-    expect(empty.stderr).toContain('standard input');
+    expect(noRoot.json.error).toMatchObject({ code: 'missing_option', check: '--root' });
+    expect(unknown.json.error).toMatchObject({ code: 'usage', check: 'arguments' });
+    expect(both.json.error).toMatchObject({ code: 'usage', check: '--expires' });
+    expect(noTarget.json.error).toMatchObject({ code: 'missing_option', check: 'target' });
+    expect(twoTargets.json.error).toMatchObject({ code: 'usage', check: 'target' });
+  });
+
+  it('option values that do not parse: duration, time, count, hop', async () => {
+    const [ttl, at, depth, hop] = await Promise.all([
+      cliJson<ErrorJson>(['token', 'attenuate', `@${tmp.path('biscuit.t0')}`, '--key', key('p'), '--to', did.s1, '--root', did.org, '--ttl', 'soon']),
+      cliJson<ErrorJson>(['token', 'authorize', `@${tmp.path('biscuit.t3')}`, '--root', did.org, '--presenter', did.s3, '--resource', 'r', '--action', 'a', '--audience', AUDIENCE, '--at', 'yesterday']),
+      cliJson<ErrorJson>(['token', 'attenuate', `@${tmp.path('biscuit.t0')}`, '--key', key('p'), '--to', did.s1, '--root', did.org, '--max-depth', 'two']),
+      cliJson<ErrorJson>(['token', 'revoke', `@${tmp.path('biscuit.t3')}`, '--root', did.org, '--hop', '9', '--store', tmp.path('hop.jsonl')]),
+    ]);
+    expect([ttl.code, at.code, depth.code, hop.code]).toEqual([2, 2, 2, 2]);
+    expect(ttl.json.error).toMatchObject({ code: 'invalid_option', check: '--ttl' });
+    expect(at.json.error).toMatchObject({ code: 'invalid_option', check: '--at' });
+    expect(depth.json.error).toMatchObject({ code: 'invalid_option', check: '--max-depth' });
+    expect(hop.json.error).toMatchObject({ code: 'invalid_option', check: '--hop' });
   });
 });

@@ -4,33 +4,26 @@
  * @module commands/audit
  */
 import { stat } from 'node:fs/promises';
-import { type AuditEntry, type AuditLogReport, PublicKey, isAgentIdError, verifyAuditLinesReport } from '@agent-id/core';
-import { publicKeyFromDidKey } from '@agent-id/did';
-import { type Command, Option } from 'commander';
+import { type AuditEntry, type AuditLogReport, isAgentIdError, verifyAuditLinesReport } from '@agent-id/core';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
 import { guard } from '../errors.js';
-import {
-  type CliContext,
-  MAX_LOG_BYTES,
-  Output,
-  Refusal,
-  UsageError,
-  loadKeyFile,
-  parseCountArg,
-  parseDurationArg,
-  parseJsonInput,
-  readTextInput,
-} from '../io.js';
-import { collect, withJson } from './shared.js';
+import { Refusal, UsageError } from '../exit.js';
+import { MAX_LOG_BYTES, readInput } from '../io/input.js';
+import { loadRootPublicKeys } from '../io/keys.js';
+import { choiceOption, duration, invalidOption, listOption, asGiven, parsedOption } from '../option-values.js';
+import { Output } from '../output.js';
+import { withJson } from './shared.js';
 
 /** Options both subcommands take: where the log's checkpoints are and who signs them. */
 interface CheckpointOptions {
   checkpointKey?: string[];
   checkpoints?: string;
-  maxCheckpointAge?: string;
+  maxCheckpointAge?: number;
 }
 
 interface AuditVerifyOptions extends CheckpointOptions {
-  head?: string;
+  head?: { seq: number; hash: string };
   json?: boolean;
 }
 
@@ -42,73 +35,44 @@ interface AuditShowOptions extends CheckpointOptions {
   json?: boolean;
 }
 
-function parseHead(text: string): { seq: number; hash: string } {
-  const m = /^(\d+):([0-9a-f]{64})$/.exec(text);
-  if (!m) throw new UsageError('--head must be SEQ:HASH (the last entry\'s seq and 64-hex hash)');
-  return { seq: parseCountArg(m[1]!, '--head seq'), hash: m[2]! };
-}
-
-/**
- * The trusted checkpoint keys from `--checkpoint-key` values: a did:key, or a JWK file
- * (public, or private with owner-only permissions, of which only the public part is used).
- */
-async function loadCheckpointKeys(ctx: CliContext, values: readonly string[]): Promise<PublicKey[]> {
-  const keys: PublicKey[] = [];
-  for (const value of values) {
-    if (value.startsWith('did:')) {
-      try {
-        keys.push(publicKeyFromDidKey(value));
-      } catch (e) {
-        throw new UsageError(`--checkpoint-key ${value.slice(0, 64)} is not a did:key (use a did:key or a JWK file)`, { code: 'malformed_input', check: 'checkpoint_key', cause: e });
-      }
-      continue;
-    }
-    const jwk = parseJsonInput(await readTextInput(ctx, value, 16 * 1024, 'checkpoint key file'), `checkpoint key file ${value}`);
-    if (typeof jwk === 'object' && jwk !== null && 'd' in jwk) {
-      keys.push((await loadKeyFile(value, 'checkpoint key file')).publicKey);
-      continue;
-    }
-    try {
-      keys.push(PublicKey.fromJwk(jwk));
-    } catch (e) {
-      throw new UsageError(`checkpoint key file ${value} is not a public JWK`, { code: 'malformed_input', check: 'checkpoint_key', cause: e });
-    }
-  }
-  return keys;
+/** `--head SEQ:HASH`: the last entry's sequence number and hash, recorded elsewhere. */
+function head(text: string, option: string): { seq: number; hash: string } {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text);
+  if (!m) throw invalidOption(option, `${option} must be SEQ:HASH (the last entry's seq and 64-hex hash)`);
+  return { seq: Number(m[1]), hash: m[2]! };
 }
 
 /** The checkpoint file's text, or null when it does not exist (the verifier then refuses: checkpoint_missing). */
-async function readCheckpointFile(ctx: CliContext, path: string): Promise<string | null> {
+async function readCheckpointFile(ctx: CliContext, path: string, source: string): Promise<string | null> {
   try {
     await stat(path);
   } catch (e) {
     if (typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENOENT') return null;
   }
-  return readTextInput(ctx, path, MAX_LOG_BYTES, 'checkpoint file');
+  return readInput(ctx, path, { what: 'checkpoint file', source, maxBytes: MAX_LOG_BYTES });
 }
 
 /** Reads the log (and, with `--checkpoint-key`, its checkpoints) and verifies them; a broken log is a refusal (exit 1). */
-async function verifyLog(
-  ctx: CliContext,
-  path: string,
-  opts: CheckpointOptions,
-  expectedHead?: { seq: number; hash: string },
-): Promise<AuditLogReport> {
+async function verifyLog(ctx: CliContext, path: string, opts: CheckpointOptions, expectedHead?: { seq: number; hash: string }): Promise<AuditLogReport> {
   const keyValues = opts.checkpointKey ?? [];
-  if (keyValues.length === 0 && opts.checkpoints !== undefined) throw new UsageError('--checkpoints is read only with --checkpoint-key (the key that signs them)');
-  if (keyValues.length === 0 && opts.maxCheckpointAge !== undefined) throw new UsageError('--max-checkpoint-age needs --checkpoint-key');
-  if (keyValues.length > 0 && path === '-' && opts.checkpoints === undefined) {
-    throw new UsageError('the log comes from standard input: name its checkpoint file with --checkpoints FILE');
+  if (keyValues.length === 0 && opts.checkpoints !== undefined) {
+    throw new UsageError('--checkpoints is read only with --checkpoint-key (the key that signs them)', { code: 'usage', check: '--checkpoints' });
   }
-  const maxCheckpointAge = opts.maxCheckpointAge !== undefined ? parseDurationArg(opts.maxCheckpointAge, '--max-checkpoint-age') : undefined;
-  const checkpointKey = await loadCheckpointKeys(ctx, keyValues);
-  const text = await readTextInput(ctx, path, MAX_LOG_BYTES, 'audit log');
-  const checkpoints = checkpointKey.length > 0 ? await readCheckpointFile(ctx, opts.checkpoints ?? `${path}.checkpoints`) : null;
+  if (keyValues.length === 0 && opts.maxCheckpointAge !== undefined) {
+    throw new UsageError('--max-checkpoint-age needs --checkpoint-key', { code: 'usage', check: '--max-checkpoint-age' });
+  }
+  if (keyValues.length > 0 && path === '-' && opts.checkpoints === undefined) {
+    throw new UsageError('the log comes from standard input: name its checkpoint file with --checkpoints FILE', { code: 'missing_option', check: '--checkpoints' });
+  }
+  const checkpointKey = await loadRootPublicKeys(keyValues, '--checkpoint-key');
+  const text = await readInput(ctx, path, { what: 'audit log', source: '<log>', maxBytes: MAX_LOG_BYTES });
+  const checkpoints =
+    checkpointKey.length > 0 ? await readCheckpointFile(ctx, opts.checkpoints ?? `${path}.checkpoints`, opts.checkpoints !== undefined ? '--checkpoints' : '<log>') : null;
   try {
     return verifyAuditLinesReport(text, {
       ...(expectedHead !== undefined ? { expectedHead } : {}),
       ...(checkpointKey.length > 0 ? { checkpointKey, checkpoints } : {}),
-      ...(maxCheckpointAge !== undefined ? { maxCheckpointAge } : {}),
+      ...(opts.maxCheckpointAge !== undefined ? { maxCheckpointAge: opts.maxCheckpointAge } : {}),
     });
   } catch (e) {
     if (isAgentIdError(e)) throw new Refusal(e, { intact: false, line: (e as { line?: number }).line ?? null });
@@ -120,10 +84,12 @@ async function verifyLog(
 function withCheckpointOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--checkpoint-key <did-or-file>', "the writing service's key that signs checkpoints: a did:key or a JWK file (repeatable, e.g. during a key rotation)").argParser(collect),
+      listOption('--checkpoint-key <did-or-file>', "the writing service's key that signs checkpoints: a did:key or a JWK file (repeatable, e.g. during a key rotation)", asGiven),
     )
-    .option('--checkpoints <file>', 'the checkpoint file (default: the log\'s path followed by .checkpoints)')
-    .option('--max-checkpoint-age <duration>', 'refuse when the newest checkpoint is older than this (e.g. 15m): catches a log rolled back with its checkpoints');
+    .addOption(parsedOption('--checkpoints <file>', "the checkpoint file (default: the log's path followed by .checkpoints)", asGiven))
+    .addOption(
+      parsedOption('--max-checkpoint-age <duration>', 'refuse when the newest checkpoint is older than this (e.g. 15m): catches a log rolled back with its checkpoints', duration),
+    );
 }
 
 /** The record's chain, or none when a (hash-valid) record carries something else. */
@@ -152,7 +118,7 @@ export function registerAuditCommands(audit: Command, ctx: CliContext): void {
         .command('verify')
         .description('check that the hash chain is intact and every line exactly what the writer wrote; with --checkpoint-key, that the log ends where its signed checkpoints say')
         .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
-        .option('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail'),
+        .addOption(parsedOption('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail', head)),
     ),
   )
     .addHelpText(
@@ -168,8 +134,7 @@ Examples:
     .action(async (path: string, opts: AuditVerifyOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const expectedHead = opts.head !== undefined ? parseHead(opts.head) : undefined;
-        const report = await verifyLog(ctx, path, opts, expectedHead);
+        const report = await verifyLog(ctx, path, opts, opts.head);
         const { entries, checkpoint, logId } = report;
         const head = entries.length > 0 ? report.head : null;
         const afterCheckpoint = checkpoint !== null ? report.head.seq - checkpoint.seq : null;
@@ -194,16 +159,15 @@ Examples:
         .description('print the records of a verified log, optionally filtered')
         .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
         .option('--user <user>', 'only records on behalf of this user or organisation')
-        .option('--agent <did>', 'only records of this acting agent, or where it appears in the chain')
+        .option('--agent <did>', 'only records of this acting agent, or where it appears in the chain (any recorded value)')
         .option('--task <task>', 'only records of this task')
-        .option('--decision <allow|deny>', 'only allowed or only denied requests'),
+        .addOption(choiceOption('--decision <decision>', 'only allowed or only denied requests', ['allow', 'deny'])),
     ),
   )
     .addHelpText('after', '\nExample:\n  $ agent-id audit show audit.jsonl --user did:web:acme.example:users:alice --task t-42')
     .action(async (path: string, opts: AuditShowOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        if (opts.decision !== undefined && opts.decision !== 'allow' && opts.decision !== 'deny') throw new UsageError('--decision must be allow or deny');
         const { entries: all } = await verifyLog(ctx, path, opts);
         const entries = all.filter(
           ({ record: r }) =>

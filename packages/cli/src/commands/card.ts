@@ -8,24 +8,16 @@ import { type AgentCardVerdict, type TrustPolicy, attachOwnershipCredential, def
 import { fixedClock, isRecord } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import type { Command } from 'commander';
+import { type CliContext, KEY_FILE_ENV } from '../context.js';
 import { guard } from '../errors.js';
-import {
-  type CliContext,
-  KEY_FILE_ENV,
-  MAX_JSON_BYTES,
-  Output,
-  UsageError,
-  keyFilePath,
-  loadKeyFile,
-  parseCountArg,
-  parseDurationArg,
-  parseJsonInput,
-  parseTimeArg,
-  readTextInput,
-  readTokenArg,
-  writeOutputFile,
-} from '../io.js';
-import { collect, withJson } from './shared.js';
+import { UsageError } from '../exit.js';
+import { writeOutputFile } from '../io/files.js';
+import { MAX_JSON_BYTES, readInput, readTokenArg } from '../io/input.js';
+import { keyFilePath, loadKeyFile } from '../io/keys.js';
+import { did, didUrl } from '../did-values.js';
+import { asGiven, count, duration, listOption, parsedOption, time } from '../option-values.js';
+import { Output } from '../output.js';
+import { withJson } from './shared.js';
 
 interface CardSignOptions {
   key?: string;
@@ -41,7 +33,7 @@ interface CardVerifyOptions {
   trust?: string[];
   hosts?: string[];
   trustDidWebHost?: boolean;
-  minSigners?: string;
+  minSigners?: number;
   requireSigner?: string[];
   allowUnsigned?: boolean;
   requireOwnership?: boolean;
@@ -49,8 +41,8 @@ interface CardVerifyOptions {
   ownershipCredential?: string;
   ignoreUnsignedFields?: boolean;
   allowHttpLoopback?: boolean;
-  timeout: string;
-  at?: string;
+  timeout: number;
+  at?: number;
   json?: boolean;
 }
 
@@ -74,8 +66,8 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
       .command('sign')
       .description('add a signature (JWS over the canonical card, A2A section 8.4) to an agent card')
       .argument('<card>', 'the card JSON file, or - for standard input')
-      .option('--key <file>', `the signer's private JWK file (default: $${KEY_FILE_ENV})`)
-      .option('--kid <didurl>', "the key's DID URL, e.g. did:web:acme.example#key-1 (default: the key's did:key URL)")
+      .option('--key <file>', `the signer's private JWK file (required, or $${KEY_FILE_ENV})`)
+      .addOption(parsedOption('--kid <didurl>', "the key's DID URL, e.g. did:web:acme.example#key-1 (default: the key's did:key URL)", didUrl))
       .option('--ownership-credential <jwt>', 'attach an ownership credential (agent-id vc issue) before signing: the JWT, @FILE or -')
       .option('--allow-uncovered', 'sign even if some card content would not be covered by the signature')
       .option('--out <file>', 'write the signed card to a file instead of standard output')
@@ -85,16 +77,17 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
     .action(async (path: string, opts: CardSignOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const unsigned = parseJsonInput(await readTextInput(ctx, path, MAX_JSON_BYTES, 'agent card'), 'agent card');
-        const keyPair = await loadKeyFile(keyFilePath(ctx, opts.key, '--key', KEY_FILE_ENV));
+        // The card goes to @agent-id/a2a-cards as text: parsing it is part of its judgement.
+        const unsigned = await readInput(ctx, path, { what: 'agent card', source: '<card>', maxBytes: MAX_JSON_BYTES });
+        const keyPair = await loadKeyFile(keyFilePath(ctx, opts.key, '--key', KEY_FILE_ENV), '--key');
         const keyId = opts.kid ?? createAgentIdentity({ keyPair }).keyId;
         const withCredential =
           opts.ownershipCredential !== undefined
-            ? attachOwnershipCredential(unsigned, await readTokenArg(ctx, opts.ownershipCredential, 'ownership credential'))
+            ? attachOwnershipCredential(unsigned, await readTokenArg(ctx, opts.ownershipCredential, { source: '--ownership-credential', what: 'ownership credential' }))
             : unsigned;
         const signed = signAgentCard(withCredential, { keyId, keyPair }, { allowUncoveredContent: opts.allowUncovered === true });
         const text = `${JSON.stringify(signed, null, 2)}\n`;
-        if (opts.out !== undefined) await writeOutputFile(opts.out, text, { overwrite: opts.force === true });
+        if (opts.out !== undefined) await writeOutputFile(opts.out, text, { overwrite: opts.force === true, option: '--out', what: 'signed card file' });
         const data = { ok: true, kid: keyId, signatures: signed.signatures?.length ?? 0, ...(opts.out !== undefined ? { file: opts.out } : {}), card: signed };
         out.message(`signed agent card with ${keyId}`);
         out.result(opts.out !== undefined ? `wrote ${opts.out}` : text, data);
@@ -106,19 +99,19 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
       .command('verify')
       .description("verify an agent card's signatures and apply your trust policy")
       .argument('<source>', 'https:// URL (/.well-known/agent-card.json is added for a bare host), a card file, or -')
-      .option('--trust <did>', 'signer DIDs you trust (repeatable); a did:web signer for its own host only, unless --hosts', collect)
-      .option('--hosts <pattern>', 'hosts the --trust signers may sign for: host[:port], *.suffix or * (repeatable)', collect)
+      .addOption(listOption('--trust <did>', 'signer DIDs you trust (repeatable; this or --trust-did-web-host is required); a did:web signer for its own host only, unless --hosts', did))
+      .addOption(listOption('--hosts <pattern>', 'hosts the --trust signers may sign for: host[:port], *.suffix or * (repeatable)', asGiven))
       .option('--trust-did-web-host', "also trust any did:web signer whose host is the card's every interface host")
-      .option('--min-signers <n>', 'independent trusted signers needed (default 1; signers trusted for their host count once per host)')
-      .option('--require-signer <did>', 'DIDs that must each have signed (repeatable)', collect)
+      .addOption(parsedOption('--min-signers <n>', 'independent trusted signers needed (default 1; signers trusted for their host count once per host)', count))
+      .addOption(listOption('--require-signer <did>', 'DIDs that must each have signed (repeatable)', did))
       .option('--allow-unsigned', 'accept a card without signatures')
       .option('--require-ownership', 'require an ownership credential linking the agent to a trusted issuer')
-      .option('--ownership-issuer <did>', 'issuers accepted for the ownership credential (default: the trusted signers)', collect)
+      .addOption(listOption('--ownership-issuer <did>', 'issuers accepted for the ownership credential (default: the trusted signers)', did))
       .option('--ownership-credential <jwt>', "the agent's ownership credential, if not carried by the card: JWT, @FILE or -")
       .option('--ignore-unsigned-fields', 'tolerate card content no signature covers (reported, never trusted)')
       .option('--allow-http-loopback', 'plain HTTP for 127.0.0.1/localhost card URLs and did:web documents')
-      .option('--timeout <duration>', 'network timeout', '5s')
-      .option('--at <time>', 'evaluate the ownership credential as of this ISO 8601 time'),
+      .addOption(parsedOption('--timeout <duration>', 'network timeout', duration).default(5000, '5s'))
+      .addOption(parsedOption('--at <time>', 'evaluate the ownership credential as of this ISO 8601 time', time)),
   )
     .addHelpText(
       'after',
@@ -129,13 +122,13 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
       await guard(ctx, out, async () => {
         const trust = opts.trust ?? [];
         if (trust.length === 0 && opts.trustDidWebHost !== true && opts.allowUnsigned !== true) {
-          throw new UsageError('say whom you trust: --trust DID (repeatable) or --trust-did-web-host');
+          throw new UsageError('say whom you trust: --trust DID (repeatable) or --trust-did-web-host', { code: 'missing_option', check: '--trust' });
         }
-        const timeoutMs = parseDurationArg(opts.timeout, '--timeout');
+        const timeoutMs = opts.timeout;
         const policy: TrustPolicy = {
           signers: trust.map((did) => ({ did, ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })),
           ...(opts.trustDidWebHost === true ? { trustDidWebHost: true } : {}),
-          ...(opts.minSigners !== undefined ? { minTrustedSigners: parseCountArg(opts.minSigners, '--min-signers') } : {}),
+          ...(opts.minSigners !== undefined ? { minTrustedSigners: opts.minSigners } : {}),
           ...(opts.requireSigner !== undefined ? { requiredSigners: opts.requireSigner } : {}),
           ...(opts.allowUnsigned === true ? { requireSignature: false } : {}),
           ...(opts.ignoreUnsignedFields === true ? { unsignedFields: 'ignore' as const } : {}),
@@ -143,8 +136,8 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
         if (opts.requireOwnership === true || opts.ownershipCredential !== undefined || opts.ownershipIssuer !== undefined) {
           policy.ownership = {
             ...(opts.ownershipIssuer !== undefined ? { trustedIssuers: opts.ownershipIssuer } : {}),
-            ...(opts.ownershipCredential !== undefined ? { credential: await readTokenArg(ctx, opts.ownershipCredential, 'ownership credential') } : {}),
-            ...(opts.at !== undefined ? { clock: fixedClock(parseTimeArg(opts.at, '--at')) } : {}),
+            ...(opts.ownershipCredential !== undefined ? { credential: await readTokenArg(ctx, opts.ownershipCredential, { source: '--ownership-credential', what: 'ownership credential' }) } : {}),
+            ...(opts.at !== undefined ? { clock: fixedClock(opts.at) } : {}),
           };
         }
         const resolver = createDidResolver({ allowHttpLoopback: opts.allowHttpLoopback === true, timeoutMs, cacheTtlMs: 0 });
@@ -153,7 +146,7 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
         if (/^https?:\/\//i.test(source)) {
           verdict = await fetchAndVerify(source, resolver, defined, { timeoutMs, allowHttpLoopback: opts.allowHttpLoopback === true });
         } else {
-          const text = await readTextInput(ctx, source, MAX_JSON_BYTES, 'agent card');
+          const text = await readInput(ctx, source, { what: 'agent card', source: '<source>', maxBytes: MAX_JSON_BYTES });
           verdict = await verifyAgentCard(text, resolver, defined);
         }
         out.result(() => describeVerdict(verdict), { ok: true, ...verdict });

@@ -3,11 +3,16 @@
  *
  * @module commands/did
  */
-import { AgentIdError } from '@agent-id/core';
-import { createAgentIdentity, createDidResolver } from '@agent-id/did';
+import { isAgentIdError } from '@agent-id/core';
+import { createAgentIdentity, createDidResolver, didWebFromDomain } from '@agent-id/did';
 import type { Command } from 'commander';
+import { type CliContext, KEY_FILE_ENV } from '../context.js';
 import { guard } from '../errors.js';
-import { type CliContext, KEY_FILE_ENV, Output, UsageError, keyFilePath, loadKeyFile, parseDurationArg, writeOutputFile } from '../io.js';
+import { UsageError } from '../exit.js';
+import { writeOutputFile } from '../io/files.js';
+import { keyFilePath, loadKeyFile } from '../io/keys.js';
+import { duration, invalidOption, parsedOption, quoted } from '../option-values.js';
+import { Output } from '../output.js';
 import { withJson } from './shared.js';
 
 interface DidNewWebOptions {
@@ -22,8 +27,28 @@ interface DidNewWebOptions {
 
 interface DidResolveOptions {
   allowHttpLoopback?: boolean;
-  timeout: string;
+  timeout: number;
   json?: boolean;
+}
+
+/** The host (and port) of a did:web, as @agent-id/did parses it. */
+const domain = (value: string, option: string): string => {
+  try {
+    didWebFromDomain(value);
+  } catch (e) {
+    throw invalidOption(option, `${option} must be a host or host:port such as acme.example or 127.0.0.1:8080, got ${quoted(value)}`, e);
+  }
+  return value;
+};
+
+/** Checks `--path` (segments such as `agents/planner`) with the domain it goes under. */
+function checkPath(domainValue: string, path: string | undefined): void {
+  if (path === undefined) return;
+  try {
+    didWebFromDomain(domainValue, path);
+  } catch (e) {
+    throw invalidOption('--path', `--path must be path segments such as agents/planner, got ${quoted(path)}`, e);
+  }
 }
 
 /** Adds `did new web` and `did resolve` to the `did` group. */
@@ -34,9 +59,9 @@ export function registerDidCommands(did: Command, ctx: CliContext): void {
     create
       .command('web')
       .description('print the did:web document for a key, and where to host it')
-      .requiredOption('--domain <host>', 'host, or host:port (e.g. acme.example, 127.0.0.1:8080)')
+      .addOption(parsedOption('--domain <host>', 'host, or host:port (e.g. acme.example, 127.0.0.1:8080)', domain).makeOptionMandatory())
       .option('--path <path>', 'path under the host, e.g. agents/planner (default: the domain itself)')
-      .option('--key <file>', `private JWK file whose public key is published (default: $${KEY_FILE_ENV})`)
+      .option('--key <file>', `private JWK file whose public key is published (required, or $${KEY_FILE_ENV})`)
       .option('--out <file>', 'write the document to a file instead of standard output')
       .option('--force', 'replace an existing --out file')
       .option('--allow-http-loopback', 'report the http:// URL for a loopback host (tests, demos)'),
@@ -45,7 +70,8 @@ export function registerDidCommands(did: Command, ctx: CliContext): void {
     .action(async (opts: DidNewWebOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
-        const keyPair = await loadKeyFile(keyFilePath(ctx, opts.key, '--key', KEY_FILE_ENV));
+        checkPath(opts.domain, opts.path);
+        const keyPair = await loadKeyFile(keyFilePath(ctx, opts.key, '--key', KEY_FILE_ENV), '--key');
         const identity = createAgentIdentity({
           method: 'web',
           domain: opts.domain,
@@ -54,7 +80,7 @@ export function registerDidCommands(did: Command, ctx: CliContext): void {
           allowHttpLoopback: opts.allowHttpLoopback === true,
         });
         const documentText = `${JSON.stringify(identity.document, null, 2)}\n`;
-        if (opts.out !== undefined) await writeOutputFile(opts.out, documentText, { overwrite: opts.force === true });
+        if (opts.out !== undefined) await writeOutputFile(opts.out, documentText, { overwrite: opts.force === true, option: '--out', what: 'DID document file' });
         const data = {
           did: identity.did,
           keyId: identity.keyId,
@@ -78,7 +104,7 @@ export function registerDidCommands(did: Command, ctx: CliContext): void {
       .description('resolve a DID to its document (did:key offline; did:web over HTTPS)')
       .argument('<did>', 'the DID to resolve')
       .option('--allow-http-loopback', 'fetch did:web over plain HTTP when the host is 127.0.0.1, localhost or [::1]')
-      .option('--timeout <duration>', 'how long to wait for a did:web host', '5s'),
+      .addOption(parsedOption('--timeout <duration>', 'how long to wait for a did:web host', duration).default(5000, '5s')),
   )
     .addHelpText('after', '\nExample:\n  $ agent-id did resolve did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK')
     .action(async (didArg: string, opts: DidResolveOptions) => {
@@ -86,12 +112,12 @@ export function registerDidCommands(did: Command, ctx: CliContext): void {
       await guard(ctx, out, async () => {
         const resolver = createDidResolver({
           allowHttpLoopback: opts.allowHttpLoopback === true,
-          timeoutMs: parseDurationArg(opts.timeout, '--timeout'),
+          timeoutMs: opts.timeout,
           cacheTtlMs: 0,
         });
         const document = await resolver.resolve(didArg).catch((e: unknown) => {
           // A DID that does not even parse is a bad argument, not a refusal.
-          if (e instanceof AgentIdError && e.check === 'did_syntax') throw new UsageError(e.message, { code: e.code, check: e.check });
+          if (isAgentIdError(e) && e.check === 'did_syntax') throw new UsageError(e.message, { code: 'invalid_argument', check: '<did>', cause: e });
           throw e;
         });
         out.result(`${JSON.stringify(document, null, 2)}\n`, { did: document.id, document });

@@ -1,0 +1,42 @@
+/**
+ * `agent-id token inspect`: every hop of a token, as the token states it (unverified).
+ *
+ * @module commands/token/inspect
+ */
+import { inspect } from '@agent-id/tokens';
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import { guard } from '../../errors.js';
+import { readTokenArg } from '../../io/input.js';
+import { Output } from '../../output.js';
+import { withJson } from '../shared.js';
+import { withRoot } from './options.js';
+import { biscuitRoots, tokenFormat } from './read.js';
+
+interface InspectOptions {
+  root?: string[];
+  json?: boolean;
+}
+
+/** Adds `token inspect` to the `token` group. */
+export function registerInspect(token: Command, ctx: CliContext): void {
+  withJson(
+    withRoot(
+      token
+        .command('inspect')
+        .description('show every hop of a token — who delegated to whom, what was kept, until when (UNVERIFIED view)')
+        .argument('<token>', 'the token: itself, @FILE, or - for standard input'),
+      'required for a Biscuit, which is read with it: the view stays unverified',
+    ),
+  )
+    .addHelpText('after', '\nExamples:\n  $ agent-id token inspect @token --root did:key:z6Mk…   # Biscuit\n  $ agent-id token inspect @token                        # Macaroon')
+    .action(async (tokenArg: string, opts: InspectOptions) => {
+      const out = new Output(ctx, opts.json);
+      await guard(ctx, out, async () => {
+        const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
+        const roots = await biscuitRoots(tokenFormat(text), opts.root, 'reading');
+        const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
+        out.result(view.text, view);
+      });
+    });
+}

@@ -1,0 +1,25 @@
+/**
+ * Reading a token far enough to know which trust root it needs: its format, and the
+ * Biscuit root keys from `--root`. Nothing is verified here.
+ *
+ * @module commands/token/read
+ */
+import type { PublicKey } from '@agent-id/core';
+import { CapabilityToken, type TokenFormat } from '@agent-id/tokens';
+import { UsageError } from '../../exit.js';
+import { MAX_TOKEN_BYTES } from '../../io/input.js';
+import { loadRootPublicKeys } from '../../io/keys.js';
+
+/** The format of a token (Biscuit or Macaroon); a token that does not even parse is refused. */
+export function tokenFormat(token: string): TokenFormat {
+  return CapabilityToken.parse(token, { maxTokenBytes: MAX_TOKEN_BYTES }).format;
+}
+
+/** The root keys a Biscuit is read with (`--root`, required for one); none for a Macaroon. */
+export async function biscuitRoots(format: TokenFormat, roots: readonly string[] | undefined, purpose: string): Promise<PublicKey[] | undefined> {
+  if (format !== 'biscuit') return undefined;
+  if (roots === undefined || roots.length === 0) {
+    throw new UsageError(`${purpose} a Biscuit token needs --root (the organisation's did:key or JWK file)`, { code: 'missing_option', check: '--root' });
+  }
+  return loadRootPublicKeys(roots);
+}

@@ -1,0 +1,89 @@
+/**
+ * `agent-id token revoke`: records a revocation — one hop of a token (and everything
+ * derived from it), an agent, or a user — in a revocation store file.
+ *
+ * @module commands/token/revoke
+ */
+import { type RevocationTarget, inspect } from '@agent-id/tokens';
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import { guard } from '../../errors.js';
+import { UsageError } from '../../exit.js';
+import { readTokenArg } from '../../io/input.js';
+import { did } from '../../did-values.js';
+import { count, parsedOption } from '../../option-values.js';
+import { Output } from '../../output.js';
+import { withJson } from '../shared.js';
+import { withRoot } from './options.js';
+import { biscuitRoots, tokenFormat } from './read.js';
+import { openRevocationStore } from './revocation-store.js';
+
+interface RevokeOptions {
+  store: string;
+  hop?: number;
+  id?: string;
+  agent?: string;
+  user?: string;
+  reason?: string;
+  root?: string[];
+  json?: boolean;
+}
+
+/** What to revoke, and how to say it: from the TOKEN argument or exactly one of the options. */
+async function targetOf(ctx: CliContext, tokenArg: string | undefined, opts: RevokeOptions): Promise<{ target: RevocationTarget; described: string }> {
+  const given = [tokenArg, opts.id, opts.agent, opts.user].filter((v) => v !== undefined).length;
+  if (given === 0) throw new UsageError('name what to revoke: TOKEN, --id, --agent or --user', { code: 'missing_option', check: 'target' });
+  if (given > 1) throw new UsageError('name only one thing to revoke: TOKEN, --id, --agent or --user', { code: 'usage', check: 'target' });
+  if (opts.hop !== undefined && tokenArg === undefined) throw new UsageError('--hop needs TOKEN', { code: 'usage', check: '--hop' });
+  if (tokenArg !== undefined) {
+    const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
+    const roots = await biscuitRoots(tokenFormat(text), opts.root, 'reading');
+    const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
+    const hop = opts.hop ?? view.chain.length - 1;
+    const hopInfo = view.chain[hop];
+    const id = view.blocks[hop]?.revocationId;
+    if (hopInfo === undefined || id === undefined || id === '') {
+      throw new UsageError(`--hop ${hop} is not a hop of this token (it has ${view.chain.length})`, { code: 'invalid_option', check: '--hop' });
+    }
+    return { target: { kind: 'token', id }, described: `hop ${hop} (${hopInfo.from} → ${hopInfo.to}, task ${view.task}) and every token derived from it` };
+  }
+  if (opts.id !== undefined) return { target: { kind: 'token', id: opts.id }, described: `the hop with revocation id ${opts.id} and every token derived from it` };
+  if (opts.agent !== undefined) return { target: { kind: 'agent', did: opts.agent }, described: `every token whose chain passes through ${opts.agent}` };
+  return { target: { kind: 'principal', id: opts.user! }, described: `everything acting on behalf of ${opts.user}` };
+}
+
+/** Adds `token revoke` to the `token` group. */
+export function registerRevoke(token: Command, ctx: CliContext): void {
+  const command = token
+    .command('revoke')
+    .description("record a revocation: one hop of a task's token (and all below it), an agent, or a user")
+    .argument('[token]', 'the token whose hop to revoke: itself, @FILE, or - for standard input')
+    .requiredOption('--store <file>', 'the revocation store (created owner-only if missing)')
+    .addOption(parsedOption('--hop <n>', "with TOKEN: which hop to revoke, 0 = the authority (default: the token's last hop)", count))
+    .option('--id <revocation-id>', 'revoke one hop by its revocation id (from token inspect)')
+    .addOption(parsedOption('--agent <did>', 'revoke every token whose chain passes through this agent', did))
+    .option('--user <user>', 'revoke everything acting on behalf of this user or organisation')
+    .option('--reason <text>', 'why, kept in the store');
+  withJson(withRoot(command, 'with a Biscuit TOKEN'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agent-id token revoke @token.3 --store revoked.jsonl --root did:key:z6Mk…   # that token and all below it
+  $ agent-id token revoke --agent did:key:z6Mk… --store revoked.jsonl
+  $ agent-id token revoke --user alice --store revoked.jsonl`,
+    )
+    .action(async (tokenArg: string | undefined, opts: RevokeOptions) => {
+      const out = new Output(ctx, opts.json);
+      await guard(ctx, out, async () => {
+        const { target, described } = await targetOf(ctx, tokenArg, opts);
+        const store = await openRevocationStore(opts.store, { option: '--store', create: true });
+        try {
+          const entry = await store.revoke(target, opts.reason !== undefined ? { reason: opts.reason } : {});
+          out.result(`revoked ${described}`, { ok: true, revoked: entry, store: opts.store });
+        } finally {
+          await store.close();
+        }
+      });
+    });
+}
