@@ -1,4 +1,5 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { verifyAuditLog } from '@agent-id/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, cliJson, noStack, tempDir } from './helpers.js';
 
@@ -64,8 +65,11 @@ describe('exit 1: a package refused what the command judged', () => {
     const log = tmp.path('audit.jsonl');
     const [empty, garbage] = [await authorize('-', ['--audit', log]), await authorize('garbage!', ['--audit', log])];
     for (const r of [empty, garbage]) expectError(r, 1, { code: 'malformed_input', check: 'parse' });
-    const records = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(records).toHaveLength(2);
+    const entries = await verifyAuditLog(log);
+    expect(entries.map((e) => [e.record.decision, e.record.code])).toEqual([
+      ['deny', 'malformed_input'],
+      ['deny', 'malformed_input'],
+    ]);
   });
 
   it('a refused token: forged, expired as of --at, presented by another agent', async () => {
