@@ -41,11 +41,27 @@ export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES): 
     throw new MalformedInputError('agent card is not valid JSON', { cause });
   }
   if (!isRecord(raw)) throw new MalformedInputError('agent card is not a JSON object');
+  assertVersion1(raw);
   const normalized = normalizeCard(raw);
   const canonical = canonicalize(normalized.signed);
   return { raw, ...normalized, canonical, payload: utf8ToBytes(canonical) };
 }
 
+/**
+ * An A2A 0.3 card (endpoint in a top-level `url`, no `supportedInterfaces`) is refused with
+ * its own check and a message saying what to change: the v1.0 canonical form would leave
+ * its endpoint unsigned, so the generic refusal ("content the signature would not cover:
+ * $.url") does not tell its author what is wrong.
+ */
+function assertVersion1(raw: Record<string, unknown>): void {
+  if (raw.supportedInterfaces !== undefined || (typeof raw.url !== 'string' && typeof raw.preferredTransport !== 'string')) return;
+  throw new MalformedInputError(
+    'this is an A2A 0.3 agent card (a top-level "url", no "supportedInterfaces"): only A2A v1.0 cards are signed and verified. ' +
+      'Move the endpoint into "supportedInterfaces": [{ "url": …, "protocolBinding": "JSONRPC", "protocolVersion": "1.0" }] ' +
+      'and remove the top-level "url", "preferredTransport", "additionalInterfaces" and "protocolVersion"',
+    { check: 'card_version' },
+  );
+}
 
 /** An options argument: undefined → `{}`, an object as is, anything else `malformed_input`. */
 export function optionsObject<T extends object>(value: T | undefined): T {

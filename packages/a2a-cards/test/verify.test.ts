@@ -272,6 +272,18 @@ describe('content outside the signature', () => {
     expect(v.host).toBe(acme.server.authority);
   });
 
+  it('an A2A 0.3 card is refused by every operation with card_version, saying how to make it v1.0', async () => {
+    const { supportedInterfaces, ...v1 } = makeCard(acme.origin);
+    const v03 = { ...v1, url: supportedInterfaces![0]!.url, preferredTransport: 'JSONRPC', protocolVersion: '0.3.0' };
+    const refusal = expect.objectContaining({ code: 'malformed_input', check: 'card_version', message: expect.stringContaining('supportedInterfaces') });
+    expect(() => signAgentCard(v03, acme.org)).toThrow(refusal);
+    expect(() => signAgentCard(v03, acme.org, { allowUncoveredContent: true })).toThrow(refusal);
+    expect(() => canonicalizeAgentCard(v03)).toThrow(refusal);
+    await expect(verifyAgentCard(v03, resolver(), trustAcme())).rejects.toThrow(refusal);
+    const { url: _url, ...withoutUrl } = v03;
+    expect(() => signAgentCard(withoutUrl, acme.org)).toThrow(refusal); // preferredTransport alone marks 0.3 too
+  });
+
   it('the signer refuses content it could not cover, unless told', () => {
     expect(() => signAgentCard({ ...makeCard(acme.origin), url: 'https://x' }, acme.org)).toThrow(expect.objectContaining({ code: 'malformed_input', check: 'canonical_form' }));
     expect(() => signAgentCard(makeCard(acme.origin, { description: '' }), acme.org)).toThrow(expect.objectContaining({ check: 'canonical_form' }));

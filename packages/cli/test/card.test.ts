@@ -149,7 +149,8 @@ describe('agent-id card', () => {
     await writeFile(tmp.path('v03.json'), JSON.stringify({ ...rest, url: 'https://agents.acme.example/a2a', protocolVersion: '0.3.0' }));
     const r = await cliJson<ErrorJson>(['card', 'sign', tmp.path('v03.json'), '--key', tmp.path('org.jwk')]);
     expect(r.code).toBe(1);
-    expect(r.json.error).toMatchObject({ code: 'malformed_input', check: 'canonical_form' });
+    expect(r.json.error).toMatchObject({ code: 'malformed_input', check: 'card_version' });
+    expect(r.json.error.message).toMatch(/only A2A v1\.0 cards are signed.*supportedInterfaces/);
   });
 
   it('--out refuses an existing file (output_exists) unless --force', async () => {
