@@ -14,7 +14,7 @@ interface VerdictJson {
 
 interface ErrorJson {
   ok: false;
-  error: { code: string; check: string };
+  error: { code: string; check: string; message: string };
 }
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -1,4 +1,4 @@
-import { type DelegationHop, type PublicKey, UntrustedIssuerError } from '@agent-id/core';
+import type { DelegationHop, PublicKey } from '@agent-id/core';
 import { inspectBiscuit } from './biscuit/inspect.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { formatCaveat, parseCaveat } from './macaroon/caveats.js';
@@ -31,7 +31,11 @@ export interface TokenInspection {
 
 /** Options of {@link inspect}. */
 export interface InspectOptions {
-  /** Biscuit: a root public key to read the token with (biscuit-wasm parses only verified tokens; `untrusted_issuer` without one). */
+  /**
+   * Biscuit: root public keys to read the token with. With them biscuit-wasm checks the
+   * signatures and prints each block's Datalog; without, the chain is read natively and no
+   * Datalog is shown. Either way the view is unverified.
+   */
   rootPublicKey?: PublicKey | readonly PublicKey[];
   limits?: Partial<TokenLimits>;
 }
@@ -85,9 +89,7 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
   let thirdParty: ThirdPartyCaveatInfo[] = [];
   let problem: string | undefined;
   if (t.format === 'biscuit') {
-    const roots = toArray(options.rootPublicKey);
-    if (roots.length === 0) throw new UntrustedIssuerError('inspecting a Biscuit needs a trusted root key (rootPublicKey): biscuit-wasm cannot parse without it', { check: 'root_key' });
-    ({ chain, blocks, problem } = await inspectBiscuit(t, roots, limits));
+    ({ chain, blocks, problem } = await inspectBiscuit(t, toArray(options.rootPublicKey), limits));
   } else {
     const read = readMacaroon(importBinary(t.toBytes()), limits);
     chain = read.chain;

@@ -141,6 +141,17 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
     expect(view.text).toContain(dids[2]);
   });
 
+  it('inspect without a root key gives the same unverified chain and revocation ids (no Datalog printed)', async () => {
+    const token = await chainOf(format, 2);
+    const withRoot = await inspect(token, { rootPublicKey: orgKey.publicKey });
+    const bare = await inspect(token);
+    expect(bare.verified).toBe(false);
+    expect(bare.chain).toEqual(withRoot.chain);
+    expect(bare.blocks.map((b) => [b.index, b.kind, b.revocationId])).toEqual(withRoot.blocks.map((b) => [b.index, b.kind, b.revocationId]));
+    expect(bare.text).toContain('UNVERIFIED');
+    if (format === 'biscuit') expect(bare.blocks.every((b) => b.source.length === 1 && b.source[0]!.includes('root key'))).toBe(true);
+  });
+
   it('refuses an invalid capability at mint', async () => {
     expect(await codeOf(mint(format, { resources: [] }))).toBe('malformed_input');
     expect(await codeOf(mint(format, { expiresAt: 1.5 }))).toBe('malformed_input');

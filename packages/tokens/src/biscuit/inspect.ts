@@ -5,11 +5,26 @@ import { type CapabilityToken, bytesOf } from '../token.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit, readChain } from './chain.js';
 
-export async function inspectBiscuit(
-  token: CapabilityToken,
-  roots: readonly PublicKey[],
-  limits: TokenLimits,
-): Promise<{ chain: ChainRecord; blocks: InspectedBlock[]; problem?: string }> {
+type BiscuitView = { chain: ChainRecord; blocks: InspectedBlock[]; problem?: string };
+
+const NO_SOURCE = '(Datalog source shown only when the token is read with a trusted root key)';
+
+/**
+ * The unverified view of a Biscuit. With root keys, biscuit-wasm parses the token (which
+ * checks its signatures against them) and prints each block's Datalog; without, the chain
+ * and revocation ids come from this package's own reader alone and no Datalog is printed.
+ */
+export async function inspectBiscuit(token: CapabilityToken, roots: readonly PublicKey[], limits: TokenLimits): Promise<BiscuitView> {
+  if (roots.length === 0) {
+    const { chain, revocationIds, unattributed } = readChain(bytesOf(token), limits, false);
+    const blocks: InspectedBlock[] = revocationIds.map((revocationId, index) => ({
+      index,
+      kind: index === 0 ? 'authority' : index < chain.hops.length ? 'hop' : 'unattributed',
+      revocationId,
+      source: [NO_SOURCE],
+    }));
+    return unattributed ? { chain, blocks, problem: `hop ${unattributed.index}: ${unattributed.reason}` } : { chain, blocks };
+  }
   return withBiscuit((glue) => {
     // Read synchronously here: the view may be a shared buffer (see bytesOf).
     const bytes = bytesOf(token);

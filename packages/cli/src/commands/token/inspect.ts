@@ -11,7 +11,8 @@ import { readTokenArg } from '../../io/input.js';
 import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
 import { withRoot } from './options.js';
-import { biscuitRoots, tokenFormat } from './read.js';
+import { loadRootPublicKeys } from '../../io/keys.js';
+import { tokenFormat } from './read.js';
 
 interface InspectOptions {
   root?: string[];
@@ -26,15 +27,15 @@ export function registerInspect(token: Command, ctx: CliContext): void {
         .command('inspect')
         .description('show every hop of a token — who delegated to whom, what was kept, until when (UNVERIFIED view)')
         .argument('<token>', 'the token: itself, @FILE, or - for standard input'),
-      'required for a Biscuit, which is read with it: the view stays unverified',
+      'optional: with it each block\'s Datalog is printed too; the view stays unverified',
     ),
   )
-    .addHelpText('after', '\nExamples:\n  $ agent-id token inspect @token --root did:key:z6Mk…   # Biscuit\n  $ agent-id token inspect @token                        # Macaroon')
+    .addHelpText('after', '\nExamples:\n  $ agent-id token inspect @token\n  $ agent-id token inspect @token --root did:key:z6Mk…   # Biscuit, with its Datalog')
     .action(async (tokenArg: string, opts: InspectOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
-        const roots = await biscuitRoots(tokenFormat(text), opts.root, 'reading');
+        const roots = tokenFormat(text) === 'biscuit' && opts.root !== undefined ? await loadRootPublicKeys(opts.root) : undefined;
         const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
         out.result(view.text, view);
       });
