@@ -40,6 +40,7 @@ const app = join(work, 'app');
 const run = (cmd, argv, cwd, env = process.env) =>
   execFileSync(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 120_000 });
 const say = (line) => console.log(`check-packed: ${line}`);
+const indented = (text) => (text === '' ? '' : `${text.replace(/\n$/, '').replace(/^/gm, '    ')}\n`);
 
 /** The fenced code blocks of a Markdown file: language, the rest of the info string, code, line. */
 function codeBlocks(markdown) {
@@ -113,7 +114,7 @@ try {
     try {
       const output = run(process.execPath, [join(app, 'out', file.replace(/\.ts$/, '.js'))], dir);
       say(`${file}: runs`);
-      process.stdout.write(output.replace(/^/gm, '    '));
+      process.stdout.write(indented(output));
     } catch (error) {
       failures++;
       console.error(`check-packed: ${file} failed:\n${error.stdout ?? ''}${error.message}`);
@@ -125,7 +126,7 @@ try {
       const env = { ...process.env, PATH: `${join(app, 'node_modules', '.bin')}:${process.env.PATH}` };
       const output = run('bash', ['-euo', 'pipefail', '-c', script], dir, env);
       say(`${where}: shell snippets run`);
-      process.stdout.write(output.replace(/^/gm, '    '));
+      process.stdout.write(indented(output));
     } catch (error) {
       failures++;
       console.error(`check-packed: ${where} shell snippets failed:\n${error.stdout ?? ''}${error.message}`);
