@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type KeyType, base64urlDecode, base64urlEncode, utf8ToBytes } from '@agent-id/core';
+import { type KeyType, base64urlDecode, base64urlEncode } from '@agent-id/core';
+import { utf8ToBytes } from '@agent-id/core/internal';
 import { type AgentIdentity, type DidDocument, createAgentIdentity, createDidWebDocument, didWebFromDomain, parseDidWeb } from '@agent-id/did';
 import { expect } from 'vitest';
 import { type AgentCard, type AgentCardServer, serveAgentCard } from '../src/index.js';

@@ -1,4 +1,5 @@
-import { MalformedInputError, PublicKey, UnsupportedAlgorithmError, base58Decode, isRecord } from '@agent-id/core';
+import { MalformedInputError, PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
+import { base58Decode, isRecord } from '@agent-id/core/internal';
 
 const TYPE_BY_VM: Record<string, 'Ed25519' | 'secp256k1'> = {
   Ed25519VerificationKey2018: 'Ed25519',

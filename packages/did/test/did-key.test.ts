@@ -1,4 +1,5 @@
-import { KEY_TYPES, KeyPair, multibaseEncode } from '@agent-id/core';
+import { KEY_TYPES, KeyPair } from '@agent-id/core';
+import { multibaseEncode } from '@agent-id/core/internal';
 import { Resolver } from 'did-resolver';
 import { getResolver } from 'key-did-resolver';
 import { describe, expect, it } from 'vitest';

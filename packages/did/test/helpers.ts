@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type KeyPair, base64urlEncode, utf8ToBytes } from '@agent-id/core';
+import { type KeyPair, base64urlEncode } from '@agent-id/core';
+import { utf8ToBytes } from '@agent-id/core/internal';
 import { expect } from 'vitest';
 import { type DidDocument, didDocumentHandler } from '../src/index.js';
 
