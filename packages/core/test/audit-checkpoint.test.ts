@@ -15,13 +15,13 @@ import {
   canonicalize,
   KeyPair,
   manualClock,
-  sha256Hex,
   signDetachedJws,
   canonicalizeToBytes,
   verifyAuditLinesReport,
   verifyAuditLog,
   verifyAuditLogReport,
 } from '../src/index.js';
+import { sha256Hex } from '../src/internal.js';
 import { expectCode, expectCodeAsync } from './helpers.js';
 
 let dir: string;

@@ -10,12 +10,12 @@ import {
   AuditChainBrokenError,
   auditRecord,
   canonicalize,
-  sha256Hex,
   manualClock,
   verifyAuditLines,
   verifyAuditLinesReport,
   verifyAuditLog,
 } from '../src/index.js';
+import { sha256Hex } from '../src/internal.js';
 import { expectCode, expectCodeAsync } from './helpers.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRecord, parseJson } from '../src/index.js';
+import { isRecord, parseJson } from '../src/internal.js';
 import { expectCode } from './helpers.js';
 
 describe('parseJson', () => {

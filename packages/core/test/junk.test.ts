@@ -13,22 +13,19 @@ import {
   assertNarrows,
   assertPermits,
   assertScope,
-  base58Decode,
   base64urlDecode,
-  bytesToUtf8,
   canonicalize,
   KeyPair,
   keyTypeForAlgorithm,
-  multibaseDecode,
   parseCompactJws,
   parseDetachedJws,
-  parseJson,
   PublicKey,
   scopePermits,
   signCompactJws,
   verifyAuditLines,
   verifyJwsSignature,
 } from '../src/index.js';
+import { base58Decode, bytesToUtf8, multibaseDecode, parseJson } from '../src/internal.js';
 
 const random = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(Math.random() * 256));
 const kp = KeyPair.generate();

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AgentIdError,
-  base58Decode,
   base64urlEncode,
   KEY_TYPES,
   KeyPair,
@@ -14,6 +13,7 @@ import {
   PublicKey,
   verifySignature,
 } from '../src/index.js';
+import { base58Decode } from '../src/internal.js';
 import { expectCode, hex, loadVector, thrown, toHex, utf8 } from './helpers.js';
 
 interface KeyVectors {
