@@ -66,13 +66,22 @@ function resolveRelative(from, specifier) {
   return undefined;
 }
 
-// Where a workspace package's entry (or subpath) lives in its sources, for the cycle graph.
+// Where a workspace package's entry (or subpath) lives in its sources, for the cycle graph:
+// the `exports` entry Node would load (`@agent-id/core/internal` → `./dist/internal.js`),
+// mapped back to the file tsc compiled it from (`src/internal.ts`). Undefined when the
+// package does not export that subpath or no source file matches: the caller reports it, so
+// no import is silently left out of the graph.
 function resolveWorkspace(specifier) {
   const match = /^(@agent-id\/[^/]+)(\/.*)?$/.exec(specifier);
   const target = match && byName.get(match[1]);
   if (!target) return undefined;
-  const entry = match[2] ? join('src', `${match[2].slice(1)}.ts`) : join('src', 'index.ts');
-  const file = join(target.dir, entry);
+  const subpath = match[2] ? `.${match[2]}` : '.';
+  const { exports } = target.manifest;
+  let entry = exports === undefined ? (subpath === '.' ? (target.manifest.main ?? './dist/index.js') : undefined) : typeof exports === 'string' ? (subpath === '.' ? exports : undefined) : exports[subpath];
+  if (entry !== null && typeof entry === 'object') entry = entry.import ?? entry.default;
+  if (typeof entry !== 'string') return undefined;
+  const source = entry.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+  const file = join(target.dir, source);
   return existsSync(file) ? file : undefined;
 }
 
@@ -97,6 +106,7 @@ for (const { dir, manifest } of packages) {
       else if (!declared.includes(pkg)) problems.push(`${where}: imports ${specifier} without declaring ${pkg} in package.json`);
       const target = resolveWorkspace(specifier);
       if (target) edges.push(target);
+      else problems.push(`${where}: imports ${specifier}, which is not an export of ${pkg} with a source file (package.json exports → src/*.ts)`);
     }
     graph.set(file, edges);
   }
