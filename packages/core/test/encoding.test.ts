@@ -13,7 +13,8 @@ import {
   sha256Hex,
   utf8ToBytes,
 } from '../src/internal.js';
-import { expectCode, hex } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { hex } from './helpers.js';
 
 describe('base64url', () => {
   it('encodes unpadded URL-safe text (RFC 4648 section 10 vectors)', () => {

@@ -14,7 +14,8 @@ import {
   verifySignature,
 } from '../src/index.js';
 import { base58Decode } from '../src/internal.js';
-import { expectCode, hex, loadVector, thrown, toHex, utf8 } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { hex, loadVector, thrown, toHex, utf8 } from './helpers.js';
 
 interface KeyVectors {
   rfc8032_test1: { secretKey: string; publicKey: string; message: string; signature: string };

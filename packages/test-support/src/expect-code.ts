@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
 
-/** What {@link expectCode} returns: the refusal, an `AgentIdError` of `@agent-id/core`. */
+/**
+ * What {@link expectCode} returns: the refusal, an `AgentIdError` of `@agent-id/core` (cast
+ * it to its class for a subclass's members, e.g. `line` of `AuditChainBrokenError`).
+ */
 export interface CodedError extends Error {
   readonly code: string;
   readonly check: string;
-  /** Further members of a subclass (e.g. `line` of `AuditChainBrokenError`). */
-  readonly [member: string]: unknown;
 }
 
 /**

@@ -41,7 +41,7 @@ describe('expectCode', () => {
   it('returns the error at once for a function that throws, subclasses included', () => {
     const e = expectCode(throwing(new AgentIdError('denied', 'actions')), 'denied', 'actions');
     expect(e.message).toBe('denied (actions)');
-    expect(expectCode(throwing(new AuditChainBrokenError('truncated')), 'audit_chain_broken').line).toBe(3);
+    expect((expectCode(throwing(new AuditChainBrokenError('truncated')), 'audit_chain_broken') as AuditChainBrokenError).line).toBe(3);
   });
 
   it('waits for a promise, or a function returning one', async () => {
