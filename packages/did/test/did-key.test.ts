@@ -4,7 +4,7 @@ import { Resolver } from 'did-resolver';
 import { getResolver } from 'key-did-resolver';
 import { describe, expect, it } from 'vitest';
 import { createAgentIdentity, createDidResolver, didKeyFromPublicKey, publicKeyFromDidKey, publicKeyFromVerificationMethod } from '../src/index.js';
-import { expectCode } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
 
 const independent = new Resolver(getResolver());
 
