@@ -22,8 +22,13 @@ const ALLOWED = {
   '@agent-id/postgres': ['@agent-id/core', '@agent-id/tokens'],
   '@agent-id/cli': ['*'],
   '@agent-id/demo-agents': ['*'],
-  '@agent-id/test-support': ['*'],
+  // Shared test and bench helpers: core's tests use it, so it may use no workspace package.
+  '@agent-id/test-support': [],
 };
+
+// Packages for tests and benchmarks only: any package may list them in devDependencies, none
+// in dependencies (or peer/optional ones), and no module under a package's src/ may import them.
+const DEV_ONLY = new Set(['@agent-id/test-support']);
 
 const problems = [];
 const packages = [];
@@ -66,13 +71,22 @@ function resolveRelative(from, specifier) {
   return undefined;
 }
 
-// Where a workspace package's entry (or subpath) lives in its sources, for the cycle graph.
+// Where a workspace package's entry (or subpath) lives in its sources, for the cycle graph:
+// the `exports` entry Node would load (`@agent-id/core/internal` → `./dist/internal.js`),
+// mapped back to the file tsc compiled it from (`src/internal.ts`). Undefined when the
+// package does not export that subpath or no source file matches: the caller reports it, so
+// no import is silently left out of the graph.
 function resolveWorkspace(specifier) {
   const match = /^(@agent-id\/[^/]+)(\/.*)?$/.exec(specifier);
   const target = match && byName.get(match[1]);
   if (!target) return undefined;
-  const entry = match[2] ? join('src', `${match[2].slice(1)}.ts`) : join('src', 'index.ts');
-  const file = join(target.dir, entry);
+  const subpath = match[2] ? `.${match[2]}` : '.';
+  const { exports } = target.manifest;
+  let entry = exports === undefined ? (subpath === '.' ? (target.manifest.main ?? './dist/index.js') : undefined) : typeof exports === 'string' ? (subpath === '.' ? exports : undefined) : exports[subpath];
+  if (entry !== null && typeof entry === 'object') entry = entry.import ?? entry.default;
+  if (typeof entry !== 'string') return undefined;
+  const source = entry.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
+  const file = join(target.dir, source);
   return existsSync(file) ? file : undefined;
 }
 
@@ -80,8 +94,13 @@ const graph = new Map();
 for (const { dir, manifest } of packages) {
   const name = manifest.name;
   if (!(name in ALLOWED)) problems.push(`${name}: not in scripts/check-layers.mjs ALLOWED (state which packages it may use)`);
-  const declared = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.devDependencies }).filter((d) => byName.has(d));
-  for (const dep of declared) if (!allowed(name, dep)) problems.push(`${name}: package.json depends on ${dep}, which it may not use`);
+  const declared = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies, ...manifest.devDependencies }).filter((d) => byName.has(d));
+  for (const dep of declared) {
+    if (DEV_ONLY.has(dep)) {
+      const field = ['dependencies', 'peerDependencies', 'optionalDependencies'].find((f) => manifest[f]?.[dep] !== undefined);
+      if (field) problems.push(`${name}: package.json lists ${dep} in ${field}; it is for tests and benchmarks only (devDependencies)`);
+    } else if (!allowed(name, dep)) problems.push(`${name}: package.json depends on ${dep}, which it may not use`);
+  }
   for (const file of sourceFiles(join(dir, 'src'))) {
     const edges = [];
     for (const specifier of importsOf(file)) {
@@ -93,10 +112,12 @@ for (const { dir, manifest } of packages) {
       const pkg = /^(@agent-id\/[^/]+)/.exec(specifier)?.[1];
       if (!pkg || !byName.has(pkg)) continue;
       const where = relative(root, file);
-      if (!allowed(name, pkg)) problems.push(`${where}: imports ${specifier}, which ${name} may not use`);
+      if (DEV_ONLY.has(pkg) && pkg !== name) problems.push(`${where}: imports ${specifier}, which is for tests and benchmarks only (never from src/)`);
+      else if (!allowed(name, pkg)) problems.push(`${where}: imports ${specifier}, which ${name} may not use`);
       else if (!declared.includes(pkg)) problems.push(`${where}: imports ${specifier} without declaring ${pkg} in package.json`);
       const target = resolveWorkspace(specifier);
       if (target) edges.push(target);
+      else problems.push(`${where}: imports ${specifier}, which is not an export of ${pkg} with a source file (package.json exports → src/*.ts)`);
     }
     graph.set(file, edges);
   }

@@ -1,4 +1,5 @@
-import { AgentIdError, type Clock, type DelegationHop, type ErrorCode, type PublicKey, type Scope, isRecord } from '@agent-id/core';
+import { AgentIdError, type Clock, type DelegationHop, type ErrorCode, type PublicKey, type Scope } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { type AttenuateOptions, CapabilityToken, type TokenFormat, attenuate, inspect } from '@agent-id/tokens';
 import type { AgentIdentity, DidResolver } from '@agent-id/did';
 import type { AgentCard } from '@a2a-js/sdk';

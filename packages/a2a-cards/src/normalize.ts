@@ -1,4 +1,5 @@
-import { MalformedInputError, isRecord } from '@agent-id/core';
+import { MalformedInputError } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 
 type FieldKind = 'string' | 'bool' | 'message' | 'strings' | 'messages' | 'messageMap' | 'stringMap' | 'struct';
 

@@ -1,4 +1,5 @@
-import { MalformedInputError, isRecord } from '@agent-id/core';
+import { MalformedInputError } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { prepareCard } from './prepare.js';
 import type { AgentCard, AgentExtension } from './types.js';
 

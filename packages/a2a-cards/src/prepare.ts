@@ -1,4 +1,5 @@
-import { MalformedInputError, assertSize, bytesToUtf8, canonicalize, isRecord, utf8ToBytes } from '@agent-id/core';
+import { MalformedInputError, canonicalize } from '@agent-id/core';
+import { assertSize, bytesToUtf8, isRecord, utf8ToBytes } from '@agent-id/core/internal';
 import { type NormalizedCard, normalizeCard } from './normalize.js';
 
 /** Default largest accepted card, bytes. */

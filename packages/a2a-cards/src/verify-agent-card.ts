@@ -9,10 +9,10 @@ import {
   SignatureRequiredError,
   UnknownKeyError,
   UntrustedSignerError,
-  isRecord,
   parseDetachedJws,
   verifyJwsSignature,
 } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
 import { ownershipCredentialIn } from './ownership-extension.js';
 import { optionsObject, prepareCard } from './prepare.js';

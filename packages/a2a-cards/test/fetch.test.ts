@@ -1,7 +1,8 @@
 import { createDidResolver } from '@agent-id/did';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCardHandler, fetchAndVerify, signAgentCard } from '../src/index.js';
-import { type Domain, expectCode, makeCard, startCountingServer, startDomain } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { type Domain, makeCard, startCountingServer, startDomain } from './helpers.js';
 
 let acme: Domain;
 const resolver = createDidResolver({ allowHttpLoopback: true });

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type KeyType, base64urlDecode, base64urlEncode, utf8ToBytes } from '@agent-id/core';
+import { type KeyType, base64urlDecode, base64urlEncode } from '@agent-id/core';
+import { utf8ToBytes } from '@agent-id/core/internal';
 import { type AgentIdentity, type DidDocument, createAgentIdentity, createDidWebDocument, didWebFromDomain, parseDidWeb } from '@agent-id/did';
-import { expect } from 'vitest';
 import { type AgentCard, type AgentCardServer, serveAgentCard } from '../src/index.js';
 
 export function makeCard(origin: string, overrides: Partial<AgentCard> = {}): AgentCard {
@@ -104,13 +104,3 @@ export function decodeHeader(protectedB64: string): Record<string, unknown> {
 }
 
 export { utf8ToBytes };
-
-export async function expectCode(promise: Promise<unknown> | (() => unknown), code: string, check?: string): Promise<void> {
-  const p = typeof promise === 'function' ? Promise.resolve().then(promise) : promise;
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected an error with code ${code}`).toBeDefined();
-  expect(err).toMatchObject(check ? { code, check } : { code });
-}

@@ -5,7 +5,8 @@ import * as fc from 'fast-check';
 import * as jose from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { type AgentCard, canonicalizeAgentCard, signAgentCard, verifyAgentCard } from '../src/index.js';
-import { decodeHeader, expectCode, makeCard } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { decodeHeader, makeCard } from './helpers.js';
 
 const resolver = createDidResolver();
 const ORIGIN = 'https://acme.example';

@@ -1,5 +1,6 @@
 import { AgentIdError, KeyPair } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
+import { junkValues } from '@agent-id/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   agentCardHandler,
@@ -13,13 +14,12 @@ import {
 } from '../src/index.js';
 import { makeCard } from './helpers.js';
 
-const cyclic: Record<string, unknown> = { name: 'x' };
-cyclic.self = cyclic;
+// The shared values of every type (@agent-id/test-support), then card-shaped near misses.
 const JUNK: unknown[] = [
-  undefined, null, true, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, 10n, '', ' ', '{', 'null', '[]', '"x"', '{"name":1}', Symbol('s'), () => 1,
-  [], [1], {}, { name: null }, { signatures: 'x' }, { signatures: [1] }, { signatures: [{ protected: 1 }] }, { signatures: [{ protected: 'a', signature: 'b' }] },
+  ...junkValues,
+  '{"name":1}',
+  { name: null }, { signatures: 'x' }, { signatures: [1] }, { signatures: [{ protected: 1 }] }, { signatures: [{ protected: 'a', signature: 'b' }] },
   { capabilities: [] }, { skills: [null] }, { securitySchemes: { a: null } }, { supportedInterfaces: [{ url: 5 }] }, { capabilities: { extensions: [{ params: [1] }] } },
-  cyclic, new Date(), new Uint8Array([0xff, 0xfe]), new Map(), Object.create(null), 'x'.repeat(300_000),
 ];
 
 async function outcome(run: () => unknown): Promise<unknown> {

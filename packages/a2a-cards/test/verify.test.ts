@@ -10,7 +10,8 @@ import {
   signAgentCard,
   verifyAgentCard,
 } from '../src/index.js';
-import { type Domain, b64json, documentWithUnauthorisedKey, expectCode, makeCard, startCountingServer, startDomain } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { type Domain, b64json, documentWithUnauthorisedKey, makeCard, startCountingServer, startDomain } from './helpers.js';
 
 let acme: Domain;
 let globex: Domain;

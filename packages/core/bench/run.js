@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { KeyPair, canonicalize, parseCompactJws, signCompactJws, verifyJwsSignature } from '../dist/index.js';
-import { measure, printTable } from './measure.js';
+import { measure, printTable } from '@agent-id/test-support/bench';
 
 const started = Date.now();
 const message = new TextEncoder().encode(JSON.stringify({ iss: 'did:web:acme.example', sub: 'did:key:z6Mk', scope: ['read'], exp: 2e9 }));

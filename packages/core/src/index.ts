@@ -1,9 +1,13 @@
+/**
+ * The public API of @agent-id/core. Plumbing shared by the agent-id packages (byte helpers,
+ * base58 / multibase, bounded JSON parsing, hashing, the JSON Lines file) is exported from
+ * `./internal.ts` (`@agent-id/core/internal`) instead, with no stability promise.
+ *
+ * @module
+ */
 export * from './errors.js';
-export { abytes, assertSize, bytesToUtf8, concatBytes, equalBytes, utf8ToBytes } from './bytes.js';
 export { base64urlDecode, base64urlEncode } from './base64url.js';
-export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './multibase.js';
 export { canonicalize, canonicalizeToBytes, type CanonicalizeOptions } from './jcs.js';
-export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
 export {
   JWS_ALGORITHMS,
   KEY_TYPES,
@@ -49,7 +53,6 @@ export {
   type VerifyAuditLinesOptions,
   type VerifyAuditLogOptions,
 } from './audit.js';
-export { sha256Hex } from './hash.js';
 export {
   parseCompactJws,
   parseDetachedJws,
@@ -60,5 +63,3 @@ export {
   type JwsParseOptions,
   type ParsedJws,
 } from './jws.js';
-export { isWellFormed, toWellFormed } from './unicode.js';
-export { JsonLinesWriter } from './json-lines-writer.js';

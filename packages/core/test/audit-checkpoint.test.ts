@@ -15,14 +15,14 @@ import {
   canonicalize,
   KeyPair,
   manualClock,
-  sha256Hex,
   signDetachedJws,
   canonicalizeToBytes,
   verifyAuditLinesReport,
   verifyAuditLog,
   verifyAuditLogReport,
 } from '../src/index.js';
-import { expectCode, expectCodeAsync } from './helpers.js';
+import { sha256Hex } from '../src/internal.js';
+import { expectCode } from '@agent-id/test-support';
 
 let dir: string;
 beforeAll(async () => {
@@ -157,9 +157,9 @@ describe('writing checkpoints', () => {
   it('a log whose checkpoint file is gone is refused, unless adopted on purpose', async () => {
     const w = await writeLog(3);
     await unlink(w.cpPath);
-    await expectCodeAsync(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'checkpoint_missing');
+    await expectCode(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'checkpoint_missing');
     await writeFile(w.cpPath, '');
-    await expectCodeAsync(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'checkpoint_missing');
+    await expectCode(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'checkpoint_missing');
     const log = await AuditLog.open(w.path, { checkpointKey: serviceKey, adoptExisting: true, checkpointInterval: 0 });
     await log.close();
     // Adopting signs a checkpoint at once, so the file exists from then on.
@@ -180,11 +180,11 @@ describe('writing checkpoints', () => {
   it('open() with the key refuses a cut, rewritten or foreign log, and a missing log with checkpoints', async () => {
     const w = await writeLog(6, 2);
     await writeFile(w.path, text(w.log.slice(0, 4)));
-    await expectCodeAsync(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'truncated');
+    await expectCode(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'truncated');
     await writeFile(w.path, text(rehash(w.log, (r) => ({ ...r, decision: 'allow' }))));
-    await expectCodeAsync(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'rewritten');
+    await expectCode(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'rewritten');
     await unlink(w.path);
-    await expectCodeAsync(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'truncated');
+    await expectCode(AuditLog.open(w.path, { checkpointKey: serviceKey }), 'audit_chain_broken', 'truncated');
     // Without the key the writer does not read checkpoints.
     const plain = await AuditLog.open(w.path);
     await plain.close();
@@ -193,11 +193,11 @@ describe('writing checkpoints', () => {
   it('after a key rotation the old key is named in previousCheckpointKeys', async () => {
     const w = await writeLog(2, 100, otherKey);
     const next = KeyPair.generate();
-    await expectCodeAsync(AuditLog.open(w.path, { checkpointKey: next }), 'invalid_signature', 'checkpoint_signature');
+    await expectCode(AuditLog.open(w.path, { checkpointKey: next }), 'invalid_signature', 'checkpoint_signature');
     const log = await AuditLog.open(w.path, { checkpointKey: next, previousCheckpointKeys: [otherKey.publicKey], checkpointInterval: 0 });
     await log.append(record(2));
     await log.close();
-    await expectCodeAsync(verifyAuditLog(w.path, { checkpointKey: next.publicKey }), 'invalid_signature', 'checkpoint_signature');
+    await expectCode(verifyAuditLog(w.path, { checkpointKey: next.publicKey }), 'invalid_signature', 'checkpoint_signature');
     expect(await verifyAuditLog(w.path, { checkpointKey: [next.publicKey, otherKey.publicKey] })).toHaveLength(3);
   });
 });
@@ -248,7 +248,7 @@ describe('verifying against checkpoints (issue #14, item 4)', () => {
   it('checkpoint_missing from a file path: the default <log>.checkpoints or checkpointPath', async () => {
     const path = fresh();
     await writeFile(path, text(w.log));
-    await expectCodeAsync(verifyAuditLog(path, { checkpointKey: serviceKey.publicKey }), 'audit_chain_broken', 'checkpoint_missing');
+    await expectCode(verifyAuditLog(path, { checkpointKey: serviceKey.publicKey }), 'audit_chain_broken', 'checkpoint_missing');
     await writeFile(join(dir, 'elsewhere.checkpoints'), text(w.cps));
     expect(await verifyAuditLog(path, { checkpointKey: serviceKey.publicKey, checkpointPath: join(dir, 'elsewhere.checkpoints') })).toHaveLength(8);
   });

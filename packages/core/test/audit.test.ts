@@ -10,13 +10,13 @@ import {
   AuditChainBrokenError,
   auditRecord,
   canonicalize,
-  sha256Hex,
   manualClock,
   verifyAuditLines,
   verifyAuditLinesReport,
   verifyAuditLog,
 } from '../src/index.js';
-import { expectCode, expectCodeAsync } from './helpers.js';
+import { sha256Hex } from '../src/internal.js';
+import { expectCode } from '@agent-id/test-support';
 
 let dir: string;
 beforeAll(async () => {
@@ -104,8 +104,8 @@ describe('AuditLog', () => {
     await log.close();
     expect(verifyAuditLinesReport(await readFile(path)).logId).toBe('files-api:2030-01');
     // On an existing log the id is a pin.
-    await expectCodeAsync(AuditLog.open(path, { logId: 'other' }), 'audit_chain_broken', 'log_id');
-    await expectCodeAsync(verifyAuditLog(path, { logId: 'other' }), 'audit_chain_broken', 'log_id');
+    await expectCode(AuditLog.open(path, { logId: 'other' }), 'audit_chain_broken', 'log_id');
+    await expectCode(verifyAuditLog(path, { logId: 'other' }), 'audit_chain_broken', 'log_id');
     expect(await verifyAuditLog(path, { logId: 'files-api:2030-01' })).toEqual([]);
     await expect(AuditLog.open(fresh(), { logId: 'no spaces' })).rejects.toThrow(TypeError);
   });
@@ -133,7 +133,7 @@ describe('AuditLog', () => {
     const path = fresh();
     const log = await AuditLog.open(path);
     await log.append(record(1));
-    await expectCodeAsync(log.append({ ...record(2), extra: Number.NaN } as unknown as AuditRecord), 'malformed_input');
+    await expectCode(log.append({ ...record(2), extra: Number.NaN } as unknown as AuditRecord), 'malformed_input');
     const ok = await log.append(record(3));
     expect(ok.seq).toBe(1);
     await log.close();
@@ -154,35 +154,35 @@ describe('AuditLog', () => {
     const { path, lines } = await writeLog(3);
     const edited = lines.map((l, i) => (i === 2 ? l.replace('"read"', '"write"') : l));
     await writeFile(path, text(edited));
-    const e = await expectCodeAsync(AuditLog.open(path), 'audit_chain_broken', 'record_hash');
+    const e = await expectCode(AuditLog.open(path), 'audit_chain_broken', 'record_hash');
     expect((e as AuditChainBrokenError).line).toBe(3);
   });
 
   it('open() refuses a torn last line', async () => {
     const { path, lines } = await writeLog(2);
     await writeFile(path, `${text(lines)}${lines[1]!.slice(0, 20)}`);
-    const e = await expectCodeAsync(AuditLog.open(path), 'audit_chain_broken', 'parse');
+    const e = await expectCode(AuditLog.open(path), 'audit_chain_broken', 'parse');
     expect((e as AuditChainBrokenError).line).toBe(4);
   });
 
   it('open() refuses a last line without its newline (appending would run two lines together)', async () => {
     const { path, lines } = await writeLog(2);
     await writeFile(path, lines.join('\n'));
-    const e = await expectCodeAsync(AuditLog.open(path), 'audit_chain_broken', 'canonical_line');
+    const e = await expectCode(AuditLog.open(path), 'audit_chain_broken', 'canonical_line');
     expect((e as AuditChainBrokenError).line).toBe(3);
   });
 
   it('a log without a header (the format before log ids) is refused', async () => {
     const { path, lines } = await writeLog(2);
     await writeFile(path, text(lines.slice(1)));
-    await expectCodeAsync(AuditLog.open(path), 'audit_chain_broken', 'header');
-    await expectCodeAsync(verifyAuditLog(path), 'audit_chain_broken', 'header');
+    await expectCode(AuditLog.open(path), 'audit_chain_broken', 'header');
+    await expectCode(verifyAuditLog(path), 'audit_chain_broken', 'header');
   });
 
   it('an empty file is a log whose creation was cut off: open() starts it, verify refuses it', async () => {
     const path = fresh();
     await writeFile(path, '', { mode: 0o600 });
-    await expectCodeAsync(verifyAuditLog(path), 'audit_chain_broken', 'header');
+    await expectCode(verifyAuditLog(path), 'audit_chain_broken', 'header');
     const log = await AuditLog.open(path);
     await log.append(record(1));
     await log.close();

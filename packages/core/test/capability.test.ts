@@ -13,7 +13,7 @@ import {
   type Scope,
   scopePermits,
 } from '../src/index.js';
-import { expectCode } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
 
 const parent: Scope = {
   resources: ['files:/reports/*', 'db:orders'],

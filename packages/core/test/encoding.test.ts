@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { base64urlDecode, base64urlEncode } from '../src/index.js';
 import {
   assertSize,
   base58Decode,
   base58Encode,
-  base64urlDecode,
-  base64urlEncode,
   bytesToUtf8,
   concatBytes,
   equalBytes,
@@ -13,8 +12,9 @@ import {
   multibaseEncode,
   sha256Hex,
   utf8ToBytes,
-} from '../src/index.js';
-import { expectCode, hex } from './helpers.js';
+} from '../src/internal.js';
+import { expectCode } from '@agent-id/test-support';
+import { hex } from './helpers.js';
 
 describe('base64url', () => {
   it('encodes unpadded URL-safe text (RFC 4648 section 10 vectors)', () => {

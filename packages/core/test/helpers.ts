@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { AgentIdError, type ErrorCode } from '../src/index.js';
 
 /** Runs `fn` and returns what it threw (fails the test when it returns). */
 export function thrown(fn: () => unknown): unknown {
@@ -10,29 +9,6 @@ export function thrown(fn: () => unknown): unknown {
     return error;
   }
   expect.fail('expected a throw, but the call returned');
-}
-
-/** Asserts `fn` throws an {@link AgentIdError} with `code` (and, when given, `check`). */
-export function expectCode(fn: () => unknown, code: ErrorCode, check?: string): AgentIdError {
-  const error = thrown(fn);
-  expect(error).toBeInstanceOf(AgentIdError);
-  const e = error as AgentIdError;
-  expect({ code: e.code, ...(check === undefined ? {} : { check: e.check }) }).toEqual({ code, ...(check === undefined ? {} : { check }) });
-  return e;
-}
-
-/** Async form of {@link expectCode}. */
-export async function expectCodeAsync(promise: Promise<unknown>, code: ErrorCode, check?: string): Promise<AgentIdError> {
-  let error: unknown;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(AgentIdError);
-  const e = error as AgentIdError;
-  expect({ code: e.code, ...(check === undefined ? {} : { check: e.check }) }).toEqual({ code, ...(check === undefined ? {} : { check }) });
-  return e;
 }
 
 /** Reads a JSON vector file from test/vectors. */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize, canonicalizeToBytes } from '../src/index.js';
-import { expectCode, loadVector, toHex } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { loadVector, toHex } from './helpers.js';
 
 interface RfcVectors {
   section_3_2_2: { input: string; expected: string; expected_utf8_hex: string };

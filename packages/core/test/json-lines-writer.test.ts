@@ -2,7 +2,8 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonLinesWriter, canonicalize } from '../src/index.js';
+import { canonicalize } from '../src/index.js';
+import { JsonLinesWriter } from '../src/internal.js';
 
 describe('JsonLinesWriter', () => {
   it('creates owner-only files and appends in call order, committing after each write', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isRecord, parseJson } from '../src/index.js';
-import { expectCode } from './helpers.js';
+import { isRecord, parseJson } from '../src/internal.js';
+import { expectCode } from '@agent-id/test-support';
 
 describe('parseJson', () => {
   it('parses valid JSON', () => {

@@ -13,7 +13,8 @@ import {
   signDetachedJws,
   verifyJwsSignature,
 } from '../src/index.js';
-import { expectCode, utf8 } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { utf8 } from './helpers.js';
 
 const pairs = Object.fromEntries(KEY_TYPES.map((t) => [t, KeyPair.generate(t)])) as Record<KeyType, KeyPair>;
 const payload = utf8(JSON.stringify({ sub: 'did:key:z6Mk', scope: ['read'] }));

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AgentIdError,
-  base58Decode,
   base64urlEncode,
   KEY_TYPES,
   KeyPair,
@@ -14,7 +13,9 @@ import {
   PublicKey,
   verifySignature,
 } from '../src/index.js';
-import { expectCode, hex, loadVector, thrown, toHex, utf8 } from './helpers.js';
+import { base58Decode } from '../src/internal.js';
+import { expectCode } from '@agent-id/test-support';
+import { hex, loadVector, thrown, toHex, utf8 } from './helpers.js';
 
 interface KeyVectors {
   rfc8032_test1: { secretKey: string; publicKey: string; message: string; signature: string };

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { verifyJWT } from 'did-jwt';
 import { Resolver } from 'did-resolver';
 import { getResolver } from 'key-did-resolver';
-import { measure, measureAsync, printTable } from '../../core/bench/measure.js';
+import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
 import {
   ChallengeStore,
   createAgentIdentity,

@@ -8,10 +8,10 @@ import {
   UntrustedIssuerError,
   WrongSubjectError,
   base64urlEncode,
-  isRecord,
   systemClock,
   toEpochMillis,
 } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { createJWT } from 'did-jwt';
 import { assertTrustedIssuer, parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';

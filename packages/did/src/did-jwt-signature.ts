@@ -3,12 +3,10 @@ import {
   type ParsedJws,
   type PublicKey,
   UntrustedIssuerError,
-  bytesToUtf8,
-  isRecord,
   parseCompactJws,
-  parseJson,
   verifyJwsSignature,
 } from '@agent-id/core';
+import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import type { VerificationRelationship } from './document.js';
 import type { DidResolver } from './resolver.js';
 

@@ -25,7 +25,7 @@ export interface DidWebLocation {
  * ```
  */
 export function parseDidWeb(did: string): DidWebLocation {
-  if (typeof did !== 'string' || !did.startsWith('did:web:')) throw new UnknownDidError(`${String(did).slice(0, 64)} is not a did:web`);
+  if (typeof did !== 'string' || !did.startsWith('did:web:')) throw new UnknownDidError(`${typeof did === 'string' ? did.slice(0, 64) : `a ${typeof did}`} is not a did:web`);
   if (did.length > 2048) throw new MalformedInputError('did:web identifier is too long', { check: 'did_syntax' });
   const [hostPart, ...segments] = did.slice('did:web:'.length).split(':');
   let host: string;

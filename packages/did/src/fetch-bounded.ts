@@ -1,4 +1,5 @@
-import { type AgentIdError, InputTooLargeError, UnreachableError, isRecord } from '@agent-id/core';
+import { type AgentIdError, InputTooLargeError, UnreachableError } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 
 /** Options for {@link fetchBounded}. */
 export interface FetchBoundedOptions {

@@ -1,6 +1,7 @@
 import { chmod, mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KeyPair, MalformedInputError, parseJson } from '@agent-id/core';
+import { KeyPair, MalformedInputError } from '@agent-id/core';
+import { parseJson } from '@agent-id/core/internal';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 

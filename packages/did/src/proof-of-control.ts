@@ -9,12 +9,10 @@ import {
   WrongAudienceError,
   base64urlEncode,
   canonicalize,
-  isRecord,
-  sha256Hex,
   signCompactJws,
   systemClock,
-  utf8ToBytes,
 } from '@agent-id/core';
+import { isRecord, sha256Hex, utf8ToBytes } from '@agent-id/core/internal';
 import { type VerifiedOwnershipCredential, verifyOwnershipCredential } from './credential.js';
 import { parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';

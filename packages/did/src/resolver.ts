@@ -1,16 +1,14 @@
 import {
   type Clock,
   DidUnreachableError,
-  bytesToUtf8,
   KeyNotAuthorizedError,
   MalformedInputError,
   type PublicKey,
   UnknownDidError,
   UnknownKeyError,
-  isRecord,
-  parseJson,
   systemClock,
 } from '@agent-id/core';
+import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import { type DIDResolutionResult, Resolver } from 'did-resolver';
 import { getResolver as getKeyResolver } from 'key-did-resolver';
 import { publicKeyFromDidKey } from './did-key.js';

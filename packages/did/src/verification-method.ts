@@ -1,4 +1,5 @@
-import { MalformedInputError, PublicKey, UnsupportedAlgorithmError, base58Decode, isRecord } from '@agent-id/core';
+import { MalformedInputError, PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
+import { base58Decode, isRecord } from '@agent-id/core/internal';
 
 const TYPE_BY_VM: Record<string, 'Ed25519' | 'secp256k1'> = {
   Ed25519VerificationKey2018: 'Ed25519',
@@ -26,7 +27,7 @@ export function publicKeyFromVerificationMethod(vm: unknown): PublicKey {
   }
   if (typeof vm.publicKeyBase58 === 'string') {
     const type = typeof vm.type === 'string' ? TYPE_BY_VM[vm.type] : undefined;
-    if (!type) throw new UnsupportedAlgorithmError(`verification method type ${String(vm.type)} is not supported`, { check: 'key_type' });
+    if (!type) throw new UnsupportedAlgorithmError(`verification method type ${typeof vm.type === 'string' ? vm.type.slice(0, 64) : `(a ${typeof vm.type})`} is not supported`, { check: 'key_type' });
     return PublicKey.fromBytes(type, base58Decode(vm.publicKeyBase58, 'publicKeyBase58'));
   }
   throw new UnsupportedAlgorithmError('verification method has no supported key encoding', { check: 'key_type' });

@@ -12,7 +12,8 @@ import {
   issueOwnershipCredential,
   verifyOwnershipCredential,
 } from '../src/index.js';
-import { type TestServer, expectCode, signJwt, startDidServer } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { type TestServer, signJwt, startDidServer } from './helpers.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const clock = fixedClock(T0);

@@ -1,9 +1,10 @@
-import { KEY_TYPES, KeyPair, multibaseEncode } from '@agent-id/core';
+import { KEY_TYPES, KeyPair } from '@agent-id/core';
+import { multibaseEncode } from '@agent-id/core/internal';
 import { Resolver } from 'did-resolver';
 import { getResolver } from 'key-did-resolver';
 import { describe, expect, it } from 'vitest';
 import { createAgentIdentity, createDidResolver, didKeyFromPublicKey, publicKeyFromDidKey, publicKeyFromVerificationMethod } from '../src/index.js';
-import { expectCode } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
 
 const independent = new Resolver(getResolver());
 

@@ -9,7 +9,8 @@ import {
   didWebFromDomain,
   parseDidWeb,
 } from '../src/index.js';
-import { type TestServer, expectCode, startDidServer, startServer } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
+import { type TestServer, startDidServer, startServer } from './helpers.js';
 
 describe('did:web identifiers', () => {
   it('maps DIDs to document URLs as the did:web method specifies', () => {

@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type KeyPair, base64urlEncode, utf8ToBytes } from '@agent-id/core';
-import { expect } from 'vitest';
+import { type KeyPair, base64urlEncode } from '@agent-id/core';
+import { utf8ToBytes } from '@agent-id/core/internal';
 import { type DidDocument, didDocumentHandler } from '../src/index.js';
 
 /** A real HTTP server on 127.0.0.1 at a port chosen at run time. */
@@ -43,14 +43,4 @@ export async function startDidServer(documents: DidDocument[]): Promise<TestServ
 export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, keyPair: KeyPair): string {
   const input = `${base64urlEncode(JSON.stringify(header))}.${base64urlEncode(JSON.stringify(payload))}`;
   return `${input}.${base64urlEncode(keyPair.sign(utf8ToBytes(input)))}`;
-}
-
-export async function expectCode(promise: Promise<unknown> | (() => unknown), code: string, check?: string): Promise<void> {
-  const p = typeof promise === 'function' ? Promise.resolve().then(promise) : promise;
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected an error with code ${code}`).toBeDefined();
-  expect(err).toMatchObject(check ? { code, check } : { code });
 }

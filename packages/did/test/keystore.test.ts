@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { KEY_TYPES, KeyPair } from '@agent-id/core';
 import { describe, expect, it } from 'vitest';
 import { Keystore, loadKeyPair, saveKeyPair } from '../src/index.js';
-import { expectCode } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
 
 describe('keystore', () => {
   it.each([...KEY_TYPES])('%s: saves owner-only and loads back', async (type) => {

@@ -8,7 +8,7 @@ import {
   presentOwnership,
   verifyProofOfControl,
 } from '../src/index.js';
-import { expectCode } from './helpers.js';
+import { expectCode } from '@agent-id/test-support';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const org = createAgentIdentity();

@@ -11,7 +11,7 @@ import { createHmac, createSecretKey, sign as nodeSign, verify as nodeVerify, ge
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import * as ucans from '@ucans/ucans';
-import { measure, measureAsync, printTable } from '../../core/bench/measure.js';
+import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
 import { attenuate, authorize, biscuitRuntimeStats, mintCapability } from '../dist/index.js';
 
 const now = Math.floor(Date.now() / 1000);

@@ -10,8 +10,8 @@ import {
   assertNarrows,
   assertPermits,
   assertScope,
-  isWellFormed,
 } from '@agent-id/core';
+import { isWellFormed } from '@agent-id/core/internal';
 import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
 
 /** One hop as read from a token: hop 0 is the authority (issuer → first holder). */

@@ -6,9 +6,9 @@ import {
   type DelegationHop,
   type ErrorCode,
   MalformedInputError,
-  isRecord,
   systemClock,
 } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl } from '@agent-id/did';
 import { authorize } from './authorize.js';
 import type { TokenLimits } from './limits.js';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { JsonLinesWriter, MalformedInputError, isRecord } from '@agent-id/core';
+import { MalformedInputError } from '@agent-id/core';
+import { JsonLinesWriter, isRecord } from '@agent-id/core/internal';
 
 /**
  * What can be revoked:

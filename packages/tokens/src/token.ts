@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { MalformedInputError, assertSize, base64urlEncode } from '@agent-id/core';
+import { MalformedInputError, base64urlEncode } from '@agent-id/core';
+import { assertSize } from '@agent-id/core/internal';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 

@@ -1,5 +1,6 @@
 import { ECDH } from 'node:crypto';
-import { KeyPair, multibaseEncode } from '@agent-id/core';
+import { KeyPair } from '@agent-id/core';
+import { multibaseEncode } from '@agent-id/core/internal';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import macaroonLib from 'macaroon';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { isRecord } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import type { GuardDecision, ResourceGuard } from '@agent-id/tokens';
 import type { ToolDecision, ToolRequest } from './tool-client.js';
 

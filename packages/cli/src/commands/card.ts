@@ -5,7 +5,8 @@
  * @module commands/card
  */
 import { type AgentCardVerdict, type TrustPolicy, attachOwnershipCredential, defineTrustPolicy, fetchAndVerify, signAgentCard, verifyAgentCard } from '@agent-id/a2a-cards';
-import { fixedClock, isRecord } from '@agent-id/core';
+import { fixedClock } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import type { Command } from 'commander';
 import { type CliContext, KEY_FILE_ENV } from '../context.js';

@@ -7,7 +7,8 @@
  *
  * @module io/input
  */
-import { InputTooLargeError, MalformedInputError, isRecord, parseJson } from '@agent-id/core';
+import { InputTooLargeError, MalformedInputError } from '@agent-id/core';
+import { isRecord, parseJson } from '@agent-id/core/internal';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../exit.js';
 import { readFileLimited } from './files.js';

@@ -7,7 +7,8 @@
  * @module io/keys
  */
 import { stat } from 'node:fs/promises';
-import { type KeyPair, PublicKey, base64urlDecode, isRecord, parseJson } from '@agent-id/core';
+import { type KeyPair, PublicKey, base64urlDecode } from '@agent-id/core';
+import { isRecord, parseJson } from '@agent-id/core/internal';
 import { loadKeyPair, publicKeyFromDidKey } from '@agent-id/did';
 import type { CliContext } from '../context.js';
 import { UsageError, isPackageError } from '../exit.js';

@@ -1,4 +1,5 @@
-import { type AgentIdError, type CapabilityRequest, DeniedError, type PublicKey, isRecord } from '@agent-id/core';
+import { type AgentIdError, type CapabilityRequest, DeniedError, type PublicKey } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { type TokenLimits, datalogLimits } from '../limits.js';
 import { type CapabilityToken, bytesOf } from '../token.js';
 import { mapWasmError } from '../wasm/errors.js';

@@ -1,4 +1,5 @@
-import { DeniedError, MalformedInputError, SCOPE_LIMITS, type Scope, bytesToUtf8, canonicalize, isRecord, parseJson } from '@agent-id/core';
+import { DeniedError, MalformedInputError, SCOPE_LIMITS, type Scope, canonicalize } from '@agent-id/core';
+import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 
 /**
  * The caveat language. Every first-party caveat is one line `name = value`, where `name`

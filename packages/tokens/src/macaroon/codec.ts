@@ -1,4 +1,5 @@
-import { MalformedInputError, equalBytes } from '@agent-id/core';
+import { MalformedInputError } from '@agent-id/core';
+import { equalBytes } from '@agent-id/core/internal';
 import macaroonLib, { type Macaroon, type MacaroonCaveat } from 'macaroon';
 
 const FIELD_EOS = 0;

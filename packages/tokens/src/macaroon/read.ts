@@ -1,4 +1,5 @@
-import { InvalidSignatureError, MalformedInputError, base64urlDecode, base64urlEncode, canonicalizeToBytes, equalBytes } from '@agent-id/core';
+import { InvalidSignatureError, MalformedInputError, base64urlDecode, base64urlEncode, canonicalizeToBytes } from '@agent-id/core';
+import { equalBytes } from '@agent-id/core/internal';
 import { publicKeyFromDidKey } from '@agent-id/did';
 import type { TokenLimits } from '../limits.js';
 import type { MacaroonView } from './codec.js';

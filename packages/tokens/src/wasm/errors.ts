@@ -6,8 +6,8 @@ import {
   MalformedInputError,
   ResourceLimitError,
   UnsupportedAlgorithmError,
-  isRecord,
 } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 
 function firstKey(value: unknown): string | undefined {
   return isRecord(value) ? Object.keys(value)[0] : typeof value === 'string' ? value : undefined;

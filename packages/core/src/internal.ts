@@ -1,0 +1,16 @@
+/**
+ * Plumbing the agent-id packages share: byte helpers, base58 / multibase, bounded JSON
+ * parsing, SHA-256, well-formed strings and the append-only JSON Lines file.
+ *
+ * For the agent-id packages only (`@agent-id/core/internal`), like jose's `lib/`: no
+ * stability promise, anything here may change or go in any release. Users import
+ * `@agent-id/core`.
+ *
+ * @module internal
+ */
+export { abytes, assertSize, bytesToUtf8, concatBytes, equalBytes, utf8ToBytes } from './bytes.js';
+export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './multibase.js';
+export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
+export { sha256Hex } from './hash.js';
+export { isWellFormed, toWellFormed } from './unicode.js';
+export { JsonLinesWriter } from './json-lines-writer.js';
