@@ -1,9 +1,10 @@
-import { type DelegationHop, type PublicKey, UntrustedIssuerError } from '@agent-id/core';
+import { type DelegationHop, type PublicKey, UntrustedIssuerError, bytesToUtf8 } from '@agent-id/core';
 import { inspectBiscuit } from './biscuit/inspect.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { formatCaveat, parseCaveat } from './macaroon/caveats.js';
 import { importBinary } from './macaroon/codec.js';
 import { type ThirdPartyCaveatInfo, describeThirdParty } from './macaroon/discharge.js';
+import { timeBefore } from './macaroon/plain-caveats.js';
 import { readMacaroon } from './macaroon/read.js';
 import { type ChainRecord, type InspectedBlock, toDelegationHop } from './model.js';
 
@@ -99,7 +100,13 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
         current?.source.push(`third-party caveat @ ${c.location ?? ''}`);
         continue;
       }
-      const caveat = parseCaveat(c.identifier);
+      const text = bytesToUtf8(c.identifier, 'caveat');
+      const caveat = timeBefore(text) === undefined ? parseCaveat(c.identifier) : undefined;
+      if (!caveat || caveat.name === 'expires_at') {
+        // A holder's first-party caveat (readMacaroon placed it): shown with the hop before it.
+        current?.source.push(text);
+        continue;
+      }
       const index = blocks.length;
       current = { index, kind: index === 0 ? 'authority' : 'hop', revocationId: chain.hops[index]?.revocationId ?? '', source: [formatCaveat(caveat)] };
       blocks.push(current);

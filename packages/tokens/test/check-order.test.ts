@@ -57,7 +57,7 @@ async function craftBiscuit(token: CapabilityToken, code: string, params: Record
 /** A Biscuit whose hop 2 (agent 1 → agent 2) widens hop 1, as its template or without its check. */
 async function widenedBiscuit(template: boolean): Promise<CapabilityToken> {
   const token = await chainOf('biscuit', 1);
-  const ids = (await authorize(token, { request, presenter: dids[1]!, clock, ...trust('biscuit') })).revocationIds;
+  const ids = (await authorize(token, { request, presenter: dids[1]!, clock, ...trust('biscuit') })).blockRevocationIds;
   const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) };
   const code = template ? HOP_CODE : 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});';
   return craftBiscuit(token, code, params, 1);
