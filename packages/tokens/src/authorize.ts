@@ -181,7 +181,7 @@ export async function authorize(token: CapabilityToken | string, options: Author
     blockRevocationIds,
     effective: chain.hops.at(-1)!.granted,
     record: decisionRecord(
-      { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true },
+      { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true, firstPartyChecks: verified.checks.length },
       clock,
     ),
   };

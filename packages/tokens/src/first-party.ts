@@ -32,9 +32,15 @@ export interface FirstPartyCheck {
   /**
    * Throws when the check does not hold for these facts: `denied` (check
    * `first_party_check`, or `unsupported_check` for a check outside what this verifier
-   * evaluates), or `resource_limit` for one too costly to evaluate.
+   * evaluates), or `resource_limit` once the token's checks together cost more than the
+   * budget allows.
    */
-  decide(facts: RequestFacts): void;
+  decide(facts: RequestFacts, budget: CheckBudget): void;
+}
+
+/** Evaluation steps spent so far on one token's first-party checks (see `MAX_CHECK_STEPS`). */
+export interface CheckBudget {
+  steps: number;
 }
 
 /** The facts of a request at a time, as first-party checks see them. */
@@ -44,7 +50,12 @@ export function requestFacts(request: CapabilityRequest, nowSeconds: number): Re
   return facts;
 }
 
-/** Decides every first-party check in token order; the first that does not hold refuses. */
+/**
+ * Decides every first-party check in token order; the first that does not hold refuses.
+ * One budget for all of them, so neither many cheap checks nor one costly check can make
+ * a token expensive to refuse.
+ */
 export function assertFirstPartyChecks(checks: readonly FirstPartyCheck[], facts: RequestFacts): void {
-  for (const check of checks) check.decide(facts);
+  const budget: CheckBudget = { steps: 0 };
+  for (const check of checks) check.decide(facts, budget);
 }

@@ -16,7 +16,11 @@ import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey
 
 /** One hop as read from a token: hop 0 is the authority (issuer → first holder). */
 export interface HopRecord extends DelegationHop {
-  /** Revocation id of the block (Biscuit) or hop (Macaroon) that made this hop. */
+  /**
+   * The id this hop is revoked by: Biscuit, SHA-256 of what the hop's issuer signed (see
+   * biscuit/revocation-ids.ts), which no re-signing changes; Macaroon, `tid` or the hop's
+   * signed `id`.
+   */
   revocationId: string;
 }
 

@@ -68,6 +68,8 @@ describe('Biscuit: a block of checks appended with biscuit-wasm’s appendBlock'
     const t2 = await attenuate(narrowed, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
     const result = await authorize(t2, bOpts(dids[2]!));
     expect(result.chain.map((h) => h.to)).toEqual([dids[0], dids[1], dids[2]]);
+    // The allow record says the holder's check was decided.
+    expect(result.record.reason).toContain('; 1 holder-appended first-party check(s) held');
     expect(result.revocationIds).toHaveLength(3);
     expect(result.blockRevocationIds).toHaveLength(4);
     expect(await outcome(t2, bOpts(dids[2]!, { request: { ...request, resource: 'files:/reports/q4/b.pdf' } }))).toMatchObject({ code: 'denied', check: 'first_party_check' });
@@ -280,6 +282,14 @@ describe('attacks: a first-party block can only refuse', () => {
     const before = datalogRuns.count;
     expect(await outcome(token, bOpts(dids[1]!, { datalog: true }))).toMatchObject({ code: 'resource_limit', check: 'first_party_check' });
     expect(datalogRuns.count).toBe(before);
+    // Many checks, each cheap, share one budget: comparing a 200-element set with itself 60
+    // times costs too much together (whatever token size a verifier allows).
+    const many = await appendWithWasm(t1, Array.from({ length: 60 }, () => 'check if {s} == {s};').join('\n'), { s: { set } });
+    expect(await outcome(many, bOpts(dids[1]!, { datalog: true, limits: { maxTokenBytes: 1_000_000 } }))).toMatchObject({ code: 'resource_limit', check: 'first_party_check' });
+    expect(datalogRuns.count).toBe(before);
+    // Five of them are within it.
+    const few = await appendWithWasm(t1, Array.from({ length: 5 }, () => 'check if {s} == {s};').join('\n'), { s: { set } });
+    expect(await outcome(few, bOpts(dids[1]!, { limits: { maxTokenBytes: 1_000_000 } }))).toMatchObject({ code: 'passed' });
   });
 
   it('a block declaring a Datalog version below what its checks need is refused by both (check_block)', async () => {

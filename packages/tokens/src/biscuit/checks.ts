@@ -1,5 +1,5 @@
 import { DeniedError, MalformedInputError, ResourceLimitError, SCOPE_LIMITS } from '@agent-id/core';
-import type { FirstPartyCheck, RequestFacts } from '../first-party.js';
+import type { CheckBudget, FirstPartyCheck, RequestFacts } from '../first-party.js';
 import type { BlockView, CheckView, FactView, OpView, RuleView, TermValue } from './proto/block.js';
 
 /*
@@ -76,10 +76,11 @@ const REJECT_IF = 2;
 const REQUEST_FACT_NAMES = ['time', 'resource', 'action', 'operation', 'audience', 'task'] as const;
 
 /**
- * Operations one token's first-party checks may cost (values pushed, operators applied,
- * closure iterations, fact matches): far above any check a person writes, far below a
- * noticeable delay. Datalog bounds its run by time only after a check's join finishes,
- * so the bound is counted here, before Datalog ever runs.
+ * Operations all of one token's first-party checks may cost together (values pushed,
+ * operators applied, closure iterations, fact matches): far above any checks a person
+ * writes, far below a noticeable delay (a few milliseconds). Datalog bounds its run by
+ * time only after a check's join finishes, so the bound is counted here, before Datalog
+ * ever runs.
  */
 export const MAX_CHECK_STEPS = 20_000;
 
@@ -88,56 +89,68 @@ class EvaluationError extends Error {}
 
 type Value = Exclude<TermValue, { kind: 'variable' } | { kind: 'other' }>;
 type StackItem = { term: Value } | { closure: { params: string[]; ops: OpView[] } };
+type Budget = CheckBudget;
 
-interface Budget {
-  steps: number;
+function spend(budget: Budget, what: string, steps = 1): void {
+  budget.steps += steps;
+  if (budget.steps > MAX_CHECK_STEPS) throw new ResourceLimitError(`${what}: the token's first-party checks take more than ${MAX_CHECK_STEPS} steps to evaluate`, { check: 'first_party_check' });
 }
 
-function spend(budget: Budget, what: string): void {
-  if (++budget.steps > MAX_CHECK_STEPS) throw new ResourceLimitError(`${what}: evaluating it takes more than ${MAX_CHECK_STEPS} steps`, { check: 'first_party_check' });
+/**
+ * What a value costs to compare: its elements for a set, a step per 64 characters for a
+ * string, so comparing large sets or long strings many times cannot outrun the budget.
+ */
+function cost(v: Value): number {
+  if (v.kind === 'set') return 1 + v.value.length;
+  if (v.kind === 'string') return 1 + (v.value.length >> 6);
+  if (v.kind === 'bytes') return 1 + (v.value.length >> 6);
+  return 1;
 }
 
-function equalValues(a: Value, b: Value): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case 'bytes': {
-      const y = (b as typeof a).value;
-      return a.value.length === y.length && a.value.every((v, i) => v === y[i]);
-    }
-    case 'set': {
-      const y = (b as typeof a).value as Value[];
-      const x = a.value as Value[];
-      return x.every((v) => y.some((w) => equalValues(v, w))) && y.every((w) => x.some((v) => equalValues(v, w)));
-    }
+/** A value as a string that is equal exactly when the values are (kind and value). */
+function keyOf(v: Value): string {
+  switch (v.kind) {
+    case 'bytes':
+      return `bytes:${Buffer.from(v.value).toString('hex')}`;
+    case 'set':
+      return `set:${JSON.stringify([...setKeys(v)].sort())}`;
     default:
-      return a.value === (b as typeof a).value;
+      return `${v.kind}:${String(v.value)}`;
   }
+}
+
+/** A set's elements as keys (Datalog sets are deduplicated, so duplicates collapse). */
+function setKeys(v: Extract<Value, { kind: 'set' }>): Set<string> {
+  return new Set((v.value as Value[]).map(keyOf));
+}
+
+function equalValues(a: Value, b: Value, budget: Budget, what: string): boolean {
+  spend(budget, what, cost(a) + cost(b));
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'set' || a.kind === 'bytes') return keyOf(a) === keyOf(b);
+  return a.value === (b as typeof a).value;
 }
 
 const bool = (value: boolean): Value => ({ kind: 'bool', value });
 const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
 
-function unary(kind: number, v: Value): Value {
+function unary(kind: number, v: Value, budget: Budget, what: string): Value {
+  spend(budget, what, cost(v));
   if (kind === PARENS) return v;
   if (kind === NEGATE && v.kind === 'bool') return bool(!v.value);
   if (kind === LENGTH) {
     // Strings by their UTF-8 bytes, sets by their distinct elements (Datalog sets are deduplicated).
     if (v.kind === 'string') return { kind: 'integer', value: utf8Length(v.value) };
     if (v.kind === 'bytes') return { kind: 'integer', value: v.value.length };
-    if (v.kind === 'set') return { kind: 'integer', value: distinct(v.value as Value[]) };
+    if (v.kind === 'set') return { kind: 'integer', value: setKeys(v).size };
   }
   // The kind names are biscuit-auth's own type names.
   if (kind === TYPE_OF) return { kind: 'string', value: v.kind };
   throw new EvaluationError('invalid type');
 }
 
-function distinct(items: readonly Value[]): number {
-  const seen: Value[] = [];
-  for (const item of items) if (!seen.some((s) => equalValues(s, item))) seen.push(item);
-  return seen.length;
-}
-
-function binary(kind: number, left: Value, right: Value): Value {
+function binary(kind: number, left: Value, right: Value, budget: Budget, what: string): Value {
+  spend(budget, what, cost(left) + cost(right));
   const sameKind = left.kind === right.kind;
   switch (kind) {
     case LESS_THAN:
@@ -153,16 +166,16 @@ function binary(kind: number, left: Value, right: Value): Value {
     case NOT_EQUAL:
       // Strict equality refuses two kinds (biscuit-auth: InvalidType).
       if (!sameKind) break;
-      return bool(equalValues(left, right) === (kind === EQUAL));
+      return bool(equalValues(left, right, budget, what) === (kind === EQUAL));
     case HETEROGENEOUS_EQUAL:
-      return bool(equalValues(left, right));
+      return bool(equalValues(left, right, budget, what));
     case HETEROGENEOUS_NOT_EQUAL:
-      return bool(!equalValues(left, right));
+      return bool(!equalValues(left, right, budget, what));
     case CONTAINS:
       if (left.kind === 'set') {
-        const items = left.value as Value[];
-        if (right.kind === 'set') return bool((right.value as Value[]).every((r) => items.some((l) => equalValues(l, r))));
-        return bool(items.some((l) => equalValues(l, right)));
+        const items = setKeys(left);
+        if (right.kind === 'set') return bool([...setKeys(right)].every((k) => items.has(k)));
+        return bool(items.has(keyOf(right)));
       }
       if (left.kind === 'string' && right.kind === 'string') return bool(left.value.includes(right.value));
       break;
@@ -197,13 +210,13 @@ function evaluate(ops: readonly OpView[], variables: ReadonlyMap<string, Value>,
     } else if (op.op === 'unary') {
       const v = stack.pop();
       if (!v || !('term' in v)) throw new EvaluationError('invalid stack');
-      stack.push({ term: unary(op.kind, v.term) });
+      stack.push({ term: unary(op.kind, v.term, budget, what) });
     } else {
       const right = stack.pop();
       const left = stack.pop();
       if (!left || !right) throw new EvaluationError('invalid stack');
       // As biscuit-auth: a closure on either side applies to the term on the other.
-      if ('term' in left && 'term' in right) stack.push({ term: binary(op.kind, left.term, right.term) });
+      if ('term' in left && 'term' in right) stack.push({ term: binary(op.kind, left.term, right.term, budget, what) });
       else if ('term' in left && 'closure' in right) stack.push({ term: withClosure(op.kind, left.term, right.closure, variables, budget, what) });
       else if ('closure' in left && 'term' in right) stack.push({ term: withClosure(op.kind, right.term, left.closure, variables, budget, what) });
       else throw new EvaluationError('invalid stack');
@@ -240,7 +253,7 @@ function withClosure(kind: number, left: Value, closure: { params: string[]; ops
 }
 
 /** Binds `terms` against a fact's, extending `variables`; undefined when they do not unify. */
-function unify(terms: readonly TermValue[], fact: FactView, variables: ReadonlyMap<string, Value>): Map<string, Value> | undefined {
+function unify(terms: readonly TermValue[], fact: FactView, variables: ReadonlyMap<string, Value>, budget: Budget, what: string): Map<string, Value> | undefined {
   if (fact.terms.length !== terms.length) return undefined;
   const out = new Map(variables);
   for (let i = 0; i < terms.length; i++) {
@@ -249,8 +262,8 @@ function unify(terms: readonly TermValue[], fact: FactView, variables: ReadonlyM
     if (term.kind === 'variable') {
       const bound = out.get(term.name);
       if (bound === undefined) out.set(term.name, value);
-      else if (!equalValues(bound, value)) return undefined;
-    } else if (!equalValues(term as Value, value)) return undefined;
+      else if (!equalValues(bound, value, budget, what)) return undefined;
+    } else if (!equalValues(term as Value, value, budget, what)) return undefined;
   }
   return out;
 }
@@ -265,7 +278,7 @@ function* combinations(body: readonly FactView[], facts: readonly FactView[], va
   for (const fact of facts) {
     spend(budget, what);
     if (fact.name !== first.name) continue;
-    const bound = unify(first.terms, fact, variables);
+    const bound = unify(first.terms, fact, variables, budget, what);
     if (bound) yield* combinations(rest, facts, bound, budget, what);
   }
 }
@@ -435,9 +448,8 @@ function compileCheck(check: CheckView, where: string, authorityFacts: readonly 
   return {
     where,
     source,
-    decide: (request) => {
+    decide: (request, budget) => {
       const facts = [...authorityFacts, ...requestFactViews(request)];
-      const budget = { steps: 0 };
       let holds = false;
       try {
         // As biscuit-auth: the queries in order, the first that succeeds passes the check.
