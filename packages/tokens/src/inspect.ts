@@ -23,6 +23,8 @@ export interface TokenInspection {
   task: string;
   /** The chain as the token states it. */
   chain: DelegationHop[];
+  /** Each hop's revocation id, parallel to `chain` (Biscuit blocks of checks are not hops: index `blocks` by block, this by hop). */
+  revocationIds: string[];
   blocks: InspectedBlock[];
   /** Macaroon: third-party caveats awaiting discharge. */
   thirdPartyCaveats: ThirdPartyCaveatInfo[];
@@ -61,7 +63,8 @@ function render(format: string, chain: ChainRecord, blocks: InspectedBlock[], th
   if (problem) lines.push(`problem: ${shown(problem)}`);
   lines.push('blocks:');
   for (const b of blocks) {
-    lines.push(`  [${b.index}] ${b.kind} (revocation id ${b.revocationId})`);
+    const biscuitId = b.blockRevocationId && b.blockRevocationId !== b.revocationId ? `; Biscuit block id ${b.blockRevocationId}` : '';
+    lines.push(`  [${b.index}] ${b.kind} (revocation id ${b.revocationId}${biscuitId})`);
     for (const s of b.source) lines.push(`      ${shown(s)}`);
   }
   for (const c of thirdParty) lines.push(`third-party caveat at ${shown(c.location)} (key ${shown(c.keyId)}): ${shown(c.condition)}`);
@@ -120,6 +123,7 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
     onBehalfOf: chain.onBehalfOf,
     task: chain.task,
     chain: chain.hops.map(toDelegationHop),
+    revocationIds: chain.hops.map((h) => h.revocationId),
     blocks,
     thirdPartyCaveats: thirdParty,
     text: render(t.format, chain, blocks, thirdParty, problem),

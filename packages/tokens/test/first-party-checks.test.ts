@@ -76,6 +76,10 @@ describe('Biscuit: a block of checks appended with biscuit-wasm’s appendBlock'
     expect(await outcome(t2, bOpts(dids[1]!))).toMatchObject({ code: 'holder_mismatch' });
     const view = await inspect(t2, { rootPublicKey: orgKey.publicKey });
     expect(view.blocks.map((b) => b.kind)).toEqual(['authority', 'hop', 'checks', 'hop']);
+    // Hops by hop, blocks by block: the check block is no hop.
+    expect(view.revocationIds).toEqual(result.revocationIds);
+    expect(view.blocks.map((b) => b.revocationId)).toEqual([result.revocationIds[0], result.revocationIds[1], result.blockRevocationIds[2], result.revocationIds[2]]);
+    expect(view.text).toContain(`[1] hop (revocation id ${result.revocationIds[1]}; Biscuit block id ${result.blockRevocationIds[1]})`);
     expect(view.blocks[2]!.source).toEqual(['check if resource($r), $r.starts_with("files:/reports/q3/");']);
     // A check block's Biscuit id revokes the token it is in.
     const store = new MemoryRevocationStore();
