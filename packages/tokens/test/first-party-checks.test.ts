@@ -87,7 +87,7 @@ describe('Biscuit: a block of checks appended with biscuit-wasm’s appendBlock'
     expect(await outcome(t2, bOpts(dids[2]!, { revocations: store }))).toMatchObject({ code: 'revoked', check: 'revocation_token' });
   });
 
-  it('stock checks over operation, audience, task; reject if; check all; or', async () => {
+  it('stock checks over operation, audience, task, the authority’s facts (never a hop’s: a third-party block’s facts are out of a block’s scope); reject if; check all; or', async () => {
     const t1 = await chainOf('biscuit', 1);
     const cases: Array<[string, Partial<typeof request> & { task?: string }, boolean]> = [
       ['check if operation("read");', {}, true],
@@ -100,6 +100,13 @@ describe('Biscuit: a block of checks appended with biscuit-wasm’s appendBlock'
       ['check all operation($o), {"read", "list"}.contains($o);', {}, true],
       ['check if operation("write") or operation("read");', {}, true],
       ['check if time($t), resource($r), $t < 2100-01-01T00:00:00Z && !$r.contains("secret");', {}, true],
+      ['check if true;', {}, true],
+      ['check if false;', {}, false],
+      ['reject if true;', {}, false],
+      ['check if resource($r), $r.type() == "string", $r.length() == 23;', {}, true],
+      ['check if hop_scope(0, $exact, $prefixes, $actions, $aud, $exp, $depth), $actions.contains("write");', {}, true],
+      ['check if authority($issuer, $holder, $obo, $task), $holder == "did:web:nobody.example";', {}, false],
+      ['check if hop($i, $f, $t, $p);', {}, false],
     ];
     for (const [code, change, allowed] of cases) {
       const token = await appendWithWasm(t1, code);

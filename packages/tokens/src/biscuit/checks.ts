@@ -72,9 +72,6 @@ const CHECK_IF = 0;
 const CHECK_ALL = 1;
 const REJECT_IF = 2;
 
-/** The request facts a first-party block's checks see, by name (all of arity 1). */
-const REQUEST_FACT_NAMES = ['time', 'resource', 'action', 'operation', 'audience', 'task'] as const;
-
 /**
  * Operations all of one token's first-party checks may cost together (values pushed,
  * operators applied, closure iterations, fact matches): far above any checks a person
@@ -329,7 +326,7 @@ function requestFactViews(facts: RequestFacts): FactView[] {
 function unsupportedValue(term: TermValue): string | undefined {
   if (term.kind === 'other') return 'null, an array, a map or an integer outside 0 to 2^53 − 1';
   if (term.kind === 'set') {
-    // Set operations here compare element by element: a scope's bound keeps that cheap.
+    // Each comparison is charged per element; a scope's bound on set size keeps any one small.
     if (term.value.length > SCOPE_LIMITS.maxEntries) return `a set of more than ${SCOPE_LIMITS.maxEntries} elements`;
     const kinds = new Set(term.value.map((v) => v.kind));
     if (kinds.has('other')) return 'a set holding an unsupported value';
@@ -530,6 +527,3 @@ export function printCheck(check: CheckView): string {
   const text = `${prefix} ${check.queries.map(printQuery).join(' or ')}`;
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
-
-/** @internal The request fact names a first-party check sees (with the authority's facts). */
-export const VISIBLE_REQUEST_FACTS = REQUEST_FACT_NAMES;
