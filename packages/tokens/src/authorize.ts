@@ -1,6 +1,7 @@
 import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, systemClock } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
 import { decisionRecord, withVerified } from './decision-record.js';
+import { assertFirstPartyChecks, requestFacts } from './first-party.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { assertDischargesLive } from './macaroon/authorize.js';
 import { type ChainRecord, assertHolder, assertRequest, validateDid } from './model.js';
@@ -52,8 +53,20 @@ export interface AuthorizationResult {
   task: string;
   /** Every hop from the authority to the acting agent. */
   chain: DelegationHop[];
-  /** Revocation id of each hop, parallel to `chain`. */
+  /**
+   * Revocation id of each hop, parallel to `chain`: the id to revoke a hop by. Biscuit: a
+   * hash of what the hop's issuer signed (the root for hop 0, the delegating agent for the
+   * others), which nobody re-signing the token can change; Macaroon: `tid`, then each hop's
+   * signed `id`.
+   */
   revocationIds: string[];
+  /**
+   * Biscuit: Biscuit's own revocation id (the block signature) of every block, hops and
+   * holders' check blocks, in order; a revocation of one of these matches too. Anyone who
+   * held the secret before a block can sign it again under a new one, so revoke by
+   * `revocationIds`. Macaroon: empty.
+   */
+  blockRevocationIds: string[];
   /** The scope left after the last hop. */
   effective: Scope;
   /** The allow decision as an audit record. */
@@ -62,16 +75,17 @@ export interface AuthorizationResult {
 
 type RevocationHit = RevocationEntry | undefined;
 
-async function lookUpRevocation(store: RevocationStore, chain: ChainRecord, revocationIds: readonly string[]): Promise<RevocationHit> {
+async function lookUpRevocation(store: RevocationStore, chain: ChainRecord, revocationIds: readonly string[], blockRevocationIds: readonly string[]): Promise<RevocationHit> {
   const agents = [...new Set(chain.hops.flatMap((h) => [h.from, h.to]))];
-  return await store.findRevoked({ tokenIds: revocationIds, agents, principals: [chain.onBehalfOf] });
+  return await store.findRevoked({ tokenIds: [...revocationIds, ...blockRevocationIds], agents, principals: [chain.onBehalfOf] });
 }
 
-function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]): void {
+function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[], blockRevocationIds: readonly string[]): void {
   if (!hit) return;
   if (hit.kind === 'token') {
     const index = revocationIds.indexOf(hit.id);
-    throw new RevokedError(`hop ${index} of the chain is revoked`, { check: 'revocation_token' });
+    if (index >= 0) throw new RevokedError(`hop ${index} of the chain is revoked`, { check: 'revocation_token' });
+    throw new RevokedError(`block ${blockRevocationIds.indexOf(hit.id)} of the token is revoked (by its Biscuit revocation id)`, { check: 'revocation_token' });
   }
   if (hit.kind === 'agent') throw new RevokedError(`agent ${hit.did.slice(0, 120)} in the chain is revoked`, { check: 'revocation_agent' });
   throw new RevokedError(`everything acting for ${hit.id.slice(0, 120)} is revoked`, { check: 'revocation_principal' });
@@ -86,22 +100,28 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  *    every caveat in the caveat language, read before any signature);
  * 3. a trusted root for its format (`untrusted_issuer`, check `root_key`) that may speak
  *    for the issuer it names (`untrusted_issuer`, check `root_issuer`);
- * 4. every signature (`invalid_signature`; Biscuit: every block, external signature and
- *    proof, with node:crypto; Macaroon: the HMAC chain, each hop's delegator signature,
- *    then the discharges);
- * 5. Biscuit: every block is the template this package writes, and hop i is written by
- *    hop i-1's delegate (`malformed_input`, check `hop_block`; `invalid_signature`, check
- *    `hop_signature`);
+ * 4. every signature (`invalid_signature`; Biscuit: first every next key is Ed25519 and
+ *    every block after the authority has signature version 1, `malformed_input` with
+ *    checks `next_key`, `version`; then every block, external signature and proof, with
+ *    node:crypto; Macaroon: the HMAC chain, each hop's delegator signature, then the
+ *    discharges);
+ * 5. Biscuit: every block is the template this package writes or a first-party block of
+ *    checks only, and hop i is written by hop i-1's delegate (`malformed_input`, checks
+ *    `hop_block`, `check_block`; `invalid_signature`, check `hop_signature`);
  * 6. the chain: every DID canonical, every scope valid, every hop narrowing its parent
  *    (`malformed_input`, `scope_widened`, `depth_exceeded`);
  * 7. Macaroon: no discharge expired (`expired`, check `discharge_expiry`);
- * 8. revocation of any hop id, agent in the chain or principal (`revoked`);
+ * 8. revocation of any hop id (or Biscuit block id), agent in the chain or principal
+ *    (`revoked`);
  * 9. `presenter` is the final holder (`holder_mismatch`);
  * 10. the task, when the request names one (`wrong_task`);
  * 11. hop by hop from the authority, core's `assertPermits`: expiry (`expired`), audience
  *     (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
  *     `resources`) — so hop 0's action is refused before hop 2's expiry;
- * 12. with `datalog`, biscuit-wasm's own parse and Datalog run (`denied`, check `datalog`;
+ * 12. the first-party checks holders appended, in token order (Biscuit check-only blocks,
+ *     Macaroon `time <` caveats): `denied`, check `first_party_check` (or
+ *     `unsupported_check` for a Biscuit check this verifier does not evaluate);
+ * 13. with `datalog`, biscuit-wasm's own parse and Datalog run (`denied`, check `datalog`;
  *     `resource_limit`).
  *
  * Returns what it verified, with the allow audit record. A refusal carries what was
@@ -132,13 +152,16 @@ export async function authorize(token: CapabilityToken | string, options: Author
     // Nothing of the token verified: a record of this refusal must not verify it again.
     throw withVerified(error, typeof token === 'string' ? token : token instanceof CapabilityToken ? token.serialize() : undefined, undefined);
   }
-  const { chain, revocationIds, root } = verified;
+  const { chain, revocationIds, blockRevocationIds, root } = verified;
   const known = verifiedChainOf(t.format, chain);
   try {
     assertDischargesLive(verified.dischargeExpiries, nowSeconds);
-    if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
+    if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds, blockRevocationIds), revocationIds, blockRevocationIds);
     assertHolder(chain, presenter);
     assertRequest(chain, request, nowSeconds);
+    // What holders appended without a hop (Biscuit check-only blocks, Macaroon `time <`
+    // caveats), on the facts Datalog would see.
+    assertFirstPartyChecks(verified.checks, requestFacts(request, nowSeconds));
     // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
     if (root && options.datalog) {
       const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
@@ -155,9 +178,10 @@ export async function authorize(token: CapabilityToken | string, options: Author
     task: chain.task,
     chain: known.chain,
     revocationIds,
+    blockRevocationIds,
     effective: chain.hops.at(-1)!.granted,
     record: decisionRecord(
-      { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true },
+      { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true, firstPartyChecks: verified.checks.length },
       clock,
     ),
   };

@@ -22,6 +22,8 @@ export interface AllowOutcome {
   verifier: string;
   /** Whether biscuit-wasm's Datalog authorizer ran and agreed. */
   datalog: boolean;
+  /** How many first-party checks holders appended (Biscuit check blocks' checks, Macaroon `time <` caveats) held. */
+  firstPartyChecks?: number;
 }
 
 /** A refused request: why, and only what was verified of the token (undefined: nothing). */
@@ -62,6 +64,7 @@ export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock
         reason:
           `${verified.format} chain of ${hops} hop(s) from ${verified.issuer.slice(0, 120)} verified (signatures, hop attribution, narrowing); ` +
           `revocation, holder, task, expiry, audience, action and resource checked at every hop` +
+          (outcome.firstPartyChecks ? `; ${outcome.firstPartyChecks} holder-appended first-party check(s) held` : '') +
           (outcome.datalog ? '; Datalog authorizer agreed' : ''),
         verifier: outcome.verifier,
         chain: verified.chain,

@@ -1,9 +1,11 @@
 import type { DelegationHop, PublicKey } from '@agent-id/core';
+import { bytesToUtf8 } from '@agent-id/core/internal';
 import { inspectBiscuit } from './biscuit/inspect.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { formatCaveat, parseCaveat } from './macaroon/caveats.js';
 import { importBinary } from './macaroon/codec.js';
 import { type ThirdPartyCaveatInfo, describeThirdParty } from './macaroon/discharge.js';
+import { timeBefore } from './macaroon/plain-caveats.js';
 import { readMacaroon } from './macaroon/read.js';
 import { type ChainRecord, type InspectedBlock, toDelegationHop } from './model.js';
 
@@ -22,6 +24,8 @@ export interface TokenInspection {
   task: string;
   /** The chain as the token states it. */
   chain: DelegationHop[];
+  /** Each hop's revocation id, parallel to `chain` (Biscuit blocks of checks are not hops: index `blocks` by block, this by hop). */
+  revocationIds: string[];
   blocks: InspectedBlock[];
   /** Macaroon: third-party caveats awaiting discharge. */
   thirdPartyCaveats: ThirdPartyCaveatInfo[];
@@ -64,7 +68,8 @@ function render(format: string, chain: ChainRecord, blocks: InspectedBlock[], th
   if (problem) lines.push(`problem: ${shown(problem)}`);
   lines.push('blocks:');
   for (const b of blocks) {
-    lines.push(`  [${b.index}] ${b.kind} (revocation id ${b.revocationId})`);
+    const biscuitId = b.blockRevocationId && b.blockRevocationId !== b.revocationId ? `; Biscuit block id ${b.blockRevocationId}` : '';
+    lines.push(`  [${b.index}] ${b.kind} (revocation id ${b.revocationId}${biscuitId})`);
     for (const s of b.source) lines.push(`      ${shown(s)}`);
   }
   for (const c of thirdParty) lines.push(`third-party caveat at ${shown(c.location)} (key ${shown(c.keyId)}): ${shown(c.condition)}`);
@@ -101,7 +106,13 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
         current?.source.push(`third-party caveat @ ${c.location ?? ''}`);
         continue;
       }
-      const caveat = parseCaveat(c.identifier);
+      const text = bytesToUtf8(c.identifier, 'caveat');
+      const caveat = timeBefore(text) === undefined ? parseCaveat(c.identifier) : undefined;
+      if (!caveat || caveat.name === 'expires_at') {
+        // A holder's first-party caveat (readMacaroon placed it): shown with the hop before it.
+        current?.source.push(text);
+        continue;
+      }
       const index = blocks.length;
       current = { index, kind: index === 0 ? 'authority' : 'hop', revocationId: chain.hops[index]?.revocationId ?? '', source: [formatCaveat(caveat)] };
       blocks.push(current);
@@ -115,6 +126,7 @@ export async function inspect(token: CapabilityToken | string, options: InspectO
     onBehalfOf: chain.onBehalfOf,
     task: chain.task,
     chain: chain.hops.map(toDelegationHop),
+    revocationIds: chain.hops.map((h) => h.revocationId),
     blocks,
     thirdPartyCaveats: thirdParty,
     text: render(t.format, chain, blocks, thirdParty, problem),

@@ -16,7 +16,11 @@ import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey
 
 /** One hop as read from a token: hop 0 is the authority (issuer → first holder). */
 export interface HopRecord extends DelegationHop {
-  /** Revocation id of the block (Biscuit) or hop (Macaroon) that made this hop. */
+  /**
+   * The id this hop is revoked by: Biscuit, SHA-256 of what the hop's issuer signed (see
+   * biscuit/revocation-ids.ts), which no re-signing changes; Macaroon, `tid` or the hop's
+   * signed `id`.
+   */
   revocationId: string;
 }
 
@@ -175,9 +179,19 @@ export function toDelegationHop(hop: HopRecord): DelegationHop {
 /** One block (Biscuit) or caveat group (Macaroon) as shown by `inspect`. */
 export interface InspectedBlock {
   index: number;
-  /** `authority`, `hop`, or `unattributed` for content no delegator could be shown to have signed. */
-  kind: 'authority' | 'hop' | 'unattributed';
+  /**
+   * `authority`, `hop`, `checks` (Biscuit: a holder's first-party block of checks only), or
+   * `unattributed` for content no delegator could be shown to have signed.
+   */
+  kind: 'authority' | 'hop' | 'checks' | 'unattributed';
+  /**
+   * The id to revoke by: a hop's own revocation id (Biscuit: a hash of what its issuer
+   * signed, which no re-signing changes; Macaroon: `tid` or the hop's `id`), or for a
+   * Biscuit block of checks, its Biscuit id.
+   */
   revocationId: string;
+  /** Biscuit: the block's own Biscuit revocation id (its signature), checked too. */
+  blockRevocationId?: string;
   /** Datalog source (Biscuit, display only) or caveats (Macaroon), one per line. */
   source: string[];
 }

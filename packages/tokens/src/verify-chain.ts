@@ -3,6 +3,7 @@ import { UntrustedIssuerError } from '@agent-id/core';
 import { verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
+import type { FirstPartyCheck } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
@@ -52,7 +53,12 @@ export function verifiedChainOf(format: TokenFormat, chain: ChainRecord): Verifi
 /** What {@link verifyTokenChain} proved. */
 export interface VerifiedTokenChain {
   chain: ChainRecord;
+  /** Each hop's revocation id, parallel to `chain.hops` (ids no re-signing changes). */
   revocationIds: string[];
+  /** Biscuit: Biscuit's own revocation id (the signature) of every block; Macaroon: none. */
+  blockRevocationIds: string[];
+  /** First-party checks a holder appended (Biscuit check-only blocks, Macaroon `time <` caveats), decided by `authorize`. */
+  checks: FirstPartyCheck[];
   /** The Biscuit root that verified the token. */
   root: PublicKey | undefined;
   /** Macaroon: each discharge's expiry, in the order given (decided by `authorize` only). */
@@ -74,11 +80,12 @@ export function verifyTokenChain(
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.rootPublicKey);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    verified = { ...verifyBiscuit(bytesOf(t), trusted, limits), dischargeExpiries: [] };
+    const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
+    verified = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
   } else {
     const secrets = toArray(trust.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });
-    verified = { ...evaluateMacaroon(t, secrets, trust.discharges ?? [], limits), root: undefined };
+    verified = { ...evaluateMacaroon(t, secrets, trust.discharges ?? [], limits), blockRevocationIds: [], root: undefined };
   }
   assertChain(verified.chain);
   return verified;

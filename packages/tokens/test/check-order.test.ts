@@ -18,6 +18,7 @@ import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
+import { appendWithWasm } from './envelope.js';
 import { AUD, NOW, ORG, agents, capability, chainOf, clock, dids, orgKey, rootSecret, trust } from './helpers.js';
 
 // authorize's check order, as its TSDoc and the README state it: for each adjacent pair of
@@ -57,7 +58,7 @@ async function craftBiscuit(token: CapabilityToken, code: string, params: Record
 /** A Biscuit whose hop 2 (agent 1 → agent 2) widens hop 1, as its template or without its check. */
 async function widenedBiscuit(template: boolean): Promise<CapabilityToken> {
   const token = await chainOf('biscuit', 1);
-  const ids = (await authorize(token, { request, presenter: dids[1]!, clock, ...trust('biscuit') })).revocationIds;
+  const ids = (await authorize(token, { request, presenter: dids[1]!, clock, ...trust('biscuit') })).blockRevocationIds;
   const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) };
   const code = template ? HOP_CODE : 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});';
   return craftBiscuit(token, code, params, 1);
@@ -69,6 +70,15 @@ function widenedMacaroon(token: CapabilityToken, from: number): CapabilityToken 
   const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[from]!, id: 'crafted', index: from + 1, max_depth: 3, resources: wide.resources, to: dids[from + 1]! };
   const sig = base64urlEncode(agents[from]!.sign(hopSigningInput(hop, m.signature)));
   m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
+  return CapabilityToken.fromBytes('macaroon', exportBinary(m));
+}
+
+/** The token with a first-party restriction that no longer holds at NOW, appended with the format's own library. */
+async function withFailingCheck(format: 'biscuit' | 'macaroon', token: CapabilityToken): Promise<CapabilityToken> {
+  const limit = new Date(NOW * 1000).toISOString().replace('.000Z', 'Z');
+  if (format === 'biscuit') return appendWithWasm(token, `check if time($t), $t < ${limit};`);
+  const m = importBinary(token.toBytes());
+  m.addFirstPartyCaveat(`time < ${limit}`);
   return CapabilityToken.fromBytes('macaroon', exportBinary(m));
 }
 
@@ -203,9 +213,23 @@ describe('authorize: the documented check order, pair by pair', () => {
       const result = await refusal(token, { ...trust(format), presenter: dids[3]!, clock: () => (NOW + 61) * 1000, request: { ...request, action: 'write' } });
       expect(result).toEqual({ code: 'denied', check: 'actions' });
     });
+
+    it('11 resource before 12 first-party checks', async () => {
+      // A holder's own restriction, appended with the format's library, that fails at NOW.
+      const token = await withFailingCheck(format, await chainOf(format, 1));
+      expect(await refusal(token, { ...trust(format) })).toEqual({ code: 'denied', check: 'first_party_check' });
+      expect(await refusal(token, { ...trust(format), request: { ...request, resource: 'files:/secrets/k' } })).toEqual({ code: 'denied', check: 'resources' });
+    });
   });
 
-  it('Biscuit: 11 resource before 12 Datalog', async () => {
+  it('Biscuit: 12 first-party checks before 13 Datalog', async () => {
+    const before = datalogRuns.count;
+    const token = await withFailingCheck('biscuit', await chainOf('biscuit', 1));
+    expect(await refusal(token, { ...trust('biscuit'), datalog: true, limits: { max_time_micro: 1 } })).toEqual({ code: 'denied', check: 'first_party_check' });
+    expect(datalogRuns.count).toBe(before);
+  });
+
+  it('Biscuit: 11 resource before 13 Datalog', async () => {
     const before = datalogRuns.count;
     const result = await refusal(await chainOf('biscuit', 1), { ...trust('biscuit'), datalog: true, limits: { max_time_micro: 1 }, request: { ...request, resource: 'files:/secrets/k' } });
     expect(result).toEqual({ code: 'denied', check: 'resources' });

@@ -39,7 +39,7 @@ async function craftBiscuit(token: CapabilityToken, code: string, params: Record
 describe('hand-crafted widening is rejected at verification', () => {
   it('Biscuit: a delegator-signed block that widens fails with scope_widened', async () => {
     const token = await chainOf('biscuit', 1);
-    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
     // Agent 1 signs a hop to agent 2 with a wider scope (the hop template, its check as wide), bypassing attenuate.
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
@@ -52,7 +52,7 @@ describe('hand-crafted widening is rejected at verification', () => {
 
   it('Biscuit: a delegator-signed hop whose scope core refuses (an empty set) is malformed_input, not a quiet denial', async () => {
     const token = await chainOf('biscuit', 1);
-    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
     const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(narrow), actions: { set: [] } };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
@@ -62,12 +62,14 @@ describe('hand-crafted widening is rejected at verification', () => {
 
   it('Biscuit: a hop signed by someone other than the holder fails', async () => {
     const token = await chainOf('biscuit', 1);
-    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds;
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
     const params = { index: 2, from: dids[1], to: dids[6], previous: { bytes: ids[1] }, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
     const forged = await craftBiscuit(token, HOP_CODE, params, 6);
     expect(await codeOf(authorize(forged, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('invalid_signature');
+    // Appended as a first-party block (no delegator's signature): a block stating a fact
+    // is not a holder's block of checks, so it is refused before anything is read from it.
     const unsigned = await craftBiscuit(token, HOP_CODE, params, null);
-    expect(await codeOf(authorize(unsigned, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('invalid_signature');
+    await expect(authorize(unsigned, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'check_block' });
   });
 
   it('Biscuit: a hop not bound to the previous block fails', async () => {

@@ -57,7 +57,7 @@ async function mintWith(code: string): Promise<CapabilityToken> {
 /** The one-hop token and the parameters of a well-formed second hop (agent 1 to agent 2). */
 async function oneHop(overrides = {}) {
   const token = await chainOf('biscuit', 1, overrides);
-  const ids = (await authorize(token, opts(dids[1]!))).revocationIds;
+  const ids = (await authorize(token, opts(dids[1]!))).blockRevocationIds;
   return { token, params: { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(leaf) } };
 }
 

@@ -44,12 +44,12 @@ describe('the JavaScript chain reader agrees with biscuit-wasm', () => {
       for (const o of [authorizer, biscuit, root]) o.free();
       return { ids, hops };
     });
-    expect(read.revocationIds).toEqual(fromWasm.ids);
+    expect(read.blockRevocationIds).toEqual(fromWasm.ids);
     expect(fromWasm.hops).toHaveLength(4);
     fromWasm.hops.forEach((row, i) => {
       const hop = read.chain.hops[i + 1]!;
       expect([hop.from, hop.to]).toEqual([row[0], row[1]]);
-      expect(Buffer.from(row[2] as number[]).toString('hex')).toBe(read.revocationIds[i]);
+      expect(Buffer.from(row[2] as number[]).toString('hex')).toBe(read.blockRevocationIds[i]);
       expect(hop.granted.actions).toEqual([...(row[5] as Set<string>)].sort());
       expect(hop.granted.expiresAt).toBe(Math.floor((row[7] as Date).getTime() / 1000));
       expect(hop.granted.maxDepth).toBe(row[8]);

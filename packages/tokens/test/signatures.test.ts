@@ -171,8 +171,9 @@ describe("this package's tokens: native and biscuit-wasm give the same answer", 
 
   it('a third-party block must carry signature version 1; unknown versions are refused', async () => {
     const bytes = (await chainOf('biscuit', 2)).toBytes();
-    // biscuit-wasm writes the authority block with the original (v0) payload.
-    expect(readSerialized(bytes).blocks.map((b) => b.version)).toEqual([0, 1, 1]);
+    // mintCapability signs the authority block with the labelled (v1) payload too (biscuit-wasm
+    // alone writes v0 for it; tokens minted so, like the known-answer vectors, still verify).
+    expect(readSerialized(bytes).blocks.map((b) => b.version)).toEqual([1, 1, 1]);
     const v0 = withSignedBlockField(bytes, 1, 5, undefined);
     expect(await outcomes(v0)).toEqual({ native: 'malformed_input/version', wasm: false });
     const v2 = withSignedBlockField(bytes, 2, 5, Uint8Array.from(varint(2)), false);
@@ -248,7 +249,8 @@ describe('the native decision equals the Datalog decision for any chain and requ
             expect(error).toBeInstanceOf(AgentIdError);
             native = false;
           }
-          const refusal = await datalogRefusal(token, request, now, orgKey.publicKey, DEFAULT_LIMITS);
+          // A generous time budget: on a loaded machine the default 50 ms can run out, which is no decision.
+          const refusal = await datalogRefusal(token, request, now, orgKey.publicKey, { ...DEFAULT_LIMITS, max_time_micro: 2_000_000 });
           expect(native).toBe(refusal === undefined);
           seen[native ? 'allowed' : 'refused']++;
         },

@@ -5,7 +5,7 @@ import { datalogRefusal } from '../src/biscuit/authorize.js';
 import { AUTHORITY_CODE, dateParam } from '../src/biscuit/datalog.js';
 import { wasmPrivateKey } from '../src/biscuit/keys.js';
 import { type KeyView, type SignedBlockView, readSerialized } from '../src/biscuit/proto/envelope.js';
-import { isSmallOrderEncoding } from '../src/biscuit/signatures.js';
+import { blockPayload as signedPayload, isSmallOrderEncoding } from '../src/biscuit/signatures.js';
 import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, mintCapability, verifyChain } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
@@ -64,12 +64,12 @@ const blockPayload = (b: SignedBlockView, previous: Uint8Array) =>
 const externalPayload = (b: SignedBlockView, previous: Uint8Array) => Buffer.concat([label('\0EXTERNAL\0\0VERSION\0'), le32(1), label('\0PAYLOAD\0'), b.block, label('\0PREVSIG\0'), previous]);
 const signWith = (secret: Uint8Array, message: Uint8Array) => KeyPair.fromSecretKey('Ed25519', secret).sign(message);
 
-/** An authority-only token whose block is `edit`ed and re-signed by the root (v0 payload). */
+/** An authority-only token whose block is `edit`ed and re-signed by the root (with the payload of its signature version). */
 async function reSignedAuthority(edit: (fields: Field[]) => Field[]): Promise<CapabilityToken> {
   const minted = readSerialized((await mintCapability(capability(), { format: 'biscuit', rootKey: orgKey, issuer: ORG })).toBytes());
   const a = minted.blocks[0]!;
   const block = encode(edit(fieldsOf(a.block)));
-  const signature = orgKey.sign(Buffer.concat([block, le32(a.nextKey.algorithm), a.nextKey.key]));
+  const signature = orgKey.sign(signedPayload({ ...a, block }, undefined));
   return envelope([{ ...a, block, signature }], minted.proof.value);
 }
 

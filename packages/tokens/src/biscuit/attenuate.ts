@@ -28,11 +28,12 @@ export async function attenuateBiscuit(
     const bytes = bytesOf(token);
     const biscuit = parseBiscuit(glue, bytes, roots, limits);
     try {
-      const { chain, revocationIds } = readChain(bytes, limits);
+      const { chain, blockRevocationIds } = readChain(bytes, limits);
       const hop = plan(chain);
       const block = new glue.BlockBuilder();
       try {
-        const params = { index: hop.index, from: hop.from, to: hop.to, previous: { bytes: revocationIds[hop.index - 1]! }, ...scopeParams(hop.granted) };
+        // `previous` names the block just before, a hop or a holder's block of checks.
+        const params = { index: hop.index, from: hop.from, to: hop.to, previous: { bytes: blockRevocationIds.at(-1)! }, ...scopeParams(hop.granted) };
         block.addCodeWithParameters(HOP_CODE, params, {});
         const request = biscuit.getThirdPartyRequest();
         const key = wasmPrivateKey(glue, hop.signer);

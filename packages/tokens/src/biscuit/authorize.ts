@@ -5,7 +5,7 @@ import { type CapabilityToken, bytesOf } from '../token.js';
 import { mapWasmError } from '../wasm/errors.js';
 import { type Glue, withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit } from './chain.js';
-import { ALLOW_POLICY, REQUEST_FACTS, TASK_CHECK, dateParam } from './datalog.js';
+import { ALLOW_POLICY, REQUEST_FACTS, TASK_CHECK, TASK_FACT, dateParam } from './datalog.js';
 
 /** @internal Counts authorizer runs, so tests can tell that a refusal came before Datalog. */
 export const datalogRuns = { count: 0 };
@@ -30,6 +30,7 @@ interface AuthorizerTemplates {
   facts: Array<{ fact: Glue['Fact']['prototype']; name: RequestFact }>;
   policy: Glue['Policy']['prototype'];
   task: Glue['Check']['prototype'];
+  taskFact: Glue['Fact']['prototype'];
 }
 
 // Parsed once per instance: AuthorizerBuilder.addFact/addPolicy/addCheck take their
@@ -45,6 +46,7 @@ function templatesOf(glue: Glue): AuthorizerTemplates {
       facts: REQUEST_FACTS.map(([source, name]) => ({ fact: glue.Fact.fromString(source), name })),
       policy: glue.Policy.fromString(ALLOW_POLICY),
       task: glue.Check.fromString(TASK_CHECK),
+      taskFact: glue.Fact.fromString(TASK_FACT),
     };
     templates.set(glue, t);
   }
@@ -66,6 +68,8 @@ function runAuthorizer(glue: Glue, biscuit: Biscuit, values: Record<RequestFact,
     if (task !== undefined) {
       t.task.set('task', task);
       builder.addCheck(t.task);
+      t.taskFact.set('task', task);
+      builder.addFact(t.taskFact);
     }
   } catch (error) {
     builder.free();
@@ -97,7 +101,7 @@ export async function datalogRefusal(
   root: PublicKey,
   limits: TokenLimits,
 ): Promise<AgentIdError | undefined> {
-  const values = { resource: request.resource, action: request.action, audience: request.audience, time: dateParam(nowSeconds) };
+  const values = { resource: request.resource, action: request.action, operation: request.action, audience: request.audience, time: dateParam(nowSeconds) };
   return withBiscuit((glue) => {
     // Read synchronously here: the view may be a shared buffer (see bytesOf).
     const biscuit = parseBiscuit(glue, bytesOf(token), [root], limits);

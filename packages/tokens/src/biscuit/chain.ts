@@ -10,6 +10,9 @@ import { type BlockView, type FactView, type TermValue, readBlock } from './prot
 import { type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
 import { verifySignatures } from './signatures.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
+import type { FirstPartyCheck } from '../first-party.js';
+import { readCheckBlock } from './checks.js';
+import { authorityRevocationId, blockRevocationId, hopRevocationId } from './revocation-ids.js';
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
@@ -167,32 +170,47 @@ function assertTemplate(
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-/** A hop whose signer could not be established (inspect only). */
+/** A block that could not be read as a hop or check-only block (inspect only). */
 export interface UnattributedHop {
+  /** The block's index (the authority is block 0). */
   index: number;
   reason: string;
+}
+
+/** What each block of a token is: the authority, a signed hop, or a first-party block of checks. */
+export type BlockKind = 'authority' | 'hop' | 'checks';
+
+/** A token's chain as read from its verified blocks. */
+export interface BiscuitChain {
+  chain: ChainRecord;
+  /** Each hop's revocation id (`revocation-ids.ts`: no re-signing changes it), parallel to `chain.hops`. */
+  revocationIds: string[];
+  /** Biscuit's own revocation id (the signature) of every block, hops and check blocks, in order. */
+  blockRevocationIds: string[];
+  /** What each block read is, in order. */
+  blockKinds: BlockKind[];
+  /** The checks of the first-party blocks, in block order. */
+  checks: FirstPartyCheck[];
+  unattributed?: UnattributedHop;
 }
 
 /**
  * Reads the chain from a token's blocks, in JavaScript, from verified bytes (after
  * {@link verifySignatures} or {@link parseBiscuit} accepted them).
  * Every block must be exactly the template this package writes (strict mode; `inspect`
- * stops at a hop block that is not): the authority block `AUTHORITY_CODE`'s facts,
- * a hop block `HOP_CODE`'s facts and its one check rebuilt from the block's own
- * `hop_scope`, and nothing else (`malformed_input`, checks `authority_block`, `hop_block`),
- * so no signed block can bring Datalog of its own. Hop i's facts are read
- * from block i only, and only if block i is a third-party block whose external key (the
- * key its external signature was verified with) is the key of hop i-1's delegate; they
- * must name the revocation id of block i-1. So each hop is provably written by its
- * delegator at its position. This is the same rule the Datalog form `trusting {key}`
- * expresses, applied per block, without a Datalog query per hop.
- * `strict: false` (inspect) stops at the first hop that cannot be attributed.
+ * stops at a block that is not): the authority block `AUTHORITY_CODE`'s facts, a hop
+ * block `HOP_CODE`'s facts and its one check rebuilt from the block's own `hop_scope`
+ * (`malformed_input`, checks `authority_block`, `hop_block`), or a first-party block of
+ * checks only (`check_block`, see `checks.ts`), so no signed block brings facts or rules
+ * of its own. Hop i's facts are read from the i-th third-party block only, and only if its
+ * external key (the key its external signature was verified with) is the key of hop i-1's
+ * delegate; they must name Biscuit's revocation id of the block just before. So each hop
+ * is provably written by its delegator at its position. This is the same rule the Datalog
+ * form `trusting {key}` expresses, applied per block, without a Datalog query per hop.
+ * A first-party block adds no hop: the holder stays the delegate of the last signed hop.
+ * `strict: false` (inspect) stops at the first block that cannot be read so.
  */
-export function readChain(
-  bytes: Uint8Array,
-  limits: TokenLimits,
-  strict = true,
-): { chain: ChainRecord; revocationIds: string[]; unattributed?: UnattributedHop } {
+export function readChain(bytes: Uint8Array, limits: TokenLimits, strict = true): BiscuitChain {
   return readChainFrom(readEnvelope(bytes), limits, strict);
 }
 
@@ -208,34 +226,56 @@ function claimedIssuer(authority: SignedBlockView): string | undefined {
 }
 
 /**
+ * The rules of this profile that Biscuit itself does not have, each stopping an attack
+ * biscuit-wasm lets through (each pinned by a test that builds it):
+ *
+ * - Every next key is Ed25519 (`malformed_input`, check `next_key`). With an ECDSA (P-256)
+ *   next key, whoever appends the block after it can choose that key *after* seeing any
+ *   ECDSA signature: public-key recovery gives a key under which a given signature
+ *   verifies for a chosen message. So a holder can make one of its blocks carry, bit for
+ *   bit, the signature that preceded another agent's third-party block in another token,
+ *   and move that block — external signature and all — into its own token (biscuit-wasm
+ *   accepts the splice; `test/profile-rules.test.ts`). ECDSA signatures are also malleable
+ *   ((r, s) and (r, n − s) both verify), and Biscuit's revocation id is the signature.
+ *   Ed25519 signatures bind the key (it is hashed into them) and have one valid S.
+ * - Every block after the authority has signature version 1 (`malformed_input`, check
+ *   `version`), whose payload includes the previous block's signature. A version-0 block
+ *   is bound only to the previous block's next key, so it survives when that block is
+ *   signed again (a fresh nonce, same key), escaping a revocation of the old signature;
+ *   and the splice above needs one (with version 1 the block's payload would contain a
+ *   signature made with the very key it must choose afterwards).
+ * - Every block after the authority is a third-party hop block signed by the holder it
+ *   delegates from, or a first-party block of checks only (`readChainFrom`).
+ */
+function assertProfile(blocks: readonly SignedBlockView[]): void {
+  blocks.forEach((block, i) => {
+    if (block.nextKey.algorithm !== 0) {
+      throw new MalformedInputError(`block ${i}'s next key is not Ed25519: an ECDSA key can be chosen to make any signature verify, and block ${i + 1}'s signature (a revocation id) would be malleable`, { check: 'next_key' });
+    }
+    if (i > 0 && block.version !== 1) {
+      throw new MalformedInputError(`block ${i} has signature version ${block.version}: every block after the authority must be version 1, which binds it to the previous block's signature`, { check: 'version' });
+    }
+  });
+}
+
+/**
  * Verifies a serialized token with node:crypto ({@link verifySignatures}) against the
  * trusted roots that may speak for the issuer it names, then reads its chain from the
- * verified blocks (strict: every block its template). Returns the root that verified.
+ * verified blocks (strict: every block its template or check-only). Returns the root that
+ * verified.
  */
-export function verifyBiscuit(
-  bytes: Uint8Array,
-  trusted: readonly TrustedRootKey[],
-  limits: TokenLimits,
-): { chain: ChainRecord; revocationIds: string[]; root: PublicKey } {
+export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   const envelope = readSerialized(bytes);
   assertBlockCount(envelope.blocks.length, limits);
-  // A block's signature is its hop's revocation id, so it must not be malleable: ECDSA
-  // (P-256) signatures are ((r, s) and (r, n − s) both verify), Ed25519 ones are not.
-  envelope.blocks.forEach((block, i) => {
-    if (block.nextKey.algorithm !== 0) throw new MalformedInputError(`block ${i}'s next key is not Ed25519, so block ${i + 1}'s signature (a revocation id) would be malleable`, { check: 'next_key' });
-  });
+  assertProfile(envelope.blocks);
   const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));
   const root = verifySignatures(envelope, roots);
   return { ...readChainFrom(envelope.blocks, limits, true), root };
 }
 
-function readChainFrom(
-  blocks: readonly SignedBlockView[],
-  limits: TokenLimits,
-  strict: boolean,
-): { chain: ChainRecord; revocationIds: string[]; unattributed?: UnattributedHop } {
+function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean): BiscuitChain {
   assertBlockCount(blocks.length, limits);
-  const revocationIds = blocks.map((b) => hex(b.signature));
+  const blockRevocationIds = blocks.map(blockRevocationId);
   const authority = readBlock(blocks[0]!.block);
   const authorityFacts = authority.facts;
   const authorities = factsNamed(authorityFacts, 'authority', 4);
@@ -244,15 +284,31 @@ function readChainFrom(
   if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
   if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block', AUTHORITY_VERSION);
   const a = authorities[0]!;
+  const revocationIds = [authorityRevocationId(blocks[0]!)];
   const chain: ChainRecord = {
     issuer: text(a[0], 'issuer'),
     onBehalfOf: text(a[2], 'on-behalf-of'),
     task: text(a[3], 'task'),
     hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(scopes[0]!, 'authority'), revocationId: revocationIds[0]! }],
   };
-  for (let index = 1; index < blocks.length; index++) {
-    const from = chain.hops[index - 1]!.to;
+  const blockKinds: BlockKind[] = ['authority'];
+  const checks: FirstPartyCheck[] = [];
+  // The token's symbol table, which a first-party block extends: the authority's symbols,
+  // then each first-party block's (a third-party block's table is its own).
+  let symbols = authority.symbols;
+  for (let b = 1; b < blocks.length; b++) {
+    const block = blocks[b]!;
+    const index = chain.hops.length;
     try {
+      if (!block.externalKey) {
+        // A first-party block: checks only, no hop (so no new holder).
+        const view = readBlock(block.block, symbols);
+        symbols = view.symbols;
+        checks.push(...readCheckBlock(view, b, authorityFacts));
+        blockKinds.push('checks');
+        continue;
+      }
+      const from = chain.hops[index - 1]!.to;
       let key: PublicKey;
       try {
         key = publicKeyFromDidKey(from);
@@ -260,27 +316,28 @@ function readChainFrom(
       } catch (cause) {
         throw new InvalidSignatureError(`hop ${index}: delegator ${from.slice(0, 120)} is not a did:key, so its signature cannot be checked`, { check: 'hop_signature', cause });
       }
-      const block = blocks[index]!;
-      if (!sameKey(block.externalKey, key)) throw new InvalidSignatureError(`hop ${index} is not signed by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
+      if (!sameKey(block.externalKey, key)) throw new InvalidSignatureError(`hop ${index} (block ${b}) is not signed by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       const view = readBlock(block.block);
       const facts = view.facts;
       const hops = factsNamed(facts, 'hop', 4, index);
       const hopScopes = factsNamed(facts, 'hop_scope', 7, index);
-      if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
+      if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} (block ${b}) is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       if (hops.length > 1 || hopScopes.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
-      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!)], `hop block ${index}`, 'hop_block', HOP_VERSION);
+      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!)], `hop block ${b}`, 'hop_block', HOP_VERSION);
       const row = hops[0]!;
       const previous = row[3]!;
-      if (previous.kind !== 'bytes' || hex(previous.value) !== revocationIds[index - 1]) {
-        throw new MalformedInputError(`hop ${index} is not bound to block ${index - 1}`, { check: 'chain' });
+      if (previous.kind !== 'bytes' || hex(previous.value) !== blockRevocationIds[b - 1]) {
+        throw new MalformedInputError(`hop ${index} (block ${b}) is not bound to block ${b - 1}`, { check: 'chain' });
       }
       const hopFrom = text(row[1], `hop ${index} delegator`);
       if (hopFrom !== from) throw new MalformedInputError(`hop ${index} names delegator ${hopFrom.slice(0, 120)}, expected ${from.slice(0, 120)}`, { check: 'chain' });
+      revocationIds.push(hopRevocationId(block, blocks[b - 1]!));
       chain.hops.push({ from: hopFrom, to: text(row[2], `hop ${index} delegate`), granted: scopeFrom(hopScopes[0]!, `hop ${index}`), revocationId: revocationIds[index]! });
+      blockKinds.push('hop');
     } catch (error) {
       if (strict) throw error;
-      return { chain, revocationIds, unattributed: { index, reason: error instanceof Error ? error.message : 'unreadable' } };
+      return { chain, revocationIds, blockRevocationIds, blockKinds, checks, unattributed: { index: b, reason: error instanceof Error ? error.message : 'unreadable' } };
     }
   }
-  return { chain, revocationIds };
+  return { chain, revocationIds, blockRevocationIds, blockKinds, checks };
 }

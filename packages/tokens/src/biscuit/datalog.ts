@@ -81,13 +81,21 @@ export function hopCheckOf(hopScope: readonly TermValue[]): CheckView {
   };
 }
 
-/** The authorizer's request facts, one parsed template each (values set per call). */
+/**
+ * The authorizer's request facts, one parsed template each (values set per call).
+ * `operation` repeats the action under the name stock Biscuit checks use; holders'
+ * first-party checks see these (and `TASK_FACT`) and nothing else of the request.
+ */
 export const REQUEST_FACTS = [
   ['resource({resource})', 'resource'],
   ['action({action})', 'action'],
+  ['operation({operation})', 'operation'],
   ['audience({audience})', 'audience'],
   ['time({time})', 'time'],
 ] as const;
+
+/** The request's task, as a fact, when the request names one. */
+export const TASK_FACT = 'task({task})';
 
 export const ALLOW_POLICY =
   'allow if resource($r), action($a), audience($aud), time($t), hop_scope(0, $exact, $prefixes, $actions, $auds, $exp, $d), $actions.contains($a), $auds.contains($aud), $t < $exp, $exact.contains($r) || $prefixes.any($p -> $r.starts_with($p))';

@@ -31,13 +31,17 @@ export async function inspectBiscuit(token: CapabilityToken, roots: readonly Pub
     const biscuit = parseBiscuit(glue, bytes, roots, limits);
     try {
       const count = biscuit.countBlocks();
-      const { chain, revocationIds, unattributed } = readChain(bytes, limits, false);
+      const { chain, revocationIds, blockRevocationIds, blockKinds, unattributed } = readChain(bytes, limits, false);
       const blocks: InspectedBlock[] = [];
+      let hop = 0;
       for (let index = 0; index < count; index++) {
+        const kind = blockKinds[index] ?? 'unattributed';
         blocks.push({
           index,
-          kind: index === 0 ? 'authority' : index < chain.hops.length ? 'hop' : 'unattributed',
-          revocationId: revocationIds[index] ?? '',
+          kind,
+          // A hop's own id, which no re-signing changes; a check block has only Biscuit's.
+          revocationId: kind === 'authority' || kind === 'hop' ? revocationIds[hop++]! : (blockRevocationIds[index] ?? ''),
+          blockRevocationId: blockRevocationIds[index] ?? '',
           // Display only: the printer does not escape strings, so this is never re-parsed.
           source: biscuit
             .getBlockSource(index)
@@ -45,7 +49,7 @@ export async function inspectBiscuit(token: CapabilityToken, roots: readonly Pub
             .filter((line) => line.trim() !== ''),
         });
       }
-      return unattributed ? { chain, blocks, problem: `hop ${unattributed.index}: ${unattributed.reason}` } : { chain, blocks };
+      return unattributed ? { chain, blocks, problem: `block ${unattributed.index}: ${unattributed.reason}` } : { chain, blocks };
     } finally {
       biscuit.free();
     }

@@ -34,8 +34,8 @@ function le32(value: number): Buffer {
   return out;
 }
 
-/** What block `index`'s signature covers. */
-function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Buffer {
+/** What a block's signature covers (`previous` undefined for the authority block). */
+export function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Buffer {
   const { version, nextKey } = block;
   if (version === 0) {
     return Buffer.concat([block.block, ...(block.externalSignature ? [block.externalSignature] : []), le32(nextKey.algorithm), nextKey.key]);
@@ -46,7 +46,8 @@ function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefi
   return Buffer.concat(parts);
 }
 
-function externalPayload(block: SignedBlockView, previous: SignedBlockView): Buffer {
+/** What a third-party block's external signature covers: its version, its Datalog and the previous block's signature. */
+export function externalPayload(block: SignedBlockView, previous: SignedBlockView): Buffer {
   return Buffer.concat([EXTERNAL_VERSION, le32(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature]);
 }
 

@@ -1,6 +1,7 @@
 import { DeniedError, ExpiredError, InvalidSignatureError, MalformedInputError, UntrustedIssuerError } from '@agent-id/core';
 import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
+import type { FirstPartyCheck } from '../first-party.js';
 import type { ChainRecord } from '../model.js';
 import { type CapabilityToken, toToken } from '../token.js';
 import type { MacaroonRootSecret } from '../roots.js';
@@ -38,7 +39,7 @@ export function evaluateMacaroon(
   secrets: readonly MacaroonRootSecret[],
   discharges: readonly (CapabilityToken | string)[],
   limits: TokenLimits,
-): { chain: ChainRecord; revocationIds: string[]; dischargeExpiries: number[] } {
+): { chain: ChainRecord; revocationIds: string[]; checks: FirstPartyCheck[]; dischargeExpiries: number[] } {
   const bytes = token.toBytes();
   const read = readMacaroon(readBinary(bytes), limits);
   const root = secrets.find((s) => s.id === read.identifier.kid);
@@ -66,5 +67,5 @@ export function evaluateMacaroon(
       throw new InvalidSignatureError('a discharge macaroon does not verify (not bound to this token, or tampered)', { check: 'discharge_signature' });
     }
   }
-  return { chain: read.chain, revocationIds: read.chain.hops.map((h) => h.revocationId), dischargeExpiries };
+  return { chain: read.chain, revocationIds: read.chain.hops.map((h) => h.revocationId), checks: read.checks, dischargeExpiries };
 }

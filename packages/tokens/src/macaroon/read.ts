@@ -1,11 +1,13 @@
 import { InvalidSignatureError, MalformedInputError, base64urlDecode, base64urlEncode, canonicalizeToBytes } from '@agent-id/core';
-import { equalBytes } from '@agent-id/core/internal';
+import { bytesToUtf8, equalBytes } from '@agent-id/core/internal';
 import { publicKeyFromDidKey } from '@agent-id/did';
 import type { TokenLimits } from '../limits.js';
 import type { MacaroonView } from './codec.js';
 import { type ChainRecord, validateAgentDid } from '../model.js';
 import { type DelegationCaveat, type ThirdPartyCaveatId, type TokenIdentifier, parseCaveat, parseIdentifier, parseThirdPartyId, scopeOf } from './caveats.js';
 import { firstPartyStep, initialSignature, thirdPartyStep } from './keys.js';
+import type { FirstPartyCheck } from '../first-party.js';
+import { timeBefore, timeCheck } from './plain-caveats.js';
 
 /** A macaroon read into the capability model (signatures not yet checked). */
 export interface ReadMacaroon<M extends MacaroonView = MacaroonView> {
@@ -16,6 +18,8 @@ export interface ReadMacaroon<M extends MacaroonView = MacaroonView> {
   /** Caveat index of each hop (1-based hops). */
   hopCaveatIndex: number[];
   thirdParty: Array<ThirdPartyCaveatId & { caveatId: Uint8Array }>;
+  /** First-party caveats a holder appended (`time < …`, `expires_at = N`), decided by `authorize`. */
+  checks: FirstPartyCheck[];
 }
 
 export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits): ReadMacaroon<M> {
@@ -26,6 +30,7 @@ export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits):
   const hops: DelegationCaveat[] = [];
   const hopCaveatIndex: number[] = [];
   const thirdParty: ReadMacaroon['thirdParty'] = [];
+  const checks: FirstPartyCheck[] = [];
   let chain: ChainRecord | undefined;
   caveats.forEach((c, i) => {
     if (c.vid) {
@@ -36,7 +41,20 @@ export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits):
       return;
     }
     if (c.location) throw new MalformedInputError('first-party caveat carries a location', { check: 'caveat' });
+    const text = bytesToUtf8(c.identifier, 'caveat');
+    const before = timeBefore(text);
+    if (before !== undefined) {
+      // A holder's `time < …` caveat: a restriction after the capability, never a hop.
+      if (!chain) throw new MalformedInputError('caveat time is out of place', { check: 'caveat' });
+      checks.push(timeCheck(before, `caveat ${i}`, text));
+      return;
+    }
     const caveat = parseCaveat(c.identifier);
+    if (caveat.name === 'expires_at' && chain) {
+      // The language's own expiry form, appended by a holder: the same restriction.
+      checks.push(timeCheck(caveat.value, `caveat ${i}`, text));
+      return;
+    }
     if (caveat.name === 'capability') {
       if (i !== 0) throw new MalformedInputError('capability caveat must come first', { check: 'caveat' });
       const v = caveat.value;
@@ -56,7 +74,7 @@ export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits):
     hopCaveatIndex.push(i);
   });
   if (!chain) throw new MalformedInputError('macaroon carries no capability caveat', { check: 'authority' });
-  return { macaroon: m, identifier, chain, hops, hopCaveatIndex, thirdParty };
+  return { macaroon: m, identifier, chain, hops, hopCaveatIndex, thirdParty, checks };
 }
 
 /** What a hop's delegator signs: the hop without `sig`, bound to the macaroon so far. */

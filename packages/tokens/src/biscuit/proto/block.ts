@@ -23,7 +23,9 @@ export type TermValue =
   | { kind: 'bytes'; value: Uint8Array }
   | { kind: 'set'; value: TermValue[] }
   | { kind: 'variable'; name: string }
-  /** bool, null, array, map, or an integer outside 0..2^53-1: never part of a template. */
+  /** Read for first-party checks (`check if … == true`); never part of a template. */
+  | { kind: 'bool'; value: boolean }
+  /** null, array, map, or an integer outside 0..2^53-1: never part of a template. */
   | { kind: 'other' };
 
 export interface FactView {
@@ -67,8 +69,12 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
         items.push(readTerm(set.sub(), symbol, depth + 1));
       }
       term = { kind: 'set', value: items };
-    } else if (field === 6 || field === 8 || field === 9 || field === 10) {
-      // bool, null, array, map: valid Datalog, never part of a capability fact or template
+    } else if (field === 6) {
+      expectWire(wire, VARINT);
+      // prost reads any non-zero varint as true.
+      term = { kind: 'bool', value: r.varint64() !== 0n };
+    } else if (field === 8 || field === 9 || field === 10) {
+      // null, array, map: valid Datalog, never part of a capability fact, template or supported check
       r.skip(wire);
       term = { kind: 'other' };
     } else bad('unknown term field');
@@ -142,6 +148,11 @@ export interface BlockView {
   context: boolean;
   /** The Datalog version the block declares (3 to 6). */
   version: number;
+  /**
+   * The symbol table after this block: the table it extended, then its own symbols. A
+   * first-party block after it extends this table (a third-party block starts afresh).
+   */
+  symbols: readonly string[];
 }
 
 /** The Datalog versions biscuit-auth 6 reads (a block declaring another is refused). */
@@ -315,6 +326,7 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
     publicKeys: spans.keys.map((s) => readPublicKey(sub(s))).length,
     context,
     version,
+    symbols: own,
   };
 }
 
