@@ -16,7 +16,21 @@ export {
   type PrivateJwk,
   type PublicJwk,
 } from './keys.js';
-export { fixedClock, manualClock, parseDuration, systemClock, toEpochMillis, type Clock, type ManualClock } from './clock.js';
+export {
+  CLOCK_RANGE_MS,
+  MAX_CLOCK_TOLERANCE_SEC,
+  fixedClock,
+  isEpochMillis,
+  manualClock,
+  parseDuration,
+  readClock,
+  readClockSeconds,
+  readClockTolerance,
+  systemClock,
+  toEpochMillis,
+  type Clock,
+  type ManualClock,
+} from './clock.js';
 export {
   SCOPE_LIMITS,
   assertCapabilityRequest,

@@ -1,4 +1,4 @@
-import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, systemClock } from '@agent-id/core';
+import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, readClock } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
 import { decisionRecord, withVerified } from './decision-record.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
@@ -35,7 +35,11 @@ export interface AuthorizeOptions {
   discharges?: readonly (CapabilityToken | string)[];
   /** Consulted on every call; without it nothing is treated as revoked. */
   revocations?: RevocationStore;
-  /** Time source. Default: system clock. */
+  /**
+   * Time source. Default: system clock. Read once, first of all, with core's `readClock`:
+   * a clock giving no usable time (`NaN`, `undefined`, ±Infinity, a string, before 1970 or
+   * after year 9999, or throwing) is `bad_clock` (check `clock`), never a decision.
+   */
   clock?: Clock;
   limits?: Partial<TokenLimits>;
 }
@@ -81,6 +85,7 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * Verifies a token for one request, as a resource server. Checks, in this order, and
  * throws an `AgentIdError` for the first that fails:
  *
+ * 0. the verifier's clock gives a usable time (`bad_clock`, check `clock`);
  * 1. the request and `presenter` are well-formed (`malformed_input`);
  * 2. the token's size (`input_too_large`) and encoding (`malformed_input`; Macaroon:
  *    every caveat in the caveat language, read before any signature);
@@ -117,12 +122,13 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * ```
  */
 export async function authorize(token: CapabilityToken | string, options: AuthorizeOptions): Promise<AuthorizationResult> {
+  // The verifier's own time first: with no usable time, no check below can mean anything.
+  const nowMs = readClock(options.clock);
+  const nowSeconds = Math.floor(nowMs / 1000);
   const limits = resolveLimits(options.limits);
   assertCapabilityRequest(options.request);
   const presenter = validateDid(options.presenter, 'presenter');
   const request = { ...options.request };
-  const clock = options.clock ?? systemClock;
-  const nowSeconds = Math.floor(clock() / 1000);
   let t: CapabilityToken;
   let verified: VerifiedTokenChain;
   try {
@@ -158,7 +164,8 @@ export async function authorize(token: CapabilityToken | string, options: Author
     effective: chain.hops.at(-1)!.granted,
     record: decisionRecord(
       { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true },
-      clock,
+      // The record bears the time the decision was made at, read once above.
+      () => nowMs,
     ),
   };
 }

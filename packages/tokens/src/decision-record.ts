@@ -47,7 +47,7 @@ export function refusalOf(error: unknown): { code: ErrorCode; check: string; mes
  * package writes. A deny names only verified principals and chain; its reason quotes the
  * refusal and says whether the token verified.
  */
-export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock): AuditRecord {
+export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock | undefined): AuditRecord {
   if (outcome.decision === 'allow') {
     const { verified, request } = outcome;
     const hops = verified.chain.length;

@@ -33,6 +33,11 @@ export interface ResourceGuardOptions {
   revocations?: RevocationStore;
   /** Every decision, allow or deny, is appended here. */
   audit: AuditSink;
+  /**
+   * Time of challenges, proofs, decisions and records. Default: system clock. One giving no
+   * usable time is `bad_clock`: thrown by the constructor, and by `check` (no record can be
+   * dated with it), never turned into a decision.
+   */
   clock?: Clock;
   /** Lifetime of a challenge, ms. Default 60,000. */
   challengeTtlMs?: number;
@@ -126,7 +131,9 @@ export class ResourceGuard {
 
   /**
    * Verifies presenter and token for one request, audits the decision, and returns it.
-   * Never throws for bad input: a refusal is a `deny` decision with a code.
+   * Never throws for bad input: a refusal is a `deny` decision with a code. It throws only
+   * when it cannot record a decision: the audit sink fails, or its own clock gives no
+   * usable time (`bad_clock`).
    */
   async check(input: { presentation: unknown; token: unknown; request: unknown }): Promise<GuardDecision> {
     const o = this.#options;
