@@ -33,10 +33,14 @@ export {
 } from './clock.js';
 export {
   SCOPE_LIMITS,
+  assertCanonicalResources,
   assertCapabilityRequest,
   assertNarrows,
   assertPermits,
   assertScope,
+  canonicalResourcePath,
+  isCanonicalPattern,
+  isCanonicalResource,
   narrowScope,
   patternWithin,
   resourceMatches,

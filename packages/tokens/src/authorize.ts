@@ -105,7 +105,9 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * 10. the task, when the request names one (`wrong_task`);
  * 11. hop by hop from the authority, core's `assertPermits`: expiry (`expired`), audience
  *     (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
- *     `resources`) — so hop 0's action is refused before hop 2's expiry;
+ *     `resources`; `resource_form` for a name only a prefix would cover, not in core's
+ *     canonical form, e.g. `files:/reports/../hr`) — so hop 0's action is refused before
+ *     hop 2's expiry;
  * 12. with `datalog`, biscuit-wasm's own parse and Datalog run (`denied`, check `datalog`;
  *     `resource_limit`).
  *

@@ -7,6 +7,7 @@ import {
   SCOPE_LIMITS,
   type Scope,
   WrongTaskError,
+  assertCanonicalResources,
   assertNarrows,
   assertPermits,
   assertScope,
@@ -40,10 +41,14 @@ function assertText(value: unknown, what: string): asserts value is string {
 
 /**
  * A scope from a caller (a capability to mint, a narrowing), validated by core's one
- * validator (`assertScope`) and copied, so the caller cannot change it afterwards.
+ * validator (`assertScope`), every resource in canonical form (`assertCanonicalResources`:
+ * `malformed_input`, check `resource`; a prefix grants only canonical names, so a
+ * non-canonical one could only ever be dead or an alias), and copied, so the caller cannot
+ * change it afterwards.
  */
 export function validScope(scope: Scope, what: string): Scope {
   assertScope(scope, what);
+  assertCanonicalResources(scope.resources, what);
   return {
     resources: [...scope.resources],
     actions: [...scope.actions],
