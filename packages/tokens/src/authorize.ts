@@ -97,8 +97,10 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * 5. Biscuit: every block is the template this package writes, and hop i is written by
  *    hop i-1's delegate (`malformed_input`, check `hop_block`; `invalid_signature`, check
  *    `hop_signature`);
- * 6. the chain: every DID canonical, every scope valid, every hop narrowing its parent
- *    (`malformed_input`, `scope_widened`, `depth_exceeded`);
+ * 6. the chain: every DID, the principal and every hop's revocation id in the one spelling
+ *    revocation matches (`malformed_input`, checks `did`, `principal`, `revocation_id`),
+ *    every scope valid, every hop narrowing its parent (`malformed_input`,
+ *    `scope_widened`, `depth_exceeded`);
  * 7. Macaroon: no discharge expired (`expired`, check `discharge_expiry`);
  * 8. revocation of any hop id, agent in the chain or principal (`revoked`);
  * 9. `presenter` is the final holder (`holder_mismatch`);

@@ -62,7 +62,7 @@ export function validScope(scope: Scope, what: string): Scope {
 export function validateCapability(capability: Capability): Capability {
   const scope = validScope(capability, 'capability');
   validateAgentDid(capability.holder, 'capability.holder');
-  assertText(capability.onBehalfOf, 'capability.onBehalfOf');
+  validatePrincipal(capability.onBehalfOf, 'capability.onBehalfOf');
   assertText(capability.task, 'capability.task');
   return { ...scope, holder: capability.holder, onBehalfOf: capability.onBehalfOf, task: capability.task };
 }
@@ -82,37 +82,104 @@ const BARE_DID = /^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-F]{2})*:)*(?:[A-Za-
 const MAX_CACHED_DIDS = 1024;
 const acceptedDids = new Set<string>();
 
-function canonicalAgentDid(did: string): boolean {
-  if (!BARE_DID.test(did)) return false;
+/**
+ * The one spelling chains use for the agent a DID (or DID URL) names, or undefined when it
+ * names none: surrounding white space, path, query and fragment dropped; did:key as its
+ * key encodes it (publicKeyFromDidKey refuses the uncompressed alias of an EC key);
+ * did:web rebuilt from its host and path (lower-case host, `%3A` before a port); any other
+ * method as written, if it is a bare DID.
+ */
+export function canonicalAgentDidOf(text: string): string | undefined {
+  const bare = text.trim().split(/[/?#]/, 1)[0]!;
   try {
-    // did:key: the one encoding of its key (publicKeyFromDidKey ignores a fragment, and
-    // would accept an alias if it had one). did:web: lower-case host, encoded port.
-    if (did.startsWith('did:key:')) return didKeyFromPublicKey(publicKeyFromDidKey(did)) === did;
-    if (did.startsWith('did:web:')) {
-      const { host, path } = parseDidWeb(did);
-      return didWebFromDomain(host, path) === did;
+    if (bare.startsWith('did:key:')) return didKeyFromPublicKey(publicKeyFromDidKey(bare));
+    if (bare.startsWith('did:web:')) {
+      const { host, path } = parseDidWeb(bare);
+      return didWebFromDomain(host, path);
     }
   } catch {
-    return false;
+    return undefined;
   }
-  return true;
+  return BARE_DID.test(bare) ? bare : undefined;
+}
+
+/** Whether a DID is a bare DID in the one spelling chains use ({@link canonicalAgentDidOf} gives it back unchanged). */
+export function isCanonicalAgentDid(value: string): boolean {
+  return BARE_DID.test(value) && canonicalAgentDidOf(value) === value;
 }
 
 /**
  * Validates the DID of an agent in a chain (issuer, holder, delegator, delegate): a bare
- * DID in its canonical spelling, so that `did#key-1`, `did?x` or a second encoding of the
- * same did:key cannot name an agent while escaping its revocation or holder checks.
- * Anything else is `malformed_input`.
+ * DID in its canonical spelling ({@link isCanonicalAgentDid}), so
+ * that `did#key-1`, `did?x` or a second encoding of the same did:key cannot name an agent
+ * while escaping its revocation or holder checks. Anything else is `malformed_input`
+ * (check `did`).
  */
 export function validateAgentDid(value: unknown, what: string): string {
   if (typeof value === 'string' && acceptedDids.has(value)) return value;
   assertText(value, what);
-  if (!canonicalAgentDid(value)) {
+  if (!isCanonicalAgentDid(value)) {
     throw new MalformedInputError(`${what} must be a bare DID in canonical form (no fragment, query or path; did:key as its key encodes it): ${value.slice(0, 120)}`, { check: 'did' });
   }
   if (acceptedDids.size >= MAX_CACHED_DIDS) acceptedDids.delete(acceptedDids.values().next().value as string);
   acceptedDids.add(value);
   return value;
+}
+
+// C0 and C1 control characters and DEL.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why a principal (the user or organisation a chain acts for) is not in the one form a
+ * chain may carry it, or undefined when it is: 1 to 2,048 characters of well-formed
+ * Unicode in NFC, no control character, no white space at either end, and when it is a
+ * DID (`did:…`), a bare DID in canonical form. Principals are matched as strings (by
+ * revocation, by audit queries), so each has one spelling: `alice` and ` alice`, or NFC and
+ * NFD forms of the same name, would otherwise be two principals, and revoking one would
+ * leave the other acting.
+ */
+export function principalProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) return `must be a non-empty string of at most ${MAX_TEXT} characters`;
+  if (!isWellFormed(value)) return 'is not well-formed Unicode';
+  if (CONTROL.test(value)) return 'holds a control character';
+  if (/^\s|\s$/.test(value)) return 'starts or ends with white space';
+  if (value.normalize('NFC') !== value) return 'is not in Unicode normalization form C (NFC)';
+  if (value.startsWith('did:') && !isCanonicalAgentDid(value)) {
+    const canonical = canonicalAgentDidOf(value);
+    return `is a DID not in canonical form (bare, no fragment, query or path${canonical ? `; its canonical form is ${canonical}` : ''})`;
+  }
+  return undefined;
+}
+
+/** Validates a principal ({@link principalProblem}): `malformed_input`, check `principal`. */
+export function validatePrincipal(value: unknown, what: string): string {
+  const problem = principalProblem(value);
+  if (problem !== undefined) throw new MalformedInputError(`${what} ${problem}: ${String(value).slice(0, 120)}`, { check: 'principal' });
+  return value as string;
+}
+
+// Biscuit: a block's Ed25519 signature (64 bytes), lower-case hex. Macaroon: 16 random
+// bytes, base64url without padding (22 characters, the last one carrying 2 bits). The two
+// lengths differ, so no id of one form is another encoding of an id of the other.
+const HEX_ID = /^[0-9a-f]{128}$/;
+const BASE64URL_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+
+/**
+ * Whether a token id (a hop's revocation id) is in the exact form this package writes it:
+ * the 128 lower-case hex digits of a Biscuit block's signature, or the 22-character
+ * base64url form, without padding, of 16 random bytes (a Macaroon `tid` or hop `id`).
+ * Nothing else can match a chain: upper-case hex, padding, white space or another
+ * encoding of the same bytes is a different string.
+ *
+ * @example
+ * ```ts
+ * isRevocationId(result.revocationIds[0]); // true
+ * isRevocationId(` ${result.revocationIds[0]}`); // false
+ * ```
+ */
+export function isRevocationId(id: unknown): id is string {
+  return typeof id === 'string' && (HEX_ID.test(id) || BASE64URL_ID.test(id));
 }
 
 /**
@@ -123,11 +190,15 @@ export function validateAgentDid(value: unknown, what: string): string {
 export function assertChain(chain: ChainRecord): void {
   const { hops } = chain;
   if (hops.length === 0) throw new MalformedInputError('token carries no authority', { check: 'chain' });
-  // Every agent named by the chain, whichever format and reader produced it.
+  // Every agent named by the chain, whichever format and reader produced it, and the
+  // principal: each in the one spelling revocation matches.
   validateAgentDid(chain.issuer, 'issuer');
+  validatePrincipal(chain.onBehalfOf, 'on-behalf-of');
   hops.forEach((hop, i) => {
     validateAgentDid(hop.from, `hop ${i} delegator`);
     validateAgentDid(hop.to, `hop ${i} delegate`);
+    // Every hop must be revocable by its id: one in another form could never be revoked.
+    if (!isRevocationId(hop.revocationId)) throw new MalformedInputError(`hop ${i}'s revocation id is not in the form this package writes`, { check: 'revocation_id' });
   });
   if (hops[0]!.from !== chain.issuer) throw new MalformedInputError('hop 0 is not delegated by the issuer', { check: 'chain' });
   // Every scope is one core's validator accepts: hop 0's here, the others as children below.

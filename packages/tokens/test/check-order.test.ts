@@ -16,6 +16,7 @@ import {
 } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, ORG, agents, capability, chainOf, clock, dids, orgKey, rootSecret, trust } from './helpers.js';
@@ -66,7 +67,7 @@ async function widenedBiscuit(template: boolean): Promise<CapabilityToken> {
 /** A Macaroon whose last hop (agent `from` → agent `from + 1`) widens its parent, properly signed. */
 function widenedMacaroon(token: CapabilityToken, from: number): CapabilityToken {
   const m = importBinary(token.toBytes());
-  const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[from]!, id: 'crafted', index: from + 1, max_depth: 3, resources: wide.resources, to: dids[from + 1]! };
+  const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[from]!, id: randomId(), index: from + 1, max_depth: 3, resources: wide.resources, to: dids[from + 1]! };
   const sig = base64urlEncode(agents[from]!.sign(hopSigningInput(hop, m.signature)));
   m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
   return CapabilityToken.fromBytes('macaroon', exportBinary(m));

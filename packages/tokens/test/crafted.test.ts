@@ -6,6 +6,7 @@ import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { CapabilityToken, authorize, verifyChain } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, agents, chainOf, clock, codeOf, dids, orgKey, rootSecret } from './helpers.js';
@@ -80,11 +81,23 @@ describe('hand-crafted widening is rejected at verification', () => {
   it('Macaroon: a properly signed delegation caveat that widens fails with scope_widened', async () => {
     const token = await chainOf('macaroon', 1);
     const m = importBinary(token.toBytes());
-    const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[1]!, id: 'crafted', index: 2, max_depth: 3, resources: wide.resources, to: dids[2]! };
+    const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[1]!, id: randomId(), index: 2, max_depth: 3, resources: wide.resources, to: dids[2]! };
     const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
     m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
     const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootSecrets: rootSecret }))).toBe('scope_widened');
+  });
+
+  it('Macaroon: a properly signed hop whose id is not in the form this package writes is refused (it could never be revoked by id)', async () => {
+    const token = await chainOf('macaroon', 1);
+    for (const id of ['crafted', ` ${randomId()}`, `${randomId()}==`, 'ab'.repeat(64).toUpperCase()]) {
+      const m = importBinary(token.toBytes());
+      const hop = { actions: ['read'], audience: [AUD], expires_at: NOW + 60, from: dids[1]!, id, index: 2, max_depth: 0, resources: ['files:/reports/*'], to: dids[2]! };
+      const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
+      m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
+      const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));
+      await expect(authorize(crafted, { request, presenter: dids[2]!, clock, rootSecrets: rootSecret }), id).rejects.toMatchObject({ code: 'malformed_input', check: 'revocation_id' });
+    }
   });
 
   it('Macaroon: an unknown caveat is denied, a non-canonical one malformed', async () => {

@@ -6,6 +6,7 @@ import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { CapabilityToken, attenuate, authorize } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, agents, chainOf, clock, dids, mint, orgKey, trust } from './helpers.js';
@@ -123,7 +124,7 @@ describe('a hand-made hop (bypassing attenuate) narrowing to a traversal name is
 
   it('Macaroon', async () => {
     const m = importBinary((await chainOf('macaroon', 1)).toBytes());
-    const hop = { actions: leaf.actions, audience: leaf.audience, expires_at: leaf.expiresAt, from: dids[1]!, id: 'AAAAAAAAAAAAAAAAAAAAAA', index: 2, max_depth: 0, resources: leaf.resources, to: dids[2]! };
+    const hop = { actions: leaf.actions, audience: leaf.audience, expires_at: leaf.expiresAt, from: dids[1]!, id: randomId(), index: 2, max_depth: 0, resources: leaf.resources, to: dids[2]! };
     const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
     m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
     const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));
