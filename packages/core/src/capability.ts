@@ -27,7 +27,7 @@ export interface Capability extends Scope {
   task: string;
 }
 
-/** One delegation hop: who handed what on to whom. */
+/** One delegation hop: who handed what on to whom, and when. */
 export interface DelegationHop {
   /** Delegating DID (the organisation's authority for the first hop). */
   from: string;
@@ -35,6 +35,12 @@ export interface DelegationHop {
   to: string;
   /** Effective scope after this hop. */
   granted: Scope;
+  /**
+   * When the hop was made, whole seconds since the Unix epoch. Every token `@agent-id/tokens`
+   * writes carries it (a hop is refused by a verifier whose time is before it, beyond the
+   * verifier's clock tolerance); absent only in records written before hops carried it.
+   */
+  issuedAt?: number;
 }
 
 /** A request a resource server decides on. */

@@ -1,9 +1,9 @@
-import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, readClock } from '@agent-id/core';
+import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, readClock, readClockTolerance } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
 import { decisionRecord, withVerified } from './decision-record.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { assertDischargesLive } from './macaroon/authorize.js';
-import { type ChainRecord, assertHolder, assertRequest, validateDid } from './model.js';
+import { type ChainRecord, DEFAULT_CLOCK_TOLERANCE_SEC, assertHolder, assertRequest, validateDid } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
 import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
 import { CapabilityToken, type TokenFormat, toToken } from './token.js';
@@ -41,6 +41,13 @@ export interface AuthorizeOptions {
    * after year 9999, or throwing) is `bad_clock` (check `clock`), never a decision.
    */
   clock?: Clock;
+  /**
+   * How far (seconds) a hop's issue time may be after this verifier's time, for clock skew
+   * between issuers and verifiers: 0 to 86,400, default 60. A hop issued later than that is
+   * `not_yet_valid` (check `issued_at`): a token is never accepted before it existed.
+   * Anything else is `bad_clock` (check `clock_tolerance`).
+   */
+  clockToleranceSec?: number;
   limits?: Partial<TokenLimits>;
 }
 
@@ -85,7 +92,8 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * Verifies a token for one request, as a resource server. Checks, in this order, and
  * throws an `AgentIdError` for the first that fails:
  *
- * 0. the verifier's clock gives a usable time (`bad_clock`, check `clock`);
+ * 0. the verifier's clock gives a usable time and its tolerance is usable (`bad_clock`,
+ *    checks `clock`, `clock_tolerance`);
  * 1. the request and `presenter` are well-formed (`malformed_input`);
  * 2. the token's size (`input_too_large`) and encoding (`malformed_input`; Macaroon:
  *    every caveat in the caveat language, read before any signature);
@@ -105,7 +113,9 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * 8. revocation of any hop id, agent in the chain or principal (`revoked`);
  * 9. `presenter` is the final holder (`holder_mismatch`);
  * 10. the task, when the request names one (`wrong_task`);
- * 11. hop by hop from the authority, core's `assertPermits`: expiry (`expired`), audience
+ * 11. hop by hop from the authority: its issue time, not after this verifier's time plus
+ *     `clockToleranceSec` (`not_yet_valid`, check `issued_at`), then core's
+ *     `assertPermits`: expiry (`expired`), audience
  *     (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
  *     `resources`; `resource_form` for a name only a prefix would cover, not in core's
  *     canonical form, e.g. `files:/reports/../hr`) — so hop 0's action is refused before
@@ -129,6 +139,7 @@ export async function authorize(token: CapabilityToken | string, options: Author
   // The verifier's own time first: with no usable time, no check below can mean anything.
   const nowMs = readClock(options.clock);
   const nowSeconds = Math.floor(nowMs / 1000);
+  const tolerance = readClockTolerance(options.clockToleranceSec, DEFAULT_CLOCK_TOLERANCE_SEC);
   const limits = resolveLimits(options.limits);
   assertCapabilityRequest(options.request);
   const presenter = validateDid(options.presenter, 'presenter');
@@ -148,10 +159,10 @@ export async function authorize(token: CapabilityToken | string, options: Author
     assertDischargesLive(verified.dischargeExpiries, nowSeconds);
     if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds), revocationIds);
     assertHolder(chain, presenter);
-    assertRequest(chain, request, nowSeconds);
+    assertRequest(chain, request, nowSeconds, tolerance);
     // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
     if (root && options.datalog) {
-      const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
+      const refusal = await datalogRefusal(t, request, nowSeconds, root, limits, tolerance);
       if (refusal) throw refusal;
     }
   } catch (error) {

@@ -61,7 +61,7 @@ export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock
         decision: 'allow',
         reason:
           `${verified.format} chain of ${hops} hop(s) from ${verified.issuer.slice(0, 120)} verified (signatures, hop attribution, narrowing); ` +
-          `revocation, holder, task, expiry, audience, action and resource checked at every hop` +
+          `revocation, holder, task, issue time, expiry, audience, action and resource checked at every hop` +
           (outcome.datalog ? '; Datalog authorizer agreed' : ''),
         verifier: outcome.verifier,
         chain: verified.chain,

@@ -1,4 +1,4 @@
-import type { Capability } from '@agent-id/core';
+import { type Capability, readClockSeconds } from '@agent-id/core';
 import { type BiscuitMintOptions, mintBiscuit } from './biscuit/mint.js';
 import { type MacaroonMintOptions, mintMacaroon } from './macaroon/mint.js';
 import { validateCapability } from './model.js';
@@ -12,7 +12,10 @@ export type MintOptions = BiscuitMintOptions | MacaroonMintOptions;
 /**
  * Mints a capability as the organisation's root authority. Biscuit: the authority block
  * states the capability as facts, signed by `rootKey`. Macaroon: the first caveat states
- * it, under an HMAC key derived from `rootSecret`.
+ * it, under an HMAC key derived from `rootSecret`. Either records when it was made: the
+ * `clock` option's time in seconds (default the system clock; one giving no usable time is
+ * `bad_clock`, read first). A capability of the wrong shape is `malformed_input`
+ * (checks `scope`, `resource`, `did`, `principal`, `capability`).
  *
  * @example
  * ```ts
@@ -24,8 +27,9 @@ export type MintOptions = BiscuitMintOptions | MacaroonMintOptions;
  * ```
  */
 export async function mintCapability(capability: Capability, options: MintOptions): Promise<CapabilityToken> {
+  const issuedAt = readClockSeconds(options?.clock);
   const valid = validateCapability(capability);
-  if (options?.format === 'biscuit') return mintBiscuit(valid, options);
-  if (options?.format === 'macaroon') return mintMacaroon(valid, options);
+  if (options?.format === 'biscuit') return mintBiscuit(valid, issuedAt, options);
+  if (options?.format === 'macaroon') return mintMacaroon(valid, issuedAt, options);
   throw new TypeError('options.format must be "biscuit" or "macaroon"');
 }

@@ -4,6 +4,7 @@ import {
   type DelegationHop,
   HolderMismatchError,
   MalformedInputError,
+  NotYetValidError,
   SCOPE_LIMITS,
   type Scope,
   WrongTaskError,
@@ -19,7 +20,12 @@ import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey
 export interface HopRecord extends DelegationHop {
   /** Revocation id of the block (Biscuit) or hop (Macaroon) that made this hop. */
   revocationId: string;
+  /** When the hop was made (seconds): every hop of every token carries it. */
+  issuedAt: number;
 }
+
+/** The clock tolerance `authorize` allows by default: a hop issued up to 60 s after the verifier's time is accepted. */
+export const DEFAULT_CLOCK_TOLERANCE_SEC = 60;
 
 /** The chain a token claims, in order. */
 export interface ChainRecord {
@@ -30,6 +36,7 @@ export interface ChainRecord {
 }
 
 const MAX_TEXT = SCOPE_LIMITS.maxTextLength;
+const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 function assertText(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
@@ -201,6 +208,17 @@ export function assertChain(chain: ChainRecord): void {
     if (!isRevocationId(hop.revocationId)) throw new MalformedInputError(`hop ${i}'s revocation id is not in the form this package writes`, { check: 'revocation_id' });
   });
   if (hops[0]!.from !== chain.issuer) throw new MalformedInputError('hop 0 is not delegated by the issuer', { check: 'chain' });
+  // Issue times: whole seconds in a scope's range, never going backwards along the chain
+  // (a hop cannot be made before the hop it extends).
+  hops.forEach((hop, i) => {
+    const at = hop.issuedAt;
+    if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0 || at > SCOPE_LIMITS.maxExpiresAt) {
+      throw new MalformedInputError(`hop ${i}'s issue time is not whole seconds since the epoch, up to year 9999`, { check: 'issued_at' });
+    }
+    if (i > 0 && at < hops[i - 1]!.issuedAt) {
+      throw new MalformedInputError(`hop ${i} was issued at ${isoTime(at)}, before hop ${i - 1} (${isoTime(hops[i - 1]!.issuedAt)}): a chain's times never go backwards`, { check: 'issued_at' });
+    }
+  });
   // Every scope is one core's validator accepts: hop 0's here, the others as children below.
   assertScope(hops[0]!.granted, 'hop 0');
   for (let i = 1; i < hops.length; i++) {
@@ -232,20 +250,36 @@ export function assertHolder(chain: ChainRecord, presenter: string): void {
 }
 
 /**
- * Decides the request against the chain: the task first (`wrong_task`), then every hop's
- * scope from the authority down, each with core's one coded decision (`assertPermits`:
- * expiry, audience, action, resource). The first failure is reported, so hop 0's action
- * is refused before hop 2's expiry.
+ * Refuses a hop issued after the verifier's time plus its tolerance: `not_yet_valid`,
+ * check `issued_at`. A token cannot be used before it existed; the tolerance absorbs the
+ * skew between the issuer's clock and the verifier's.
  */
-export function assertRequest(chain: ChainRecord, request: CapabilityRequest, nowSeconds: number): void {
+export function assertIssued(hop: HopRecord, nowSeconds: number, toleranceSec: number, what: string): void {
+  if (nowSeconds + toleranceSec < hop.issuedAt) {
+    throw new NotYetValidError(`${what} was issued at ${isoTime(hop.issuedAt)}, after this verifier's time ${isoTime(nowSeconds)} (tolerance ${toleranceSec} s)`, { check: 'issued_at' });
+  }
+}
+
+/**
+ * Decides the request against the chain: the task first (`wrong_task`), then every hop
+ * from the authority down: its issue time (`not_yet_valid`, check `issued_at`, beyond
+ * `toleranceSec`), then its scope with core's one coded decision (`assertPermits`: expiry,
+ * audience, action, resource). The first failure is reported, so hop 0's action is refused
+ * before hop 2's expiry.
+ */
+export function assertRequest(chain: ChainRecord, request: CapabilityRequest, nowSeconds: number, toleranceSec: number): void {
   if (request.task !== undefined && request.task !== chain.task) {
     throw new WrongTaskError(`token is for task ${chain.task.slice(0, 120)}, request is for ${request.task.slice(0, 120)}`);
   }
-  for (let i = 0; i < chain.hops.length; i++) assertPermits(chain.hops[i]!.granted, request, nowSeconds, `hop ${i}`);
+  for (let i = 0; i < chain.hops.length; i++) {
+    const hop = chain.hops[i]!;
+    assertIssued(hop, nowSeconds, toleranceSec, `hop ${i}`);
+    assertPermits(hop.granted, request, nowSeconds, `hop ${i}`);
+  }
 }
 
 export function toDelegationHop(hop: HopRecord): DelegationHop {
-  return { from: hop.from, to: hop.to, granted: hop.granted };
+  return { from: hop.from, to: hop.to, granted: hop.granted, issuedAt: hop.issuedAt };
 }
 
 /** One block (Biscuit) or caveat group (Macaroon) as shown by `inspect`. */

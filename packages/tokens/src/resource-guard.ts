@@ -39,6 +39,8 @@ export interface ResourceGuardOptions {
    * dated with it), never turned into a decision.
    */
   clock?: Clock;
+  /** Tolerated clock skew for hop issue times, seconds (see `AuthorizeOptions.clockToleranceSec`). Default 60. */
+  clockToleranceSec?: number;
   /** Lifetime of a challenge, ms. Default 60,000. */
   challengeTtlMs?: number;
   /** Token limits passed to `authorize` (size, blocks, Datalog run limits). */
@@ -156,6 +158,7 @@ export class ResourceGuard {
       if (o.rootSecrets) options.rootSecrets = o.rootSecrets;
       if (o.revocations) options.revocations = o.revocations;
       if (o.limits) options.limits = o.limits;
+      if (o.clockToleranceSec !== undefined) options.clockToleranceSec = o.clockToleranceSec;
       const verified = await authorize(input.token, options);
       // authorize's own record: the same words as any verifier's record of this decision.
       const entry = await o.audit.append(verified.record);

@@ -1,8 +1,8 @@
 import { type Clock, fixedClock } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import { describe, expect, it } from 'vitest';
-import { type CapabilityToken, ResourceGuard, authorize, refusalRecord } from '../src/index.js';
-import { AUD, NOW, chainOf, codeOf, dids, orgKey, trust } from './helpers.js';
+import { type CapabilityToken, ResourceGuard, attenuate, authorize, mintCapability, refusalRecord } from '../src/index.js';
+import { AUD, NOW, agents, capability, chainOf, codeOf, dids, orgKey, rootSecret, trust } from './helpers.js';
 
 // Every clock this package reads goes through core's readClock, before any decision: a
 // clock that gives no usable time is `bad_clock`, so it can never switch expiry off.
@@ -44,6 +44,14 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
     expect(await failure(authorize(expired, { request, presenter: dids[2]!, clock: clock as Clock, ...trust(format) }))).toEqual({ code: 'bad_clock', check: 'clock' });
     // Before anything else: a request that would be refused too still reports the clock.
     expect(await failure(authorize('not a token', { request: { ...request, action: '' }, presenter: '', clock: clock as Clock, ...trust(format) }))).toEqual({ code: 'bad_clock', check: 'clock' });
+  });
+
+  it.each(BAD)('mintCapability and attenuate refuse a clock returning %s (the hop would carry no issue time)', async (_what, clock) => {
+    const bad = clock as Clock;
+    const mintOptions = format === 'biscuit' ? { format, rootKey: orgKey, clock: bad } : { format, rootSecret, issuer: 'did:web:acme.example', clock: bad };
+    expect(await failure(mintCapability(capability(), mintOptions))).toEqual({ code: 'bad_clock', check: 'clock' });
+    const token = await chainOf(format, 0);
+    expect(await failure(attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock: bad }))).toEqual({ code: 'bad_clock', check: 'clock' });
   });
 
   it('refusalRecord refuses to date a record by a bad clock', async () => {

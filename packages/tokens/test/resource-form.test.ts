@@ -9,7 +9,7 @@ import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
-import { AUD, NOW, agents, chainOf, clock, dids, mint, orgKey, trust } from './helpers.js';
+import { AUD, NOW, agents, chainOf, clock, issuedAtParam, dids, mint, orgKey, trust } from './helpers.js';
 
 // A prefix pattern grants only resource names in canonical form (core's
 // isCanonicalResource), in both formats, with or without Datalog, and no token this
@@ -69,7 +69,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
   it('attenuate refuses a narrowing to a resource not in canonical form, before any token exists', async () => {
     const token = await chainOf(format, 0);
     for (const resources of [['files:/reports/../hr/*'], ['files:/reports/%2e%2e/hr'], ['files:/reports//x'], ['files:/reports/..\\hr']]) {
-      expect(await failure(attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, narrowing: { resources } })), resources.join()).toEqual({
+      expect(await failure(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, narrowing: { resources } })), resources.join()).toEqual({
         code: 'malformed_input',
         check: 'resource',
       });
@@ -109,7 +109,7 @@ describe('a hand-made hop (bypassing attenuate) narrowing to a traversal name is
       const root = wasmPublicKey(glue, orgKey.publicKey);
       const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
       const block = new glue.BlockBuilder();
-      block.addCodeWithParameters(HOP_CODE, { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(leaf) }, {});
+      block.addCodeWithParameters(HOP_CODE, { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(leaf) }, {});
       const key = wasmPrivateKey(glue, agents[1]!);
       const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
       const pub = wasmPublicKey(glue, agents[1]!.publicKey);
@@ -124,7 +124,7 @@ describe('a hand-made hop (bypassing attenuate) narrowing to a traversal name is
 
   it('Macaroon', async () => {
     const m = importBinary((await chainOf('macaroon', 1)).toBytes());
-    const hop = { actions: leaf.actions, audience: leaf.audience, expires_at: leaf.expiresAt, from: dids[1]!, id: randomId(), index: 2, max_depth: 0, resources: leaf.resources, to: dids[2]! };
+    const hop = { actions: leaf.actions, audience: leaf.audience, expires_at: leaf.expiresAt, from: dids[1]!, id: randomId(), index: 2, issued_at: NOW, max_depth: 0, resources: leaf.resources, to: dids[2]! };
     const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
     m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
     const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));

@@ -63,7 +63,7 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
       code: 'request_mismatch',
     });
     // Revoking hop 2 (agent 1 → agent 2) stops that token at once.
-    const t2 = await attenuate(await chainOf(format, 1), { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    const t2 = await attenuate(await chainOf(format, 1), { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
     expect((await call(2, t2.serialize())).decision).toBe('allow');
     const verified = await authorize(t2, { request: { ...request, audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret });
     await revocations.revoke({ kind: 'token', id: verified.revocationIds[2]! });

@@ -119,7 +119,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s: every alias of a target eit
     const decide = (revocations?: RevocationStore) => codeOf(authorize(token, { request, presenter: dids[2]!, clock, ...trust(format), ...(revocations ? { revocations } : {}) }));
 
     async function setUp() {
-      token ??= await attenuate(await attenuate(await mint(format), { to: p256Did, signer: agents[0]!, rootPublicKey: orgKey.publicKey }), { to: dids[2]!, signer: p256, rootPublicKey: orgKey.publicKey });
+      token ??= await attenuate(await attenuate(await mint(format), { clock, to: p256Did, signer: agents[0]!, rootPublicKey: orgKey.publicKey }), { clock, to: dids[2]!, signer: p256, rootPublicKey: orgKey.publicKey });
       ids ??= (await authorize(token, { request, presenter: dids[2]!, clock, ...trust(format) })).revocationIds;
     }
 

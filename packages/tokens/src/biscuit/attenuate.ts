@@ -6,7 +6,7 @@ import type { ChainRecord } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit, readChain } from './chain.js';
-import { HOP_CODE, scopeParams } from './datalog.js';
+import { HOP_CODE, dateParam, scopeParams } from './datalog.js';
 import { algorithmOf, wasmPrivateKey, wasmPublicKey } from './keys.js';
 
 /**
@@ -32,7 +32,7 @@ export async function attenuateBiscuit(
       const hop = plan(chain);
       const block = new glue.BlockBuilder();
       try {
-        const params = { index: hop.index, from: hop.from, to: hop.to, previous: { bytes: revocationIds[hop.index - 1]! }, ...scopeParams(hop.granted) };
+        const params = { index: hop.index, from: hop.from, to: hop.to, previous: { bytes: revocationIds[hop.index - 1]! }, issued_at: dateParam(hop.issuedAt), ...scopeParams(hop.granted) };
         block.addCodeWithParameters(HOP_CODE, params, {});
         const request = biscuit.getThirdPartyRequest();
         const key = wasmPrivateKey(glue, hop.signer);

@@ -1,9 +1,9 @@
-import type { Capability, KeyPair } from '@agent-id/core';
+import type { Capability, Clock, KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import { withBiscuit } from '../wasm/runtime.js';
-import { AUTHORITY_CODE, scopeParams } from './datalog.js';
+import { AUTHORITY_CODE, dateParam, scopeParams } from './datalog.js';
 import { assertRootKey, wasmPrivateKey } from './keys.js';
 
 /** Options of `mintCapability` for the Biscuit form. */
@@ -13,9 +13,11 @@ export interface BiscuitMintOptions {
   rootKey: KeyPair;
   /** The organisation's DID, recorded as the first hop's delegator. Default: did:key of `rootKey`. */
   issuer?: string;
+  /** The time recorded as the token's issue time. Default: system clock; one giving no usable time is `bad_clock`. */
+  clock?: Clock;
 }
 
-export async function mintBiscuit(capability: Capability, options: BiscuitMintOptions): Promise<CapabilityToken> {
+export async function mintBiscuit(capability: Capability, issuedAt: number, options: BiscuitMintOptions): Promise<CapabilityToken> {
   assertRootKey(options.rootKey.publicKey);
   const issuer = validateAgentDid(options.issuer ?? didKeyFromPublicKey(options.rootKey.publicKey), 'issuer');
   const params = {
@@ -23,6 +25,7 @@ export async function mintBiscuit(capability: Capability, options: BiscuitMintOp
     holder: capability.holder,
     on_behalf_of: capability.onBehalfOf,
     task: capability.task,
+    issued_at: dateParam(issuedAt),
     ...scopeParams(capability),
   };
   const bytes = await withBiscuit((glue) => {

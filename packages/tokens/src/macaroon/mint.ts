@@ -1,4 +1,4 @@
-import type { Capability, KeyPair } from '@agent-id/core';
+import type { Capability, Clock, KeyPair } from '@agent-id/core';
 import { base64urlEncode } from '@agent-id/core';
 import macaroonLib, { type Macaroon } from 'macaroon';
 import { validateAgentDid } from '../model.js';
@@ -18,6 +18,8 @@ export interface MacaroonMintOptions {
   issuer: string;
   /** Third-party caveats the holder must discharge. */
   thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
+  /** The time recorded as the token's issue time. Default: system clock; one giving no usable time is `bad_clock`. */
+  clock?: Clock;
 }
 
 export function addThirdPartyCaveats(m: Macaroon, specs: readonly ThirdPartyCaveatSpec[] | undefined): void {
@@ -36,7 +38,7 @@ export function addDelegation(m: Macaroon, hop: Omit<DelegationCaveat, 'sig'>, s
   m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
 }
 
-export function mintMacaroon(capability: Capability, options: MacaroonMintOptions): CapabilityToken {
+export function mintMacaroon(capability: Capability, issuedAt: number, options: MacaroonMintOptions): CapabilityToken {
   const issuer = validateAgentDid(options.issuer, 'issuer');
   const { id: kid, secret } = options.rootSecret ?? {};
   if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('rootSecret.id must be a non-empty string');
@@ -50,6 +52,7 @@ export function mintMacaroon(capability: Capability, options: MacaroonMintOption
         audience: [...capability.audience],
         expires_at: capability.expiresAt,
         holder: capability.holder,
+        issued_at: issuedAt,
         issuer,
         max_depth: capability.maxDepth,
         on_behalf_of: capability.onBehalfOf,
