@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   MalformedInputError,
   isRecord,
+  readClockTolerance,
   systemClock,
 } from '@agent-id/core';
 import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl } from '@agent-id/did';
@@ -39,7 +40,7 @@ export interface ResourceGuardOptions {
    * dated with it), never turned into a decision.
    */
   clock?: Clock;
-  /** Tolerated clock skew for hop issue times, seconds (see `AuthorizeOptions.clockToleranceSec`). Default 60. */
+  /** Tolerated clock skew for hop issue times, seconds (see `AuthorizeOptions.clockToleranceSec`). Default 60; an unusable one is `bad_clock` at construction. */
   clockToleranceSec?: number;
   /** Lifetime of a challenge, ms. Default 60,000. */
   challengeTtlMs?: number;
@@ -123,6 +124,8 @@ export class ResourceGuard {
     this.#options = options;
     this.service = options.service;
     this.#clock = options.clock ?? systemClock;
+    // Refused here (bad_clock), not turned into a deny on every call.
+    readClockTolerance(options.clockToleranceSec, 60);
     this.challenges = new ChallengeStore({ audience: options.service, clock: this.#clock, ttlMs: options.challengeTtlMs ?? 60_000 });
   }
 

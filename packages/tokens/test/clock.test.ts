@@ -70,6 +70,13 @@ describe('ResourceGuard', () => {
     expect(() => new ResourceGuard({ ...base, clock: clock as Clock })).toThrow(expect.objectContaining({ code: 'bad_clock', check: 'clock' }));
   });
 
+  it('refuses an unusable clock tolerance at construction', () => {
+    for (const clockToleranceSec of [Number.NaN, -1, 86_401, Number.POSITIVE_INFINITY]) {
+      expect(() => new ResourceGuard({ ...base, clockToleranceSec })).toThrow(expect.objectContaining({ code: 'bad_clock', check: 'clock_tolerance' }));
+    }
+    expect(() => new ResourceGuard({ ...base, clockToleranceSec: 0 })).not.toThrow();
+  });
+
   it('throws bad_clock from check when its clock goes bad later (no decision, no record)', async () => {
     let now: unknown = NOW * 1000;
     const guard = new ResourceGuard({ ...base, clock: (() => now) as Clock });
