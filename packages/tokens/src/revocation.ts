@@ -32,7 +32,9 @@ export interface RevocationQuery {
 
 /**
  * Where revocations live. `authorize` calls {@link RevocationStore.findRevoked} on every
- * check; implementations answer from memory or from a backend.
+ * check, with targets spelled as chains spell them; implementations answer from memory or
+ * from a backend, and must refuse in `revoke` what {@link validRevocationTarget} refuses
+ * (and store what it returns), so nothing is reported revoked that no chain can match.
  */
 export interface RevocationStore {
   /** Records a revocation; resolves once it is durable. */
