@@ -37,6 +37,7 @@ export interface OwnershipRequirement {
   credential?: string;
   /** Revocation check by credential id. */
   isRevoked?: (credentialId: string) => boolean | Promise<boolean>;
+  /** Time the credential is checked at (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
 }
 

@@ -81,6 +81,17 @@ describe('cross-organisation: acme publishes, globex verifies over HTTP', () => 
     );
   });
 
+  it('ownership: a clock that gives no usable time is bad_clock, even for a credential that expired long ago', async () => {
+    const agent = createAgentIdentity();
+    const card = signAgentCard(signAgentCard(makeCard(acme.origin), agent), acme.org);
+    const expired = await issueOwnershipCredential(acme.org, { agent: agent.did, validFrom: Date.now() - 9e10, validUntil: Date.now() - 8e10 });
+    const bad: unknown[] = [() => Number.NaN, () => undefined, () => Number.NEGATIVE_INFINITY, () => 'now', () => -1, () => 1e15, 'not a clock'];
+    for (const clock of bad) {
+      await expectCode(verifyAgentCard(card, resolver(), { ...trustAcme(), ownership: { credential: expired, clock: clock as () => number } }), 'bad_clock', 'clock');
+    }
+    await expectCode(verifyAgentCard(card, resolver(), { ...trustAcme(), ownership: { credential: expired, clock: () => Date.now() } }), 'expired');
+  });
+
   it('a card signed by globex for acme interfaces is host_mismatch; by default did:web must match', async () => {
     const card = signAgentCard(makeCard(acme.origin), globex.org);
     await expectCode(verifyAgentCard(card, resolver(), { signers: [{ did: globex.org.did }] }), 'host_mismatch');

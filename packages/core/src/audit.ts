@@ -4,7 +4,7 @@ import { type AuditCheckpoint, readCheckpoints, signCheckpoint } from './audit-c
 import { brokenAt, extraMember, HASH_HEX, isCanonicalLine, isIsoTime, LOG_ID, parseObjectLine, splitLines } from './audit-lines.js';
 import { base64urlEncode } from './base64url.js';
 import type { DelegationHop } from './capability.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, readClock } from './clock.js';
 import { AuditChainBrokenError, type ErrorCode } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { canonicalize } from './jcs.js';
@@ -88,14 +88,15 @@ function makeEntry(seq: number, prevHash: string, input: AuditRecord): AuditEntr
 }
 
 /**
- * Builds an audit record with the current time from a clock.
+ * Builds an audit record with the current time from a clock (default the system clock; one
+ * giving no usable time is `bad_clock`, never an `Invalid Date` crash).
  * @example
  * ```ts
  * const rec = auditRecord({ agent, onBehalfOf: user, task, action: 'read', resource: 'db', decision: 'allow', reason: 'ok', chain });
  * ```
  */
-export function auditRecord(fields: Omit<AuditRecord, 'timestamp'>, clock: Clock = systemClock): AuditRecord {
-  return { timestamp: new Date(clock()).toISOString(), ...fields };
+export function auditRecord(fields: Omit<AuditRecord, 'timestamp'>, clock?: Clock): AuditRecord {
+  return { timestamp: new Date(readClock(clock)).toISOString(), ...fields };
 }
 
 /** Options for {@link AuditLog.open}. */
@@ -133,7 +134,7 @@ export interface AuditLogOptions {
    * `A-Z a-z 0-9 . _ : -`.
    */
   logId?: string;
-  /** Time of the header and of checkpoints. Default the system clock. */
+  /** Time of the header and of checkpoints. Default the system clock; a clock giving no usable time is `bad_clock` at open. */
   clock?: Clock;
 }
 
@@ -191,14 +192,14 @@ export class AuditLog implements AuditSink {
   #file: JsonLinesWriter;
   #seq: number;
   #head: string;
-  #clock: Clock;
+  #clock: Clock | undefined;
   #checkpoints: Checkpointing | undefined;
   #sinceCheckpoint = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #deferred: unknown;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, logId: string, file: JsonLinesWriter, head: AuditHead, clock: Clock) {
+  private constructor(path: string, logId: string, file: JsonLinesWriter, head: AuditHead, clock: Clock | undefined) {
     this.path = path;
     this.logId = logId;
     this.#file = file;
@@ -232,7 +233,9 @@ export class AuditLog implements AuditSink {
       }
     }
     const wantedId = checkLogId(options.logId);
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock;
+    // A bad clock is refused here, not at the first checkpoint a timer writes later.
+    if (clock !== undefined) readClock(clock);
     const checkpointPath = options.checkpointPath ?? `${path}.checkpoints`;
 
     const bytes = await readIfExists(path);
@@ -246,7 +249,7 @@ export class AuditLog implements AuditSink {
         throw new AuditChainBrokenError(`${path} is missing or empty, but ${checkpointPath} holds checkpoints of a log: it was cut off`, { check: 'truncated' });
       }
       const header: AuditLogHeader = {
-        created: new Date(clock()).toISOString(),
+        created: new Date(readClock(clock)).toISOString(),
         format: AUDIT_LOG_FORMAT,
         logId: wantedId ?? base64urlEncode(randomBytes(16)),
       };
@@ -301,7 +304,7 @@ export class AuditLog implements AuditSink {
 
   async #writeCheckpoint(): Promise<AuditCheckpoint> {
     const cp = this.#checkpoints!;
-    const checkpoint = { logId: this.logId, seq: this.#seq - 1, headHash: this.#head, time: new Date(this.#clock()).toISOString() };
+    const checkpoint = { logId: this.logId, seq: this.#seq - 1, headHash: this.#head, time: new Date(readClock(this.#clock)).toISOString() };
     const line = await cp.file.append(() => signCheckpoint(checkpoint, cp.key));
     this.#sinceCheckpoint = 0;
     return line.checkpoint;
@@ -401,7 +404,7 @@ export interface VerifyAuditLogOptions {
    * writer is running with a `checkpointInterval` below this age. Needs `checkpointKey`.
    */
   maxCheckpointAge?: number;
-  /** The clock `maxCheckpointAge` is measured with. Default the system clock. */
+  /** The clock `maxCheckpointAge` is measured with. Default the system clock; read with `readClock` (`bad_clock`). */
   clock?: Clock;
 }
 
@@ -559,7 +562,7 @@ function checkLog(log: ParsedLog, options: VerifyAuditLinesOptions): AuditLogRep
     matched = cp;
   }
   if (maxAge !== undefined) {
-    const age = (options.clock ?? systemClock)() - Date.parse(newest.time);
+    const age = readClock(options.clock) - Date.parse(newest.time);
     if (age > maxAge) throw checkpointBroken(`the newest checkpoint (${newest.time}) is ${Math.round(age / 1000)} s old, more than the ${Math.round(maxAge / 1000)} s allowed`, 'checkpoint_stale');
   }
   return { ...report, checkpoint: newest, checkpoints: checkpoints.length };

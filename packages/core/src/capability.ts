@@ -3,7 +3,8 @@ import { isWellFormed } from './unicode.js';
 
 /**
  * What a token lets its holder do. Resources are exact names or prefix patterns ending
- * in `*` (`files:/reports/*`); actions are exact names.
+ * in `*` (`files:/reports/*`); a prefix covers only names in canonical form
+ * ({@link isCanonicalResource}). Actions are exact names.
  */
 export interface Scope {
   resources: readonly string[];
@@ -26,7 +27,7 @@ export interface Capability extends Scope {
   task: string;
 }
 
-/** One delegation hop: who handed what on to whom. */
+/** One delegation hop: who handed what on to whom, and when. */
 export interface DelegationHop {
   /** Delegating DID (the organisation's authority for the first hop). */
   from: string;
@@ -34,6 +35,12 @@ export interface DelegationHop {
   to: string;
   /** Effective scope after this hop. */
   granted: Scope;
+  /**
+   * When the hop was made, whole seconds since the Unix epoch. Every token `@agent-id/tokens`
+   * writes carries it (a hop is refused by a verifier whose time is before it, beyond the
+   * verifier's clock tolerance); absent only in records written before hops carried it.
+   */
+  issuedAt?: number;
 }
 
 /** A request a resource server decides on. */
@@ -133,27 +140,203 @@ export function assertCapabilityRequest(request: CapabilityRequest): void {
   }
 }
 
+// C0 and C1 control characters and DEL: never part of a name a person or a path means.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Whether a resource pattern covers a resource name (exact, or prefix before a trailing `*`).
- * @example
- * ```ts
- * resourceMatches('files:/reports/*', 'files:/reports/q3.pdf'); // true
- * ```
+ * Checks the percent-encodings of a resource in canonical form: each `%` starts a triplet
+ * of upper-case hex digits; no triplet encodes an unreserved character (written as itself),
+ * a separator (`/`, `\`) or a control character; each run of triplets is valid UTF-8 (an
+ * overlong `%C0%AE` is a classic second spelling of `.`).
  */
-export function resourceMatches(pattern: string, resource: string): boolean {
-  return pattern.endsWith('*') ? resource.startsWith(pattern.slice(0, -1)) : pattern === resource;
+function percentEncodingsCanonical(text: string): boolean {
+  let i = text.indexOf('%');
+  while (i !== -1) {
+    const run: number[] = [];
+    while (text[i] === '%') {
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) return false;
+      const byte = Number.parseInt(hex, 16);
+      if (byte < 0x80 && (UNRESERVED.test(String.fromCharCode(byte)) || byte === 0x2f || byte === 0x5c || CONTROL.test(String.fromCharCode(byte)))) return false;
+      run.push(byte);
+      i += 3;
+    }
+    let decoded: string;
+    try {
+      decoded = strictUtf8.decode(Uint8Array.from(run));
+    } catch {
+      return false;
+    }
+    if (CONTROL.test(decoded)) return false;
+    i = text.indexOf('%', i);
+  }
+  return true;
+}
+
+/** A dot segment, also followed by `;parameters` (servers that strip them see `..`). */
+function isDotSegment(segment: string): boolean {
+  const name = segment.split(';', 1)[0];
+  return name === '.' || name === '..';
 }
 
 /**
- * Whether `child` pattern denotes a subset of `parent` pattern.
+ * Whether a resource name is in canonical form, the only form a prefix pattern (`…/*`)
+ * grants: no control character, no backslash, percent-encoding only where needed (upper-case
+ * hex, never of an unreserved character, `/`, `\` or a control character, valid UTF-8), and
+ * a path with no dot segment (`.`, `..`, also as `..;x`) and no empty segment (`//`). The
+ * path is the name after its scheme (`files:`) and, when it has one, its authority
+ * (`https://host`); a leading and a trailing `/` are fine. {@link canonicalResourcePath}
+ * turns a URL path into this form.
+ *
+ * @example
+ * ```ts
+ * isCanonicalResource('files:/reports/q3.pdf');          // true
+ * isCanonicalResource('files:/reports/../hr/pay.xlsx');  // false: a dot segment
+ * isCanonicalResource('files:/reports/%2e%2e/hr');       // false: an encoded dot
+ * ```
+ */
+export function isCanonicalResource(resource: string): boolean {
+  if (typeof resource !== 'string' || CONTROL.test(resource) || resource.includes('\\')) return false;
+  if (!percentEncodingsCanonical(resource)) return false;
+  const scheme = SCHEME.exec(resource);
+  let path = scheme ? resource.slice(scheme[0].length) : resource;
+  if (scheme && path.startsWith('//')) {
+    const end = path.indexOf('/', 2);
+    const authority = end === -1 ? path.slice(2) : path.slice(2, end);
+    if (isDotSegment(authority)) return false;
+    path = end === -1 ? '' : path.slice(end);
+  }
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (isDotSegment(segment)) return false;
+    // Empty: only before a leading `/` or after a trailing one.
+    if (segment === '' && i !== 0 && i !== segments.length - 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a scope resource (an exact name, or a prefix pattern ending in `*`) is in
+ * canonical form: an exact name by {@link isCanonicalResource}; a pattern when its prefix
+ * can begin a canonical name (checked as the prefix followed by one ordinary character, so
+ * `files:/reports/*` and `files:/reports/.*` are fine, `files:/a/../b/*` and `files:/a//*`
+ * are not).
+ *
+ * @example
+ * ```ts
+ * isCanonicalPattern('files:/reports/*');   // true
+ * isCanonicalPattern('files:/a/../b/*');    // false
+ * ```
+ */
+export function isCanonicalPattern(pattern: string): boolean {
+  return pattern.endsWith('*') ? isCanonicalResource(`${pattern.slice(0, -1)}a`) : isCanonicalResource(pattern);
+}
+
+/**
+ * Asserts every resource of a scope is in canonical form ({@link isCanonicalPattern}):
+ * `malformed_input`, check `resource`, naming the first that is not. Minting and
+ * attenuating call it, so no token this package writes grants a name that only an exact
+ * match could ever grant, or a prefix whose names are all refused.
+ *
+ * @example
+ * ```ts
+ * assertCanonicalResources(['files:/reports/*', 'db:orders'], 'capability');
+ * ```
+ */
+export function assertCanonicalResources(resources: readonly string[], what = 'scope'): void {
+  for (const r of resources) {
+    if (!isCanonicalPattern(r)) {
+      throw new MalformedInputError(
+        `${what} resource "${r.slice(0, 120)}" is not in canonical form (no dot or empty segment, backslash, control character, or encoded separator, dot or unreserved character)`,
+        { check: 'resource' },
+      );
+    }
+  }
+}
+
+/**
+ * The canonical resource name of a URL path under a scheme (`files`, `https`…): percent-
+ * encodings of unreserved characters decoded and the rest in upper-case hex, then dot
+ * segments resolved as RFC 3986 §5.2.4 does (`/a/./b/../c` is `/a/c`; `..` above the root
+ * stays at the root). Refused with `malformed_input` (check `resource`): a path not
+ * starting with `/`, holding `?`, `#`, a backslash, a control character (also encoded), an
+ * encoded separator (`%2F`, `%5C`), an empty segment (`//`), a `%` not starting a triplet,
+ * or encoded bytes that are not UTF-8. A scheme that is not RFC 3986 syntax is a caller
+ * bug (`TypeError`). The result is always {@link isCanonicalResource}.
+ *
+ * @example
+ * ```ts
+ * canonicalResourcePath('files', new URL(req.url, 'http://x').pathname); // e.g. files:/reports/q3.pdf
+ * canonicalResourcePath('files', '/reports/%2e%2e/hr/pay.xlsx');        // 'files:/hr/pay.xlsx'
+ * ```
+ */
+export function canonicalResourcePath(scheme: string, urlPath: string): string {
+  if (typeof scheme !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) throw new TypeError(`scheme must be an RFC 3986 scheme name, got ${String(scheme).slice(0, 40)}`);
+  const bad = (why: string): never => {
+    throw new MalformedInputError(`URL path ${JSON.stringify(String(urlPath).slice(0, 120))} ${why}`, { check: 'resource' });
+  };
+  if (typeof urlPath !== 'string') return bad('is not a string');
+  if (!urlPath.startsWith('/')) bad('does not start with /');
+  if (/[?#\\]/.test(urlPath)) bad('holds ?, # or a backslash');
+  if (CONTROL.test(urlPath)) bad('holds a control character');
+  // Normalise percent-encoding first (RFC 3986 §6.2.2.2), so `%2E%2E` is resolved as `..`.
+  const normalised = urlPath.replace(/%(?:([0-9A-Fa-f]{2}))?/g, (match: string, hex: string | undefined) => {
+    if (hex === undefined) return bad('has a % that does not start a triplet');
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    if (char === '/' || char === '\\') return bad('holds an encoded separator');
+    return UNRESERVED.test(char) ? char : match.toUpperCase();
+  });
+  const segments = normalised.split('/').slice(1);
+  for (let i = 0; i < segments.length - 1; i++) if (segments[i] === '') bad('has an empty segment (//)');
+  // RFC 3986 §5.2.4 on whole segments: `.` is dropped, `..` drops the one before it.
+  const out: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') out.pop();
+      if (last) out.push('');
+    } else out.push(segment);
+  });
+  const resource = `${scheme}:/${out.join('/')}`;
+  if (!isCanonicalResource(resource)) bad('has no canonical form (an encoded control character, invalid UTF-8, or a dot segment with parameters)');
+  return resource;
+}
+
+/**
+ * Whether a resource pattern covers a resource name: exact equality, or a prefix before a
+ * trailing `*` — and a prefix covers only names in canonical form
+ * ({@link isCanonicalResource}), so `files:/reports/*` never grants
+ * `files:/reports/../hr/pay.xlsx` or `files:/reports/%2e%2e/hr`. A name outside canonical
+ * form is granted only by a pattern equal to it.
+ * @example
+ * ```ts
+ * resourceMatches('files:/reports/*', 'files:/reports/q3.pdf'); // true
+ * resourceMatches('files:/reports/*', 'files:/reports/../hr');  // false
+ * ```
+ */
+export function resourceMatches(pattern: string, resource: string): boolean {
+  if (pattern === resource) return true;
+  return pattern.endsWith('*') && resource.startsWith(pattern.slice(0, -1)) && isCanonicalResource(resource);
+}
+
+/**
+ * Whether `child` pattern denotes a subset of `parent` pattern: equal to an exact parent;
+ * under a prefix parent, starting with its prefix and in canonical form
+ * ({@link isCanonicalPattern}), as {@link resourceMatches} grants only canonical names.
  * @example
  * ```ts
  * patternWithin('files:/reports/q3/*', 'files:/reports/*'); // true
+ * patternWithin('files:/reports/../hr/*', 'files:/reports/*'); // false
  * ```
  */
 export function patternWithin(child: string, parent: string): boolean {
-  if (!parent.endsWith('*')) return child === parent;
-  return child.startsWith(parent.slice(0, -1));
+  if (child === parent || !parent.endsWith('*')) return child === parent;
+  return child.startsWith(parent.slice(0, -1)) && isCanonicalPattern(child);
 }
 
 /**
@@ -188,7 +371,8 @@ export function assertNarrows(parent: Scope, child: Scope): void {
  * Decides a request against one scope at a time (seconds since the epoch), with a code
  * for the first check that fails, in this order: expiry (`expired`), audience
  * (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
- * `resources`). Pure: no signatures, no revocation; token verifiers call it for every hop
+ * `resources`; check `resource_form` when only a prefix would cover the name and the name
+ * is not in canonical form, see {@link resourceMatches}). Pure: no signatures, no revocation; token verifiers call it for every hop
  * after their own checks. Scope and request are validated first ({@link assertScope},
  * {@link assertCapabilityRequest}). `what` names the scope in messages (`hop 2`).
  *
@@ -208,6 +392,12 @@ export function assertPermits(scope: Scope, request: CapabilityRequest, atSecond
     throw new DeniedError(`${what} does not grant action "${request.action.slice(0, 80)}"`, { check: 'actions' });
   }
   if (!scope.resources.some((p) => resourceMatches(p, request.resource))) {
+    // A name a prefix would cover, were it in canonical form: say so (a traversal attempt,
+    // or a client that did not canonicalise its path).
+    const form = scope.resources.some((p) => p.endsWith('*') && request.resource.startsWith(p.slice(0, -1)));
+    if (form) {
+      throw new DeniedError(`${what} grants "${request.resource.slice(0, 120)}" only by a prefix, and a prefix grants only names in canonical form (no dot or empty segment, encoded separator or dot, backslash or control character)`, { check: 'resource_form' });
+    }
     throw new DeniedError(`${what} does not grant resource "${request.resource.slice(0, 120)}"`, { check: 'resources' });
   }
 }

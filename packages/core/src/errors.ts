@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'holder_mismatch'
   | 'audit_chain_broken'
   | 'resource_limit'
+  | 'bad_clock'
   | 'internal';
 
 interface ErrorOptions {
@@ -321,6 +322,17 @@ export class AuditChainBrokenError extends defineError('audit_chain_broken', 'ha
  * ```
  */
 export class ResourceLimitError extends defineError('resource_limit', 'run_limit') {}
+/**
+ * The verifier's own clock gave no usable time (not a finite number of milliseconds from
+ * 1970 to the end of year 9999, or it threw), or its clock tolerance is not a usable
+ * number of seconds. Refused before any decision: a `NaN` time compares as "not expired"
+ * everywhere, so deciding with it would silently switch expiry off.
+ * @example
+ * ```ts
+ * throw new BadClockError('the clock returned NaN', { check: 'clock' });
+ * ```
+ */
+export class BadClockError extends defineError('bad_clock', 'clock') {}
 /**
  * An unexpected failure inside a dependency, mapped so callers still get a code.
  * @example

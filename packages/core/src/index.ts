@@ -20,13 +20,31 @@ export {
   type PrivateJwk,
   type PublicJwk,
 } from './keys.js';
-export { fixedClock, manualClock, parseDuration, systemClock, toEpochMillis, type Clock, type ManualClock } from './clock.js';
+export {
+  CLOCK_RANGE_MS,
+  MAX_CLOCK_TOLERANCE_SEC,
+  fixedClock,
+  isEpochMillis,
+  manualClock,
+  parseDuration,
+  readClock,
+  readClockSeconds,
+  readClockTolerance,
+  systemClock,
+  toEpochMillis,
+  type Clock,
+  type ManualClock,
+} from './clock.js';
 export {
   SCOPE_LIMITS,
+  assertCanonicalResources,
   assertCapabilityRequest,
   assertNarrows,
   assertPermits,
   assertScope,
+  canonicalResourcePath,
+  isCanonicalPattern,
+  isCanonicalResource,
   narrowScope,
   patternWithin,
   resourceMatches,

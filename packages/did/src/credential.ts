@@ -8,7 +8,8 @@ import {
   UntrustedIssuerError,
   WrongSubjectError,
   base64urlEncode,
-  systemClock,
+  readClock,
+  readClockTolerance,
   toEpochMillis,
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
@@ -41,6 +42,7 @@ export interface IssueOwnershipOptions extends OwnershipClaims {
   ttlMs?: number;
   /** Credential id (default `urn:uuid:<random>`); revoke by this id. */
   id?: string;
+  /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
 }
 
@@ -55,8 +57,8 @@ export interface IssueOwnershipOptions extends OwnershipClaims {
  */
 export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did' | 'keyId' | 'keyPair'>, options: IssueOwnershipOptions): Promise<string> {
   if (typeof options.agent !== 'string' || !options.agent.startsWith('did:')) throw new TypeError('agent must be a DID');
-  const clock = options.clock ?? systemClock;
-  const from = Math.floor(toEpochMillis(options.validFrom ?? clock()) / 1000);
+  const nowMs = readClock(options.clock);
+  const from = Math.floor(toEpochMillis(options.validFrom ?? nowMs) / 1000);
   const until = options.validUntil !== undefined ? Math.floor(toEpochMillis(options.validUntil) / 1000) : from + Math.floor((options.ttlMs ?? 30 * 86_400_000) / 1000);
   if (until <= from) throw new TypeError('validUntil must be after validFrom');
   const id = options.id ?? `urn:uuid:${randomUUID()}`;
@@ -67,7 +69,7 @@ export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did'
   const payload = {
     sub: options.agent,
     jti: id,
-    iat: Math.floor(clock() / 1000),
+    iat: Math.floor(nowMs / 1000),
     nbf: from,
     exp: until,
     vc: { '@context': [VC_CONTEXT], type: ['VerifiableCredential', OWNERSHIP_CREDENTIAL_TYPE], id, credentialSubject: subject },
@@ -85,8 +87,9 @@ export interface VerifyOwnershipOptions {
   subject?: string;
   /** Revocation check by credential id. */
   isRevoked?: (credentialId: string) => boolean | Promise<boolean>;
+  /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
-  /** Allowed clock skew, seconds. Default 0. */
+  /** Allowed clock skew, seconds, 0 to 86,400. Default 0; anything else is `bad_clock` (check `clock_tolerance`). */
   clockToleranceSec?: number;
   /** Largest accepted credential, bytes. Default 8,192. */
   maxBytes?: number;
@@ -163,8 +166,8 @@ export async function verifyOwnershipCredential(
   const { nbf, exp } = payload;
   if (!isTimestamp(exp)) throw new MalformedInputError('credential has no valid expiry ("exp")', { check: 'expiry' });
   if (nbf !== undefined && !isTimestamp(nbf)) throw new MalformedInputError('credential "nbf" is not a valid time', { check: 'not_before' });
-  const now = (options.clock ?? systemClock)() / 1000;
-  const skew = options.clockToleranceSec ?? 0;
+  const now = readClock(options.clock) / 1000;
+  const skew = readClockTolerance(options.clockToleranceSec, 0);
   if (typeof nbf === 'number' && now + skew < nbf) throw new NotYetValidError(`credential is valid from ${new Date(nbf * 1000).toISOString()}`);
   if (now - skew >= exp) throw new ExpiredError(`credential expired at ${new Date(exp * 1000).toISOString()}`);
   if (options.subject !== undefined && options.subject !== agent) {

@@ -10,6 +10,8 @@ import {
   base64urlEncode,
   canonicalize,
   signCompactJws,
+  readClock,
+  readClockSeconds,
   systemClock,
 } from '@agent-id/core';
 import { isRecord, sha256Hex, utf8ToBytes } from '@agent-id/core/internal';
@@ -35,6 +37,7 @@ export interface ChallengeStoreOptions {
   ttlMs?: number;
   /** Most outstanding challenges; the oldest is dropped beyond it. Default 10,000. */
   maxOutstanding?: number;
+  /** Time source (default the system clock); one giving no usable time is `bad_clock`, at construction and on every use. */
   clock?: Clock;
 }
 
@@ -62,6 +65,7 @@ export class ChallengeStore {
     this.#ttl = options.ttlMs ?? 60_000;
     this.#max = options.maxOutstanding ?? 10_000;
     this.#clock = options.clock ?? systemClock;
+    readClock(this.#clock);
   }
 
   /**
@@ -74,7 +78,7 @@ export class ChallengeStore {
   issue(): Challenge {
     this.#purge();
     const nonce = base64urlEncode(randomBytes(16));
-    const expiresAt = this.#clock() + this.#ttl;
+    const expiresAt = readClock(this.#clock) + this.#ttl;
     if (this.#open.size >= this.#max) this.#open.delete(this.#open.keys().next().value as string);
     this.#open.set(nonce, expiresAt);
     return { nonce, audience: this.audience, expiresAt };
@@ -116,11 +120,11 @@ export class ChallengeStore {
   }
 
   #assertUnexpired(expiresAt: number): void {
-    if (this.#clock() >= expiresAt) throw new ExpiredError('challenge expired', { check: 'challenge_expiry' });
+    if (readClock(this.#clock) >= expiresAt) throw new ExpiredError('challenge expired', { check: 'challenge_expiry' });
   }
 
   #purge(): void {
-    const now = this.#clock();
+    const now = readClock(this.#clock);
     for (const [n, exp] of this.#used) if (exp <= now) this.#used.delete(n);
     for (const [n, exp] of this.#open) if (exp + this.#ttl <= now) this.#open.delete(n);
   }
@@ -128,6 +132,7 @@ export class ChallengeStore {
 
 /** Options for {@link presentOwnership}. */
 export interface PresentOptions {
+  /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
   /**
    * The request this presentation authorises (any JSON value, e.g. `{resource, action,
@@ -163,7 +168,7 @@ export function presentOwnership(
   challenge: Challenge,
   options: PresentOptions = {},
 ): string {
-  const now = Math.floor((options.clock ?? systemClock)() / 1000);
+  const now = readClockSeconds(options.clock);
   const payload: Record<string, unknown> = {
     iss: agent.did,
     aud: challenge.audience,
@@ -183,6 +188,7 @@ export interface VerifyProofOptions {
   /** Organisations whose ownership credentials are accepted. */
   trustedIssuers: readonly string[];
   isRevoked?: (credentialId: string) => boolean | Promise<boolean>;
+  /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
   /** Largest accepted presentation, bytes. Default 16,384. */
   maxBytes?: number;
@@ -225,7 +231,7 @@ export async function verifyProofOfControl(vp: unknown, resolver: DidResolver, o
   if (options.request !== undefined && payload.req !== requestDigest(options.request)) {
     throw new RequestMismatchError('presentation is not bound to this request');
   }
-  const now = (options.clock ?? systemClock)() / 1000;
+  const now = readClock(options.clock) / 1000;
   if (typeof payload.exp !== 'number' || now >= payload.exp) throw new ExpiredError('presentation expired');
   const inner = isRecord(payload.vp) ? payload.vp.verifiableCredential : undefined;
   if (!Array.isArray(inner) || inner.length !== 1) {

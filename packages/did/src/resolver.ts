@@ -6,7 +6,7 @@ import {
   type PublicKey,
   UnknownDidError,
   UnknownKeyError,
-  systemClock,
+  readClock,
 } from '@agent-id/core';
 import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import { type DIDResolutionResult, Resolver } from 'did-resolver';
@@ -29,7 +29,7 @@ export interface DidResolverOptions {
   maxDocumentBytes?: number;
   /** Fetch did:web over plain HTTP when the host is loopback (tests, demos). Default false. */
   allowHttpLoopback?: boolean;
-  /** Clock for cache expiry. */
+  /** Clock for cache expiry; one giving no usable time is `bad_clock` (core `readClock`), at creation and on every lookup. */
   clock?: Clock;
 }
 
@@ -103,7 +103,9 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
   const maxEntries = options.maxCacheEntries ?? 1_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxBytes = options.maxDocumentBytes ?? 65_536;
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock;
+  // Refused at creation too, so a misconfigured resolver fails at start-up, not at its first lookup.
+  if (clock !== undefined) readClock(clock);
   const cache = new Map<string, CacheEntry>();
   const inflight = new Map<string, Promise<CacheEntry>>();
 
@@ -133,7 +135,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     if (error === 'invalidDid') throw new MalformedInputError(`${did.slice(0, 64)} is not a valid DID`, { check: 'did_syntax' });
     if (error || !result.didDocument) throw new UnknownDidError(`${did.slice(0, 64)} cannot be resolved (${String(error)})`);
     const doc = validateDocument(did, result.didDocument);
-    const entry: CacheEntry = { expires: clock() + ttl, doc, keys: new Map() };
+    const entry: CacheEntry = { expires: readClock(clock) + ttl, doc, keys: new Map() };
     if (ttl > 0) {
       if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
       cache.set(did, entry);
@@ -148,7 +150,13 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       return Promise.reject(new MalformedInputError(`${did.slice(0, 64)} is not a valid DID`, { check: 'did_syntax' }));
     }
     const hit = cache.get(did);
-    if (hit && hit.expires > clock()) return Promise.resolve(hit);
+    let now: number;
+    try {
+      now = readClock(clock);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (hit && hit.expires > now) return Promise.resolve(hit);
     if (hit) cache.delete(did);
     const pending = inflight.get(did);
     if (pending) return pending;

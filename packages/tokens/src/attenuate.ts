@@ -1,4 +1,4 @@
-import { type KeyPair, type PublicKey, type Scope, UntrustedIssuerError } from '@agent-id/core';
+import { type Clock, type KeyPair, type PublicKey, type Scope, UntrustedIssuerError, readClockSeconds } from '@agent-id/core';
 import { attenuateBiscuit } from './biscuit/attenuate.js';
 import { delegationOf, planHop } from './hop.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
@@ -23,6 +23,12 @@ export interface AttenuateOptions {
   rootPublicKey?: PublicKey | readonly PublicKey[];
   /** Macaroon: third-party caveats to add with this hop. */
   thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
+  /**
+   * Time source for the hop's issue time. Default: system clock; one giving no usable time
+   * is `bad_clock`. A time before the parent hop's issue time is refused (`malformed_input`,
+   * check `issued_at`): a chain's times never go backwards.
+   */
+  clock?: Clock;
   limits?: Partial<TokenLimits>;
 }
 
@@ -32,9 +38,12 @@ export interface AttenuateOptions {
  * before any token is produced, with the code authorize would give the token it would
  * make: a signer that is not the holder `holder_mismatch`, `to` being the holder itself
  * `malformed_input`, a widening narrowing (resource, action or audience outside the
- * parent's, later expiry, more depth) `scope_widened`, no depth left `depth_exceeded`, a
- * token that would exceed `maxBlocks` or (Macaroon) `maxCaveats` `input_too_large`. A
- * missing `signer` is a TypeError (a caller's bug).
+ * parent's, later expiry, more depth) `scope_widened`, a resource not in canonical form
+ * `malformed_input` (check `resource`), no depth left `depth_exceeded`, a clock before the
+ * parent hop's issue time `malformed_input` (check `issued_at`), a token that would exceed
+ * `maxBlocks` or (Macaroon) `maxCaveats` `input_too_large`. The hop records when it was
+ * made (the clock's time, in seconds). A clock giving no usable time is `bad_clock`, read
+ * first. A missing `signer` is a TypeError (a caller's bug).
  *
  * @example
  * ```ts
@@ -45,10 +54,11 @@ export interface AttenuateOptions {
  * ```
  */
 export async function attenuate(token: CapabilityToken | string, options: AttenuateOptions): Promise<CapabilityToken> {
+  const nowSeconds = readClockSeconds(options.clock);
   const limits = resolveLimits(options.limits);
   const t = toToken(token, limits.maxTokenBytes);
   const delegation = delegationOf(options);
-  const plan = (chain: ChainRecord) => planHop(chain, delegation, options.narrowing, limits);
+  const plan = (chain: ChainRecord) => planHop(chain, delegation, options.narrowing, limits, nowSeconds);
   if (t.format === 'biscuit') {
     // The token chooses its format: a Biscuit reaching a holder that trusts no root is
     // refused as authorize refuses it.

@@ -1,10 +1,10 @@
-import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, systemClock } from '@agent-id/core';
+import { type AuditRecord, type CapabilityRequest, type Clock, type DelegationHop, RevokedError, type Scope, assertCapabilityRequest, readClock, readClockTolerance } from '@agent-id/core';
 import { datalogRefusal } from './biscuit/authorize.js';
 import { decisionRecord, withVerified } from './decision-record.js';
 import { assertFirstPartyChecks, requestFacts } from './first-party.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { assertDischargesLive } from './macaroon/authorize.js';
-import { type ChainRecord, assertHolder, assertRequest, validateDid } from './model.js';
+import { type ChainRecord, DEFAULT_CLOCK_TOLERANCE_SEC, assertHolder, assertRequest, validateDid } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
 import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
 import { CapabilityToken, type TokenFormat, toToken } from './token.js';
@@ -36,8 +36,19 @@ export interface AuthorizeOptions {
   discharges?: readonly (CapabilityToken | string)[];
   /** Consulted on every call; without it nothing is treated as revoked. */
   revocations?: RevocationStore;
-  /** Time source. Default: system clock. */
+  /**
+   * Time source. Default: system clock. Read once, first of all, with core's `readClock`:
+   * a clock giving no usable time (`NaN`, `undefined`, ±Infinity, a string, before 1970 or
+   * after year 9999, or throwing) is `bad_clock` (check `clock`), never a decision.
+   */
   clock?: Clock;
+  /**
+   * How far (seconds) a hop's issue time may be after this verifier's time, for clock skew
+   * between issuers and verifiers: 0 to 86,400, default 60. A hop issued later than that is
+   * `not_yet_valid` (check `issued_at`): a token is never accepted before it existed.
+   * Anything else is `bad_clock` (check `clock_tolerance`).
+   */
+  clockToleranceSec?: number;
   limits?: Partial<TokenLimits>;
 }
 
@@ -95,6 +106,8 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * Verifies a token for one request, as a resource server. Checks, in this order, and
  * throws an `AgentIdError` for the first that fails:
  *
+ * 0. the verifier's clock gives a usable time and its tolerance is usable (`bad_clock`,
+ *    checks `clock`, `clock_tolerance`);
  * 1. the request and `presenter` are well-formed (`malformed_input`);
  * 2. the token's size (`input_too_large`) and encoding (`malformed_input`; Macaroon:
  *    every caveat in the caveat language, read before any signature);
@@ -108,16 +121,22 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * 5. Biscuit: every block is the template this package writes or a first-party block of
  *    checks only, and hop i is written by hop i-1's delegate (`malformed_input`, checks
  *    `hop_block`, `check_block`; `invalid_signature`, check `hop_signature`);
- * 6. the chain: every DID canonical, every scope valid, every hop narrowing its parent
- *    (`malformed_input`, `scope_widened`, `depth_exceeded`);
+ * 6. the chain: every DID, the principal and every hop's revocation id in the one spelling
+ *    revocation matches (`malformed_input`, checks `did`, `principal`, `revocation_id`),
+ *    every scope valid, every hop narrowing its parent (`malformed_input`,
+ *    `scope_widened`, `depth_exceeded`);
  * 7. Macaroon: no discharge expired (`expired`, check `discharge_expiry`);
  * 8. revocation of any hop id (or Biscuit block id), agent in the chain or principal
  *    (`revoked`);
  * 9. `presenter` is the final holder (`holder_mismatch`);
  * 10. the task, when the request names one (`wrong_task`);
- * 11. hop by hop from the authority, core's `assertPermits`: expiry (`expired`), audience
+ * 11. hop by hop from the authority: its issue time, not after this verifier's time plus
+ *     `clockToleranceSec` (`not_yet_valid`, check `issued_at`), then core's
+ *     `assertPermits`: expiry (`expired`), audience
  *     (`wrong_audience`), action (`denied`, check `actions`), resource (`denied`, check
- *     `resources`) — so hop 0's action is refused before hop 2's expiry;
+ *     `resources`; `resource_form` for a name only a prefix would cover, not in core's
+ *     canonical form, e.g. `files:/reports/../hr`) — so hop 0's action is refused before
+ *     hop 2's expiry;
  * 12. the first-party checks holders appended, in token order (Biscuit check-only blocks,
  *     Macaroon `time <` caveats): `denied`, check `first_party_check` (or
  *     `unsupported_check` for a Biscuit check this verifier does not evaluate);
@@ -137,12 +156,14 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * ```
  */
 export async function authorize(token: CapabilityToken | string, options: AuthorizeOptions): Promise<AuthorizationResult> {
+  // The verifier's own time first: with no usable time, no check below can mean anything.
+  const nowMs = readClock(options.clock);
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const tolerance = readClockTolerance(options.clockToleranceSec, DEFAULT_CLOCK_TOLERANCE_SEC);
   const limits = resolveLimits(options.limits);
   assertCapabilityRequest(options.request);
   const presenter = validateDid(options.presenter, 'presenter');
   const request = { ...options.request };
-  const clock = options.clock ?? systemClock;
-  const nowSeconds = Math.floor(clock() / 1000);
   let t: CapabilityToken;
   let verified: VerifiedTokenChain;
   try {
@@ -158,13 +179,13 @@ export async function authorize(token: CapabilityToken | string, options: Author
     assertDischargesLive(verified.dischargeExpiries, nowSeconds);
     if (options.revocations) assertNotRevokedBy(await lookUpRevocation(options.revocations, chain, revocationIds, blockRevocationIds), revocationIds, blockRevocationIds);
     assertHolder(chain, presenter);
-    assertRequest(chain, request, nowSeconds);
+    assertRequest(chain, request, nowSeconds, tolerance);
     // What holders appended without a hop (Biscuit check-only blocks, Macaroon `time <`
     // caveats), on the facts Datalog would see.
     assertFirstPartyChecks(verified.checks, requestFacts(request, nowSeconds));
     // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
     if (root && options.datalog) {
-      const refusal = await datalogRefusal(t, request, nowSeconds, root, limits);
+      const refusal = await datalogRefusal(t, request, nowSeconds, root, limits, tolerance);
       if (refusal) throw refusal;
     }
   } catch (error) {
@@ -181,8 +202,17 @@ export async function authorize(token: CapabilityToken | string, options: Author
     blockRevocationIds,
     effective: chain.hops.at(-1)!.granted,
     record: decisionRecord(
-      { decision: 'allow', verified: known, agent: presenter, request, verifier: request.audience, datalog: root !== undefined && options.datalog === true, firstPartyChecks: verified.checks.length },
-      clock,
+      {
+        decision: 'allow',
+        verified: known,
+        agent: presenter,
+        request,
+        verifier: request.audience,
+        datalog: root !== undefined && options.datalog === true,
+        firstPartyChecks: verified.checks.length,
+      },
+      // The record bears the time the decision was made at, read once above.
+      () => nowMs,
     ),
   };
 }

@@ -49,7 +49,7 @@ export function refusalOf(error: unknown): { code: ErrorCode; check: string; mes
  * package writes. A deny names only verified principals and chain; its reason quotes the
  * refusal and says whether the token verified.
  */
-export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock): AuditRecord {
+export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock | undefined): AuditRecord {
   if (outcome.decision === 'allow') {
     const { verified, request } = outcome;
     const hops = verified.chain.length;
@@ -63,7 +63,7 @@ export function decisionRecord(outcome: AllowOutcome | DenyOutcome, clock: Clock
         decision: 'allow',
         reason:
           `${verified.format} chain of ${hops} hop(s) from ${verified.issuer.slice(0, 120)} verified (signatures, hop attribution, narrowing); ` +
-          `revocation, holder, task, expiry, audience, action and resource checked at every hop` +
+          `revocation, holder, task, issue time, expiry, audience, action and resource checked at every hop` +
           (outcome.firstPartyChecks ? `; ${outcome.firstPartyChecks} holder-appended first-party check(s) held` : '') +
           (outcome.datalog ? '; Datalog authorizer agreed' : ''),
         verifier: outcome.verifier,

@@ -18,6 +18,8 @@ export { DEFAULT_LIMITS, type TokenLimits } from './limits.js';
 export {
   FileRevocationStore,
   MemoryRevocationStore,
+  isRevocationId,
+  validRevocationTarget,
   type RevocationEntry,
   type RevocationQuery,
   type RevocationStore,

@@ -62,7 +62,7 @@ function render(format: string, chain: ChainRecord, blocks: InspectedBlock[], th
       `  ${i}. ${shown(hop.from)} -> ${shown(hop.to)}`,
       `     resources: ${shown(g.resources.join(', '))}`,
       `     actions: ${shown(g.actions.join(', '))}; audience: ${shown(g.audience.join(', '))}`,
-      `     expires: ${new Date(g.expiresAt * 1000).toISOString()}; further hops allowed: ${g.maxDepth}`,
+      `     issued: ${new Date(hop.issuedAt * 1000).toISOString()}; expires: ${new Date(g.expiresAt * 1000).toISOString()}; further hops allowed: ${g.maxDepth}`,
     );
   });
   if (problem) lines.push(`problem: ${shown(problem)}`);

@@ -1,4 +1,4 @@
-import type { KeyPair } from '@agent-id/core';
+import type { Clock, KeyPair } from '@agent-id/core';
 import type { ThirdPartyCaveatSpec } from './macaroon/discharge.js';
 import type { MacaroonRootSecret } from './roots.js';
 
@@ -9,6 +9,8 @@ export interface BiscuitMintOptions {
   rootKey: KeyPair;
   /** The organisation's DID, recorded as the first hop's delegator. Default: did:key of `rootKey`. */
   issuer?: string;
+  /** The time recorded as the token's issue time. Default: system clock; one giving no usable time is `bad_clock`. */
+  clock?: Clock;
 }
 
 /** Options of `mintCapability` for the Macaroon form. */
@@ -19,6 +21,8 @@ export interface MacaroonMintOptions {
   issuer: string;
   /** Third-party caveats the holder must discharge. */
   thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
+  /** The time recorded as the token's issue time. Default: system clock; one giving no usable time is `bad_clock`. */
+  clock?: Clock;
 }
 
 /** Options of `mintCapability`. */

@@ -1,4 +1,4 @@
-import type { Capability } from '@agent-id/core';
+import { type Capability, readClockSeconds } from '@agent-id/core';
 import { mintBiscuit } from './biscuit/mint.js';
 import { mintMacaroon } from './macaroon/mint.js';
 import type { BiscuitMintOptions, MacaroonMintOptions, MintOptions } from './mint-options.js';
@@ -10,7 +10,10 @@ export type { BiscuitMintOptions, MacaroonMintOptions, MintOptions };
 /**
  * Mints a capability as the organisation's root authority. Biscuit: the authority block
  * states the capability as facts, signed by `rootKey`. Macaroon: the first caveat states
- * it, under an HMAC key derived from `rootSecret`.
+ * it, under an HMAC key derived from `rootSecret`. Either records when it was made: the
+ * `clock` option's time in seconds (default the system clock; one giving no usable time is
+ * `bad_clock`, read first). A capability of the wrong shape is `malformed_input`
+ * (checks `scope`, `resource`, `did`, `principal`, `capability`).
  *
  * @example
  * ```ts
@@ -22,8 +25,9 @@ export type { BiscuitMintOptions, MacaroonMintOptions, MintOptions };
  * ```
  */
 export async function mintCapability(capability: Capability, options: MintOptions): Promise<CapabilityToken> {
+  const issuedAt = readClockSeconds(options?.clock);
   const valid = validateCapability(capability);
-  if (options?.format === 'biscuit') return mintBiscuit(valid, options);
-  if (options?.format === 'macaroon') return mintMacaroon(valid, options);
+  if (options?.format === 'biscuit') return mintBiscuit(valid, issuedAt, options);
+  if (options?.format === 'macaroon') return mintMacaroon(valid, issuedAt, options);
   throw new TypeError('options.format must be "biscuit" or "macaroon"');
 }

@@ -1,4 +1,4 @@
-import { type AuditRecord, type Clock, systemClock } from '@agent-id/core';
+import type { AuditRecord, Clock } from '@agent-id/core';
 import { decisionRecord, verifiedAt } from './decision-record.js';
 import { type VerifiedChain, type VerifyChainOptions, verifyChain } from './verify-chain.js';
 
@@ -23,6 +23,7 @@ export interface RefusalInput {
  * refusal does not come from `authorize` refusing this token), and the clock.
  */
 export interface RefusalRecordOptions extends VerifyChainOptions {
+  /** The record's time. Default: system clock; one giving no usable time is `bad_clock` (no record can be dated by it). */
   clock?: Clock;
 }
 
@@ -65,6 +66,6 @@ export async function refusalRecord(input: RefusalInput, options: RefusalRecordO
   }
   return decisionRecord(
     { decision: 'deny', error: input.error, verified, agent: input.agent, request: input.request, verifier: input.verifier },
-    options.clock ?? systemClock,
+    options.clock,
   );
 }

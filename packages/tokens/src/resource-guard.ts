@@ -6,6 +6,7 @@ import {
   type DelegationHop,
   type ErrorCode,
   MalformedInputError,
+  readClockTolerance,
   systemClock,
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
@@ -33,7 +34,14 @@ export interface ResourceGuardOptions {
   revocations?: RevocationStore;
   /** Every decision, allow or deny, is appended here. */
   audit: AuditSink;
+  /**
+   * Time of challenges, proofs, decisions and records. Default: system clock. One giving no
+   * usable time is `bad_clock`: thrown by the constructor, and by `check` (no record can be
+   * dated with it), never turned into a decision.
+   */
   clock?: Clock;
+  /** Tolerated clock skew for hop issue times, seconds (see `AuthorizeOptions.clockToleranceSec`). Default 60; an unusable one is `bad_clock` at construction. */
+  clockToleranceSec?: number;
   /** Lifetime of a challenge, ms. Default 60,000. */
   challengeTtlMs?: number;
   /** Token limits passed to `authorize` (size, blocks, Datalog run limits). */
@@ -116,6 +124,8 @@ export class ResourceGuard {
     this.#options = options;
     this.service = options.service;
     this.#clock = options.clock ?? systemClock;
+    // Refused here (bad_clock), not turned into a deny on every call.
+    readClockTolerance(options.clockToleranceSec, 60);
     this.challenges = new ChallengeStore({ audience: options.service, clock: this.#clock, ttlMs: options.challengeTtlMs ?? 60_000 });
   }
 
@@ -126,7 +136,9 @@ export class ResourceGuard {
 
   /**
    * Verifies presenter and token for one request, audits the decision, and returns it.
-   * Never throws for bad input: a refusal is a `deny` decision with a code.
+   * Never throws for bad input: a refusal is a `deny` decision with a code. It throws only
+   * when it cannot record a decision: the audit sink fails, or its own clock gives no
+   * usable time (`bad_clock`).
    */
   async check(input: { presentation: unknown; token: unknown; request: unknown }): Promise<GuardDecision> {
     const o = this.#options;
@@ -149,6 +161,7 @@ export class ResourceGuard {
       if (o.rootSecrets) options.rootSecrets = o.rootSecrets;
       if (o.revocations) options.revocations = o.revocations;
       if (o.limits) options.limits = o.limits;
+      if (o.clockToleranceSec !== undefined) options.clockToleranceSec = o.clockToleranceSec;
       const verified = await authorize(input.token, options);
       // authorize's own record: the same words as any verifier's record of this decision.
       const entry = await o.audit.append(verified.record);

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { MalformedInputError } from '@agent-id/core';
+import { MalformedInputError, isEpochMillis } from '@agent-id/core';
 import { JsonLinesWriter, isRecord } from '@agent-id/core/internal';
+import { canonicalAgentDidOf, isCanonicalAgentDid, isRevocationId, principalProblem } from './model.js';
+
+export { isRevocationId };
 
 /**
  * What can be revoked:
@@ -30,7 +33,9 @@ export interface RevocationQuery {
 
 /**
  * Where revocations live. `authorize` calls {@link RevocationStore.findRevoked} on every
- * check; implementations answer from memory or from a backend.
+ * check, with targets spelled as chains spell them; implementations answer from memory or
+ * from a backend, and must refuse in `revoke` what {@link validRevocationTarget} refuses
+ * (and store what it returns), so nothing is reported revoked that no chain can match.
  */
 export interface RevocationStore {
   /** Records a revocation; resolves once it is durable. */
@@ -43,11 +48,65 @@ function keyOf(target: RevocationTarget): string {
   return target.kind === 'agent' ? `agent\u0000${target.did}` : `${target.kind}\u0000${target.id}`;
 }
 
-function checkTarget(target: RevocationTarget): void {
+function refuse(message: string): never {
+  throw new MalformedInputError(message, { check: 'revocation_target' });
+}
+
+/**
+ * The revocation target as chains spell it, or a refusal: a store matches targets as
+ * strings, so a target in any other spelling would be stored, reported as revoked and
+ * never match a chain. One rule, no guessing, the rule chains themselves follow:
+ *
+ * - `agent`: a bare DID in canonical form, as `mintCapability`, `attenuate` and
+ *   `authorize` require of every DID in a chain (no fragment, query or path, no white
+ *   space; did:key as its key encodes it; did:web with a lower-case host and `%3A` before
+ *   a port). The message names the canonical spelling when there is one;
+ * - `principal`: the one form chains carry a principal in (no white space at either end,
+ *   no control character, NFC, a DID in canonical form; see `mintCapability`);
+ * - `token`: a revocation id exactly as this package writes it ({@link isRevocationId}).
+ *
+ * Anything else is `malformed_input`, check `revocation_target`. A target of the wrong
+ * shape (no `kind`, a non-string id) is a caller's bug (`TypeError`). Every store in this
+ * package calls it in `revoke`; a `RevocationStore` of your own should too.
+ *
+ * @example
+ * ```ts
+ * validRevocationTarget({ kind: 'agent', did: 'did:key:z6Mk…#z6Mk…' }); // malformed_input: revoke did:key:z6Mk… instead
+ * ```
+ */
+export function validRevocationTarget(target: RevocationTarget): RevocationTarget {
   const value = isRecord(target) ? (target.kind === 'agent' ? target.did : target.id) : undefined;
-  if (!isRecord(target) || !['token', 'agent', 'principal'].includes(String(target.kind)) || typeof value !== 'string' || value.length === 0) {
+  if (!isRecord(target) || !['token', 'agent', 'principal'].includes(String(target.kind)) || typeof value !== 'string') {
     throw new TypeError('revocation target must be {kind:"token",id} | {kind:"agent",did} | {kind:"principal",id}');
   }
+  const shown = JSON.stringify(value.slice(0, 120));
+  if (target.kind === 'agent') {
+    if (!isCanonicalAgentDid(value)) {
+      const canonical = canonicalAgentDidOf(value);
+      refuse(
+        `revocation target agent ${shown} is not a bare DID in canonical form, so it would match no chain` +
+          (canonical ? `: chains name this agent ${canonical}; revoke that` : ''),
+      );
+    }
+    return { kind: 'agent', did: value };
+  }
+  if (target.kind === 'principal') {
+    const problem = principalProblem(value);
+    if (problem !== undefined) refuse(`revocation target principal ${shown} ${problem}, so it would match no chain`);
+    return { kind: 'principal', id: value };
+  }
+  if (!isRevocationId(value)) {
+    refuse(`revocation target token id ${shown} is not a revocation id as this package writes them (lower-case hex of a Biscuit block signature, or the 22-character base64url id of a Macaroon token or hop), so it would match no chain`);
+  }
+  return { kind: 'token', id: value };
+}
+
+function checkOptions(options: { reason?: string; at?: number }): void {
+  if (options.at !== undefined && !isEpochMillis(options.at)) {
+    // A NaN time would be written as null, and the file store would then refuse to open.
+    throw new MalformedInputError('revocation time `at` must be epoch milliseconds from 1970 to year 9999', { check: 'revoked_at' });
+  }
+  if (options.reason !== undefined && typeof options.reason !== 'string') throw new TypeError('revocation reason must be a string');
 }
 
 /**
@@ -70,9 +129,10 @@ export class MemoryRevocationStore implements RevocationStore {
    * ```
    */
   async revoke(target: RevocationTarget, options: { reason?: string; at?: number } = {}): Promise<RevocationEntry> {
-    checkTarget(target);
-    const entry = this.entryFor(target, options);
-    this.entries.set(keyOf(target), entry);
+    const valid = validRevocationTarget(target);
+    checkOptions(options);
+    const entry = this.entryFor(valid, options);
+    this.entries.set(keyOf(valid), entry);
     return entry;
   }
 
@@ -114,7 +174,7 @@ export class MemoryRevocationStore implements RevocationStore {
 }
 
 function parseEntry(value: unknown): RevocationEntry | undefined {
-  if (!isRecord(value) || typeof value.revokedAt !== 'number') return undefined;
+  if (!isRecord(value) || !isEpochMillis(value.revokedAt)) return undefined;
   const reason = typeof value.reason === 'string' ? { reason: value.reason } : {};
   if (value.kind === 'agent' && typeof value.did === 'string' && value.did) return { kind: 'agent', did: value.did, revokedAt: value.revokedAt, ...reason };
   if ((value.kind === 'token' || value.kind === 'principal') && typeof value.id === 'string' && value.id) {
@@ -176,6 +236,14 @@ export class FileRevocationStore extends MemoryRevocationStore {
       }
       const entry = parseEntry(parsed);
       if (!entry) throw new MalformedInputError(`revocation store ${path}: line ${i + 1} is not a revocation`, { check: 'revocation_store' });
+      // A target no chain can match (written before targets were checked) was reported as
+      // revoked but never was: refuse to start on it rather than keep the pretence.
+      try {
+        validRevocationTarget(entry);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new MalformedInputError(`revocation store ${path}: line ${i + 1} never took effect (${why}); rewrite or remove it`, { check: 'revocation_store', cause: error });
+      }
       entries.push(entry);
     });
     const file = await JsonLinesWriter.open(path, tail === '' ? {} : { truncateTo: Buffer.byteLength(text.slice(0, validLength), 'utf8') });
@@ -184,12 +252,13 @@ export class FileRevocationStore extends MemoryRevocationStore {
     return store;
   }
 
-  override revoke(target: RevocationTarget, options: { reason?: string; at?: number } = {}): Promise<RevocationEntry> {
-    checkTarget(target);
-    const entry = this.entryFor(target, options);
+  override async revoke(target: RevocationTarget, options: { reason?: string; at?: number } = {}): Promise<RevocationEntry> {
+    const valid = validRevocationTarget(target);
+    checkOptions(options);
+    const entry = this.entryFor(valid, options);
     return this.#file.append(
       () => entry,
-      () => this.entries.set(keyOf(target), entry),
+      () => this.entries.set(keyOf(valid), entry),
     );
   }
 

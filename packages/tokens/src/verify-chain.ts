@@ -28,10 +28,10 @@ export interface VerifiedChain {
 }
 
 /**
- * Verifies who minted a token and who delegated it to whom — signatures against the trusted
- * roots, every hop signed by its delegator and narrowing its parent — without deciding any
- * request: no expiry (of discharges neither), audience, holder, request or revocation
- * check. For records about a refused request (whose chain is still worth knowing), never to
+ * Verifies who minted a token and who delegated it to whom, and when — signatures against
+ * the trusted roots, every hop signed by its delegator, narrowing its parent and issued no
+ * earlier than it — without deciding any request: no expiry (of discharges neither), issue
+ * time against a clock, audience, holder, request or revocation check. For records about a refused request (whose chain is still worth knowing), never to
  * grant access: use `authorize` for that.
  *
  * @example

@@ -20,7 +20,7 @@ async function refusal(promise: Promise<unknown>): Promise<{ code?: string; chec
 
 describe.each(['biscuit', 'macaroon'] as const)('attenuate (%s): one planner, one set of errors', (format) => {
   const hand = (token: CapabilityToken, over: Partial<AttenuateOptions> = {}) =>
-    attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, ...over });
+    attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, ...over });
 
   it('without a signer: TypeError (a caller bug)', async () => {
     const { signer: _s, ...options } = { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey };
@@ -48,12 +48,12 @@ describe.each(['biscuit', 'macaroon'] as const)('attenuate (%s): one planner, on
   it('past maxBlocks: input_too_large (check max_blocks), before any token exists', async () => {
     const token = await chainOf(format, 2);
     const limits = { maxBlocks: 3 };
-    expect(await refusal(attenuate(token, { to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey, limits }))).toMatchObject({
+    expect(await refusal(attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey, limits }))).toMatchObject({
       code: 'input_too_large',
       check: 'max_blocks',
     });
     // One hop fewer fits, and authorize with the same limits accepts what it made.
-    const two = await attenuate(await chainOf(format, 1), { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, limits });
+    const two = await attenuate(await chainOf(format, 1), { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, limits });
     await expect(authorize(two, { request, presenter: dids[2]!, clock, ...trust(format), limits })).resolves.toBeTruthy();
   });
 
@@ -74,13 +74,13 @@ describe('the caveat limit', () => {
     const token = await mint('macaroon');
     // 1 capability caveat + 1 delegation + 2 third-party caveats = 4.
     const options = { to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner, partner] };
-    expect(await refusal(attenuate(token, { ...options, limits: { maxCaveats: 3 } }))).toMatchObject({ code: 'input_too_large', check: 'max_caveats' });
-    expect(await codeOf(attenuate(token, { ...options, limits: { maxCaveats: 4 } }))).toBe('passed');
+    expect(await refusal(attenuate(token, { clock, ...options, limits: { maxCaveats: 3 } }))).toMatchObject({ code: 'input_too_large', check: 'max_caveats' });
+    expect(await codeOf(attenuate(token, { clock, ...options, limits: { maxCaveats: 4 } }))).toBe('passed');
   });
 
   it('Biscuit: blocks are its caveats, bounded by maxBlocks with the same code', async () => {
     const token = await mint('biscuit');
-    expect(await refusal(attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, limits: { maxBlocks: 1 } }))).toMatchObject({
+    expect(await refusal(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, limits: { maxBlocks: 1 } }))).toMatchObject({
       code: 'input_too_large',
       check: 'max_blocks',
     });
@@ -90,10 +90,10 @@ describe('the caveat limit', () => {
 describe('Biscuit-only constraints stay with the Biscuit encoder', () => {
   it('a delegate that is not a did:key, or a signer key Biscuit cannot check, is coded', async () => {
     const token = await mint('biscuit');
-    expect(await refusal(attenuate(token, { to: 'did:web:agent.example', signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'unknown_did' });
+    expect(await refusal(attenuate(token, { clock, to: 'did:web:agent.example', signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'unknown_did' });
     const k1 = KeyPair.generate('secp256k1');
-    expect(await refusal(attenuate(token, { to: dids[1]!, signer: k1, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'unsupported_algorithm' });
+    expect(await refusal(attenuate(token, { clock, to: dids[1]!, signer: k1, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'unsupported_algorithm' });
     // The same delegate is fine in a Macaroon, whose hops are verified by DID signature.
-    expect(await codeOf(attenuate(await mint('macaroon'), { to: 'did:web:agent.example', signer: agents[0]!, narrowing: { expiresAt: NOW + 60 } }))).toBe('passed');
+    expect(await codeOf(attenuate(await mint('macaroon'), { clock, to: 'did:web:agent.example', signer: agents[0]!, narrowing: { expiresAt: NOW + 60 } }))).toBe('passed');
   });
 });

@@ -65,7 +65,7 @@ async function fiveHops(format: TokenFormat): Promise<CapabilityToken> {
   const { attenuate } = await import('../src/index.js');
   const path = [0, 2, 3, 4, 6, 1];
   let token = await mintCapability(capability({ holder: dids[0]!, maxDepth: 6 }), format === 'biscuit' ? { format, rootKey: orgKey, issuer: ORG } : { format, rootSecret, issuer: ORG });
-  for (let i = 1; i < path.length; i++) token = await attenuate(token, { to: dids[path[i]!]!, signer: agents[path[i - 1]!]!, rootPublicKey: orgKey.publicKey });
+  for (let i = 1; i < path.length; i++) token = await attenuate(token, { clock, to: dids[path[i]!]!, signer: agents[path[i - 1]!]!, rootPublicKey: orgKey.publicKey });
   return token;
 }
 
@@ -109,7 +109,7 @@ describe.each(['biscuit', 'macaroon'] as const)('one audit path (%s)', (format) 
     const record = await recordOf(token, dids[1]!, clock);
     expect(record).toEqual(audit.records[0]);
     expect(record.reason).toBe(
-      `${format} chain of 2 hop(s) from ${ORG} verified (signatures, hop attribution, narrowing); revocation, holder, task, expiry, audience, action and resource checked at every hop`,
+      `${format} chain of 2 hop(s) from ${ORG} verified (signatures, hop attribution, narrowing); revocation, holder, task, issue time, expiry, audience, action and resource checked at every hop`,
     );
   });
 
@@ -139,7 +139,7 @@ describe('Macaroon discharges', () => {
   it('an expired discharge is decided after every signature: the refusal carries the verified chain', async () => {
     const { attenuate, bindDischarge, dischargeThirdPartyCaveat, inspect } = await import('../src/index.js');
     const partner = { location: 'https://partner.example/discharge', keyId: 'acme-partner', secret: new Uint8Array(32).fill(9), condition: 'delegation-live' };
-    const token = await attenuate(await chainOf('macaroon', 0), { to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
+    const token = await attenuate(await chainOf('macaroon', 0), { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
     const [caveat] = (await inspect(token)).thirdPartyCaveats;
     const discharge = await dischargeThirdPartyCaveat(caveat!.caveatId, { keyId: partner.keyId, secret: partner.secret, expiresAt: NOW + 60, confirm: () => true });
     const bound = bindDischarge(token, discharge).serialize();

@@ -16,10 +16,11 @@ import {
 } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { appendWithWasm } from './envelope.js';
-import { AUD, NOW, ORG, agents, capability, chainOf, clock, dids, orgKey, rootSecret, trust } from './helpers.js';
+import { AUD, NOW, ORG, agents, capability, chainOf, clock, dids, issuedAtParam, orgKey, rootSecret, trust } from './helpers.js';
 
 // authorize's check order, as its TSDoc and the README state it: for each adjacent pair of
 // checks, a request failing both is refused by the first.
@@ -59,15 +60,15 @@ async function craftBiscuit(token: CapabilityToken, code: string, params: Record
 async function widenedBiscuit(template: boolean): Promise<CapabilityToken> {
   const token = await chainOf('biscuit', 1);
   const ids = (await authorize(token, { request, presenter: dids[1]!, clock, ...trust('biscuit') })).blockRevocationIds;
-  const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) };
-  const code = template ? HOP_CODE : 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});';
+  const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(wide) };
+  const code = template ? HOP_CODE : 'hop({index}, {from}, {to}, {previous}, {issued_at}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});';
   return craftBiscuit(token, code, params, 1);
 }
 
 /** A Macaroon whose last hop (agent `from` → agent `from + 1`) widens its parent, properly signed. */
 function widenedMacaroon(token: CapabilityToken, from: number): CapabilityToken {
   const m = importBinary(token.toBytes());
-  const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[from]!, id: 'crafted', index: from + 1, max_depth: 3, resources: wide.resources, to: dids[from + 1]! };
+  const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[from]!, id: randomId(), index: from + 1, issued_at: NOW, max_depth: 3, resources: wide.resources, to: dids[from + 1]! };
   const sig = base64urlEncode(agents[from]!.sign(hopSigningInput(hop, m.signature)));
   m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
   return CapabilityToken.fromBytes('macaroon', exportBinary(m));
@@ -143,15 +144,15 @@ describe('authorize: the documented check order, pair by pair', () => {
     }
 
     it('6 narrowing before 7 discharge expiry', async () => {
-      const token = widenedMacaroon(await attenuate(await chainOf('macaroon', 0), { to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] }), 1);
+      const token = widenedMacaroon(await attenuate(await chainOf('macaroon', 0), { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] }), 1);
       const discharges = [await withDischarge(token)];
       expect(await refusal(token, { presenter: dids[2]!, ...trust('macaroon'), discharges })).toEqual({ code: 'scope_widened', check: 'resources' });
-      const honest = await attenuate(await chainOf('macaroon', 0), { to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
+      const honest = await attenuate(await chainOf('macaroon', 0), { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
       expect(await refusal(honest, { ...trust('macaroon'), discharges: [await withDischarge(honest)], clock: after })).toEqual({ code: 'expired', check: 'discharge_expiry' });
     });
 
     it('7 discharge expiry before 8 revocation', async () => {
-      const token = await attenuate(await chainOf('macaroon', 0), { to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
+      const token = await attenuate(await chainOf('macaroon', 0), { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
       const revocations = new MemoryRevocationStore();
       await revocations.revoke({ kind: 'agent', did: dids[1]! });
       expect(await refusal(token, { ...trust('macaroon'), discharges: [await withDischarge(token)], clock: after, revocations })).toEqual({
@@ -185,6 +186,22 @@ describe('authorize: the documented check order, pair by pair', () => {
       expect(await refusal(await chainOf(format, 1), { ...trust(format), clock: expired, request: { ...request, task: 'other' } })).toEqual({ code: 'wrong_task', check: 'task' });
     });
 
+    it('10 task before 11 issue time', async () => {
+      const early = () => (NOW - 61) * 1000;
+      expect(await refusal(await chainOf(format, 1), { ...trust(format), clock: early, request: { ...request, task: 'other' } })).toEqual({ code: 'wrong_task', check: 'task' });
+      expect(await refusal(await chainOf(format, 1), { ...trust(format), clock: early })).toEqual({ code: 'not_yet_valid', check: 'issued_at' });
+    });
+
+    it('11 a hop issue time before its expiry (and so before audience, action, resource)', async () => {
+      // Issued after it expired: at a time before both, the issue time is reported.
+      const token = await chainOf(format, 1, { expiresAt: NOW - 600 });
+      expect(await refusal(token, { ...trust(format), clock: () => (NOW - 700) * 1000, request: { ...request, audience: 'did:web:other.example', action: 'delete' } })).toEqual({
+        code: 'not_yet_valid',
+        check: 'issued_at',
+      });
+      expect(await refusal(token, { ...trust(format) })).toEqual({ code: 'expired', check: 'expiry' });
+    });
+
     it('11 expiry before audience', async () => {
       expect(await refusal(await chainOf(format, 1), { ...trust(format), clock: expired, request: { ...request, audience: 'did:web:other.example' } })).toEqual({
         code: 'expired',
@@ -208,8 +225,8 @@ describe('authorize: the documented check order, pair by pair', () => {
 
     it('11 hop by hop: hop 1 refusing the action comes before hop 2 having expired', async () => {
       let token = await chainOf(format, 1);
-      token = await attenuate(token, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, narrowing: { actions: ['read'] } });
-      token = await attenuate(token, { to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey, narrowing: { expiresAt: NOW + 60 } });
+      token = await attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, narrowing: { actions: ['read'] } });
+      token = await attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey, narrowing: { expiresAt: NOW + 60 } });
       const result = await refusal(token, { ...trust(format), presenter: dids[3]!, clock: () => (NOW + 61) * 1000, request: { ...request, action: 'write' } });
       expect(result).toEqual({ code: 'denied', check: 'actions' });
     });

@@ -6,9 +6,10 @@ import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { CapabilityToken, authorize, verifyChain } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
-import { AUD, NOW, agents, chainOf, clock, codeOf, dids, orgKey, rootSecret } from './helpers.js';
+import { AUD, NOW, agents, chainOf, clock, issuedAtParam, codeOf, dids, orgKey, rootSecret } from './helpers.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
 const wide = { resources: ['files:/*'], actions: ['read', 'write', 'delete'], audience: [AUD], expiresAt: NOW + 9999, maxDepth: 9 };
@@ -41,12 +42,12 @@ describe('hand-crafted widening is rejected at verification', () => {
     const token = await chainOf('biscuit', 1);
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
     // Agent 1 signs a hop to agent 2 with a wider scope (the hop template, its check as wide), bypassing attenuate.
-    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(wide) };
+    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(wide) };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
     expect(await codeOf(authorize(crafted, { request: { ...request, action: 'delete' }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
     // The same hop without its check is not the template: refused before anything else is read from it.
-    const unchecked = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
+    const unchecked = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}, {issued_at}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
     expect(await codeOf(authorize(unchecked, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
   });
 
@@ -54,7 +55,7 @@ describe('hand-crafted widening is rejected at verification', () => {
     const token = await chainOf('biscuit', 1);
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
     const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
-    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(narrow), actions: { set: [] } };
+    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(narrow), actions: { set: [] } };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
     await expect(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
     await expect(verifyChain(crafted, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
@@ -63,7 +64,7 @@ describe('hand-crafted widening is rejected at verification', () => {
   it('Biscuit: a hop signed by someone other than the holder fails', async () => {
     const token = await chainOf('biscuit', 1);
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
-    const params = { index: 2, from: dids[1], to: dids[6], previous: { bytes: ids[1] }, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
+    const params = { index: 2, from: dids[1], to: dids[6], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
     const forged = await craftBiscuit(token, HOP_CODE, params, 6);
     expect(await codeOf(authorize(forged, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('invalid_signature');
     // Appended as a first-party block (no delegator's signature): a block stating a fact
@@ -74,7 +75,7 @@ describe('hand-crafted widening is rejected at verification', () => {
 
   it('Biscuit: a hop not bound to the previous block fails', async () => {
     const token = await chainOf('biscuit', 1);
-    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: '00'.repeat(64) }, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
+    const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: '00'.repeat(64) }, issued_at: issuedAtParam, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
   });
@@ -82,11 +83,23 @@ describe('hand-crafted widening is rejected at verification', () => {
   it('Macaroon: a properly signed delegation caveat that widens fails with scope_widened', async () => {
     const token = await chainOf('macaroon', 1);
     const m = importBinary(token.toBytes());
-    const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[1]!, id: 'crafted', index: 2, max_depth: 3, resources: wide.resources, to: dids[2]! };
+    const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[1]!, id: randomId(), index: 2, issued_at: NOW, max_depth: 3, resources: wide.resources, to: dids[2]! };
     const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
     m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
     const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootSecrets: rootSecret }))).toBe('scope_widened');
+  });
+
+  it('Macaroon: a properly signed hop whose id is not in the form this package writes is refused (it could never be revoked by id)', async () => {
+    const token = await chainOf('macaroon', 1);
+    for (const id of ['crafted', ` ${randomId()}`, `${randomId()}==`, 'ab'.repeat(64).toUpperCase()]) {
+      const m = importBinary(token.toBytes());
+      const hop = { actions: ['read'], audience: [AUD], expires_at: NOW + 60, from: dids[1]!, id, index: 2, issued_at: NOW, max_depth: 0, resources: ['files:/reports/*'], to: dids[2]! };
+      const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(hop, m.signature)));
+      m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
+      const crafted = CapabilityToken.fromBytes('macaroon', exportBinary(m));
+      await expect(authorize(crafted, { request, presenter: dids[2]!, clock, rootSecrets: rootSecret }), id).rejects.toMatchObject({ code: 'malformed_input', check: 'revocation_id' });
+    }
   });
 
   it('Macaroon: an unknown caveat is denied, a non-canonical one malformed', async () => {

@@ -8,7 +8,7 @@ import { readEnvelope } from '../src/biscuit/proto/envelope.js';
 import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
-import { AUD, NOW, ORG, USER, agents, chainOf, clock, codeOf, dids, orgKey } from './helpers.js';
+import { AUD, NOW, ORG, USER, agents, chainOf, clock, issuedAtParam, codeOf, dids, orgKey } from './helpers.js';
 import { editSignedBlock, fieldNumber } from './protobuf.js';
 
 // A signed block's Datalog runs at every verification, and biscuit-wasm checks its time
@@ -41,7 +41,7 @@ async function craftHop(token: CapabilityToken, code: string, params: Record<str
 }
 
 async function mintWith(code: string): Promise<CapabilityToken> {
-  const params = { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 'task-q3', ...scopeParams({ ...leaf, maxDepth: 2, expiresAt: NOW + 3600 }) };
+  const params = { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 'task-q3', issued_at: issuedAtParam, ...scopeParams({ ...leaf, maxDepth: 2, expiresAt: NOW + 3600 }) };
   const bytes = await withBiscuit((glue) => {
     const builder = glue.Biscuit.builder();
     builder.addCodeWithParameters(code, params, {});
@@ -58,7 +58,7 @@ async function mintWith(code: string): Promise<CapabilityToken> {
 async function oneHop(overrides = {}) {
   const token = await chainOf('biscuit', 1, overrides);
   const ids = (await authorize(token, opts(dids[1]!))).blockRevocationIds;
-  return { token, params: { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...scopeParams(leaf) } };
+  return { token, params: { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(leaf) } };
 }
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; check: string; runs: number }> {
@@ -99,15 +99,16 @@ describe('the hop template agrees with biscuit-wasm', () => {
       { expiresAt: NOW + 5 },
     ];
     for (const [i, narrowing] of narrowings.entries()) {
-      token = await attenuate(token, { to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing });
+      token = await attenuate(token, { clock, to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing });
     }
     const blocks = readEnvelope(token.toBytes());
     expect(blocks).toHaveLength(5);
     for (const signed of blocks.slice(1)) {
       const view = readBlock(signed.block);
       expect(view.facts.map((f) => f.name)).toEqual(['hop', 'hop_scope']);
+      expect(view.facts[0]!.terms[4]).toEqual({ kind: 'date', value: NOW });
       expect(view).toMatchObject({ rules: [], scopes: [], publicKeys: 0, context: false });
-      expect(view.checks).toEqual([hopCheckOf(view.facts[1]!.terms)]);
+      expect(view.checks).toEqual([hopCheckOf(view.facts[1]!.terms, view.facts[0]!.terms[4]!)]);
     }
     expect(readBlock(blocks[0]!.block)).toMatchObject({ rules: [], checks: [], scopes: [], publicKeys: 0, context: false });
     expect((await authorize(token, { ...opts(dids[4]!), request: { ...request, resource: 'files:/reports/q3/a.pdf' }, clock: () => NOW * 1000 })).chain).toHaveLength(5);
@@ -127,7 +128,7 @@ describe('a block that is not its template is refused before Datalog', () => {
     const crafted = await craftHop(token, `${HOP_CODE}\n${facts}\n${JOIN}`, params, 1);
     expect(await failure(authorize(crafted, opts(dids[2]!)))).toEqual({ code: 'malformed_input', check: 'hop_block', runs: 0 });
     // The delegate cannot extend it either, and inspect shows where it stops.
-    expect(await failure(attenuate(crafted, { to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'hop_block' });
+    expect(await failure(attenuate(crafted, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'hop_block' });
     const view = await inspect(crafted, { rootPublicKey: orgKey.publicKey });
     expect(view.chain).toHaveLength(2);
     expect(view.blocks[2]!.kind).toBe('unattributed');
@@ -148,7 +149,7 @@ describe('a block that is not its template is refused before Datalog', () => {
   it('an extra rule, fact, check, or a scoped check is refused as hop_block', async () => {
     const { token, params } = await oneHop();
     const variants = [
-      `${HOP_CODE}\nderived($x) <- hop($x, $f, $t, $p);`,
+      `${HOP_CODE}\nderived($x) <- hop($x, $f, $t, $p, $i);`,
       `${HOP_CODE}\nextra(1);`,
       `${HOP_CODE}\ncheck if time($t), $t < 2100-01-01T00:00:00Z;`,
       `${HOP_CODE}\nreject if resource("files:/secret");`,
@@ -199,10 +200,10 @@ describe('a block that is not its template is refused before Datalog', () => {
 
   it('an authority block beyond AUTHORITY_CODE is refused as authority_block', async () => {
     await expect(authorize(await mintWith(AUTHORITY_CODE), opts(dids[0]!))).resolves.toBeTruthy();
-    for (const extra of ['check if time($t), $t < 2100-01-01T00:00:00Z;', 'right($x) <- authority($x, $h, $o, $t);', 'extra(1);']) {
+    for (const extra of ['check if time($t), $t < 2100-01-01T00:00:00Z;', 'right($x) <- authority($x, $h, $o, $t, $i);', 'extra(1);']) {
       const token = await mintWith(`${AUTHORITY_CODE}\n${extra}`);
       expect(await failure(authorize(token, opts(dids[0]!))), extra).toEqual({ code: 'malformed_input', check: 'authority_block', runs: 0 });
-      expect(await failure(attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'authority_block' });
+      expect(await failure(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'authority_block' });
     }
   });
 });

@@ -13,7 +13,7 @@ import { randomId, tokenRootKey } from '../src/macaroon/keys.js';
 import { addDelegation } from '../src/macaroon/mint.js';
 import { validateAgentDid } from '../src/model.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
-import { AUD, NOW, ORG, USER, agents, capability, clock, codeOf, dids, mint, orgKey, rootSecret, trust } from './helpers.js';
+import { AUD, NOW, ORG, USER, agents, capability, clock, issuedAtParam, codeOf, dids, mint, orgKey, rootSecret, trust } from './helpers.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
 const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 600, maxDepth: 1 };
@@ -46,10 +46,10 @@ describe('agent DIDs must be bare and canonical', () => {
     it('attenuate refuses a delegate DID with a fragment, query or second encoding', async () => {
       const token = await mint(format);
       for (const to of [...aliases(dids[1]!), uncompressedDidKey()]) {
-        expect(await codeOf(attenuate(token, { to, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+        expect(await codeOf(attenuate(token, { clock, to, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
       }
       // The bare DID still works, and revoking it by that DID holds.
-      const ok = await attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+      const ok = await attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
       const store = new MemoryRevocationStore();
       await store.revoke({ kind: 'agent', did: dids[1]! });
       expect(await codeOf(authorize(ok, { request, presenter: dids[1]!, clock, ...trust(format), revocations: store }))).toBe('revoked');
@@ -77,10 +77,10 @@ describe('agent DIDs must be bare and canonical', () => {
     const token = await mint('biscuit');
     const rootId = (await authorize(token, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds[0];
     // Agent 0 delegates to "agent 1#k" (as agent 1 asked it to), bypassing attenuate.
-    const toAlias = await craft(token, { index: 1, from: dids[0], to: `${dids[1]}#k`, previous: { bytes: rootId }, ...scopeParams(narrow) }, 0);
+    const toAlias = await craft(token, { index: 1, from: dids[0], to: `${dids[1]}#k`, previous: { bytes: rootId }, issued_at: issuedAtParam, ...scopeParams(narrow) }, 0);
     const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey });
     expect(await codeOf(authorize(toAlias, opts(`${dids[1]}#k`)))).toBe('malformed_input');
-    expect(await codeOf(attenuate(toAlias, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+    expect(await codeOf(attenuate(toAlias, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
     // ... and agent 1, signing with its own key as "agent 1#k", hands it on: still refused
     // (the revocation store would match "agent 1" exactly, and only that spelling).
     const store = new MemoryRevocationStore();
@@ -93,7 +93,7 @@ describe('agent DIDs must be bare and canonical', () => {
       root.free();
       return ids[1]!;
     });
-    const onward = await craft(toAlias, { index: 2, from: `${dids[1]}#k`, to: dids[2], previous: { bytes: hop1Id }, ...scopeParams({ ...narrow, maxDepth: 0 }) }, 1);
+    const onward = await craft(toAlias, { index: 2, from: `${dids[1]}#k`, to: dids[2], previous: { bytes: hop1Id }, issued_at: issuedAtParam, ...scopeParams({ ...narrow, maxDepth: 0 }) }, 1);
     expect(await codeOf(authorize(onward, { ...opts(dids[2]!), revocations: store }))).toBe('malformed_input');
   });
 
@@ -101,11 +101,11 @@ describe('agent DIDs must be bare and canonical', () => {
     const opts = (presenter: string) => ({ request, presenter, clock, rootSecrets: rootSecret });
     const token = await mint('macaroon');
     const m = importBinary(token.toBytes());
-    addDelegation(m, { actions: ['read'], audience: [AUD], expires_at: NOW + 600, from: dids[0]!, id: randomId(), index: 1, max_depth: 1, resources: ['files:/reports/*'], to: `${dids[1]}#k` }, agents[0]!);
+    addDelegation(m, { actions: ['read'], audience: [AUD], expires_at: NOW + 600, from: dids[0]!, id: randomId(), index: 1, issued_at: NOW, max_depth: 1, resources: ['files:/reports/*'], to: `${dids[1]}#k` }, agents[0]!);
     const toAlias = CapabilityToken.fromBytes('macaroon', exportBinary(m));
     expect(await codeOf(authorize(toAlias, opts(`${dids[1]}#k`)))).toBe('malformed_input');
-    expect(await codeOf(attenuate(toAlias, { to: dids[2]!, signer: agents[1]! }))).toBe('malformed_input');
-    addDelegation(m, { actions: ['read'], audience: [AUD], expires_at: NOW + 600, from: `${dids[1]}#k`, id: randomId(), index: 2, max_depth: 0, resources: ['files:/reports/*'], to: dids[2]! }, agents[1]!);
+    expect(await codeOf(attenuate(toAlias, { clock, to: dids[2]!, signer: agents[1]! }))).toBe('malformed_input');
+    addDelegation(m, { actions: ['read'], audience: [AUD], expires_at: NOW + 600, from: `${dids[1]}#k`, id: randomId(), index: 2, issued_at: NOW, max_depth: 0, resources: ['files:/reports/*'], to: dids[2]! }, agents[1]!);
     const store = new MemoryRevocationStore();
     await store.revoke({ kind: 'agent', did: dids[1]! });
     expect(await codeOf(authorize(CapabilityToken.fromBytes('macaroon', exportBinary(m)), { ...opts(dids[2]!), revocations: store }))).toBe('malformed_input');
@@ -116,7 +116,7 @@ describe('agent DIDs must be bare and canonical', () => {
     crafted.addFirstPartyCaveat(
       formatCaveat({
         name: 'capability',
-        value: { actions: [...cap.actions], audience: [...cap.audience], expires_at: cap.expiresAt, holder: cap.holder, issuer: ORG, max_depth: cap.maxDepth, on_behalf_of: USER, resources: [...cap.resources], task: cap.task },
+        value: { actions: [...cap.actions], audience: [...cap.audience], expires_at: cap.expiresAt, holder: cap.holder, issued_at: NOW, issuer: ORG, max_depth: cap.maxDepth, on_behalf_of: USER, resources: [...cap.resources], task: cap.task },
       }),
     );
     expect(await codeOf(authorize(CapabilityToken.fromBytes('macaroon', exportBinary(crafted)), opts(`${dids[0]}#k`)))).toBe('malformed_input');

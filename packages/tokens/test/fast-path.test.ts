@@ -14,7 +14,7 @@ const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey:
 // The chain used to be read with one Datalog query per hop (`trusting {key}`); it is now
 // read from the verified bytes in JavaScript. These tests hold the two to the same answer.
 const HOP_QUERY =
-  'q($from, $to, $previous, $exact, $prefixes, $actions, $audience, $expires, $depth) <- hop({index}, $from, $to, $previous), hop_scope({index}, $exact, $prefixes, $actions, $audience, $expires, $depth) trusting {key}';
+  'q($from, $to, $previous, $exact, $prefixes, $actions, $audience, $expires, $depth, $issued) <- hop({index}, $from, $to, $previous, $issued), hop_scope({index}, $exact, $prefixes, $actions, $audience, $expires, $depth) trusting {key}';
 
 function withField(bytes: Uint8Array, extra: number[]): CapabilityToken {
   return CapabilityToken.fromBytes('biscuit', Uint8Array.from([...bytes, ...extra]));

@@ -4,6 +4,8 @@ import { type CapabilityToken, type TokenFormat, attenuate, mintCapability } fro
 
 export const NOW = 1_900_000_000;
 export const clock = () => NOW * 1000;
+/** The issue time of a hop made at `clock`, as Biscuit templates take it. */
+export const issuedAtParam = { date: new Date(NOW * 1000).toISOString() };
 export const AUD = 'did:web:files.example';
 export const ORG = 'did:web:acme.example';
 export const USER = 'did:web:acme.example:users:alice';
@@ -29,13 +31,13 @@ export function capability(overrides: Partial<Capability> = {}): Capability {
 
 export function mint(format: TokenFormat, overrides: Partial<Capability> = {}): Promise<CapabilityToken> {
   return format === 'biscuit'
-    ? mintCapability(capability(overrides), { format, rootKey: orgKey, issuer: ORG })
-    : mintCapability(capability(overrides), { format, rootSecret, issuer: ORG });
+    ? mintCapability(capability(overrides), { format, rootKey: orgKey, issuer: ORG, clock })
+    : mintCapability(capability(overrides), { format, rootSecret, issuer: ORG, clock });
 }
 
 export async function chainOf(format: TokenFormat, hops: number, overrides: Partial<Capability> = {}): Promise<CapabilityToken> {
   let token = await mint(format, overrides);
-  for (let i = 1; i <= hops; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey });
+  for (let i = 1; i <= hops; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey, clock });
   return token;
 }
 

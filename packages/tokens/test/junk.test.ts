@@ -57,7 +57,7 @@ describe('junk never crashes an export', () => {
     ['authorize with datalog', (x) => authorize(x as string, { request, presenter: dids[1]!, clock, ...trust, datalog: true }), false],
     ['verifyChain', (x) => verifyChain(x as string, trust), false],
     ['inspect', (x) => inspect(x as string, { rootPublicKey: orgKey.publicKey }), false],
-    ['attenuate', (x) => attenuate(x as string, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey }), false],
+    ['attenuate', (x) => attenuate(x as string, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey }), false],
     ['CapabilityToken.parse', (x) => CapabilityToken.parse(x as string), true],
     ['bindDischarge (token)', (x) => bindDischarge(x as string, 'EhAK'), false],
     ['dischargeThirdPartyCaveat', (x) => dischargeThirdPartyCaveat(x as string, { keyId: 'k', secret: new Uint8Array(32), expiresAt: 2_000_000_000, confirm: () => true }), false],

@@ -9,7 +9,7 @@ import { blockPayload, externalPayload } from '../src/biscuit/signatures.js';
 import { attenuate, authorize, mintCapability, verifyChain } from '../src/index.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { appendWithWasm, envelopeOf, hex, proofOf, randomizedEd25519, tokenOf, wasmAccepts } from './envelope.js';
-import { AUD, NOW, agents, capability, chainOf, clock, dids, mint, orgKey } from './helpers.js';
+import { AUD, NOW, agents, capability, chainOf, clock, dids, issuedAtParam, mint, orgKey } from './helpers.js';
 
 // Issue #14, item 9: the rules of this profile that Biscuit itself does not have, each
 // pinned by the attack it stops, built here against biscuit-wasm (which lets it through)
@@ -36,7 +36,7 @@ async function hopBlockData(previous: Uint8Array): Promise<Uint8Array> {
   return withBiscuit((glue) => {
     const block = new glue.BlockBuilder();
     try {
-      block.addCodeWithParameters(HOP_CODE, { index: 2, from: dids[1], to: dids[2], previous: { bytes: hex(previous) }, ...scopeParams(leaf) }, {});
+      block.addCodeWithParameters(HOP_CODE, { index: 2, from: dids[1], to: dids[2], previous: { bytes: hex(previous) }, issued_at: issuedAtParam, ...scopeParams(leaf) }, {});
       const builder = glue.Biscuit.builder();
       builder.merge(block);
       // Serialized alone through a one-block token: the block's bytes are what a third party signs.
@@ -95,7 +95,7 @@ describe('rule 1: every next key is Ed25519 — the ECDSA splice', () => {
       const root = glue.PublicKey.fromBytes(orgKey.publicKey.bytes, 0 as never);
       const biscuit = glue.Biscuit.fromBytes(spliced.toBytes(), root);
       const authorizer = new glue.AuthorizerBuilder().buildAuthenticated(biscuit);
-      const rule = glue.Rule.fromString('q($from, $to) <- hop($i, $from, $to, $p) trusting {key}');
+      const rule = glue.Rule.fromString('q($from, $to) <- hop($i, $from, $to, $p, $t) trusting {key}');
       rule.setScope('key', datalogKey(victim.publicKey));
       const rows = (authorizer.queryWithLimits(rule, { max_time_micro: 1_000_000, max_facts: 1000, max_iterations: 100 }) as Array<{ terms(): unknown[]; free(): void }>).map((f) => {
         const terms = f.terms();
@@ -115,7 +115,7 @@ describe('rule 1: every next key is Ed25519 — the ECDSA splice', () => {
 describe('rule 2: every block after the authority has signature version 1', () => {
   it('a version-0 block survives a re-signing of the block before it (biscuit-wasm accepts); the profile refuses it (version)', async () => {
     const t0 = await mint('biscuit');
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
     const withCheck = await appendWithWasm(t1, 'check if time($time), $time < {later}', { later: dateParam(NOW + 3600) });
     const e = envelopeOf(withCheck);
     // Stock appendBlock writes version 1 here (the authority mintCapability writes is version 1).
@@ -140,7 +140,7 @@ describe('rule 2: every block after the authority has signature version 1', () =
 
   it('a version-0 hop block is refused by both (biscuit-auth requires version 1 of third-party blocks)', async () => {
     const t0 = await mint('biscuit');
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
     const e = envelopeOf(t1);
     const v0: SignedBlockView = { ...e.blocks[1]!, version: 0 };
     v0.signature = KeyPair.fromSecretKey('Ed25519', proofOf(t0)).sign(blockPayload(v0, e.blocks[0]!));
@@ -159,7 +159,7 @@ describe('rule 2: every block after the authority has signature version 1', () =
     expect(envelopeOf(narrowed).blocks.map((b) => b.version)).toEqual([0, 0]);
     await expect(authorize(narrowed, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
     // After a hop (always version 1), stock blocks are version 1 again.
-    const hopped = await attenuate(legacy, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+    const hopped = await attenuate(legacy, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
     const after = await appendWithWasm(hopped, 'check if time($time), $time < {later}', { later: dateParam(NOW + 3600) });
     expect(envelopeOf(after).blocks.map((b) => b.version)).toEqual([0, 1, 1]);
     await expect(authorize(after, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).resolves.toBeTruthy();

@@ -36,7 +36,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s properties', (format) => {
           for (const [i, n] of narrowings.entries()) {
             const narrowing = { ...(n.actions && { actions: n.actions }), ...(n.resources && { resources: n.resources }), ...(n.audience && { audience: n.audience }), ...(n.expiresIn && { expiresAt: NOW + n.expiresIn }) };
             const code = await codeOf(
-              attenuate(tokens.at(-1)!, { to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing }).then((t) => {
+              attenuate(tokens.at(-1)!, { clock, to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing }).then((t) => {
                 tokens.push(t);
               }),
             );
@@ -74,8 +74,8 @@ describe.each(['biscuit', 'macaroon'] as const)('%s properties', (format) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 3 }), async (maxDepth) => {
         let token = await mint(format, { maxDepth });
-        for (let i = 1; i <= maxDepth; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey });
-        expect(await codeOf(attenuate(token, { to: dids[maxDepth + 1]!, signer: agents[maxDepth]!, rootPublicKey: orgKey.publicKey }))).toBe('depth_exceeded');
+        for (let i = 1; i <= maxDepth; i++) token = await attenuate(token, { clock, to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey });
+        expect(await codeOf(attenuate(token, { clock, to: dids[maxDepth + 1]!, signer: agents[maxDepth]!, rootPublicKey: orgKey.publicKey }))).toBe('depth_exceeded');
       }),
       { numRuns: 8 },
     );

@@ -5,7 +5,7 @@ import { AuditLog, verifyAuditLog } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver, issueOwnershipCredential, presentOwnership } from '@agent-id/did';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRevocationStore, ResourceGuard, attenuate, authorize, mintCapability, verifyChain } from '../src/index.js';
-import { AUD, ORG, USER, agents, capability, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
+import { AUD, NOW, ORG, USER, agents, capability, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
 
 const operator = createAgentIdentity();
 const identity = (i: number) => ({ did: dids[i]!, keyId: `${dids[i]!}#${dids[i]!.slice('did:key:'.length)}`, keyPair: agents[i]! });
@@ -63,11 +63,20 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
       code: 'request_mismatch',
     });
     // Revoking hop 2 (agent 1 → agent 2) stops that token at once.
-    const t2 = await attenuate(await chainOf(format, 1), { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    const t2 = await attenuate(await chainOf(format, 1), { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
     expect((await call(2, t2.serialize())).decision).toBe('allow');
     const verified = await authorize(t2, { request: { ...request, audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret });
     await revocations.revoke({ kind: 'token', id: verified.revocationIds[2]! });
     expect(await call(2, t2.serialize())).toMatchObject({ decision: 'deny', code: 'revoked' });
+  });
+
+  it('passes its clockToleranceSec to authorize: a hop issued 30 s after the guard time is allowed by default, refused with 0', async () => {
+    const later = () => (NOW + 30) * 1000;
+    const token = (await attenuate(await chainOf(format, 2), { clock: later, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey })).serialize();
+    expect((await call(3, token)).decision).toBe('allow');
+    const strict = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: [operator.did], rootPublicKeys: [orgKey.publicKey], rootSecrets: [rootSecret], audit: log, clock, clockToleranceSec: 0 });
+    const presentation = presentOwnership(identity(3), credentials.get(3)!, strict.issueChallenge(), { clock, request });
+    expect(await strict.check({ presentation, token, request })).toMatchObject({ decision: 'deny', code: 'not_yet_valid', check: 'issued_at' });
   });
 
   it('the audit log it wrote verifies and records denies with their codes', async () => {

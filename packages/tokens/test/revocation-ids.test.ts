@@ -24,8 +24,8 @@ const biscuitTrust = { rootPublicKey: orgKey.publicKey };
 
 async function chain3() {
   const t0 = await mint('biscuit');
-  const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, ...biscuitTrust });
-  const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]!, ...biscuitTrust });
+  const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, ...biscuitTrust, clock });
+  const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]!, ...biscuitTrust, clock });
   return { t0, t1, t2 };
 }
 
@@ -89,7 +89,7 @@ describe('Biscuit: a re-signed hop keeps its hop id', () => {
     const p = KeyPair.generate('P-256');
     const pDid = didKeyFromPublicKey(p.publicKey);
     const t0 = await mintCapability(capability({ holder: pDid }), { format: 'biscuit', rootKey: orgKey, issuer: ORG });
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: p, ...biscuitTrust });
+    const t1 = await attenuate(t0, { to: dids[1]!, signer: p, ...biscuitTrust, clock });
     const copy = resignBlock(t1, 1, proofOf(t0), { next: KeyPair.generate() }, (block) => {
       const signature = p256.Signature.fromBytes(block.externalSignature!, 'der');
       const flipped = new p256.Signature(signature.r, p256.Point.CURVE().n - signature.s).toBytes('der');
@@ -117,7 +117,7 @@ describe('Biscuit: a re-signed hop keeps its hop id', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.nat(), fc.boolean(), async (hops, which, newKey) => {
         const tokens = [await mint('biscuit')];
-        for (let i = 1; i <= hops; i++) tokens.push(await attenuate(tokens[i - 1]!, { to: dids[i]!, signer: agents[i - 1]!, ...biscuitTrust }));
+        for (let i = 1; i <= hops; i++) tokens.push(await attenuate(tokens[i - 1]!, { to: dids[i]!, signer: agents[i - 1]!, ...biscuitTrust, clock }));
         // A hop block: signed with the proof of the token before it, which its delegator and the agent before hold.
         const index = 1 + (which % hops);
         const secret = proofOf(tokens[index - 1]!);
@@ -164,8 +164,8 @@ describe('Macaroon: hop ids are inside the signed caveat, so they are not mallea
       .filter(([, c]) => !c.vid && parseCaveat(c.identifier).name === 'delegation')[n - 1]![0];
 
   it('a hop re-added with a new id (by anyone holding the token before it) fails its delegator signature', async () => {
-    const t1 = await attenuate(await mint('macaroon'), { to: dids[1]!, signer: agents[0]! });
-    const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]! });
+    const t1 = await attenuate(await mint('macaroon'), { to: dids[1]!, signer: agents[0]!, clock });
+    const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]!, clock });
     const hop = parseCaveat(importBinary(t2.toBytes()).caveats[delegationIndex(t2, 2)]!.identifier);
     if (hop.name !== 'delegation') throw new Error('not a delegation');
     const m = importBinary(t1.toBytes());
@@ -177,7 +177,7 @@ describe('Macaroon: hop ids are inside the signed caveat, so they are not mallea
   it('a P-256 delegator’s signature flipped to (r, n − s): the caveat changes, its id does not, and a revocation by it still refuses', async () => {
     const p = KeyPair.generate('P-256');
     const t0 = await mintCapability(capability({ holder: didKeyFromPublicKey(p.publicKey) }), { format: 'macaroon', rootSecret, issuer: ORG });
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: p });
+    const t1 = await attenuate(t0, { to: dids[1]!, signer: p, clock });
     const hop = parseCaveat(importBinary(t1.toBytes()).caveats[delegationIndex(t1, 1)]!.identifier);
     if (hop.name !== 'delegation') throw new Error('not a delegation');
     const signature = p256.Signature.fromBytes(base64urlDecode(hop.value.sig, 'sig'), 'compact');

@@ -79,7 +79,7 @@ async function authorityToken(values: { exact: string[]; actions: string[] }): P
     const builder = glue.Biscuit.builder();
     builder.addCodeWithParameters(
       AUTHORITY_CODE,
-      { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 't', exact: { set: values.exact }, prefixes: { set: [] }, actions: { set: values.actions }, audience: { set: [AUD] }, expires: dateParam(NOW + 60), depth: 1 },
+      { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 't', issued_at: dateParam(NOW), exact: { set: values.exact }, prefixes: { set: [] }, actions: { set: values.actions }, audience: { set: [AUD] }, expires: dateParam(NOW + 60), depth: 1 },
       {},
     );
     const key = wasmPrivateKey(glue, orgKey);
@@ -113,8 +113,8 @@ describe('the native path refuses what biscuit-auth refuses', () => {
 
   it('a delegator who gives its block a small-order next key cannot let anyone re-sign the next block', async () => {
     const t0 = await mintCapability(capability(), { format: 'biscuit', rootKey: orgKey, issuer: ORG });
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
-    const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    const t1 = await attenuate(t0, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+    const t2 = await attenuate(t1, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
     const [b0, b1, b2] = readSerialized(t2.toBytes()).blocks as [SignedBlockView, SignedBlockView, SignedBlockView];
     const next = KeyPair.generate();
     /**

@@ -9,7 +9,7 @@ describe('Macaroon third-party caveats (cross-organisation liveness)', () => {
   it('needs a bound, unexpired discharge from the other organisation', async () => {
     const minted = await mintCapability(capability(), { format: 'macaroon', rootSecret, issuer: ORG });
     // Agent 0 delegates across the organisation boundary: partner must confirm liveness.
-    const token = await attenuate(minted, { to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
+    const token = await attenuate(minted, { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
     const opts = { request, presenter: dids[1]!, clock, rootSecrets: rootSecret };
     expect(await codeOf(authorize(token, opts))).toBe('denied');
 
@@ -26,7 +26,7 @@ describe('Macaroon third-party caveats (cross-organisation liveness)', () => {
     // The confirmation is short-lived.
     expect(await codeOf(authorize(token, { ...opts, discharges: [bound], clock: () => (NOW + 61) * 1000 }))).toBe('expired');
     // A discharge bound to another token does not carry over.
-    const further = await attenuate(token, { to: dids[2]!, signer: agents[1]! });
+    const further = await attenuate(token, { clock, to: dids[2]!, signer: agents[1]! });
     expect(await codeOf(authorize(further, { ...opts, presenter: dids[2]!, discharges: [bound] }))).toBe('invalid_signature');
     await expect(authorize(further, { ...opts, presenter: dids[2]!, discharges: [bindDischarge(further, discharge)] })).resolves.toBeTruthy();
 

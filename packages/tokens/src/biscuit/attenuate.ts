@@ -6,7 +6,7 @@ import type { ChainRecord } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
 import { withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit, readChain } from './chain.js';
-import { HOP_CODE, scopeParams } from './datalog.js';
+import { HOP_CODE, dateParam, scopeParams } from './datalog.js';
 import { algorithmOf, wasmPrivateKey, wasmPublicKey } from './keys.js';
 
 /**
@@ -33,7 +33,14 @@ export async function attenuateBiscuit(
       const block = new glue.BlockBuilder();
       try {
         // `previous` names the block just before, a hop or a holder's block of checks.
-        const params = { index: hop.index, from: hop.from, to: hop.to, previous: { bytes: blockRevocationIds.at(-1)! }, ...scopeParams(hop.granted) };
+        const params = {
+          index: hop.index,
+          from: hop.from,
+          to: hop.to,
+          previous: { bytes: blockRevocationIds.at(-1)! },
+          issued_at: dateParam(hop.issuedAt),
+          ...scopeParams(hop.granted),
+        };
         block.addCodeWithParameters(HOP_CODE, params, {});
         const request = biscuit.getThirdPartyRequest();
         const key = wasmPrivateKey(glue, hop.signer);

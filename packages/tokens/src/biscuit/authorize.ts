@@ -5,6 +5,7 @@ import { type CapabilityToken, bytesOf } from '../token.js';
 import { mapWasmError } from '../wasm/errors.js';
 import { type Glue, withBiscuit } from '../wasm/runtime.js';
 import { parseBiscuit } from './chain.js';
+import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../model.js';
 import { ALLOW_POLICY, REQUEST_FACTS, TASK_CHECK, TASK_FACT, dateParam } from './datalog.js';
 
 /** @internal Counts authorizer runs, so tests can tell that a refusal came before Datalog. */
@@ -90,7 +91,8 @@ function runAuthorizer(glue: Glue, biscuit: Biscuit, values: Record<RequestFact,
 
 /**
  * Runs biscuit-wasm on the token, once: it parses it (verifying every signature again,
- * independently of node:crypto) and runs the Datalog authorizer with the request facts.
+ * independently of node:crypto) and runs the Datalog authorizer with the request facts,
+ * the time and the latest issue time accepted (`nowSeconds` plus `toleranceSec`).
  * Returns the mapped refusal, or undefined when allowed; a run-limit failure is the
  * token's (`resource_limit`), not retried. Call only after the native checks passed.
  */
@@ -100,8 +102,17 @@ export async function datalogRefusal(
   nowSeconds: number,
   root: PublicKey,
   limits: TokenLimits,
+  toleranceSec: number = DEFAULT_CLOCK_TOLERANCE_SEC,
 ): Promise<AgentIdError | undefined> {
-  const values = { resource: request.resource, action: request.action, operation: request.action, audience: request.audience, time: dateParam(nowSeconds) };
+  const values = {
+    resource: request.resource,
+    action: request.action,
+    operation: request.action,
+    audience: request.audience,
+    time: dateParam(nowSeconds),
+    // Datalog dates are whole seconds: a fractional tolerance is rounded down, as natively.
+    issue_limit: dateParam(Math.floor(nowSeconds + toleranceSec)),
+  };
   return withBiscuit((glue) => {
     // Read synchronously here: the view may be a shared buffer (see bytesOf).
     const biscuit = parseBiscuit(glue, bytesOf(token), [root], limits);

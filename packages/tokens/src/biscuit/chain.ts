@@ -217,7 +217,7 @@ export function readChain(bytes: Uint8Array, limits: TokenLimits, strict = true)
 /** The issuer the authority block names, read without trusting it (undefined if unreadable). */
 function claimedIssuer(authority: SignedBlockView): string | undefined {
   try {
-    const rows = factsNamed(readBlock(authority.block).facts, 'authority', 4);
+    const rows = factsNamed(readBlock(authority.block).facts, 'authority', 5);
     const issuer = rows.length === 1 ? rows[0]![0] : undefined;
     return issuer?.kind === 'string' ? issuer.value : undefined;
   } catch {
@@ -278,7 +278,7 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
   const blockRevocationIds = blocks.map(blockRevocationId);
   const authority = readBlock(blocks[0]!.block);
   const authorityFacts = authority.facts;
-  const authorities = factsNamed(authorityFacts, 'authority', 4);
+  const authorities = factsNamed(authorityFacts, 'authority', 5);
   const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
   const rows = authorities.length * scopes.length;
   if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
@@ -289,7 +289,7 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
     issuer: text(a[0], 'issuer'),
     onBehalfOf: text(a[2], 'on-behalf-of'),
     task: text(a[3], 'task'),
-    hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(scopes[0]!, 'authority'), revocationId: revocationIds[0]! }],
+    hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(scopes[0]!, 'authority'), revocationId: revocationIds[0]!, issuedAt: seconds(a[4], 'issue time') }],
   };
   const blockKinds: BlockKind[] = ['authority'];
   const checks: FirstPartyCheck[] = [];
@@ -319,12 +319,12 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
       if (!sameKey(block.externalKey, key)) throw new InvalidSignatureError(`hop ${index} (block ${b}) is not signed by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       const view = readBlock(block.block);
       const facts = view.facts;
-      const hops = factsNamed(facts, 'hop', 4, index);
+      const hops = factsNamed(facts, 'hop', 5, index);
       const hopScopes = factsNamed(facts, 'hop_scope', 7, index);
       if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} (block ${b}) is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       if (hops.length > 1 || hopScopes.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
-      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!)], `hop block ${b}`, 'hop_block', HOP_VERSION);
       const row = hops[0]!;
+      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!, row[4]!)], `hop block ${b}`, 'hop_block', HOP_VERSION);
       const previous = row[3]!;
       if (previous.kind !== 'bytes' || hex(previous.value) !== blockRevocationIds[b - 1]) {
         throw new MalformedInputError(`hop ${index} (block ${b}) is not bound to block ${b - 1}`, { check: 'chain' });
@@ -332,7 +332,13 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
       const hopFrom = text(row[1], `hop ${index} delegator`);
       if (hopFrom !== from) throw new MalformedInputError(`hop ${index} names delegator ${hopFrom.slice(0, 120)}, expected ${from.slice(0, 120)}`, { check: 'chain' });
       revocationIds.push(hopRevocationId(block, blocks[b - 1]!));
-      chain.hops.push({ from: hopFrom, to: text(row[2], `hop ${index} delegate`), granted: scopeFrom(hopScopes[0]!, `hop ${index}`), revocationId: revocationIds[index]! });
+      chain.hops.push({
+        from: hopFrom,
+        to: text(row[2], `hop ${index} delegate`),
+        granted: scopeFrom(hopScopes[0]!, `hop ${index}`),
+        revocationId: revocationIds[index]!,
+        issuedAt: seconds(row[4], `hop ${index} issue time`),
+      });
       blockKinds.push('hop');
     } catch (error) {
       if (strict) throw error;

@@ -3,20 +3,23 @@ import type { CheckView, FactView, OpView, TermValue } from './proto/block.js';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
 
-export const AUTHORITY_CODE = `authority({issuer}, {holder}, {on_behalf_of}, {task});
+// `issued_at` (a date) is when the hop was made: a verifier refuses a hop issued after its
+// own time plus its tolerance, natively, and in Datalog against the authorizer's
+// `issue_limit` fact (that time plus tolerance: Datalog has no date arithmetic).
+export const AUTHORITY_CODE = `authority({issuer}, {holder}, {on_behalf_of}, {task}, {issued_at});
 hop_scope(0, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});`;
 
 // The check repeats the scope as constants. Measured against a check that joins the
 // block's own hop_scope fact instead: strings are interned once per block, so repeating
 // them costs a few bytes, while the join's variable names are new symbols (a 5-hop token
 // grew from 4,410 to 4,695 bytes) and the join cost more Datalog time and memory.
-export const HOP_CODE = `hop({index}, {from}, {to}, {previous});
+export const HOP_CODE = `hop({index}, {from}, {to}, {previous}, {issued_at});
 hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});
-check if resource($r), action($a), audience($aud), time($t), {actions}.contains($a), {audience}.contains($aud), $t < {expires}, {exact}.contains($r) || {prefixes}.any($p -> $r.starts_with($p));`;
+check if resource($r), action($a), audience($aud), time($t), issue_limit($l), {actions}.contains($a), {audience}.contains($aud), $t < {expires}, {issued_at} <= $l, {exact}.contains($r) || {prefixes}.any($p -> $r.starts_with($p));`;
 
 /** The facts of {@link AUTHORITY_CODE}: name and arity, in order. */
 export const AUTHORITY_FACTS = [
-  ['authority', 4],
+  ['authority', 5],
   ['hop_scope', 7],
 ] as const;
 
@@ -28,12 +31,13 @@ export const HOP_VERSION = 6;
 
 /** The facts of {@link HOP_CODE}: name and arity, in order. */
 export const HOP_FACTS = [
-  ['hop', 4],
+  ['hop', 5],
   ['hop_scope', 7],
 ] as const;
 
 // OpBinary kinds (biscuit-auth schema.proto).
 const LESS_THAN = 0;
+const LESS_OR_EQUAL = 2;
 const CONTAINS = 5;
 const PREFIX = 6;
 const LAZY_OR = 24;
@@ -47,10 +51,11 @@ const predicate = (name: string, ...variables: string[]): FactView => ({ name, t
 /**
  * The check of {@link HOP_CODE} as biscuit-wasm compiles it (one `check if` query, its
  * expressions in stack order, `||` lazy with its right side a closure), with `hopScope`'s
- * terms (the block's own `hop_scope` fact) in place of the parameters. A hop block's check
- * must equal it: a test holds it to what biscuit-wasm writes.
+ * terms (the block's own `hop_scope` fact) and `issuedAt` (the last term of its own `hop`
+ * fact) in place of the parameters. A hop block's check must equal it: a test holds it to
+ * what biscuit-wasm writes.
  */
-export function hopCheckOf(hopScope: readonly TermValue[]): CheckView {
+export function hopCheckOf(hopScope: readonly TermValue[], issuedAt: TermValue): CheckView {
   const [, exact, prefixes, actions, audience, expires] = hopScope;
   if (!exact || !prefixes || !actions || !audience || !expires) throw new TypeError('hop_scope has seven terms');
   return {
@@ -58,11 +63,12 @@ export function hopCheckOf(hopScope: readonly TermValue[]): CheckView {
     queries: [
       {
         head: predicate('query'),
-        body: [predicate('resource', 'r'), predicate('action', 'a'), predicate('audience', 'aud'), predicate('time', 't')],
+        body: [predicate('resource', 'r'), predicate('action', 'a'), predicate('audience', 'aud'), predicate('time', 't'), predicate('issue_limit', 'l')],
         expressions: [
           [value(actions), value(variable('a')), binary(CONTAINS)],
           [value(audience), value(variable('aud')), binary(CONTAINS)],
           [value(variable('t')), value(expires), binary(LESS_THAN)],
+          [value(issuedAt), value(variable('l')), binary(LESS_OR_EQUAL)],
           [
             value(exact),
             value(variable('r')),
@@ -92,15 +98,17 @@ export const REQUEST_FACTS = [
   ['operation({operation})', 'operation'],
   ['audience({audience})', 'audience'],
   ['time({time})', 'time'],
+  // The latest issue time this verifier accepts: its time plus its clock tolerance.
+  ['issue_limit({issue_limit})', 'issue_limit'],
 ] as const;
 
 /** The request's task, as a fact, when the request names one. */
 export const TASK_FACT = 'task({task})';
 
 export const ALLOW_POLICY =
-  'allow if resource($r), action($a), audience($aud), time($t), hop_scope(0, $exact, $prefixes, $actions, $auds, $exp, $d), $actions.contains($a), $auds.contains($aud), $t < $exp, $exact.contains($r) || $prefixes.any($p -> $r.starts_with($p))';
+  'allow if resource($r), action($a), audience($aud), time($t), issue_limit($l), authority($iss, $hol, $obo, $tsk, $iat), hop_scope(0, $exact, $prefixes, $actions, $auds, $exp, $d), $actions.contains($a), $auds.contains($aud), $t < $exp, $iat <= $l, $exact.contains($r) || $prefixes.any($p -> $r.starts_with($p))';
 
-export const TASK_CHECK = 'check if authority($issuer, $holder, $obo, {task})';
+export const TASK_CHECK = 'check if authority($issuer, $holder, $obo, {task}, $issued_at)';
 
 /**
  * Resource patterns as the Datalog templates carry them: exact names in one set, and the

@@ -4,13 +4,13 @@ import type { BiscuitMintOptions } from '../mint-options.js';
 import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import { withBiscuit } from '../wasm/runtime.js';
-import { AUTHORITY_CODE, scopeParams } from './datalog.js';
+import { AUTHORITY_CODE, dateParam, scopeParams } from './datalog.js';
 import { assertRootKey, wasmPrivateKey } from './keys.js';
 import { readSerialized } from './proto/envelope.js';
 import { writeEnvelope } from './proto/writer.js';
 import { blockPayload } from './signatures.js';
 
-export async function mintBiscuit(capability: Capability, options: BiscuitMintOptions): Promise<CapabilityToken> {
+export async function mintBiscuit(capability: Capability, issuedAt: number, options: BiscuitMintOptions): Promise<CapabilityToken> {
   assertRootKey(options.rootKey.publicKey);
   const issuer = validateAgentDid(options.issuer ?? didKeyFromPublicKey(options.rootKey.publicKey), 'issuer');
   const params = {
@@ -18,6 +18,7 @@ export async function mintBiscuit(capability: Capability, options: BiscuitMintOp
     holder: capability.holder,
     on_behalf_of: capability.onBehalfOf,
     task: capability.task,
+    issued_at: dateParam(issuedAt),
     ...scopeParams(capability),
   };
   const bytes = await withBiscuit((glue) => {

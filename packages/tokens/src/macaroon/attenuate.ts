@@ -37,6 +37,7 @@ export function attenuateMacaroon(
       from: hop.from,
       id: randomId(),
       index: hop.index,
+      issued_at: hop.issuedAt,
       max_depth: granted.maxDepth,
       resources: [...granted.resources],
       to: hop.to,

@@ -7,11 +7,14 @@ import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
  * strict: the value must re-canonicalize to the same text and carry exactly the listed
  * members, so each caveat has one spelling. An unknown name is refused (`denied`).
  *
- * - `capability = {"actions":[…],"audience":[…],"expires_at":N,"holder":"…","issuer":"…","max_depth":N,"on_behalf_of":"…","resources":[…],"task":"…"}`
+ * - `capability = {"actions":[…],"audience":[…],"expires_at":N,"holder":"…","issued_at":N,"issuer":"…","max_depth":N,"on_behalf_of":"…","resources":[…],"task":"…"}`
  *   — the authority, first caveat, exactly once.
- * - `delegation = {"actions":[…],"audience":[…],"expires_at":N,"from":"…","id":"…","index":N,"max_depth":N,"resources":[…],"sig":"…","to":"…"}`
+ * - `delegation = {"actions":[…],"audience":[…],"expires_at":N,"from":"…","id":"…","index":N,"issued_at":N,"max_depth":N,"resources":[…],"sig":"…","to":"…"}`
  *   — one hop; `sig` is the delegator's signature (base64url, JWS form) over the JCS of
  *   `{"hop":<this object without sig>,"parent":"<base64url macaroon signature before this caveat>"}`.
+ *
+ * `expires_at` and `issued_at` are whole seconds since the epoch; `issued_at` is when the
+ * hop was made (never before its parent's).
  * - `expires_at = N` — in discharge macaroons only: the confirmation's expiry.
  */
 export type Caveat =
@@ -24,6 +27,7 @@ export interface CapabilityCaveat {
   audience: string[];
   expires_at: number;
   holder: string;
+  issued_at: number;
   issuer: string;
   max_depth: number;
   on_behalf_of: string;
@@ -38,6 +42,7 @@ export interface DelegationCaveat {
   from: string;
   id: string;
   index: number;
+  issued_at: number;
   max_depth: number;
   resources: string[];
   sig: string;
@@ -45,8 +50,9 @@ export interface DelegationCaveat {
 }
 
 const LINE = /^([a-z_]{1,32}) = (.+)$/s;
-const CAPABILITY_KEYS = ['actions', 'audience', 'expires_at', 'holder', 'issuer', 'max_depth', 'on_behalf_of', 'resources', 'task'];
-const DELEGATION_KEYS = ['actions', 'audience', 'expires_at', 'from', 'id', 'index', 'max_depth', 'resources', 'sig', 'to'];
+// Sorted, as exactKeys compares them with the sorted members.
+const CAPABILITY_KEYS = ['actions', 'audience', 'expires_at', 'holder', 'issued_at', 'issuer', 'max_depth', 'on_behalf_of', 'resources', 'task'];
+const DELEGATION_KEYS = ['actions', 'audience', 'expires_at', 'from', 'id', 'index', 'issued_at', 'max_depth', 'resources', 'sig', 'to'];
 
 /** Writes one caveat line. */
 export function formatCaveat(caveat: Caveat): string {
@@ -100,6 +106,7 @@ export function parseCaveat(bytes: Uint8Array): Caveat {
       value: {
         ...scopeMembers(value),
         holder: str(value.holder, 'holder'),
+        issued_at: int(value.issued_at, 'issued_at', SCOPE_LIMITS.maxExpiresAt),
         issuer: str(value.issuer, 'issuer'),
         on_behalf_of: str(value.on_behalf_of, 'on_behalf_of'),
         task: str(value.task, 'task'),
@@ -114,6 +121,7 @@ export function parseCaveat(bytes: Uint8Array): Caveat {
       from: str(value.from, 'from'),
       id: str(value.id, 'id'),
       index: int(value.index, 'index', 64),
+      issued_at: int(value.issued_at, 'issued_at', SCOPE_LIMITS.maxExpiresAt),
       sig: str(value.sig, 'sig'),
       to: str(value.to, 'to'),
     },

@@ -26,7 +26,7 @@ export function addDelegation(m: Macaroon, hop: Omit<DelegationCaveat, 'sig'>, s
   m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
 }
 
-export function mintMacaroon(capability: Capability, options: MacaroonMintOptions): CapabilityToken {
+export function mintMacaroon(capability: Capability, issuedAt: number, options: MacaroonMintOptions): CapabilityToken {
   const issuer = validateAgentDid(options.issuer, 'issuer');
   const { id: kid, secret } = options.rootSecret ?? {};
   if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('rootSecret.id must be a non-empty string');
@@ -40,6 +40,7 @@ export function mintMacaroon(capability: Capability, options: MacaroonMintOption
         audience: [...capability.audience],
         expires_at: capability.expiresAt,
         holder: capability.holder,
+        issued_at: issuedAt,
         issuer,
         max_depth: capability.maxDepth,
         on_behalf_of: capability.onBehalfOf,

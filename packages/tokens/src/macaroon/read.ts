@@ -60,7 +60,7 @@ export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits):
       const v = caveat.value;
       validateAgentDid(v.issuer, 'capability issuer');
       validateAgentDid(v.holder, 'capability holder');
-      chain = { issuer: v.issuer, onBehalfOf: v.on_behalf_of, task: v.task, hops: [{ from: v.issuer, to: v.holder, granted: scopeOf(v), revocationId: identifier.tid }] };
+      chain = { issuer: v.issuer, onBehalfOf: v.on_behalf_of, task: v.task, hops: [{ from: v.issuer, to: v.holder, granted: scopeOf(v), revocationId: identifier.tid, issuedAt: v.issued_at }] };
       return;
     }
     if (caveat.name !== 'delegation' || !chain) throw new MalformedInputError(`caveat ${caveat.name} is out of place`, { check: 'caveat' });
@@ -69,7 +69,7 @@ export function readMacaroon<M extends MacaroonView>(m: M, limits: TokenLimits):
     validateAgentDid(hop.to, `hop ${hop.index} delegate`);
     if (hop.index !== chain.hops.length) throw new MalformedInputError(`delegation ${hop.index} found where hop ${chain.hops.length} belongs`, { check: 'chain' });
     if (chain.hops.length >= limits.maxBlocks) throw new MalformedInputError(`more than ${limits.maxBlocks - 1} hops`, { check: 'max_blocks' });
-    chain.hops.push({ from: hop.from, to: hop.to, granted: scopeOf(hop), revocationId: hop.id });
+    chain.hops.push({ from: hop.from, to: hop.to, granted: scopeOf(hop), revocationId: hop.id, issuedAt: hop.issued_at });
     hops.push(hop);
     hopCaveatIndex.push(i);
   });

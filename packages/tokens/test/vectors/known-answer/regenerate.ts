@@ -16,6 +16,7 @@ import {
   TASK,
   agentType,
   denialsOf,
+  issuedAtOf,
   testKey,
   testSecret,
 } from './shapes.js';
@@ -39,22 +40,24 @@ it('regenerates the known-answer vectors', async () => {
   const vectors = [];
   for (const shape of SHAPES) {
     const capability = { ...CAPABILITY, holder: agents[shape.holder].key.did };
+    const madeAt = (index: number) => () => issuedAtOf(index) * 1000;
     let token: CapabilityToken =
       shape.format === 'biscuit'
-        ? await mintCapability(capability, { format: 'biscuit', rootKey: root.pair, issuer: ISSUER })
-        : await mintCapability(capability, { format: 'macaroon', rootSecret, issuer: ISSUER });
+        ? await mintCapability(capability, { format: 'biscuit', rootKey: root.pair, issuer: ISSUER, clock: madeAt(0) })
+        : await mintCapability(capability, { format: 'macaroon', rootSecret, issuer: ISSUER, clock: madeAt(0) });
     // The chain expected, from the inputs alone.
-    const expected = [{ from: ISSUER, to: capability.holder, granted: scopeOf(capability) }];
-    for (const hop of shape.hops) {
+    const expected = [{ from: ISSUER, to: capability.holder, granted: scopeOf(capability), issuedAt: issuedAtOf(0) }];
+    for (const [i, hop] of shape.hops.entries()) {
       const thirdPartyCaveats = hop.thirdParty ? [{ location: PARTNER.location, keyId: PARTNER.keyId, secret: partnerSecret, condition: PARTNER.condition }] : [];
       token = await attenuate(token, {
         to: agents[hop.to].key.did,
         signer: agents[hop.from].pair,
         rootPublicKey: root.pair.publicKey,
+        clock: madeAt(i + 1),
         ...(hop.narrowing ? { narrowing: hop.narrowing } : {}),
         ...(thirdPartyCaveats.length > 0 ? { thirdPartyCaveats } : {}),
       });
-      expected.push({ from: agents[hop.from].key.did, to: agents[hop.to].key.did, granted: narrowScope(expected.at(-1)!.granted, hop.narrowing ?? {}) });
+      expected.push({ from: agents[hop.from].key.did, to: agents[hop.to].key.did, granted: narrowScope(expected.at(-1)!.granted, hop.narrowing ?? {}), issuedAt: issuedAtOf(i + 1) });
     }
     const discharges: string[] = [];
     for (const caveat of (await inspect(token, { rootPublicKey: root.pair.publicKey })).thirdPartyCaveats) {
@@ -91,7 +94,7 @@ it('regenerates the known-answer vectors', async () => {
   writeFileSync(new URL('./vectors.json', import.meta.url), `${JSON.stringify(file, null, 2)}\n`);
 });
 
-function sorted(hop: { from: string; to: string; granted: Scope }) {
+function sorted(hop: { from: string; to: string; granted: Scope; issuedAt?: number }) {
   const g = hop.granted;
   return { ...hop, granted: { ...g, resources: [...g.resources].sort(), actions: [...g.actions].sort(), audience: [...g.audience].sort() } };
 }

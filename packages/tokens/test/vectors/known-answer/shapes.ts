@@ -12,6 +12,14 @@ import type { TokenFormat } from '../../../src/index.js';
 
 /** The fixed time the vectors are decided at (2030-03-17T17:46:40Z). */
 export const NOW = 1_900_000_000;
+
+/**
+ * When hop `index` of every vector was made (seconds): the authority five minutes before
+ * `NOW`, each hop a minute after the one before, so the vectors pin distinct issue times.
+ */
+export function issuedAtOf(index: number): number {
+  return NOW - 300 + 60 * index;
+}
 export const ISSUER = 'did:web:acme.example';
 export const USER = 'did:web:acme.example:users:alice';
 export const AUDIENCE = 'did:web:files.example';
@@ -139,6 +147,8 @@ export function denialsOf(shape: Shape, effective: Scope, other: string): Denial
       { why: 'the discharge expired', request, at: DISCHARGE_EXPIRES_AT, code: 'expired', check: 'discharge_expiry' },
     );
   }
+  // Before its newest hop existed, beyond authorize's default 60 s clock tolerance.
+  denials.push({ why: 'before its last hop was issued', request, at: issuedAtOf(shape.hops.length) - 61, code: 'not_yet_valid', check: 'issued_at' });
   denials.push(
     thirdParty
       ? // The discharge expires first, and discharges are decided before the hops' scopes.
