@@ -3,7 +3,6 @@
  *
  * @module commands/token/inspect
  */
-import { inspect } from '@agent-id/tokens';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
 import { guard } from '../../errors.js';
@@ -11,8 +10,7 @@ import { readTokenArg } from '../../io/input.js';
 import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
 import { withRoot } from './options.js';
-import { loadRootPublicKeys } from '../../io/keys.js';
-import { tokenFormat } from './read.js';
+import { inspectToken } from './read.js';
 
 interface InspectOptions {
   root?: string[];
@@ -35,8 +33,7 @@ export function registerInspect(token: Command, ctx: CliContext): void {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
-        const roots = tokenFormat(text) === 'biscuit' && opts.root !== undefined ? await loadRootPublicKeys(opts.root) : undefined;
-        const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
+        const view = await inspectToken(text, opts.root);
         out.result(view.text, view);
       });
     });

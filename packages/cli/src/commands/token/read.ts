@@ -5,7 +5,7 @@
  * @module commands/token/read
  */
 import type { PublicKey } from '@agent-id/core';
-import { CapabilityToken, type TokenFormat } from '@agent-id/tokens';
+import { CapabilityToken, type TokenFormat, type TokenInspection, inspect } from '@agent-id/tokens';
 import { UsageError } from '../../exit.js';
 import { MAX_TOKEN_BYTES } from '../../io/input.js';
 import { loadRootPublicKeys } from '../../io/keys.js';
@@ -22,4 +22,13 @@ export async function biscuitRoots(format: TokenFormat, roots: readonly string[]
     throw new UsageError(`${purpose} a Biscuit token needs --root (the organisation's did:key or JWK file)`, { code: 'missing_option', check: '--root' });
   }
   return loadRootPublicKeys(roots);
+}
+
+/**
+ * The unverified view of a token (`inspect`): a Biscuit's Datalog is printed when `--root`
+ * is given, its chain and hop ids are read either way.
+ */
+export async function inspectToken(text: string, roots: readonly string[] | undefined): Promise<TokenInspection> {
+  const keys = tokenFormat(text) === 'biscuit' && roots !== undefined && roots.length > 0 ? await loadRootPublicKeys(roots) : undefined;
+  return inspect(text, keys !== undefined ? { rootPublicKey: keys } : {});
 }

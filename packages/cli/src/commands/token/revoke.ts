@@ -4,7 +4,7 @@
  *
  * @module commands/token/revoke
  */
-import { type RevocationTarget, inspect } from '@agent-id/tokens';
+import type { RevocationTarget } from '@agent-id/tokens';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
 import { guard } from '../../errors.js';
@@ -15,7 +15,7 @@ import { count, parsedOption } from '../../option-values.js';
 import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
 import { withRoot } from './options.js';
-import { biscuitRoots, tokenFormat } from './read.js';
+import { inspectToken } from './read.js';
 import { openRevocationStore } from './revocation-store.js';
 
 interface RevokeOptions {
@@ -37,11 +37,11 @@ async function targetOf(ctx: CliContext, tokenArg: string | undefined, opts: Rev
   if (opts.hop !== undefined && tokenArg === undefined) throw new UsageError('--hop needs TOKEN', { code: 'usage', check: '--hop' });
   if (tokenArg !== undefined) {
     const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
-    const roots = await biscuitRoots(tokenFormat(text), opts.root, 'reading');
-    const view = await inspect(text, roots !== undefined ? { rootPublicKey: roots } : {});
+    const view = await inspectToken(text, opts.root);
     const hop = opts.hop ?? view.chain.length - 1;
     const hopInfo = view.chain[hop];
-    const id = view.blocks[hop]?.revocationId;
+    // Hop ids, parallel to the chain: a Biscuit block of holder checks is no hop, so block i need not be hop i.
+    const id = view.revocationIds[hop];
     if (hopInfo === undefined || id === undefined || id === '') {
       throw new UsageError(`--hop ${hop} is not a hop of this token (it has ${view.chain.length})`, { code: 'invalid_option', check: '--hop' });
     }
@@ -64,7 +64,7 @@ export function registerRevoke(token: Command, ctx: CliContext): void {
     .addOption(parsedOption('--agent <did>', 'revoke every token whose chain passes through this agent', did))
     .option('--user <user>', 'revoke everything acting on behalf of this user or organisation')
     .option('--reason <text>', 'why, kept in the store');
-  withJson(withRoot(command, 'with a Biscuit TOKEN'))
+  withJson(withRoot(command, 'optional with a Biscuit TOKEN: the hop ids are read either way'))
     .addHelpText(
       'after',
       `
