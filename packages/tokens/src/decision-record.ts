@@ -41,7 +41,10 @@ export interface DenyOutcome {
 /** The code, check and message of a refusal (anything not coded is `internal`). */
 export function refusalOf(error: unknown): { code: ErrorCode; check: string; message: string } {
   if (error instanceof AgentIdError) return { code: error.code, check: error.check, message: error.message };
-  return { code: 'internal', check: 'internal', message: error instanceof Error ? error.message : String(error) };
+  // Never String() a thrown non-Error: a hostile value (a deeply nested array, an object
+  // whose toString throws) must not keep the refusal out of the record.
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error.slice(0, 200) : `a thrown ${Array.isArray(error) ? 'array' : error === null ? 'null' : typeof error}`;
+  return { code: 'internal', check: 'internal', message };
 }
 
 /**
