@@ -2,7 +2,7 @@ import { type Clock, fixedClock } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import { describe, expect, it } from 'vitest';
 import { type CapabilityToken, ResourceGuard, attenuate, authorize, mintCapability, refusalRecord } from '../src/index.js';
-import { AUD, NOW, agents, capability, chainOf, codeOf, dids, orgKey, rootSecret, trust } from './helpers.js';
+import { AUD, NOW, agents, capability, chainOf, codeOf, dids, orgKey, rootSecret, trust, failure } from './helpers.js';
 
 // Every clock this package reads goes through core's readClock, before any decision: a
 // clock that gives no usable time is `bad_clock`, so it can never switch expiry off.
@@ -22,16 +22,6 @@ const BAD: ReadonlyArray<readonly [string, unknown]> = [
   ['not a function', NOW * 1000],
 ];
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; check: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { code?: string; check?: string };
-    return { code: e.code ?? `uncoded: ${String(error)}`, check: e.check ?? '' };
-  }
-  return { code: 'passed', check: '' };
-}
 
 describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
   // Expired ten years before the decision time the good clock gives.

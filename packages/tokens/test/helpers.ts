@@ -45,6 +45,17 @@ export function trust(format: TokenFormat) {
   return format === 'biscuit' ? { rootPublicKey: orgKey.publicKey } : { rootSecrets: rootSecret };
 }
 
+/** The `code` and `check` a promise is refused with, or `passed`. */
+export async function failure(promise: Promise<unknown>): Promise<{ code: string; check: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { code?: string; check?: string };
+    return { code: e.code ?? `uncoded: ${String(error)}`, check: e.check ?? '' };
+  }
+  return { code: 'passed', check: '' };
+}
+
 export async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;

@@ -12,7 +12,7 @@ import { randomId, tokenRootKey } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import macaroonLib from 'macaroon';
-import { AUD, NOW, ORG, USER, agents, capability, dids, orgKey, rootSecret, trust } from './helpers.js';
+import { AUD, NOW, ORG, USER, agents, capability, dids, orgKey, rootSecret, trust, failure } from './helpers.js';
 
 // Every hop records when it was made, and a token is never accepted at a time before it
 // existed: a verifier whose time plus its clock tolerance is before a hop's issue time
@@ -20,16 +20,6 @@ import { AUD, NOW, ORG, USER, agents, capability, dids, orgKey, rootSecret, trus
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
 const at = (seconds: number) => () => seconds * 1000;
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; check: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { code?: string; check?: string };
-    return { code: e.code ?? `uncoded: ${String(error)}`, check: e.check ?? '' };
-  }
-  return { code: 'passed', check: '' };
-}
 
 const PASSED = { code: 'passed', check: '' };
 const NOT_YET = { code: 'not_yet_valid', check: 'issued_at' };

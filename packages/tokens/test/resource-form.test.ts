@@ -9,7 +9,7 @@ import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
-import { AUD, NOW, agents, chainOf, clock, issuedAtParam, dids, mint, orgKey, trust } from './helpers.js';
+import { AUD, NOW, agents, chainOf, clock, issuedAtParam, dids, mint, orgKey, trust, failure } from './helpers.js';
 
 // A prefix pattern grants only resource names in canonical form (core's
 // isCanonicalResource), in both formats, with or without Datalog, and no token this
@@ -32,16 +32,6 @@ const TRAVERSALS = [
   'files:/reports/q3\r\n.pdf',
   'files:/reports/%0d%0a',
 ];
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; check: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { code?: string; check?: string };
-    return { code: e.code ?? `uncoded: ${String(error)}`, check: e.check ?? '' };
-  }
-  return { code: 'passed', check: '' };
-}
 
 describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
   const ask = (token: CapabilityToken, resource: string, presenter = dids[1]!, extra = {}) =>

@@ -8,6 +8,7 @@ import { verifySignatures } from '../src/biscuit/signatures.js';
 import { attenuate, authorize } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
+import { wasmAccepts } from './envelope.js';
 import { AUD, NOW, agents, chainOf, clock, dids, mint, orgKey } from './helpers.js';
 import { editSignedBlock, encode, fieldNumber, fieldsOf, rewriteToken, signedBlockFields, varint } from './protobuf.js';
 
@@ -30,20 +31,6 @@ function nativeOutcome(bytes: Uint8Array, roots: readonly PublicKey[]): string {
     if (!(error instanceof AgentIdError)) throw error;
     return `${error.code}/${error.check}`;
   }
-}
-
-async function wasmAccepts(bytes: Uint8Array, root: PublicKey): Promise<boolean> {
-  return withBiscuit((glue) => {
-    const key = glue.PublicKey.fromBytes(root.bytes, 0 as never);
-    try {
-      glue.Biscuit.fromBytes(bytes, key).free();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      key.free();
-    }
-  });
 }
 
 /** Both implementations' answers: native 'valid' or `code/check`, and whether biscuit-wasm accepts. */
