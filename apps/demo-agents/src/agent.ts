@@ -1,6 +1,6 @@
 import { AgentIdError, type Clock, type DelegationHop, type ErrorCode, type PublicKey, type Scope } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
-import { type AttenuateOptions, CapabilityToken, type TokenFormat, attenuate, inspect } from '@agent-id/tokens';
+import { type AttenuateOptions, CapabilityToken, type TokenFormat, attenuate, inspectToken } from '@agent-id/tokens';
 import type { AgentIdentity, DidResolver } from '@agent-id/did';
 import type { AgentCard } from '@a2a-js/sdk';
 import { type AgentExecutor, AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
@@ -109,7 +109,7 @@ export class DemoAgent {
         return { agent: this.did, task: work.task, calls: [], delegations: [], error: { code: 'wrong_task', message: 'token is for another task' } };
       }
       try {
-        const view = await inspect(carried.token, { rootPublicKey: await this.#roots() });
+        const view = await inspectToken(carried.token, { trustedRoots: await this.#roots() });
         this.hold(work.task, CapabilityToken.parse(carried.token).format, carried.token);
         this.#o.trace.emit('a2a', `received a ${view.format} hop over A2A from ${this.#o.trace.who(view.chain.at(-1)?.from)} (task ${work.task})`, { actor: this.name });
       } catch (error) {
@@ -206,13 +206,13 @@ export class DemoAgent {
       format = held.format;
       try {
         const roots = await this.#roots();
-        const view = await inspect(held.token, { rootPublicKey: roots });
+        const view = await inspectToken(held.token, { trustedRoots: roots });
         const parent = view.chain.at(-1)!.granted;
         const narrowing: Partial<Scope> = { ...d.narrowing };
         if (d.ttlSeconds !== undefined) narrowing.expiresAt = Math.min(parent.expiresAt, Math.floor(this.#o.clock() / 1000) + d.ttlSeconds);
-        const options: AttenuateOptions = { to: verified.agentDid, narrowing, signer: this.#o.identity.keyPair, rootPublicKey: roots };
+        const options: AttenuateOptions = { to: verified.agentDid, narrowing, signer: this.#o.identity.keyPair, trustedRoots: roots };
         const next = await attenuate(held.token, options);
-        const nextView = await inspect(next, { rootPublicKey: roots });
+        const nextView = await inspectToken(next, { trustedRoots: roots });
         granted = nextView.chain.at(-1)!.granted;
         revocationId = nextView.blocks.at(-1)?.revocationId;
         metadata = capabilityMetadata(next.serialize(), task);

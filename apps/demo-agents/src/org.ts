@@ -169,18 +169,18 @@ export class Org {
   }
 
   /** Starts the guarded tool server at `/services/tools`. */
-  startTools(trust: { trustedIssuers: readonly string[]; rootPublicKeys: readonly TrustedRootKey[]; acceptMacaroons: boolean; trustNote: string }): string {
+  startTools(trust: { trustedIssuers: readonly string[]; trustedRoots: readonly TrustedRootKey[]; acceptMacaroons: boolean; trustNote: string }): string {
     const guard = new ResourceGuard({
       service: this.tools.did,
       resolver: this.#o.resolver,
       trustedIssuers: trust.trustedIssuers,
-      rootPublicKeys: trust.rootPublicKeys,
+      trustedRoots: trust.trustedRoots,
       rootSecrets: trust.acceptMacaroons ? [this.macaroonSecret] : [],
       revocations: this.revocations,
       audit: this.audit,
       clock: this.#o.clock,
       // A roomier Datalog time budget than the 20 ms default: CI machines run several suites at once.
-      limits: { max_time_micro: 200_000 },
+      limits: { maxDatalogMicros: 200_000 },
     });
     this.#guard = guard;
     this.app.use(

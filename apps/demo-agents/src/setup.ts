@@ -121,12 +121,12 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
     for (const row of TOOL_SERVERS) {
       const org = orgs[row.org];
       const minters = row.acceptsBiscuitsMintedBy.map((name) => orgs[name]);
-      const rootPublicKeys = [];
-      for (const m of minters) rootPublicKeys.push({ issuer: m.authority.did, publicKey: (await resolver.resolveKey(m.authority.keyId, 'assertionMethod')).publicKey });
+      const trustedRoots = [];
+      for (const m of minters) trustedRoots.push({ issuer: m.authority.did, publicKey: (await resolver.resolveKey(m.authority.keyId, 'assertionMethod')).publicKey });
       const macaroons = row.acceptsMacaroons ? ` and Macaroons (${org.displayName}'s root secret)` : '';
       tools[row.org] = org.startTools({
         trustedIssuers: [org.authority.did],
-        rootPublicKeys,
+        trustedRoots,
         acceptMacaroons: row.acceptsMacaroons,
         trustNote: `Biscuits minted by ${minters.map((m) => m.displayName).join(' or ')} (${minters.length === 1 ? 'root key from its did:web document' : 'root keys from their did:web documents'})${macaroons}, from agents owned by ${org.displayName}`,
       });

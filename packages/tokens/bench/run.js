@@ -39,7 +39,7 @@ const mint = (format) =>
 /** @param {'biscuit' | 'macaroon'} format @param {number} hops */
 async function chain(format, hops) {
   let token = await mint(format);
-  for (let i = 1; i <= hops; i++) token = await attenuate(token, { to: dids[i], signer: agents[i - 1], rootPublicKey: org.publicKey });
+  for (let i = 1; i <= hops; i++) token = await attenuate(token, { to: dids[i], signer: agents[i - 1], trustedRoots: org.publicKey });
   return token;
 }
 
@@ -47,7 +47,7 @@ async function chain(format, hops) {
 const verify = (format, token, hops, datalog = false) =>
   authorize(
     token,
-    format === 'biscuit' ? { request, presenter: dids[hops], rootPublicKey: org.publicKey, datalog } : { request, presenter: dids[hops], rootSecrets: rootSecret },
+    format === 'biscuit' ? { request, presenter: dids[hops], trustedRoots: org.publicKey, datalog } : { request, presenter: dids[hops], rootSecrets: rootSecret },
   );
 
 /** Macaroon verification of n hops: token root key (1), macaroon key and identifier (2), one per caveat (1 + n). */
@@ -95,7 +95,7 @@ async function main() {
   for (const format of /** @type {const} */ (['biscuit', 'macaroon'])) {
     rows[format].push(await measureAsync(`${format} mint`, () => mint(format), opts));
     const one = await mint(format);
-    rows[format].push(await measureAsync(`${format} attenuate (one hop)`, () => attenuate(one, { to: dids[1], signer: agents[0], rootPublicKey: org.publicKey }), opts));
+    rows[format].push(await measureAsync(`${format} attenuate (one hop)`, () => attenuate(one, { to: dids[1], signer: agents[0], trustedRoots: org.publicKey }), opts));
     for (const hops of [1, 3, 5]) {
       const token = await chain(format, hops);
       const text = token.serialize();

@@ -1,4 +1,4 @@
-import { type Clock, type KeyPair, type PublicKey, type Scope, UntrustedIssuerError, readClockSeconds } from '@agent-id/core';
+import { type Clock, type KeyPair, type Scope, UntrustedIssuerError, readClockSeconds } from '@agent-id/core';
 import { attenuateBiscuit } from './biscuit/attenuate.js';
 import { delegationOf, planHop } from './hop.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
@@ -6,7 +6,7 @@ import { attenuateMacaroon } from './macaroon/attenuate.js';
 import type { ThirdPartyCaveatSpec } from './macaroon/discharge.js';
 import type { ChainRecord } from './model.js';
 import { type CapabilityToken, toToken } from './token.js';
-import { toArray } from './util.js';
+import { type TrustedRoots, publicKeysOf } from './roots.js';
 
 /** Options of {@link attenuate}. */
 export interface AttenuateOptions {
@@ -20,7 +20,7 @@ export interface AttenuateOptions {
   /** The current holder's key pair (its did:key must be the holder): signs the hop. Required. */
   signer?: KeyPair;
   /** Biscuit: the trusted root key(s), to read the token (`untrusted_issuer` without one). */
-  rootPublicKey?: PublicKey | readonly PublicKey[];
+  trustedRoots?: TrustedRoots;
   /** Macaroon: third-party caveats to add with this hop. */
   thirdPartyCaveats?: readonly ThirdPartyCaveatSpec[];
   /**
@@ -48,7 +48,7 @@ export interface AttenuateOptions {
  * @example
  * ```ts
  * const child = await attenuate(token, {
- *   to: subAgentDid, signer: orchestratorKey, rootPublicKey: orgKey.publicKey,
+ *   to: subAgentDid, signer: orchestratorKey, trustedRoots: orgKey.publicKey,
  *   narrowing: { resources: ['files:/reports/q3.pdf'], expiresAt: now + 600 },
  * });
  * ```
@@ -56,14 +56,14 @@ export interface AttenuateOptions {
 export async function attenuate(token: CapabilityToken | string, options: AttenuateOptions): Promise<CapabilityToken> {
   const nowSeconds = readClockSeconds(options.clock);
   const limits = resolveLimits(options.limits);
-  const t = toToken(token, limits.maxTokenBytes);
+  const t = toToken(token, limits.maxTokenChars);
   const delegation = delegationOf(options);
   const plan = (chain: ChainRecord) => planHop(chain, delegation, options.narrowing, limits, nowSeconds);
   if (t.format === 'biscuit') {
     // The token chooses its format: a Biscuit reaching a holder that trusts no root is
     // refused as authorize refuses it.
-    const roots = toArray(options.rootPublicKey);
-    if (roots.length === 0) throw new UntrustedIssuerError('attenuating a Biscuit needs a trusted root key (rootPublicKey) to read it', { check: 'root_key' });
+    const roots = publicKeysOf(options.trustedRoots);
+    if (roots.length === 0) throw new UntrustedIssuerError('attenuating a Biscuit needs a trusted root key (trustedRoots) to read it', { check: 'root_key' });
     return attenuateBiscuit(t, delegation, plan, roots, limits);
   }
   return attenuateMacaroon(t, plan, options.thirdPartyCaveats, limits);

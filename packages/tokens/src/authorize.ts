@@ -6,7 +6,7 @@ import { type TokenLimits, resolveLimits } from './limits.js';
 import { assertDischargesLive } from './macaroon/authorize.js';
 import { type ChainRecord, DEFAULT_CLOCK_TOLERANCE_SEC, assertHolder, assertRequest, validateDid } from './model.js';
 import type { RevocationEntry, RevocationStore } from './revocation.js';
-import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
+import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
 import { CapabilityToken, type TokenFormat, toToken } from './token.js';
 import { type VerifiedTokenChain, verifiedChainOf, verifyTokenChain } from './verify-chain.js';
 
@@ -20,7 +20,7 @@ export interface AuthorizeOptions {
    */
   presenter: string;
   /** Biscuit: trusted root public key(s), bare or bound to the issuer they speak for. */
-  rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
+  trustedRoots?: TrustedRoots;
   /**
    * Biscuit: after every native check passed, also have biscuit-wasm parse the token
    * (verifying its signatures a second time, independently) and run its Datalog
@@ -150,7 +150,7 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  * ```ts
  * const result = await authorize(tokenText, {
  *   request: { resource: 'files:/reports/q3.pdf', action: 'read', audience: 'did:web:files.example', task: 'q3-report' },
- *   presenter: provenAgentDid, rootPublicKey: orgPublicKey, revocations: store,
+ *   presenter: provenAgentDid, trustedRoots: orgPublicKey, revocations: store,
  * });
  * await auditLog.append(result.record);
  * ```
@@ -167,7 +167,7 @@ export async function authorize(token: CapabilityToken | string, options: Author
   let t: CapabilityToken;
   let verified: VerifiedTokenChain;
   try {
-    t = toToken(token, limits.maxTokenBytes);
+    t = toToken(token, limits.maxTokenChars);
     verified = verifyTokenChain(t, options, limits);
   } catch (error) {
     // Nothing of the token verified: a record of this refusal must not verify it again.

@@ -1,8 +1,8 @@
 export { mintCapability, type BiscuitMintOptions, type MacaroonMintOptions, type MintOptions } from './mint.js';
 export { attenuate, type AttenuateOptions } from './attenuate.js';
 export { authorize, type AuthorizationResult, type AuthorizeOptions } from './authorize.js';
-export { inspect, type InspectedBlock, type InspectOptions, type TokenInspection } from './inspect.js';
-export type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
+export { inspectToken, type InspectedBlock, type InspectOptions, type TokenInspection } from './inspect.js';
+export type { MacaroonRootSecret, TrustedRootKey, TrustedRoots } from './roots.js';
 export { verifyChain, type VerifiedChain, type VerifyChainOptions } from './verify-chain.js';
 export { refusalRecord, type RefusalInput, type RefusalRecordOptions } from './refusal-record.js';
 export { ResourceGuard, type GuardDecision, type GuardRequest, type ResourceGuardOptions } from './resource-guard.js';

@@ -1,4 +1,4 @@
-import type { DelegationHop, PublicKey } from '@agent-id/core';
+import type { DelegationHop } from '@agent-id/core';
 import { bytesToUtf8 } from '@agent-id/core/internal';
 import { inspectBiscuit } from './biscuit/inspect.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
@@ -11,9 +11,9 @@ import { type ChainRecord, type InspectedBlock, toDelegationHop } from './model.
 
 export type { InspectedBlock };
 import { type CapabilityToken, type TokenFormat, toToken } from './token.js';
-import { toArray } from './util.js';
+import { type TrustedRoots, publicKeysOf } from './roots.js';
 
-/** The unverified view {@link inspect} returns. */
+/** The unverified view {@link inspectToken} returns. */
 export interface TokenInspection {
   format: TokenFormat;
   /** Always false: inspection decides nothing. */
@@ -33,14 +33,14 @@ export interface TokenInspection {
   text: string;
 }
 
-/** Options of {@link inspect}. */
+/** Options of {@link inspectToken}. */
 export interface InspectOptions {
   /**
    * Biscuit: root public keys to read the token with. With them biscuit-wasm checks the
    * signatures and prints each block's Datalog; without, the chain is read natively and no
    * Datalog is shown. Either way the view is unverified.
    */
-  rootPublicKey?: PublicKey | readonly PublicKey[];
+  trustedRoots?: TrustedRoots;
   limits?: Partial<TokenLimits>;
 }
 
@@ -82,19 +82,19 @@ function render(format: string, chain: ChainRecord, blocks: InspectedBlock[], th
  *
  * @example
  * ```ts
- * const view = await inspect(token, { rootPublicKey: orgPublicKey });
+ * const view = await inspectToken(token, { trustedRoots: orgPublicKey });
  * console.log(view.text);
  * ```
  */
-export async function inspect(token: CapabilityToken | string, options: InspectOptions = {}): Promise<TokenInspection> {
+export async function inspectToken(token: CapabilityToken | string, options: InspectOptions = {}): Promise<TokenInspection> {
   const limits = resolveLimits(options.limits);
-  const t = toToken(token, limits.maxTokenBytes);
+  const t = toToken(token, limits.maxTokenChars);
   let chain: ChainRecord;
   let blocks: InspectedBlock[];
   let thirdParty: ThirdPartyCaveatInfo[] = [];
   let problem: string | undefined;
   if (t.format === 'biscuit') {
-    ({ chain, blocks, problem } = await inspectBiscuit(t, toArray(options.rootPublicKey), limits));
+    ({ chain, blocks, problem } = await inspectBiscuit(t, publicKeysOf(options.trustedRoots), limits));
   } else {
     const read = readMacaroon(importBinary(t.toBytes()), limits);
     chain = read.chain;

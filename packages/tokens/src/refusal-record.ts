@@ -46,7 +46,7 @@ export interface RefusalRecordOptions extends VerifyChainOptions {
  * try {
  *   await authorize(token, options);
  * } catch (error) {
- *   await auditLog.append(await refusalRecord({ token, error, verifier: myDid, agent, request }, { rootPublicKey }));
+ *   await auditLog.append(await refusalRecord({ token, error, verifier: myDid, agent, request }, { trustedRoots }));
  *   throw error;
  * }
  * ```

@@ -15,8 +15,7 @@ import { authorize } from './authorize.js';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
 import type { AuthorizeOptions } from './authorize.js';
-import type { MacaroonRootSecret } from './roots.js';
-import type { TrustedRootKey } from './roots.js';
+import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
 import { UNVERIFIED, refusalOf, refusalRecord } from './refusal-record.js';
 
 /** Options of {@link ResourceGuard}. */
@@ -27,7 +26,7 @@ export interface ResourceGuardOptions {
   /** Organisations whose agent ownership credentials are accepted from presenters. */
   trustedIssuers: readonly string[];
   /** Biscuit root public keys accepted (one per trusted minting organisation). */
-  rootPublicKeys?: readonly TrustedRootKey[];
+  trustedRoots?: TrustedRoots;
   /** Macaroon root secrets shared with the minting organisation. */
   rootSecrets?: readonly MacaroonRootSecret[];
   /** Consulted on every call. */
@@ -109,7 +108,7 @@ function parseRequest(value: unknown): GuardRequest {
  *
  * @example
  * ```ts
- * const guard = new ResourceGuard({ service: tools.did, resolver, trustedIssuers: [acme.did], rootPublicKeys: [acme.keyPair.publicKey], revocations, audit });
+ * const guard = new ResourceGuard({ service: tools.did, resolver, trustedIssuers: [acme.did], trustedRoots: [acme.keyPair.publicKey], revocations, audit });
  * const challenge = guard.issueChallenge();               // → agent
  * const decision = await guard.check({ presentation, token, request });
  * ```
@@ -156,7 +155,7 @@ export class ResourceGuard {
       agent = who.agent;
       const capabilityRequest: CapabilityRequest = { resource: request.resource, action: request.action, audience: this.service, task: request.task };
       const options: AuthorizeOptions = { request: capabilityRequest, presenter: who.agent, clock: this.#clock };
-      if (o.rootPublicKeys) options.rootPublicKey = o.rootPublicKeys;
+      if (o.trustedRoots) options.trustedRoots = o.trustedRoots;
       if (o.datalog) options.datalog = true;
       if (o.rootSecrets) options.rootSecrets = o.rootSecrets;
       if (o.revocations) options.revocations = o.revocations;
@@ -181,7 +180,7 @@ export class ResourceGuard {
       // A refusal by authorize carries what it verified: the token is not verified again.
       const record = await refusalRecord(
         { token: input.token, error, verifier: this.service, ...(agent !== undefined ? { agent } : {}), ...(request ? { request } : {}) },
-        { rootPublicKey: o.rootPublicKeys ?? [], rootSecrets: o.rootSecrets ?? [], clock: this.#clock, ...(o.limits ? { limits: o.limits } : {}) },
+        { trustedRoots: o.trustedRoots ?? [], rootSecrets: o.rootSecrets ?? [], clock: this.#clock, ...(o.limits ? { limits: o.limits } : {}) },
       );
       const entry = await o.audit.append(record);
       const decision: GuardDecision = { decision: 'deny', code, check, reason: record.reason, verifier: this.service, chain: record.chain, auditSeq: entry.seq, entry };

@@ -8,6 +8,22 @@ import { type PublicKey, UntrustedIssuerError } from '@agent-id/core';
 export type TrustedRootKey = PublicKey | { issuer: string; publicKey: PublicKey };
 
 /**
+ * The Biscuit roots an operation trusts, under one name (`trustedRoots`) in `authorize`,
+ * `verifyChain`, `attenuate`, `inspectToken`, `refusalRecord` and `ResourceGuard`: one root
+ * or several, each bare or bound to its issuer.
+ */
+export type TrustedRoots = TrustedRootKey | readonly TrustedRootKey[];
+
+/**
+ * Every public key among trusted roots, whatever issuer each is bound to: for reading a
+ * token with biscuit-wasm (attenuate, inspect), which decides nothing about the issuer.
+ */
+export function publicKeysOf(roots: TrustedRoots | undefined): PublicKey[] {
+  const list: readonly TrustedRootKey[] = roots === undefined ? [] : Array.isArray(roots) ? roots : [roots as TrustedRootKey];
+  return list.map((root) => ('issuer' in root && 'publicKey' in root ? root.publicKey : root));
+}
+
+/**
  * The keys allowed to have signed a token that claims `issuer`: bare keys, and bound keys
  * whose issuer matches. Refuses with `untrusted_issuer` when none is left.
  */

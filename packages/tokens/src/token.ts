@@ -74,12 +74,12 @@ export class CapabilityToken {
    * verified here; the size is checked first.
    * @example
    * ```ts
-   * const token = CapabilityToken.parse(text, { maxTokenBytes: 8192 });
+   * const token = CapabilityToken.parse(text, { maxTokenChars: 8192 });
    * ```
    */
-  static parse(encoded: string, options: { maxTokenBytes?: number } = {}): CapabilityToken {
+  static parse(encoded: string, options: { maxTokenChars?: number } = {}): CapabilityToken {
     if (typeof encoded !== 'string') throw new MalformedInputError('token is not a string', { check: 'parse' });
-    assertSize(encoded, options.maxTokenBytes ?? 16_384, 'token');
+    assertSize(encoded, options.maxTokenChars ?? 16_384, 'token');
     const bytes = decodeShared(encoded);
     if (bytes.length === 0) throw new MalformedInputError('token is empty', { check: 'parse' });
     // Macaroon v2 binary starts with its version byte 2; a Biscuit protobuf with a field tag.
@@ -127,10 +127,10 @@ export class CapabilityToken {
   }
 }
 
-export function toToken(token: CapabilityToken | string, maxTokenBytes: number): CapabilityToken {
+export function toToken(token: CapabilityToken | string, maxTokenChars: number): CapabilityToken {
   if (token instanceof CapabilityToken) {
-    if (token.serialize().length > maxTokenBytes) return CapabilityToken.parse(token.serialize(), { maxTokenBytes });
+    if (token.serialize().length > maxTokenChars) return CapabilityToken.parse(token.serialize(), { maxTokenChars });
     return token;
   }
-  return CapabilityToken.parse(token, { maxTokenBytes });
+  return CapabilityToken.parse(token, { maxTokenChars });
 }

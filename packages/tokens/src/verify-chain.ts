@@ -5,13 +5,13 @@ import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
-import type { MacaroonRootSecret, TrustedRootKey } from './roots.js';
+import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
 import { toArray } from './util.js';
 
 /** Options of {@link verifyChain}. */
 export interface VerifyChainOptions {
-  rootPublicKey?: TrustedRootKey | readonly TrustedRootKey[];
+  trustedRoots?: TrustedRoots;
   rootSecrets?: MacaroonRootSecret | readonly MacaroonRootSecret[];
   /** Discharge macaroons bound to the token (Macaroon third-party caveats). */
   discharges?: readonly (CapabilityToken | string)[];
@@ -36,12 +36,12 @@ export interface VerifiedChain {
  *
  * @example
  * ```ts
- * const { onBehalfOf, chain } = await verifyChain(token, { rootPublicKey: orgPublicKey });
+ * const { onBehalfOf, chain } = await verifyChain(token, { trustedRoots: orgPublicKey });
  * ```
  */
 export async function verifyChain(token: CapabilityToken | string, options: VerifyChainOptions): Promise<VerifiedChain> {
   const limits = resolveLimits(options.limits);
-  const t = toToken(token, limits.maxTokenBytes);
+  const t = toToken(token, limits.maxTokenChars);
   return verifiedChainOf(t.format, verifyTokenChain(t, options, limits).chain);
 }
 
@@ -73,12 +73,12 @@ export interface VerifiedTokenChain {
  */
 export function verifyTokenChain(
   t: CapabilityToken,
-  trust: Pick<VerifyChainOptions, 'rootPublicKey' | 'rootSecrets' | 'discharges'>,
+  trust: Pick<VerifyChainOptions, 'trustedRoots' | 'rootSecrets' | 'discharges'>,
   limits: TokenLimits,
 ): VerifiedTokenChain {
   let verified: VerifiedTokenChain;
   if (t.format === 'biscuit') {
-    const trusted = toArray(trust.rootPublicKey);
+    const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
     const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
     verified = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };

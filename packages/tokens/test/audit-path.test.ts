@@ -11,7 +11,7 @@ import { AUD, NOW, ORG, USER, agents, capability, chainOf, clock, dids, orgKey, 
 
 const operator = createAgentIdentity();
 const identity = (i: number) => ({ did: dids[i]!, keyId: `${dids[i]!}#${dids[i]!.slice('did:key:'.length)}`, keyPair: agents[i]! });
-const trust = { rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret };
+const trust = { trustedRoots: orgKey.publicKey, rootSecrets: rootSecret };
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', task: 'task-q3' };
 const EXPIRED = () => (NOW + 3600) * 1000;
 
@@ -38,7 +38,7 @@ function guardAt(at: () => number, revocations?: MemoryRevocationStore) {
     service: AUD,
     resolver: createDidResolver(),
     trustedIssuers: [operator.did],
-    rootPublicKeys: [orgKey.publicKey],
+    trustedRoots: [orgKey.publicKey],
     rootSecrets: [rootSecret],
     audit,
     clock: at,
@@ -65,7 +65,7 @@ async function fiveHops(format: TokenFormat): Promise<CapabilityToken> {
   const { attenuate } = await import('../src/index.js');
   const path = [0, 2, 3, 4, 6, 1];
   let token = await mintCapability(capability({ holder: dids[0]!, maxDepth: 6 }), format === 'biscuit' ? { format, rootKey: orgKey, issuer: ORG } : { format, rootSecret, issuer: ORG });
-  for (let i = 1; i < path.length; i++) token = await attenuate(token, { clock, to: dids[path[i]!]!, signer: agents[path[i - 1]!]!, rootPublicKey: orgKey.publicKey });
+  for (let i = 1; i < path.length; i++) token = await attenuate(token, { clock, to: dids[path[i]!]!, signer: agents[path[i - 1]!]!, trustedRoots: orgKey.publicKey });
   return token;
 }
 
@@ -137,10 +137,10 @@ describe.each(['biscuit', 'macaroon'] as const)('one audit path (%s)', (format) 
 
 describe('Macaroon discharges', () => {
   it('an expired discharge is decided after every signature: the refusal carries the verified chain', async () => {
-    const { attenuate, bindDischarge, dischargeThirdPartyCaveat, inspect } = await import('../src/index.js');
+    const { attenuate, bindDischarge, dischargeThirdPartyCaveat, inspectToken } = await import('../src/index.js');
     const partner = { location: 'https://partner.example/discharge', keyId: 'acme-partner', secret: new Uint8Array(32).fill(9), condition: 'delegation-live' };
     const token = await attenuate(await chainOf('macaroon', 0), { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner] });
-    const [caveat] = (await inspect(token)).thirdPartyCaveats;
+    const [caveat] = (await inspectToken(token)).thirdPartyCaveats;
     const discharge = await dischargeThirdPartyCaveat(caveat!.caveatId, { keyId: partner.keyId, secret: partner.secret, expiresAt: NOW + 60, confirm: () => true });
     const bound = bindDischarge(token, discharge).serialize();
     const text = token.serialize();

@@ -11,7 +11,7 @@ import {
   authorize,
   bindDischarge,
   dischargeThirdPartyCaveat,
-  inspect,
+  inspectToken,
   mintCapability,
 } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
@@ -98,8 +98,8 @@ describe('authorize: the documented check order, pair by pair', () => {
 
   it('3 a root for the issuer before 4 signatures (Biscuit)', async () => {
     const stranger = await mintCapability(capability({ holder: dids[1]! }), { format: 'biscuit', rootKey: KeyPair.generate(), issuer: 'did:web:globex.example' });
-    expect(await refusal(stranger, { rootPublicKey: [] })).toEqual({ code: 'untrusted_issuer', check: 'root_key' });
-    expect(await refusal(stranger, { rootPublicKey: [{ issuer: ORG, publicKey: orgKey.publicKey }] })).toEqual({ code: 'untrusted_issuer', check: 'root_issuer' });
+    expect(await refusal(stranger, { trustedRoots: [] })).toEqual({ code: 'untrusted_issuer', check: 'root_key' });
+    expect(await refusal(stranger, { trustedRoots: [{ issuer: ORG, publicKey: orgKey.publicKey }] })).toEqual({ code: 'untrusted_issuer', check: 'root_issuer' });
   });
 
   it('3 a root for the issuer before 4 signatures (Macaroon)', async () => {
@@ -119,7 +119,7 @@ describe('authorize: the documented check order, pair by pair', () => {
   it('Biscuit: 4 signatures before 5 block templates', async () => {
     const token = await widenedBiscuit(false);
     expect(await refusal(token, { presenter: dids[2]!, ...trust('biscuit') })).toEqual({ code: 'malformed_input', check: 'hop_block' });
-    expect(await refusal(token, { presenter: dids[2]!, rootPublicKey: KeyPair.generate().publicKey })).toMatchObject({ code: 'invalid_signature' });
+    expect(await refusal(token, { presenter: dids[2]!, trustedRoots: KeyPair.generate().publicKey })).toMatchObject({ code: 'invalid_signature' });
   });
 
   it('Biscuit: 5 block templates before 6 narrowing', async () => {
@@ -138,7 +138,7 @@ describe('authorize: the documented check order, pair by pair', () => {
     const after = () => (NOW + 61) * 1000;
 
     async function withDischarge(token: CapabilityToken): Promise<string> {
-      const [caveat] = (await inspect(token)).thirdPartyCaveats;
+      const [caveat] = (await inspectToken(token)).thirdPartyCaveats;
       const discharge = await dischargeThirdPartyCaveat(caveat!.caveatId, { keyId: partner.keyId, secret: partner.secret, expiresAt: NOW + 60, confirm: () => true });
       return bindDischarge(token, discharge).serialize();
     }
@@ -225,8 +225,8 @@ describe('authorize: the documented check order, pair by pair', () => {
 
     it('11 hop by hop: hop 1 refusing the action comes before hop 2 having expired', async () => {
       let token = await chainOf(format, 1);
-      token = await attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, narrowing: { actions: ['read'] } });
-      token = await attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey, narrowing: { expiresAt: NOW + 60 } });
+      token = await attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey, narrowing: { actions: ['read'] } });
+      token = await attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey, narrowing: { expiresAt: NOW + 60 } });
       const result = await refusal(token, { ...trust(format), presenter: dids[3]!, clock: () => (NOW + 61) * 1000, request: { ...request, action: 'write' } });
       expect(result).toEqual({ code: 'denied', check: 'actions' });
     });
@@ -242,16 +242,16 @@ describe('authorize: the documented check order, pair by pair', () => {
   it('Biscuit: 12 first-party checks before 13 Datalog', async () => {
     const before = datalogRuns.count;
     const token = await withFailingCheck('biscuit', await chainOf('biscuit', 1));
-    expect(await refusal(token, { ...trust('biscuit'), datalog: true, limits: { max_time_micro: 1 } })).toEqual({ code: 'denied', check: 'first_party_check' });
+    expect(await refusal(token, { ...trust('biscuit'), datalog: true, limits: { maxDatalogMicros: 1 } })).toEqual({ code: 'denied', check: 'first_party_check' });
     expect(datalogRuns.count).toBe(before);
   });
 
   it('Biscuit: 11 resource before 13 Datalog', async () => {
     const before = datalogRuns.count;
-    const result = await refusal(await chainOf('biscuit', 1), { ...trust('biscuit'), datalog: true, limits: { max_time_micro: 1 }, request: { ...request, resource: 'files:/secrets/k' } });
+    const result = await refusal(await chainOf('biscuit', 1), { ...trust('biscuit'), datalog: true, limits: { maxDatalogMicros: 1 }, request: { ...request, resource: 'files:/secrets/k' } });
     expect(result).toEqual({ code: 'denied', check: 'resources' });
     expect(datalogRuns.count).toBe(before);
-    expect(await refusal(await chainOf('biscuit', 5, { maxDepth: 6 }), { ...trust('biscuit'), presenter: dids[5]!, datalog: true, limits: { max_time_micro: 1 } })).toMatchObject({
+    expect(await refusal(await chainOf('biscuit', 5, { maxDepth: 6 }), { ...trust('biscuit'), presenter: dids[5]!, datalog: true, limits: { maxDatalogMicros: 1 } })).toMatchObject({
       code: 'resource_limit',
     });
   });

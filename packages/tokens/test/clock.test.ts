@@ -41,7 +41,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
     const mintOptions = format === 'biscuit' ? { format, rootKey: orgKey, clock: bad } : { format, rootSecret, issuer: 'did:web:acme.example', clock: bad };
     expect(await failure(mintCapability(capability(), mintOptions))).toEqual({ code: 'bad_clock', check: 'clock' });
     const token = await chainOf(format, 0);
-    expect(await failure(attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock: bad }))).toEqual({ code: 'bad_clock', check: 'clock' });
+    expect(await failure(attenuate(token, { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, clock: bad }))).toEqual({ code: 'bad_clock', check: 'clock' });
   });
 
   it('refusalRecord refuses to date a record by a bad clock', async () => {
@@ -54,7 +54,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
 describe('ResourceGuard', () => {
   const audit = { append: () => Promise.reject(new Error('nothing may be recorded')) };
-  const base = { service: AUD, resolver: createDidResolver(), trustedIssuers: [createAgentIdentity().did], rootPublicKeys: [orgKey.publicKey], audit };
+  const base = { service: AUD, resolver: createDidResolver(), trustedIssuers: [createAgentIdentity().did], trustedRoots: [orgKey.publicKey], audit };
 
   it.each(BAD)('refuses a clock returning %s at construction', (_what, clock) => {
     expect(() => new ResourceGuard({ ...base, clock: clock as Clock })).toThrow(expect.objectContaining({ code: 'bad_clock', check: 'clock' }));

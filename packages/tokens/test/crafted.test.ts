@@ -40,44 +40,44 @@ async function craftBiscuit(token: CapabilityToken, code: string, params: Record
 describe('hand-crafted widening is rejected at verification', () => {
   it('Biscuit: a delegator-signed block that widens fails with scope_widened', async () => {
     const token = await chainOf('biscuit', 1);
-    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).blockRevocationIds;
     // Agent 1 signs a hop to agent 2 with a wider scope (the hop template, its check as wide), bypassing attenuate.
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(wide) };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
-    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
-    expect(await codeOf(authorize(crafted, { request: { ...request, action: 'delete' }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('scope_widened');
+    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('scope_widened');
+    expect(await codeOf(authorize(crafted, { request: { ...request, action: 'delete' }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('scope_widened');
     // The same hop without its check is not the template: refused before anything else is read from it.
     const unchecked = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}, {issued_at}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
-    expect(await codeOf(authorize(unchecked, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+    expect(await codeOf(authorize(unchecked, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('malformed_input');
   });
 
   it('Biscuit: a delegator-signed hop whose scope core refuses (an empty set) is malformed_input, not a quiet denial', async () => {
     const token = await chainOf('biscuit', 1);
-    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).blockRevocationIds;
     const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(narrow), actions: { set: [] } };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
-    await expect(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
-    await expect(verifyChain(crafted, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
+    await expect(authorize(crafted, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
+    await expect(verifyChain(crafted, { trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
   });
 
   it('Biscuit: a hop signed by someone other than the holder fails', async () => {
     const token = await chainOf('biscuit', 1);
-    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).blockRevocationIds;
+    const ids = (await authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).blockRevocationIds;
     const params = { index: 2, from: dids[1], to: dids[6], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
     const forged = await craftBiscuit(token, HOP_CODE, params, 6);
-    expect(await codeOf(authorize(forged, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('invalid_signature');
+    expect(await codeOf(authorize(forged, { request, presenter: dids[6]!, clock, trustedRoots: orgKey.publicKey }))).toBe('invalid_signature');
     // Appended as a first-party block (no delegator's signature): a block stating a fact
     // is not a holder's block of checks, so it is refused before anything is read from it.
     const unsigned = await craftBiscuit(token, HOP_CODE, params, null);
-    await expect(authorize(unsigned, { request, presenter: dids[6]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'check_block' });
+    await expect(authorize(unsigned, { request, presenter: dids[6]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'check_block' });
   });
 
   it('Biscuit: a hop not bound to the previous block fails', async () => {
     const token = await chainOf('biscuit', 1);
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: '00'.repeat(64) }, issued_at: issuedAtParam, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
     const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
-    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+    expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('malformed_input');
   });
 
   it('Macaroon: a properly signed delegation caveat that widens fails with scope_widened', async () => {

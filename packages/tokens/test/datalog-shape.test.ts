@@ -5,7 +5,7 @@ import { AUTHORITY_CODE, HOP_CODE, hopCheckOf, scopeParams } from '../src/biscui
 import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { readBlock } from '../src/biscuit/proto/block.js';
 import { readEnvelope } from '../src/biscuit/proto/envelope.js';
-import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect } from '../src/index.js';
+import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspectToken } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, ORG, USER, agents, chainOf, clock, issuedAtParam, codeOf, dids, orgKey } from './helpers.js';
@@ -19,7 +19,7 @@ import { editSignedBlock, fieldNumber } from './protobuf.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
 // With the Datalog run on, so each test can tell whether a refusal came before it.
-const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey, datalog: true });
+const opts = (presenter: string) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey, datalog: true });
 const leaf = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
 const JOIN = 'check if a($x), a($y), a($z), $x + $y + $z == -1;';
 
@@ -99,7 +99,7 @@ describe('the hop template agrees with biscuit-wasm', () => {
       { expiresAt: NOW + 5 },
     ];
     for (const [i, narrowing] of narrowings.entries()) {
-      token = await attenuate(token, { clock, to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing });
+      token = await attenuate(token, { clock, to: dids[i + 1]!, signer: agents[i]!, trustedRoots: orgKey.publicKey, narrowing });
     }
     const blocks = readEnvelope(token.toBytes());
     expect(blocks).toHaveLength(5);
@@ -127,9 +127,9 @@ describe('a block that is not its template is refused before Datalog', () => {
     const facts = Array.from({ length: 50 }, (_, i) => `a(${i});`).join('\n');
     const crafted = await craftHop(token, `${HOP_CODE}\n${facts}\n${JOIN}`, params, 1);
     expect(await failure(authorize(crafted, opts(dids[2]!)))).toEqual({ code: 'malformed_input', check: 'hop_block', runs: 0 });
-    // The delegate cannot extend it either, and inspect shows where it stops.
-    expect(await failure(attenuate(crafted, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'hop_block' });
-    const view = await inspect(crafted, { rootPublicKey: orgKey.publicKey });
+    // The delegate cannot extend it either, and inspectToken shows where it stops.
+    expect(await failure(attenuate(crafted, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'hop_block' });
+    const view = await inspectToken(crafted, { trustedRoots: orgKey.publicKey });
     expect(view.chain).toHaveLength(2);
     expect(view.blocks[2]!.kind).toBe('unattributed');
     // Even with every other reason to refuse (revoked, expired, not the holder), still no Datalog run.
@@ -203,7 +203,7 @@ describe('a block that is not its template is refused before Datalog', () => {
     for (const extra of ['check if time($t), $t < 2100-01-01T00:00:00Z;', 'right($x) <- authority($x, $h, $o, $t, $i);', 'extra(1);']) {
       const token = await mintWith(`${AUTHORITY_CODE}\n${extra}`);
       expect(await failure(authorize(token, opts(dids[0]!))), extra).toEqual({ code: 'malformed_input', check: 'authority_block', runs: 0 });
-      expect(await failure(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'authority_block' });
+      expect(await failure(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'authority_block' });
     }
   });
 });
@@ -228,13 +228,13 @@ describe('cheap checks run before Datalog, and Datalog runs once', () => {
     await store.revoke({ kind: 'agent', did: dids[1]! });
     const other = await chainOf('biscuit', 1);
     // Signed by another root: the chain read for the lookup is never trusted.
-    expect(await codeOf(authorize(token, { ...opts(dids[1]!), rootPublicKey: agents[7]!.publicKey, revocations: store }))).toBe('invalid_signature');
+    expect(await codeOf(authorize(token, { ...opts(dids[1]!), trustedRoots: agents[7]!.publicKey, revocations: store }))).toBe('invalid_signature');
     expect(await failure(authorize(other, { ...opts(dids[1]!), revocations: store }))).toMatchObject({ code: 'revoked', runs: 0 });
   });
 
   it('an allowed request costs one Datalog run; a real time-out is not retried', async () => {
     const token = await chainOf('biscuit', 3);
     expect(await failure(authorize(token, opts(dids[3]!)))).toEqual({ code: 'passed', check: '', runs: 1 });
-    expect(await failure(authorize(token, { ...opts(dids[3]!), limits: { max_time_micro: 1 } }))).toMatchObject({ code: 'resource_limit', runs: 1 });
+    expect(await failure(authorize(token, { ...opts(dids[3]!), limits: { maxDatalogMicros: 1 } }))).toMatchObject({ code: 'resource_limit', runs: 1 });
   });
 });

@@ -46,10 +46,10 @@ describe('agent DIDs must be bare and canonical', () => {
     it('attenuate refuses a delegate DID with a fragment, query or second encoding', async () => {
       const token = await mint(format);
       for (const to of [...aliases(dids[1]!), uncompressedDidKey()]) {
-        expect(await codeOf(attenuate(token, { clock, to, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+        expect(await codeOf(attenuate(token, { clock, to, signer: agents[0]!, trustedRoots: orgKey.publicKey }))).toBe('malformed_input');
       }
       // The bare DID still works, and revoking it by that DID holds.
-      const ok = await attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+      const ok = await attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey });
       const store = new MemoryRevocationStore();
       await store.revoke({ kind: 'agent', did: dids[1]! });
       expect(await codeOf(authorize(ok, { request, presenter: dids[1]!, clock, ...trust(format), revocations: store }))).toBe('revoked');
@@ -75,12 +75,12 @@ describe('agent DIDs must be bare and canonical', () => {
         }),
       );
     const token = await mint('biscuit');
-    const rootId = (await authorize(token, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey })).revocationIds[0];
+    const rootId = (await authorize(token, { request, presenter: dids[0]!, clock, trustedRoots: orgKey.publicKey })).revocationIds[0];
     // Agent 0 delegates to "agent 1#k" (as agent 1 asked it to), bypassing attenuate.
     const toAlias = await craft(token, { index: 1, from: dids[0], to: `${dids[1]}#k`, previous: { bytes: rootId }, issued_at: issuedAtParam, ...scopeParams(narrow) }, 0);
-    const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey });
+    const opts = (presenter: string) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey });
     expect(await codeOf(authorize(toAlias, opts(`${dids[1]}#k`)))).toBe('malformed_input');
-    expect(await codeOf(attenuate(toAlias, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey }))).toBe('malformed_input');
+    expect(await codeOf(attenuate(toAlias, { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey }))).toBe('malformed_input');
     // ... and agent 1, signing with its own key as "agent 1#k", hands it on: still refused
     // (the revocation store would match "agent 1" exactly, and only that spelling).
     const store = new MemoryRevocationStore();

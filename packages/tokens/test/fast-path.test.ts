@@ -9,7 +9,7 @@ import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, agents, chainOf, clock, codeOf, dids, orgKey } from './helpers.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
-const opts = (presenter: string) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey });
+const opts = (presenter: string) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey });
 
 // The chain used to be read with one Datalog query per hop (`trusting {key}`); it is now
 // read from the verified bytes in JavaScript. These tests hold the two to the same answer.
@@ -82,7 +82,7 @@ describe('the chain reader is strict where prost is lenient', () => {
 
   it('a Datalog time budget that is really too small still fails with resource_limit', async () => {
     const token = await chainOf('biscuit', 5, { maxDepth: 6 });
-    expect(await codeOf(authorize(token, { ...opts(dids[5]!), datalog: true, limits: { max_time_micro: 1 } }))).toBe('resource_limit');
+    expect(await codeOf(authorize(token, { ...opts(dids[5]!), datalog: true, limits: { maxDatalogMicros: 1 } }))).toBe('resource_limit');
   });
 });
 

@@ -6,7 +6,7 @@ import { datalogRefusal, datalogRuns } from '../src/biscuit/authorize.js';
 import { HOP_CODE, dateParam, scopeParams } from '../src/biscuit/datalog.js';
 import type { SignedBlockView } from '../src/biscuit/proto/envelope.js';
 import { blockPayload } from '../src/biscuit/signatures.js';
-import { type AuthorizeOptions, CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect, verifyChain } from '../src/index.js';
+import { type AuthorizeOptions, CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspectToken, verifyChain } from '../src/index.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { appendWithWasm, envelopeOf, proofOf, tokenOf, wasmAccepts } from './envelope.js';
@@ -25,8 +25,8 @@ const at = (seconds: number) => () => seconds * 1000;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 // Datalog's default 50 ms can run out on a loaded machine, which is no decision: the
 // differential comparisons give it time. (The `datalog: true` runs keep the defaults.)
-const GENEROUS = { ...DEFAULT_LIMITS, max_time_micro: 2_000_000 };
-const bOpts = (presenter: string, extra: Partial<AuthorizeOptions> = {}): AuthorizeOptions => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey, ...extra });
+const GENEROUS = { ...DEFAULT_LIMITS, maxDatalogMicros: 2_000_000 };
+const bOpts = (presenter: string, extra: Partial<AuthorizeOptions> = {}): AuthorizeOptions => ({ request, presenter, clock, trustedRoots: orgKey.publicKey, ...extra });
 const mOpts = (presenter: string, extra: Partial<AuthorizeOptions> = {}): AuthorizeOptions => ({ request, presenter, clock, rootSecrets: rootSecret, ...extra });
 
 async function outcome(token: CapabilityToken | string, options: AuthorizeOptions): Promise<{ code: string; check: string; message?: string }> {
@@ -68,7 +68,7 @@ describe('Biscuit: a block of checks appended with biscuit-wasm’s appendBlock'
     expect(await outcome(narrowed, bOpts(dids[1]!))).toMatchObject({ code: 'passed' });
     expect(await outcome(narrowed, bOpts(dids[1]!, { request: { ...request, resource: 'files:/reports/q4/b.pdf' } }))).toMatchObject({ code: 'denied', check: 'first_party_check' });
     // The holder delegates on after its own block: the hop binds the check block's signature.
-    const t2 = await attenuate(narrowed, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, clock });
+    const t2 = await attenuate(narrowed, { to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey, clock });
     const result = await authorize(t2, bOpts(dids[2]!));
     expect(result.chain.map((h) => h.to)).toEqual([dids[0], dids[1], dids[2]]);
     // The allow record says the holder's check was decided.
@@ -77,7 +77,7 @@ describe('Biscuit: a block of checks appended with biscuit-wasm’s appendBlock'
     expect(result.blockRevocationIds).toHaveLength(4);
     expect(await outcome(t2, bOpts(dids[2]!, { request: { ...request, resource: 'files:/reports/q4/b.pdf' } }))).toMatchObject({ code: 'denied', check: 'first_party_check' });
     expect(await outcome(t2, bOpts(dids[1]!))).toMatchObject({ code: 'holder_mismatch' });
-    const view = await inspect(t2, { rootPublicKey: orgKey.publicKey });
+    const view = await inspectToken(t2, { trustedRoots: orgKey.publicKey });
     expect(view.blocks.map((b) => b.kind)).toEqual(['authority', 'hop', 'checks', 'hop']);
     // Hops by hop, blocks by block: the check block is no hop.
     expect(view.revocationIds).toEqual(result.revocationIds);
@@ -210,13 +210,13 @@ describe('differential: the native decision equals biscuit-wasm’s Datalog deci
           for (const [i, b] of blocks.entries()) {
             token = await appendWithWasm(token, b.code, b.params);
             if (hopBetween && i === 0) {
-              token = await attenuate(token, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
+              token = await attenuate(token, { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, clock });
               holder = 1;
             }
           }
           const now = NOW + elapsed;
           const r = req.task === undefined ? { resource: req.resource, action: req.action, audience: req.audience } : { ...req, task: req.task };
-          const native = await outcome(token, { request: r, presenter: dids[holder]!, clock: at(now), rootPublicKey: orgKey.publicKey });
+          const native = await outcome(token, { request: r, presenter: dids[holder]!, clock: at(now), trustedRoots: orgKey.publicKey });
           const wasm = await datalogRefusal(token, r, now, orgKey.publicKey, GENEROUS);
           expect({ blocks: blocks.map((b) => b.code), native: native.code === 'passed', wasm: wasm?.message }).toEqual({ blocks: blocks.map((b) => b.code), native: wasm === undefined, wasm: wasm?.message });
           if (native.code !== 'passed') expect(['denied', 'expired', 'not_yet_valid', 'wrong_audience', 'wrong_task']).toContain(native.code);
@@ -245,7 +245,7 @@ describe('attacks: a first-party block can only refuse', () => {
       for (const presenter of [dids[6]!, dids[1]!]) {
         expect(await outcome(forged, bOpts(presenter))).toMatchObject({ code: 'malformed_input', check: 'check_block' });
       }
-      await expect(verifyChain(forged, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'check_block' });
+      await expect(verifyChain(forged, { trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'check_block' });
     }
   });
 
@@ -266,7 +266,7 @@ describe('attacks: a first-party block can only refuse', () => {
   it('a check-only block appended by anyone holding the token changes neither the chain nor the holder', async () => {
     const t2 = await chainOf('biscuit', 2);
     const narrowed = await appendWithWasm(t2, 'check if time($t), $t < 2100-01-01T00:00:00Z;');
-    const [a, b] = [await verifyChain(t2, { rootPublicKey: orgKey.publicKey }), await verifyChain(narrowed, { rootPublicKey: orgKey.publicKey })];
+    const [a, b] = [await verifyChain(t2, { trustedRoots: orgKey.publicKey }), await verifyChain(narrowed, { trustedRoots: orgKey.publicKey })];
     expect(b.chain).toEqual(a.chain);
     expect(await outcome(narrowed, bOpts(dids[2]!))).toMatchObject({ code: 'passed' });
     for (const other of [dids[0]!, dids[1]!, dids[3]!]) expect(await outcome(narrowed, bOpts(other))).toMatchObject({ code: 'holder_mismatch' });
@@ -298,11 +298,11 @@ describe('attacks: a first-party block can only refuse', () => {
     // Many checks, each cheap, share one budget: comparing a 200-element set with itself 60
     // times costs too much together (whatever token size a verifier allows).
     const many = await appendWithWasm(t1, Array.from({ length: 60 }, () => 'check if {s} == {s};').join('\n'), { s: { set } });
-    expect(await outcome(many, bOpts(dids[1]!, { datalog: true, limits: { maxTokenBytes: 1_000_000 } }))).toMatchObject({ code: 'resource_limit', check: 'first_party_check' });
+    expect(await outcome(many, bOpts(dids[1]!, { datalog: true, limits: { maxTokenChars: 1_000_000 } }))).toMatchObject({ code: 'resource_limit', check: 'first_party_check' });
     expect(datalogRuns.count).toBe(before);
     // Five of them are within it.
     const few = await appendWithWasm(t1, Array.from({ length: 5 }, () => 'check if {s} == {s};').join('\n'), { s: { set } });
-    expect(await outcome(few, bOpts(dids[1]!, { limits: { maxTokenBytes: 1_000_000 } }))).toMatchObject({ code: 'passed' });
+    expect(await outcome(few, bOpts(dids[1]!, { limits: { maxTokenChars: 1_000_000 } }))).toMatchObject({ code: 'passed' });
   });
 
   it('a block declaring a Datalog version below what its checks need is refused by both (check_block)', async () => {
@@ -329,7 +329,7 @@ describe('Macaroon: a caveat appended with the macaroon library', () => {
     const refused = await outcome(token, mOpts(dids[1]!, { clock: at(limit) }));
     expect(refused).toMatchObject({ code: 'denied', check: 'first_party_check' });
     expect(refused.message).toContain(`time < ${iso(limit)}`);
-    const view = await inspect(token);
+    const view = await inspectToken(token);
     expect(view.blocks.at(-1)!.source.at(-1)).toBe(`time < ${iso(limit)}`);
   });
 

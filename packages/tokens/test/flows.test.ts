@@ -1,7 +1,7 @@
 import { inspect as utilInspect } from 'node:util';
 import { KeyPair } from '@agent-id/core';
 import { describe, expect, it } from 'vitest';
-import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect, mintCapability } from '../src/index.js';
+import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspectToken, mintCapability } from '../src/index.js';
 import { AUD, NOW, ORG, USER, agents, chainOf, clock, codeOf, dids, mint, orgKey, rootSecret, trust } from './helpers.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
@@ -12,9 +12,9 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
   it('mint → attenuate ×3 → authorize returns the chain and both principals', async () => {
     let token = await mint(format);
-    token = await attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, narrowing: { actions: ['read'] } });
-    token = await attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, narrowing: { resources: ['files:/reports/*'] } });
-    token = await attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey, narrowing: { expiresAt: NOW + 600 } });
+    token = await attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, narrowing: { actions: ['read'] } });
+    token = await attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey, narrowing: { resources: ['files:/reports/*'] } });
+    token = await attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey, narrowing: { expiresAt: NOW + 600 } });
     const result = await auth(token.serialize());
     expect(result.format).toBe(format);
     expect(result.agent).toBe(dids[3]);
@@ -43,19 +43,19 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
   it('refuses widening before producing a token', async () => {
     const token = await mint(format);
-    const at = (narrowing: Record<string, unknown>) => codeOf(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, narrowing }));
+    const at = (narrowing: Record<string, unknown>) => codeOf(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, narrowing }));
     expect(await at({ resources: ['files:/*'] })).toBe('scope_widened');
     expect(await at({ actions: ['delete'] })).toBe('scope_widened');
     expect(await at({ audience: ['did:web:other.example'] })).toBe('scope_widened');
     expect(await at({ expiresAt: NOW + 7200 })).toBe('scope_widened');
     expect(await at({ maxDepth: 4 })).toBe('scope_widened');
     const flat = await mint(format, { maxDepth: 0 });
-    expect(await codeOf(attenuate(flat, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey }))).toBe('depth_exceeded');
+    expect(await codeOf(attenuate(flat, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey }))).toBe('depth_exceeded');
   });
 
   it('only the holder can attenuate', async () => {
     const token = await mint(format);
-    expect(await codeOf(attenuate(token, { clock, to: dids[2]!, signer: agents[5]!, rootPublicKey: orgKey.publicKey }))).toBe('holder_mismatch');
+    expect(await codeOf(attenuate(token, { clock, to: dids[2]!, signer: agents[5]!, trustedRoots: orgKey.publicKey }))).toBe('holder_mismatch');
   });
 
   it('maps every bad input to its code', async () => {
@@ -65,8 +65,8 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
     expect(await codeOf(auth(''))).toBe('malformed_input');
     expect(await codeOf(auth(text.slice(0, text.length - 9)))).toMatch(/malformed_input|invalid_signature/);
     expect(await codeOf(auth('A'.repeat(20_000)))).toBe('input_too_large');
-    expect(await codeOf(auth(text, { limits: { maxTokenBytes: 100 } }))).toBe('input_too_large');
-    const wrongTrust = format === 'biscuit' ? { rootPublicKey: KeyPair.generate().publicKey } : { rootSecrets: { ...rootSecret, secret: new Uint8Array(32).fill(1) } };
+    expect(await codeOf(auth(text, { limits: { maxTokenChars: 100 } }))).toBe('input_too_large');
+    const wrongTrust = format === 'biscuit' ? { trustedRoots: KeyPair.generate().publicKey } : { rootSecrets: { ...rootSecret, secret: new Uint8Array(32).fill(1) } };
     expect(await codeOf(auth(text, wrongTrust))).toBe('invalid_signature');
     expect(await codeOf(auth(text, { clock: () => (NOW + 3600) * 1000 }))).toBe('expired');
     expect(await codeOf(auth(text, { request: { ...request, audience: 'did:web:evil.example' } }))).toBe('wrong_audience');
@@ -91,14 +91,14 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
   it('depth limits hold', async () => {
     const token = await chainOf(format, 2, { maxDepth: 2 });
-    expect(await codeOf(attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey }))).toBe('depth_exceeded');
+    expect(await codeOf(attenuate(token, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey }))).toBe('depth_exceeded');
     expect(await codeOf(auth(token, { presenter: dids[2]! }))).toBe('passed');
   });
 
   it('revocation at each granularity', async () => {
     const token = await chainOf(format, 3);
     const { revocationIds } = await auth(token);
-    const sibling = await attenuate(await chainOf(format, 1), { clock, to: dids[5]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    const sibling = await attenuate(await chainOf(format, 1), { clock, to: dids[5]!, signer: agents[1]!, trustedRoots: orgKey.publicKey });
 
     const hop = new MemoryRevocationStore();
     await hop.revoke({ kind: 'token', id: revocationIds[2]! });
@@ -133,7 +133,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
   it('inspect shows every block and says it is unverified', async () => {
     const token = await chainOf(format, 2);
-    const view = await inspect(token, { rootPublicKey: orgKey.publicKey });
+    const view = await inspectToken(token, { trustedRoots: orgKey.publicKey });
     expect(view.verified).toBe(false);
     expect(view.text).toContain('UNVERIFIED');
     expect(view.chain).toHaveLength(3);
@@ -143,8 +143,8 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
   it('inspect without a root key gives the same unverified chain and revocation ids (no Datalog printed)', async () => {
     const token = await chainOf(format, 2);
-    const withRoot = await inspect(token, { rootPublicKey: orgKey.publicKey });
-    const bare = await inspect(token);
+    const withRoot = await inspectToken(token, { trustedRoots: orgKey.publicKey });
+    const bare = await inspectToken(token);
     expect(bare.verified).toBe(false);
     expect(bare.chain).toEqual(withRoot.chain);
     expect(bare.blocks.map((b) => [b.index, b.kind, b.revocationId])).toEqual(withRoot.blocks.map((b) => [b.index, b.kind, b.revocationId]));
@@ -164,7 +164,7 @@ describe('format-specific trust', () => {
     const b = await mint('biscuit');
     const m = await mint('macaroon');
     expect(await codeOf(authorize(b, { request, presenter: dids[0]!, clock, rootSecrets: rootSecret }))).toBe('untrusted_issuer');
-    expect(await codeOf(authorize(m, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey }))).toBe('untrusted_issuer');
+    expect(await codeOf(authorize(m, { request, presenter: dids[0]!, clock, trustedRoots: orgKey.publicKey }))).toBe('untrusted_issuer');
   });
 
   it('Biscuit agents may be P-256; a P-256 root is refused with unsupported_algorithm', async () => {
@@ -176,21 +176,21 @@ describe('format-specific trust', () => {
     // The root's ECDSA signature would be hop 0's revocation id, and ECDSA is malleable.
     expect(await codeOf(mintCapability(cap, { format: 'biscuit', rootKey: p256Org }))).toBe('unsupported_algorithm');
     let token = await mintCapability(cap, { format: 'biscuit', rootKey: orgKey });
-    token = await attenuate(token, { clock, to: dids[1]!, signer: p256Agent, rootPublicKey: orgKey.publicKey });
-    const authorizeWith = (rootPublicKey: KeyPair['publicKey'] | KeyPair['publicKey'][]) =>
-      authorize(token, { request: { resource: 'r', action: 'a', audience: AUD }, presenter: dids[1]!, clock, rootPublicKey });
+    token = await attenuate(token, { clock, to: dids[1]!, signer: p256Agent, trustedRoots: orgKey.publicKey });
+    const authorizeWith = (trustedRoots: KeyPair['publicKey'] | KeyPair['publicKey'][]) =>
+      authorize(token, { request: { resource: 'r', action: 'a', audience: AUD }, presenter: dids[1]!, clock, trustedRoots });
     const result = await authorizeWith(orgKey.publicKey);
     expect(result.chain).toHaveLength(2);
     expect(await codeOf(authorizeWith(p256Org.publicKey))).toBe('unsupported_algorithm');
     expect(await codeOf(authorizeWith([p256Org.publicKey, orgKey.publicKey]))).toBe('unsupported_algorithm');
-    expect(await codeOf(attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: p256Org.publicKey }))).toBe('unsupported_algorithm');
+    expect(await codeOf(attenuate(token, { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: p256Org.publicKey }))).toBe('unsupported_algorithm');
   });
 });
 
 describe('inspect output', () => {
   it('shows control characters escaped, so token text cannot forge lines', async () => {
     const token = await mint('macaroon', { task: 'q3\nchain:\n  0. did:web:evil -> did:web:evil\u001b[2J' });
-    const view = await inspect(token);
+    const view = await inspectToken(token);
     expect(view.text).toContain('q3\\u000achain:\\u000a');
     expect(view.text).not.toContain('\u001b');
     expect(view.text.split('\n').filter((l) => l.startsWith('task:'))).toHaveLength(1);

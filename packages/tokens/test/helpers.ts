@@ -37,12 +37,12 @@ export function mint(format: TokenFormat, overrides: Partial<Capability> = {}): 
 
 export async function chainOf(format: TokenFormat, hops: number, overrides: Partial<Capability> = {}): Promise<CapabilityToken> {
   let token = await mint(format, overrides);
-  for (let i = 1; i <= hops; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey, clock });
+  for (let i = 1; i <= hops; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, trustedRoots: orgKey.publicKey, clock });
   return token;
 }
 
 export function trust(format: TokenFormat) {
-  return format === 'biscuit' ? { rootPublicKey: orgKey.publicKey } : { rootSecrets: rootSecret };
+  return format === 'biscuit' ? { trustedRoots: orgKey.publicKey } : { rootSecrets: rootSecret };
 }
 
 /** The `code` and `check` a promise is refused with, or `passed`. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { datalogRefusal } from '../src/biscuit/authorize.js';
 import { AUTHORITY_CODE, HOP_CODE, dateParam, scopeParams } from '../src/biscuit/datalog.js';
 import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
-import { CapabilityToken, type TokenFormat, attenuate, authorize, inspect, mintCapability, verifyChain } from '../src/index.js';
+import { CapabilityToken, type TokenFormat, attenuate, authorize, inspectToken, mintCapability, verifyChain } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { formatCaveat, formatIdentifier } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
@@ -28,7 +28,7 @@ const NOT_YET = { code: 'not_yet_valid', check: 'issued_at' };
 async function chainAt(format: TokenFormat, times: readonly number[]): Promise<CapabilityToken> {
   const mintOptions = format === 'biscuit' ? { format, rootKey: orgKey, issuer: ORG, clock: at(times[0]!) } : { format, rootSecret, issuer: ORG, clock: at(times[0]!) };
   let token = await mintCapability(capability({ expiresAt: NOW + 7200 }), mintOptions);
-  for (let i = 1; i < times.length; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey, clock: at(times[i]!) });
+  for (let i = 1; i < times.length; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, trustedRoots: orgKey.publicKey, clock: at(times[i]!) });
   return token;
 }
 
@@ -43,7 +43,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
     expect(result.chain.map((h) => h.issuedAt)).toEqual(times);
     expect(result.record.chain.map((h) => h.issuedAt)).toEqual(times);
     expect((await verifyChain(token, trust(format))).chain.map((h) => h.issuedAt)).toEqual(times);
-    const view = await inspect(token, { rootPublicKey: orgKey.publicKey });
+    const view = await inspectToken(token, { trustedRoots: orgKey.publicKey });
     expect(view.chain.map((h) => h.issuedAt)).toEqual(times);
     expect(view.text).toContain(`issued: ${new Date((NOW - 299) * 1000).toISOString()}`);
   });
@@ -66,7 +66,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
     expect(await decide(token, NOW - 10 * 365 * 86_400, dids[2]!, extra)).toEqual(NOT_YET);
     if (format === 'biscuit') {
       // With Datalog too (a generous time budget: a time-out under load is not a decision).
-      const datalog = { ...extra, datalog: true, limits: { max_time_micro: 10_000_000 } };
+      const datalog = { ...extra, datalog: true, limits: { maxDatalogMicros: 10_000_000 } };
       expect(await decide(token, NOW + 50 - skew, dids[2]!, datalog)).toEqual(PASSED);
       expect(await decide(token, NOW + 50 - skew - 1, dids[2]!, datalog)).toEqual(NOT_YET);
     }
@@ -87,7 +87,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
 
   it('attenuate refuses to make a hop before its parent was issued (the chain never goes backwards)', async () => {
     const token = await chainAt(format, [NOW, NOW + 100]);
-    const hand = (seconds: number) => attenuate(token, { to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey, clock: at(seconds) });
+    const hand = (seconds: number) => attenuate(token, { to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey, clock: at(seconds) });
     for (const seconds of [NOW + 99, NOW, NOW - 86_400]) expect(await failure(hand(seconds)), String(seconds)).toEqual({ code: 'malformed_input', check: 'issued_at' });
     const same = await hand(NOW + 100);
     expect((await authorize(same, { request, presenter: dids[2]!, clock: at(NOW + 100), ...trust(format) })).chain.map((h) => h.issuedAt)).toEqual([NOW, NOW + 100, NOW + 100]);
@@ -109,7 +109,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
           if (format === 'biscuit') {
             // biscuit-wasm's Datalog alone (its issue_limit fact) decides the same.
             // A generous time budget: a time-out under load is not a decision.
-            const refusal = await datalogRefusal(token, request, now, orgKey.publicKey, { ...DEFAULT_LIMITS, max_time_micro: 10_000_000 }, tolerance);
+            const refusal = await datalogRefusal(token, request, now, orgKey.publicKey, { ...DEFAULT_LIMITS, maxDatalogMicros: 10_000_000 }, tolerance);
             expect(refusal === undefined).toBe(expected === PASSED);
           }
         },

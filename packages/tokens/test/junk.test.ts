@@ -10,7 +10,7 @@ import {
   authorize,
   bindDischarge,
   dischargeThirdPartyCaveat,
-  inspect,
+  inspectToken,
   mintCapability,
   refusalRecord,
   verifyChain,
@@ -44,18 +44,18 @@ function memoryAudit() {
 }
 
 const request = { resource: 'files:/reports/a', action: 'read', audience: AUD };
-const trust = { rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret };
+const trust = { trustedRoots: orgKey.publicKey, rootSecrets: rootSecret };
 
 describe('junk never crashes an export', () => {
-  const guard = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: ['did:web:acme.example'], rootPublicKeys: [orgKey.publicKey], rootSecrets: [rootSecret], audit: memoryAudit(), clock });
+  const guard = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: ['did:web:acme.example'], trustedRoots: [orgKey.publicKey], rootSecrets: [rootSecret], audit: memoryAudit(), clock });
   // [name, call, whether junk may pass]: only parsing a token's encoding, building a
   // refusal record and a guard's deny decision may; nothing may authorize or verify junk.
   const exports: [string, (x: unknown) => unknown, boolean][] = [
     ['authorize', (x) => authorize(x as string, { request, presenter: dids[1]!, clock, ...trust }), false],
     ['authorize with datalog', (x) => authorize(x as string, { request, presenter: dids[1]!, clock, ...trust, datalog: true }), false],
     ['verifyChain', (x) => verifyChain(x as string, trust), false],
-    ['inspect', (x) => inspect(x as string, { rootPublicKey: orgKey.publicKey }), false],
-    ['attenuate', (x) => attenuate(x as string, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey }), false],
+    ['inspect', (x) => inspectToken(x as string, { trustedRoots: orgKey.publicKey }), false],
+    ['attenuate', (x) => attenuate(x as string, { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey }), false],
     ['CapabilityToken.parse', (x) => CapabilityToken.parse(x as string), true],
     ['bindDischarge (token)', (x) => bindDischarge(x as string, 'EhAK'), false],
     ['dischargeThirdPartyCaveat', (x) => dischargeThirdPartyCaveat(x as string, { keyId: 'k', secret: new Uint8Array(32), expiresAt: 2_000_000_000, confirm: () => true }), false],

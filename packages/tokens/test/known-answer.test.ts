@@ -30,13 +30,13 @@ const file = JSON.parse(readFileSync(new URL('./vectors/known-answer/vectors.jso
   vectors: Vector[];
 };
 
-const rootPublicKey = publicKeyFromDidKey(file.keys.root.did);
+const trustedRoots = publicKeyFromDidKey(file.keys.root.did);
 const rootSecrets = { id: file.keys.macaroonRootSecret.id, secret: new Uint8Array(Buffer.from(file.keys.macaroonRootSecret.secret, 'hex')) };
 // A fixed clock: the vectors never expire.
 const at = (seconds: number) => () => seconds * 1000;
 
 function trust(v: Vector, withoutDischarges = false) {
-  return v.format === 'biscuit' ? { rootPublicKey } : { rootSecrets, discharges: withoutDischarges ? [] : v.discharges };
+  return v.format === 'biscuit' ? { trustedRoots } : { rootSecrets, discharges: withoutDischarges ? [] : v.discharges };
 }
 
 describe('known-answer vectors', () => {
@@ -58,7 +58,7 @@ describe('known-answer vectors', () => {
       expect(record).toMatchObject({ decision: 'allow', agent: v.presenter, chain: v.allowed.result.chain });
       if (v.format === 'biscuit') {
         // With time for Datalog even on a loaded machine (running out is no decision).
-        const { record: _r, ...withDatalog } = await authorize(v.token, { request: v.allowed.request, presenter: v.presenter, clock: at(file.now), rootPublicKey, datalog: true, limits: { max_time_micro: 2_000_000 } });
+        const { record: _r, ...withDatalog } = await authorize(v.token, { request: v.allowed.request, presenter: v.presenter, clock: at(file.now), trustedRoots, datalog: true, limits: { maxDatalogMicros: 2_000_000 } });
         expect(withDatalog).toEqual(v.allowed.result);
       }
     });

@@ -107,15 +107,15 @@ describe('rule 1: every next key is Ed25519 — the ECDSA splice', () => {
     });
     expect(trusted).toEqual([[dids[1], dids[2]]]);
     // The profile refuses it before any signature: Q's next key is not Ed25519.
-    await expect(authorize(spliced, { request, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
-    await expect(verifyChain(spliced, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
+    await expect(authorize(spliced, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
+    await expect(verifyChain(spliced, { trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
   });
 });
 
 describe('rule 2: every block after the authority has signature version 1', () => {
   it('a version-0 block survives a re-signing of the block before it (biscuit-wasm accepts); the profile refuses it (version)', async () => {
     const t0 = await mint('biscuit');
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
+    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, clock });
     const withCheck = await appendWithWasm(t1, 'check if time($time), $time < {later}', { later: dateParam(NOW + 3600) });
     const e = envelopeOf(withCheck);
     // Stock appendBlock writes version 1 here (the authority mintCapability writes is version 1).
@@ -125,7 +125,7 @@ describe('rule 2: every block after the authority has signature version 1', () =
     v0.signature = KeyPair.fromSecretKey('Ed25519', proofOf(t1)).sign(blockPayload(v0, e.blocks[1]!));
     const asV0 = tokenOf({ ...e, blocks: [e.blocks[0]!, e.blocks[1]!, v0] });
     expect(await wasmAccepts(asV0.toBytes())).toBe(true);
-    await expect(authorize(asV0, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
+    await expect(authorize(asV0, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
 
     // Why: hop 1's block is signed again by a holder of t0's secret (agent 0), same next
     // key, fresh nonce: a new Biscuit id for hop 1. A version-1 block after it no longer
@@ -140,13 +140,13 @@ describe('rule 2: every block after the authority has signature version 1', () =
 
   it('a version-0 hop block is refused by both (biscuit-auth requires version 1 of third-party blocks)', async () => {
     const t0 = await mint('biscuit');
-    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
+    const t1 = await attenuate(t0, { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, clock });
     const e = envelopeOf(t1);
     const v0: SignedBlockView = { ...e.blocks[1]!, version: 0 };
     v0.signature = KeyPair.fromSecretKey('Ed25519', proofOf(t0)).sign(blockPayload(v0, e.blocks[0]!));
     const token = tokenOf({ ...e, blocks: [e.blocks[0]!, v0] });
     expect(await wasmAccepts(token.toBytes())).toBe(false);
-    await expect(authorize(token, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
+    await expect(authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
   });
 
   it('a token minted by biscuit-wasm alone (a version-0 authority) still verifies; a stock block appended to it directly is version 0 and refused', async () => {
@@ -154,14 +154,14 @@ describe('rule 2: every block after the authority has signature version 1', () =
     const v0: SignedBlockView = { ...minted.blocks[0]!, version: 0 };
     v0.signature = orgKey.sign(blockPayload(v0, undefined));
     const legacy = tokenOf({ ...minted, blocks: [v0] });
-    await expect(authorize(legacy, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey })).resolves.toBeTruthy();
+    await expect(authorize(legacy, { request, presenter: dids[0]!, clock, trustedRoots: orgKey.publicKey })).resolves.toBeTruthy();
     const narrowed = await appendWithWasm(legacy, 'check if time($time), $time < {later}', { later: dateParam(NOW + 3600) });
     expect(envelopeOf(narrowed).blocks.map((b) => b.version)).toEqual([0, 0]);
-    await expect(authorize(narrowed, { request, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
+    await expect(authorize(narrowed, { request, presenter: dids[0]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'version' });
     // After a hop (always version 1), stock blocks are version 1 again.
-    const hopped = await attenuate(legacy, { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, clock });
+    const hopped = await attenuate(legacy, { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, clock });
     const after = await appendWithWasm(hopped, 'check if time($time), $time < {later}', { later: dateParam(NOW + 3600) });
     expect(envelopeOf(after).blocks.map((b) => b.version)).toEqual([0, 1, 1]);
-    await expect(authorize(after, { request, presenter: dids[1]!, clock, rootPublicKey: orgKey.publicKey })).resolves.toBeTruthy();
+    await expect(authorize(after, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).resolves.toBeTruthy();
   });
 });

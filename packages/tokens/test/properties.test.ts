@@ -36,7 +36,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s properties', (format) => {
           for (const [i, n] of narrowings.entries()) {
             const narrowing = { ...(n.actions && { actions: n.actions }), ...(n.resources && { resources: n.resources }), ...(n.audience && { audience: n.audience }), ...(n.expiresIn && { expiresAt: NOW + n.expiresIn }) };
             const code = await codeOf(
-              attenuate(tokens.at(-1)!, { clock, to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing }).then((t) => {
+              attenuate(tokens.at(-1)!, { clock, to: dids[i + 1]!, signer: agents[i]!, trustedRoots: orgKey.publicKey, narrowing }).then((t) => {
                 tokens.push(t);
               }),
             );
@@ -74,8 +74,8 @@ describe.each(['biscuit', 'macaroon'] as const)('%s properties', (format) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 3 }), async (maxDepth) => {
         let token = await mint(format, { maxDepth });
-        for (let i = 1; i <= maxDepth; i++) token = await attenuate(token, { clock, to: dids[i]!, signer: agents[i - 1]!, rootPublicKey: orgKey.publicKey });
-        expect(await codeOf(attenuate(token, { clock, to: dids[maxDepth + 1]!, signer: agents[maxDepth]!, rootPublicKey: orgKey.publicKey }))).toBe('depth_exceeded');
+        for (let i = 1; i <= maxDepth; i++) token = await attenuate(token, { clock, to: dids[i]!, signer: agents[i - 1]!, trustedRoots: orgKey.publicKey });
+        expect(await codeOf(attenuate(token, { clock, to: dids[maxDepth + 1]!, signer: agents[maxDepth]!, trustedRoots: orgKey.publicKey }))).toBe('depth_exceeded');
       }),
       { numRuns: 8 },
     );
@@ -86,7 +86,7 @@ describe('fuzz: random input never crashes the parsers', () => {
   it('random bytes and strings give coded errors', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 600 }).map((b) => base64urlEncode(b)), fc.string({ maxLength: 300 }), fc.uint8Array({ minLength: 1, maxLength: 400 }).map((b) => base64urlEncode(Uint8Array.from([2, ...b])))), async (text) => {
-        const code = await codeOf(authorize(text, { request: { resource: 'r', action: 'a', audience: AUD }, presenter: dids[0]!, clock, rootPublicKey: orgKey.publicKey, rootSecrets: { id: 'k', secret: new Uint8Array(32) } }));
+        const code = await codeOf(authorize(text, { request: { resource: 'r', action: 'a', audience: AUD }, presenter: dids[0]!, clock, trustedRoots: orgKey.publicKey, rootSecrets: { id: 'k', secret: new Uint8Array(32) } }));
         expect(code).toMatch(/^(malformed_input|invalid_signature|input_too_large|denied)$/);
       }),
       { numRuns: 400 },

@@ -59,7 +59,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
   it('attenuate refuses a narrowing to a resource not in canonical form, before any token exists', async () => {
     const token = await chainOf(format, 0);
     for (const resources of [['files:/reports/../hr/*'], ['files:/reports/%2e%2e/hr'], ['files:/reports//x'], ['files:/reports/..\\hr']]) {
-      expect(await failure(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey, narrowing: { resources } })), resources.join()).toEqual({
+      expect(await failure(attenuate(token, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, narrowing: { resources } })), resources.join()).toEqual({
         code: 'malformed_input',
         check: 'resource',
       });

@@ -25,7 +25,7 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
       service: AUD,
       resolver: createDidResolver(),
       trustedIssuers: [operator.did],
-      rootPublicKeys: [orgKey.publicKey],
+      trustedRoots: [orgKey.publicKey],
       rootSecrets: [rootSecret],
       revocations,
       audit: log,
@@ -63,18 +63,18 @@ describe.each(['biscuit', 'macaroon'] as const)('ResourceGuard (%s)', (format) =
       code: 'request_mismatch',
     });
     // Revoking hop 2 (agent 1 → agent 2) stops that token at once.
-    const t2 = await attenuate(await chainOf(format, 1), { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    const t2 = await attenuate(await chainOf(format, 1), { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey });
     expect((await call(2, t2.serialize())).decision).toBe('allow');
-    const verified = await authorize(t2, { request: { ...request, audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey, rootSecrets: rootSecret });
+    const verified = await authorize(t2, { request: { ...request, audience: AUD }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey, rootSecrets: rootSecret });
     await revocations.revoke({ kind: 'token', id: verified.revocationIds[2]! });
     expect(await call(2, t2.serialize())).toMatchObject({ decision: 'deny', code: 'revoked' });
   });
 
   it('passes its clockToleranceSec to authorize: a hop issued 30 s after the guard time is allowed by default, refused with 0', async () => {
     const later = () => (NOW + 30) * 1000;
-    const token = (await attenuate(await chainOf(format, 2), { clock: later, to: dids[3]!, signer: agents[2]!, rootPublicKey: orgKey.publicKey })).serialize();
+    const token = (await attenuate(await chainOf(format, 2), { clock: later, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey })).serialize();
     expect((await call(3, token)).decision).toBe('allow');
-    const strict = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: [operator.did], rootPublicKeys: [orgKey.publicKey], rootSecrets: [rootSecret], audit: log, clock, clockToleranceSec: 0 });
+    const strict = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: [operator.did], trustedRoots: [orgKey.publicKey], rootSecrets: [rootSecret], audit: log, clock, clockToleranceSec: 0 });
     const presentation = presentOwnership(identity(3), credentials.get(3)!, strict.issueChallenge(), { clock, request });
     expect(await strict.check({ presentation, token, request })).toMatchObject({ decision: 'deny', code: 'not_yet_valid', check: 'issued_at' });
   });
@@ -92,7 +92,7 @@ describe('ResourceGuard deny records hold only verified data', () => {
   it('a forged token records principal "unverified" and no chain; verifyChain refuses it', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'agent-id-guard-')), 'audit.jsonl');
     const log = await AuditLog.open(path);
-    const guard = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: [operator.did], rootPublicKeys: [orgKey.publicKey], rootSecrets: [rootSecret], audit: log, clock });
+    const guard = new ResourceGuard({ service: AUD, resolver: createDidResolver(), trustedIssuers: [operator.did], trustedRoots: [orgKey.publicKey], rootSecrets: [rootSecret], audit: log, clock });
     // A macaroon minted with a secret this guard does not trust names whatever principal it likes.
     const wrongSecret = { id: rootSecret.id, secret: new Uint8Array(32).fill(7) };
     const forged = (
@@ -108,7 +108,7 @@ describe('ResourceGuard deny records hold only verified data', () => {
     const refused = await guard.check({ presentation: null, token: genuine, request });
     expect(refused.entry.record).toMatchObject({ onBehalfOf: USER });
     expect(refused.entry.record.chain).toHaveLength(3);
-    expect((await verifyChain(genuine, { rootPublicKey: orgKey.publicKey })).chain.map((h) => h.to)).toEqual([dids[0], dids[1], dids[2]]);
+    expect((await verifyChain(genuine, { trustedRoots: orgKey.publicKey })).chain.map((h) => h.to)).toEqual([dids[0], dids[1], dids[2]]);
     await log.close();
   });
 });

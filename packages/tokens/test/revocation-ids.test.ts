@@ -5,7 +5,7 @@ import { p256 } from '@noble/curves/nist.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readSerialized } from '../src/biscuit/proto/envelope.js';
-import { type CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspect, mintCapability } from '../src/index.js';
+import { type CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspectToken, mintCapability } from '../src/index.js';
 import { parseCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
@@ -20,7 +20,7 @@ import { AUD, ORG, agents, capability, clock, codeOf, dids, mint, orgKey, rootSe
 // and shows the hop id this package revokes by does not, so a revocation still refuses it.
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
-const biscuitTrust = { rootPublicKey: orgKey.publicKey };
+const biscuitTrust = { trustedRoots: orgKey.publicKey };
 
 async function chain3() {
   const t0 = await mint('biscuit');
@@ -150,8 +150,8 @@ describe('Biscuit: a re-signed hop keeps its hop id', () => {
       const agentSigned = Buffer.concat([l('\0EXTERNAL\0\0VERSION\0'), le32(1), l('\0PAYLOAD\0'), blocks[i]!.block, l('\0PREVSIG\0'), blocks[i - 1]!.signature]);
       expect(result.revocationIds[i]).toBe(sha(l('agent-id/biscuit/revocation-id/v1\0hop\0'), agentSigned));
     }
-    // inspect shows the same ids, and Biscuit's beside them.
-    const view = await inspect(t2, biscuitTrust);
+    // inspectToken shows the same ids, and Biscuit's beside them.
+    const view = await inspectToken(t2, biscuitTrust);
     expect(view.blocks.map((b) => [b.revocationId, b.blockRevocationId])).toEqual(result.revocationIds.map((id, i) => [id, result.blockRevocationIds[i]]));
   });
 });

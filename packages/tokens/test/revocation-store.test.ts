@@ -27,7 +27,7 @@ describe('FileRevocationStore', () => {
   it('survives a restart: a second instance sees every revocation', async () => {
     const path = join(dir, 'revocations.jsonl');
     const token = await chainOf('biscuit', 2);
-    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey };
+    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey };
     const { revocationIds } = await authorize(token, opts);
 
     const first = await FileRevocationStore.open(path);
@@ -120,7 +120,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s: every alias of a target eit
     const decide = (revocations?: RevocationStore) => codeOf(authorize(token, { request, presenter: dids[2]!, clock, ...trust(format), ...(revocations ? { revocations } : {}) }));
 
     async function setUp() {
-      token ??= await attenuate(await attenuate(await mint(format), { clock, to: p256Did, signer: agents[0]!, rootPublicKey: orgKey.publicKey }), { clock, to: dids[2]!, signer: p256, rootPublicKey: orgKey.publicKey });
+      token ??= await attenuate(await attenuate(await mint(format), { clock, to: p256Did, signer: agents[0]!, trustedRoots: orgKey.publicKey }), { clock, to: dids[2]!, signer: p256, trustedRoots: orgKey.publicKey });
       ids ??= (await authorize(token, { request, presenter: dids[2]!, clock, ...trust(format) })).revocationIds;
     }
 

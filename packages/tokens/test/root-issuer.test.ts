@@ -16,16 +16,16 @@ describe('roots bound to the issuer they speak for', () => {
     ];
     // Globex signs a token that claims to come from Acme.
     const spoof = await mintCapability(capability(), { format: 'biscuit', rootKey: otherKey, issuer: ORG });
-    expect(await codeOf(authorize(spoof, { request, presenter: dids[0]!, clock, rootPublicKey: roots }))).toBe('invalid_signature');
-    expect(await codeOf(verifyChain(spoof, { rootPublicKey: roots }))).toBe('invalid_signature');
+    expect(await codeOf(authorize(spoof, { request, presenter: dids[0]!, clock, trustedRoots: roots }))).toBe('invalid_signature');
+    expect(await codeOf(verifyChain(spoof, { trustedRoots: roots }))).toBe('invalid_signature');
     // With bare keys the same token verifies (and names Acme): binding is what prevents it.
-    expect((await authorize(spoof, { request, presenter: dids[0]!, clock, rootPublicKey: [orgKey.publicKey, otherKey.publicKey] })).issuer).toBe(ORG);
+    expect((await authorize(spoof, { request, presenter: dids[0]!, clock, trustedRoots: [orgKey.publicKey, otherKey.publicKey] })).issuer).toBe(ORG);
     // Genuine tokens of both organisations pass; an issuer with no bound key is refused.
     const acme = await mintCapability(capability(), { format: 'biscuit', rootKey: orgKey, issuer: ORG });
-    expect((await authorize(acme, { request, presenter: dids[0]!, clock, rootPublicKey: roots })).issuer).toBe(ORG);
+    expect((await authorize(acme, { request, presenter: dids[0]!, clock, trustedRoots: roots })).issuer).toBe(ORG);
     const globex = await mintCapability(capability(), { format: 'biscuit', rootKey: otherKey, issuer: otherOrg });
-    expect((await authorize(globex, { request, presenter: dids[0]!, clock, rootPublicKey: roots })).issuer).toBe(otherOrg);
-    expect(await codeOf(authorize(globex, { request, presenter: dids[0]!, clock, rootPublicKey: [roots[0]!] }))).toBe('untrusted_issuer');
+    expect((await authorize(globex, { request, presenter: dids[0]!, clock, trustedRoots: roots })).issuer).toBe(otherOrg);
+    expect(await codeOf(authorize(globex, { request, presenter: dids[0]!, clock, trustedRoots: [roots[0]!] }))).toBe('untrusted_issuer');
   });
 
   it('Macaroon: a secret bound to one issuer refuses tokens naming another', async () => {

@@ -16,7 +16,7 @@ describe('Biscuit runtime under concurrent calls', () => {
     configureBiscuitRuntime({ memoryThresholdBytes: 4 * MiB });
     const token = (await chainOf('biscuit', 4)).serialize();
     // A generous Datalog time budget: this test is about instance swaps, not time.
-    const options = { request: { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD }, presenter: dids[4]!, clock, rootPublicKey: orgKey.publicKey, datalog: true, limits: { max_time_micro: 2_000_000 } };
+    const options = { request: { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD }, presenter: dids[4]!, clock, trustedRoots: orgKey.publicKey, datalog: true, limits: { maxDatalogMicros: 2_000_000 } };
     const start = biscuitRuntimeStats().recycles;
     const failures: string[] = [];
     const settle = async (p: Promise<unknown>) => {

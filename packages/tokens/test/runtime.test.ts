@@ -11,7 +11,7 @@ describe('Biscuit runtime memory stays bounded', () => {
     configureBiscuitRuntime({ memoryThresholdBytes: 16 * MiB });
     const token = await chainOf('biscuit', 3);
     // A generous Datalog time budget: this test is about memory, and CI machines are busy.
-    const ok = { request: { resource: 'files:/reports/a', action: 'read', audience: AUD }, presenter: dids[3]!, clock, rootPublicKey: orgKey.publicKey, datalog: true, limits: { max_time_micro: 2_000_000 } };
+    const ok = { request: { resource: 'files:/reports/a', action: 'read', audience: AUD }, presenter: dids[3]!, clock, trustedRoots: orgKey.publicKey, datalog: true, limits: { maxDatalogMicros: 2_000_000 } };
     const start = biscuitRuntimeStats().recycles;
     let worstAfterCall = 0;
     let calls = 0;
@@ -35,7 +35,7 @@ describe('Biscuit runtime memory stays bounded', () => {
 
   it('a trap mid-call is a typed error and the next call runs on a fresh instance', async () => {
     const token = await chainOf('biscuit', 2);
-    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, rootPublicKey: orgKey.publicKey, datalog: true };
+    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey, datalog: true };
     const before = biscuitRuntimeStats();
     forceTrapOnNextCall();
     expect(await codeOf(authorize(token, opts))).toBe('internal');

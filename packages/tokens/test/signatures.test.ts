@@ -219,7 +219,7 @@ describe('the native decision equals the Datalog decision for any chain and requ
           for (const [i, n] of narrowings.entries()) {
             const narrowing = { expiresAt: NOW + n.ttl, ...(i % 2 === 0 ? { resources: n.resources, actions: n.actions } : { audience: n.audience }) };
             try {
-              token = await attenuate(token, { clock, to: dids[i + 1]!, signer: agents[i]!, rootPublicKey: orgKey.publicKey, narrowing });
+              token = await attenuate(token, { clock, to: dids[i + 1]!, signer: agents[i]!, trustedRoots: orgKey.publicKey, narrowing });
               holder = i + 1;
             } catch (error) {
               // Widening is refused offline; the chain stops where it was.
@@ -231,7 +231,7 @@ describe('the native decision equals the Datalog decision for any chain and requ
           const request = req.task === undefined ? { resource: req.resource, action: req.action, audience: req.audience } : { ...req, task: req.task };
           let native: boolean;
           try {
-            await authorize(token, { request, presenter: dids[holder]!, clock: () => now * 1000, rootPublicKey: orgKey.publicKey });
+            await authorize(token, { request, presenter: dids[holder]!, clock: () => now * 1000, trustedRoots: orgKey.publicKey });
             native = true;
           } catch (error) {
             expect(error).toBeInstanceOf(AgentIdError);
@@ -239,7 +239,7 @@ describe('the native decision equals the Datalog decision for any chain and requ
           }
           // A generous time budget: on a loaded machine a 50 ms budget can run out, and a
           // time-out (resource_limit) is not a decision to compare.
-          const refusal = await datalogRefusal(token, request, now, orgKey.publicKey, { ...DEFAULT_LIMITS, max_time_micro: 10_000_000 });
+          const refusal = await datalogRefusal(token, request, now, orgKey.publicKey, { ...DEFAULT_LIMITS, maxDatalogMicros: 10_000_000 });
           expect(native).toBe(refusal === undefined);
           seen[native ? 'allowed' : 'refused']++;
         },

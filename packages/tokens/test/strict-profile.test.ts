@@ -17,7 +17,7 @@ import { type Field, encode, fieldsOf, varint } from './protobuf.js';
 // delegator in the chain), and is refused by both paths now.
 
 const request = { resource: 'files:/reports/a', action: 'read', audience: AUD };
-const opts = (presenter: string, extra = {}) => ({ request, presenter, clock, rootPublicKey: orgKey.publicKey, ...extra });
+const opts = (presenter: string, extra = {}) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey, ...extra });
 
 /** The native decision (`authorize`) and biscuit-wasm's alone (its parse, then its Datalog authorizer). */
 async function outcomes(token: CapabilityToken, options: Parameters<typeof authorize>[1]): Promise<[string, string]> {
@@ -113,8 +113,8 @@ describe('the native path refuses what biscuit-auth refuses', () => {
 
   it('a delegator who gives its block a small-order next key cannot let anyone re-sign the next block', async () => {
     const t0 = await mintCapability(capability(), { format: 'biscuit', rootKey: orgKey, issuer: ORG });
-    const t1 = await attenuate(t0, { clock, to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
-    const t2 = await attenuate(t1, { clock, to: dids[2]!, signer: agents[1]!, rootPublicKey: orgKey.publicKey });
+    const t1 = await attenuate(t0, { clock, to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey });
+    const t2 = await attenuate(t1, { clock, to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey });
     const [b0, b1, b2] = readSerialized(t2.toBytes()).blocks as [SignedBlockView, SignedBlockView, SignedBlockView];
     const next = KeyPair.generate();
     /**
@@ -149,12 +149,12 @@ describe('the native path refuses what biscuit-auth refuses', () => {
   });
 
   it('a next key that is not Ed25519 is refused: the next block signature, a revocation id, would be malleable', async () => {
-    const t1 = await attenuate(await mintCapability(capability(), { format: 'biscuit', rootKey: orgKey, issuer: ORG }), { to: dids[1]!, signer: agents[0]!, rootPublicKey: orgKey.publicKey });
+    const t1 = await attenuate(await mintCapability(capability(), { format: 'biscuit', rootKey: orgKey, issuer: ORG }), { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey });
     const e = readSerialized(t1.toBytes());
     const p256 = KeyPair.generate('P-256').publicKey.bytes;
     const token = envelope([e.blocks[0]!, { ...e.blocks[1]!, nextKey: { algorithm: 1, key: p256 } }], e.proof.value);
     await expect(authorize(token, opts(dids[1]!))).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
-    await expect(verifyChain(token, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
+    await expect(verifyChain(token, { trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'next_key' });
   });
 
   it('strings are read as encoded: a leading U+FEFF is part of the action, as prost reads it', async () => {
@@ -190,7 +190,7 @@ describe('the native path refuses what biscuit-auth refuses', () => {
 
   it('a symbol that is not UTF-8, in a signed block, is malformed_input (not a TypeError)', async () => {
     const token = await reSignedAuthority((f) => [...f, len(1, Uint8Array.from([0xff]))]);
-    await expect(verifyChain(token, { rootPublicKey: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input' });
+    await expect(verifyChain(token, { trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input' });
     expect((await outcomes(token, opts(dids[0]!)))[0]).toBe('malformed_input');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attenuate, authorize, bindDischarge, dischargeThirdPartyCaveat, inspect, mintCapability } from '../src/index.js';
+import { attenuate, authorize, bindDischarge, dischargeThirdPartyCaveat, inspectToken, mintCapability } from '../src/index.js';
 import { AUD, NOW, ORG, agents, capability, clock, codeOf, dids, rootSecret } from './helpers.js';
 
 const partner = { location: 'https://partner.example/discharge', keyId: 'acme-partner', secret: new Uint8Array(32).fill(9), condition: 'delegation-live' };
@@ -13,7 +13,7 @@ describe('Macaroon third-party caveats (cross-organisation liveness)', () => {
     const opts = { request, presenter: dids[1]!, clock, rootSecrets: rootSecret };
     expect(await codeOf(authorize(token, opts))).toBe('denied');
 
-    const [caveat] = (await inspect(token)).thirdPartyCaveats;
+    const [caveat] = (await inspectToken(token)).thirdPartyCaveats;
     expect(caveat).toMatchObject({ location: partner.location, keyId: partner.keyId, condition: 'delegation-live' });
     const live = new Set(['delegation-live']);
     const discharge = await dischargeThirdPartyCaveat(caveat!.caveatId, { keyId: partner.keyId, secret: partner.secret, expiresAt: NOW + 60, confirm: (c) => live.has(c.condition) });

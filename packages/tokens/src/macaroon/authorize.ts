@@ -53,7 +53,7 @@ export function evaluateMacaroon(
   const dischargeExpiries: number[] = [];
   if (read.thirdParty.length > 0 || discharges.length > 0) {
     const dms = discharges.map((d, i) => {
-      const m = importBinary(toToken(d, limits.maxTokenBytes).toBytes(), `discharge ${i}`);
+      const m = importBinary(toToken(d, limits.maxTokenChars).toBytes(), `discharge ${i}`);
       dischargeExpiries.push(checkDischarge(m, i));
       return m;
     });

@@ -77,7 +77,7 @@ Example:
           to: opts.to,
           signer,
           narrowing,
-          ...(roots !== undefined ? { rootPublicKey: roots } : {}),
+          ...(roots !== undefined ? { trustedRoots: roots } : {}),
           ...(thirdPartyCaveats !== undefined ? { thirdPartyCaveats } : {}),
         });
         const serialized = child.serialize();

@@ -119,7 +119,7 @@ Example:
           format === 'macaroon' ? await loadSecretFile(keyFilePath(ctx, opts.rootSecret, '--root-secret', ROOT_SECRET_FILE_ENV), '--root-secret', 'root secret file') : undefined;
         const revocations = opts.revocations !== undefined ? await openRevocationStore(opts.revocations, { option: '--revocations', create: false }) : undefined;
         const trust = {
-          ...(roots !== undefined ? { rootPublicKey: roots } : {}),
+          ...(roots !== undefined ? { trustedRoots: roots } : {}),
           ...(rootSecrets !== undefined ? { rootSecrets } : {}),
           ...(discharges.length > 0 ? { discharges } : {}),
         };

@@ -10,7 +10,7 @@ import { readTokenArg } from '../../io/input.js';
 import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
 import { withRoot } from './options.js';
-import { inspectToken } from './read.js';
+import { readTokenView } from './read.js';
 
 interface InspectOptions {
   root?: string[];
@@ -33,7 +33,7 @@ export function registerInspect(token: Command, ctx: CliContext): void {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
-        const view = await inspectToken(text, opts.root);
+        const view = await readTokenView(text, opts.root);
         out.result(view.text, view);
       });
     });

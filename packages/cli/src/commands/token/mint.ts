@@ -4,7 +4,7 @@
  * @module commands/token/mint
  */
 import type { Capability } from '@agent-id/core';
-import { type CapabilityToken, type TokenFormat, inspect, mintCapability } from '@agent-id/tokens';
+import { type CapabilityToken, type TokenFormat, inspectToken, mintCapability } from '@agent-id/tokens';
 import type { Command } from 'commander';
 import { type CliContext, ROOT_KEY_FILE_ENV, ROOT_SECRET_FILE_ENV } from '../../context.js';
 import { guard } from '../../errors.js';
@@ -37,7 +37,7 @@ async function mintBiscuit(ctx: CliContext, capability: Capability, opts: MintOp
   await thirdPartyOf(opts, 'biscuit');
   const rootKey = await loadKeyFile(keyFilePath(ctx, opts.rootKey, '--root-key', ROOT_KEY_FILE_ENV), '--root-key', 'root key file');
   const minted = await mintCapability(capability, { format: 'biscuit', rootKey, ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}) });
-  return { minted, issuer: opts.issuer ?? (await inspect(minted, { rootPublicKey: rootKey.publicKey })).issuer };
+  return { minted, issuer: opts.issuer ?? (await inspectToken(minted, { trustedRoots: rootKey.publicKey })).issuer };
 }
 
 /** Mints a Macaroon with the root secret; returns the token and the issuer it names. */

@@ -5,14 +5,14 @@
  * @module commands/token/read
  */
 import type { PublicKey } from '@agent-id/core';
-import { CapabilityToken, type TokenFormat, type TokenInspection, inspect } from '@agent-id/tokens';
+import { CapabilityToken, type TokenFormat, type TokenInspection, inspectToken } from '@agent-id/tokens';
 import { UsageError } from '../../exit.js';
 import { MAX_TOKEN_BYTES } from '../../io/input.js';
 import { loadRootPublicKeys } from '../../io/keys.js';
 
 /** The format of a token (Biscuit or Macaroon); a token that does not even parse is refused. */
 export function tokenFormat(token: string): TokenFormat {
-  return CapabilityToken.parse(token, { maxTokenBytes: MAX_TOKEN_BYTES }).format;
+  return CapabilityToken.parse(token, { maxTokenChars: MAX_TOKEN_BYTES }).format;
 }
 
 /** The root keys a Biscuit is read with (`--root`, required for one); none for a Macaroon. */
@@ -28,7 +28,7 @@ export async function biscuitRoots(format: TokenFormat, roots: readonly string[]
  * The unverified view of a token (`inspect`): a Biscuit's Datalog is printed when `--root`
  * is given, its chain and hop ids are read either way.
  */
-export async function inspectToken(text: string, roots: readonly string[] | undefined): Promise<TokenInspection> {
+export async function readTokenView(text: string, roots: readonly string[] | undefined): Promise<TokenInspection> {
   const keys = tokenFormat(text) === 'biscuit' && roots !== undefined && roots.length > 0 ? await loadRootPublicKeys(roots) : undefined;
-  return inspect(text, keys !== undefined ? { rootPublicKey: keys } : {});
+  return inspectToken(text, keys !== undefined ? { trustedRoots: keys } : {});
 }

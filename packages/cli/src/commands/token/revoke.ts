@@ -15,7 +15,7 @@ import { count, parsedOption } from '../../option-values.js';
 import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
 import { withRoot } from './options.js';
-import { inspectToken } from './read.js';
+import { readTokenView } from './read.js';
 import { openRevocationStore } from './revocation-store.js';
 
 interface RevokeOptions {
@@ -37,7 +37,7 @@ async function targetOf(ctx: CliContext, tokenArg: string | undefined, opts: Rev
   if (opts.hop !== undefined && tokenArg === undefined) throw new UsageError('--hop needs TOKEN', { code: 'usage', check: '--hop' });
   if (tokenArg !== undefined) {
     const text = await readTokenArg(ctx, tokenArg, { source: '<token>' });
-    const view = await inspectToken(text, opts.root);
+    const view = await readTokenView(text, opts.root);
     const hop = opts.hop ?? view.chain.length - 1;
     const hopInfo = view.chain[hop];
     // Hop ids, parallel to the chain: a Biscuit block of holder checks is no hop, so block i need not be hop i.

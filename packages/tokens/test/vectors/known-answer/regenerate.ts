@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Scope, narrowScope } from '@agent-id/core';
 import { expect, it } from 'vitest';
-import { type CapabilityToken, attenuate, authorize, bindDischarge, dischargeThirdPartyCaveat, inspect, mintCapability } from '../../../src/index.js';
+import { type CapabilityToken, attenuate, authorize, bindDischarge, dischargeThirdPartyCaveat, inspectToken, mintCapability } from '../../../src/index.js';
 import {
   AGENT_NAMES,
   type AgentName,
@@ -52,7 +52,7 @@ it('regenerates the known-answer vectors', async () => {
       token = await attenuate(token, {
         to: agents[hop.to].key.did,
         signer: agents[hop.from].pair,
-        rootPublicKey: root.pair.publicKey,
+        trustedRoots: root.pair.publicKey,
         clock: madeAt(i + 1),
         ...(hop.narrowing ? { narrowing: hop.narrowing } : {}),
         ...(thirdPartyCaveats.length > 0 ? { thirdPartyCaveats } : {}),
@@ -60,12 +60,12 @@ it('regenerates the known-answer vectors', async () => {
       expected.push({ from: agents[hop.from].key.did, to: agents[hop.to].key.did, granted: narrowScope(expected.at(-1)!.granted, hop.narrowing ?? {}), issuedAt: issuedAtOf(i + 1) });
     }
     const discharges: string[] = [];
-    for (const caveat of (await inspect(token, { rootPublicKey: root.pair.publicKey })).thirdPartyCaveats) {
+    for (const caveat of (await inspectToken(token, { trustedRoots: root.pair.publicKey })).thirdPartyCaveats) {
       const discharge = await dischargeThirdPartyCaveat(caveat.caveatId, { keyId: PARTNER.keyId, secret: partnerSecret, expiresAt: DISCHARGE_EXPIRES_AT, confirm: () => true });
       discharges.push(bindDischarge(token, discharge).serialize());
     }
     const presenter = expected.at(-1)!.to;
-    const trust = shape.format === 'biscuit' ? { rootPublicKey: root.pair.publicKey } : { rootSecrets: rootSecret, discharges };
+    const trust = shape.format === 'biscuit' ? { trustedRoots: root.pair.publicKey } : { rootSecrets: rootSecret, discharges };
     const request = { ...shape.allowed, audience: AUDIENCE, task: TASK };
     const result = await authorize(token, { request, presenter, clock, ...trust });
     // (Order within a list is the format's: Biscuit reads its sets sorted, exact names first.)
