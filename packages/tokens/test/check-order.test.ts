@@ -2,7 +2,6 @@ import { KeyPair, base64urlEncode } from '@agent-id/core';
 import { describe, expect, it } from 'vitest';
 import { datalogRuns } from '../src/biscuit/authorize.js';
 import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
-import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import {
   type AuthorizeOptions,
   CapabilityToken,
@@ -18,8 +17,7 @@ import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
-import { withBiscuit } from '../src/wasm/runtime.js';
-import { appendWithWasm } from './envelope.js';
+import { appendHopWithWasm, appendWithWasm } from './envelope.js';
 import { AUD, NOW, ORG, agents, capability, chainOf, clock, dids, issuedAtParam, orgKey, rootSecret, trust } from './helpers.js';
 
 // authorize's check order, as its TSDoc and the README state it: for each adjacent pair of
@@ -38,31 +36,13 @@ async function refusal(token: CapabilityToken | string, options: Partial<Authori
   return { code: 'passed', check: '' };
 }
 
-/** A Biscuit with one more hop block, signed by agent `signer` (bypassing attenuate). */
-async function craftBiscuit(token: CapabilityToken, code: string, params: Record<string, unknown>, signer: number): Promise<CapabilityToken> {
-  const bytes = await withBiscuit((glue) => {
-    const root = wasmPublicKey(glue, orgKey.publicKey);
-    const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
-    const block = new glue.BlockBuilder();
-    block.addCodeWithParameters(code, params, {});
-    const key = wasmPrivateKey(glue, agents[signer]!);
-    const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
-    const pub = wasmPublicKey(glue, agents[signer]!.publicKey);
-    const next = biscuit.appendThirdPartyBlock(pub, signed);
-    const out = next.toBytes();
-    for (const o of [key, signed, pub, next, block, biscuit, root]) o.free();
-    return out;
-  });
-  return CapabilityToken.fromBytes('biscuit', bytes);
-}
-
 /** A Biscuit whose hop 2 (agent 1 → agent 2) widens hop 1, as its template or without its check. */
 async function widenedBiscuit(template: boolean): Promise<CapabilityToken> {
   const token = await chainOf('biscuit', 1);
   const ids = (await authorize(token, { request, presenter: dids[1]!, clock, ...trust('biscuit') })).blockRevocationIds;
   const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(wide) };
   const code = template ? HOP_CODE : 'hop({index}, {from}, {to}, {previous}, {issued_at}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});';
-  return craftBiscuit(token, code, params, 1);
+  return appendHopWithWasm(token, code, params, 1);
 }
 
 /** A Macaroon whose last hop (agent `from` → agent `from + 1`) widens its parent, properly signed. */

@@ -2,40 +2,16 @@ import { base64urlEncode } from '@agent-id/core';
 import macaroonLib from 'macaroon';
 import { describe, expect, it } from 'vitest';
 import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
-import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { CapabilityToken, authorize, verifyChain } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
-import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, agents, chainOf, clock, issuedAtParam, codeOf, dids, orgKey, rootSecret } from './helpers.js';
+import { appendHopWithWasm, appendWithWasm } from './envelope.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
 const wide = { resources: ['files:/*'], actions: ['read', 'write', 'delete'], audience: [AUD], expiresAt: NOW + 9999, maxDepth: 9 };
-
-async function craftBiscuit(token: CapabilityToken, code: string, params: Record<string, unknown>, signerIndex: number | null): Promise<CapabilityToken> {
-  const bytes = await withBiscuit((glue) => {
-    const root = wasmPublicKey(glue, orgKey.publicKey);
-    const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
-    const block = new glue.BlockBuilder();
-    block.addCodeWithParameters(code, params, {});
-    let next: typeof biscuit;
-    if (signerIndex === null) {
-      next = biscuit.appendBlock(block);
-    } else {
-      const key = wasmPrivateKey(glue, agents[signerIndex]!);
-      const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
-      const pub = wasmPublicKey(glue, agents[signerIndex]!.publicKey);
-      next = biscuit.appendThirdPartyBlock(pub, signed);
-      for (const o of [key, signed, pub]) o.free();
-    }
-    const out = next.toBytes();
-    for (const o of [next, block, biscuit, root]) o.free();
-    return out;
-  });
-  return CapabilityToken.fromBytes('biscuit', bytes);
-}
 
 describe('hand-crafted widening is rejected at verification', () => {
   it('Biscuit: a delegator-signed block that widens fails with scope_widened', async () => {
@@ -43,11 +19,11 @@ describe('hand-crafted widening is rejected at verification', () => {
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).blockRevocationIds;
     // Agent 1 signs a hop to agent 2 with a wider scope (the hop template, its check as wide), bypassing attenuate.
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(wide) };
-    const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
+    const crafted = await appendHopWithWasm(token, HOP_CODE, params, 1);
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('scope_widened');
     expect(await codeOf(authorize(crafted, { request: { ...request, action: 'delete' }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('scope_widened');
     // The same hop without its check is not the template: refused before anything else is read from it.
-    const unchecked = await craftBiscuit(token, 'hop({index}, {from}, {to}, {previous}, {issued_at}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
+    const unchecked = await appendHopWithWasm(token, 'hop({index}, {from}, {to}, {previous}, {issued_at}); hop_scope({index}, {exact}, {prefixes}, {actions}, {audience}, {expires}, {depth});', params, 1);
     expect(await codeOf(authorize(unchecked, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('malformed_input');
   });
 
@@ -56,7 +32,7 @@ describe('hand-crafted widening is rejected at verification', () => {
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).blockRevocationIds;
     const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(narrow), actions: { set: [] } };
-    const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
+    const crafted = await appendHopWithWasm(token, HOP_CODE, params, 1);
     await expect(authorize(crafted, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
     await expect(verifyChain(crafted, { trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'scope' });
   });
@@ -65,18 +41,18 @@ describe('hand-crafted widening is rejected at verification', () => {
     const token = await chainOf('biscuit', 1);
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey })).blockRevocationIds;
     const params = { index: 2, from: dids[1], to: dids[6], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
-    const forged = await craftBiscuit(token, HOP_CODE, params, 6);
+    const forged = await appendHopWithWasm(token, HOP_CODE, params, 6);
     expect(await codeOf(authorize(forged, { request, presenter: dids[6]!, clock, trustedRoots: orgKey.publicKey }))).toBe('invalid_signature');
     // Appended as a first-party block (no delegator's signature): a block stating a fact
     // is not a holder's block of checks, so it is refused before anything is read from it.
-    const unsigned = await craftBiscuit(token, HOP_CODE, params, null);
+    const unsigned = await appendWithWasm(token, HOP_CODE, params);
     await expect(authorize(unsigned, { request, presenter: dids[6]!, clock, trustedRoots: orgKey.publicKey })).rejects.toMatchObject({ code: 'malformed_input', check: 'check_block' });
   });
 
   it('Biscuit: a hop not bound to the previous block fails', async () => {
     const token = await chainOf('biscuit', 1);
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: '00'.repeat(64) }, issued_at: issuedAtParam, ...scopeParams({ ...wide, resources: ['files:/reports/*'], actions: ['read'], expiresAt: NOW + 60, maxDepth: 0 }) };
-    const crafted = await craftBiscuit(token, HOP_CODE, params, 1);
+    const crafted = await appendHopWithWasm(token, HOP_CODE, params, 1);
     expect(await codeOf(authorize(crafted, { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey }))).toBe('malformed_input');
   });
 

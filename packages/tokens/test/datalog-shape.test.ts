@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { datalogRuns } from '../src/biscuit/authorize.js';
 import { readChain } from '../src/biscuit/chain.js';
 import { AUTHORITY_CODE, HOP_CODE, hopCheckOf, scopeParams } from '../src/biscuit/datalog.js';
-import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
+import { wasmPrivateKey, } from '../src/biscuit/keys.js';
 import { readBlock } from '../src/biscuit/proto/block.js';
 import { readEnvelope } from '../src/biscuit/proto/envelope.js';
 import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspectToken } from '../src/index.js';
@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS } from '../src/limits.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, ORG, USER, agents, chainOf, clock, issuedAtParam, codeOf, dids, orgKey } from './helpers.js';
 import { editSignedBlock, fieldNumber } from './protobuf.js';
+import { appendHopWithWasm } from './envelope.js';
 
 // A signed block's Datalog runs at every verification, and biscuit-wasm checks its time
 // budget only after a check's join finishes: a holder-signed hop block with N facts and a
@@ -22,23 +23,6 @@ const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: A
 const opts = (presenter: string) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey, datalog: true });
 const leaf = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
 const JOIN = 'check if a($x), a($y), a($z), $x + $y + $z == -1;';
-
-async function craftHop(token: CapabilityToken, code: string, params: Record<string, unknown>, signerIndex: number): Promise<CapabilityToken> {
-  const bytes = await withBiscuit((glue) => {
-    const root = wasmPublicKey(glue, orgKey.publicKey);
-    const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
-    const block = new glue.BlockBuilder();
-    block.addCodeWithParameters(code, params, {});
-    const key = wasmPrivateKey(glue, agents[signerIndex]!);
-    const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
-    const pub = wasmPublicKey(glue, agents[signerIndex]!.publicKey);
-    const next = biscuit.appendThirdPartyBlock(pub, signed);
-    const out = next.toBytes();
-    for (const o of [key, signed, pub, next, block, biscuit, root]) o.free();
-    return out;
-  });
-  return CapabilityToken.fromBytes('biscuit', bytes);
-}
 
 async function mintWith(code: string): Promise<CapabilityToken> {
   const params = { issuer: ORG, holder: dids[0], on_behalf_of: USER, task: 'task-q3', issued_at: issuedAtParam, ...scopeParams({ ...leaf, maxDepth: 2, expiresAt: NOW + 3600 }) };
@@ -116,7 +100,7 @@ describe('the hop template agrees with biscuit-wasm', () => {
 
   it('a hop block built from HOP_CODE by hand is accepted (the template is the parameters, not attenuate)', async () => {
     const { token, params } = await oneHop();
-    const crafted = await craftHop(token, HOP_CODE, params, 1);
+    const crafted = await appendHopWithWasm(token, HOP_CODE, params, 1);
     await expect(authorize(crafted, opts(dids[2]!))).resolves.toBeTruthy();
   });
 });
@@ -125,7 +109,7 @@ describe('a block that is not its template is refused before Datalog', () => {
   it('the join block (50 facts and a three-way join check) is refused as hop_block without a Datalog run', async () => {
     const { token, params } = await oneHop();
     const facts = Array.from({ length: 50 }, (_, i) => `a(${i});`).join('\n');
-    const crafted = await craftHop(token, `${HOP_CODE}\n${facts}\n${JOIN}`, params, 1);
+    const crafted = await appendHopWithWasm(token, `${HOP_CODE}\n${facts}\n${JOIN}`, params, 1);
     expect(await failure(authorize(crafted, opts(dids[2]!)))).toEqual({ code: 'malformed_input', check: 'hop_block', runs: 0 });
     // The delegate cannot extend it either, and inspectToken shows where it stops.
     expect(await failure(attenuate(crafted, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey }))).toMatchObject({ code: 'malformed_input', check: 'hop_block' });
@@ -142,7 +126,7 @@ describe('a block that is not its template is refused before Datalog', () => {
   it('the join check alone, over the template facts, is refused', async () => {
     const { token, params } = await oneHop();
     const join = 'check if hop_scope($i, $e, $p, $a, $u, $x, $d), hop_scope($j, $e2, $p2, $a2, $u2, $x2, $d2), $i + $j == 99;';
-    const crafted = await craftHop(token, `${HOP_CODE}\n${join}`, params, 1);
+    const crafted = await appendHopWithWasm(token, `${HOP_CODE}\n${join}`, params, 1);
     expect(await failure(authorize(crafted, opts(dids[2]!)))).toEqual({ code: 'malformed_input', check: 'hop_block', runs: 0 });
   });
 
@@ -161,7 +145,7 @@ describe('a block that is not its template is refused before Datalog', () => {
       HOP_CODE.replace('check if', 'check all'),
     ];
     for (const code of variants) {
-      const crafted = await craftHop(token, code, params, 1);
+      const crafted = await appendHopWithWasm(token, code, params, 1);
       expect(await failure(authorize(crafted, opts(dids[2]!))), code).toEqual({ code: 'malformed_input', check: 'hop_block', runs: 0 });
     }
   });
@@ -178,7 +162,7 @@ describe('a block that is not its template is refused before Datalog', () => {
     const extra = { wide_actions: { set: ['read', 'write'] }, later: { date: new Date((NOW + 9999) * 1000).toISOString() } };
     for (const code of wider) {
       const used = Object.fromEntries(Object.entries(extra).filter(([k]) => code.includes(`{${k}}`)));
-      const crafted = await craftHop(token, code, { ...params, ...used }, 1);
+      const crafted = await appendHopWithWasm(token, code, { ...params, ...used }, 1);
       expect(await failure(authorize(crafted, opts(dids[2]!))), code).toEqual({ code: 'malformed_input', check: 'hop_block', runs: 0 });
     }
   });

@@ -5,7 +5,7 @@ import { didKeyFromPublicKey } from '@agent-id/did';
 import macaroonLib from 'macaroon';
 import { describe, expect, it } from 'vitest';
 import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
-import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
+import { wasmPublicKey } from '../src/biscuit/keys.js';
 import { CapabilityToken, MemoryRevocationStore, attenuate, authorize, mintCapability } from '../src/index.js';
 import { formatCaveat, formatIdentifier } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
@@ -14,6 +14,7 @@ import { addDelegation } from '../src/macaroon/mint.js';
 import { validateAgentDid } from '../src/model.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, ORG, USER, agents, capability, clock, issuedAtParam, codeOf, dids, mint, orgKey, rootSecret, trust } from './helpers.js';
+import { appendHopWithWasm } from './envelope.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
 const narrow = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 600, maxDepth: 1 };
@@ -57,23 +58,7 @@ describe('agent DIDs must be bare and canonical', () => {
   });
 
   it('Biscuit: a hand-signed hop to a fragment DID is refused at authorize (malformed_input), so agent revocation cannot be escaped', async () => {
-    const craft = async (token: CapabilityToken, params: Record<string, unknown>, signerIndex: number) =>
-      CapabilityToken.fromBytes(
-        'biscuit',
-        await withBiscuit((glue) => {
-          const root = wasmPublicKey(glue, orgKey.publicKey);
-          const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
-          const block = new glue.BlockBuilder();
-          block.addCodeWithParameters(HOP_CODE, params, {});
-          const key = wasmPrivateKey(glue, agents[signerIndex]!);
-          const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
-          const pub = wasmPublicKey(glue, agents[signerIndex]!.publicKey, 'agent');
-          const next = biscuit.appendThirdPartyBlock(pub, signed);
-          const out = next.toBytes();
-          for (const o of [key, signed, pub, next, block, biscuit, root]) o.free();
-          return out;
-        }),
-      );
+    const craft = (token: CapabilityToken, params: Record<string, unknown>, signer: number) => appendHopWithWasm(token, HOP_CODE, params, signer);
     const token = await mint('biscuit');
     const rootId = (await authorize(token, { request, presenter: dids[0]!, clock, trustedRoots: orgKey.publicKey })).revocationIds[0];
     // Agent 0 delegates to "agent 1#k" (as agent 1 asked it to), bypassing attenuate.

@@ -5,8 +5,9 @@ import { type EnvelopeView, type SignedBlockView, readSerialized } from '../src/
 import { writeEnvelope } from '../src/biscuit/proto/writer.js';
 import { blockPayload } from '../src/biscuit/signatures.js';
 import { CapabilityToken } from '../src/index.js';
+import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
-import { orgKey } from './helpers.js';
+import { agents, orgKey } from './helpers.js';
 
 // Signed-block surgery for attacks: re-signing blocks as whoever holds a token's secret
 // can, and appending blocks with biscuit-wasm's own API, as a holder with stock tools would.
@@ -79,6 +80,28 @@ export async function appendWithWasm(token: CapabilityToken, code: string, param
     } finally {
       for (const o of [block, biscuit, root]) o.free();
     }
+  });
+  return CapabilityToken.fromBytes('biscuit', bytes);
+}
+
+/**
+ * The token with a third-party block appended by biscuit-wasm, signed by `agents[signer]`:
+ * a hop (or anything else) written by hand, bypassing `attenuate`, for the attacks that
+ * `authorize` must refuse.
+ */
+export async function appendHopWithWasm(token: CapabilityToken, code: string, params: Record<string, unknown>, signer: number): Promise<CapabilityToken> {
+  const bytes = await withBiscuit((glue) => {
+    const root = wasmPublicKey(glue, orgKey.publicKey);
+    const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
+    const block = new glue.BlockBuilder();
+    block.addCodeWithParameters(code, params, {});
+    const key = wasmPrivateKey(glue, agents[signer]!);
+    const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
+    const pub = wasmPublicKey(glue, agents[signer]!.publicKey, 'agent');
+    const next = biscuit.appendThirdPartyBlock(pub, signed);
+    const out = next.toBytes();
+    for (const o of [key, signed, pub, next, block, biscuit, root]) o.free();
+    return out;
   });
   return CapabilityToken.fromBytes('biscuit', bytes);
 }

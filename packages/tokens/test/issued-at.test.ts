@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { datalogRefusal } from '../src/biscuit/authorize.js';
 import { AUTHORITY_CODE, HOP_CODE, dateParam, scopeParams } from '../src/biscuit/datalog.js';
-import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
+import { wasmPrivateKey, } from '../src/biscuit/keys.js';
 import { CapabilityToken, type TokenFormat, attenuate, authorize, inspectToken, mintCapability, verifyChain } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { formatCaveat, formatIdentifier } from '../src/macaroon/caveats.js';
@@ -13,6 +13,7 @@ import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import macaroonLib from 'macaroon';
 import { AUD, NOW, ORG, USER, agents, capability, dids, orgKey, rootSecret, trust, failure } from './helpers.js';
+import { appendHopWithWasm } from './envelope.js';
 
 // Every hop records when it was made, and a token is never accepted at a time before it
 // existed: a verifier whose time plus its clock tolerance is before a hop's issue time
@@ -125,20 +126,7 @@ describe('hand-made tokens (bypassing mint and attenuate)', () => {
   async function biscuitHop(token: CapabilityToken, code: string, issuedAt: unknown): Promise<CapabilityToken> {
     const ids = (await authorize(token, { request, presenter: dids[1]!, clock: at(NOW + 200), ...trust('biscuit') })).blockRevocationIds;
     const params = { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, ...(issuedAt === undefined ? {} : { issued_at: issuedAt }), ...scopeParams(leaf) };
-    const bytes = await withBiscuit((glue) => {
-      const root = wasmPublicKey(glue, orgKey.publicKey);
-      const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
-      const block = new glue.BlockBuilder();
-      block.addCodeWithParameters(code, params, {});
-      const key = wasmPrivateKey(glue, agents[1]!);
-      const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
-      const pub = wasmPublicKey(glue, agents[1]!.publicKey);
-      const next = biscuit.appendThirdPartyBlock(pub, signed);
-      const out = next.toBytes();
-      for (const o of [key, signed, pub, next, block, biscuit, root]) o.free();
-      return out;
-    });
-    return CapabilityToken.fromBytes('biscuit', bytes);
+    return appendHopWithWasm(token, code, params, 1);
   }
 
   function macaroonHop(token: CapabilityToken, hop: Record<string, unknown>): CapabilityToken {

@@ -2,14 +2,13 @@ import { base64urlEncode, canonicalResourcePath } from '@agent-id/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
-import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { CapabilityToken, attenuate, authorize } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
 import { exportBinary, importBinary } from '../src/macaroon/codec.js';
 import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
-import { withBiscuit } from '../src/wasm/runtime.js';
 import { AUD, NOW, agents, chainOf, clock, issuedAtParam, dids, mint, orgKey, trust, failure } from './helpers.js';
+import { appendHopWithWasm } from './envelope.js';
 
 // A prefix pattern grants only resource names in canonical form (core's
 // isCanonicalResource), in both formats, with or without Datalog, and no token this
@@ -95,20 +94,7 @@ describe('a hand-made hop (bypassing attenuate) narrowing to a traversal name is
   it('Biscuit', async () => {
     const token = await chainOf('biscuit', 1);
     const ids = (await authorize(token, { request: { ...request, resource: 'files:/reports/q3.pdf' }, presenter: dids[1]!, clock, ...trust('biscuit') })).blockRevocationIds;
-    const bytes = await withBiscuit((glue) => {
-      const root = wasmPublicKey(glue, orgKey.publicKey);
-      const biscuit = glue.Biscuit.fromBytes(token.toBytes(), root);
-      const block = new glue.BlockBuilder();
-      block.addCodeWithParameters(HOP_CODE, { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(leaf) }, {});
-      const key = wasmPrivateKey(glue, agents[1]!);
-      const signed = biscuit.getThirdPartyRequest().createBlock(key, block);
-      const pub = wasmPublicKey(glue, agents[1]!.publicKey);
-      const next = biscuit.appendThirdPartyBlock(pub, signed);
-      const out = next.toBytes();
-      for (const o of [key, signed, pub, next, block, biscuit, root]) o.free();
-      return out;
-    });
-    const crafted = CapabilityToken.fromBytes('biscuit', bytes);
+    const crafted = await appendHopWithWasm(token, HOP_CODE, { index: 2, from: dids[1], to: dids[2], previous: { bytes: ids[1] }, issued_at: issuedAtParam, ...scopeParams(leaf) }, 1);
     expect(await failure(authorize(crafted, { request, presenter: dids[2]!, clock, ...trust('biscuit') }))).toEqual({ code: 'scope_widened', check: 'resources' });
   });
 
