@@ -1,4 +1,5 @@
 import { type PublicKey, UntrustedIssuerError } from '@agent-id/core';
+import { toArray } from './util.js';
 
 /**
  * A trusted Biscuit root: a bare key (accepted for any issuer the token names), or a key
@@ -19,8 +20,7 @@ export type TrustedRoots = TrustedRootKey | readonly TrustedRootKey[];
  * token with biscuit-wasm (attenuate, inspect), which decides nothing about the issuer.
  */
 export function publicKeysOf(roots: TrustedRoots | undefined): PublicKey[] {
-  const list: readonly TrustedRootKey[] = roots === undefined ? [] : Array.isArray(roots) ? roots : [roots as TrustedRootKey];
-  return list.map((root) => ('issuer' in root && 'publicKey' in root ? root.publicKey : root));
+  return toArray<TrustedRootKey>(roots).map((root) => ('issuer' in root && 'publicKey' in root ? root.publicKey : root));
 }
 
 /**
