@@ -36,6 +36,8 @@ export interface AuditRecord {
   verifier?: string;
   /** Every hop from the authority to the acting agent. */
   chain: DelegationHop[];
+  /** The HTTP request decided on, when the decision was made for one (method, and path without query). */
+  http?: { method: string; path: string };
 }
 
 /** A stored line: the record with its position and hash links. */
