@@ -24,7 +24,8 @@ async function readBody(request: Request, max: number): Promise<{ text: string; 
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel();
+      // Not awaited: the cancel of a tee'd stream (a cloned Request) waits for the other branch.
+      reader.cancel().catch(() => undefined);
       return 'too_large';
     }
     chunks.push(value);
