@@ -79,24 +79,40 @@ function readClaims(payload: Uint8Array): ProofClaims {
   return { jti, htm, htu, iat, ath, ...(nonce !== undefined ? { nonce } : {}) };
 }
 
+// Keys of the `jwk` headers seen, by their members: validating a key (its subgroup check)
+// costs several verifications, and an agent signs every request with the same key.
+const MAX_EMBEDDED_KEYS = 4096;
+const embeddedKeys = new Map<string, PublicKey>();
+
+function embeddedKey(jwk: unknown): PublicKey {
+  if (!isRecord(jwk)) throw new MalformedInputError('proof "jwk" is not a JSON object', { check: 'proof_key' });
+  if ('d' in jwk || 'p' in jwk) throw new MalformedInputError('proof "jwk" holds a private key', { check: 'proof_key' });
+  const { kty, crv, x, y } = jwk;
+  const id = JSON.stringify([kty, crv, x, y]);
+  const cached = embeddedKeys.get(id);
+  if (cached !== undefined) return cached;
+  let key: PublicKey;
+  try {
+    key = PublicKey.fromJwk(jwk);
+  } catch (cause) {
+    throw new MalformedInputError('proof "jwk" is not a supported public key', { check: 'proof_key', cause });
+  }
+  if (embeddedKeys.size >= MAX_EMBEDDED_KEYS) embeddedKeys.delete(embeddedKeys.keys().next().value as string);
+  embeddedKeys.set(id, key);
+  return key;
+}
+
 /** The key a proof names: its `kid` resolved (and equal to `jwk` when both are given), or a did:key of its `jwk`. */
 async function proofKey(header: Record<string, unknown>, resolver: DidResolver): Promise<{ agent: string; keyId: string; publicKey: PublicKey }> {
   const { kid, jwk } = header;
-  let embedded: PublicKey | undefined;
-  if (jwk !== undefined) {
-    if (isRecord(jwk) && ('d' in jwk || 'p' in jwk)) throw new MalformedInputError('proof "jwk" holds a private key', { check: 'proof_key' });
-    try {
-      embedded = PublicKey.fromJwk(jwk);
-    } catch (cause) {
-      throw new MalformedInputError('proof "jwk" is not a supported public key', { check: 'proof_key', cause });
-    }
-  }
+  const embedded = jwk === undefined ? undefined : embeddedKey(jwk);
   if (typeof kid === 'string') {
     if (!kid.startsWith('did:') || kid.length > 2048) throw new MalformedInputError('proof "kid" is not a DID URL', { check: 'proof_key' });
     const resolved = await resolver.resolveKey(kid, 'authentication');
     if (embedded !== undefined && !embedded.equals(resolved.publicKey)) throw new KeyMismatchError('proof "jwk" is not the key its "kid" names', { check: 'proof_key' });
     return { agent: resolved.did, keyId: resolved.id, publicKey: resolved.publicKey };
   }
+  if (kid !== undefined) throw new MalformedInputError('proof "kid" is not a string', { check: 'proof_key' });
   if (embedded === undefined) throw new MalformedInputError('proof names no key ("kid" or "jwk")', { check: 'proof_key' });
   const agent = didKeyFromPublicKey(embedded);
   return { agent, keyId: `${agent}#${agent.slice('did:key:'.length)}`, publicKey: embedded };

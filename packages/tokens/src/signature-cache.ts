@@ -32,6 +32,11 @@ let maxEntries = DEFAULT_MAX_ENTRIES;
 let hits = 0;
 let misses = 0;
 const verified = new Set<string>();
+// Verified Biscuit chains by (token, trusted roots, limits): what `verifyTokenChain` proves is a
+// pure function of those, so a token presented again is not parsed and checked again. Its
+// result is deeply frozen, so no caller can change what the next one gets.
+const MAX_CHAINS = 2_000;
+const chains = new Map<string, unknown>();
 
 function entryOf(key: string, signature: Uint8Array, message: Uint8Array): string {
   // Length-prefixed, so no two (key, signature, message) triples hash the same input.
@@ -61,9 +66,42 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   return true;
 }
 
+function deepFreeze<T>(value: T): T {
+  // Byte arrays cannot be frozen; the chain holds none a caller could reach (`root` is a PublicKey, whose bytes are copied out).
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/**
+ * @internal A token's verified chain from the cache when the same token was verified with
+ * the same trust and limits (`key` names all three), else `verify()`'s, remembered (frozen)
+ * only when it did not throw. Off when the signature cache is.
+ */
+export function verifyChainCached<T extends object>(key: string, verify: () => T): T {
+  if (maxEntries === 0) return verify();
+  const hit = chains.get(key);
+  if (hit !== undefined) {
+    hits++;
+    return hit as T;
+  }
+  const result = deepFreeze(verify());
+  if (chains.size >= MAX_CHAINS) chains.delete(chains.keys().next().value as string);
+  chains.set(key, result);
+  return result;
+}
+
+/** @internal The cache key of a token's bytes under a trust and limits description. */
+export function chainKey(bytes: Uint8Array, trust: string): string {
+  return `${createHash('sha256').update(bytes).digest('base64')}|${trust}`;
+}
+
 /**
  * Sizes (or turns off, with 0) the process-wide cache of verified signatures that
- * `authorize`, `verifyChain`, `inspectToken` and `attenuate` share, and empties it.
+ * `authorize`, `verifyChain`, `inspectToken` and `attenuate` share, and empties it (with
+ * the cache of verified Biscuit chains, which it also turns off with 0).
  *
  * @example
  * ```ts
@@ -76,6 +114,7 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
   if (!Number.isSafeInteger(size) || size < 0) throw new TypeError('maxEntries must be a non-negative integer');
   maxEntries = size;
   verified.clear();
+  chains.clear();
   hits = 0;
   misses = 0;
 }
