@@ -93,9 +93,9 @@ export function verifyChainCached<T extends object>(key: string, verify: () => T
   return result;
 }
 
-/** @internal The cache key of a token's bytes under a trust and limits description. */
-export function chainKey(bytes: Uint8Array, trust: string): string {
-  return `${createHash('sha256').update(bytes).digest('base64')}|${trust}`;
+/** @internal The cache key of a token (its canonical serialization) under a trust and limits description. */
+export function chainKey(token: string, trust: string): string {
+  return `${createHash('sha256').update(token).digest('base64')}|${trust}`;
 }
 
 /**

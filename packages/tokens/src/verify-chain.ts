@@ -81,10 +81,10 @@ export function verifyTokenChain(
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    const bytes = bytesOf(t);
     const trustKey = JSON.stringify([trusted.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, r.publicKey.type, r.publicKey.toMultibase()] : [r.type, r.toMultibase()])), limits]);
-    return verifyChainCached(chainKey(bytes, trustKey), () => {
-      const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytes, trusted, limits);
+    // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
+    return verifyChainCached(chainKey(t.serialize(), trustKey), () => {
+      const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
       const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
       assertChain(result.chain);
       return result;
