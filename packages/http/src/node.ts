@@ -95,12 +95,14 @@ async function run(guard: HttpGuard, req: IncomingMessage, res: ServerResponse, 
  */
 export function guardNodeHandler(
   guard: HttpGuard,
-  handler: (req: IncomingMessage, res: ServerResponse, decision: HttpAllow) => void | Promise<void>,
+  handler: (req: IncomingMessage, res: ServerResponse, decision: HttpAllow) => unknown,
   options: GuardNodeOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     run(guard, req, res, options)
-      .then((decision) => (decision ? handler(req, res, decision) : undefined))
+      .then(async (decision) => {
+        if (decision) await handler(req, res, decision);
+      })
       .catch(() => {
         if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, { error: 'server_error', code: 'internal', check: 'internal' });
         else res.destroy();
