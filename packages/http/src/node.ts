@@ -12,12 +12,24 @@ export interface GuardNodeOptions {
   maxJsonBodyBytes?: number;
 }
 
-/** An `IncomingMessage` as the guard reads it. */
+/** The request target as the client sent it: Express rewrites `url` below a mount point and keeps the original in `originalUrl`. */
+function targetOf(req: IncomingMessage): string {
+  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  return typeof original === 'string' ? original : (req.url ?? '/');
+}
+
+/**
+ * An `IncomingMessage` (or an Express request, by its `originalUrl`) as the guard reads it.
+ * @example
+ * ```ts
+ * const decision = await guard.check(guardedRequestOf(req, req.body));
+ * ```
+ */
 export function guardedRequestOf(req: IncomingMessage, body?: unknown): GuardedRequest {
   const headers = req.headersDistinct;
   return {
     method: req.method ?? 'GET',
-    target: req.url ?? '/',
+    target: targetOf(req),
     header: (name) => {
       const values = headers[name];
       if (values === undefined || values.length === 0) return undefined;
@@ -53,8 +65,7 @@ async function readJson(req: IncomingMessage, max: number): Promise<{ json: unkn
 
 /** Serves metadata or runs the guard; returns the decision, or undefined when it answered the request itself. */
 async function run(guard: HttpGuard, req: IncomingMessage, res: ServerResponse, options: GuardNodeOptions, preParsed?: unknown): Promise<HttpAllow | undefined> {
-  const target = req.url ?? '/';
-  const path = target.split('?')[0];
+  const path = targetOf(req).split('?')[0];
   if (path === new URL(guard.metadataUrl).pathname && (req.method === 'GET' || req.method === 'HEAD')) {
     send(res, 200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }, guard.metadata());
     return undefined;
