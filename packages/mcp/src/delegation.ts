@@ -1,6 +1,6 @@
 import { DeniedError, HolderMismatchError, type KeyPair, MalformedInputError, type Scope, canonicalize } from '@agent-id/core';
 import { type AgentFetch, type ProofSigner, createAgentFetch } from '@agent-id/http';
-import { CapabilityToken, type MacaroonRootSecret, type TrustedRoots, attenuate, verifyChain } from '@agent-id/tokens';
+import { CapabilityToken, type MacaroonRootSecret, type TrustedRoots, attenuate, inspectToken, verifyChain } from '@agent-id/tokens';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { agentIdOf } from './agent-id-of.js';
 
@@ -97,7 +97,9 @@ export async function receivedDelegation(extra: HandlerExtra, options: ReceivedD
     verified.issuer === caller.issuer &&
     verified.task === caller.task &&
     caller.chain.every((hop, i) => canonicalize(hop) === canonicalize(verified.chain[i]));
-  if (!sameChain) throw new DeniedError('the delegation does not extend the token presented with this request', { check: 'delegation_chain' });
+  // Equal hops are not enough (two tokens minted alike in one second read the same): the hops' revocation ids bind the very blocks.
+  const ids = sameChain ? await Promise.all([inspectToken(caller.token), inspectToken(token)]) : undefined;
+  if (ids === undefined || !ids[0].revocationIds.every((id, i) => id === ids[1].revocationIds[i])) throw new DeniedError('the delegation does not extend the token presented with this request', { check: 'delegation_chain' });
   return token;
 }
 

@@ -65,7 +65,7 @@ describe('an MCP server behind an McpGuard, with the SDK client', () => {
     });
     await client.close();
     const records = (await verifyAuditLog(s.log.path)).map((e) => e.record);
-    const allow = records.findLast((r) => r.action === 'call')!;
+    const allow = records.filter((r) => r.action === 'call').at(-1)!;
     expect(allow).toMatchObject({ decision: 'allow', agent: p.agents[1]!.did, onBehalfOf: USER, task: 'task-1', resource: 'mcp:orders/tools/query_orders', http: { method: 'POST', path: '/mcp' } });
     expect(records.some((r) => r.action === 'connect' && r.resource === 'mcp:orders' && r.decision === 'allow')).toBe(true);
   });
