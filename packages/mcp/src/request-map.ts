@@ -23,7 +23,7 @@ export interface MappedMessage {
   id?: string | number;
   /** The JSON-RPC method, for requests and notifications. */
   method?: string;
-  /** The item it asks for, when it is a `tools/call`, `resources/read`, `resources/subscribe` or `prompts/get`. */
+  /** The item it asks for, when it is a `tools/call`, `resources/read`, `resources/(un)subscribe`, `prompts/get` or `completion/complete`. */
   item?: { kind: McpItemKind; name: string };
   mapped: MappedRequest;
 }
@@ -58,10 +58,19 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
   const connect: MappedRequest = { action: MCP_CONNECT_ACTION, resource: mcpResourceOf(options.serverId), ...(options.task !== undefined ? { task: options.task } : {}) };
   const base = { ...(id !== undefined ? { id } : {}), ...(method !== undefined ? { method } : {}) };
   if (method === undefined) return { ...base, mapped: connect };
+  const params = message.params;
+  if (method === 'completion/complete') {
+    // Completions reveal a prompt's or resource template's values: they need what using it needs.
+    const ref = isRecord(params) ? params.ref : undefined;
+    if (!isRecord(ref) || (ref.type !== 'ref/prompt' && ref.type !== 'ref/resource')) bad('completion/complete has no ref/prompt or ref/resource');
+    const kind: McpItemKind = ref.type === 'ref/prompt' ? 'prompts' : 'resources';
+    const name = ref[kind === 'prompts' ? 'name' : 'uri'];
+    if (typeof name !== 'string') bad('completion/complete names no prompt or resource');
+    return { ...base, item: { kind, name }, mapped: itemRequest(options, kind, name) };
+  }
   const item = Object.hasOwn(ITEM_METHODS, method) ? ITEM_METHODS[method] : undefined;
   if (item === undefined) return { ...base, mapped: connect };
   // What the SDK will dispatch on is exactly what is decided here: a name that is not a plain string is refused, never passed on.
-  const params = message.params;
   const name = isRecord(params) ? params[item.param] : undefined;
   if (typeof name !== 'string') bad(`${method} has no string params.${item.param}`);
   return { ...base, item: { kind: item.kind, name }, mapped: itemRequest(options, item.kind, name) };
@@ -72,7 +81,8 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
  * `tools/call` to `call` on `mcp:<server-id>/tools/<name>`, `resources/read` (and
  * `resources/subscribe`, `resources/unsubscribe`) to `read` on
  * `mcp:<server-id>/resources/<uri>`, `prompts/get` to `get` on
- * `mcp:<server-id>/prompts/<name>`, and everything else (initialize, ping, notifications,
+ * `mcp:<server-id>/prompts/<name>`, `completion/complete` to what its `ref` (prompt or
+ * resource) needs, and everything else (initialize, ping, notifications,
  * lists, responses, and a GET or DELETE without a body) to `connect` on `mcp:<server-id>`.
  * A batch maps message by message (at most {@link MAX_BATCH}); anything that is not
  * JSON-RPC 2.0, or an item request without a string name, is `malformed_input` (check
@@ -88,7 +98,8 @@ export function mapMcpMessages(body: unknown, options: McpMapOptions): MappedMes
   if (body === undefined) return [mapOne({ jsonrpc: '2.0' }, options)];
   if (!Array.isArray(body)) return [mapOne(body, options)];
   if (body.length === 0 || body.length > MAX_BATCH) bad(`a batch holds 1 to ${MAX_BATCH} messages`);
-  const messages = body.map((m) => mapOne(m, options));
+  // Array.from visits holes (map would skip them and pass a sparse batch on).
+  const messages = Array.from(body, (m: unknown) => mapOne(m, options));
   // Each request's decision is found again by its id: two requests with one id would blur which was decided.
   const ids = messages.filter((m) => m.id !== undefined && m.method !== undefined).map((m) => m.id);
   if (new Set(ids).size !== ids.length) bad('a batch holds two requests with the same id');
