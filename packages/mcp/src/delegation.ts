@@ -4,7 +4,13 @@ import { CapabilityToken, type MacaroonRootSecret, type TrustedRoots, attenuate,
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { agentIdOf } from './agent-id-of.js';
 
-/** The `_meta` key of a `tools/call` (or any request) that carries a delegation to the server. */
+/**
+ * The `_meta` key of a `tools/call` (or any request) that carries a delegation to the server.
+ * @example
+ * ```ts
+ * await client.callTool({ name: 'refund_order', arguments: { id: '42' }, _meta: { [DELEGATION_META_KEY]: delegated.serialize() } });
+ * ```
+ */
 export const DELEGATION_META_KEY = 'agent-id/delegation';
 
 /** Options of {@link delegationMeta}. */

@@ -49,7 +49,13 @@ export interface McpAllow {
 
 export type McpDecision = McpAllow | HttpDeny;
 
-/** The key of {@link McpAuth} in `AuthInfo.extra`. */
+/**
+ * The key of {@link McpAuth} in `AuthInfo.extra` (read it with `agentIdOf`).
+ * @example
+ * ```ts
+ * const auth = extra.authInfo?.extra?.[AUTH_INFO_KEY];
+ * ```
+ */
 export const AUTH_INFO_KEY = 'agentId';
 
 /**

@@ -4,10 +4,22 @@ import { isWellFormed } from '@agent-id/core/internal';
 /** What an MCP message asks of: a tool (`tools/call`), a resource (`resources/read`, `resources/subscribe`) or a prompt (`prompts/get`). */
 export type McpItemKind = 'tools' | 'resources' | 'prompts';
 
-/** The action a capability must grant for each kind of item. */
+/**
+ * The action a capability must grant for each kind of item.
+ * @example
+ * ```ts
+ * MCP_ACTIONS.tools; // 'call'
+ * ```
+ */
 export const MCP_ACTIONS: Readonly<Record<McpItemKind, string>> = Object.freeze({ tools: 'call', resources: 'read', prompts: 'get' });
 
-/** The action every other message (initialize, ping, notifications, lists, GET and DELETE) needs, on `mcp:<server-id>`. */
+/**
+ * The action every other message (initialize, ping, notifications, lists, responses) needs, on `mcp:<server-id>`.
+ * @example
+ * ```ts
+ * const grant = { resources: [mcpResourceOf('orders'), mcpResourceOf('orders', 'tools', 'query_orders')], actions: [MCP_CONNECT_ACTION, MCP_ACTIONS.tools] };
+ * ```
+ */
 export const MCP_CONNECT_ACTION = 'connect';
 
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;

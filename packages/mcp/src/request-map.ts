@@ -28,7 +28,13 @@ export interface MappedMessage {
   mapped: MappedRequest;
 }
 
-/** The most messages one HTTP request may carry (a JSON-RPC batch). */
+/**
+ * The most messages one HTTP request may carry (a JSON-RPC batch).
+ * @example
+ * ```ts
+ * if (batch.length > MAX_BATCH) throw new Error('split the batch');
+ * ```
+ */
 export const MAX_BATCH = 32;
 
 const ITEM_METHODS: Readonly<Record<string, { kind: McpItemKind; param: 'name' | 'uri' }>> = {
