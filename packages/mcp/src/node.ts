@@ -18,7 +18,8 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 }
 
 /**
- * A `node:http` request listener (also an Express handler: `app.all('/mcp', handler)`)
+ * A `node:http` request listener (also an Express handler: `app.post('/mcp', handler)`, under
+ * a router's mount path too: Express's `req.originalUrl` is the target checked)
  * serving an MCP endpoint in the SDK's stateless Streamable HTTP mode: it serves the
  * RFC 9728 metadata, reads the JSON body (or Express's `req.body`), runs the
  * {@link McpGuard} and answers its refusals itself; an allowed request goes to a fresh
@@ -40,8 +41,10 @@ export function mcpNodeHandler(
 ): (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => void {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const metadataPath = new URL(mcp.guard.metadataUrl).pathname;
-  const serve = async (req: IncomingMessage & { body?: unknown; auth?: AuthInfo }, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
+  const serve = async (req: IncomingMessage & { body?: unknown; auth?: AuthInfo; originalUrl?: string }, res: ServerResponse): Promise<void> => {
+    // Express rewrites req.url under a mount path; the proof signs the URL the client requested.
+    const target = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '/');
+    const path = target.split('?')[0];
     if (path === metadataPath && (req.method === 'GET' || req.method === 'HEAD')) {
       send(res, 200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }, mcp.guard.metadata());
       return;
@@ -60,7 +63,7 @@ export function mcpNodeHandler(
       }
       body = read.json;
     }
-    const decision = await mcp.check(guardedRequestOf(req, body));
+    const decision = await mcp.check({ ...guardedRequestOf(req, body), target });
     if (decision.decision === 'deny') {
       send(res, decision.status, decision.headers, decision.body);
       return;

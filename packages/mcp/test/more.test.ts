@@ -251,14 +251,16 @@ describe('the web-standard transport (Fetch API handler)', () => {
 });
 
 describe('Express', () => {
-  it('mcpNodeHandler mounted in Express 5 after express.json(): allowed and refused tools', async () => {
+  it('mcpNodeHandler in an Express 5 router under a mount path, after express.json(): allowed and refused tools', async () => {
     const app = express();
     app.use(express.json());
     let handler: ReturnType<typeof mcpNodeHandler> | undefined;
-    app.post('/mcp', (req, res) => handler!(req, res));
+    const router = express.Router();
+    router.post('/mcp', (req, res) => handler!(req, res));
+    app.use('/v1', router);
     const listening = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => listening.once('listening', () => resolve()));
-    const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/mcp`;
+    const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}/v1/mcp`;
     const log = await AuditLog.open(join(await mkdtemp(join(tmpdir(), 'agent-id-mcp-')), 'audit.jsonl'));
     const guard = new McpGuard({ serverId: 'orders', resource: url, resolver: createDidResolver(), trustedIssuers: [p.org.did], trustedRoots: [p.rootKey.publicKey], audit: log });
     handler = mcpNodeHandler(guard, () => {
