@@ -59,6 +59,9 @@ export function mcpFetchHandler(mcp: McpGuard, createServer: () => ConnectableSe
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, ...(options.enableJsonResponse ? { enableJsonResponse: true } : {}) });
     filterLists(transport, mcp, decision);
     await server.connect(transport);
-    return transport.handleRequest(request, { parsedBody: read.json, authInfo: decision.authInfo });
+    const response = await transport.handleRequest(request, { parsedBody: read.json, authInfo: decision.authInfo });
+    // A JSON answer is complete here; an SSE stream ends when its last response is sent, and the transport with it.
+    if (options.enableJsonResponse) await Promise.all([transport.close(), server.close()]);
+    return response;
   };
 }

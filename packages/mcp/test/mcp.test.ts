@@ -164,7 +164,9 @@ describe('broken presentations, each with status, WWW-Authenticate and code', ()
     const url = await post(INIT, { token, proof: proof({ url: `${s.origin}/other` }), credential: cred });
     expect(url).toMatchObject({ status: 401, body: { error: 'invalid_dpop_proof', code: 'request_mismatch', check: 'htu' } });
     expect(url.challenge).toContain('error="invalid_dpop_proof"');
-    expect(await post(INIT, { token, proof: proof({ method: 'GET' }), credential: cred })).toMatchObject({ status: 401, body: { code: 'request_mismatch', check: 'htm' } });
+    const method = await post(INIT, { token, proof: proof({ method: 'GET' }), credential: cred });
+    expect(method).toMatchObject({ status: 401, body: { error: 'invalid_dpop_proof', code: 'request_mismatch', check: 'htm' } });
+    expect(method.challenge).toContain('error="invalid_dpop_proof"');
     const otherToken = (await tokenFor(p, s.url)).serialize();
     expect(await post(INIT, { token, proof: proof({ token: otherToken }), credential: cred })).toMatchObject({ status: 401, body: { code: 'request_mismatch', check: 'ath' } });
     for (const r of [none, bearer, noProof, other, url]) expect(r.text).not.toContain(token.slice(0, 40));
