@@ -112,7 +112,7 @@ export async function mcpServer(p: Parties, o: { downstream?: string; extra?: Pa
     server.registerTool('query_orders', { description: 'Read an order', inputSchema: { id: z.string() } }, async ({ id }, extra) => {
       count('query_orders');
       const caller = agentIdOf(extra);
-      const body = { id, agent: caller?.agent, onBehalfOf: caller?.onBehalfOf, task: caller?.task, chain: caller?.chain.map((h) => h.to), decided: caller?.decision?.resource };
+      const body = { id, agent: caller?.agent, onBehalfOf: caller?.onBehalfOf, task: caller?.task, chain: caller?.chain.map((h) => h.to), decided: caller?.decision?.resource, authInfo: JSON.stringify(extra.authInfo), clientId: extra.authInfo?.clientId };
       return { content: [{ type: 'text', text: JSON.stringify(body) }] };
     });
     server.registerTool('refund_order', { description: 'Refund an order', inputSchema: { id: z.string() } }, async ({ id }, extra) => {

@@ -55,7 +55,14 @@ describe('an MCP server behind an McpGuard, with the SDK client', () => {
     const token = await tokenFor(p, s.url, {}, 1);
     const client = await connect(token, 1);
     const result = await client.callTool({ name: 'query_orders', arguments: { id: '42' } });
-    expect(JSON.parse(textOf(result))).toEqual({
+    const seen = JSON.parse(textOf(result)) as Record<string, unknown>;
+    // What a handler could log: the agent as clientId, never the token's text.
+    expect(seen.clientId).toBe(p.agents[1]!.did);
+    expect(seen.authInfo).not.toContain(token.serialize().slice(0, 24));
+    expect(seen.authInfo).not.toContain(token.serialize().slice(-24));
+    delete seen.authInfo;
+    delete seen.clientId;
+    expect(seen).toEqual({
       id: '42',
       agent: p.agents[1]!.did,
       onBehalfOf: USER,
