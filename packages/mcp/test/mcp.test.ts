@@ -125,6 +125,13 @@ describe('an MCP server behind an McpGuard, with the SDK client', () => {
     expect(await signedPost([call('query_orders', 7), call('query_orders', 7)], token)).toMatchObject({ status: 400, body: { code: 'malformed_input', check: 'jsonrpc' } });
     expect(await signedPost({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: ['refund_order'] } }, token)).toMatchObject({ status: 400, body: { code: 'malformed_input' } });
     expect(await signedPost([], token)).toMatchObject({ status: 400, body: { code: 'malformed_input' } });
+    // A name or method behind a "__proto__" key is no name or method to the check, nor to the SDK.
+    const hidden = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"refund_order"},"name":"query_orders","arguments":{"id":"1"}}}';
+    const viaProto = await signedPost(JSON.parse(hidden), token);
+    expect(viaProto.status).toBe(200);
+    expect(viaProto.text).toContain('query_orders');
+    expect(await signedPost(JSON.parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"name":"refund_order"}}}'), token)).toMatchObject({ status: 400, body: { code: 'malformed_input' } });
+    expect(s.ran.get('refund_order')).toBeUndefined();
     expect(await signedPost({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: '..' } }, token)).toMatchObject({ status: 400, body: { code: 'malformed_input', check: 'mcp_name' } });
     // A / in a tool name is refused; a * is an encoded character of one segment, never a pattern.
     expect(await signedPost(call('query_orders/../refund_order'), token)).toMatchObject({ status: 400, body: { code: 'malformed_input', check: 'mcp_name' } });
