@@ -8,6 +8,7 @@ import {
   type DelegationHop,
   DeniedError,
   MalformedInputError,
+  RevokedError,
   type Scope,
   SignatureRequiredError,
   readClock,
@@ -273,6 +274,12 @@ export class HttpGuard {
   }
 
   async #credential(request: GuardedRequest, agent: string): Promise<VerifiedOwnershipCredential> {
+    // A revoked agent is refused here already, and its cached credential dropped: the
+    // credential alone vouches for nothing once its agent is revoked.
+    if (this.#o.revocations && (await this.#o.revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
+      this.#credentials.forget(agent);
+      throw new RevokedError('this agent is revoked', { check: 'revocation_agent' });
+    }
     const sent = single(request, CREDENTIAL_HEADER);
     if (sent === undefined) {
       const cached = this.#credentials.get(agent);
