@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { type Message, type Part, Role } from '@a2a-js/sdk';
+
+/** Options of {@link dataMessage}. */
+export interface DataMessageOptions {
+  metadata?: Record<string, unknown>;
+  contextId?: string;
+  taskId?: string;
+}
+
+/**
+ * An A2A message (the SDK's v1.0 form) whose single part is JSON data
+ * (`application/json`), with a fresh `messageId`.
+ *
+ * @example
+ * ```ts
+ * const message = dataMessage('user', { task: 'q3', ask: 'summarise' }, { metadata: capabilityMetadata(token, 'q3') });
+ * ```
+ */
+export function dataMessage(role: 'user' | 'agent', data: unknown, options: DataMessageOptions = {}): Message {
+  const part: Part = { content: { $case: 'data', value: data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+  return {
+    messageId: randomUUID(),
+    contextId: options.contextId ?? '',
+    taskId: options.taskId ?? '',
+    role: role === 'user' ? Role.ROLE_USER : Role.ROLE_AGENT,
+    parts: [part],
+    metadata: options.metadata,
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+
+/**
+ * The first JSON data part of a message, or undefined.
+ *
+ * @example
+ * ```ts
+ * const order = dataOf(requestContext.userMessage);
+ * ```
+ */
+export function dataOf(message: Message): unknown {
+  if (!Array.isArray(message?.parts)) return undefined;
+  for (const part of message.parts) {
+    if (part?.content?.$case === 'data') return part.content.value as unknown;
+  }
+  return undefined;
+}
+
+/**
+ * Whether an A2A send result is a Message (rather than a Task).
+ *
+ * @example
+ * ```ts
+ * const result = await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined });
+ * if (isMessage(result)) console.log(dataOf(result));
+ * ```
+ */
+export function isMessage(result: unknown): result is Message {
+  return typeof result === 'object' && result !== null && 'messageId' in result && 'parts' in result;
+}
