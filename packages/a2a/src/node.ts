@@ -53,8 +53,9 @@ export function guardedJsonRpcHandler(options: GuardedJsonRpcOptions): Router {
   };
   router.use(bodyErrors);
   const check: RequestHandler = (req, res, next) => {
+    // Express strips the mount path from `req.url`; the proof signs the full URL.
     guard
-      .check(guardedRequestOf(req, req.body))
+      .check({ ...guardedRequestOf(req, req.body), target: req.originalUrl })
       .then((decision) => {
         if (decision.decision === 'deny') {
           res.status(decision.status).set(decision.headers).send(JSON.stringify(decision.body));
