@@ -10,7 +10,6 @@ import {
   REFUSAL_CODES,
   capabilityMetadata,
   createA2AClientFactory,
-  createA2AFetch,
   dataMessage,
   dataOf,
   isMessage,

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentCard as SdkAgentCard } from '@a2a-js/sdk';
 import { type AgentExecutor, AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
-import { agentCardHandler } from '@a2a-js/sdk/server/express';
 import type { AgentCard } from '@agent-id/a2a-cards';
 import { AuditLog, KeyPair, type Scope } from '@agent-id/core';
 import { type AgentIdentity, createAgentIdentity, createDidResolver, issueOwnershipCredential } from '@agent-id/did';
@@ -121,7 +120,11 @@ export async function agentServer(p: Parties, extra: Partial<A2AGuardOptions> = 
     cancelTask: async () => {},
   };
   app.use(resourceMetadataHandler(guard));
-  app.use('/agents/analyst/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: async () => sdkCard, cache: { maxAge: 0 } }));
+  // The card in its JSON (wire) form, as @agent-id/a2a-cards serves it: the SDK 1.3.0's agentCardHandler
+  // writes its in-memory objects (oneofs as `{$case, value}`), not the v1.0 JSON.
+  app.get('/agents/analyst/.well-known/agent-card.json', (_req, res) => {
+    res.json(card);
+  });
   app.use('/agents/analyst/a2a', guardedJsonRpcHandler({ guard, requestHandler: new DefaultRequestHandler(sdkCard, new InMemoryTaskStore(), executor) }));
   return {
     origin,
