@@ -5,8 +5,6 @@ import { createProof } from '@agent-id/http';
 import { expectCode } from '@agent-id/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CAPABILITY_SCHEME,
-  CREDENTIAL_SCHEME,
   REFUSAL_CODES,
   capabilityMetadata,
   createA2AClientFactory,
@@ -189,6 +187,19 @@ describe('an A2A server on the official SDK, every caller authenticated', () => 
     const writer = await clientOf(p.writer);
     const revoked = await refusalOf(send(writer, { ask: 'x' }, capabilityMetadata(fresh, TASK)));
     expect([revoked.code, revoked.check]).toEqual(['revoked', 'revocation_agent']);
+  });
+
+  it('checks a delegation in a streamed message (SendStreamingMessage) the same way', async () => {
+    const client = await clientOf(p.orchestrator);
+    const stream = (token: Awaited<ReturnType<typeof tokenFor>>) =>
+      client.sendMessageStream({ tenant: '', message: dataMessage('user', { ask: 'stream' }, { metadata: capabilityMetadata(token, TASK) }), configuration: undefined, metadata: undefined });
+    const events = [];
+    for await (const event of stream(await tokenFor(p, [p.orchestrator, p.analyst]))) events.push(event);
+    expect(events.length).toBeGreaterThan(0);
+    expect((await records()).at(-1)).toMatchObject({ decision: 'allow', action: 'delegate', http: { method: 'POST', path: '/agents/analyst/a2a' } });
+    const misaddressed = stream(await tokenFor(p, [p.orchestrator, p.mallory]));
+    const refusal = await refusalOf(misaddressed.next());
+    expect([refusal.code, refusal.check]).toEqual(['holder_mismatch', 'delegation_to']);
   });
 
   it('accepts a proof once: a replayed request is refused', async () => {
