@@ -230,9 +230,9 @@ export class A2AGuard {
     this.acceptCredentialOnly = options.acceptCredentialOnly ?? true;
   }
 
-  /** The endpoint's RFC 9728 protected-resource metadata. */
-  metadata(): ProtectedResourceMetadata {
-    return this.#http.metadata();
+  /** The endpoint's RFC 9728 protected-resource metadata, saying too whether the ownership credential alone is accepted. */
+  metadata(): ProtectedResourceMetadata & { agent_id_credential_only_accepted: boolean } {
+    return { ...this.#http.metadata(), agent_id_credential_only_accepted: this.acceptCredentialOnly };
   }
 
   /** What the agent card must declare for this guard: `withAgentIdSecurity(card, guard.security())`. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Message, type Part, Role } from '@a2a-js/sdk';
 
 /** Options of {@link dataMessage}. */
@@ -20,7 +19,7 @@ export interface DataMessageOptions {
 export function dataMessage(role: 'user' | 'agent', data: unknown, options: DataMessageOptions = {}): Message {
   const part: Part = { content: { $case: 'data', value: data }, metadata: undefined, filename: '', mediaType: 'application/json' };
   return {
-    messageId: randomUUID(),
+    messageId: crypto.randomUUID(),
     contextId: options.contextId ?? '',
     taskId: options.taskId ?? '',
     role: role === 'user' ? Role.ROLE_USER : Role.ROLE_AGENT,
