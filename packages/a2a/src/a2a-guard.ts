@@ -31,9 +31,10 @@ import {
 } from '@agent-id/http';
 import { type MacaroonRootSecret, type RevocationStore, type TokenFormat, type TokenLimits, type TrustedRoots, refusalRecord } from '@agent-id/tokens';
 import { AuthenticatedAgent } from './authenticated-agent.js';
-import { TASK_METADATA_KEY, capabilityOf } from './capability-metadata.js';
+import { TASK_METADATA_KEY } from './capability-metadata.js';
+import { capabilityOf } from './capability-of.js';
 import { type JsonRpcRefusal, REFUSAL_CODES, jsonRpcRefusal } from './jsonrpc-refusal.js';
-import { type AgentIdSecurity, agentIdSecurity } from './security.js';
+import { type AgentIdSecurity, agentIdSecurity } from './agent-id-security.js';
 import { type VerifiedDelegation, verifyDelegation } from './verify-delegation.js';
 
 /** One A2A JSON-RPC call as a {@link A2ARequestMapper} sees it. */

@@ -10,6 +10,12 @@ export type AuthenticatedBy = 'capability' | 'credential';
  * The calling agent of one A2A request, as the SDK's `User` (`context.user`): the agent
  * whose DID key signed the request's proof, the organisation that vouches for it, and what
  * it presented and delegated. Read it in an executor with `callerOf(requestContext)`.
+ *
+ * @example
+ * ```ts
+ * const caller = callerOf(requestContext);
+ * if (caller?.delegation) wallet.hold(caller.delegation.task, caller.delegation.token);
+ * ```
  */
 export class AuthenticatedAgent implements User {
   /** DID of the calling agent. */

@@ -29,32 +29,3 @@ export function dataMessage(role: 'user' | 'agent', data: unknown, options: Data
     referenceTaskIds: [],
   };
 }
-
-/**
- * The first JSON data part of a message, or undefined.
- *
- * @example
- * ```ts
- * const order = dataOf(requestContext.userMessage);
- * ```
- */
-export function dataOf(message: Message): unknown {
-  if (!Array.isArray(message?.parts)) return undefined;
-  for (const part of message.parts) {
-    if (part?.content?.$case === 'data') return part.content.value as unknown;
-  }
-  return undefined;
-}
-
-/**
- * Whether an A2A send result is a Message (rather than a Task).
- *
- * @example
- * ```ts
- * const result = await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined });
- * if (isMessage(result)) console.log(dataOf(result));
- * ```
- */
-export function isMessage(result: unknown): result is Message {
-  return typeof result === 'object' && result !== null && 'messageId' in result && 'parts' in result;
-}

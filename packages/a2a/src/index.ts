@@ -8,19 +8,16 @@
  *
  * @module
  */
-export { CAPABILITY_METADATA_KEY, TASK_METADATA_KEY, capabilityMetadata, capabilityOf, type CarriedCapability } from './capability-metadata.js';
-export { dataMessage, dataOf, isMessage, type DataMessageOptions } from './data-message.js';
+export { CAPABILITY_METADATA_KEY, TASK_METADATA_KEY, capabilityMetadata } from './capability-metadata.js';
+export { capabilityOf, type CarriedCapability } from './capability-of.js';
+export { dataMessage, type DataMessageOptions } from './data-message.js';
+export { dataOf } from './data-of.js';
+export { isMessage } from './is-message.js';
 export { verifyDelegation, type VerifiedDelegation, type VerifyDelegationOptions } from './verify-delegation.js';
-export {
-  CAPABILITY_SCHEME,
-  CREDENTIAL_SCHEME,
-  HTTP_AUTH_SCHEME,
-  agentIdSecurity,
-  withAgentIdSecurity,
-  type AgentIdSecurity,
-  type AgentIdSecurityOptions,
-} from './security.js';
-export { ERROR_DOMAIN, REFUSAL_CODES, jsonRpcRefusal, refusalOfA2AError, type JsonRpcRefusal } from './jsonrpc-refusal.js';
+export { CAPABILITY_SCHEME, CREDENTIAL_SCHEME, HTTP_AUTH_SCHEME, agentIdSecurity, type AgentIdSecurity, type AgentIdSecurityOptions } from './agent-id-security.js';
+export { withAgentIdSecurity } from './with-agent-id-security.js';
+export { ERROR_DOMAIN, REFUSAL_CODES, jsonRpcRefusal, type JsonRpcRefusal } from './jsonrpc-refusal.js';
+export { refusalOfA2AError } from './refusal-of-a2a-error.js';
 export { AuthenticatedAgent, type AuthenticatedBy } from './authenticated-agent.js';
 export { callerOf } from './caller-of.js';
 export { A2AGuard, type A2AAllow, type A2ACall, type A2ADecision, type A2ADeny, type A2AGuardOptions, type A2ARequestMapper } from './a2a-guard.js';

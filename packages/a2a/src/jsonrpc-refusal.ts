@@ -1,7 +1,12 @@
-import { AgentIdError, type ErrorCode } from '@agent-id/core';
-import { isRecord } from '@agent-id/core/internal';
+import type { ErrorCode } from '@agent-id/core';
 
-/** `google.rpc.ErrorInfo.domain` of this package's refusals. */
+/**
+ * `google.rpc.ErrorInfo.domain` of this package's refusals.
+ * @example
+ * ```ts
+ * const mine = details.filter((d) => d.domain === ERROR_DOMAIN);
+ * ```
+ */
 export const ERROR_DOMAIN = 'agent-id';
 /** `@type` of `google.rpc.ErrorInfo` (ProtoJSON `Any`), as A2A error details carry it. */
 const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
@@ -11,6 +16,11 @@ const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
  * errors to "a JSON-RPC custom error"): outside JSON-RPC's reserved -32768..-32000, A2A's
  * own codes included, and mirroring the HTTP status of the same refusal. Malformed
  * delegations are JSON-RPC's `-32602` (invalid params), as A2A says for validation errors.
+ *
+ * @example
+ * ```ts
+ * if (error.envelopeCode === REFUSAL_CODES.permissionDenied) console.log(refusalOfA2AError(error)?.code);
+ * ```
  */
 export const REFUSAL_CODES = { unauthenticated: -31401, permissionDenied: -31403, invalidParams: -32602, other: -31400 } as const;
 
@@ -26,7 +36,8 @@ export interface JsonRpcRefusal {
   };
 }
 
-function printable(text: string): string {
+/** @internal Printable ASCII only, at most 300 characters: what a refusal's message may carry. */
+export function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
 }
 
@@ -50,31 +61,4 @@ export function jsonRpcRefusal(id: unknown, refusal: { code: ErrorCode; check: s
       data: [{ '@type': ERROR_INFO_TYPE, reason: refusal.code.toUpperCase(), domain: ERROR_DOMAIN, metadata: { ...extra, code: refusal.code, check: printable(refusal.check) } }],
     },
   };
-}
-
-const CODE = /^[a-z_]{1,40}$/;
-
-/**
- * The refusal an A2A call met, as an `AgentIdError` with the server's `code` and `check`,
- * read from what the SDK client threw (a JSON-RPC error whose details carry this package's
- * `ErrorInfo`); undefined for any other error.
- *
- * @example
- * ```ts
- * try { await client.sendMessage(params); } catch (e) { const refusal = refusalOfA2AError(e); if (refusal) console.log(refusal.code); }
- * ```
- */
-export function refusalOfA2AError(error: unknown): AgentIdError | undefined {
-  if (error instanceof AgentIdError) return error;
-  if (!(error instanceof Error)) return undefined;
-  // The SDK's streaming transport wraps the JSON-RPC error as the `cause` of a plain Error.
-  const data: unknown = (error as { data?: unknown }).data ?? (error.cause instanceof Error ? (error.cause as { data?: unknown }).data : undefined);
-  const details = Array.isArray(data) ? data : [];
-  for (const detail of details) {
-    if (!isRecord(detail) || detail.domain !== ERROR_DOMAIN || !isRecord(detail.metadata)) continue;
-    const { code, check } = detail.metadata;
-    if (typeof code !== 'string' || !CODE.test(code) || typeof check !== 'string') continue;
-    return new AgentIdError(code as ErrorCode, printable(error.message), { check: printable(check) });
-  }
-  return undefined;
 }

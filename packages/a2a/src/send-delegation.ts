@@ -4,7 +4,7 @@ import type { AgentIdError, AuditEntry, AuditSink, Clock } from '@agent-id/core'
 import { readClock } from '@agent-id/core';
 import { CapabilityToken, inspectToken } from '@agent-id/tokens';
 import { capabilityMetadata } from './capability-metadata.js';
-import { refusalOfA2AError } from './jsonrpc-refusal.js';
+import { refusalOfA2AError } from './refusal-of-a2a-error.js';
 
 /** Options of {@link sendDelegation}. */
 export interface SendDelegationOptions {

@@ -22,7 +22,7 @@ import {
   inspectToken,
   verifyChain,
 } from '@agent-id/tokens';
-import type { CarriedCapability } from './capability-metadata.js';
+import type { CarriedCapability } from './capability-of.js';
 
 /** Options of {@link verifyDelegation}. */
 export interface VerifyDelegationOptions {

@@ -1,10 +1,28 @@
-import type { AgentCard, SecurityRequirement, SecurityScheme } from '@agent-id/a2a-cards';
+import type { SecurityRequirement, SecurityScheme } from '@agent-id/a2a-cards';
 
-/** Name, in a card's `securitySchemes`, of presenting a capability token for the agent's endpoint. */
+/**
+ * Name, in a card's `securitySchemes`, of presenting a capability token for the agent's endpoint.
+ * @example
+ * ```ts
+ * card.securitySchemes?.[CAPABILITY_SCHEME]; // { httpAuthSecurityScheme: { scheme: 'DPoP', … } }
+ * ```
+ */
 export const CAPABILITY_SCHEME = 'agentIdCapability';
-/** Name, in a card's `securitySchemes`, of presenting the calling agent's ownership credential alone. */
+/**
+ * Name, in a card's `securitySchemes`, of presenting the calling agent's ownership credential alone.
+ * @example
+ * ```ts
+ * const acceptsCredential = CREDENTIAL_SCHEME in (card.securitySchemes ?? {});
+ * ```
+ */
 export const CREDENTIAL_SCHEME = 'agentIdOwnershipCredential';
-/** The HTTP authentication scheme both use (RFC 9449, registered with IANA). */
+/**
+ * The HTTP authentication scheme both use (RFC 9449, registered with IANA).
+ * @example
+ * ```ts
+ * headers.authorization = `${HTTP_AUTH_SCHEME} ${token}`;
+ * ```
+ */
 export const HTTP_AUTH_SCHEME = 'DPoP';
 
 /** Options of {@link agentIdSecurity}. */
@@ -60,22 +78,4 @@ export function agentIdSecurity(options: AgentIdSecurityOptions): AgentIdSecurit
     securityRequirements.push({ schemes: { [CREDENTIAL_SCHEME]: { list: [] } } });
   }
   return { securitySchemes, securityRequirements };
-}
-
-/**
- * A copy of `card` declaring the guard's schemes (see {@link agentIdSecurity}), replacing
- * any schemes of the same names and the card's requirements. Declare before signing the
- * card, so its signatures cover the declaration.
- *
- * @example
- * ```ts
- * const signed = signAgentCard(withAgentIdSecurity(card, guard.security()), identity);
- * ```
- */
-export function withAgentIdSecurity(card: AgentCard, security: AgentIdSecurity): AgentCard {
-  return {
-    ...card,
-    securitySchemes: { ...card.securitySchemes, ...security.securitySchemes },
-    securityRequirements: security.securityRequirements.map((r) => ({ schemes: { ...r.schemes } })),
-  };
 }
