@@ -271,6 +271,7 @@ export class A2AGuard {
       const path = pathOf(request.target);
       at.call = readCall(request.body, path);
       at.stage = 'authorization';
+      if (text.length > 16_384) throw new MalformedInputError('the ownership credential is longer than 16,384 characters', { check: 'authorization' });
       if (!this.acceptCredentialOnly) throw new DeniedError('this agent accepts callers only with a capability token for its endpoint', { check: 'credential_only' });
       at.stage = 'proof';
       const proofHeader = single(request, 'dpop');
