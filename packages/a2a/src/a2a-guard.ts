@@ -238,7 +238,7 @@ export class A2AGuard {
 
   /** What the agent card must declare for this guard: `withAgentIdSecurity(card, guard.security())`. */
   security(): AgentIdSecurity {
-    return agentIdSecurity({ acceptCredentialOnly: this.acceptCredentialOnly, metadataUrl: this.metadataUrl });
+    return agentIdSecurity({ acceptCredentialOnly: this.acceptCredentialOnly, metadataUrl: this.metadataUrl, trustedIssuers: this.#o.trustedIssuers });
   }
 
   /**

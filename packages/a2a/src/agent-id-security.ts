@@ -31,6 +31,8 @@ export interface AgentIdSecurityOptions {
   acceptCredentialOnly: boolean;
   /** The endpoint's RFC 9728 resource metadata URL, named in the schemes' descriptions. */
   metadataUrl: string;
+  /** Organisations whose ownership credentials are accepted: the requirements' role names. */
+  trustedIssuers: readonly string[];
 }
 
 /** The members of an agent card that declare how callers authenticate. */
@@ -48,11 +50,15 @@ export interface AgentIdSecurity {
  * endpoint (the ownership credential goes once in `Agent-Credential`);
  * {@link CREDENTIAL_SCHEME} (only when `acceptCredentialOnly`): the credential is the
  * agent's ownership credential (VC-JWT), whose subject must be the DID that signs the proof.
- * Each is one requirement of its own: either satisfies the card.
+ * Each is one requirement of its own: either satisfies the card. A requirement's list names
+ * the organisations whose ownership credentials are accepted (OpenAPI 3.2, on which A2A's
+ * security objects are modelled, lets a non-OAuth requirement list role names): a client
+ * knows before calling whether its organisation is one, and a requirement is never empty,
+ * which the SDK's canonical card form would drop (so a signed card could not carry it).
  *
  * @example
  * ```ts
- * const { securitySchemes, securityRequirements } = agentIdSecurity({ acceptCredentialOnly: true, metadataUrl });
+ * const { securitySchemes, securityRequirements } = agentIdSecurity({ acceptCredentialOnly: true, metadataUrl, trustedIssuers: [acme.did] });
  * ```
  */
 export function agentIdSecurity(options: AgentIdSecurityOptions): AgentIdSecurity {
@@ -66,7 +72,8 @@ export function agentIdSecurity(options: AgentIdSecurityOptions): AgentIdSecurit
       },
     },
   };
-  const securityRequirements: SecurityRequirement[] = [{ schemes: { [CAPABILITY_SCHEME]: { list: [] } } }];
+  const roles = (): { list: string[] } => ({ list: [...options.trustedIssuers] });
+  const securityRequirements: SecurityRequirement[] = [{ schemes: { [CAPABILITY_SCHEME]: roles() } }];
   if (options.acceptCredentialOnly) {
     securitySchemes[CREDENTIAL_SCHEME] = {
       httpAuthSecurityScheme: {
@@ -75,7 +82,7 @@ export function agentIdSecurity(options: AgentIdSecurityOptions): AgentIdSecurit
         description: `The agent's ownership credential (VC-JWT, its subject the agent's DID) in "Authorization: DPoP" and a per-request proof signed by that DID's key in "DPoP"; ${metadata}`,
       },
     };
-    securityRequirements.push({ schemes: { [CREDENTIAL_SCHEME]: { list: [] } } });
+    securityRequirements.push({ schemes: { [CREDENTIAL_SCHEME]: roles() } });
   }
   return { securitySchemes, securityRequirements };
 }

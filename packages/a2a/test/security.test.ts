@@ -1,4 +1,5 @@
-import { AgentCard as SdkAgentCard } from '@a2a-js/sdk';
+import { AgentCard as SdkAgentCard, verifyAgentCardSignature } from '@a2a-js/sdk';
+import { signAgentCard } from '@agent-id/a2a-cards';
 import { createProof } from '@agent-id/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITY_SCHEME, CREDENTIAL_SCHEME, HTTP_AUTH_SCHEME } from '../src/index.js';
@@ -58,6 +59,17 @@ describe("the card's declared scheme is what the server enforces", () => {
       expect(scheme.httpAuthSecurityScheme?.description).toContain(open.guard.metadataUrl);
     }
     expect(card.securityRequirements?.map((r) => Object.keys(r.schemes ?? {}))).toEqual([[CAPABILITY_SCHEME], [CREDENTIAL_SCHEME]]);
+    // Role names: the organisations whose agents are accepted.
+    expect(card.securityRequirements?.map((r) => Object.values(r.schemes ?? {}))).toEqual([[{ list: [p.org.did] }], [{ list: [p.org.did] }]]);
+  });
+
+  it('the declaration survives signing: a card signed with @agent-id/a2a-cards carries it, and the SDK verifies the signature', async () => {
+    const signed = signAgentCard(open.card, p.analyst);
+    expect(signed.securityRequirements).toEqual(open.card.securityRequirements);
+    const jwk = p.analyst.keyPair.publicKey.toJwk();
+    // The SDK's verifier takes the card in its JSON form, as fetched.
+    await verifyAgentCardSignature(async () => jwk)(signed as never);
+    await expect(verifyAgentCardSignature(async () => jwk)({ ...signed, securityRequirements: [] } as never)).rejects.toThrow();
   });
 
   it('each declared requirement, followed as declared, is accepted; the challenge names the declared scheme', async () => {
