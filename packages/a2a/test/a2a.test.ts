@@ -1,7 +1,8 @@
 import { AgentCard as SdkAgentCard } from '@a2a-js/sdk';
 import { ClientFactory } from '@a2a-js/sdk/client';
 import { verifyAuditLog } from '@agent-id/core';
-import { createProof } from '@agent-id/http';
+import { createAgentIdentity, issueOwnershipCredential } from '@agent-id/did';
+import { NonceIssuer, createProof } from '@agent-id/http';
 import { expectCode } from '@agent-id/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -187,6 +188,36 @@ describe('an A2A server on the official SDK, every caller authenticated', () => 
     const writer = await clientOf(p.writer);
     const revoked = await refusalOf(send(writer, { ask: 'x' }, capabilityMetadata(fresh, TASK)));
     expect([revoked.code, revoked.check]).toEqual(['revoked', 'revocation_agent']);
+  });
+
+  it('refuses a credential from an untrusted organisation and a revoked agent; a nonce challenge is met by one retry', async () => {
+    const stranger = createAgentIdentity();
+    const foreign = await issueOwnershipCredential(stranger, { agent: p.mallory.did });
+    const outsider = await createA2AClientFactory({ agent: signerOf(p.mallory), credential: foreign }).createFromAgentCard(SdkAgentCard.fromJSON(s.card));
+    const untrusted = await refusalOf(send(outsider, { ask: 'x' }));
+    expect(untrusted.code).toBe('untrusted_issuer');
+    const retired = createAgentIdentity();
+    const retiredCredential = await issueOwnershipCredential(p.org, { agent: retired.did, onBehalfOf: USER });
+    await s.revocations.revoke({ kind: 'agent', did: retired.did });
+    const revoked = await refusalOf(send(await clientOf(retired, { credential: retiredCredential }), { ask: 'x' }));
+    expect([revoked.code, revoked.check]).toEqual(['revoked', 'revocation_agent']);
+    const n = await agentServer(p, { nonces: new NonceIssuer({ lifetimeSec: 60 }) });
+    try {
+      const client = await createA2AClientFactory({ agent: signerOf(p.orchestrator), credential: p.credential(p.orchestrator) }).createFromAgentCard(SdkAgentCard.fromJSON(n.card));
+      expect(await replyOf(send(client, { ask: 'with a nonce' }))).toMatchObject({ caller: { agent: p.orchestrator.did } });
+      const credential = p.credential(p.orchestrator);
+      const raw = await fetch(n.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `DPoP ${credential}`, dpop: createProof(signerOf(p.orchestrator), { method: 'POST', url: n.endpoint, token: credential }) },
+        body: '{"jsonrpc":"2.0","id":1,"method":"GetTask","params":{"id":"t"}}',
+      });
+      expect(raw.status).toBe(401);
+      expect(raw.headers.get('www-authenticate')).toContain('error="use_dpop_nonce"');
+      expect(raw.headers.get('dpop-nonce')).toBeTruthy();
+      expect(await raw.json()).toMatchObject({ code: 'nonce_required' });
+    } finally {
+      await n.close();
+    }
   });
 
   it('checks a delegation in a streamed message (SendStreamingMessage) the same way', async () => {
