@@ -13,7 +13,7 @@ export { ReplayCache, type ReplayCacheOptions, type ReplayStore } from './replay
 export { NonceIssuer, type NonceIssuerOptions } from './nonces.js';
 export { CredentialCache, type CredentialCacheOptions } from './credential-cache.js';
 export { routeTable, type MappedRequest, type RequestFacts, type RequestMapper, type Route } from './request-map.js';
-export { PROOF_ALGORITHMS, type OAuthError, type Refusal, type RefusalBody, type RefusalStage } from './refusal.js';
+export { PROOF_ALGORITHMS, refusalOf, type OAuthError, type Refusal, type RefusalBody, type RefusalStage } from './refusal.js';
 export { metadataUrlOf, type ProtectedResourceMetadata } from './metadata.js';
 export {
   CREDENTIAL_HEADER,

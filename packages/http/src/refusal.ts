@@ -60,6 +60,13 @@ function oauthError(error: AgentIdError, stage: RefusalStage): { status: Refusal
  * 503 when a bound store is full; the challenge names the resource metadata
  * (`resource_metadata`, RFC 9728 §5.1) and the proof algorithms (`algs`). The body carries
  * the code and check; messages are this package's own, never token text or a stack.
+ * Exported for servers that authenticate in steps of their own (e.g. `@agent-id/a2a`).
+ *
+ * @example
+ * ```ts
+ * const r = refusalOf(error, 'proof', { metadataUrl: guard.metadataUrl });
+ * res.writeHead(r.status, r.headers).end(JSON.stringify(r.body));
+ * ```
  */
 export function refusalOf(error: AgentIdError, stage: RefusalStage, context: { metadataUrl: string; nonce?: string | undefined; required?: MappedRequest | undefined }): Refusal {
   const { status, error: oauth } = oauthError(error, stage);
