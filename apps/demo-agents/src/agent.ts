@@ -1,14 +1,14 @@
-import { AgentIdError, type Clock, type DelegationHop, type ErrorCode, type PublicKey, type Scope } from '@agent-id/core';
+import { AgentIdError, type AuditSink, type Clock, type DelegationHop, type ErrorCode, type PublicKey, type Scope, isAgentIdError } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
-import { type AttenuateOptions, CapabilityToken, type TokenFormat, attenuate, inspectToken } from '@agent-id/tokens';
+import { type AttenuateOptions, type CapabilityToken, type TokenFormat, attenuate, inspectToken } from '@agent-id/tokens';
 import type { AgentIdentity, DidResolver } from '@agent-id/did';
 import type { AgentCard } from '@a2a-js/sdk';
-import { type AgentExecutor, AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
-import { UserBuilder, agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
-import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import { type AgentExecutor, AgentEvent, DefaultRequestHandler, InMemoryTaskStore, type RequestContext } from '@a2a-js/sdk/server';
+import type { ClientFactory } from '@a2a-js/sdk/client';
+import { type A2AGuard, callerOf, createA2AClientFactory, dataMessage, dataOf, isMessage, sendDelegation } from '@agent-id/a2a';
+import { guardedJsonRpcHandler } from '@agent-id/a2a/node';
 import type { Router } from 'express';
 import express from 'express';
-import { capabilityMetadata, capabilityOf, dataMessage, dataOf, isMessage } from './lib/a2a-capability.js';
 import { invokeTool } from './lib/tool-client.js';
 import { type AgentFetch, createAgentFetch } from '@agent-id/http';
 import { type Trace, describeScope } from './trace.js';
@@ -41,6 +41,8 @@ export interface DemoAgentOptions {
   tokenIssuers: readonly string[];
   clock: Clock;
   trace: Trace;
+  /** Where the agent records the capabilities it hands over and how receivers answered. */
+  audit: AuditSink;
 }
 
 function errorInfo(error: unknown): { code: ErrorCode; check: string; message: string } {
@@ -65,7 +67,7 @@ export class DemoAgent {
   readonly #o: DemoAgentOptions;
   /** Tokens held, by `task|format`. */
   readonly #wallet = new Map<string, string>();
-  readonly #clients = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory()] }));
+  readonly #clients: ClientFactory;
   /** Presents the token of the call under way, with a fresh proof per request (and the credential on first contact). */
   readonly #fetch: AgentFetch;
   #presenting = '';
@@ -76,6 +78,7 @@ export class DemoAgent {
     this.#o = options;
     this.name = options.name;
     this.did = options.identity.did;
+    this.#clients = createA2AClientFactory({ agent: { keyId: options.identity.keyId, keyPair: options.identity.keyPair }, credential: options.credential, clock: options.clock });
     options.trace.name(this.did, options.name);
     this.#fetch = createAgentFetch({ agent: options.identity, credential: options.credential, token: () => this.#presenting, clock: options.clock });
   }
@@ -86,10 +89,10 @@ export class DemoAgent {
   }
 
   /** Express router serving the signed card and the A2A JSON-RPC endpoint. */
-  router(card: AgentCard): Router {
+  router(card: AgentCard, guard: A2AGuard): Router {
     const executor: AgentExecutor = {
       execute: async (context, bus) => {
-        const report = await this.#handle(context.userMessage);
+        const report = await this.#handle(context);
         bus.publish(AgentEvent.message(dataMessage('agent', report, { contextId: context.contextId })));
         bus.finished();
       },
@@ -97,29 +100,25 @@ export class DemoAgent {
     };
     const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
     const router = express.Router();
-    router.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: async () => card, cache: { maxAge: 0 } }));
-    router.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+    router.use('/a2a', guardedJsonRpcHandler({ guard, requestHandler: handler }));
     return router;
   }
 
-  async #handle(message: Parameters<typeof dataOf>[0]): Promise<WorkReport> {
-    const order = dataOf(message);
-    const carried = capabilityOf(message);
+  async #handle(context: RequestContext): Promise<WorkReport> {
+    const order = dataOf(context.userMessage);
+    // The guard authenticated the caller and accepted the delegation (addressed to this agent by the caller) before this runs.
+    const caller = callerOf(context);
+    const delegation = caller?.delegation;
     if (!isRecord(order) || typeof order.task !== 'string') {
       return { agent: this.did, task: '', calls: [], delegations: [], error: { code: 'malformed_input', message: 'not a work order' } };
     }
     const work = order as unknown as WorkOrder;
-    if (carried) {
-      if (carried.task !== work.task) {
+    if (delegation) {
+      if (delegation.task !== work.task) {
         return { agent: this.did, task: work.task, calls: [], delegations: [], error: { code: 'wrong_task', message: 'token is for another task' } };
       }
-      try {
-        const view = await inspectToken(carried.token, { trustedRoots: await this.#roots() });
-        this.hold(work.task, CapabilityToken.parse(carried.token).format, carried.token);
-        this.#o.trace.emit('a2a', `received a ${view.format} hop over A2A from ${this.#o.trace.who(view.chain.at(-1)?.from)} (task ${work.task})`, { actor: this.name });
-      } catch (error) {
-        return { agent: this.did, task: work.task, calls: [], delegations: [], error: { code: errorInfo(error).code, message: errorInfo(error).message } };
-      }
+      this.hold(work.task, delegation.format, delegation.token.serialize());
+      this.#o.trace.emit('a2a', `received a ${delegation.format} hop over A2A from ${this.#o.trace.who(caller.agent)} (task ${work.task}; caller authenticated by its proof)`, { actor: this.name });
     }
     return this.perform(work);
   }
@@ -197,7 +196,7 @@ export class DemoAgent {
     }
     const cardChecked = firstCheck ? '' : ' (its card verified again)';
     const base: Partial<DelegationReport> = { delegate: verified.agentDid, cardSigner: verified.signer };
-    let metadata: Record<string, string> | undefined;
+    let handed: CapabilityToken | undefined;
     let granted: Scope | undefined;
     let revocationId: string | undefined;
     let format: TokenFormat | undefined;
@@ -216,7 +215,7 @@ export class DemoAgent {
         const nextView = await inspectToken(next, { trustedRoots: roots });
         granted = nextView.chain.at(-1)!.granted;
         revocationId = nextView.blocks.at(-1)?.revocationId;
-        metadata = capabilityMetadata(next.serialize(), task);
+        handed = next;
         const lifetime = d.ttlSeconds !== undefined ? `, valid ${d.ttlSeconds} s` : '';
         trace.emit('delegate', `new ${held.format} hop, made offline and signed by ${this.name}${cardChecked}: ${describeScope(parent)} ⟶ ${describeScope(granted)}${lifetime}`, parties);
       } catch (error) {
@@ -226,12 +225,16 @@ export class DemoAgent {
       trace.emit('a2a', `carry on with the token already held${cardChecked}: ${describeWork(d.order)}`, parties);
     }
     const client = await this.#clients.createFromAgentCard(verified.card);
-    const result = await client.sendMessage({
-      tenant: '',
-      message: dataMessage('user', d.order, metadata ? { metadata } : {}),
-      configuration: undefined,
-      metadata: undefined,
-    });
+    let result: Awaited<ReturnType<typeof client.sendMessage>>;
+    try {
+      const message = dataMessage('user', d.order);
+      result = handed
+        ? (await sendDelegation(client, message, { token: handed, task, from: this.did, to: verified.agentDid, audit: this.#o.audit, clock: this.#o.clock })).result
+        : await client.sendMessage({ tenant: '', message, configuration: undefined, metadata: undefined });
+    } catch (error) {
+      if (!isAgentIdError(error)) throw error;
+      return refuse(error, ` by ${trace.who(verified.agentDid)}`, { ...base, ...(format ? { format } : {}) });
+    }
     const reply = isMessage(result) ? dataOf(result) : undefined;
     const delegated: DelegationReport = {
       step: d.step,

@@ -5,5 +5,5 @@ export { formatSummary } from './summary.js';
 export { Trace, describeScope, formatTraceEvent, type TraceEvent, type TraceKind, type TraceParties } from './trace.js';
 export { toolServerRouter, type ToolHandler } from './lib/tool-server.js';
 export { invokeTool, type ToolDecision, type ToolRequest } from './lib/tool-client.js';
-export { CAPABILITY_METADATA_KEY, TASK_METADATA_KEY, capabilityMetadata, capabilityOf, dataMessage, dataOf } from './lib/a2a-capability.js';
+export { CAPABILITY_METADATA_KEY, TASK_METADATA_KEY, capabilityMetadata, capabilityOf, dataMessage, dataOf } from '@agent-id/a2a';
 export { listenLoopback, type LoopbackServer } from './lib/http.js';

@@ -6,6 +6,8 @@ import { HttpGuard } from '@agent-id/http';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';
+import { A2AGuard, withAgentIdSecurity } from '@agent-id/a2a';
+import { resourceMetadataHandler } from '@agent-id/a2a/node';
 import express, { type Express } from 'express';
 import { type CardVerifier, DemoAgent } from './agent.js';
 import { type LoopbackServer, listenLoopback } from './lib/http.js';
@@ -48,6 +50,8 @@ export class Org {
   readonly macaroonSecret: MacaroonRootSecret;
   readonly revocations: FileRevocationStore;
   readonly audit: AuditLog;
+  /** The A2A side's records: each agent's guard (callers, delegations accepted or refused) and what each agent handed over. */
+  a2aAudit!: AuditLog;
   readonly auditPath: string;
   readonly agents = new Map<string, DemoAgent>();
   readonly cards = new Map<string, JsonAgentCard>();
@@ -95,6 +99,7 @@ export class Org {
     const audit = await AuditLog.open(auditPath, { checkpointKey: toolsKey });
     const revocations = await FileRevocationStore.open(join(options.outDir, `${options.name}-revocations.jsonl`));
     const org = new Org(options, app, server, revocations, audit, auditPath, toolsKey);
+    org.a2aAudit = await AuditLog.open(join(options.outDir, `${options.name}-a2a-audit.jsonl`));
     options.trace.nameOrigin(server.origin, options.name);
     options.trace.emit('setup', `${options.displayName} is up at ${server.origin}; authority ${org.authority.did}`, { actor: options.name });
     return org;
@@ -128,7 +133,8 @@ export class Org {
    * card carrying that credential signed by the agent and by the organisation, and the A2A
    * server mounted at `/agents/<name>`.
    */
-  async addAgent(spec: AgentSpec, verifyCard: CardVerifier, tokenIssuers: readonly string[]): Promise<DemoAgent> {
+  async addAgent(spec: AgentSpec, verifyCard: CardVerifier, tokenIssuers: readonly string[], callersOwnedBy: readonly string[]): Promise<DemoAgent> {
+    const a2aAudit = this.a2aAudit;
     const o = this.#o;
     const identity = createAgentIdentity();
     const credential = await issueOwnershipCredential(this.authority, {
@@ -140,7 +146,26 @@ export class Org {
     });
     const base = `${this.origin}/agents/${spec.name}`;
     const provider = spec.impersonates ?? this;
-    const card: JsonAgentCard = {
+    const trustedRoots = await Promise.all(
+      tokenIssuers.map(async (issuer) => {
+        const doc = await o.resolver.resolve(issuer);
+        const ref = doc.assertionMethod?.[0];
+        const id = typeof ref === 'string' ? ref : ref!.id;
+        return { issuer, publicKey: (await o.resolver.resolveKey(id.startsWith('#') ? `${issuer}${id}` : id, 'assertionMethod')).publicKey };
+      }),
+    );
+    const guard = new A2AGuard({
+      agent: identity.did,
+      endpoint: `${base}/a2a`,
+      resolver: o.resolver,
+      trustedIssuers: callersOwnedBy,
+      trustedRoots,
+      unverifiedFormats: ['macaroon'],
+      revocations: this.revocations,
+      audit: a2aAudit,
+      clock: o.clock,
+    });
+    const card: JsonAgentCard = withAgentIdSecurity({
       name: `${provider.displayName} ${spec.name}`,
       description: spec.description,
       supportedInterfaces: [{ url: `${base}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
@@ -150,15 +175,16 @@ export class Org {
       defaultInputModes: ['application/json'],
       defaultOutputModes: ['application/json'],
       skills: [{ ...spec.skill, tags: ['agent-id-demo'] }],
-    };
+    }, guard.security());
     const signed = signAgentCard(signAgentCard(attachOwnershipCredential(card, credential), identity), this.authority);
-    const agent = new DemoAgent({ name: `${this.name}/${spec.name}`, identity, credential, resolver: o.resolver, verifyCard, tokenIssuers, clock: o.clock, trace: o.trace });
+    const agent = new DemoAgent({ name: `${this.name}/${spec.name}`, identity, credential, resolver: o.resolver, verifyCard, tokenIssuers, clock: o.clock, trace: o.trace, audit: a2aAudit });
     const serveCard = agentCardHandler(signed, { maxAgeSec: 0 });
     const router = express.Router();
     router.use((req, res, next) => {
       if (!serveCard(req, res)) next();
     });
-    router.use(agent.router(AgentCard.fromJSON(signed)));
+    router.use(agent.router(AgentCard.fromJSON(signed), guard));
+    this.app.use(resourceMetadataHandler(guard));
     this.app.use(`/agents/${spec.name}`, router);
     this.agents.set(spec.name, agent);
     this.cards.set(spec.name, signed);
@@ -223,6 +249,7 @@ export class Org {
   async stop(): Promise<void> {
     await this.server.close();
     await this.audit.close();
+    await this.a2aAudit.close();
     await this.revocations.close();
   }
 }

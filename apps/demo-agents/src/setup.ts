@@ -110,7 +110,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
     for (const { agent, impersonates, ...card } of AGENTS) {
       const [org, name] = splitAgentName(agent);
       const spec: AgentSpec = { ...card, name, ...(impersonates ? { impersonates: orgs[impersonates] } : {}) };
-      agents[agent] = await orgs[org].addAgent(spec, verifiers[org], [minter.authority.did]);
+      agents[agent] = await orgs[org].addAgent(spec, verifiers[org], [minter.authority.did], [orgs.acme.authority.did, orgs.globex.authority.did]);
     }
     const cardUrl = (agent: AgentName): string => {
       const [org, name] = splitAgentName(agent);
@@ -152,7 +152,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
       `minted for ${trace.who(user.did)}, task ${TASK}, to ${first.name}: ${describeScope(capability)}, audience both tool servers, valid 1 h — as a Biscuit and as a Macaroon`,
       { actor: trace.who(minter.authority.did) },
     );
-    const ask = await connectUser(user, cardUrl(FIRST_AGENT), verifiers[MINTER], trace);
+    const ask = await connectUser(user, minter.authority, cardUrl(FIRST_AGENT), verifiers[MINTER], trace, clock);
 
     return {
       trace,

@@ -1,7 +1,7 @@
-import type { AgentIdentity } from '@agent-id/did';
-import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import type { Clock } from '@agent-id/core';
+import { type AgentIdentity, createAgentIdentity, issueOwnershipCredential } from '@agent-id/did';
+import { createA2AClientFactory, dataMessage, dataOf, isMessage } from '@agent-id/a2a';
 import type { CardVerifier } from './agent.js';
-import { dataMessage, dataOf, isMessage } from './lib/a2a-capability.js';
 import type { Trace } from './trace.js';
 import type { WorkOrder, WorkReport } from './work.js';
 
@@ -12,8 +12,11 @@ export type AskAgent = (what: string, order: WorkOrder) => Promise<WorkReport>;
  * The user's side: an A2A client that verifies the agent's signed card first, then sends
  * work orders to it. The user holds no token: the agent holds the one minted for the task.
  */
-export async function connectUser(user: AgentIdentity, cardUrl: string, verifyCard: CardVerifier, trace: Trace): Promise<AskAgent> {
-  const clients = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory()] }));
+export async function connectUser(user: AgentIdentity, organisation: AgentIdentity, cardUrl: string, verifyCard: CardVerifier, trace: Trace, clock: Clock): Promise<AskAgent> {
+  // The user's client is an agent of its own: a did:key, vouched for by the organisation, acting for the user.
+  const app = createAgentIdentity();
+  const credential = await issueOwnershipCredential(organisation, { agent: app.did, onBehalfOf: user.did, agentName: 'user-client', clock });
+  const clients = createA2AClientFactory({ agent: { keyId: app.keyId, keyPair: app.keyPair }, credential, clock });
   const verified = await verifyCard(cardUrl);
   const agent = trace.who(verified.agentDid);
   trace.emit('card', `verified the agent card "${verified.card.name}" at ${cardUrl}: signed by ${trace.who(verified.signer)}`, {
