@@ -82,8 +82,14 @@ function readSignature(entry: unknown, number: number): CardSignature {
       throw new MalformedInputError(`${what} repeats a protected header member in its unprotected header`, { check: 'header' });
     }
   }
+  let signature: Uint8Array;
+  try {
+    signature = base64urlDecode(s, `${what} signature`);
+  } catch (cause) {
+    throw new MalformedInputError(`${what} signature is not base64url`, { check: 'signature', cause });
+  }
   const did = DID_URL.test(kid) ? kid.slice(0, kid.indexOf('#')) : undefined;
-  return { number, protected: p, signature: base64urlDecode(s, `${what} signature`), alg: alg as JwsVerifyAlgorithm, kid, did, jku };
+  return { number, protected: p, signature, alg: alg as JwsVerifyAlgorithm, kid, did, jku };
 }
 
 /** The JWS signing input over a canonical form's base64url payload. */
