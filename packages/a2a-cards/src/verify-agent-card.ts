@@ -210,7 +210,11 @@ export async function verifyAgentCard(
   if (cacheOption !== undefined && (typeof cacheOption !== 'object' || cacheOption === null || typeof cacheOption.getKey !== 'function')) {
     throw new MalformedInputError('jwksCache must come from createJwksCache', { check: 'options' });
   }
-  const jwksCache = (): JwksCache => cacheOption ?? (sharedJwksCache ??= createJwksCache());
+  const jwksCache = (): JwksCache => {
+    if (cacheOption) return cacheOption;
+    sharedJwksCache ??= createJwksCache();
+    return sharedJwksCache;
+  };
 
   const prepared = prepareCard(card, options.maxCardBytes, true);
   const slots = readSignatures(prepared.raw.signatures, maxSignatures);
