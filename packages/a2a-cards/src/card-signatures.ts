@@ -32,11 +32,11 @@ export function readSignatures(list: unknown, max: number): SignatureSlot[] {
   if (!Array.isArray(list)) throw new MalformedInputError('agent card signatures is not an array', { check: 'card_schema' });
   if (list.length > max) throw new InputTooLargeError(`agent card carries ${list.length} signatures, above the limit of ${max}`, { check: 'signatures' });
   return list.map((entry, index): SignatureSlot => {
-    const kid = isRecord(entry) && typeof entry.protected === 'string' ? peekKid(entry.protected) : undefined;
     try {
       return { ok: true, sig: readSignature(entry, index + 1) };
     } catch (error) {
       if (error instanceof MalformedInputError || error instanceof UnsupportedAlgorithmError || error instanceof InputTooLargeError) {
+        const kid = isRecord(entry) && typeof entry.protected === 'string' ? peekKid(entry.protected) : undefined;
         return { ok: false, number: index + 1, kid, error };
       }
       throw error;

@@ -65,6 +65,7 @@ export class VerificationKey {
   readonly #core: PublicKey | undefined;
   readonly #native: KeyObject | undefined;
   readonly #signatureLength: number;
+  #thumbprint: string | undefined;
 
   private constructor(jwk: VerificationJwk, kid: string | undefined, algorithms: JwsVerifyAlgorithm[], core?: PublicKey, native?: KeyObject, signatureLength = 0) {
     this.jwk = Object.freeze(jwk);
@@ -161,10 +162,12 @@ export class VerificationKey {
    * ```
    */
   thumbprint(): string {
+    if (this.#thumbprint !== undefined) return this.#thumbprint;
     const j = this.jwk as Record<string, string>;
     const members = j.kty === 'RSA' ? ['e', 'kty', 'n'] : j.kty === 'OKP' ? ['crv', 'kty', 'x'] : ['crv', 'kty', 'x', 'y'];
     const text = `{${members.map((m) => `${JSON.stringify(m)}:${JSON.stringify(j[m])}`).join(',')}}`;
-    return base64urlEncode(sha256(utf8ToBytes(text)));
+    this.#thumbprint = base64urlEncode(sha256(utf8ToBytes(text)));
+    return this.#thumbprint;
   }
 
   /**
