@@ -127,6 +127,7 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
   const p = policy as TrustPolicy;
   if (p.signers !== undefined) {
     if (!Array.isArray(p.signers)) fail('signers must be an array');
+    const kids = new Set<unknown>();
     p.signers.forEach((s: Partial<DidSigner & KeySigner & JwksSigner>, i) => {
       if (typeof s !== 'object' || s === null) fail(`signers[${i}] must be an object`);
       const kinds = (['did', 'jwk', 'jwks'] as const).filter((k) => s[k] !== undefined);
@@ -134,6 +135,9 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
       if (s.did !== undefined && (typeof s.did !== 'string' || !s.did.startsWith('did:') || s.did.includes('#'))) fail(`signers[${i}].did must be a DID without fragment`);
       if (s.jwk !== undefined) {
         if (!isRecord(s.jwk) || typeof s.jwk.kid !== 'string' || s.jwk.kid.length === 0) fail(`signers[${i}].jwk must be a public JWK with its "kid"`);
+        // A signature finds its pinned key by kid: two keys under one kid would make it depend on their order.
+        if (kids.has(s.jwk.kid)) fail(`signers[${i}].jwk repeats the kid of another pinned key`);
+        kids.add(s.jwk.kid);
         try {
           pinnedKey(s.jwk);
         } catch (cause) {
@@ -180,7 +184,12 @@ const pinned = new Map<string, VerificationKey>();
  * object changed after first use is read again; the cache is bounded.
  */
 export function pinnedKey(jwk: Readonly<Record<string, unknown>>): VerificationKey {
-  const text = JSON.stringify(jwk);
+  let text: string;
+  try {
+    text = JSON.stringify(jwk);
+  } catch (cause) {
+    throw new MalformedInputError('JWK is not serializable as JSON', { check: 'public_key', cause });
+  }
   let key = pinned.get(text);
   if (!key) {
     key = VerificationKey.fromJwk(jwk);

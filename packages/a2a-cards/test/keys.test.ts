@@ -139,6 +139,7 @@ describe('pinned keys (a JWK with its kid)', () => {
       expectCode(() => defineTrustPolicy({ signers: [{ jwk: jwk as never, hosts: HOSTS }] }), 'malformed_input', 'policy');
     }
     expectCode(() => defineTrustPolicy({ signers: [{ jwk: signers.ES384!.publicJwk, did: 'did:web:acme.example' } as never] }), 'malformed_input', 'policy');
+    expectCode(() => defineTrustPolicy({ signers: [{ jwk: signers.ES384!.publicJwk }, { jwk: { ...signers.ES512!.publicJwk, kid: signers.ES384!.kid } }] }), 'malformed_input', 'policy');
   });
 });
 
