@@ -31,6 +31,7 @@ const ALGS = {
   EdDSA: { gen: ['ed25519'], hash: null, opts: {} },
   ES256: { gen: ['ec', { namedCurve: 'P-256' }], hash: 'sha256', opts: { dsaEncoding: 'ieee-p1363' } },
   ES384: { gen: ['ec', { namedCurve: 'P-384' }], hash: 'sha384', opts: { dsaEncoding: 'ieee-p1363' } },
+  ES512: { gen: ['ec', { namedCurve: 'P-521' }], hash: 'sha512', opts: { dsaEncoding: 'ieee-p1363' } },
   RS256: { gen: ['rsa', { modulusLength: 2048 }], hash: 'sha256', opts: {} },
   PS256: { gen: ['rsa', { modulusLength: 2048 }], hash: 'sha256', opts: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } },
 };
