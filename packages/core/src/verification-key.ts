@@ -13,7 +13,13 @@ import { type JwsAlgorithm, PublicKey } from './keys.js';
  */
 export type JwsVerifyAlgorithm = JwsAlgorithm | 'RS256' | 'PS256' | 'ES384' | 'ES512';
 
-/** Every algorithm {@link VerificationKey} verifies, each tied to one key type. */
+/**
+ * Every algorithm {@link VerificationKey} verifies, each tied to one key type.
+ * @example
+ * ```ts
+ * JWS_VERIFY_ALGORITHMS.includes(header.alg); // 'RS256' yes, 'HS256' and 'none' never
+ * ```
+ */
 export const JWS_VERIFY_ALGORITHMS: readonly JwsVerifyAlgorithm[] = ['EdDSA', 'ES256', 'ES256K', 'RS256', 'PS256', 'ES384', 'ES512'];
 
 /** A public JWK of a type {@link VerificationKey} verifies. */
