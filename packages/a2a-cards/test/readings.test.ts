@@ -37,7 +37,7 @@ describe('both canonical readings on verify', () => {
   it('property: a signature over either reading verifies and says which; changing any value refuses it under both', async () => {
     await fc.assert(
       fc.asyncProperty(empties, fc.constantFrom('prune-empty' as const, 'rule-1-as-written' as const), fc.string({ minLength: 1, maxLength: 12 }), async (fields, reading, other) => {
-        const card = makeCard('https://acme.example', fields as Partial<AgentCard>);
+        const card = makeCard('https://acme.example', fields as unknown as Partial<AgentCard>);
         const prepared = prepareCard(card, undefined, true);
         fc.pre(prepared.unsigned.length === 0);
         const signed = await signReading(card, reading);
