@@ -193,6 +193,17 @@ describe('a JWKS the verifier names', () => {
     expect(attacker.hits).toEqual([]);
   });
 
+  it('keys a header carries (jwk, x5c, x5u) are never used', async () => {
+    const jwksCache = createJwksCache({ allowHttpLoopback: true });
+    const x5u = `${attacker.origin}/cert.pem`;
+    for (const extra of [{ jwk: attackerKey.publicJwk }, { x5u }, { x5c: ['MIIB'] }]) {
+      const forged = await joseSign(makeCard(ORIGIN), { ...attackerKey, kid: 'attacker' }, extra);
+      await expectCode(verifyAgentCard(forged, resolver, policy(), { jwksCache }), 'untrusted_signer');
+      await expectCode(verifyAgentCard(forged, resolver, { ...pin(signers.ES384!), trustDidWebHost: true }, { jwksCache }), 'untrusted_signer');
+    }
+    expect(attacker.hits).toEqual([]);
+  });
+
   it('a jku equal to a pinned URL selects it', async () => {
     const jwksCache = createJwksCache({ allowHttpLoopback: true });
     const second = `${legit.origin}/jwks.json?v=2`;
@@ -215,7 +226,10 @@ describe('a JWKS the verifier names', () => {
 
   it('failures are coded: unreachable, HTTP error, not a JWKS, duplicate kid, plain HTTP unless allowed, key too small', async () => {
     const card = await joseSign(makeCard(ORIGIN), signers.ES384!);
+    const small = { ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }), kid: signers.ES384!.kid };
     const bodies: Record<string, string> = {
+      '/small': JSON.stringify({ keys: [small] }),
+      '/huge': JSON.stringify({ keys: [], pad: 'x'.repeat(70_000) }),
       '/notjwks': '{"keys": 3}',
       '/dup': JSON.stringify({ keys: [signers.ES384!.publicJwk, signers.ES384!.publicJwk] }),
       '/text': 'hello',
@@ -224,6 +238,8 @@ describe('a JWKS the verifier names', () => {
     try {
       const jwksCache = createJwksCache({ allowHttpLoopback: true, timeoutMs: 2_000 });
       const at = (path: string): TrustPolicy => ({ signers: [{ jwks: `${odd.origin}${path}`, hosts: HOSTS }] });
+      await expectCode(verifyAgentCard(card, resolver, at('/small'), { jwksCache }), 'unsupported_algorithm', 'key_size');
+      await expectCode(verifyAgentCard(card, resolver, at('/huge'), { jwksCache }), 'input_too_large');
       await expectCode(verifyAgentCard(card, resolver, at('/notjwks'), { jwksCache }), 'malformed_input', 'jwks');
       await expectCode(verifyAgentCard(card, resolver, at('/dup'), { jwksCache }), 'malformed_input', 'jwks');
       await expectCode(verifyAgentCard(card, resolver, at('/text'), { jwksCache }), 'malformed_input');
