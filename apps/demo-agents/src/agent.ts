@@ -10,6 +10,7 @@ import type { Router } from 'express';
 import express from 'express';
 import { capabilityMetadata, capabilityOf, dataMessage, dataOf, isMessage } from './lib/a2a-capability.js';
 import { invokeTool } from './lib/tool-client.js';
+import { type AgentFetch, createAgentFetch } from '@agent-id/http';
 import { type Trace, describeScope } from './trace.js';
 import { type CallReport, type DelegationOrder, type DelegationReport, type WorkOrder, type WorkReport, describeWork } from './work.js';
 
@@ -65,6 +66,9 @@ export class DemoAgent {
   /** Tokens held, by `task|format`. */
   readonly #wallet = new Map<string, string>();
   readonly #clients = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new JsonRpcTransportFactory()] }));
+  /** Presents the token of the call under way, with a fresh proof per request (and the credential on first contact). */
+  readonly #fetch: AgentFetch;
+  #presenting = '';
   /** Card URLs whose verification the trace has shown in full; later checks of the same card are mentioned in a word. */
   readonly #cardsShown = new Set<string>();
 
@@ -73,6 +77,7 @@ export class DemoAgent {
     this.name = options.name;
     this.did = options.identity.did;
     options.trace.name(this.did, options.name);
+    this.#fetch = createAgentFetch({ agent: options.identity, credential: options.credential, token: () => this.#presenting, clock: options.clock });
   }
 
   /** Gives the agent a token (e.g. the one its organisation minted for a task). */
@@ -143,13 +148,9 @@ export class DemoAgent {
       trace.emit('deny', `holds no token for task ${task}`, { actor: this.name, step: call.step });
       return { ...base, decision: { decision: 'deny', code: 'denied', check: 'token_present', reason: 'no token held for the task', verifier: call.service } };
     }
-    const decision = await invokeTool(call.service, {
-      agent: this.#o.identity,
-      credential: this.#o.credential,
-      token: held.token,
-      request: { resource: call.resource, action: call.action, task },
-      clock: this.#o.clock,
-    });
+    // Calls are made one at a time, so the token being presented is the one for this call.
+    this.#presenting = held.token;
+    const decision = await invokeTool(this.#fetch, call.service, { resource: call.resource, action: call.action });
     const note = chainNote(trace, decision);
     // Audit records counted from 1, as the lines of the JSON Lines file (the record's `seq` is one less).
     const decidedBy = `${trace.who(decision.verifier)}${decision.auditSeq !== undefined ? `, audit record ${decision.auditSeq + 1}` : ''}`;

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AuditLog, type Capability, type Clock, KeyPair } from '@agent-id/core';
-import { FileRevocationStore, ResourceGuard, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
+import { FileRevocationStore, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
+import { HttpGuard } from '@agent-id/http';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';
 import express, { type Express } from 'express';
 import { type CardVerifier, DemoAgent } from './agent.js';
 import { type LoopbackServer, listenLoopback } from './lib/http.js';
-import { toolServerRouter } from './lib/tool-server.js';
+import { toolCallMapper, toolServerRouter } from './lib/tool-server.js';
 import type { Trace } from './trace.js';
 
 export interface OrgOptions {
@@ -53,7 +54,7 @@ export class Org {
   readonly #documents: DidDocument[] = [];
   readonly #o: OrgOptions;
   #serveDid: ReturnType<typeof didDocumentHandler> = () => false;
-  #guard: ResourceGuard | undefined;
+  #guard: HttpGuard | undefined;
 
   private constructor(
     o: OrgOptions,
@@ -168,10 +169,15 @@ export class Org {
     return agent;
   }
 
-  /** Starts the guarded tool server at `/services/tools`. */
+  /**
+   * Starts the guarded tool server at `/services/tools`: its resource identifier (the
+   * audience tokens name) is its URL, its RFC 9728 metadata is served, and every call is
+   * checked in one request by an {@link HttpGuard}.
+   */
   startTools(trust: { trustedIssuers: readonly string[]; trustedRoots: readonly TrustedRootKey[]; acceptMacaroons: boolean; trustNote: string }): string {
-    const guard = new ResourceGuard({
-      service: this.tools.did,
+    const guard = new HttpGuard({
+      resource: this.toolsUrl,
+      map: toolCallMapper,
       resolver: this.#o.resolver,
       trustedIssuers: trust.trustedIssuers,
       trustedRoots: trust.trustedRoots,
@@ -179,13 +185,18 @@ export class Org {
       revocations: this.revocations,
       audit: this.audit,
       clock: this.#o.clock,
+      resourceName: `${this.displayName} tools`,
       // A roomier Datalog time budget than the 20 ms default: CI machines run several suites at once.
       limits: { maxDatalogMicros: 200_000 },
     });
     this.#guard = guard;
+    this.#o.trace.name(this.toolsUrl, `${this.name}/tools`);
+    this.app.get(new URL(guard.metadataUrl).pathname, (_req, res) => {
+      res.json(guard.metadata());
+    });
     this.app.use(
       '/services/tools',
-      toolServerRouter(guard, (request) => ({ tool: `${this.name}-tools`, resource: request.resource, action: request.action, output: `${request.action} ${request.resource}: ok` })),
+      toolServerRouter(guard, (d) => ({ tool: `${this.name}-tools`, resource: d.resource, action: d.action, output: `${d.action} ${d.resource}: ok` })),
     );
     this.#o.trace.emit('setup', `tool server ${this.toolsUrl} (${this.tools.did}) trusts ${trust.trustNote}`, { actor: this.name });
     return this.toolsUrl;
@@ -195,7 +206,7 @@ export class Org {
     return `${this.origin}/services/tools`;
   }
 
-  get guard(): ResourceGuard | undefined {
+  get guard(): HttpGuard | undefined {
     return this.#guard;
   }
 

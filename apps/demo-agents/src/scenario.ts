@@ -82,7 +82,7 @@ function principalsOf(stage: Stage): ScenarioResult['principals'] {
       analyst: agents['globex/analyst'].did,
       quoter: agents['globex/quoter'].did,
     },
-    services: { acme: orgs.acme.tools.did, globex: orgs.globex.tools.did },
+    services: { acme: orgs.acme.toolsUrl, globex: orgs.globex.toolsUrl },
   };
 }
 

@@ -138,7 +138,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
     const capability = {
       resources: ['crm:/customers/*', 'reports:/q3/*', 'inventory:/widgets/*'],
       actions: ['read', 'write', 'quote'],
-      audience: [orgs.acme.tools.did, orgs.globex.tools.did],
+      audience: [orgs.acme.toolsUrl, orgs.globex.toolsUrl],
       expiresAt: now + HOUR,
       maxDepth: 2,
       holder: first.did,

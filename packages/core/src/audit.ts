@@ -36,6 +36,8 @@ export interface AuditRecord {
   verifier?: string;
   /** Every hop from the authority to the acting agent. */
   chain: DelegationHop[];
+  /** The HTTP request decided on, when the decision was made for one (method, and path without query). */
+  http?: { method: string; path: string };
 }
 
 /** A stored line: the record with its position and hash links. */
@@ -190,8 +192,15 @@ export class AuditLog implements AuditSink {
   /** The id in the log's header, named by every checkpoint. */
   readonly logId: string;
   #file: JsonLinesWriter;
+  /** Next sequence number and head hash, counting entries accepted but not yet on disk. */
   #seq: number;
   #head: string;
+  /** The newest entry on disk. */
+  #durable: AuditHead;
+  /** Entries accepted and waiting for the next write, with their callers. */
+  #batch: { entry: AuditEntry; resolve: (entry: AuditEntry) => void; reject: (error: unknown) => void }[] = [];
+  /** Set once a write failed: the in-memory chain ran ahead of the file, so no further append is possible. */
+  #broken: unknown;
   #clock: Clock | undefined;
   #checkpoints: Checkpointing | undefined;
   #sinceCheckpoint = 0;
@@ -205,6 +214,7 @@ export class AuditLog implements AuditSink {
     this.#file = file;
     this.#seq = head.seq + 1;
     this.#head = head.hash;
+    this.#durable = head;
     this.#clock = clock;
   }
 
@@ -285,7 +295,7 @@ export class AuditLog implements AuditSink {
 
   /** Hash of the newest entry: keep it elsewhere to detect truncation later. */
   get head(): AuditHead {
-    return { seq: this.#seq - 1, hash: this.#head };
+    return { ...this.#durable };
   }
 
   #enqueue<T>(op: () => Promise<T>): Promise<T> {
@@ -304,7 +314,7 @@ export class AuditLog implements AuditSink {
 
   async #writeCheckpoint(): Promise<AuditCheckpoint> {
     const cp = this.#checkpoints!;
-    const checkpoint = { logId: this.logId, seq: this.#seq - 1, headHash: this.#head, time: new Date(readClock(this.#clock)).toISOString() };
+    const checkpoint = { logId: this.logId, seq: this.#durable.seq, headHash: this.#durable.hash, time: new Date(readClock(this.#clock)).toISOString() };
     const line = await cp.file.append(() => signCheckpoint(checkpoint, cp.key));
     this.#sinceCheckpoint = 0;
     return line.checkpoint;
@@ -316,6 +326,11 @@ export class AuditLog implements AuditSink {
    * its JSON form (a `Date` becomes its ISO string, `undefined` members are dropped), and the
    * returned entry holds it in that form. If the due checkpoint cannot be written the call
    * rejects, though the entry itself is on disk.
+   *
+   * Group commit: the entry is chained at once, in call order; appends made while a write is
+   * on its way go to disk together in the next write, with one `datasync` for all of them,
+   * and each resolves only then. If a write fails, every append waiting on it rejects and so
+   * does every later one (the chain in memory ran ahead of the file): open the log again.
    * @example
    * ```ts
    * const entry = await log.append(record);
@@ -323,20 +338,51 @@ export class AuditLog implements AuditSink {
    */
   append(input: AuditRecord): Promise<AuditEntry> {
     const record = sanitizeStrings(input);
-    return this.#enqueue(async () => {
-      this.#throwDeferred();
-      const entry = await this.#file.append(
-        () => makeEntry(this.#seq, this.#head, record),
-        (e) => {
-          this.#seq = e.seq + 1;
-          this.#head = e.hash;
-        },
-      );
-      this.#sinceCheckpoint += 1;
-      const cp = this.#checkpoints;
-      if (cp !== undefined && cp.every > 0 && this.#sinceCheckpoint >= cp.every) await this.#writeCheckpoint();
-      return entry;
+    if (this.#broken !== undefined) return Promise.reject(this.#broken);
+    let entry: AuditEntry;
+    try {
+      entry = makeEntry(this.#seq, this.#head, record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#seq = entry.seq + 1;
+    this.#head = entry.hash;
+    return new Promise<AuditEntry>((resolve, reject) => {
+      this.#batch.push({ entry, resolve, reject });
+      // One write is queued for everything accepted until it starts.
+      if (this.#batch.length === 1) this.#enqueue(() => this.#writeBatch()).catch(() => undefined);
     });
+  }
+
+  async #writeBatch(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = [];
+    try {
+      this.#throwDeferred();
+      if (this.#broken !== undefined) throw this.#broken;
+      await this.#file.appendAll(batch.map((b) => b.entry));
+    } catch (error) {
+      this.#broken ??= error;
+      for (const b of batch) b.reject(error);
+      for (const b of this.#batch.splice(0)) b.reject(error);
+      return;
+    }
+    const last = batch.at(-1)!.entry;
+    this.#durable = { seq: last.seq, hash: last.hash };
+    this.#sinceCheckpoint += batch.length;
+    const cp = this.#checkpoints;
+    let failure: unknown;
+    if (cp !== undefined && cp.every > 0 && this.#sinceCheckpoint >= cp.every) {
+      try {
+        await this.#writeCheckpoint();
+      } catch (error) {
+        failure = error;
+      }
+    }
+    for (const b of batch) {
+      if (failure === undefined) b.resolve(b.entry);
+      else b.reject(failure);
+    }
   }
 
   /**

@@ -278,7 +278,8 @@ export function assertCanonicalResources(resources: readonly string[], what = 's
 export function canonicalResourcePath(scheme: string, urlPath: string): string {
   if (typeof scheme !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) throw new TypeError(`scheme must be an RFC 3986 scheme name, got ${String(scheme).slice(0, 40)}`);
   const bad = (why: string): never => {
-    throw new MalformedInputError(`URL path ${JSON.stringify(String(urlPath).slice(0, 120))} ${why}`, { check: 'resource' });
+    const shown = typeof urlPath === 'string' ? JSON.stringify(urlPath.slice(0, 120)) : `(a ${typeof urlPath})`;
+    throw new MalformedInputError(`URL path ${shown} ${why}`, { check: 'resource' });
   };
   if (typeof urlPath !== 'string') return bad('is not a string');
   if (!urlPath.startsWith('/')) bad('does not start with /');

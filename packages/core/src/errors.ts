@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'audit_chain_broken'
   | 'resource_limit'
   | 'bad_clock'
+  | 'nonce_required'
+  | 'credential_required'
   | 'internal';
 
 interface ErrorOptions {
@@ -333,6 +335,25 @@ export class ResourceLimitError extends defineError('resource_limit', 'run_limit
  * ```
  */
 export class BadClockError extends defineError('bad_clock', 'clock') {}
+/**
+ * The server demands a fresh nonce of its own in the request's proof of possession, and the
+ * proof carries none, or one this server did not issue or no longer accepts (RFC 9449
+ * `use_dpop_nonce`). The answer names a fresh nonce to retry with.
+ * @example
+ * ```ts
+ * throw new NonceRequiredError('the proof carries no server nonce');
+ * ```
+ */
+export class NonceRequiredError extends defineError('nonce_required', 'nonce') {}
+/**
+ * A request names no credential where one is needed: no capability token in
+ * `Authorization`, or no ownership credential for an agent the server has not seen before.
+ * @example
+ * ```ts
+ * throw new CredentialRequiredError('no Authorization header', { check: 'authorization' });
+ * ```
+ */
+export class CredentialRequiredError extends defineError('credential_required', 'credential_present') {}
 /**
  * An unexpected failure inside a dependency, mapped so callers still get a code.
  * @example

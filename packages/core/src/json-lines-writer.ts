@@ -70,6 +70,30 @@ export class JsonLinesWriter {
   }
 
   /**
+   * Appends several values as lines, in order, with one write and one `datasync`; resolves
+   * once all are on disk. Queued with {@link JsonLinesWriter.append} calls, in call order.
+   * @example
+   * ```ts
+   * await file.appendAll([{ seq: 1 }, { seq: 2 }]);
+   * ```
+   */
+  appendAll(values: readonly unknown[]): Promise<void> {
+    const run = this.#queue.then(async () => {
+      let text = '';
+      for (const value of values) {
+        const line = this.#serialize(value);
+        if (typeof line !== 'string' || line.includes('\n')) throw new TypeError('a JSON Lines value must serialize to one line');
+        text += `${line}\n`;
+      }
+      if (text === '') return;
+      await this.#handle.appendFile(text, 'utf8');
+      await this.#handle.datasync();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
    * Waits for pending appends and closes the file.
    * @example
    * ```ts

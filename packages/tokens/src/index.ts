@@ -26,3 +26,4 @@ export {
   type RevocationTarget,
 } from './revocation.js';
 export { biscuitRuntimeStats, configureBiscuitRuntime, type BiscuitRuntimeOptions, type BiscuitRuntimeStats } from './wasm/runtime-state.js';
+export { configureSignatureCache, signatureCacheStats, type SignatureCacheOptions, type SignatureCacheStats } from './signature-cache.js';

@@ -8,6 +8,7 @@ import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
 import { toArray } from './util.js';
+import { chainKey, verifyChainCached } from './signature-cache.js';
 
 /** Options of {@link verifyChain}. */
 export interface VerifyChainOptions {
@@ -80,8 +81,14 @@ export function verifyTokenChain(
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
-    verified = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
+    const trustKey = JSON.stringify([trusted.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, r.publicKey.type, r.publicKey.toMultibase()] : [r.type, r.toMultibase()])), limits]);
+    // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
+    return verifyChainCached(chainKey(t.serialize(), trustKey), () => {
+      const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
+      const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
+      assertChain(result.chain);
+      return result;
+    });
   } else {
     const secrets = toArray(trust.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });

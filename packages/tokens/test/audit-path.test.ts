@@ -1,9 +1,18 @@
 import { type AuditRecord, DeniedError, KeyPair } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver, issueOwnershipCredential, presentOwnership } from '@agent-id/did';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureRuns as biscuitRuns } from '../src/biscuit/signatures.js';
 import { signatureRuns as macaroonRuns } from '../src/macaroon/read.js';
-import { type CapabilityToken, MemoryRevocationStore, ResourceGuard, type TokenFormat, authorize, mintCapability, refusalRecord } from '../src/index.js';
+import {
+  type CapabilityToken,
+  MemoryRevocationStore,
+  ResourceGuard,
+  type TokenFormat,
+  authorize,
+  configureSignatureCache,
+  mintCapability,
+  refusalRecord,
+} from '../src/index.js';
 import { AUD, NOW, ORG, USER, agents, capability, chainOf, clock, dids, orgKey, rootSecret } from './helpers.js';
 
 // One audit path: whoever decides, one function words the record, and recording a
@@ -68,6 +77,11 @@ async function fiveHops(format: TokenFormat): Promise<CapabilityToken> {
   for (let i = 1; i < path.length; i++) token = await attenuate(token, { clock, to: dids[path[i]!]!, signer: agents[path[i - 1]!]!, trustedRoots: orgKey.publicKey });
   return token;
 }
+
+// These tests count verifications per decision: the cache of verified chains would make a
+// token seen before cost none, so it is off here (test/verification-cache.test.ts covers it).
+beforeAll(() => configureSignatureCache({ maxEntries: 0 }));
+afterAll(() => configureSignatureCache());
 
 describe.each(['biscuit', 'macaroon'] as const)('one audit path (%s)', (format) => {
   it('an expired five-hop token is verified once, refused by the guard or by authorize + refusalRecord', async () => {

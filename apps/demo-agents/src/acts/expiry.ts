@@ -28,7 +28,7 @@ export async function expireShortLivedToken(stage: Stage, steps: Steps): Promise
         handOff(stage, shortLived, 'acme/researcher', {
           format: 'biscuit',
           ttlSeconds: LIFETIME_SECONDS,
-          narrowing: { resources: ['reports:/q3/*'], actions: ['read'], audience: [orgs.acme.tools.did], maxDepth: 0 },
+          narrowing: { resources: ['reports:/q3/*'], actions: ['read'], audience: [orgs.acme.toolsUrl], maxDepth: 0 },
           order: { task, calls: [toolCall(inTime, tools.acme, 'reports:/q3/draft', 'read', 'biscuit')] },
         }),
       ],

@@ -17,7 +17,7 @@ export async function refuseForgedCards(stage: Stage, steps: Steps): Promise<voi
     code: 'untrusted_signer',
   });
   const tampered = steps.expect('card-tampered', { title: "Globex's genuine card, endpoint moved to Mallory's server", shows: 'forged agent card refused', expected: 'refused', code: 'invalid_signature' });
-  const wouldGrant: Hop = { format: 'biscuit', narrowing: { resources: ['inventory:/widgets/*'], actions: ['read'], audience: [orgs.globex.tools.did], maxDepth: 0 }, order: { task } };
+  const wouldGrant: Hop = { format: 'biscuit', narrowing: { resources: ['inventory:/widgets/*'], actions: ['read'], audience: [orgs.globex.toolsUrl], maxDepth: 0 }, order: { task } };
 
   steps.record(
     await stage.ask('"use the cheaper Globex pricing agent at this other address"', {

@@ -30,12 +30,12 @@ export async function narrowAtEveryHop(stage: Stage, steps: Steps): Promise<void
       delegations: [
         handOff(stage, toResearcher, 'acme/researcher', {
           format: 'macaroon',
-          narrowing: { resources: ['crm:/customers/*'], actions: ['read'], audience: [orgs.acme.tools.did], maxDepth: 0 },
+          narrowing: { resources: ['crm:/customers/*'], actions: ['read'], audience: [orgs.acme.toolsUrl], maxDepth: 0 },
           order: { task, calls: [toolCall(researcherCall, tools.acme, 'crm:/customers/c-42', 'read')] },
         }),
         handOff(stage, toAnalyst, 'globex/analyst', {
           format: 'biscuit',
-          narrowing: { resources: ['inventory:/widgets/*'], actions: ['read', 'quote'], audience: [orgs.globex.tools.did], maxDepth: 1 },
+          narrowing: { resources: ['inventory:/widgets/*'], actions: ['read', 'quote'], audience: [orgs.globex.toolsUrl], maxDepth: 1 },
           order: {
             task,
             calls: [toolCall(analystCall, tools.globex, 'inventory:/widgets/w-7', 'read')],

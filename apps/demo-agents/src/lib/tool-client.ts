@@ -1,52 +1,61 @@
-import type { GuardDecision, GuardRequest } from '@agent-id/tokens';
-import { type Clock, type KeyPair, systemClock } from '@agent-id/core';
-import { type Challenge, presentOwnership } from '@agent-id/did';
+import type { DelegationHop, ErrorCode } from '@agent-id/core';
+import type { AgentFetch } from '@agent-id/http';
 
-/** What an agent asks a tool/resource server to do. */
-export type ToolRequest = GuardRequest;
+/** What an agent asks a tool server to do. */
+export interface ToolRequest {
+  resource: string;
+  action: string;
+}
 
-/** The server's answer: the guard's decision (without its audit entry) and, when allowed, the tool's output. */
-export type ToolDecision = Omit<GuardDecision, 'entry'> & { result?: unknown };
-
-/** Options of {@link invokeTool}. */
-export interface InvokeToolOptions {
-  /** The presenting agent: its DID and the key that controls it. */
-  agent: { did: string; keyId: string; keyPair: KeyPair };
-  /** The agent's ownership credential (VC-JWT) from its organisation. */
-  credential: string;
-  /** Serialized capability token held by the agent. */
-  token: string;
-  request: ToolRequest;
-  clock?: Clock;
-  /** Per-request timeout, ms. Default 5,000. */
-  timeoutMs?: number;
+/** A tool server's answer as the calling agent reads it. */
+export interface ToolDecision {
+  decision: 'allow' | 'deny';
+  code?: ErrorCode;
+  check?: string;
+  reason: string;
+  /** The tool server's resource identifier. */
+  verifier: string;
+  agent?: string;
+  operator?: string;
+  onBehalfOf?: string;
+  chain?: DelegationHop[];
+  /** The audit record the server wrote for it. */
+  auditSeq?: number;
+  /** The HTTP status of the answer. */
+  status?: number;
+  result?: unknown;
 }
 
 /**
- * Calls a tool server guarded by {@link ResourceGuard}: fetches a fresh one-time challenge,
- * answers it with a presentation signed by the agent's DID key (proof of control, with the
- * ownership credential inside), and sends it with the token and the request.
+ * Calls a guarded tool server (`POST <service>/call`) in one request: `agentFetch` presents
+ * the agent's token with a fresh proof (see `createAgentFetch` of `@agent-id/http`).
  *
  * @example
  * ```ts
- * const d = await invokeTool('http://127.0.0.1:4100/services/tools', { agent, credential, token, request: { resource: 'crm:/customers/c-42', action: 'read', task: 't-1' } });
- * if (d.decision === 'deny') console.log(d.code, d.reason);
+ * const d = await invokeTool(agentFetch, 'http://127.0.0.1:4100/services/tools', { resource: 'crm:/customers/c-42', action: 'read' });
  * ```
  */
-export async function invokeTool(serviceUrl: string, options: InvokeToolOptions): Promise<ToolDecision> {
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const challengeResponse = await fetch(`${serviceUrl}/challenge`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
-  if (!challengeResponse.ok) throw new Error(`challenge request to ${serviceUrl} failed: HTTP ${challengeResponse.status}`);
-  const challenge = (await challengeResponse.json()) as Challenge;
-  const presentation = presentOwnership(options.agent, options.credential, challenge, { clock: options.clock ?? systemClock, request: options.request });
-  const response = await fetch(`${serviceUrl}/invoke`, {
+export async function invokeTool(agentFetch: AgentFetch, service: string, request: ToolRequest, timeoutMs = 5_000): Promise<ToolDecision> {
+  const response = await agentFetch(`${service}/call`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ presentation, token: options.token, request: options.request }),
+    body: JSON.stringify(request),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  if (response.status !== 200 && response.status !== 403 && response.status !== 400) {
-    throw new Error(`tool call to ${serviceUrl} failed: HTTP ${response.status}`);
-  }
-  return (await response.json()) as ToolDecision;
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.status === 200) return { ...(body as unknown as ToolDecision), status: 200 };
+  if (typeof body.code !== 'string') throw new Error(`tool call to ${service} failed: HTTP ${response.status}`);
+  const denied: ToolDecision = {
+    decision: 'deny',
+    code: body.code as ErrorCode,
+    // As the server's audit record words it: the failed check, then why.
+    reason: `${String(body.check)}: ${String(body.error_description ?? '')}`,
+    verifier: service,
+    status: response.status,
+  };
+  if (typeof body.check === 'string') denied.check = body.check;
+  if (typeof body.auditSeq === 'number') denied.auditSeq = body.auditSeq;
+  if (Array.isArray(body.chain)) denied.chain = body.chain as DelegationHop[];
+  if (typeof body.onBehalfOf === 'string' && body.onBehalfOf !== 'unverified') denied.onBehalfOf = body.onBehalfOf;
+  return denied;
 }

@@ -2,6 +2,7 @@ import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicK
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
+import { verifyCached } from '../signature-cache.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
@@ -121,7 +122,14 @@ function keyObject(view: KeyView, what: string): KeyObject {
   return key;
 }
 
-function verifies(key: KeyObject, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
+function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
+  const key = keyObject(view, what);
+  const algorithm = view.algorithm;
+  const id = `biscuit:${view.algorithm}:${Buffer.from(view.key.buffer, view.key.byteOffset, view.key.byteLength).toString('base64')}`;
+  return verifyCached(id, signature, payload, () => verifiesNow(key, algorithm, signature, payload));
+}
+
+function verifiesNow(key: KeyObject, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
   try {
     // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
     if (algorithm === ED25519) return signature.length === 64 && !isSmallOrderEncoding(signature.subarray(0, 32)) && nodeVerify(null, payload, key, signature);
@@ -174,7 +182,7 @@ function assertProof(envelope: EnvelopeView): void {
   const last = envelope.blocks.at(-1)!;
   const { proof } = envelope;
   if (proof.kind === 'seal') {
-    if (!verifies(keyObject(last.nextKey, 'the last next key'), last.nextKey.algorithm, proof.value, sealPayload(last))) {
+    if (!verifies(last.nextKey, 'the last next key', proof.value, sealPayload(last))) {
       throw new InvalidSignatureError('biscuit: the sealing signature does not verify', { check: 'proof' });
     }
     return;
@@ -189,7 +197,7 @@ function authorityRoot(authority: SignedBlockView, roots: readonly PublicKey[]):
   const payload = blockPayload(authority, undefined);
   for (const root of roots) {
     const view = rootView(root);
-    if (verifies(keyObject(view, 'the root key'), ED25519, authority.signature, payload)) return root;
+    if (verifies(view, 'the root key', authority.signature, payload)) return root;
   }
   throw new InvalidSignatureError(
     roots.length === 1 ? 'biscuit: the authority block is not signed by the trusted root key' : 'biscuit: no trusted root key verifies the token',
@@ -221,12 +229,12 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
     const key = previous.nextKey;
-    if (!verifies(keyObject(key, `block ${i - 1}'s next key`), key.algorithm, block.signature, blockPayload(block, previous))) {
+    if (!verifies(key, `block ${i - 1}'s next key`, block.signature, blockPayload(block, previous))) {
       throw new InvalidSignatureError(`biscuit: block ${i}'s signature does not verify`, { check: 'signature' });
     }
     if (block.externalKey && block.externalSignature) {
       const external = block.externalKey;
-      if (!verifies(keyObject(external, `block ${i}'s external key`), external.algorithm, block.externalSignature, externalPayload(block, previous))) {
+      if (!verifies(external, `block ${i}'s external key`, block.externalSignature, externalPayload(block, previous))) {
         throw new InvalidSignatureError(`biscuit: block ${i}'s external signature does not verify`, { check: 'signature' });
       }
     }

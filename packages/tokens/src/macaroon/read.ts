@@ -8,6 +8,7 @@ import { type DelegationCaveat, type ThirdPartyCaveatId, type TokenIdentifier, p
 import { firstPartyStep, initialSignature, thirdPartyStep } from './keys.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { timeBefore, timeCheck } from './plain-caveats.js';
+import { verifyCached } from '../signature-cache.js';
 
 /** A macaroon read into the capability model (signatures not yet checked). */
 export interface ReadMacaroon<M extends MacaroonView = MacaroonView> {
@@ -106,7 +107,9 @@ export function verifyMacaroonChain(read: ReadMacaroon, rootKey: Uint8Array): vo
     const parent = before[read.hopCaveatIndex[i]!]!;
     let ok = false;
     try {
-      ok = publicKeyFromDidKey(hop.from).verify(base64urlDecode(hop.sig, 'hop signature'), hopSigningInput(hop, parent));
+      const signature = base64urlDecode(hop.sig, 'hop signature');
+      const input = hopSigningInput(hop, parent);
+      ok = verifyCached(hop.from, signature, input, () => publicKeyFromDidKey(hop.from).verify(signature, input));
     } catch {
       ok = false;
     }

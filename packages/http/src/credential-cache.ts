@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { type Clock, readClock } from '@agent-id/core';
+import type { VerifiedOwnershipCredential } from '@agent-id/did';
+
+/** Options of {@link CredentialCache}. */
+export interface CredentialCacheOptions {
+  /** Most agents remembered (oldest first out). Default 10,000. */
+  maxEntries?: number;
+  clock?: Clock;
+}
+
+interface Entry {
+  hash: string;
+  verified: VerifiedOwnershipCredential;
+}
+
+/**
+ * Verified ownership credentials by agent, so an agent sends its credential once (on first
+ * contact) and later requests carry only token and proof. An entry holds what
+ * `verifyOwnershipCredential` verified for (agent DID, SHA-256 of the credential) and is
+ * used only until the credential's own expiry; `forget` drops an agent (on revocation).
+ *
+ * @example
+ * ```ts
+ * const credentials = new CredentialCache({ maxEntries: 50_000 });
+ * const guard = new HttpGuard({ ...options, credentials });
+ * ```
+ */
+export class CredentialCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #max: number;
+  readonly #clock: Clock | undefined;
+
+  constructor(options: CredentialCacheOptions = {}) {
+    const max = options.maxEntries ?? 10_000;
+    if (!Number.isSafeInteger(max) || max < 1) throw new TypeError('maxEntries must be a positive integer');
+    this.#max = max;
+    this.#clock = options.clock;
+  }
+
+  /** The SHA-256 (base64url) a credential is cached under. */
+  static hashOf(credential: string): string {
+    return createHash('sha256').update(credential, 'utf8').digest('base64url');
+  }
+
+  /** The agent's verified credential, if it is cached, unexpired and (when `hash` is given) that very credential. */
+  get(agent: string, hash?: string): VerifiedOwnershipCredential | undefined {
+    const entry = this.#entries.get(agent);
+    if (entry === undefined) return undefined;
+    if (entry.verified.validUntil <= readClock(this.#clock)) {
+      this.#entries.delete(agent);
+      return undefined;
+    }
+    if (hash !== undefined && entry.hash !== hash) return undefined;
+    return entry.verified;
+  }
+
+  /** Remembers a credential verified for `verified.agent`, replacing the one before. */
+  set(hash: string, verified: VerifiedOwnershipCredential): void {
+    this.#entries.delete(verified.agent);
+    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(verified.agent, { hash, verified });
+  }
+
+  /** Drops what is cached for an agent. */
+  forget(agent: string): void {
+    this.#entries.delete(agent);
+  }
+}

@@ -1,0 +1,76 @@
+import { canonicalResourcePath } from '@agent-id/core';
+
+/** A request as a {@link RequestMapper} sees it. */
+export interface RequestFacts {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** The URL path as received (percent-encoded, unnormalized): map it with `canonicalResourcePath`, never by string prefix. */
+  path: string;
+  query: URLSearchParams;
+  /** A request header (lower-case name), the first value when sent more than once. */
+  header(name: string): string | undefined;
+  /** The parsed JSON body, when the adapter was asked to read it (`readJsonBody`). */
+  body?: unknown;
+}
+
+/** What a request asks of the capability: one action on one resource, within a task when known. */
+export interface MappedRequest {
+  action: string;
+  resource: string;
+  task?: string;
+}
+
+/**
+ * Maps a request to the capability it needs; `undefined` for a request no capability
+ * covers (refused: `denied`, check `route`). Throw `malformed_input` for a request whose
+ * path cannot be read (answered `400 invalid_request`).
+ */
+export type RequestMapper = (request: RequestFacts) => MappedRequest | undefined | Promise<MappedRequest | undefined>;
+
+/** One row of {@link routeTable}. */
+export interface Route {
+  /** Method, or `*` for any. */
+  method: string;
+  /** A path, or a prefix ending in `/*` (which matches the prefix itself and everything below it). */
+  path: string;
+  action: string;
+  /** Task the route belongs to, when the server knows it. */
+  task?: string;
+}
+
+/**
+ * A {@link RequestMapper} from a table: the first route whose method and path match gives
+ * the action, and the resource is the request's path in canonical form under `scheme`
+ * (`api:/orders/42`, with core's `canonicalResourcePath`, so `..`, `//` and encoded
+ * separators never reach a prefix match: they are refused as `malformed_input`).
+ *
+ * @example
+ * ```ts
+ * const map = routeTable('orders', [
+ *   { method: 'GET', path: '/orders/*', action: 'read' },
+ *   { method: 'POST', path: '/orders/*', action: 'write' },
+ * ]);
+ * // GET /orders/42 → { action: 'read', resource: 'orders:/orders/42' }
+ * ```
+ */
+export function routeTable(scheme: string, routes: readonly Route[]): RequestMapper {
+  if (!Array.isArray(routes) || routes.length === 0) throw new TypeError('routes must be a non-empty array');
+  for (const route of routes) {
+    if (typeof route?.method !== 'string' || typeof route.path !== 'string' || !route.path.startsWith('/') || typeof route.action !== 'string' || route.action === '') {
+      throw new TypeError('each route needs method, a path starting with / and an action');
+    }
+  }
+  canonicalResourcePath(scheme, '/');
+  const table = routes.map((r) => ({ ...r, method: r.method.toUpperCase(), prefix: r.path.endsWith('/*') ? r.path.slice(0, -1) : undefined }));
+  return (request) => {
+    const resource = canonicalResourcePath(scheme, request.path);
+    const path = resource.slice(scheme.length + 1);
+    for (const route of table) {
+      if (route.method !== '*' && route.method !== request.method) continue;
+      const matches = route.prefix === undefined ? path === route.path : path.startsWith(route.prefix) || `${path}/` === route.prefix;
+      if (!matches) continue;
+      return { action: route.action, resource, ...(route.task !== undefined ? { task: route.task } : {}) };
+    }
+    return undefined;
+  };
+}

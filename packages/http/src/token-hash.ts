@@ -1,0 +1,6 @@
+import { createHash } from 'node:crypto';
+
+/** `ath` of RFC 9449 §4.2: base64url of the SHA-256 of the token's ASCII bytes. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}

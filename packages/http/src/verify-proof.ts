@@ -1,0 +1,178 @@
+import {
+  type Clock,
+  ExpiredError,
+  InvalidSignatureError,
+  KeyMismatchError,
+  MalformedInputError,
+  NonceRequiredError,
+  NotYetValidError,
+  PublicKey,
+  ReplayedError,
+  RequestMismatchError,
+  parseCompactJws,
+  readClock,
+  readClockTolerance,
+  verifyJwsSignature,
+} from '@agent-id/core';
+import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
+import { type DidResolver, didKeyFromPublicKey } from '@agent-id/did';
+import { PROOF_TYPE } from './create-proof.js';
+import { normalizeHtu } from './htu.js';
+import type { NonceIssuer } from './nonces.js';
+import type { ReplayStore } from './replay-cache.js';
+import { tokenHash } from './token-hash.js';
+
+/** Options of {@link verifyProof}. */
+export interface VerifyProofOptions {
+  /** Method of the request the proof came with. */
+  method: string;
+  /** Absolute URL of that request as this server is known to its callers (its public origin, never the `Host` header). */
+  url: string;
+  /** The token presented with it (the proof's `ath` must be its hash). */
+  token: string;
+  /** Resolves the `kid` DID URL to the agent's key (relationship `authentication`). */
+  resolver: DidResolver;
+  /** Where accepted proof ids are kept until their proofs expire. */
+  replay: ReplayStore;
+  /** When given, the proof must carry a nonce it accepts (`nonce_required` otherwise). */
+  nonces?: NonceIssuer;
+  /** How old a proof may be, seconds (its `iat` before now). Default 60. */
+  maxAgeSec?: number;
+  /** How far in the future a proof's `iat` may be, for clock skew, seconds. Default 5. */
+  clockToleranceSec?: number;
+  clock?: Clock;
+}
+
+/** What {@link verifyProof} verified. */
+export interface VerifiedProof {
+  /** The agent's DID: the controller of the key that signed the proof. */
+  agent: string;
+  /** DID URL of that key. */
+  keyId: string;
+  /** The proof's id, now recorded as used. */
+  jti: string;
+  /** The proof's `iat`, seconds since the epoch. */
+  issuedAt: number;
+}
+
+interface ProofClaims {
+  jti: string;
+  htm: string;
+  htu: string;
+  iat: number;
+  ath: string;
+  nonce?: string;
+}
+
+const JTI = /^[\x21-\x7e]{8,256}$/;
+
+function readClaims(payload: Uint8Array): ProofClaims {
+  const claims = parseJson(bytesToUtf8(payload, 'proof claims'), { maxBytes: 8192, maxDepth: 4, what: 'proof claims' });
+  if (!isRecord(claims)) throw new MalformedInputError('proof claims are not a JSON object', { check: 'proof_claims' });
+  const { jti, htm, htu, iat, ath, nonce } = claims;
+  if (typeof jti !== 'string' || !JTI.test(jti)) throw new MalformedInputError('proof "jti" is not 8 to 256 visible ASCII characters', { check: 'jti' });
+  if (typeof htm !== 'string' || typeof htu !== 'string' || typeof ath !== 'string') {
+    throw new MalformedInputError('proof needs string "htm", "htu" and "ath"', { check: 'proof_claims' });
+  }
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) throw new MalformedInputError('proof "iat" is not whole seconds', { check: 'proof_iat' });
+  if (nonce !== undefined && typeof nonce !== 'string') throw new MalformedInputError('proof "nonce" is not a string', { check: 'nonce' });
+  return { jti, htm, htu, iat, ath, ...(nonce !== undefined ? { nonce } : {}) };
+}
+
+// Keys of the `jwk` headers seen, by their members: validating a key (its subgroup check)
+// costs several verifications, and an agent signs every request with the same key.
+const MAX_EMBEDDED_KEYS = 4096;
+const embeddedKeys = new Map<string, PublicKey>();
+
+function embeddedKey(jwk: unknown): PublicKey {
+  if (!isRecord(jwk)) throw new MalformedInputError('proof "jwk" is not a JSON object', { check: 'proof_key' });
+  if ('d' in jwk || 'p' in jwk) throw new MalformedInputError('proof "jwk" holds a private key', { check: 'proof_key' });
+  const { kty, crv, x, y } = jwk;
+  const id = JSON.stringify([kty, crv, x, y]);
+  const cached = embeddedKeys.get(id);
+  if (cached !== undefined) return cached;
+  let key: PublicKey;
+  try {
+    key = PublicKey.fromJwk(jwk);
+  } catch (cause) {
+    throw new MalformedInputError('proof "jwk" is not a supported public key', { check: 'proof_key', cause });
+  }
+  if (embeddedKeys.size >= MAX_EMBEDDED_KEYS) embeddedKeys.delete(embeddedKeys.keys().next().value as string);
+  embeddedKeys.set(id, key);
+  return key;
+}
+
+/** The key a proof names: its `kid` resolved (and equal to `jwk` when both are given), or a did:key of its `jwk`. */
+async function proofKey(header: Record<string, unknown>, resolver: DidResolver): Promise<{ agent: string; keyId: string; publicKey: PublicKey }> {
+  const { kid, jwk } = header;
+  const embedded = jwk === undefined ? undefined : embeddedKey(jwk);
+  if (typeof kid === 'string') {
+    if (!kid.startsWith('did:') || kid.length > 2048) throw new MalformedInputError('proof "kid" is not a DID URL', { check: 'proof_key' });
+    const resolved = await resolver.resolveKey(kid, 'authentication');
+    if (embedded !== undefined && !embedded.equals(resolved.publicKey)) throw new KeyMismatchError('proof "jwk" is not the key its "kid" names', { check: 'proof_key' });
+    return { agent: resolved.did, keyId: resolved.id, publicKey: resolved.publicKey };
+  }
+  if (kid !== undefined) throw new MalformedInputError('proof "kid" is not a string', { check: 'proof_key' });
+  if (embedded === undefined) throw new MalformedInputError('proof names no key ("kid" or "jwk")', { check: 'proof_key' });
+  const agent = didKeyFromPublicKey(embedded);
+  return { agent, keyId: `${agent}#${agent.slice('did:key:'.length)}`, publicKey: embedded };
+}
+
+/**
+ * Verifies a proof of possession sent with one request (the `DPoP` header; see
+ * {@link createProof}). Checks, in this order, and throws a coded error for the first that
+ * fails:
+ *
+ * 1. the clock, then size and JWS form, `alg` in the allow-list (EdDSA, ES256, ES256K;
+ *    `malformed_input`, `unsupported_algorithm`), `typ` `dpop+jwt` (check `typ`);
+ * 2. the claims' shape (`malformed_input`, checks `proof_claims`, `jti`, `proof_iat`, `nonce`);
+ * 3. the key: the `kid` DID URL resolved for `authentication` (a `jwk` beside it must be
+ *    that key: `key_mismatch`), or with only a `jwk`, the did:key of that key;
+ * 4. the signature (`key_mismatch`, `invalid_signature`, check `proof_signature`);
+ * 5. `htm` and `htu` name this request, `ath` this token (`request_mismatch`, checks
+ *    `htm`, `htu`, `ath`);
+ * 6. `iat` no older than `maxAgeSec` (`expired`) nor later than `clockToleranceSec` ahead
+ *    (`not_yet_valid`), check `proof_iat`;
+ * 7. with `nonces`, a nonce it accepts (`nonce_required`);
+ * 8. the `jti` not used before by this key (`replayed`, check `jti`), then recorded until the proof is too old anyway.
+ *
+ * The caller then binds the proven agent to the token: it must be the token's final holder.
+ *
+ * @example
+ * ```ts
+ * const { agent } = await verifyProof(request.headers.get('dpop'), { method: 'GET', url, token, resolver, replay });
+ * ```
+ */
+export async function verifyProof(proof: unknown, options: VerifyProofOptions): Promise<VerifiedProof> {
+  const now = Math.floor(readClock(options.clock) / 1000);
+  const maxAge = readClockTolerance(options.maxAgeSec, 60);
+  const ahead = readClockTolerance(options.clockToleranceSec, 5);
+  const jws = parseCompactJws(proof, { maxBytes: 8192, what: 'proof' });
+  if (jws.header.typ !== PROOF_TYPE) throw new MalformedInputError(`proof "typ" is not ${PROOF_TYPE}`, { check: 'typ' });
+  const claims = readClaims(jws.payload);
+  const key = await proofKey(jws.header, options.resolver);
+  try {
+    verifyJwsSignature(jws, key.publicKey, 'proof signature');
+  } catch (error) {
+    if (error instanceof KeyMismatchError || error instanceof InvalidSignatureError) throw new (error.constructor as typeof InvalidSignatureError)(error.message, { check: 'proof_signature' });
+    throw error;
+  }
+  if (claims.htm !== options.method) throw new RequestMismatchError('the proof is for another HTTP method', { check: 'htm' });
+  let htu: string;
+  try {
+    htu = normalizeHtu(claims.htu);
+  } catch {
+    throw new RequestMismatchError('the proof is for another URL', { check: 'htu' });
+  }
+  if (htu !== normalizeHtu(options.url)) throw new RequestMismatchError('the proof is for another URL', { check: 'htu' });
+  if (claims.ath !== tokenHash(options.token)) throw new RequestMismatchError('the proof is for another token', { check: 'ath' });
+  if (claims.iat < now - maxAge) throw new ExpiredError(`the proof is more than ${maxAge} s old`, { check: 'proof_iat' });
+  if (claims.iat > now + ahead) throw new NotYetValidError('the proof is dated in the future', { check: 'proof_iat' });
+  if (options.nonces !== undefined && !options.nonces.accepts(claims.nonce)) {
+    throw new NonceRequiredError(claims.nonce === undefined ? 'the server requires a nonce in the proof' : 'the proof carries a nonce this server does not accept (stale or not its own)');
+  }
+  // Recorded last, so a proof refused for any other reason does not use up its id.
+  const fresh = await options.replay.claim(`${key.keyId}\n${claims.jti}`, (claims.iat + maxAge + 1) * 1000);
+  if (!fresh) throw new ReplayedError('this proof was used before', { check: 'jti' });
+  return { agent: key.agent, keyId: key.keyId, jti: claims.jti, issuedAt: claims.iat };
+}

@@ -1,0 +1,55 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { signatureRuns } from '../src/biscuit/signatures.js';
+import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
+import { AUD, agents, chainOf, clock, dids, orgKey } from './helpers.js';
+
+const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
+
+beforeEach(() => configureSignatureCache());
+
+describe('the verification cache', () => {
+  it('a token presented again is not verified again, but every decision is still made: expiry, holder, request', async () => {
+    const token = await chainOf('biscuit', 2);
+    const options = { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey };
+    await authorize(token, options);
+    const before = signatureRuns.count;
+    const again = await authorize(token, options);
+    expect(signatureRuns.count).toBe(before);
+    expect(again.chain).toHaveLength(3);
+    // Cached chains are frozen: a caller cannot change what the next caller gets.
+    expect(() => (again.effective.actions as string[]).push('delete')).toThrow(TypeError);
+    await expect(authorize(token, { ...options, presenter: dids[3]! })).rejects.toMatchObject({ code: 'holder_mismatch' });
+    await expect(authorize(token, { ...options, request: { ...request, action: 'delete' } })).rejects.toMatchObject({ code: 'denied' });
+    await expect(authorize(token, { ...options, clock: () => Date.UTC(2100, 0, 1) })).rejects.toMatchObject({ code: 'expired' });
+  });
+
+  it('a chain is cached per trust: a token verified under one root is not accepted under another', async () => {
+    const token = await chainOf('biscuit', 1);
+    await verifyChain(token, { trustedRoots: orgKey.publicKey });
+    const { KeyPair } = await import('@agent-id/core');
+    await expect(verifyChain(token, { trustedRoots: KeyPair.generate('Ed25519').publicKey })).rejects.toMatchObject({ code: 'invalid_signature' });
+  });
+
+  it("a first-seen hop below a parent verified before verifies only the new block's two signatures", async () => {
+    const parent = await chainOf('biscuit', 2);
+    await verifyChain(parent, { trustedRoots: orgKey.publicKey });
+    const child = await attenuate(parent, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey });
+    const { misses: missesBefore, hits: hitsBefore } = signatureCacheStats();
+    await verifyChain(child, { trustedRoots: orgKey.publicKey });
+    const stats = signatureCacheStats();
+    // Blocks 0..2 (and their delegators' external signatures) were verified with the parent;
+    // block 3 is new: its signature under block 2's next key, and its delegator's.
+    expect(stats.hits - hitsBefore).toBeGreaterThanOrEqual(3);
+    expect(stats.misses - missesBefore).toBe(2);
+  });
+
+  it('maxEntries 0 turns both caches off; junk sizes are a TypeError', async () => {
+    configureSignatureCache({ maxEntries: 0 });
+    const token = await chainOf('biscuit', 1);
+    await verifyChain(token, { trustedRoots: orgKey.publicKey });
+    const before = signatureRuns.count;
+    await verifyChain(token, { trustedRoots: orgKey.publicKey });
+    expect(signatureRuns.count).toBe(before + 1);
+    for (const bad of [-1, 1.5, Number.NaN, '10']) expect(() => configureSignatureCache({ maxEntries: bad as number })).toThrow(TypeError);
+  });
+});
