@@ -24,11 +24,12 @@ export function cardVerifier(policy: TrustPolicy, resolver: DidResolver, trace: 
     const verdict = await fetchAndVerify(url, resolver, policy, { allowHttpLoopback: true, timeoutMs: 3_000 });
     const agentDid = verdict.ownership?.agent;
     if (!agentDid) throw new Error('card verified without an ownership credential');
-    const signer = verdict.signers.find((s) => s.did.startsWith('did:web:')) ?? verdict.signers[0]!;
+    const signer = verdict.signers.find((s) => s.did?.startsWith('did:web:')) ?? verdict.signers[0]!;
     return {
       card: AgentCard.fromJSON(verdict.card),
       agentDid,
-      signer: signer.did,
+      // The policy names DID signers only, so the signer has a DID.
+      signer: signer.did ?? signer.keyId,
       why: `trusted by rule "${signer.rule}" for host ${verdict.host ?? '?'}; ownership credential from ${trace.who(verdict.ownership?.issuer)}`,
     };
   };

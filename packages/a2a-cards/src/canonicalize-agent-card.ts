@@ -11,7 +11,8 @@ export interface CanonicalizeAgentCardOptions {
  * as `@a2a-js/sdk` 1.3.0 computes it): the protobuf JSON mapping of the v1.0 schema, with
  * `signatures`, fields outside the schema and empty values (`""`, `[]`, `{}`, `null`)
  * removed, serialized with RFC 8785 (JCS). Unlike the SDK, a value of the wrong JSON type
- * is `malformed_input` rather than coerced.
+ * is `malformed_input` rather than coerced. This is the `prune-empty` reading, the one
+ * {@link signAgentCard} signs; `verifyAgentCard` also accepts `rule-1-as-written`.
  *
  * @example
  * ```ts

@@ -102,6 +102,16 @@ const AGENT_CARD: Schema = {
   ],
 };
 
+/**
+ * The two readings of A2A section 8.4.1 a verifier accepts. `prune-empty`: every empty
+ * value removed, REQUIRED or not, as `@a2a-js/sdk` 1.3.0 and a2a-python 1.2.1 sign.
+ * `rule-1-as-written`: a REQUIRED field the card carries stays even at its default (`""`,
+ * `[]`, `{}`), as the specification's worked example keeps `description: ""` and
+ * `skills: []`; a REQUIRED field the card does not carry stays absent (the served scope).
+ * The two differ only on cards with an empty REQUIRED field.
+ */
+export type CanonicalReading = 'prune-empty' | 'rule-1-as-written';
+
 /** The result of normalizing a card the way `@a2a-js/sdk` 1.3.0 does before signing. */
 export interface NormalizedCard {
   /** The signed view: protobuf JSON mapping, empties removed, `signatures` excluded. */
@@ -110,6 +120,8 @@ export interface NormalizedCard {
   unsigned: string[];
   /** Paths of REQUIRED fields that are missing or empty (the spec and the SDK canonicalize these differently). */
   emptyRequired: string[];
+  /** Paths of REQUIRED fields the card carries at their default value: where the two readings differ. */
+  defaultRequired: string[];
 }
 
 const MAX_DEPTH = 32;
@@ -117,7 +129,18 @@ const MAX_DEPTH = 32;
 interface Ctx {
   unsigned: string[];
   emptyRequired: string[];
+  defaultRequired: string[];
+  keepRequired: boolean;
 }
+
+const DEFAULT_OF: Partial<Record<FieldKind, () => unknown>> = {
+  string: () => '',
+  strings: () => [],
+  messages: () => [],
+  message: () => ({}),
+  messageMap: () => ({}),
+  stringMap: () => ({}),
+};
 
 const join = (path: string, key: string | number) => (typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
 
@@ -189,6 +212,10 @@ function normalizeMessage(o: unknown, schema: Schema, path: string, depth: numbe
     if (v !== undefined) {
       const c = normalizeField(v, field, fieldPath, depth, ctx);
       if (c !== null) out[field.name] = c;
+      else if (field.required && DEFAULT_OF[field.kind]) {
+        ctx.defaultRequired.push(fieldPath);
+        if (ctx.keepRequired) out[field.name] = DEFAULT_OF[field.kind]!();
+      }
     }
     if (field.required && out[field.name] === undefined) ctx.emptyRequired.push(fieldPath);
   }
@@ -255,10 +282,15 @@ function normalizeField(v: unknown, field: Field, path: string, depth: number, c
  * (protobuf JSON mapping → drop `signatures` → drop empty values), but with strict types:
  * a value of the wrong JSON type is `malformed_input` instead of being coerced.
  */
-export function normalizeCard(card: unknown): NormalizedCard {
-  const ctx: Ctx = { unsigned: [], emptyRequired: [] };
+export function normalizeCard(card: unknown, reading: CanonicalReading = 'prune-empty'): NormalizedCard {
+  const ctx: Ctx = { unsigned: [], emptyRequired: [], defaultRequired: [], keepRequired: reading === 'rule-1-as-written' };
   const signed = normalizeMessage(card, AGENT_CARD, '$', 0, ctx) ?? {};
   delete signed.signatures;
-  ctx.unsigned = ctx.unsigned.filter((p) => !p.startsWith('$.signatures'));
-  return { signed, unsigned: ctx.unsigned, emptyRequired: ctx.emptyRequired.filter((p) => !p.startsWith('$.signatures')) };
+  const own = (p: string) => !p.startsWith('$.signatures');
+  return {
+    signed,
+    unsigned: ctx.unsigned.filter(own),
+    emptyRequired: ctx.emptyRequired.filter(own),
+    defaultRequired: ctx.defaultRequired.filter(own),
+  };
 }

@@ -1,23 +1,36 @@
 import { MalformedInputError, canonicalize } from '@agent-id/core';
+import { base64urlEncode } from '@agent-id/core';
 import { assertSize, bytesToUtf8, isRecord, utf8ToBytes } from '@agent-id/core/internal';
-import { type NormalizedCard, normalizeCard } from './normalize.js';
+import { type CanonicalReading, type NormalizedCard, normalizeCard } from './normalize.js';
 
 /** Default largest accepted card, bytes. */
 export const DEFAULT_MAX_CARD_BYTES = 131_072;
+
+/** One canonical form of a card and the readings that give exactly these bytes. */
+export interface CanonicalForm {
+  readings: CanonicalReading[];
+  signed: Record<string, unknown>;
+  canonical: string;
+  /** base64url of the canonical bytes: the JWS payload part of the signing input. */
+  payloadB64: string;
+}
 
 /** A card read from untrusted input, with its canonical signing payload. */
 export interface PreparedCard extends NormalizedCard {
   /** The card as parsed (a private copy). */
   raw: Record<string, unknown>;
+  /** The `prune-empty` form (the one agent-id signs). */
   canonical: string;
   payload: Uint8Array;
+  /** With `bothReadings`: one form per distinct byte string, `prune-empty` first. */
+  forms: CanonicalForm[];
 }
 
 /**
  * Type → size → parse → schema. Accepts JSON text, UTF-8 bytes or a plain object. Depth is
  * bounded by the schema walk (32 levels), not by a separate pass.
  */
-export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES): PreparedCard {
+export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES, bothReadings = false): PreparedCard {
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new MalformedInputError('maxCardBytes must be a positive integer', { check: 'options' });
   let text: string;
   if (typeof input === 'string') {
@@ -45,7 +58,20 @@ export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES): 
   assertVersion1(raw);
   const normalized = normalizeCard(raw);
   const canonical = canonicalize(normalized.signed);
-  return { raw, ...normalized, canonical, payload: utf8ToBytes(canonical) };
+  const payload = utf8ToBytes(canonical);
+  const forms: CanonicalForm[] = [];
+  if (bothReadings) {
+    const pruned: CanonicalForm = { readings: ['prune-empty'], signed: normalized.signed, canonical, payloadB64: base64urlEncode(payload) };
+    forms.push(pruned);
+    // The readings differ only where a REQUIRED field is carried at its default value.
+    if (normalized.defaultRequired.length === 0) pruned.readings.push('rule-1-as-written');
+    else {
+      const kept = normalizeCard(raw, 'rule-1-as-written').signed;
+      const text = canonicalize(kept);
+      forms.push({ readings: ['rule-1-as-written'], signed: kept, canonical: text, payloadB64: base64urlEncode(text) });
+    }
+  }
+  return { raw, ...normalized, canonical, payload, forms };
 }
 
 /**

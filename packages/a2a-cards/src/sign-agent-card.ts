@@ -32,7 +32,10 @@ const DID_URL = /^did:[a-z0-9]+:[A-Za-z0-9._:%-]+#[^\s#]+$/;
  * appended to `signatures`, so several parties (the agent, its organisation) can sign one
  * card. `alg` follows the key: EdDSA, ES256 or ES256K. Returns a new card; the input is
  * not modified. Verifiable by `@a2a-js/sdk`'s `verifyAgentCardSignature` and by any JWS
- * library given the canonical payload.
+ * library given the canonical payload. The bytes signed are the `prune-empty` reading of
+ * section 8.4.1 (the one the SDKs verify); a card on which it differs from
+ * `rule-1-as-written` (an empty REQUIRED field) is refused unless `allowUncoveredContent`,
+ * so a card signed here verifies under both readings.
  *
  * @example
  * ```ts

@@ -1,19 +1,45 @@
-import { type Clock, MalformedInputError } from '@agent-id/core';
+import { type Clock, MalformedInputError, VerificationKey } from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
 import { parseDidWeb } from '@agent-id/did';
+import { jwksUrl } from './jwks-cache.js';
 
-/** A signer the caller trusts, and for which hosts. */
-export interface TrustedSigner {
-  /** The signer's DID (the `kid` without its fragment). */
-  did: string;
+interface SignerRule {
   /**
    * Hosts (`host` or `host:port`, lower case; `*.acme.example` matches subdomains; `*` any host)
-   * whose cards this signer may sign. Default: a did:web signer its own host (with port);
-   * any other DID no host at all (list them explicitly).
+   * whose cards this signer may sign. Default: a did:web signer its own host (with port), a
+   * JWKS signer the host of its URL; a did:key or a pinned key no host at all (list them).
    */
   hosts?: readonly string[];
   /** Name reported as the rule that trusted the signature. Default `signers[<index>]`. */
   label?: string;
+  /** This signer must have signed the card (and be trusted for its hosts). Default false. */
+  required?: boolean;
 }
+
+/** A signer known by its DID: keys come from the `kid`'s DID document (`assertionMethod`). */
+export interface DidSigner extends SignerRule {
+  /** The signer's DID (the `kid` without its fragment). */
+  did: string;
+}
+
+/** A signer known by a public key the verifier pinned: a card signature whose `kid` equals the key's `kid` uses it. */
+export interface KeySigner extends SignerRule {
+  /** The public JWK, with its `kid` (RSA 2048+, P-256, P-384, P-521, secp256k1 or Ed25519). */
+  jwk: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A signer known by a JWK set the verifier names: a card signature's `kid` is looked up
+ * there (fetched with the bounded fetch, cached). A card's `jku` equal to one of these URLs
+ * selects it; any other `jku` is ignored and never contacted.
+ */
+export interface JwksSigner extends SignerRule {
+  /** HTTPS URL(s) of the signer's JWKS. */
+  jwks: string | readonly string[];
+}
+
+/** A signer the caller trusts, and for which hosts: by DID, by pinned key, or by JWKS URL. */
+export type TrustedSigner = DidSigner | KeySigner | JwksSigner;
 
 /** What a trust hook sees: a signer before its DID is resolved. */
 export interface SignerCandidate {
@@ -46,7 +72,7 @@ export interface OwnershipRequirement {
  * registry. Every rule is checked after the signatures have been verified.
  */
 export interface TrustPolicy {
-  /** Signers trusted by DID, each for a set of hosts. */
+  /** Signers trusted by DID, pinned key or JWKS URL, each for a set of hosts. */
   signers?: readonly TrustedSigner[];
   /**
    * Also trust any did:web signer whose host equals every interface host of the card
@@ -61,8 +87,14 @@ export interface TrustPolicy {
    * per host, since whoever controls the host publishes all their DID documents.
    */
   minTrustedSigners?: number;
-  /** DIDs that must each have signed (and be trusted). */
+  /** DIDs that must each have signed (and be trusted); `required: true` on a signer says the same for any kind. */
   requiredSigners?: readonly string[];
+  /**
+   * Every signature on the card must verify (the pre-§8.4.3 rule). Default false: a
+   * signature that fails, or whose signer no rule trusts, is listed in the verdict's
+   * `otherSignatures` and the card stands on its trusted signatures (A2A section 8.4.3).
+   */
+  strictSignatures?: boolean;
   /** Refuse unsigned cards (`signature_required`). Default true. */
   requireSignature?: boolean;
   /** Require an ownership credential linking a card signer (the agent) to a trusted issuer. */
@@ -95,17 +127,45 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
   const p = policy as TrustPolicy;
   if (p.signers !== undefined) {
     if (!Array.isArray(p.signers)) fail('signers must be an array');
-    for (const s of p.signers) {
-      if (typeof s !== 'object' || s === null || typeof s.did !== 'string' || !s.did.startsWith('did:') || s.did.includes('#')) fail('each signer needs a DID without fragment');
-      if (s.hosts !== undefined && (!Array.isArray(s.hosts) || !(s.hosts as unknown[]).every((h) => typeof h === 'string' && HOST_PATTERN.test(h)))) fail(`hosts of ${s.did} must be lower-case host patterns`);
+    const kids = new Set<unknown>();
+    p.signers.forEach((s: Partial<DidSigner & KeySigner & JwksSigner>, i) => {
+      if (typeof s !== 'object' || s === null) fail(`signers[${i}] must be an object`);
+      const kinds = (['did', 'jwk', 'jwks'] as const).filter((k) => s[k] !== undefined);
+      if (kinds.length !== 1) fail(`signers[${i}] needs exactly one of did, jwk or jwks`);
+      if (s.did !== undefined && (typeof s.did !== 'string' || !s.did.startsWith('did:') || s.did.includes('#'))) fail(`signers[${i}].did must be a DID without fragment`);
+      if (s.jwk !== undefined) {
+        if (!isRecord(s.jwk) || typeof s.jwk.kid !== 'string' || s.jwk.kid.length === 0) fail(`signers[${i}].jwk must be a public JWK with its "kid"`);
+        // A signature finds its pinned key by kid: two keys under one kid would make it depend on their order.
+        if (kids.has(s.jwk.kid)) fail(`signers[${i}].jwk repeats the kid of another pinned key`);
+        kids.add(s.jwk.kid);
+        try {
+          pinnedKey(s.jwk);
+        } catch (cause) {
+          throw new MalformedInputError(`trust policy: signers[${i}].jwk: ${(cause as Error).message}`, { check: 'policy', cause });
+        }
+      }
+      if (s.jwks !== undefined) {
+        const urls: unknown[] = Array.isArray(s.jwks) ? s.jwks : [s.jwks];
+        if (urls.length === 0) fail(`signers[${i}].jwks must name at least one URL`);
+        for (const url of urls) {
+          try {
+            jwksUrl(url, true);
+          } catch (cause) {
+            throw new MalformedInputError(`trust policy: signers[${i}].jwks: ${(cause as Error).message}`, { check: 'policy', cause });
+          }
+        }
+      }
+      if (s.hosts !== undefined && (!Array.isArray(s.hosts) || !(s.hosts as unknown[]).every((h) => typeof h === 'string' && HOST_PATTERN.test(h)))) fail(`hosts of signers[${i}] must be lower-case host patterns`);
       if (s.label !== undefined && typeof s.label !== 'string') fail('label must be a string');
-    }
+      if (s.required !== undefined && typeof s.required !== 'boolean') fail('required must be a boolean');
+    });
   }
   if (p.trustDidWebHost !== undefined && typeof p.trustDidWebHost !== 'boolean') fail('trustDidWebHost must be a boolean');
   if (p.trustSigner !== undefined && typeof p.trustSigner !== 'function') fail('trustSigner must be a function');
   if (p.minTrustedSigners !== undefined && (!Number.isSafeInteger(p.minTrustedSigners) || p.minTrustedSigners < 1)) fail('minTrustedSigners must be an integer >= 1');
   if (p.requiredSigners !== undefined && (!Array.isArray(p.requiredSigners) || !p.requiredSigners.every((d) => typeof d === 'string'))) fail('requiredSigners must be DIDs');
   if (p.requireSignature !== undefined && typeof p.requireSignature !== 'boolean') fail('requireSignature must be a boolean');
+  if (p.strictSignatures !== undefined && typeof p.strictSignatures !== 'boolean') fail('strictSignatures must be a boolean');
   if (p.unsignedFields !== undefined && p.unsignedFields !== 'reject' && p.unsignedFields !== 'ignore') fail('unsignedFields must be "reject" or "ignore"');
   const o = p.ownership;
   if (o !== undefined) {
@@ -115,6 +175,28 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
     if (o.isRevoked !== undefined && typeof o.isRevoked !== 'function') fail('ownership.isRevoked must be a function');
   }
   return Object.freeze({ ...p });
+}
+
+const pinned = new Map<string, VerificationKey>();
+
+/**
+ * The key of a `{ jwk }` signer. Cached by the JWK's JSON text (not by object), so a JWK
+ * object changed after first use is read again; the cache is bounded.
+ */
+export function pinnedKey(jwk: Readonly<Record<string, unknown>>): VerificationKey {
+  let text: string;
+  try {
+    text = JSON.stringify(jwk);
+  } catch (cause) {
+    throw new MalformedInputError('JWK is not serializable as JSON', { check: 'public_key', cause });
+  }
+  let key = pinned.get(text);
+  if (!key) {
+    key = VerificationKey.fromJwk(jwk);
+    if (pinned.size >= 256) pinned.delete(pinned.keys().next().value as string);
+    pinned.set(text, key);
+  }
+  return key;
 }
 
 /** did:web host (`host` or `host:port`), or undefined for other methods. */

@@ -1,41 +1,73 @@
 import {
   AgentIdError,
+  type ErrorCode,
   HostMismatchError,
-  InputTooLargeError,
   InternalError,
-  type JwsAlgorithm,
+  InvalidSignatureError,
+  type JwsVerifyAlgorithm,
+  KeyMismatchError,
   MalformedInputError,
-  type ParsedJws,
+  type PublicKey,
   SignatureRequiredError,
   UnknownKeyError,
   UntrustedSignerError,
-  parseDetachedJws,
-  verifyJwsSignature,
+  type VerificationKey,
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
+import { type CardSignature, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
-import { optionsObject, prepareCard } from './prepare.js';
-import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed } from './trust-policy.js';
+import { type JwksCache, createJwksCache } from './jwks-cache.js';
+import type { CanonicalReading } from './normalize.js';
+import { type PreparedCard, optionsObject, prepareCard } from './prepare.js';
+import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
 import type { AgentCard } from './types.js';
 
-/** Limits for {@link verifyAgentCard}. */
+/** Limits and sources for {@link verifyAgentCard}. */
 export interface VerifyAgentCardOptions {
   /** Largest accepted card, bytes. Default 131,072. */
   maxCardBytes?: number;
   /** Most signatures accepted on one card. Default 8. */
   maxSignatures?: number;
+  /**
+   * Where `{ jwks }` signers' key sets are fetched and cached. Default: one cache shared by
+   * the process ({@link createJwksCache} defaults: HTTPS only, 5 minutes).
+   */
+  jwksCache?: JwksCache;
 }
 
 /** A signature that verified and that a policy rule trusts. */
 export interface TrustedCardSigner {
-  /** The signer's DID. */
-  did: string;
-  /** DID URL of the key that signed (the protected `kid`). */
+  /** Where its key came from: the `kid`'s DID document, a key the policy pins, or a JWKS the policy names. */
+  source: 'did' | 'jwk' | 'jwks';
+  /** The signer's DID (source `did`). */
+  did?: string;
+  /** RFC 7638 thumbprint of the pinned key (source `jwk`). */
+  thumbprint?: string;
+  /** URL of the JWKS the key was read from (source `jwks`). */
+  jwks?: string;
+  /** The protected `kid`: a DID URL (source `did`) or the key's `kid`. */
   keyId: string;
-  alg: JwsAlgorithm;
+  alg: JwsVerifyAlgorithm;
   /** The policy rule that trusted it: a signer's label, `signers[i]`, `trustDidWebHost`, or a `trustSigner` answer. */
   rule: string;
+  /** The canonical readings whose bytes this signature covers (both when they are the same bytes). */
+  readings: CanonicalReading[];
+  /** Present when the header carried a `jku`: `pinned` when it is a URL the policy pins for this signer (and was used), `ignored` otherwise (never fetched). */
+  jku?: 'pinned' | 'ignored';
+}
+
+/** A signature on the card that the verdict does not rest on. */
+export interface OtherCardSignature {
+  /** Position on the card, counted from 1. */
+  number: number;
+  /** Its protected `kid` as written (not verified), when readable. */
+  kid?: string;
+  /** `untrusted`: no rule trusts its signer, so it was not checked; `failed`: checked and refused. */
+  status: 'untrusted' | 'failed';
+  /** The refusal's code and check (status `failed`). */
+  code?: ErrorCode;
+  check?: string;
 }
 
 /** Verified facts of the ownership credential, and where it came from. */
@@ -50,54 +82,24 @@ export interface CardOwnership extends VerifiedOwnershipCredential {
 export interface AgentCardVerdict {
   /**
    * The card as signed: its canonical form parsed back (no `signatures`, no content outside
-   * the signatures, empty values omitted).
+   * the signatures). In the `rule-1-as-written` form when every trusted signature covers it
+   * (empty REQUIRED fields kept), otherwise the `prune-empty` form (empty values omitted).
    */
   card: AgentCard;
   /** Host (`host[:port]`) of the preferred (first) interface, the host the card is bound to. */
   host: string | undefined;
   /** Every distinct interface host. */
   hosts: string[];
-  /** Signatures that verified and are trusted by the policy, one per DID. */
+  /** Signatures that verified and are trusted by the policy, one per signer. */
   signers: TrustedCardSigner[];
+  /** The canonical readings under which the trusted signatures verified (each signer's are in `signers[].readings`). */
+  readings: CanonicalReading[];
+  /** Signatures the verdict does not rest on: by signers no rule trusts, or refused (only without `strictSignatures`). */
+  otherSignatures: OtherCardSignature[];
   /** Present when the policy required an ownership credential. */
   ownership?: CardOwnership;
   /** Paths of card content no signature covers (only with `unsignedFields: 'ignore'`). */
   unsignedFields: string[];
-}
-
-interface CardSignature {
-  /** Position on the card, counted from 1 as people count. */
-  number: number;
-  jws: ParsedJws;
-  kid: string;
-  did: string;
-}
-
-const DID_URL = /^did:[a-z0-9]+:[A-Za-z0-9._:%-]+#[^\s#]+$/;
-const short = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}...` : s);
-
-function parseSignatures(list: unknown, payload: Uint8Array, max: number): CardSignature[] {
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new MalformedInputError('agent card signatures is not an array', { check: 'card_schema' });
-  if (list.length > max) throw new InputTooLargeError(`agent card carries ${list.length} signatures, above the limit of ${max}`, { check: 'signatures' });
-  return list.map((entry, index) => {
-    const what = `card signature ${index + 1}`;
-    if (!isRecord(entry)) throw new MalformedInputError(`${what} is not an object`);
-    const jws = parseDetachedJws(entry.protected, entry.signature, payload, what);
-    const { kid, typ } = jws.header;
-    if (typeof typ !== 'string') throw new MalformedInputError(`${what} protected header has no "typ"`, { check: 'header' });
-    if (typeof kid !== 'string' || kid.length > 2048 || !DID_URL.test(kid)) {
-      throw new MalformedInputError(`${what} "kid" is not a DID URL with a fragment`, { check: 'kid' });
-    }
-    const unprotected = entry.header;
-    if (unprotected !== undefined && unprotected !== null) {
-      if (!isRecord(unprotected)) throw new MalformedInputError(`${what} unprotected header is not an object`, { check: 'header' });
-      if (Object.keys(unprotected).some((k) => Object.hasOwn(jws.header, k))) {
-        throw new MalformedInputError(`${what} repeats a protected header member in its unprotected header`, { check: 'header' });
-      }
-    }
-    return { number: index + 1, jws, kid, did: kid.slice(0, kid.indexOf('#')) };
-  });
 }
 
 function interfaceHosts(signed: Record<string, unknown>): string[] {
@@ -118,7 +120,29 @@ function interfaceHosts(signed: Record<string, unknown>): string[] {
   return hosts;
 }
 
-async function verifySignature(sig: CardSignature, resolver: DidResolver): Promise<void> {
+/** A key as the card checks use it: `verify` throws `key_mismatch` for an algorithm it does not fit. */
+interface CardKey {
+  verify(alg: JwsVerifyAlgorithm, signature: Uint8Array, message: Uint8Array): boolean;
+}
+
+function didKey(publicKey: PublicKey): CardKey {
+  return {
+    verify(alg, signature, message) {
+      if (alg !== publicKey.algorithm) throw new KeyMismatchError(`algorithm ${alg} does not fit the ${publicKey.type} key of the DID document`);
+      return publicKey.verify(signature, message);
+    },
+  };
+}
+
+/** The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. */
+function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): CanonicalReading[] {
+  for (const form of prepared.forms) {
+    if (key.verify(sig.alg, sig.signature, signingInput(sig, form.payloadB64))) return form.readings;
+  }
+  throw new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
+}
+
+async function resolveDidKey(sig: CardSignature, resolver: DidResolver): Promise<CardKey> {
   let key: Awaited<ReturnType<DidResolver['resolveKey']>>;
   try {
     key = await resolver.resolveKey(sig.kid, 'assertionMethod');
@@ -127,18 +151,38 @@ async function verifySignature(sig: CardSignature, resolver: DidResolver): Promi
     throw new InternalError(`resolving ${short(sig.kid)} failed`, { cause });
   }
   if (key.did !== sig.did) throw new UnknownKeyError(`${short(sig.kid)} resolved to a key of another DID`);
-  verifyJwsSignature(sig.jws, key.publicKey, `card signature ${sig.number} (${short(sig.kid)})`);
+  return didKey(key.publicKey);
 }
+
+/** How one signature is matched to a policy rule before any key is fetched. */
+interface Match {
+  rule: string;
+  /** Counting identity: one per independent signer. */
+  id: string;
+  /** Index in `policy.signers`, when a listed signer matched. */
+  index?: number;
+  hosts: readonly string[];
+  signer: Omit<TrustedCardSigner, 'keyId' | 'alg' | 'rule' | 'readings'>;
+  key: () => Promise<CardKey | VerificationKey>;
+}
+
+let sharedJwksCache: JwksCache | undefined;
 
 /**
  * Verifies a card fetched from another organisation, in a fixed order: type → size limit →
- * parse (schema; content no signature covers) → for every signature: header, algorithm
- * allow-list (EdDSA, ES256, ES256K), `kid` a DID URL → for the signers the policy could
- * trust: key resolved as an `assertionMethod` of the `kid`'s DID, key/algorithm match,
- * signature → trust policy (hosts, number and names of signers) → ownership credential.
- * `jku` and the unprotected header are never used to find keys. Signatures by DIDs no rule
- * could trust are not resolved (no request to hosts a card names). Throws a coded
- * `AgentIdError` for the first failed check.
+ * parse (schema; content no signature covers) → per signature: header (algorithm allow-list
+ * EdDSA, ES256, ES256K, RS256, PS256, ES384, ES512; `typ` `JOSE` or `JWT` when present; no
+ * `crit`; a `kid`) → policy match: a pinned key with that `kid`, the `kid`'s DID when it
+ * is a DID URL (resolved as an `assertionMethod`), or a JWKS the policy names → key/algorithm
+ * match → signature over either canonical reading → trust policy (hosts, number and names of
+ * signers) → ownership credential. A `jku` is used only when it is exactly a JWKS URL the
+ * policy pins for that signer; the unprotected header is never used. Signatures no rule
+ * could trust are not resolved (no request to hosts a card names).
+ *
+ * A2A section 8.4.3: the card stands on its trusted signatures; another signature that
+ * fails is listed in `otherSignatures` (or refuses the card with `strictSignatures`). When
+ * the trusted signatures do not satisfy the policy, the first refused signature's coded
+ * error is thrown, otherwise `untrusted_signer` or `host_mismatch`.
  *
  * @example
  * ```ts
@@ -146,7 +190,7 @@ async function verifySignature(sig: CardSignature, resolver: DidResolver): Promi
  * import { verifyAgentCard } from '@agent-id/a2a-cards';
  * const resolver = createDidResolver();
  * const verdict = await verifyAgentCard(cardJson, resolver, { signers: [{ did: 'did:web:globex.example' }] });
- * verdict.signers[0]; // { did: 'did:web:globex.example', keyId: 'did:web:globex.example#key-1', alg: 'EdDSA', rule: 'signers[0]' }
+ * verdict.signers[0]; // { source: 'did', did: 'did:web:globex.example', keyId: 'did:web:globex.example#key-1', alg: 'EdDSA', rule: 'signers[0]', readings: [...] }
  * ```
  */
 export async function verifyAgentCard(
@@ -162,78 +206,170 @@ export async function verifyAgentCard(
   const p = defineTrustPolicy(policy);
   const maxSignatures = options.maxSignatures ?? 8;
   if (!Number.isSafeInteger(maxSignatures) || maxSignatures < 1) throw new MalformedInputError('maxSignatures must be a positive integer', { check: 'options' });
+  const cacheOption = options.jwksCache;
+  if (cacheOption !== undefined && (typeof cacheOption !== 'object' || cacheOption === null || typeof cacheOption.getKey !== 'function')) {
+    throw new MalformedInputError('jwksCache must come from createJwksCache', { check: 'options' });
+  }
+  const jwksCache = (): JwksCache => {
+    if (cacheOption) return cacheOption;
+    sharedJwksCache ??= createJwksCache();
+    return sharedJwksCache;
+  };
 
-  const prepared = prepareCard(card, options.maxCardBytes);
-  const signatures = parseSignatures(prepared.raw.signatures, prepared.payload, maxSignatures);
+  const prepared = prepareCard(card, options.maxCardBytes, true);
+  const slots = readSignatures(prepared.raw.signatures, maxSignatures);
   const hosts = interfaceHosts(prepared.signed);
   if (prepared.unsigned.length > 0 && p.unsignedFields !== 'ignore') {
     throw new MalformedInputError(`agent card has content no signature covers: ${prepared.unsigned.slice(0, 8).join(', ')}`, { check: 'unsigned_fields' });
   }
   const requireSignature = p.requireSignature !== false;
-  if (signatures.length === 0 && (requireSignature || p.ownership || p.requiredSigners?.length)) {
+  const requiredEntries = (p.signers ?? []).flatMap((s, i) => (s.required ? [i] : []));
+  if (slots.length === 0 && (requireSignature || p.ownership || p.requiredSigners?.length || requiredEntries.length)) {
     throw new SignatureRequiredError('agent card carries no signature');
   }
 
-  const listed = new Map<string, { hosts: readonly string[]; rule: string }>();
-  p.signers?.forEach((s, i) => {
-    if (listed.has(s.did)) return;
-    const own = didWebHost(s.did);
-    listed.set(s.did, { hosts: s.hosts ?? (own ? [own] : []), rule: s.label ?? `signers[${i}]` });
-  });
+  const strict = p.strictSignatures === true;
+  const others: OtherCardSignature[] = [];
+  let firstFailure: AgentIdError | undefined;
+  const refuse = (number: number, kid: string | undefined, error: AgentIdError) => {
+    if (strict) throw error;
+    firstFailure ??= error;
+    others.push({ number, ...(kid !== undefined ? { kid: short(kid) } : {}), status: 'failed', code: error.code, check: error.check });
+  };
 
-  const verified = new Map<string, CardSignature>();
-  const trusted = new Map<string, TrustedCardSigner>();
-  const hostRefused: string[] = [];
-  for (const sig of signatures) {
-    const entry = listed.get(sig.did);
-    let rule: string | undefined;
-    let hostOk = true;
-    if (entry) {
-      rule = entry.rule;
-      hostOk = hostsAllowed(entry.hosts, hosts);
-    } else {
-      const own = p.trustDidWebHost ? didWebHost(sig.did) : undefined;
-      if (own !== undefined) {
-        if (!hostsAllowed([own], hosts)) {
-          hostRefused.push(sig.did);
-          continue;
-        }
-        rule = 'trustDidWebHost';
-      } else if (p.trustSigner) {
-        const answer = p.trustSigner({ did: sig.did, keyId: sig.kid, hosts });
-        if (typeof answer === 'string' && answer.length > 0) rule = answer;
+  const signers = p.signers ?? [];
+  const jwksEntries = signers.flatMap((s, index) => ('jwks' in s && s.jwks !== undefined ? [{ s, index, urls: typeof s.jwks === 'string' ? [s.jwks] : [...s.jwks] }] : []));
+  const ruleOf = (index: number) => signers[index]!.label ?? `signers[${index}]`;
+
+  const match = async (sig: CardSignature): Promise<Match | undefined> => {
+    for (const [index, s] of signers.entries()) {
+      if ('jwk' in s && s.jwk !== undefined && s.jwk.kid === sig.kid) {
+        const key = pinnedKey(s.jwk);
+        const thumbprint = key.thumbprint();
+        return { rule: ruleOf(index), id: `jwk ${thumbprint}`, index, hosts: s.hosts ?? [], signer: { source: 'jwk', thumbprint }, key: async () => key };
       }
     }
-    if (rule === undefined) continue;
-    await verifySignature(sig, resolver);
-    if (!verified.has(sig.did)) verified.set(sig.did, sig);
-    if (!hostOk) hostRefused.push(sig.did);
-    else if (!trusted.has(sig.did)) trusted.set(sig.did, { did: sig.did, keyId: sig.kid, alg: sig.jws.header.alg, rule });
+    if (sig.did !== undefined) {
+      const did = sig.did;
+      const index = signers.findIndex((s) => 'did' in s && s.did === did);
+      const key = () => resolveDidKey(sig, resolver);
+      if (index >= 0) {
+        const own = didWebHost(did);
+        return { rule: ruleOf(index), id: did, index, hosts: signers[index]!.hosts ?? (own ? [own] : []), signer: { source: 'did', did }, key };
+      }
+      const own = p.trustDidWebHost ? didWebHost(did) : undefined;
+      if (own !== undefined) return { rule: 'trustDidWebHost', id: `host ${own}`, hosts: [own], signer: { source: 'did', did }, key };
+      if (p.trustSigner) {
+        const answer = p.trustSigner({ did, keyId: sig.kid, hosts });
+        if (typeof answer === 'string' && answer.length > 0) return { rule: answer, id: did, hosts: ['*'], signer: { source: 'did', did }, key };
+      }
+    }
+    // A jku counts only as a choice among the URLs the policy already pins.
+    const pinnedJku = sig.jku === undefined ? undefined : jwksEntries.find((e) => e.urls.includes(sig.jku!));
+    for (const entry of pinnedJku ? [pinnedJku] : jwksEntries) {
+      for (const url of pinnedJku ? [sig.jku!] : entry.urls) {
+        let key: VerificationKey;
+        try {
+          key = await jwksCache().getKey(url, sig.kid);
+        } catch (error) {
+          if (error instanceof UnknownKeyError && !pinnedJku) continue;
+          throw error;
+        }
+        const own = new URL(entry.urls[0]!).host.toLowerCase();
+        return {
+          rule: ruleOf(entry.index),
+          id: `jwks ${entry.urls[0]}`,
+          index: entry.index,
+          hosts: entry.s.hosts ?? [own],
+          signer: { source: 'jwks', jwks: url, ...(sig.jku !== undefined ? { jku: pinnedJku ? 'pinned' : 'ignored' } : {}) },
+          key: async () => key,
+        };
+      }
+    }
+    return undefined;
+  };
+
+  const verified = new Map<string, { sig: CardSignature; readings: CanonicalReading[] }>();
+  const trusted = new Map<string, TrustedCardSigner>();
+  const independent = new Set<string>();
+  const trustedEntries = new Set<number>();
+  const hostRefused: { id: string; label: string; index?: number }[] = [];
+  const sigs: CardSignature[] = [];
+  for (const slot of slots) {
+    if (!slot.ok) {
+      refuse(slot.number, slot.kid, slot.error);
+      continue;
+    }
+    const sig = slot.sig;
+    sigs.push(sig);
+    let m: Match | undefined;
+    let readings: CanonicalReading[];
+    try {
+      m = await match(sig);
+      if (m === undefined) {
+        others.push({ number: sig.number, kid: short(sig.kid), status: 'untrusted' });
+        continue;
+      }
+      readings = checkSignature(sig, await m.key(), prepared);
+    } catch (error) {
+      if (!(error instanceof AgentIdError)) throw error;
+      refuse(sig.number, sig.kid, error);
+      continue;
+    }
+    if (m.signer.did !== undefined && !verified.has(m.signer.did)) verified.set(m.signer.did, { sig, readings });
+    if (!hostsAllowed(m.hosts, hosts)) {
+      hostRefused.push({ id: m.id, label: m.signer.did ?? m.signer.jwks ?? m.rule, index: m.index });
+      continue;
+    }
+    if (m.index !== undefined) trustedEntries.add(m.index);
+    const once = m.signer.did ?? m.signer.thumbprint ?? `${m.signer.jwks} ${sig.kid}`;
+    if (!trusted.has(once)) {
+      const jku = sig.jku !== undefined && m.signer.jku === undefined ? { jku: 'ignored' as const } : {};
+      trusted.set(once, { ...m.signer, ...jku, keyId: sig.kid, alg: sig.alg, rule: m.rule, readings });
+      independent.add(m.id);
+    }
   }
 
   const hostText = hosts.length ? hosts.join(', ') : '(no interface URL)';
+  const trustedList = [...trusted.values()];
+  const unmet = (message: string, refusedHere: boolean): never => {
+    if (refusedHere) throw new HostMismatchError(message);
+    if (firstFailure) throw firstFailure;
+    throw new UntrustedSignerError(message);
+  };
   for (const did of p.requiredSigners ?? []) {
-    if (trusted.has(did)) continue;
-    if (hostRefused.includes(did)) throw new HostMismatchError(`card hosts ${hostText} are not allowed for required signer ${short(did)}`);
-    throw new UntrustedSignerError(`required signer ${short(did)} did not sign the card or is not trusted`);
+    if (trustedList.some((s) => s.did === did)) continue;
+    const refused = hostRefused.some((h) => h.label === did);
+    unmet(refused ? `card hosts ${hostText} are not allowed for required signer ${short(did)}` : `required signer ${short(did)} did not sign the card or is not trusted`, refused);
+  }
+  for (const index of requiredEntries) {
+    if (trustedEntries.has(index)) continue;
+    const refused = hostRefused.some((h) => h.index === index);
+    unmet(refused ? `card hosts ${hostText} are not allowed for required signer ${ruleOf(index)}` : `required signer ${ruleOf(index)} did not sign the card or is not trusted`, refused);
   }
   const minimum = p.minTrustedSigners ?? (requireSignature ? 1 : 0);
-  // Signers trusted only for their host are all the host's: one domain is one signer.
-  const independent = new Set([...trusted.values()].map((s) => (s.rule === 'trustDidWebHost' ? `host ${didWebHost(s.did)}` : s.did))).size;
-  if (independent < minimum) {
-    if (hostRefused.length > 0) throw new HostMismatchError(`card hosts ${hostText} are not allowed for signer ${short(hostRefused[0]!)}`);
+  // Signers trusted only for their host are all the host's: one domain is one signer (ids `host …`).
+  if (independent.size < minimum) {
+    if (trusted.size === 0 && firstFailure) throw firstFailure;
+    if (hostRefused.length > 0) throw new HostMismatchError(`card hosts ${hostText} are not allowed for signer ${short(hostRefused[0]!.label)}`);
+    if (firstFailure) throw firstFailure;
     throw new UntrustedSignerError(
       trusted.size === 0
         ? 'no signature on the card is by a trusted signer'
-        : `card has ${independent} independent trusted signer(s) (${trusted.size} DIDs; those trusted for their host count once per host), the policy needs ${minimum}`,
+        : `card has ${independent.size} independent trusted signer(s) (${trusted.size} keys; those trusted for their host count once per host, the keys of one JWKS once), the policy needs ${minimum}`,
     );
   }
 
+  const readings = [...new Set(trustedList.flatMap((s) => s.readings))];
+  const kept = prepared.forms.find((f) => f.readings.includes('rule-1-as-written'))!;
+  const allKept = trustedList.length > 0 && trustedList.every((s) => s.readings.includes('rule-1-as-written'));
   const verdict: AgentCardVerdict = {
-    card: prepared.signed as unknown as AgentCard,
+    card: (allKept ? kept.signed : prepared.signed) as unknown as AgentCard,
     host: hosts[0],
     hosts,
-    signers: [...trusted.values()],
+    signers: trustedList,
+    readings,
+    otherSignatures: others,
     unsignedFields: prepared.unsigned,
   };
   if (p.ownership) {
@@ -241,17 +377,17 @@ export async function verifyAgentCard(
     const jwt = caller ?? ownershipCredentialIn(prepared.signed);
     if (jwt === undefined) throw new SignatureRequiredError('card carries no ownership credential', { check: 'ownership_credential' });
     const vc = await verifyOwnershipCredential(jwt, resolver, {
-      trustedIssuers: p.ownership.trustedIssuers ?? [...trusted.keys()],
+      trustedIssuers: p.ownership.trustedIssuers ?? trustedList.flatMap((s) => (s.did !== undefined ? [s.did] : [])),
       isRevoked: p.ownership.isRevoked,
       clock: p.ownership.clock,
     });
-    let agentSig = verified.get(vc.agent);
+    let agentSig = verified.get(vc.agent)?.sig;
     if (!agentSig) {
-      agentSig = signatures.find((s) => s.did === vc.agent);
+      agentSig = sigs.find((s) => s.did === vc.agent);
       if (!agentSig) {
         throw new SignatureRequiredError(`ownership credential names agent ${short(vc.agent)}, which did not sign the card`, { check: 'agent_signature' });
       }
-      await verifySignature(agentSig, resolver);
+      checkSignature(agentSig, await resolveDidKey(agentSig, resolver), prepared);
     }
     verdict.ownership = { ...vc, source: caller === undefined ? 'card' : 'caller', agentKeyId: agentSig.kid };
   }

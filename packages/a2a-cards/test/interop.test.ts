@@ -49,7 +49,7 @@ describe('@a2a-js/sdk interop', () => {
       const sign = generateAgentCardSignature(await josePrivate(id.keyPair), { alg: id.keyPair.algorithm, kid: id.keyId, typ: 'JOSE' });
       const card = (await sign(sdkCard(makeCard(ORIGIN)))) as unknown as AgentCard;
       const v = await verifyAgentCard(card, resolver, trust(id.did));
-      expect(v.signers).toEqual([{ did: id.did, keyId: id.keyId, alg: id.keyPair.algorithm, rule: 'signers[0]' }]);
+      expect(v.signers).toEqual([{ source: 'did', did: id.did, keyId: id.keyId, alg: id.keyPair.algorithm, rule: 'signers[0]', readings: ['prune-empty', 'rule-1-as-written'] }]);
       await expectCode(verifyAgentCard({ ...card, version: '9' }, resolver, trust(id.did)), 'invalid_signature');
     });
   }

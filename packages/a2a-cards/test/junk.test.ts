@@ -6,6 +6,7 @@ import {
   agentCardHandler,
   attachOwnershipCredential,
   canonicalizeAgentCard,
+  createJwksCache,
   defineTrustPolicy,
   fetchAndVerify,
   serveAgentCard,
@@ -65,6 +66,36 @@ describe('junk never crashes: every export throws a coded AgentIdError', () => {
       expectTyped(await outcome(() => verifyAgentCard(signAgentCard(card, id), resolver, policy, j as never)));
       expectTyped(await outcome(() => verifyAgentCard(signAgentCard(card, id), resolver, policy, { maxSignatures: j } as never)));
       expectTyped(await outcome(() => defineTrustPolicy(j as never)));
+    }
+  });
+
+  it('signers by pinned key or JWKS, createJwksCache, and junk in signature headers', async () => {
+    const jwk = { ...KeyPair.generate('P-256').publicKey.toJwk(), kid: 'k1' };
+    const signed = signAgentCard(card, id);
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v) ?? 'null').toString('base64url');
+    for (const j of JUNK) {
+      expectTyped(await outcome(() => verifyAgentCard(signed, resolver, { signers: [{ jwk: j as never, hosts: ['*'] }] })));
+      expectTyped(await outcome(() => verifyAgentCard(signed, resolver, { signers: [{ jwk: { ...jwk, kid: j } as never, hosts: ['*'] }] })));
+      expectTyped(await outcome(() => verifyAgentCard(signed, resolver, { signers: [{ jwks: j as never }] })));
+      expectTyped(await outcome(() => verifyAgentCard(signed, resolver, { signers: [{ jwk, hosts: ['*'], required: j as never }], strictSignatures: j as never })));
+      expectTyped(await outcome(() => verifyAgentCard(signed, resolver, { signers: [{ jwk, hosts: ['*'] }] }, { jwksCache: j as never })));
+      expectTyped(await outcome(() => createJwksCache(j as never)));
+      expectTyped(await outcome(() => createJwksCache({ cacheTtlMs: j, timeoutMs: j, maxJwksBytes: j } as never)));
+      expectTyped(await outcome(() => createJwksCache().getKey(j as never, 'k')));
+      expectTyped(await outcome(() => createJwksCache().getKey('https://127.0.0.1:1/jwks.json', j as never)));
+      expectTyped(await outcome(() => verifyAgentCard(signed, resolver, { signers: [{ jwk: { ...jwk, x: j } as never, hosts: ['*'] }] })));
+      for (const header of [{ alg: 'ES256', kid: j }, { alg: j, kid: 'k1' }, { alg: 'ES256', kid: 'k1', typ: j }, { alg: 'ES256', kid: 'k1', jku: j }, { alg: 'ES256', kid: 'k1', crit: j }, j]) {
+        let protectedB64: string;
+        try {
+          protectedB64 = b64(header);
+        } catch {
+          continue; // not JSON (a BigInt, a cycle, too deep for JSON.stringify): no header can carry it
+        }
+        const strict = await outcome(() =>
+          verifyAgentCard({ ...card, signatures: [{ protected: protectedB64, signature: 'AA' }] }, resolver, { signers: [{ jwk, hosts: ['*'] }], strictSignatures: true }),
+        );
+        expect(strict).toBeInstanceOf(AgentIdError);
+      }
     }
   });
 

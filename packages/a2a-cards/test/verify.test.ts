@@ -34,7 +34,9 @@ describe('cross-organisation: acme publishes, globex verifies over HTTP', () => 
     acme.server.setCard(card);
     const verdict = await fetchAndVerify(acme.origin, resolver(), trustAcme(), { allowHttpLoopback: true });
     expect(verdict.url).toBe(`${acme.origin}/.well-known/agent-card.json`);
-    expect(verdict.signers).toEqual([{ did: acme.org.did, keyId: acme.org.keyId, alg: 'EdDSA', rule: 'acme' }]);
+    expect(verdict.signers).toEqual([{ source: 'did', did: acme.org.did, keyId: acme.org.keyId, alg: 'EdDSA', rule: 'acme', readings: ['prune-empty', 'rule-1-as-written'] }]);
+    expect(verdict.readings).toEqual(['prune-empty', 'rule-1-as-written']);
+    expect(verdict.otherSignatures).toEqual([]);
     expect(verdict.host).toBe(acme.server.authority);
     expect(verdict.hosts).toEqual([acme.server.authority]);
     expect(verdict.card.name).toBe('Trip Planner');
@@ -187,15 +189,17 @@ describe('bad input, each with its code', () => {
     }
   });
 
-  it('alg none, HS256, missing alg → unsupported_algorithm; alg/key mismatch → key_mismatch', async () => {
+  it('alg none, HS256, RS512, missing alg → unsupported_algorithm; alg/key mismatch (ES256, RS256, ES384 on an Ed25519 key) → key_mismatch', async () => {
     const card = makeCard(acme.origin);
     const sig = base64urlEncode(new Uint8Array(64));
-    for (const alg of ['none', 'HS256', 'RS256', undefined]) {
+    for (const alg of ['none', 'HS256', 'RS512', 'eddsa', undefined]) {
       const signed = { ...card, signatures: [{ protected: b64json({ alg, kid: acme.org.keyId, typ: 'JOSE' }), signature: alg === 'none' ? '' : sig }] };
       await expectCode(verifyAgentCard(signed, resolver(), trustAcme()), 'unsupported_algorithm');
     }
-    const mismatch = { ...card, signatures: [{ protected: b64json({ alg: 'ES256', kid: acme.org.keyId, typ: 'JOSE' }), signature: sig }] };
-    await expectCode(verifyAgentCard(mismatch, resolver(), trustAcme()), 'key_mismatch');
+    for (const alg of ['ES256', 'RS256', 'PS256', 'ES384', 'ES512', 'ES256K']) {
+      const mismatch = { ...card, signatures: [{ protected: b64json({ alg, kid: acme.org.keyId, typ: 'JOSE' }), signature: sig }] };
+      await expectCode(verifyAgentCard(mismatch, resolver(), trustAcme()), 'key_mismatch');
+    }
   });
 
   it('tampered card → invalid_signature (any value, any signature)', async () => {
@@ -206,16 +210,40 @@ describe('bad input, each with its code', () => {
     await expectCode(verifyAgentCard({ ...card, signatures: [{ ...card.signatures![0]!, signature: flipped }] }, resolver(), trustAcme()), 'invalid_signature');
   });
 
-  it('a bad signature next to a good one is refused, not skipped', async () => {
+  it('section 8.4.3: a bad signature next to a good trusted one is reported, not fatal; strictSignatures refuses it', async () => {
     const card = cardBy(acme.org);
     const forged = signDetachedJws({ kid: acme.org.keyId, typ: 'JOSE' }, canonicalizeToBytes({ name: 'other' }), acme.org.keyPair);
-    await expectCode(verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged] }, resolver(), trustAcme()), 'invalid_signature');
+    const junk = { protected: b64json({ alg: 'HS256', kid: 'k' }), signature: 'AA' };
+    const v = await verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged, junk] }, resolver(), trustAcme());
+    expect(v.signers.map((s) => s.did)).toEqual([acme.org.did]);
+    expect(v.otherSignatures).toEqual([
+      { number: 2, kid: acme.org.keyId, status: 'failed', code: 'invalid_signature', check: 'signature' },
+      { number: 3, kid: 'k', status: 'failed', code: 'unsupported_algorithm', check: 'algorithm' },
+    ]);
+    await expectCode(verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged] }, resolver(), { ...trustAcme(), strictSignatures: true }), 'invalid_signature');
+    await expectCode(verifyAgentCard({ ...card, signatures: [card.signatures![0]!, junk] }, resolver(), { ...trustAcme(), strictSignatures: true }), 'unsupported_algorithm');
+    // the bad one alone: its own code
+    await expectCode(verifyAgentCard({ ...card, signatures: [forged] }, resolver(), trustAcme()), 'invalid_signature');
+    // needed for the policy: two signers wanted, the second's signature is bad → its code
+    const agent = createAgentIdentity();
+    const both = signAgentCard(card, agent);
+    const badAgent = { ...both, signatures: [both.signatures![0]!, { ...both.signatures![1]!, signature: forged.signature }] };
+    const two: TrustPolicy = { signers: [{ did: acme.org.did }, { did: agent.did, hosts: ['*'] }], minTrustedSigners: 2 };
+    expect((await verifyAgentCard(both, resolver(), two)).signers).toHaveLength(2);
+    await expectCode(verifyAgentCard(badAgent, resolver(), two), 'invalid_signature');
+    await expectCode(verifyAgentCard(badAgent, resolver(), { signers: [{ did: acme.org.did }, { did: agent.did, hosts: ['*'], required: true }] }), 'invalid_signature');
+    await expectCode(verifyAgentCard(badAgent, resolver(), { ...two, minTrustedSigners: 1, requiredSigners: [agent.did] }), 'invalid_signature');
+    // required but trusted by no rule: never checked
+    await expectCode(verifyAgentCard(badAgent, resolver(), { ...trustAcme(), requiredSigners: [agent.did] }), 'untrusted_signer');
+    // a signer no rule trusts is listed, never checked
+    const v2 = await verifyAgentCard(both, resolver(), trustAcme());
+    expect(v2.otherSignatures).toEqual([{ number: 2, kid: agent.keyId, status: 'untrusted' }]);
   });
 
   it('a refusal names the bad signature by its position counted from 1, and its kid', async () => {
     const card = cardBy(acme.org);
     const forged = signDetachedJws({ kid: acme.org.keyId, typ: 'JOSE' }, canonicalizeToBytes({ name: 'other' }), acme.org.keyPair);
-    const error = await verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged] }, resolver(), trustAcme()).catch((e: unknown) => e);
+    const error = await verifyAgentCard({ ...card, signatures: [card.signatures![0]!, forged] }, resolver(), { ...trustAcme(), strictSignatures: true }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'invalid_signature', message: `card signature 2 (${acme.org.keyId}) does not verify` });
   });
 
@@ -241,12 +269,29 @@ describe('bad input, each with its code', () => {
     }
   });
 
-  it('kid that is not a DID URL, missing typ, repeated header member → malformed_input', async () => {
+  it('typ is optional (JOSE or JWT when present); no kid, other typ, crit, repeated header member → malformed_input; a plain kid no rule pins is untrusted', async () => {
     const card = makeCard(acme.origin);
     const payload = new TextEncoder().encode(canonicalizeAgentCard(card));
-    for (const header of [{ kid: 'key-1', typ: 'JOSE' }, { kid: acme.org.did, typ: 'JOSE' }, { kid: acme.org.keyId }]) {
+    for (const header of [{ kid: acme.org.keyId }, { kid: acme.org.keyId, typ: 'JWT' }]) {
       const s = signDetachedJws(header, payload, acme.org.keyPair);
-      await expectCode(verifyAgentCard({ ...card, signatures: [s] }, resolver(), trustAcme()), 'malformed_input');
+      expect((await verifyAgentCard({ ...card, signatures: [s] }, resolver(), trustAcme())).signers).toHaveLength(1);
+    }
+    for (const [header, check] of [
+      [{ typ: 'JOSE' }, 'kid'],
+      [{ kid: '', typ: 'JOSE' }, 'kid'],
+      [{ kid: acme.org.keyId, typ: 'jose+json' }, 'header'],
+      [{ kid: acme.org.keyId, typ: 7 }, 'header'],
+      [{ kid: acme.org.keyId, crit: ['exp'], exp: 1 }, 'crit'],
+      [{ kid: acme.org.keyId, crit: [] }, 'crit'],
+      [{ kid: acme.org.keyId, b64: true }, 'header'],
+      [{ kid: acme.org.keyId, jku: 7 }, 'header'],
+    ] as const) {
+      const s = signDetachedJws(header as never, payload, acme.org.keyPair);
+      await expectCode(verifyAgentCard({ ...card, signatures: [s] }, resolver(), trustAcme()), 'malformed_input', check);
+    }
+    for (const header of [{ kid: 'key-1', typ: 'JOSE' }, { kid: acme.org.did, typ: 'JOSE' }]) {
+      const s = signDetachedJws(header, payload, acme.org.keyPair);
+      await expectCode(verifyAgentCard({ ...card, signatures: [s] }, resolver(), trustAcme()), 'untrusted_signer');
     }
     const good = signAgentCard(card, acme.org).signatures![0]!;
     await expectCode(verifyAgentCard({ ...card, signatures: [{ ...good, header: { kid: 'x' } }] }, resolver(), trustAcme()), 'malformed_input', 'header');

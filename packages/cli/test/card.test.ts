@@ -1,4 +1,6 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { canonicalizeAgentCard } from '@agent-id/a2a-cards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, noStack, serveHosted, tempDir } from './helpers.js';
 
@@ -6,7 +8,8 @@ interface VerdictJson {
   ok: true;
   host: string;
   hosts: string[];
-  signers: { did: string; keyId: string; alg: string; rule: string }[];
+  signers: { source: string; did?: string; jwks?: string; thumbprint?: string; keyId: string; alg: string; rule: string; readings: string[] }[];
+  otherSignatures: { number: number; status: string; code?: string }[];
   ownership?: { agent: string; issuer: string; onBehalfOf?: string };
   card: { name: string };
   url?: string;
@@ -126,6 +129,40 @@ describe('agent-id card', () => {
     expect(noLoopback.json.error.code).toBe('malformed_input');
     expect(stranger.code).toBe(1);
     expect(stranger.json.error.code).toBe('untrusted_signer');
+  });
+
+  it('--key FILE.jwk and --jwks URL: a card signed elsewhere (ES384, plain kid) verifies with a key the verifier chose', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'globex-2026' };
+    const unsigned = card('https://agents.globex.example/a2a');
+    const protectedB64 = Buffer.from(JSON.stringify({ alg: 'ES384', kid: 'globex-2026', typ: 'JOSE', jku: 'https://evil.example/jwks.json' })).toString('base64url');
+    const input = `${protectedB64}.${Buffer.from(canonicalizeAgentCard(unsigned)).toString('base64url')}`;
+    const signature = sign('sha384', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    await writeFile(tmp.path('globex.card.json'), JSON.stringify({ ...unsigned, signatures: [{ protected: protectedB64, signature }] }));
+    await writeFile(tmp.path('globex.pub.jwk'), JSON.stringify(jwk));
+    await writeFile(tmp.path('globex.private.jwk'), JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'globex-2026' }));
+    hosted.set('/globex/jwks.json', JSON.stringify({ keys: [jwk] }));
+
+    const [pinned, named, human, wrongHost, privateGiven, noLoopback] = await Promise.all([
+      cliJson<VerdictJson>(['card', 'verify', tmp.path('globex.card.json'), '--key', tmp.path('globex.pub.jwk'), '--hosts', 'agents.globex.example']),
+      cliJson<VerdictJson>(['card', 'verify', tmp.path('globex.card.json'), '--jwks', `http://${host}/globex/jwks.json`, '--hosts', 'agents.globex.example', '--allow-http-loopback']),
+      cli(['card', 'verify', tmp.path('globex.card.json'), '--key', tmp.path('globex.pub.jwk'), '--hosts', 'agents.globex.example']),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('globex.card.json'), '--key', tmp.path('globex.pub.jwk')]),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('globex.card.json'), '--key', tmp.path('globex.private.jwk'), '--hosts', 'agents.globex.example']),
+      cliJson<ErrorJson>(['card', 'verify', tmp.path('globex.card.json'), '--jwks', `http://${host}/globex/jwks.json`, '--hosts', 'agents.globex.example']),
+    ]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    expect(pinned.json.signers[0]).toMatchObject({ source: 'jwk', keyId: 'globex-2026', alg: 'ES384', readings: ['prune-empty', 'rule-1-as-written'], jku: 'ignored' });
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.json.signers[0]).toMatchObject({ source: 'jwks', jwks: `http://${host}/globex/jwks.json`, alg: 'ES384' });
+    expect(human.stdout).toContain('signed by: pinned key');
+    expect(wrongHost.code).toBe(1);
+    expect(wrongHost.json.error.code).toBe('host_mismatch');
+    expect(privateGiven.code).toBe(1);
+    expect(privateGiven.json.error).toMatchObject({ code: 'malformed_input', check: 'policy' });
+    expect(privateGiven.stderr).not.toContain(String(privateKey.export({ format: 'jwk' }).d));
+    expect(noLoopback.code).toBe(1);
+    expect(noLoopback.json.error.code).toBe('malformed_input');
   });
 
   it('bad usage is exit 2; a card that is not JSON is refused (exit 1)', async () => {

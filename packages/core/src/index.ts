@@ -21,6 +21,13 @@ export {
   type PublicJwk,
 } from './keys.js';
 export {
+  JWS_VERIFY_ALGORITHMS,
+  VerificationKey,
+  type JwsVerifyAlgorithm,
+  type VerificationJwk,
+  type VerificationKeyOptions,
+} from './verification-key.js';
+export {
   CLOCK_RANGE_MS,
   MAX_CLOCK_TOLERANCE_SEC,
   fixedClock,

@@ -4,7 +4,17 @@
  *
  * @module commands/card
  */
-import { type AgentCardVerdict, type TrustPolicy, attachOwnershipCredential, defineTrustPolicy, fetchAndVerify, signAgentCard, verifyAgentCard } from '@agent-id/a2a-cards';
+import {
+  type AgentCardVerdict,
+  type TrustPolicy,
+  type TrustedSigner,
+  attachOwnershipCredential,
+  createJwksCache,
+  defineTrustPolicy,
+  fetchAndVerify,
+  signAgentCard,
+  verifyAgentCard,
+} from '@agent-id/a2a-cards';
 import { fixedClock } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
@@ -14,7 +24,7 @@ import { guard } from '../errors.js';
 import { UsageError } from '../exit.js';
 import { writeOutputFile } from '../io/files.js';
 import { MAX_JSON_BYTES, readInput, readTokenArg } from '../io/input.js';
-import { keyFilePath, loadKeyFile } from '../io/keys.js';
+import { keyFilePath, loadKeyFile, readPublicJwkFile } from '../io/keys.js';
 import { did, didUrl } from '../did-values.js';
 import { asGiven, count, duration, listOption, parsedOption, time } from '../option-values.js';
 import { Output } from '../output.js';
@@ -32,6 +42,9 @@ interface CardSignOptions {
 
 interface CardVerifyOptions {
   trust?: string[];
+  key?: string[];
+  jwks?: string[];
+  strictSignatures?: boolean;
   hosts?: string[];
   trustDidWebHost?: boolean;
   minSigners?: number;
@@ -52,7 +65,11 @@ function describeVerdict(verdict: AgentCardVerdict & { url?: string }): string {
   return [
     `verified agent card "${name}"${verdict.url !== undefined ? ` from ${verdict.url}` : ''}`,
     `host:      ${verdict.host ?? '(none)'}${verdict.hosts.length > 1 ? ` (all: ${verdict.hosts.join(', ')})` : ''}`,
-    ...verdict.signers.map((s) => `signed by: ${s.did} (${s.alg}, key ${s.keyId}), trusted by ${s.rule}`),
+    ...verdict.signers.map(
+      (s) =>
+        `signed by: ${s.did ?? (s.jwks !== undefined ? `JWKS ${s.jwks}` : `pinned key ${s.thumbprint}`)} (${s.alg}, key ${s.keyId}), trusted by ${s.rule}; canonical reading: ${s.readings.join(' = ')}${s.jku !== undefined ? `; jku ${s.jku}` : ''}`,
+    ),
+    ...verdict.otherSignatures.map((o) => `not counted: signature ${o.number}${o.kid !== undefined ? ` (${o.kid})` : ''}: ${o.status === 'untrusted' ? 'no rule trusts its signer' : `${o.code} (${o.check})`}`),
     ...(verdict.ownership !== undefined
       ? [`ownership: agent ${verdict.ownership.agent} operated by ${verdict.ownership.issuer}${verdict.ownership.onBehalfOf !== undefined ? ` on behalf of ${verdict.ownership.onBehalfOf}` : ''}`]
       : []),
@@ -101,33 +118,42 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
       .description("verify an agent card's signatures and apply your trust policy")
       .argument('<source>', 'https:// URL (/.well-known/agent-card.json is added for a bare host), a card file, or -')
       .addOption(listOption('--trust <did>', 'signer DIDs you trust (repeatable; this or --trust-did-web-host is required); a did:web signer for its own host only, unless --hosts', did))
-      .addOption(listOption('--hosts <pattern>', 'hosts the --trust signers may sign for: host[:port], *.suffix or * (repeatable)', asGiven))
+      .addOption(listOption('--key <file>', "a signer's public JWK file, with its kid: signatures whose kid is that kid use it (repeatable)", asGiven))
+      .addOption(listOption('--jwks <url>', "a signer's JWKS URL (https): signatures' kids are looked up there; a card's jku is used only if it is this URL (repeatable)", asGiven))
+      .addOption(listOption('--hosts <pattern>', 'hosts the --trust, --key and --jwks signers may sign for: host[:port], *.suffix or * (repeatable; default: a did:web or a JWKS its own host, a key none)', asGiven))
       .option('--trust-did-web-host', "also trust any did:web signer whose host is the card's every interface host")
       .addOption(parsedOption('--min-signers <n>', 'independent trusted signers needed (default 1; signers trusted for their host count once per host)', count))
       .addOption(listOption('--require-signer <did>', 'DIDs that must each have signed (repeatable)', did))
       .option('--allow-unsigned', 'accept a card without signatures')
+      .option('--strict-signatures', 'refuse a card if any signature on it fails, not only the trusted ones')
       .option('--require-ownership', 'require an ownership credential linking the agent to a trusted issuer')
       .addOption(listOption('--ownership-issuer <did>', 'issuers accepted for the ownership credential (default: the trusted signers)', did))
       .option('--ownership-credential <jwt>', "the agent's ownership credential, if not carried by the card: JWT, @FILE or -")
       .option('--ignore-unsigned-fields', 'tolerate card content no signature covers (reported, never trusted)')
-      .option('--allow-http-loopback', 'plain HTTP for 127.0.0.1/localhost card URLs and did:web documents')
+      .option('--allow-http-loopback', 'plain HTTP for 127.0.0.1/localhost card URLs, did:web documents and --jwks URLs')
       .addOption(parsedOption('--timeout <duration>', 'network timeout', duration).default(5000, '5s'))
       .addOption(parsedOption('--at <time>', 'evaluate the ownership credential as of this ISO 8601 time', time)),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ agent-id card verify https://agents.globex.example --trust did:web:agents.globex.example\n  $ agent-id card verify card.signed.json --trust did:key:z6Mk… --hosts agents.acme.example',
+      '\nExamples:\n  $ agent-id card verify https://agents.globex.example --trust did:web:agents.globex.example\n  $ agent-id card verify card.signed.json --trust did:key:z6Mk… --hosts agents.acme.example\n  $ agent-id card verify card.signed.json --key globex-public.jwk --hosts agents.globex.example\n  $ agent-id card verify https://agents.globex.example --jwks https://agents.globex.example/.well-known/jwks.json',
     )
     .action(async (source: string, opts: CardVerifyOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const trust = opts.trust ?? [];
-        if (trust.length === 0 && opts.trustDidWebHost !== true && opts.allowUnsigned !== true) {
-          throw new UsageError('say whom you trust: --trust DID (repeatable) or --trust-did-web-host', { code: 'missing_option', check: '--trust' });
+        const keys = opts.key ?? [];
+        const jwks = opts.jwks ?? [];
+        if (trust.length + keys.length + jwks.length === 0 && opts.trustDidWebHost !== true && opts.allowUnsigned !== true) {
+          throw new UsageError('say whom you trust: --trust DID, --key FILE.jwk or --jwks URL (each repeatable), or --trust-did-web-host', { code: 'missing_option', check: '--trust' });
         }
         const timeoutMs = opts.timeout;
+        const hosts = opts.hosts !== undefined ? { hosts: opts.hosts } : {};
+        const signers: TrustedSigner[] = [...trust.map((did) => ({ did, ...hosts })), ...jwks.map((url) => ({ jwks: url, ...hosts }))];
+        for (const file of keys) signers.push({ jwk: await readPublicJwkFile(file, '--key'), ...hosts });
         const policy: TrustPolicy = {
-          signers: trust.map((did) => ({ did, ...(opts.hosts !== undefined ? { hosts: opts.hosts } : {}) })),
+          signers,
+          ...(opts.strictSignatures === true ? { strictSignatures: true } : {}),
           ...(opts.trustDidWebHost === true ? { trustDidWebHost: true } : {}),
           ...(opts.minSigners !== undefined ? { minTrustedSigners: opts.minSigners } : {}),
           ...(opts.requireSigner !== undefined ? { requiredSigners: opts.requireSigner } : {}),
@@ -143,12 +169,13 @@ export function registerCardCommands(card: Command, ctx: CliContext): void {
         }
         const resolver = createDidResolver({ allowHttpLoopback: opts.allowHttpLoopback === true, timeoutMs, cacheTtlMs: 0 });
         const defined = defineTrustPolicy(policy);
+        const jwksCache = createJwksCache({ allowHttpLoopback: opts.allowHttpLoopback === true, timeoutMs, cacheTtlMs: 0 });
         let verdict: AgentCardVerdict & { url?: string };
         if (/^https?:\/\//i.test(source)) {
-          verdict = await fetchAndVerify(source, resolver, defined, { timeoutMs, allowHttpLoopback: opts.allowHttpLoopback === true });
+          verdict = await fetchAndVerify(source, resolver, defined, { timeoutMs, allowHttpLoopback: opts.allowHttpLoopback === true, jwksCache });
         } else {
           const text = await readInput(ctx, source, { what: 'agent card', source: '<source>', maxBytes: MAX_JSON_BYTES });
-          verdict = await verifyAgentCard(text, resolver, defined);
+          verdict = await verifyAgentCard(text, resolver, defined, { jwksCache });
         }
         out.result(() => describeVerdict(verdict), { ok: true, ...verdict });
       });

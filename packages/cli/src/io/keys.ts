@@ -43,6 +43,16 @@ async function readJwk(path: string, option: string, what: string): Promise<unkn
   }
 }
 
+/**
+ * A public JWK file given to a verifier (`card verify --key`): read and parsed here, judged
+ * (key type, size, private members, kid) by the package it is given to.
+ */
+export async function readPublicJwkFile(path: string, option: string): Promise<Record<string, unknown>> {
+  const jwk = await readJwk(path, option, 'public JWK file');
+  if (!isRecord(jwk)) throw invalidKey(option, `public JWK file ${path} is not a JSON object`);
+  return jwk;
+}
+
 /** Whether a JWK is a public key alone (no private part). */
 function isPublicJwk(jwk: unknown): boolean {
   if (!isRecord(jwk) || 'd' in jwk) return false;

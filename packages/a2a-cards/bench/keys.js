@@ -1,0 +1,100 @@
+// Card verification with a key the verifier pinned and with a cached JWKS it named, for each
+// algorithm, as a ratio to one native node:crypto verify of the same algorithm over the same
+// signing input, measured in the same run. Goal: <= 1.5x for a pinned key and a cached JWKS.
+import { constants, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createDidResolver } from '@agent-id/did';
+import { canonicalizeAgentCard, createJwksCache, verifyAgentCard } from '../dist/index.js';
+
+const card = {
+  name: 'Trip Planner',
+  description: 'Plans business trips',
+  version: '1.2.0',
+  supportedInterfaces: [
+    { url: 'https://agents.globex.example/a2a/v1', protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
+    { url: 'https://agents.globex.example/a2a/rest', protocolBinding: 'HTTP+JSON', protocolVersion: '1.0' },
+  ],
+  provider: { organization: 'Globex', url: 'https://globex.example' },
+  capabilities: { streaming: true, pushNotifications: false },
+  securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer', bearerFormat: 'JWT' } } },
+  securityRequirements: [{ schemes: { bearer: { list: ['trips:write'] } } }],
+  defaultInputModes: ['text/plain', 'application/json'],
+  defaultOutputModes: ['application/json'],
+  skills: [
+    { id: 'plan', name: 'Plan a trip', description: 'Books flights and hotels', tags: ['travel', 'booking'], examples: ['Fly me to Lisbon on Monday'] },
+    { id: 'expense', name: 'File expenses', description: 'Files receipts', tags: ['finance'] },
+  ],
+};
+const payloadB64 = Buffer.from(canonicalizeAgentCard(card)).toString('base64url');
+
+const ALGS = {
+  EdDSA: { gen: ['ed25519'], hash: null, opts: {} },
+  ES256: { gen: ['ec', { namedCurve: 'P-256' }], hash: 'sha256', opts: { dsaEncoding: 'ieee-p1363' } },
+  ES384: { gen: ['ec', { namedCurve: 'P-384' }], hash: 'sha384', opts: { dsaEncoding: 'ieee-p1363' } },
+  ES512: { gen: ['ec', { namedCurve: 'P-521' }], hash: 'sha512', opts: { dsaEncoding: 'ieee-p1363' } },
+  RS256: { gen: ['rsa', { modulusLength: 2048 }], hash: 'sha256', opts: {} },
+  PS256: { gen: ['rsa', { modulusLength: 2048 }], hash: 'sha256', opts: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } },
+};
+
+const keys = {};
+for (const [alg, a] of Object.entries(ALGS)) {
+  const { publicKey, privateKey } = generateKeyPairSync(...a.gen);
+  const kid = `${alg.toLowerCase()}-1`;
+  const protectedB64 = Buffer.from(JSON.stringify({ alg, kid, typ: 'JOSE' })).toString('base64url');
+  const input = Buffer.from(`${protectedB64}.${payloadB64}`);
+  const signature = sign(a.hash, input, { key: privateKey, ...a.opts });
+  keys[alg] = {
+    kid,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid },
+    keyObject: createPublicKey({ key: publicKey.export({ format: 'jwk' }), format: 'jwk' }),
+    input,
+    signature,
+    signed: { ...card, signatures: [{ protected: protectedB64, signature: signature.toString('base64url') }] },
+  };
+}
+
+const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: Object.values(keys).map((k) => k.jwk) })));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const jwksUrl = `http://127.0.0.1:${server.address().port}/jwks.json`;
+const jwksCache = createJwksCache({ allowHttpLoopback: true });
+const resolver = createDidResolver();
+const hosts = ['agents.globex.example'];
+
+console.log(`card: ${JSON.stringify(keys.ES256.signed).length} bytes, one signature, plain kid; JWKS on 127.0.0.1 (cached after the first fetch)`);
+// On a shared machine the load drifts within seconds, so the rows of one algorithm are timed
+// interleaved: small batches of each in turn, 61 rounds; each row's figure is its median
+// batch, and the ratios compare batches taken side by side.
+async function interleaved(fns, { rounds = 61, per = 40 } = {}) {
+  const times = fns.map(() => []);
+  for (let w = 0; w < 200; w++) for (const fn of fns) await fn();
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, fn] of fns.entries()) {
+      const t = performance.now();
+      for (let n = 0; n < per; n++) await fn();
+      times[i].push(((performance.now() - t) * 1000) / per);
+    }
+  }
+  return times.map((list) => list.sort((a, b) => a - b)[list.length >> 1]);
+}
+const results = [];
+for (const [alg, a] of Object.entries(ALGS)) {
+  const k = keys[alg];
+  const pinned = { signers: [{ jwk: k.jwk, hosts }] };
+  const named = { signers: [{ jwks: jwksUrl, hosts }] };
+  for (const policy of [pinned, named]) {
+    const v = await verifyAgentCard(k.signed, resolver, policy, { jwksCache });
+    if (v.signers[0]?.alg !== alg) throw new Error(`${alg} did not verify`);
+  }
+  const [base, floor, p, j] = await interleaved([
+    () => verify(a.hash, k.input, { key: k.keyObject, ...a.opts }, k.signature),
+    () => canonicalizeAgentCard(k.signed),
+    () => verifyAgentCard(k.signed, resolver, pinned, { jwksCache }),
+    () => verifyAgentCard(k.signed, resolver, named, { jwksCache }),
+  ]);
+  console.log(`${alg}: native verify ${base.toFixed(1)} µs, canonical form alone ${floor.toFixed(1)} µs, pinned key ${p.toFixed(1)} µs, cached JWKS ${j.toFixed(1)} µs`);
+  results.push([alg, p / base, j / base, base, floor]);
+}
+console.log('\n| alg | native verify µs | canonical form alone µs | pinned key × native | cached JWKS × native | goal |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const [alg, p, j, us, floor] of results) console.log(`| ${alg} | ${us.toFixed(1)} | ${floor.toFixed(1)} | ${p.toFixed(2)} | ${j.toFixed(2)} | ≤ 1.5 |`);
+server.close();
