@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'audit_chain_broken'
   | 'resource_limit'
   | 'bad_clock'
+  | 'revocation_stale'
   | 'internal';
 
 interface ErrorOptions {
@@ -333,6 +334,16 @@ export class ResourceLimitError extends defineError('resource_limit', 'run_limit
  * ```
  */
 export class BadClockError extends defineError('bad_clock', 'clock') {}
+/**
+ * A revocation store cannot vouch for what it knows: its feed has been silent or
+ * disconnected for longer than its bound, or it has not caught up yet. Refused rather than
+ * answered from a set that may miss a revocation.
+ * @example
+ * ```ts
+ * throw new RevocationStaleError('no word from the revocation feed for 6 s (bound 5 s)');
+ * ```
+ */
+export class RevocationStaleError extends defineError('revocation_stale', 'revocation_feed') {}
 /**
  * An unexpected failure inside a dependency, mapped so callers still get a code.
  * @example
