@@ -59,8 +59,6 @@ interface Row {
 }
 
 const MAX_REASON = 1024;
-// A notification carries at most 8000 bytes; a bigger entry is announced by its seq alone and read back.
-const MAX_PAYLOAD = 7900;
 
 function entryOf(row: Row): PostgresRevocationEntry {
   const seq = Number(row.seq);
@@ -191,7 +189,7 @@ export class PostgresRevocationStore implements RevocationStore {
       }
     } catch (error) {
       await store.close();
-      throw error;
+      throw databaseError(error, c, 'revocation feed');
     }
     return store;
   }
@@ -230,22 +228,13 @@ export class PostgresRevocationStore implements RevocationStore {
     await this.#catchUp(client);
   }
 
+  // Anyone who may connect may NOTIFY on any channel, so a notification is only a hint that
+  // the feed moved: what it says is never applied, the store reads the table (which only
+  // the service role writes) at once.
   #onNotification(message: pg.Notification): void {
-    if (message.channel !== this.#channel || message.payload === undefined) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(message.payload);
-    } catch {
-      value = undefined;
-    }
-    if (!isRecord(value) || typeof value.seq !== 'number') return;
-    if (value.seq <= this.#seq) return;
-    if (value.seq === this.#seq + 1 && typeof value.kind === 'string' && typeof value.target === 'string') {
-      this.#apply(entryOf(value as unknown as Row));
-      this.#seq = value.seq;
-      return;
-    }
-    // A gap (or an entry announced by number only): read what is missing now.
+    if (message.channel !== this.#channel) return;
+    const seq = Number(message.payload);
+    if (!Number.isSafeInteger(seq) || seq <= this.#seq) return;
     this.#catchUpWanted = true;
     this.#wake?.();
   }
@@ -398,12 +387,8 @@ export class PostgresRevocationStore implements RevocationStore {
         name: `agent-id-revoke-${this.#schema}`,
         text: `WITH next AS (UPDATE ${s}.revocation_feed SET seq = seq + 1 RETURNING seq),
                row AS (INSERT INTO ${s}.revocations (seq, kind, target, before_ms, revoked_at_ms, reason, expires_at_ms)
-                       SELECT seq, $1, $2, $3, $4, $5, $6 FROM next RETURNING *),
-               payload AS (SELECT row.*, json_build_object('seq', seq, 'kind', kind, 'target', target, 'before_ms', before_ms::text,
-                                  'revoked_at_ms', revoked_at_ms::text, 'reason', reason, 'expires_at_ms', expires_at_ms::text)::text AS j FROM row)
-               SELECT seq, kind, target, before_ms, revoked_at_ms, reason, expires_at_ms,
-                      pg_notify($7, CASE WHEN octet_length(j) <= ${MAX_PAYLOAD} THEN j ELSE json_build_object('seq', seq)::text END) AS notified
-               FROM payload`,
+                       SELECT seq, $1, $2, $3, $4, $5, $6 FROM next RETURNING *)
+               SELECT row.*, pg_notify($7, row.seq::text) AS notified FROM row`,
         values: [kind, target, before, revokedAt, options.reason ?? null, options.expiresAt ?? null, this.#channel],
       });
       const entry = entryOf(result.rows[0]!);
