@@ -242,13 +242,24 @@ export class PostgresAuditSink implements AuditSink {
           await this.#reloadHead();
           let seq = this.#seq;
           let head = this.#head;
-          const made = batch.map((p) => {
-            const { entry, line } = auditEntryLine(seq, head, p.record);
-            seq += 1;
-            head = entry.hash;
-            return { entry, line };
-          });
-          const due = this.#key !== undefined && this.#every > 0 && this.#sinceCheckpoint + batch.length >= this.#every;
+          // A record that cannot be stored (a cycle, a value JSON cannot carry) fails its own
+          // append, not the others committed with it.
+          const made: { entry: AuditEntry; line: string; p: Pending }[] = [];
+          for (const p of batch) {
+            try {
+              const { entry, line } = auditEntryLine(seq, head, p.record);
+              // A Date's JSON form is a string: such an entry would break the chain for good.
+              if (!isRecord(entry.record)) throw new TypeError('an audit record must be an object whose JSON form is an object');
+              made.push({ entry, line, p });
+              seq += 1;
+              head = entry.hash;
+            } catch (error) {
+              // A cycle overflows the stack in the record's walk: a caller's bug, said so.
+              p.reject(error instanceof RangeError ? new TypeError('an audit record must be JSON data without cycles', { cause: error }) : error);
+            }
+          }
+          if (made.length === 0) return;
+          const due = this.#key !== undefined && this.#every > 0 && this.#sinceCheckpoint + made.length >= this.#every;
           await this.#transaction(async () => {
             await this.#client.query({
               name: `agent-id-audit-append-${this.#schema}`,
@@ -262,10 +273,11 @@ export class PostgresAuditSink implements AuditSink {
           });
           this.#seq = seq;
           this.#head = head;
-          this.#sinceCheckpoint = due ? 0 : this.#sinceCheckpoint + batch.length;
-          batch.forEach((p, i) => p.resolve(made[i]!.entry));
+          this.#sinceCheckpoint = due ? 0 : this.#sinceCheckpoint + made.length;
+          for (const m of made) m.p.resolve(m.entry);
         });
       } catch (error) {
+        // Settled ones ignore it.
         for (const p of batch) p.reject(error);
       }
     }

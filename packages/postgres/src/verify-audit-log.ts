@@ -1,4 +1,4 @@
-import { type AuditLogReport, type VerifyAuditLinesOptions, verifyAuditLinesReport } from '@agent-id/core';
+import { type AuditLogReport, PublicKey, type VerifyAuditLinesOptions, verifyAuditLinesReport } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import type { PostgresConnection } from './connection.js';
 import { exportPostgresAuditLog } from './export-audit-log.js';
@@ -23,6 +23,11 @@ export interface VerifyPostgresAuditOptions extends Omit<VerifyAuditLinesOptions
 export async function verifyPostgresAuditLog(connection: string | PostgresConnection | undefined, logId: string, options: VerifyPostgresAuditOptions = {}): Promise<AuditLogReport> {
   if (!isRecord(options)) throw new TypeError('options must be an object');
   const { schema, ...rest } = options as VerifyPostgresAuditOptions;
+  const keys = rest.checkpointKey;
+  // Before reading a whole log over the network: a caller's bug fails at once.
+  if (keys !== undefined && !(keys instanceof PublicKey) && !(Array.isArray(keys) && keys.length > 0 && keys.every((k) => k instanceof PublicKey))) {
+    throw new TypeError('checkpointKey must be a PublicKey or a non-empty array of them');
+  }
   const text = await exportPostgresAuditLog(connection, logId, schema !== undefined ? { schema } : {});
   return verifyAuditLinesReport(text.log, { ...rest, logId, ...(rest.checkpointKey !== undefined ? { checkpoints: text.checkpoints || null } : {}) });
 }
