@@ -4,7 +4,7 @@
 import { expectCode } from '@agent-id/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresRevocationStore, migrate } from '../src/index.js';
-import { type PgServer, startPgServer } from './pg-server.js';
+import { type PgServer, startPgServer } from '@agent-id/test-support/postgres';
 import { sql, tokenFixture, until } from './helpers.js';
 
 let server: PgServer;

@@ -1,7 +1,7 @@
 // One PostgreSQL server for the whole run: the one named by AGENT_ID_TEST_DATABASE_URL, or a
 // throw-away server started here and stopped at teardown. Each test file uses its own schema.
 import type { TestProject } from 'vitest/node';
-import { startPgServer } from './pg-server.js';
+import { startPgServer } from '@agent-id/test-support/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {

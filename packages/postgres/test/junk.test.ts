@@ -22,7 +22,8 @@ async function refused(what: string, call: () => unknown, resolves: readonly str
   try {
     outcome = await call();
   } catch (error) {
-    const ok = error instanceof TypeError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.length > 0 && 'check' in error);
+    const coded = error as { code?: unknown; check?: unknown };
+    const ok = error instanceof TypeError || (error instanceof Error && typeof coded.code === 'string' && coded.code.length > 0 && typeof coded.check === 'string');
     expect(ok, `${what}: threw ${String(error)}`).toBe(true);
     return;
   }

@@ -1,5 +1,11 @@
-// A real PostgreSQL server for the tests: initdb in a temporary directory, a port chosen at
-// run time, loopback only. As root the binaries run as the `postgres` user (they refuse root).
+/**
+ * A real, throw-away PostgreSQL server for tests (`@agent-id/test-support/postgres`):
+ * `initdb` in a temporary directory, a port chosen at run time, loopback only, trust
+ * authentication for the user `agentid`. As root the server's binaries run as the
+ * `postgres` user (they refuse root). Loads nothing but Node.
+ *
+ * @module postgres
+ */
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
