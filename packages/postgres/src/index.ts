@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { type PostgresConnection } from './connection.js';
+export type { PostgresConnection } from './connection.js';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate.js';
 export {
   PostgresRevocationStore,

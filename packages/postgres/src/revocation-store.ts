@@ -105,7 +105,7 @@ function checkQuery(query: unknown): RevocationQuery {
   return q;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const _sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * A revocation store for a fleet of verifiers on PostgreSQL. `revoke` writes a row with the

@@ -9,7 +9,6 @@ import { sql, tokenFixture, until } from './helpers.js';
 
 let server: PgServer;
 let url: string;
-const schema = 'agent_id';
 const opened: PostgresRevocationStore[] = [];
 const BOUND = { maxStalenessMs: 400, heartbeatMs: 50 };
 

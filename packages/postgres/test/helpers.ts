@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { KeyPair } from '@agent-id/core';
-import { createAgentIdentity } from '@agent-id/did';
 import { mintCapability, attenuate, type CapabilityToken } from '@agent-id/tokens';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -35,11 +34,17 @@ export async function until(condition: () => boolean | Promise<boolean>, everyMs
 export const AUDIENCE = 'did:web:files.example';
 export const REQUEST = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUDIENCE, task: 'q3' };
 
+/** An agent: a key pair and its did:key. */
+function agent(): { keyPair: KeyPair; did: string } {
+  const keyPair = KeyPair.generate();
+  return { keyPair, did: `did:key:${keyPair.publicKey.toMultibase()}` };
+}
+
 /** An organisation, a planner and a writer, and a two-hop Biscuit token for the writer. */
 export async function tokenFixture(options: { principal?: string; expiresIn?: number } = {}) {
   const org = KeyPair.generate();
-  const planner = createAgentIdentity();
-  const writer = createAgentIdentity();
+  const planner = agent();
+  const writer = agent();
   const root = await mintCapability(
     {
       holder: planner.did,

@@ -89,6 +89,16 @@ export async function startPgServer(): Promise<PgServer> {
   await start();
   const pid = () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   let paused: number[] = [];
+  const resume = () => {
+    for (const p of [...paused].reverse()) {
+      try {
+        process.kill(p, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
+    paused = [];
+  };
   return {
     url: `postgres://agentid@127.0.0.1:${port}/postgres`,
     port,
@@ -97,22 +107,13 @@ export async function startPgServer(): Promise<PgServer> {
       paused = processTree(pid());
       for (const p of paused) process.kill(p, 'SIGSTOP');
     },
-    resume() {
-      for (const p of [...paused].reverse()) {
-        try {
-          process.kill(p, 'SIGCONT');
-        } catch {
-          // gone
-        }
-      }
-      paused = [];
-    },
+    resume,
     async stop() {
       await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     },
     start,
     async destroy() {
-      if (paused.length > 0) this.resume();
+      if (paused.length > 0) resume();
       await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
       await rm(dir, { recursive: true, force: true });
     },
