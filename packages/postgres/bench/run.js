@@ -105,7 +105,6 @@ try {
   const filler = Array.from({ length: 1000 }, (_, i) => ({ kind: /** @type {const} */ ('principal'), id: `user:revoked-${i}` }));
   for (const target of filler) await pgStore.revoke(target);
   const live = await token();
-  const opts = { batches: 9, iterations: 200, warmup: 200 };
   // One turn of the event loop per call, as a server gets between requests: a loop that never
   // yields starves the feed's heartbeat, and the store then rightly refuses as stale.
   const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -113,13 +112,21 @@ try {
     await authorize(live.wire, { trustedRoots: org.publicKey, presenter: live.writer, request, revocations });
     await turn();
   };
-  // Interleaved, twice each, so a machine that gets busier or quieter moves both.
-  const m1 = await measureAsync('authorize, MemoryRevocationStore (1,000 revocations)', run(memory), opts);
-  const p1 = await measureAsync('authorize, PostgresRevocationStore (1,000 revocations)', run(pgStore), opts);
-  const m2 = await measureAsync('authorize, MemoryRevocationStore (1,000 revocations)', run(memory), opts);
-  const p2 = await measureAsync('authorize, PostgresRevocationStore (1,000 revocations)', run(pgStore), opts);
-  const mem = { ...m1, medianUs: (m1.medianUs + m2.medianUs) / 2 };
-  const pgr = { ...p1, medianUs: (p1.medianUs + p2.medianUs) / 2 };
+  // Batch by batch in turn, so a machine that gets busier or quieter moves both alike.
+  /** @type {import('@agent-id/test-support/bench').Row[]} */
+  const memRows = [];
+  /** @type {import('@agent-id/test-support/bench').Row[]} */
+  const pgRows = [];
+  for (let b = 0; b < 11; b++) {
+    memRows.push(await measureAsync('authorize, MemoryRevocationStore (1,000 revocations)', run(memory), { batches: 1, iterations: 200, warmup: b === 0 ? 200 : 20 }));
+    pgRows.push(await measureAsync('authorize, PostgresRevocationStore (1,000 revocations)', run(pgStore), { batches: 1, iterations: 200, warmup: b === 0 ? 200 : 20 }));
+  }
+  const median = (/** @type {import('@agent-id/test-support/bench').Row[]} */ rows) => {
+    const us = rows.map((r) => r.medianUs).sort((a, b) => a - b);
+    return { ...rows[0], medianUs: us[us.length >> 1], minUs: us[0], maxUs: us[us.length - 1], batches: rows.length };
+  };
+  const mem = median(memRows);
+  const pgr = median(pgRows);
   await pgStore.close();
   console.log('\nauthorize throughput (Biscuit, 2 hops), one process:');
   printTable([mem, pgr], mem.name);
