@@ -10,8 +10,24 @@ export interface AuditLogText {
   checkpoints: string;
 }
 
-/** Reads one writer's rows in order; undefined when the table holds no such writer. */
+/**
+ * Reads one writer's rows in order, in one snapshot (a live writer's newer checkpoint must not
+ * be read beside older entries, which would look like a cut log); undefined when the table
+ * holds no such writer.
+ */
 export async function readAuditLog(client: pg.ClientBase, schema: string, logId: string): Promise<AuditLogText | undefined> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const text = await readRows(client, schema, logId);
+    await client.query('COMMIT');
+    return text;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+async function readRows(client: pg.ClientBase, schema: string, logId: string): Promise<AuditLogText | undefined> {
   const s = quoted(schema);
   const header = await client.query<{ header: string }>({
     name: `agent-id-audit-header-${schema}`,

@@ -126,6 +126,23 @@ describe('PostgresAuditSink', () => {
     }
   });
 
+  it('verifies a log while its writer appends and checkpoints: one snapshot, no false cut', async () => {
+    const s = await sink('live', { checkpointEvery: 1 });
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await s.append(record(i));
+    })();
+    try {
+      for (let n = 0; n < 8; n++) {
+        const report = await verifyPostgresAuditLog(url, 'live', { schema, checkpointKey: key.publicKey });
+        expect(report.checkpoint!.seq).toBeLessThanOrEqual(report.head.seq);
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+  });
+
   it('exporting or verifying a log the table does not hold is malformed_input (log_id)', async () => {
     await expectCode(exportPostgresAuditLog(url, 'nobody', { schema }), 'malformed_input', 'log_id');
     await expectCode(verifyPostgresAuditLog(url, 'nobody', { schema }), 'malformed_input', 'log_id');

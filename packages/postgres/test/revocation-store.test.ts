@@ -1,4 +1,6 @@
+import { KeyPair } from '@agent-id/core';
 import { expectCode } from '@agent-id/test-support';
+import fc from 'fast-check';
 import { MemoryRevocationStore, authorize } from '@agent-id/tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresRevocationStore, migrate } from '../src/index.js';
@@ -145,6 +147,34 @@ describe('PostgresRevocationStore', () => {
     ]) {
       expect(Boolean(pgStore.findRevoked(query))).toBe(Boolean(memory.findRevoked(query)));
     }
+  });
+
+  it('property: a follower answers every query as a memory store given the same revocations', async () => {
+    const writer = await store({ follow: false });
+    const follower = await store();
+    const dids = Array.from({ length: 4 }, () => `did:key:${KeyPair.generate().publicKey.toMultibase()}`);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.nat(3)), { maxLength: 5 }), async (ops) => {
+        run += 1;
+        const users = Array.from({ length: 4 }, (_, i) => `user:p${run}-${i}`);
+        const memory = new MemoryRevocationStore();
+        let last = 0;
+        for (const [agent, i] of ops) {
+          const target = agent ? ({ kind: 'agent', did: `${dids[i]!}` } as const) : ({ kind: 'principal', id: users[i]! } as const);
+          last = (await writer.revoke(target)).seq;
+          await memory.revoke(target);
+        }
+        await until(() => follower.sequence >= last);
+        for (const principal of users) {
+          const query = { tokenIds: [], agents: [], principals: [principal] };
+          expect(Boolean(follower.findRevoked(query))).toBe(Boolean(memory.findRevoked(query)));
+        }
+        // Agents revoked in earlier runs stay revoked in the follower: compare within what this run revoked.
+        for (const [agent, i] of ops) if (agent) expect(follower.findRevoked({ tokenIds: [], agents: [dids[i]!], principals: [] })).toBeDefined();
+      }),
+      { numRuns: 12 },
+    );
   });
 
   it('refuses a connection it cannot reach with unreachable, naming no password', async () => {
