@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyPair, auditRecord } from '@agent-id/core';
 import { PostgresAuditSink, PostgresRevocationStore } from '@agent-id/postgres';
+import { mintCapability } from '@agent-id/tokens';
 import { type PgServer, startPgServer } from '@agent-id/test-support/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, noStack } from './helpers.js';
@@ -67,6 +68,29 @@ describe('agent-id token revoke --store postgres://', () => {
     const file = await cliJson<{ error: { check: string } }>(['token', 'revoke', '--user', 'user:alice', '--issued-before', '2030-01-01T00:00:00Z', '--store', 'revoked.jsonl']);
     expect(file.code).toBe(2);
     expect(file.json.error.check).toBe('--issued-before');
+  });
+});
+
+describe('agent-id token authorize --revocations postgres://', () => {
+  it('follows the database: a revoked agent is refused (exit 1, revoked), another allowed', async () => {
+    const org = KeyPair.generate();
+    const args = async (holder: string) => {
+      const token = await mintCapability(
+        { holder, onBehalfOf: 'user:zed', task: 'q3', resources: ['files:/*'], actions: ['read'], audience: ['did:web:files.example'], expiresAt: Math.floor(Date.now() / 1000) + 600, maxDepth: 1 },
+        { format: 'biscuit', rootKey: org },
+      );
+      return ['token', 'authorize', token.serialize(), '--root', `did:key:${org.publicKey.toMultibase()}`, '--presenter', holder, '--resource', 'files:/a', '--action', 'read', '--audience', 'did:web:files.example', '--revocations', url, '--schema', schema];
+    };
+    const revoked = `did:key:${KeyPair.generate().publicKey.toMultibase()}`;
+    const admin = await PostgresRevocationStore.open(url, { schema, follow: false });
+    await admin.revoke({ kind: 'agent', did: revoked });
+    await admin.close();
+    const refused = await cliJson<{ error: { code: string; check: string } }>(await args(revoked));
+    expect(refused.code).toBe(1);
+    expect(refused.json.error).toMatchObject({ code: 'revoked', check: 'revocation_agent' });
+    const other = `did:key:${KeyPair.generate().publicKey.toMultibase()}`;
+    const allowed = await cli(await args(other));
+    expect(allowed.code).toBe(0);
   });
 });
 
