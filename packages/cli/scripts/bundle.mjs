@@ -71,7 +71,7 @@ async function declaredVersions() {
 const versions = await declaredVersions();
 
 // esbuild reads the workspace packages' compiled dist/ (their package.json exports).
-for (const name of ['core', 'did', 'tokens', 'a2a-cards']) {
+for (const name of ['core', 'did', 'tokens', 'a2a-cards', 'postgres']) {
   const entry = join(root, 'node_modules', '@agent-id', name, 'dist', 'index.js');
   if (!existsSync(entry)) {
     console.error(`bundle: ${entry} is missing: build the workspace first (pnpm build, or tsc -p tsconfig.build.json in packages/${name})`);

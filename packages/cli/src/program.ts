@@ -45,6 +45,11 @@ const GROUPS: readonly { name: string; description: string; load: () => Promise<
     load: async () => (await import('./commands/card.js')).registerCardCommands,
   },
   {
+    name: 'db',
+    description: 'the PostgreSQL database of a fleet: migrate its tables',
+    load: async () => (await import('./commands/db.js')).registerDbCommands,
+  },
+  {
     name: 'audit',
     description: 'verify and read hash-chained audit logs',
     load: async () => (await import('./commands/audit.js')).registerAuditCommands,

@@ -60,7 +60,7 @@ export interface AuditSink {
 }
 
 /** The `format` member of an audit log's header line. */
-const AUDIT_LOG_FORMAT = 'agent-id-audit-log/1';
+export const AUDIT_LOG_FORMAT = 'agent-id-audit-log/1';
 
 interface AuditLogHeader {
   created: string;
@@ -70,7 +70,7 @@ interface AuditLogHeader {
 
 // Records carry attacker-chosen strings (resource names, reasons); a lone surrogate must not
 // make a refusal go unrecorded, so it is replaced by U+FFFD before hashing.
-function sanitizeStrings<T>(value: T): T {
+export function sanitizeStrings<T>(value: T): T {
   if (typeof value === 'string') return toWellFormed(value) as T;
   if (Array.isArray(value)) return value.map(sanitizeStrings) as T;
   if (isRecord(value) && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
@@ -84,9 +84,27 @@ function entryHash(seq: number, prevHash: string, record: AuditRecord): string {
 }
 
 /** The entry for a record, holding the record exactly as its canonical line stores it. */
-function makeEntry(seq: number, prevHash: string, input: AuditRecord): AuditEntry {
+export function makeEntry(seq: number, prevHash: string, input: AuditRecord): AuditEntry {
   const record = JSON.parse(canonicalize(input)) as AuditRecord;
   return { seq, prevHash, hash: entryHash(seq, prevHash, record), record };
+}
+
+/**
+ * What the log writer stores for one record: the entry (record sanitized and in its JSON
+ * form, linked to `prevHash`) and its line, exactly as a log file holds it. For stores
+ * other than the file (`@agent-id/postgres`), so every chain is hashed by this one code.
+ */
+export function auditEntryLine(seq: number, prevHash: string, input: AuditRecord): { entry: AuditEntry; line: string } {
+  const entry = makeEntry(seq, prevHash, sanitizeStrings(input));
+  return { entry, line: canonicalize(entry) };
+}
+
+/** A log's header line (line 1 of the file) and its hash, the first entry's `prevHash`. */
+export function auditHeaderLine(logId: string, created: string): { line: string; hash: string } {
+  if (typeof logId !== 'string' || !LOG_ID.test(logId)) throw new TypeError('logId must be 1 to 128 characters of A-Z a-z 0-9 . _ : -');
+  const header: AuditLogHeader = { created, format: AUDIT_LOG_FORMAT, logId };
+  const line = canonicalize(header);
+  return { line, hash: sha256Hex(line) };
 }
 
 /**

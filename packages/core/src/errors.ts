@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'bad_clock'
   | 'nonce_required'
   | 'credential_required'
+  | 'revocation_stale'
   | 'internal';
 
 interface ErrorOptions {
@@ -354,6 +355,16 @@ export class NonceRequiredError extends defineError('nonce_required', 'nonce') {
  * ```
  */
 export class CredentialRequiredError extends defineError('credential_required', 'credential_present') {}
+/**
+ * A revocation store cannot vouch for what it knows: its feed has been silent or
+ * disconnected for longer than its bound, or it has not caught up yet. Refused rather than
+ * answered from a set that may miss a revocation.
+ * @example
+ * ```ts
+ * throw new RevocationStaleError('no word from the revocation feed for 6 s (bound 5 s)');
+ * ```
+ */
+export class RevocationStaleError extends defineError('revocation_stale', 'revocation_feed') {}
 /**
  * An unexpected failure inside a dependency, mapped so callers still get a code.
  * @example

@@ -14,3 +14,6 @@ export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
 export { sha256Hex } from './hash.js';
 export { isWellFormed, toWellFormed } from './unicode.js';
 export { JsonLinesWriter } from './json-lines-writer.js';
+export { auditEntryLine, auditHeaderLine } from './audit.js';
+export { signCheckpoint, type CheckpointLine } from './audit-checkpoint.js';
+export { LOG_ID } from './audit-lines.js';

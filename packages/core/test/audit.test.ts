@@ -15,7 +15,7 @@ import {
   verifyAuditLinesReport,
   verifyAuditLog,
 } from '../src/index.js';
-import { sha256Hex } from '../src/internal.js';
+import { auditEntryLine, auditHeaderLine, sha256Hex } from '../src/internal.js';
 import { expectCode } from '@agent-id/test-support';
 
 let dir: string;
@@ -382,5 +382,22 @@ describe('attacker-chosen strings', () => {
   it('a lone surrogate escaped into a stored line is refused', async () => {
     const { lines } = await writeLog(1);
     broken(text([lines[0]!, lines[1]!.replace('"read"', '"\\ud800"')]), 'canonical_line', 2);
+  });
+});
+
+describe('auditEntryLine and auditHeaderLine (core/internal, for stores other than the file)', () => {
+  it('build the very lines the file log writes: the verifier accepts them, and a lone surrogate is stored as U+FFFD', () => {
+    const header = auditHeaderLine('store-1', '2026-12-01T00:00:00.000Z');
+    let prev = header.hash;
+    const lines = [header.line];
+    for (let i = 0; i < 3; i++) {
+      const { entry, line } = auditEntryLine(i, prev, auditRecord({ agent: 'did:web:a.example', onBehalfOf: 'user:alice', task: null, action: 'read', resource: `files:/\ud800${i}`, decision: 'allow', reason: 'ok', chain: [] }));
+      lines.push(line);
+      prev = entry.hash;
+    }
+    const report = verifyAuditLinesReport(`${lines.join('\n')}\n`, { logId: 'store-1' });
+    expect(report.head).toEqual({ seq: 2, hash: prev });
+    expect(report.entries[0]!.record.resource).toBe('files:/\ufffd0');
+    expect(() => auditHeaderLine('bad id!', '2026-12-01T00:00:00.000Z')).toThrow(TypeError);
   });
 });

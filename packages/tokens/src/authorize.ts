@@ -88,7 +88,8 @@ type RevocationHit = RevocationEntry | undefined;
 
 async function lookUpRevocation(store: RevocationStore, chain: ChainRecord, revocationIds: readonly string[], blockRevocationIds: readonly string[]): Promise<RevocationHit> {
   const agents = [...new Set(chain.hops.flatMap((h) => [h.from, h.to]))];
-  return await store.findRevoked({ tokenIds: [...revocationIds, ...blockRevocationIds], agents, principals: [chain.onBehalfOf] });
+  const hops = chain.hops.map((h) => ({ from: h.from, to: h.to, issuedAt: h.issuedAt }));
+  return await store.findRevoked({ tokenIds: [...revocationIds, ...blockRevocationIds], agents, principals: [chain.onBehalfOf], hops });
 }
 
 function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[], blockRevocationIds: readonly string[]): void {
@@ -127,7 +128,7 @@ function assertNotRevokedBy(hit: RevocationHit, revocationIds: readonly string[]
  *    `scope_widened`, `depth_exceeded`);
  * 7. Macaroon: no discharge expired (`expired`, check `discharge_expiry`);
  * 8. revocation of any hop id (or Biscuit block id), agent in the chain or principal
- *    (`revoked`);
+ *    (`revoked`); a store that cannot know refuses with its own code (`revocation_stale`);
  * 9. `presenter` is the final holder (`holder_mismatch`);
  * 10. the task, when the request names one (`wrong_task`);
  * 11. hop by hop from the authority: its issue time, not after this verifier's time plus

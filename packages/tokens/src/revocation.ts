@@ -29,6 +29,12 @@ export interface RevocationQuery {
   tokenIds: readonly string[];
   agents: readonly string[];
   principals: readonly string[];
+  /**
+   * Every hop of the chain, authority first, with its issue time (seconds): what a store
+   * that revokes "everything issued before T" for an agent or principal matches against.
+   * `authorize` always passes it; a store that needs it and finds it absent must refuse.
+   */
+  hops?: readonly { from: string; to: string; issuedAt: number }[];
 }
 
 /**
@@ -40,7 +46,11 @@ export interface RevocationQuery {
 export interface RevocationStore {
   /** Records a revocation; resolves once it is durable. */
   revoke(target: RevocationTarget, options?: { reason?: string; at?: number }): Promise<RevocationEntry>;
-  /** The first revocation matching the query, or undefined. */
+  /**
+   * The first revocation matching the query, or undefined. A store that cannot know (its
+   * feed is stale, it has not loaded yet) throws an `AgentIdError` (`revocation_stale`)
+   * instead of answering: `authorize` then refuses with it.
+   */
   findRevoked(query: RevocationQuery): RevocationEntry | undefined | Promise<RevocationEntry | undefined>;
 }
 

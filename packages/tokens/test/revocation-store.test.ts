@@ -2,11 +2,11 @@ import { ECDH } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyPair, base64urlEncode } from '@agent-id/core';
+import { KeyPair, RevocationStaleError, base64urlEncode } from '@agent-id/core';
 import { multibaseEncode } from '@agent-id/core/internal';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CapabilityToken, FileRevocationStore, MemoryRevocationStore, type RevocationStore, type TokenFormat, attenuate, authorize, isRevocationId, validRevocationTarget } from '../src/index.js';
+import { type CapabilityToken, FileRevocationStore, MemoryRevocationStore, type RevocationQuery, type RevocationStore, type TokenFormat, attenuate, authorize, isRevocationId, validRevocationTarget } from '../src/index.js';
 import { AUD, ORG, USER, agents, chainOf, clock, codeOf, dids, mint, orgKey, trust } from './helpers.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'agent-id-revocations-'));
@@ -211,5 +211,30 @@ describe('validRevocationTarget', () => {
     for (const target of [null, {}, { kind: 'agent' }, { kind: 'user', id: 'x' }, { kind: 'token', id: 5 }]) {
       expect(() => validRevocationTarget(target as never)).toThrow(TypeError);
     }
+  });
+});
+
+describe('a store of your own', () => {
+  it('is asked with every hop and its issue time, and a store that cannot know refuses authorize with its own code', async () => {
+    const token = await chainOf('biscuit', 2);
+    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey };
+    const verified = await authorize(token, opts);
+    const asked: RevocationQuery[] = [];
+    const recording: RevocationStore = {
+      revoke: () => Promise.reject(new Error('not used')),
+      findRevoked: (query) => {
+        asked.push(query);
+        return undefined;
+      },
+    };
+    await authorize(token, { ...opts, revocations: recording });
+    expect(asked[0]!.hops).toEqual(verified.chain.map((h) => ({ from: h.from, to: h.to, issuedAt: h.issuedAt })));
+    const stale: RevocationStore = {
+      revoke: () => Promise.reject(new Error('not used')),
+      findRevoked: () => {
+        throw new RevocationStaleError('the feed has been silent for 6 s');
+      },
+    };
+    expect(await failure(authorize(token, { ...opts, revocations: stale }))).toMatchObject({ code: 'revocation_stale', check: 'revocation_feed' });
   });
 });

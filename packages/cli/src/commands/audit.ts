@@ -24,6 +24,9 @@ interface CheckpointOptions {
 
 interface AuditVerifyOptions extends CheckpointOptions {
   head?: { seq: number; hash: string };
+  store?: string;
+  logId?: string;
+  schema?: string;
   json?: boolean;
 }
 
@@ -80,6 +83,39 @@ async function verifyLog(ctx: CliContext, path: string, opts: CheckpointOptions,
   }
 }
 
+/** The audit table of a PostgreSQL database: one writer's chain (`--log-id`) or every writer's. */
+async function verifyStore(path: string | undefined, opts: AuditVerifyOptions): Promise<{ human: string; json: Record<string, unknown> }> {
+  const url = opts.store!;
+  if (path !== undefined) throw new UsageError('name a log file or --store, not both', { code: 'usage', check: '--store' });
+  if (!/^postgres(?:ql)?:\/\//.test(url)) throw new UsageError('--store must be a postgres:// or postgresql:// URL', { code: 'invalid_option', check: '--store' });
+  if (opts.checkpoints !== undefined) throw new UsageError('--checkpoints is for a log file; the database holds its checkpoints', { code: 'usage', check: '--checkpoints' });
+  if (opts.head !== undefined && opts.logId === undefined) throw new UsageError('--head needs --log-id (the head of one writer)', { code: 'usage', check: '--head' });
+  const keyValues = opts.checkpointKey ?? [];
+  if (keyValues.length === 0 && opts.maxCheckpointAge !== undefined) throw new UsageError('--max-checkpoint-age needs --checkpoint-key', { code: 'usage', check: '--max-checkpoint-age' });
+  const checkpointKey = await loadRootPublicKeys(keyValues, '--checkpoint-key');
+  const options = {
+    ...(checkpointKey.length > 0 ? { checkpointKey } : {}),
+    ...(opts.maxCheckpointAge !== undefined ? { maxCheckpointAge: opts.maxCheckpointAge } : {}),
+    ...(opts.head !== undefined ? { expectedHead: opts.head } : {}),
+    ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+  };
+  const { verifyPostgresAudit, verifyPostgresAuditLog } = await import('@agent-id/postgres');
+  let reports: AuditLogReport[];
+  try {
+    reports = opts.logId !== undefined ? [await verifyPostgresAuditLog(url, opts.logId, options)] : await verifyPostgresAudit(url, options);
+  } catch (e) {
+    if (isAgentIdError(e) && e.code !== 'unreachable') throw new Refusal(e, { intact: false, line: (e as { line?: number }).line ?? null });
+    throw e;
+  }
+  const logs = reports.map((r) => ({ logId: r.logId, entries: r.entries.length, head: r.entries.length > 0 ? r.head : null, checkpoint: r.checkpoint }));
+  const human = [
+    `intact: ${logs.length} log${logs.length === 1 ? '' : 's'}`,
+    ...logs.map((l) => `  ${l.logId}: ${l.entries} entr${l.entries === 1 ? 'y' : 'ies'}${l.head !== null ? `, head ${l.head.seq}:${l.head.hash}` : ''}${l.checkpoint !== null ? `, checkpoint seq ${l.checkpoint.seq} signed ${l.checkpoint.time}` : ''}`),
+    ...(checkpointKey.length === 0 ? ['checkpoints: not checked (pass --checkpoint-key to prove where each log ends)'] : []),
+  ].join('\n');
+  return { human, json: { ok: true, intact: true, logs } };
+}
+
 /** Adds the checkpoint options to a subcommand. */
 function withCheckpointOptions(command: Command): Command {
   return command
@@ -117,8 +153,11 @@ export function registerAuditCommands(audit: Command, ctx: CliContext): void {
       audit
         .command('verify')
         .description('check that the hash chain is intact and every line exactly what the writer wrote; with --checkpoint-key, that the log ends where its signed checkpoints say')
-        .argument('<log>', 'the audit log (JSON Lines), or - for standard input')
-        .addOption(parsedOption('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail', head)),
+        .argument('[log]', 'the audit log (JSON Lines), or - for standard input')
+        .addOption(parsedOption('--head <seq:hash>', 'the head recorded elsewhere, to detect a truncated tail', head))
+        .option('--store <url>', 'verify the audit table of a PostgreSQL database (postgres://…) instead of a file: every writer\'s chain, or --log-id\'s')
+        .option('--log-id <id>', 'with --store: only this writer\'s chain')
+        .option('--schema <name>', 'with --store: the schema of its tables (default agent_id)'),
     ),
   )
     .addHelpText(
@@ -129,11 +168,19 @@ Exit status: 0 intact, 1 refused (the log or its checkpoints are broken: see cod
 Examples:
   $ agent-id audit verify audit.jsonl
   intact: 42 entries, head 41:9f2c…
-  $ agent-id audit verify audit.jsonl --checkpoint-key did:key:z6Mk…   # reads audit.jsonl.checkpoints`,
+  $ agent-id audit verify audit.jsonl --checkpoint-key did:key:z6Mk…   # reads audit.jsonl.checkpoints
+  $ agent-id audit verify --store postgres://auditor@db.internal/agentid --checkpoint-key did:key:z6Mk…`,
     )
-    .action(async (path: string, opts: AuditVerifyOptions) => {
+    .action(async (path: string | undefined, opts: AuditVerifyOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
+        if (opts.store !== undefined) {
+          const { human, json } = await verifyStore(path, opts);
+          out.result(human, json);
+          return;
+        }
+        if (opts.logId !== undefined || opts.schema !== undefined) throw new UsageError('--log-id and --schema need --store', { code: 'usage', check: opts.logId !== undefined ? '--log-id' : '--schema' });
+        if (path === undefined) throw new UsageError('name the log: a file, - for standard input, or --store postgres://…', { code: 'usage', check: '<log>' });
         const report = await verifyLog(ctx, path, opts, opts.head);
         const { entries, checkpoint, logId } = report;
         const head = entries.length > 0 ? report.head : null;

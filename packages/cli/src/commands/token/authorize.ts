@@ -31,6 +31,7 @@ interface AuthorizeOptions {
   root?: string[];
   rootSecret?: string;
   revocations?: string;
+  schema?: string;
   discharge?: string[];
   at?: number;
   audit?: string;
@@ -78,7 +79,8 @@ export function registerAuthorize(token: Command, ctx: CliContext): void {
     .option('--task <id>', 'the task the request belongs to, when known');
   withRoot(command, 'required for a Biscuit')
     .option('--root-secret <file>', `Macaroon: the organisation's root secret file (required, or $${ROOT_SECRET_FILE_ENV})`)
-    .option('--revocations <file>', 'revocation store to consult (written by token revoke)')
+    .option('--revocations <file-or-url>', 'revocation store to consult (written by token revoke): a file, or a postgres:// URL whose feed must be current (else revocation_stale)')
+    .option('--schema <name>', 'with a postgres:// --revocations: the schema of its tables (default agent_id)')
     .addOption(listOption('--discharge <token>', 'Macaroon: bound discharges of its third-party caveats (token bind), each itself or @FILE', asGiven));
   withAt(command, 'evaluate as of this time')
     .option('--audit <log>', 'append the decision, allow or deny, to this hash-chained audit log')
@@ -117,7 +119,7 @@ Example:
         const roots = await biscuitRoots(format, opts.root, 'authorizing');
         const rootSecrets =
           format === 'macaroon' ? await loadSecretFile(keyFilePath(ctx, opts.rootSecret, '--root-secret', ROOT_SECRET_FILE_ENV), '--root-secret', 'root secret file') : undefined;
-        const revocations = opts.revocations !== undefined ? await openRevocationStore(opts.revocations, { option: '--revocations', create: false }) : undefined;
+        const revocations = opts.revocations !== undefined ? await openRevocationStore(opts.revocations, { option: '--revocations', create: false, ...(opts.schema !== undefined ? { schema: opts.schema } : {}) }) : undefined;
         const trust = {
           ...(roots !== undefined ? { trustedRoots: roots } : {}),
           ...(rootSecrets !== undefined ? { rootSecrets } : {}),

@@ -1,9 +1,12 @@
 /**
  * `agent-id token revoke`: records a revocation — one hop of a token (and everything
- * derived from it), an agent, or a user — in a revocation store file.
+ * derived from it), an agent, or a user — in a revocation store file or a PostgreSQL
+ * database (`--store postgres://…`, where `--issued-before` revokes only what was issued
+ * before a time).
  *
  * @module commands/token/revoke
  */
+import type { PostgresRevocationStore } from '@agent-id/postgres';
 import type { RevocationTarget } from '@agent-id/tokens';
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
@@ -11,12 +14,12 @@ import { guard } from '../../errors.js';
 import { UsageError } from '../../exit.js';
 import { readTokenArg } from '../../io/input.js';
 import { did } from '../../did-values.js';
-import { count, parsedOption } from '../../option-values.js';
+import { count, parsedOption, time } from '../../option-values.js';
 import { Output } from '../../output.js';
 import { withJson } from '../shared.js';
 import { withRoot } from './options.js';
 import { readTokenView } from './read.js';
-import { openRevocationStore } from './revocation-store.js';
+import { isPostgresUrl, openRevocationStore } from './revocation-store.js';
 
 interface RevokeOptions {
   store: string;
@@ -25,6 +28,8 @@ interface RevokeOptions {
   agent?: string;
   user?: string;
   reason?: string;
+  issuedBefore?: number;
+  schema?: string;
   root?: string[];
   json?: boolean;
 }
@@ -58,12 +63,14 @@ export function registerRevoke(token: Command, ctx: CliContext): void {
     .command('revoke')
     .description("record a revocation: one hop of a task's token (and all below it), an agent, or a user")
     .argument('[token]', 'the token whose hop to revoke: itself, @FILE, or - for standard input')
-    .requiredOption('--store <file>', 'the revocation store (created owner-only if missing)')
+    .requiredOption('--store <file-or-url>', 'the revocation store: a file (created owner-only if missing) or a postgres:// URL (tables made by `agent-id db migrate`)')
     .addOption(parsedOption('--hop <n>', "with TOKEN: which hop to revoke, 0 = the authority (default: the token's last hop)", count))
     .option('--id <revocation-id>', 'revoke one hop by its revocation id (from token inspect)')
     .addOption(parsedOption('--agent <did>', 'revoke every token whose chain passes through this agent', did))
     .option('--user <user>', 'revoke everything acting on behalf of this user or organisation')
-    .option('--reason <text>', 'why, kept in the store');
+    .option('--reason <text>', 'why, kept in the store')
+    .option('--schema <name>', 'with a postgres:// store: the schema of its tables (default agent_id)')
+    .addOption(parsedOption('--issued-before <time>', 'with --agent or --user and a postgres:// store: revoke only what was issued before this time (ISO 8601), not what comes later', time));
   withJson(withRoot(command, 'optional with a Biscuit TOKEN: the hop ids are read either way'))
     .addHelpText(
       'after',
@@ -71,16 +78,30 @@ export function registerRevoke(token: Command, ctx: CliContext): void {
 Examples:
   $ agent-id token revoke @token.3 --store revoked.jsonl --root did:key:z6Mk…   # that token and all below it
   $ agent-id token revoke --agent did:key:z6Mk… --store revoked.jsonl
-  $ agent-id token revoke --user alice --store revoked.jsonl`,
+  $ agent-id token revoke --user alice --store revoked.jsonl
+  $ agent-id token revoke --agent did:key:z6Mk… --store postgres://admin@db.internal/agentid
+  $ agent-id token revoke --agent did:key:z6Mk… --issued-before 2030-01-01T00:00:00Z --store postgres://…`,
     )
     .action(async (tokenArg: string | undefined, opts: RevokeOptions) => {
       const out = new Output(ctx, opts.json);
       await guard(ctx, out, async () => {
         const { target, described } = await targetOf(ctx, tokenArg, opts);
-        const store = await openRevocationStore(opts.store, { option: '--store', create: true });
+        const before = opts.issuedBefore;
+        if (before !== undefined && (target.kind === 'token' || !isPostgresUrl(opts.store))) {
+          throw new UsageError('--issued-before needs --agent or --user and a postgres:// store', { code: 'usage', check: '--issued-before' });
+        }
+        const store = await openRevocationStore(opts.store, { option: '--store', create: true, ...(opts.schema !== undefined ? { schema: opts.schema } : {}) });
         try {
-          const entry = await store.revoke(target, opts.reason !== undefined ? { reason: opts.reason } : {});
-          out.result(`revoked ${described}`, { ok: true, revoked: entry, store: opts.store });
+          const options = opts.reason !== undefined ? { reason: opts.reason } : {};
+          let entry: Awaited<ReturnType<typeof store.revoke>>;
+          if (before !== undefined && 'revokeIssuedBefore' in store && target.kind !== 'token') {
+            entry = await (store as PostgresRevocationStore).revokeIssuedBefore(target, before, options);
+          } else {
+            entry = await store.revoke(target, options);
+          }
+          const when = before !== undefined ? ` issued before ${new Date(before).toISOString()}` : '';
+          // The store's URL may carry a password: it is never printed.
+          out.result(`revoked ${described}${when}`, { ok: true, revoked: entry, store: isPostgresUrl(opts.store) ? 'postgres' : opts.store });
         } finally {
           await store.close();
         }
