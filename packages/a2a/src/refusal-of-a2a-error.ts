@@ -36,6 +36,7 @@ const KNOWN: Record<ErrorCode, true> = {
   bad_clock: true,
   nonce_required: true,
   credential_required: true,
+  revocation_stale: true,
   internal: true,
 };
 
