@@ -62,6 +62,8 @@ export class StatusList {
   readonly #validityMs: number;
   readonly #ttlMs: number;
   readonly #clock: Clock | undefined;
+  // Changes from this process run one at a time; compare-and-set in the store orders them with other processes'.
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(options: StatusListOptions, store: StatusListStore) {
     this.url = options.url;
@@ -115,13 +117,24 @@ export class StatusList {
     return list;
   }
 
-  async #update<T>(change: (record: StatusListRecord) => T): Promise<T> {
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #update<T>(change: (record: StatusListRecord) => T): Promise<T> {
+    return this.#serial(() => this.#tryUpdate(change));
+  }
+
+  async #tryUpdate<T>(change: (record: StatusListRecord) => T): Promise<T> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const record = await this.#read();
       const result = change(record);
       const previous = record.version;
       record.version = previous + 1;
       if (await this.#store.write(record, previous)) return result;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
     }
     throw new ResourceLimitError(`status list ${this.url}: ${MAX_WRITE_ATTEMPTS} concurrent writes in a row, giving up`, { check: 'status_list_write' });
   }
@@ -212,7 +225,11 @@ export class StatusList {
    * const jwt = await revocations.credential(); // serve at revocations.url
    * ```
    */
-  async credential(): Promise<string> {
+  credential(): Promise<string> {
+    return this.#serial(() => this.#publish());
+  }
+
+  async #publish(): Promise<string> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const record = await this.#read();
       const now = readClock(this.#clock);
