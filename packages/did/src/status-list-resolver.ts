@@ -131,10 +131,11 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
   return {
     async resolve(url, issuer) {
       if (typeof issuer !== 'string' || !issuer.startsWith('did:')) throw new MalformedInputError('status list issuer is not a DID', { check: 'issuer' });
-      listUrl(url, allowHttpLoopback);
       const key = `${issuer} ${url}`;
+      // Only lists fetched from a checked URL are cached, so a hit needs no second check.
       const hit = cache.get(key);
       if (hit && readClock(clock) < hit.freshUntil) return hit.list;
+      listUrl(url, allowHttpLoopback);
       const pending = inflight.get(key);
       if (pending) return pending;
       const run = refresh(key, url, issuer).finally(() => inflight.delete(key));
