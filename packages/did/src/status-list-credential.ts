@@ -5,6 +5,7 @@ import {
   NotYetValidError,
   UntrustedIssuerError,
   readClock,
+  readClockTolerance,
   signCompactJws,
   toEpochMillis,
 } from '@agent-id/core';
@@ -85,6 +86,8 @@ export interface VerifyStatusListOptions {
   maxDecodedBytes?: number;
   /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
+  /** Allowed clock skew against the issuer's, seconds, 0 to 86,400. Default 0. */
+  clockToleranceSec?: number;
 }
 
 /** A status list whose signature, issuer, validity and encoding were checked. */
@@ -138,8 +141,9 @@ export async function verifyStatusListCredential(jwt: unknown, resolver: DidReso
   const validFrom = readDateTimeStamp(payload.validFrom, 'status list validFrom', 'status_list_expiry');
   const validUntil = payload.validUntil === undefined ? undefined : readDateTimeStamp(payload.validUntil, 'status list validUntil', 'status_list_expiry');
   const now = readClock(options.clock);
-  if (now < validFrom) throw new NotYetValidError(`status list is valid from ${new Date(validFrom).toISOString()}`, { check: 'status_list_expiry' });
-  if (validUntil !== undefined && now >= validUntil) {
+  const skew = readClockTolerance(options.clockToleranceSec, 0) * 1000;
+  if (now + skew < validFrom) throw new NotYetValidError(`status list is valid from ${new Date(validFrom).toISOString()}`, { check: 'status_list_expiry' });
+  if (validUntil !== undefined && now - skew >= validUntil) {
     throw new ExpiredError(`status list expired at ${new Date(validUntil).toISOString()}`, { check: 'status_list_expiry' });
   }
   const subject = payload.credentialSubject;

@@ -8,6 +8,7 @@ import {
   StatusUnavailableError,
   UnreachableError,
   readClock,
+  readClockTolerance,
 } from '@agent-id/core';
 import { isLoopbackHost } from './did-web.js';
 import { fetchBounded } from './fetch-bounded.js';
@@ -32,6 +33,14 @@ export interface StatusListResolverOptions {
   maxStaleMs?: number;
   /** Most lists kept. Default 1,000. */
   maxCacheEntries?: number;
+  /** Most decoded bytes kept over all cached lists; the oldest go first. Default 67,108,864. */
+  maxCacheBytes?: number;
+  /**
+   * Allowed skew between this clock and the issuer's when reading a list's `validFrom` and
+   * `validUntil`, seconds, 0 to 86,400. Default 60: a list is signed when it changes, and a
+   * verifier a second behind its issuer must not read it as not yet valid.
+   */
+  clockToleranceSec?: number;
   /** Fetch lists over plain HTTP when the host is loopback (tests, demos). Default false. */
   allowHttpLoopback?: boolean;
   /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
@@ -93,10 +102,14 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
   const cacheTtl = options.cacheTtlMs ?? 300_000;
   const maxStale = options.maxStaleMs ?? 300_000;
   const maxEntries = options.maxCacheEntries ?? 1_000;
+  const maxCacheBytes = options.maxCacheBytes ?? 67_108_864;
+  const clockToleranceSec = options.clockToleranceSec ?? 60;
+  readClockTolerance(clockToleranceSec, 0);
   const allowHttpLoopback = options.allowHttpLoopback === true;
   const clock = options.clock;
   if (clock !== undefined) readClock(clock);
   const cache = new Map<string, Entry>();
+  let cacheBytes = 0;
   const inflight = new Map<string, Promise<VerifiedStatusList>>();
 
   const fetchList = async (url: string, issuer: string): Promise<VerifiedStatusList> => {
@@ -104,7 +117,14 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
     const { status, body } = await fetchBounded(url, { timeoutMs, maxBytes: maxListBytes, what, accept: 'application/vc+jwt, application/jwt' });
     if (status !== 200) throw new UnreachableError(`${what} answered HTTP ${status}`, { check: 'fetch' });
     const jwt = new TextDecoder('utf-8', { fatal: false }).decode(body).trim();
-    return verifyStatusListCredential(jwt, resolver, { issuer, id: url, maxBytes: maxListBytes, maxDecodedBytes: options.maxDecodedBytes, clock });
+    return verifyStatusListCredential(jwt, resolver, {
+      issuer,
+      id: url,
+      maxBytes: maxListBytes,
+      maxDecodedBytes: options.maxDecodedBytes,
+      clock,
+      clockToleranceSec,
+    });
   };
 
   const refresh = async (key: string, url: string, issuer: string): Promise<VerifiedStatusList> => {
@@ -112,9 +132,16 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
       const list = await fetchList(url, issuer);
       const fetchedAt = readClock(clock);
       const freshUntil = Math.min(fetchedAt + (list.ttlMs ?? cacheTtl), list.validUntil ?? Number.POSITIVE_INFINITY);
+      const old = cache.get(key);
+      if (old) cacheBytes -= old.list.bits.length;
       cache.delete(key);
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      for (const [k, e] of cache) {
+        if (cache.size < maxEntries && cacheBytes + list.bits.length <= maxCacheBytes) break;
+        cache.delete(k);
+        cacheBytes -= e.list.bits.length;
+      }
       cache.set(key, { list, freshUntil });
+      cacheBytes += list.bits.length;
       return list;
     } catch (error) {
       if (!isUnavailable(error)) throw error;
@@ -144,6 +171,7 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
     },
     clear() {
       cache.clear();
+      cacheBytes = 0;
     },
   };
 }

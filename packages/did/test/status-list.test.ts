@@ -275,6 +275,28 @@ describe('status lists that cannot be trusted or used', () => {
     await expectCode(verify(credentialWithStatus([] as never)), 'malformed_input', 'credential_status');
   });
 
+  it('a list signed by an issuer whose clock runs ahead: within the tolerance, then beyond it', async () => {
+    const url = `${origin}/status/ahead`;
+    const bits = new Uint8Array(16_384);
+    serve('/status/ahead', await issueStatusListCredential(acme, { id: url, statusPurpose: 'revocation', bits, validFrom: T0 + 30_000, clock }));
+    await verifier().verify(credentialWithStatus(entry(url, 1)));
+    serve('/status/ahead', await issueStatusListCredential(acme, { id: url, statusPurpose: 'revocation', bits, validFrom: T0 + 120_000, clock }));
+    await expectCode(verifier().verify(credentialWithStatus(entry(url, 1))), 'status_unavailable', 'status_list_expiry');
+  });
+
+  it('keeps at most maxCacheBytes of lists, dropping the oldest', async () => {
+    const resolver = createDidResolver({ allowHttpLoopback: true, clock });
+    const statusLists = createStatusListResolver(resolver, { allowHttpLoopback: true, clock, maxCacheBytes: 16_384 });
+    const fetched = () => (server.hits.get('/status/revocation') ?? 0) + (server.hits.get('/status/suspension') ?? 0);
+    const before = fetched();
+    await statusLists.resolve(revocations.url, acme.did);
+    await statusLists.resolve(revocations.url, acme.did);
+    expect(fetched() - before).toBe(1);
+    await statusLists.resolve(suspensions.url, acme.did);
+    await statusLists.resolve(revocations.url, acme.did);
+    expect(fetched() - before).toBe(3);
+  });
+
   it('https only, unless loopback HTTP is allowed', async () => {
     const resolver = createDidResolver({ allowHttpLoopback: true, clock });
     const strict = createStatusListResolver(resolver, { clock });
