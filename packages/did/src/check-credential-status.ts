@@ -27,8 +27,8 @@ export async function checkCredentialStatus(credentialStatus: unknown, issuer: s
   const entries = parseCredentialStatus(credentialStatus);
   for (const entry of entries) {
     const list = await statusLists.resolve(entry.statusListCredential, issuer);
-    if (list.statusPurpose !== entry.statusPurpose) {
-      throw new MalformedInputError(`status list is for ${list.statusPurpose}, the entry for ${entry.statusPurpose}`, { check: 'status_purpose' });
+    if (!list.statusPurposes.includes(entry.statusPurpose)) {
+      throw new MalformedInputError(`status list is for ${list.statusPurposes.join(', ').slice(0, 100)}, the entry for ${entry.statusPurpose}`, { check: 'status_purpose' });
     }
     const index = Number(entry.statusListIndex);
     if (index >= list.length) throw new MalformedInputError(`status index ${index} is outside the list (${list.length} entries)`, { check: 'status_index' });

@@ -95,7 +95,8 @@ export interface VerifiedStatusList {
   /** The list credential's id (its URL). */
   id: string;
   issuer: string;
-  statusPurpose: StatusPurpose;
+  /** The purposes the list serves (`revocation`, `suspension`, or others this package does not act on). */
+  statusPurposes: string[];
   /** The decoded bitstring; entry `i` is bit `7 - i % 8` of byte `i >> 3`. */
   bits: Uint8Array;
   /** Number of entries. */
@@ -150,16 +151,17 @@ export async function verifyStatusListCredential(jwt: unknown, resolver: DidReso
   if (!isRecord(subject) || subject.type !== 'BitstringStatusList') {
     throw new MalformedInputError('status list credentialSubject is not a BitstringStatusList', { check: 'claims' });
   }
-  const purpose = subject.statusPurpose;
-  if (purpose !== 'revocation' && purpose !== 'suspension') {
-    throw new MalformedInputError('status list purpose is neither "revocation" nor "suspension"', { check: 'status_purpose' });
+  // One purpose, or several (Bitstring Status List v1.0 allows a list to serve more than one).
+  const purposes: unknown[] = Array.isArray(subject.statusPurpose) ? subject.statusPurpose : [subject.statusPurpose];
+  if (purposes.length === 0 || purposes.length > 8 || !purposes.every((p): p is string => typeof p === 'string' && p.length > 0 && p.length <= 64)) {
+    throw new MalformedInputError('status list statusPurpose is not one or a few purposes', { check: 'status_purpose' });
   }
   const ttl = subject.ttl;
   if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 0)) {
     throw new MalformedInputError('status list ttl is not a number of milliseconds', { check: 'claims' });
   }
   const bits = await decodeStatusList(subject.encodedList, { maxEncodedBytes: maxBytes, maxDecodedBytes: options.maxDecodedBytes });
-  const list: VerifiedStatusList = { id, issuer: parsed.issuer, statusPurpose: purpose, bits, length: bits.length * 8, validFrom };
+  const list: VerifiedStatusList = { id, issuer: parsed.issuer, statusPurposes: purposes, bits, length: bits.length * 8, validFrom };
   if (validUntil !== undefined) list.validUntil = validUntil;
   if (ttl !== undefined) list.ttlMs = ttl;
   return list;

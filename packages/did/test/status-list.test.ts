@@ -187,6 +187,26 @@ describe('status lists that cannot be trusted or used', () => {
     await expectCode(verifier().verify(vc), 'malformed_input', 'status_purpose');
   });
 
+  it('a list serving several purposes answers for each; one with no purpose is refused', async () => {
+    const url = `${origin}/status/both`;
+    const bits = new Uint8Array(16_384);
+    bits[0] = 0x40; // entry 1
+    const list = (statusPurpose: unknown) => ({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      id: url,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: acme.did,
+      validFrom: '2029-12-31T00:00:00Z',
+      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose, encodedList: `u${base64urlEncode(gzipSync(bits))}` },
+    });
+    serve('/status/both', signJwt({ alg: 'EdDSA', typ: 'vc+jwt', kid: acme.keyId }, list(['revocation', 'suspension']), acme.keyPair));
+    await verifier().verify(credentialWithStatus(entry(url, 2, 'suspension')));
+    await expectCode(verifier().verify(credentialWithStatus(entry(url, 1, 'suspension'))), 'suspended');
+    await expectCode(verifier().verify(credentialWithStatus(entry(url, 1))), 'revoked');
+    serve('/status/both', signJwt({ alg: 'EdDSA', typ: 'vc+jwt', kid: acme.keyId }, list([]), acme.keyPair));
+    await expectCode(verifier().verify(credentialWithStatus(entry(url, 2))), 'malformed_input', 'status_purpose');
+  });
+
   it('an index out of range', async () => {
     await expectCode(verifier().verify(credentialWithStatus(entry(revocations.url, 131_072))), 'malformed_input', 'status_index');
     await expectCode(verifier().verify(credentialWithStatus(entry(revocations.url, '-1'))), 'malformed_input', 'status_index');
