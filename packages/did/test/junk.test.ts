@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AgentIdError } from '@agent-id/core';
 import { junkValues } from '@agent-id/test-support';
 import fc from 'fast-check';
@@ -10,6 +13,7 @@ import {
   parseDidWeb,
   publicKeyFromDidKey,
   publicKeyFromVerificationMethod,
+  FileStatusListStore,
   MemoryStatusListStore,
   StatusList,
   checkCredentialStatus,
@@ -54,6 +58,7 @@ describe('junk never crashes an export', () => {
   const challenges = new ChallengeStore({ audience: 'did:web:v' });
   const org = createAgentIdentity();
   const statusLists = createStatusListResolver(resolver, { timeoutMs: 200 });
+  const fileStore = mkdtemp(join(tmpdir(), 'junk-status-')).then((dir) => FileStatusListStore.open(dir));
   const list = StatusList.open({ issuer: org, url: 'https://acme.example/status/r', statusPurpose: 'revocation' });
   const exports: [string, (x: unknown) => unknown][] = [
     ['publicKeyFromDidKey', (x) => publicKeyFromDidKey(x as string)],
@@ -87,6 +92,7 @@ describe('junk never crashes an export', () => {
     ['reinstateCredential lists', (x) => reinstateCredential('a.b.c', x as never)],
     ['statusListHandler', (x) => statusListHandler(x as never)],
     ['MemoryStatusListStore.read', (x) => new MemoryStatusListStore().read(x as string)],
+    ['FileStatusListStore.read', async (x) => (await fileStore).read(x as string)],
   ];
   it.each(exports)('%s', async (_name, f) => {
     for (const value of JUNK) {
