@@ -84,7 +84,8 @@ function listUrl(url: unknown, allowHttpLoopback: boolean): asserts url is strin
  * A status list resolver for verifiers: fetches a list with the strict bounded fetch (no
  * redirects, a timeout, a size limit before and after decompression), verifies it
  * ({@link verifyStatusListCredential}: signature, issuer, validity), caches it for its `ttl`
- * (never past its `validUntil`) and shares concurrent fetches. When no fresh list can be had
+ * (never past its `validUntil`) and shares concurrent fetches; a list signed before one it
+ * has already seen is not taken (it would undo a revocation). When no fresh list can be had
  * it keeps deciding with the last one for `maxStaleMs`, then fails closed with
  * `status_unavailable`. A list that is bad (signature, issuer, size, encoding) is refused with
  * its own code at once.
@@ -130,6 +131,11 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
   const refresh = async (key: string, url: string, issuer: string): Promise<VerifiedStatusList> => {
     try {
       const list = await fetchList(url, issuer);
+      const seen = cache.get(key);
+      // A list signed before the one already seen (a stale mirror, a replay) would undo a revocation.
+      if (seen && list.validFrom < seen.list.validFrom) {
+        throw new UnreachableError(`${url.slice(0, 200)} served a list older than one already seen`, { check: 'status_list_rollback' });
+      }
       const fetchedAt = readClock(clock);
       const freshUntil = Math.min(fetchedAt + (list.ttlMs ?? cacheTtl), list.validUntil ?? Number.POSITIVE_INFINITY);
       const old = cache.get(key);
@@ -150,7 +156,7 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
       if (stale && now < stale.freshUntil + maxStale && (stale.list.validUntil === undefined || now < stale.list.validUntil)) return stale.list;
       throw new StatusUnavailableError(
         `no fresh status list: ${error.message}${stale ? ` (the last one is too old to decide with, beyond ${maxStale} ms)` : ''}`,
-        { check: error.check === 'status_list_expiry' ? 'status_list_expiry' : 'credential_status', cause: error },
+        { check: error.check === 'status_list_expiry' || error.check === 'status_list_rollback' ? error.check : 'credential_status', cause: error },
       );
     }
   };

@@ -231,6 +231,22 @@ describe('status lists that cannot be trusted or used', () => {
     await expectCode(verifier().verify(vc), 'status_unavailable', 'credential_status');
   });
 
+  it('an older list served after a newer one (a stale mirror, a replay) never undoes a revocation', async () => {
+    const vc = await issueOwnershipCredential(acme, { agent: agent.did, status: revocations, clock });
+    const before = await revocations.credential();
+    const { verify } = verifier({ maxStaleMs: 120_000 });
+    await verify(vc);
+    clock.advance(1_000);
+    await revokeCredential(vc, revocations);
+    clock.advance(TTL);
+    await expectCode(verify(vc), 'revoked');
+    serve('/status/revocation', before);
+    clock.advance(TTL);
+    await expectCode(verify(vc), 'revoked'); // the newer list, kept within maxStaleMs
+    clock.advance(120_000);
+    await expectCode(verify(vc), 'status_unavailable', 'status_list_rollback');
+  });
+
   it('a list on a closed port, and a redirect, are unavailable', async () => {
     const closed = await startServer();
     const url = `http://${closed.host}/status/revocation`;
