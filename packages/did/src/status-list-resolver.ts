@@ -29,6 +29,7 @@ export interface StatusListResolverOptions {
    * How long past its freshness a cached list may still decide while no new one can be
    * fetched (unreachable, HTTP error, expired on the server), ms. Default 300,000; 0 fails
    * closed at once. Beyond it, and with no list at all, the check is `status_unavailable`.
+   * Meanwhile a failed fetch is retried at most every 10 s.
    */
   maxStaleMs?: number;
   /** Most lists kept. Default 1,000. */
@@ -61,7 +62,13 @@ export interface StatusListResolver {
 interface Entry {
   list: VerifiedStatusList;
   freshUntil: number;
+  /** After a failed refresh: no new attempt before this time, the stale list decides meanwhile. */
+  retryAt?: number;
 }
+
+// How long a failed refresh is not retried while a stale list still decides, so an outage
+// does not cost every verification a fetch timeout.
+const RETRY_MS = 10_000;
 
 // Failures that say nothing about the list's content: a cached list may stand in for a while.
 function isUnavailable(error: unknown): error is AgentIdError {
@@ -128,6 +135,9 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
     });
   };
 
+  const usable = (entry: Entry, now: number): boolean =>
+    now < entry.freshUntil + maxStale && (entry.list.validUntil === undefined || now < entry.list.validUntil);
+
   const refresh = async (key: string, url: string, issuer: string): Promise<VerifiedStatusList> => {
     try {
       const list = await fetchList(url, issuer);
@@ -153,7 +163,10 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
       if (!isUnavailable(error)) throw error;
       const now = readClock(clock);
       const stale = cache.get(key);
-      if (stale && now < stale.freshUntil + maxStale && (stale.list.validUntil === undefined || now < stale.list.validUntil)) return stale.list;
+      if (stale && usable(stale, now)) {
+        stale.retryAt = now + RETRY_MS;
+        return stale.list;
+      }
       throw new StatusUnavailableError(
         `no fresh status list: ${error.message}${stale ? ` (the last one is too old to decide with, beyond ${maxStale} ms)` : ''}`,
         { check: error.check === 'status_list_expiry' || error.check === 'status_list_rollback' ? error.check : 'credential_status', cause: error },
@@ -167,7 +180,10 @@ export function createStatusListResolver(resolver: DidResolver, options: StatusL
       const key = `${issuer} ${url}`;
       // Only lists fetched from a checked URL are cached, so a hit needs no second check.
       const hit = cache.get(key);
-      if (hit && readClock(clock) < hit.freshUntil) return hit.list;
+      if (hit) {
+        const now = readClock(clock);
+        if (now < hit.freshUntil || (hit.retryAt !== undefined && now < hit.retryAt && usable(hit, now))) return hit.list;
+      }
       listUrl(url, allowHttpLoopback);
       const pending = inflight.get(key);
       if (pending) return pending;

@@ -223,7 +223,17 @@ describe('status lists that cannot be trusted or used', () => {
     const { verify } = verifier({ maxStaleMs: 120_000 });
     await verify(vc);
     overrides.set('/status/revocation', (_req, res) => res.writeHead(503).end());
-    clock.advance(TTL + 119_000);
+    clock.advance(TTL + 100_000);
+    const fetches = () => server.hits.get('/status/revocation') ?? 0;
+    const before = fetches();
+    await verify(vc);
+    expect(fetches()).toBe(before + 1);
+    await verify(vc); // a failed refresh is not retried at once: the stale list decides meanwhile
+    expect(fetches()).toBe(before + 1);
+    clock.advance(10_000);
+    await verify(vc);
+    expect(fetches()).toBe(before + 2);
+    clock.advance(9_000);
     await verify(vc);
     clock.advance(1_000);
     await expectCode(verify(vc), 'status_unavailable', 'credential_status');
