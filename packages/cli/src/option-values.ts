@@ -44,6 +44,13 @@ export const time: ParseValue<number> = (value, option) => {
   return ms;
 };
 
+/** An absolute http(s) URL, as given. */
+export const httpUrl: ParseValue<string> = (value, option) => {
+  const ok = URL.canParse(value) && ['https:', 'http:'].includes(new URL(value).protocol);
+  if (!ok) throw invalidOption(option, `${option} must be an https:// URL, got ${quoted(value)}`);
+  return value;
+};
+
 /** A non-negative integer. */
 export const count: ParseValue<number> = (value, option) => {
   if (!/^\d{1,6}$/.test(value)) throw invalidOption(option, `${option} must be a non-negative integer, got ${quoted(value)}`);

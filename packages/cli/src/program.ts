@@ -31,7 +31,7 @@ const GROUPS: readonly { name: string; description: string; load: () => Promise<
   },
   {
     name: 'vc',
-    description: 'issue and verify agent ownership credentials (W3C VC in JWT form)',
+    description: 'issue, verify, revoke and suspend agent ownership credentials (W3C VC in JWT form, status lists)',
     load: async () => (await import('./commands/vc.js')).registerVcCommands,
   },
   {

@@ -37,7 +37,7 @@ describe('--help on every command and subcommand (in-process)', async () => {
     for (const expected of [
       'key new', 'did new web', 'did resolve', 'vc issue', 'vc verify', 'token mint', 'token attenuate', 'token inspect',
       'token authorize', 'token revoke', 'card sign', 'card verify', 'audit verify', 'audit show',
-      'key show', 'key secret', 'token discharge', 'token bind',
+      'key show', 'key secret', 'token discharge', 'token bind', 'vc status', 'vc revoke', 'vc suspend',
     ]) {
       expect(names).toContain(expected);
     }

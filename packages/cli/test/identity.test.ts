@@ -225,6 +225,72 @@ describe('agent-id vc', () => {
     expect(ok.json.issuer).toBe(made.json.did);
   });
 
+  it('status lists: issue with status, suspend, lift, revoke; verifiers see each over 127.0.0.1', async () => {
+    const key = tmp.path('status-org.jwk');
+    await cli(['key', 'new', '--out', key]);
+    const made = await cliJson<{ did: string; documentPath: string; document: unknown }>(['did', 'new', 'web', '--domain', domain, '--path', 'orgs/status', '--key', key]);
+    hosted.set(made.json.documentPath, JSON.stringify(made.json.document));
+    const org = made.json.did;
+    const agent = (await cli(['key', 'new', '--out', tmp.path('status-agent.jwk')])).stdout.trim();
+    const lists = ['--issuer-key', key, '--issuer', org, '--status-dir', tmp.path('status'), '--status-url', `http://${domain}/orgs/status/lists`];
+    const publish = async (purpose: string) => {
+      const r = await cliJson<{ listCredential: string; statusListCredential: string }>(['vc', 'status-list', ...lists, '--purpose', purpose]);
+      expect(r.code).toBe(0);
+      hosted.set(new URL(r.json.statusListCredential).pathname, r.json.listCredential);
+    };
+    const issued = await cliJson<{ credential: string }>(['vc', 'issue', '--agent', agent, '--suspendable', '--data-model', '2.0', ...lists]);
+    expect(issued.code).toBe(0);
+    const vc = issued.json.credential;
+    await publish('revocation');
+    await publish('suspension');
+    const check = (cmd: 'status' | 'verify') => cliJson<{ ok: boolean; status?: string; error?: { code: string; check: string } }>(['vc', cmd, vc, '--trust', org, '--allow-http-loopback']);
+
+    const active = await check('status');
+    expect(active.code).toBe(0);
+    expect(active.json).toMatchObject({ ok: true, status: 'active' });
+    expect(active.json).toHaveProperty('credentialStatus.length', 2);
+    expect((await check('verify')).code).toBe(0);
+
+    const changed = async (args: string[], purpose: string) => {
+      const r = await cliJson<{ ok: boolean; listCredential: string; statusListCredential: string }>([...args, vc, ...lists]);
+      expect(r.code).toBe(0);
+      expect(r.json.statusListCredential.endsWith(purpose)).toBe(true);
+      hosted.set(new URL(r.json.statusListCredential).pathname, r.json.listCredential);
+    };
+    await changed(['vc', 'suspend'], 'suspension');
+    const suspended = await check('status');
+    expect(suspended.code).toBe(1);
+    expect(suspended.json.error).toMatchObject({ code: 'suspended', check: 'credential_status' });
+    await changed(['vc', 'suspend', '--lift'], 'suspension');
+    expect((await check('status')).code).toBe(0);
+    await changed(['vc', 'revoke'], 'revocation');
+    for (const r of [await check('status'), await check('verify')]) {
+      expect(r.code).toBe(1);
+      expect(r.json.error).toMatchObject({ code: 'revoked', check: 'credential_status' });
+      expect(noStack(r)).toBe(true);
+    }
+
+    // a credential of another issuer cannot flip this organisation's bits
+    const otherKey = tmp.path('status-other.jwk');
+    await cli(['key', 'new', '--out', otherKey]);
+    const foreign = (await cli(['vc', 'issue', '--issuer-key', otherKey, '--agent', agent])).stdout.trim();
+    const refused = await cliJson<{ error: { code: string; check: string } }>(['vc', 'revoke', foreign, ...lists]);
+    expect(refused.code).toBe(1);
+    expect(refused.json.error).toMatchObject({ code: 'untrusted_issuer', check: 'status_list_issuer' });
+    // missing options are usage errors
+    const [noDir, noUrl, badUrl] = await Promise.all([
+      cliJson<{ error: { code: string; check: string } }>(['vc', 'revoke', vc, '--issuer-key', key]),
+      cliJson<{ error: { code: string; check: string } }>(['vc', 'revoke', vc, '--issuer-key', key, '--status-dir', tmp.path('status')]),
+      cliJson<{ error: { code: string; check: string } }>(['vc', 'issue', '--issuer-key', key, '--agent', agent, '--status-dir', tmp.path('status'), '--status-url', 'ftp://x']),
+    ]);
+    expect(noDir.code).toBe(2);
+    expect(noDir.json.error).toMatchObject({ code: 'missing_option', check: '--status-dir' });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.json.error).toMatchObject({ code: 'missing_option', check: '--status-url' });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.json.error).toMatchObject({ code: 'invalid_option', check: '--status-url' });
+  });
+
   it('bad durations, times and DIDs are exit 2, naming the option', async () => {
     const key = tmp.path('d.jwk');
     await cli(['key', 'new', '--out', key]);

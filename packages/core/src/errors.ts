@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'scope_widened'
   | 'depth_exceeded'
   | 'revoked'
+  | 'suspended'
+  | 'status_unavailable'
   | 'replayed'
   | 'request_mismatch'
   | 'unknown_challenge'
@@ -266,6 +268,23 @@ export class DepthExceededError extends defineError('depth_exceeded', 'depth') {
  * ```
  */
 export class RevokedError extends defineError('revoked', 'revocation') {}
+/**
+ * A credential whose status list marks it suspended: refused until the issuer reinstates it.
+ * @example
+ * ```ts
+ * throw new SuspendedError('credential urn:uuid:1 is suspended');
+ * ```
+ */
+export class SuspendedError extends defineError('suspended', 'credential_status') {}
+/**
+ * A credential's status cannot be known: its status list could not be fetched, or the
+ * last one fetched is older than the verifier accepts. Refused rather than guessed.
+ * @example
+ * ```ts
+ * throw new StatusUnavailableError('status list https://acme.example/status/1 unreachable for 10 min');
+ * ```
+ */
+export class StatusUnavailableError extends defineError('status_unavailable', 'credential_status') {}
 /**
  * A one-time value (nonce) was seen before.
  * @example

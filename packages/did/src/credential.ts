@@ -5,18 +5,25 @@ import {
   MalformedInputError,
   NotYetValidError,
   RevokedError,
+  StatusUnavailableError,
   UntrustedIssuerError,
   WrongSubjectError,
   base64urlEncode,
   readClock,
   readClockTolerance,
+  signCompactJws,
   toEpochMillis,
 } from '@agent-id/core';
-import { isRecord } from '@agent-id/core/internal';
+import { isRecord, utf8ToBytes } from '@agent-id/core/internal';
 import { createJWT } from 'did-jwt';
+import { checkCredentialStatus } from './check-credential-status.js';
+import type { CredentialStatusEntry } from './credential-status-entry.js';
 import { assertTrustedIssuer, parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';
 import type { DidResolver } from './resolver.js';
+import type { StatusListResolver } from './status-list-resolver.js';
+import type { StatusList } from './status-list.js';
+import { VC_V2_CONTEXT, assertV2Context, dateTimeStamp, readDateTimeStamp } from './vcdm2.js';
 
 /** The credential type agent-id issues. */
 export const OWNERSHIP_CREDENTIAL_TYPE = 'AgentOwnershipCredential';
@@ -44,11 +51,25 @@ export interface IssueOwnershipOptions extends OwnershipClaims {
   id?: string;
   /** Time source (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
+  /**
+   * The organisation's status lists (at most one per purpose): an index is allocated at
+   * random in each and the credential carries a `BitstringStatusListEntry` for it, so it can
+   * be revoked (and suspended) later.
+   */
+  status?: StatusList | readonly StatusList[];
+  /**
+   * `'1.1'` (default): a VC-JWT with the credential in the `vc` claim (VCDM 1.1; what
+   * did-jwt-vc and earlier agent-id verify). `'2.0'`: the VCDM 2.0 credential itself as the
+   * payload of a JWT with `typ: vc+jwt` (VC-JOSE-COSE), `validFrom`/`validUntil` inside.
+   */
+  dataModel?: '1.1' | '2.0';
 }
 
 /**
- * Issues a W3C Verifiable Credential in JWT form (VC-JWT, signed with did-jwt) stating
- * that the organisation (the issuer) operates the agent, optionally on behalf of a user.
+ * Issues a W3C Verifiable Credential in JWT form stating that the organisation (the issuer)
+ * operates the agent, optionally on behalf of a user: VC-JWT (VCDM 1.1, signed with did-jwt)
+ * by default, or VCDM 2.0 secured as a `vc+jwt` (VC-JOSE-COSE) with `dataModel: '2.0'`. With
+ * `status`, it carries a status entry in each list given.
  *
  * @example
  * ```ts
@@ -66,13 +87,38 @@ export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did'
   if (options.onBehalfOf !== undefined) subject.onBehalfOf = options.onBehalfOf;
   if (options.agentName !== undefined) subject.agentName = options.agentName;
   if (options.agentVersion !== undefined) subject.agentVersion = options.agentVersion;
+  const dataModel = options.dataModel ?? '1.1';
+  if (dataModel !== '1.1' && dataModel !== '2.0') throw new TypeError('dataModel must be "1.1" or "2.0"');
+  const lists = options.status === undefined ? [] : Array.isArray(options.status) ? (options.status as readonly StatusList[]) : [options.status as StatusList];
+  for (const list of lists) {
+    if (typeof list?.allocate !== 'function') throw new TypeError('status must be StatusList objects');
+    if (list.issuer.did !== issuer.did) throw new TypeError(`status list ${list.url} belongs to another issuer`);
+  }
+  if (new Set(lists.map((l) => l.statusPurpose)).size !== lists.length) throw new TypeError('status takes at most one list per purpose');
+  const credentialStatus: CredentialStatusEntry[] = [];
+  for (const list of lists) credentialStatus.push(await list.allocate());
+  if (dataModel === '2.0') {
+    const credential: Record<string, unknown> = {
+      '@context': [VC_V2_CONTEXT],
+      id,
+      type: ['VerifiableCredential', OWNERSHIP_CREDENTIAL_TYPE],
+      issuer: issuer.did,
+      validFrom: dateTimeStamp(from * 1000),
+      validUntil: dateTimeStamp(until * 1000),
+      credentialSubject: subject,
+    };
+    if (credentialStatus.length > 0) credential.credentialStatus = credentialStatus;
+    return signCompactJws({ typ: 'vc+jwt', kid: issuer.keyId }, utf8ToBytes(JSON.stringify(credential)), issuer.keyPair);
+  }
+  const vc: Record<string, unknown> = { '@context': [VC_CONTEXT], type: ['VerifiableCredential', OWNERSHIP_CREDENTIAL_TYPE], id, credentialSubject: subject };
+  if (credentialStatus.length > 0) vc.credentialStatus = credentialStatus.length === 1 ? credentialStatus[0] : credentialStatus;
   const payload = {
     sub: options.agent,
     jti: id,
     iat: Math.floor(nowMs / 1000),
     nbf: from,
     exp: until,
-    vc: { '@context': [VC_CONTEXT], type: ['VerifiableCredential', OWNERSHIP_CREDENTIAL_TYPE], id, credentialSubject: subject },
+    vc,
   };
   const signer = async (data: string | Uint8Array) =>
     base64urlEncode(issuer.keyPair.sign(typeof data === 'string' ? new TextEncoder().encode(data) : data));
@@ -93,6 +139,12 @@ export interface VerifyOwnershipOptions {
   clockToleranceSec?: number;
   /** Largest accepted credential, bytes. Default 8,192. */
   maxBytes?: number;
+  /**
+   * Checks the credential's `credentialStatus` against its issuer's status lists
+   * ({@link createStatusListResolver}). A credential carrying a status entry is refused with
+   * `status_unavailable` when this is not given: its status is never skipped.
+   */
+  statusLists?: StatusListResolver;
 }
 
 /** Verified facts of an ownership credential. */
@@ -109,6 +161,10 @@ export interface VerifiedOwnershipCredential {
   validUntil: number;
   /** DID URL of the key that signed it. */
   keyId: string;
+  /** `'1.1'` (VC-JWT, `vc` claim) or `'2.0'` (VCDM 2.0 as a `vc+jwt`). */
+  dataModel: '1.1' | '2.0';
+  /** The status entries checked (present when the credential has any), to check again later with {@link checkCredentialStatus}. */
+  credentialStatus?: CredentialStatusEntry[];
 }
 
 // Seconds since the epoch that a Date can represent (±8.64e12 s).
@@ -123,10 +179,12 @@ function optionalString(value: unknown, name: string): string | undefined {
 }
 
 /**
- * Verifies an ownership credential: size → parse → algorithm allow-list → issuer in the
- * trust list → key resolved from the issuer's DID (assertionMethod) → signature →
- * credential type and shape → validity window → subject → revocation. Throws a coded
- * error for the first failed check.
+ * Verifies an ownership credential, VC-JWT (VCDM 1.1) or VCDM 2.0 `vc+jwt`, with the same
+ * checks: size → parse → algorithm allow-list → issuer in the trust list → key resolved from
+ * the issuer's DID (assertionMethod) → signature → credential type and shape → validity
+ * window → subject → `isRevoked` → status list (`statusLists`: `revoked`, `suspended`,
+ * `status_unavailable`, check `credential_status`). Throws a coded error for the first failed
+ * check.
  *
  * @example
  * ```ts
@@ -140,48 +198,71 @@ export async function verifyOwnershipCredential(
   options: VerifyOwnershipOptions,
 ): Promise<VerifiedOwnershipCredential> {
   if (!Array.isArray(options?.trustedIssuers)) throw new TypeError('trustedIssuers must be an array of DIDs');
-  const parsed = parseDidJwt(jwt, { maxBytes: options.maxBytes ?? 8_192, what: 'credential' });
+  const parsed = parseDidJwt(jwt, { maxBytes: options.maxBytes ?? 8_192, what: 'credential', allowVcJwt: true });
   // Trust is checked on the claimed issuer before resolution, so untrusted DIDs are never fetched.
   assertTrustedIssuer(parsed, options.trustedIssuers);
   const signed = await verifyDidJwtSignature(parsed, resolver, 'assertionMethod');
   const { payload } = signed;
-  const vc = payload.vc;
+  const v2 = signed.typ === 'vc+jwt';
+  if (v2) assertV2Context(payload['@context'], 'credential');
+  const vc = v2 ? payload : payload.vc;
   if (!isRecord(vc) || !Array.isArray(vc.type) || !vc.type.includes('VerifiableCredential') || !vc.type.includes(OWNERSHIP_CREDENTIAL_TYPE)) {
     throw new MalformedInputError(`credential is not a ${OWNERSHIP_CREDENTIAL_TYPE}`, { check: 'credential_type' });
   }
   const cs = vc.credentialSubject;
   if (!isRecord(cs)) throw new MalformedInputError('credentialSubject is not an object', { check: 'claims' });
-  const agent = payload.sub;
-  if (typeof agent !== 'string' || !agent.startsWith('did:') || (cs.id !== undefined && cs.id !== agent)) {
+  // 1.1 names the subject in `sub` (and may repeat it in the subject); 2.0 in the subject (and may repeat it in `sub`).
+  const agent = v2 ? cs.id : payload.sub;
+  const echo = v2 ? payload.sub : cs.id;
+  if (typeof agent !== 'string' || !agent.startsWith('did:') || (echo !== undefined && echo !== agent)) {
     throw new MalformedInputError('credential subject is not a consistent DID', { check: 'subject' });
   }
   if (agent === signed.issuer) throw new UntrustedIssuerError('credential is self-issued: an agent cannot vouch for itself', { check: 'self_issued' });
   if (cs.operator !== undefined && cs.operator !== signed.issuer) {
     throw new MalformedInputError('credential operator differs from its issuer', { check: 'claims' });
   }
-  const id = payload.jti;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 512 || (vc.id !== undefined && vc.id !== id)) {
+  const id = v2 ? vc.id : payload.jti;
+  const idEcho = v2 ? payload.jti : vc.id;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512 || (idEcho !== undefined && idEcho !== id)) {
     throw new MalformedInputError('credential id is missing or inconsistent', { check: 'claims' });
   }
   const { nbf, exp } = payload;
-  if (!isTimestamp(exp)) throw new MalformedInputError('credential has no valid expiry ("exp")', { check: 'expiry' });
+  if (!v2 && !isTimestamp(exp)) throw new MalformedInputError('credential has no valid expiry ("exp")', { check: 'expiry' });
+  if (exp !== undefined && !isTimestamp(exp)) throw new MalformedInputError('credential "exp" is not a valid time', { check: 'expiry' });
   if (nbf !== undefined && !isTimestamp(nbf)) throw new MalformedInputError('credential "nbf" is not a valid time', { check: 'not_before' });
-  const now = readClock(options.clock) / 1000;
-  const skew = readClockTolerance(options.clockToleranceSec, 0);
-  if (typeof nbf === 'number' && now + skew < nbf) throw new NotYetValidError(`credential is valid from ${new Date(nbf * 1000).toISOString()}`);
-  if (now - skew >= exp) throw new ExpiredError(`credential expired at ${new Date(exp * 1000).toISOString()}`);
+  // The window in ms; a 2.0 credential's own dates, narrowed by JWT `nbf`/`exp` when it also has them.
+  let fromMs = typeof nbf === 'number' ? nbf * 1000 : undefined;
+  let untilMs = typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY;
+  if (v2) {
+    if (vc.validUntil === undefined) throw new MalformedInputError('credential has no validUntil', { check: 'expiry' });
+    untilMs = Math.min(untilMs, readDateTimeStamp(vc.validUntil, 'credential validUntil', 'expiry'));
+    if (vc.validFrom !== undefined) fromMs = Math.max(fromMs ?? 0, readDateTimeStamp(vc.validFrom, 'credential validFrom', 'not_before'));
+  }
+  const now = readClock(options.clock);
+  const skew = readClockTolerance(options.clockToleranceSec, 0) * 1000;
+  if (fromMs !== undefined && now + skew < fromMs) throw new NotYetValidError(`credential is valid from ${new Date(fromMs).toISOString()}`);
+  if (now - skew >= untilMs) throw new ExpiredError(`credential expired at ${new Date(untilMs).toISOString()}`);
   if (options.subject !== undefined && options.subject !== agent) {
     throw new WrongSubjectError('credential is about another agent');
   }
   if (options.isRevoked && (await options.isRevoked(id))) throw new RevokedError(`credential ${id.slice(0, 80)} is revoked`);
+  let credentialStatus: CredentialStatusEntry[] | undefined;
+  if (vc.credentialStatus !== undefined) {
+    if (options.statusLists === undefined) {
+      throw new StatusUnavailableError('credential carries a credentialStatus and no statusLists were given to check it');
+    }
+    credentialStatus = await checkCredentialStatus(vc.credentialStatus, signed.issuer, options.statusLists);
+  }
   const verified: VerifiedOwnershipCredential = {
     id,
     issuer: signed.issuer,
     agent,
-    validFrom: typeof nbf === 'number' ? nbf * 1000 : typeof payload.iat === 'number' ? payload.iat * 1000 : 0,
-    validUntil: exp * 1000,
+    validFrom: fromMs ?? (typeof payload.iat === 'number' ? payload.iat * 1000 : 0),
+    validUntil: untilMs,
     keyId: signed.keyId,
+    dataModel: v2 ? '2.0' : '1.1',
   };
+  if (credentialStatus !== undefined) verified.credentialStatus = credentialStatus;
   const onBehalfOf = optionalString(cs.onBehalfOf, 'onBehalfOf');
   const agentName = optionalString(cs.agentName, 'agentName');
   const agentVersion = optionalString(cs.agentVersion, 'agentVersion');

@@ -46,4 +46,24 @@ export {
   type VerifiedAgent,
   type VerifyProofOptions,
 } from './proof-of-control.js';
+export { STATUS_PURPOSES, type CredentialStatusEntry, type StatusPurpose } from './credential-status-entry.js';
+export { STATUS_LIST_MIN_LENGTH, decodeStatusList, encodeStatusList, type DecodeStatusListOptions } from './status-list-encoding.js';
+export {
+  STATUS_LIST_CREDENTIAL_TYPE,
+  issueStatusListCredential,
+  verifyStatusListCredential,
+  type IssueStatusListOptions,
+  type VerifiedStatusList,
+  type VerifyStatusListOptions,
+} from './status-list-credential.js';
+export { createStatusListResolver, type StatusListResolver, type StatusListResolverOptions } from './status-list-resolver.js';
+export { checkCredentialStatus } from './check-credential-status.js';
+export { MemoryStatusListStore, type StatusListRecord, type StatusListStore } from './status-list-store.js';
+export { StatusList, type StatusListOptions } from './status-list.js';
+export type { CredentialOrStatus } from './credential-status-change.js';
+export { revokeCredential } from './revoke-credential.js';
+export { reinstateCredential, suspendCredential } from './suspend-credential.js';
+export { statusListHandler } from './status-list-handler.js';
+export { FileStatusListStore } from './status-list-file-store.js';
+export { VC_V2_CONTEXT } from './vcdm2.js';
 export { fetchBounded, type BoundedResponse, type FetchBoundedOptions } from './fetch-bounded.js';

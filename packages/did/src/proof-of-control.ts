@@ -19,6 +19,7 @@ import { type VerifiedOwnershipCredential, verifyOwnershipCredential } from './c
 import { parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';
 import type { DidResolver } from './resolver.js';
+import type { StatusListResolver } from './status-list-resolver.js';
 
 /** A verifier's one-time challenge. */
 export interface Challenge {
@@ -194,6 +195,11 @@ export interface VerifyProofOptions {
   maxBytes?: number;
   /** The request that came with the presentation: its digest must equal the signed `req`. */
   request?: unknown;
+  /**
+   * Checks the credential's status lists ({@link createStatusListResolver}); required when
+   * the credential carries a `credentialStatus` (else `status_unavailable`).
+   */
+  statusLists?: StatusListResolver;
 }
 
 /** Who the agent is, who operates it, and for whom it acts: all verified. */
@@ -242,6 +248,7 @@ export async function verifyProofOfControl(vp: unknown, resolver: DidResolver, o
     subject: parsed.issuer,
     isRevoked: options.isRevoked,
     clock: options.clock,
+    statusLists: options.statusLists,
   });
   const signed = await verifyDidJwtSignature(parsed, resolver, 'authentication');
   options.challenges.consume(payload.nonce);

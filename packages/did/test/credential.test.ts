@@ -171,3 +171,41 @@ describe('ownership credentials from a did:web organisation over HTTP', () => {
     await expectCode(verifyOwnershipCredential(jwt, createDidResolver(), { trustedIssuers: [org.did], clock: c }), 'expired');
   });
 });
+
+describe('VCDM 2.0 ownership credentials (vc+jwt)', () => {
+  const resolver = createDidResolver();
+  const org = createAgentIdentity();
+  const opts = { trustedIssuers: [org.did], clock };
+
+  it('verify with the same checks as 1.1 and report their data model', async () => {
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, onBehalfOf: user, agentName: 'planner', ttlMs: 3_600_000, dataModel: '2.0', clock });
+    const vc = await verifyOwnershipCredential(jwt, resolver, { ...opts, subject: agent.did });
+    expect(vc).toMatchObject({ issuer: org.did, agent: agent.did, onBehalfOf: user, agentName: 'planner', validFrom: T0, validUntil: T0 + 3_600_000, dataModel: '2.0' });
+    await expectCode(verifyOwnershipCredential(jwt, resolver, { ...opts, clock: fixedClock(T0 + 3_600_000) }), 'expired');
+    await expectCode(verifyOwnershipCredential(jwt, resolver, { ...opts, clock: fixedClock(T0 - 1_000) }), 'not_yet_valid');
+    await expectCode(verifyOwnershipCredential(jwt, resolver, { ...opts, subject: user }), 'wrong_subject');
+    await expectCode(verifyOwnershipCredential(jwt, resolver, { trustedIssuers: [agent.did], clock }), 'untrusted_issuer');
+    expect((await verifyOwnershipCredential(await issueOwnershipCredential(org, { agent: agent.did, clock }), resolver, opts)).dataModel).toBe('1.1');
+  });
+
+  it('refuses malformed 2.0 credentials with their codes', async () => {
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, ttlMs: 3_600_000, dataModel: '2.0', clock });
+    const [h, p] = jwt.split('.') as [string, string, string];
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const resign = (changes: Record<string, unknown>, head: Record<string, unknown> = header) => signJwt(head, { ...payload, ...changes }, org.keyPair);
+    await verifyOwnershipCredential(resign({}), resolver, opts);
+    await expectCode(verifyOwnershipCredential(resign({ '@context': ['https://www.w3.org/2018/credentials/v1'] }), resolver, opts), 'malformed_input', 'context');
+    await expectCode(verifyOwnershipCredential(resign({ validUntil: undefined }), resolver, opts), 'malformed_input', 'expiry');
+    await expectCode(verifyOwnershipCredential(resign({ validUntil: '2030-01-01' }), resolver, opts), 'malformed_input', 'expiry');
+    await expectCode(verifyOwnershipCredential(resign({ validFrom: 'soon' }), resolver, opts), 'malformed_input', 'not_before');
+    await expectCode(verifyOwnershipCredential(resign({ iss: 'did:key:zOther' }), resolver, opts), 'malformed_input', 'issuer');
+    await expectCode(verifyOwnershipCredential(resign({ sub: 'did:key:zOther' }), resolver, opts), 'malformed_input', 'subject');
+    await expectCode(verifyOwnershipCredential(resign({ jti: 'urn:uuid:other' }), resolver, opts), 'malformed_input', 'claims');
+    await expectCode(verifyOwnershipCredential(resign({ exp: Math.floor(T0 / 1000) }), resolver, opts), 'expired');
+    expect((await verifyOwnershipCredential(resign({ issuer: { id: org.did } }), resolver, opts)).issuer).toBe(org.did);
+    // a 1.1-typed JWT carrying a bare 2.0 credential is not an ownership credential
+    await expectCode(verifyOwnershipCredential(resign({}, { ...header, typ: 'JWT' }), resolver, opts), 'malformed_input');
+    await expectCode(verifyOwnershipCredential(resign({}, { ...header, typ: 'vc+ld+jwt' }), resolver, opts), 'malformed_input', 'header');
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AgentIdError } from '@agent-id/core';
 import { junkValues } from '@agent-id/test-support';
 import fc from 'fast-check';
@@ -10,8 +13,22 @@ import {
   parseDidWeb,
   publicKeyFromDidKey,
   publicKeyFromVerificationMethod,
+  FileStatusListStore,
+  MemoryStatusListStore,
+  StatusList,
+  checkCredentialStatus,
+  createStatusListResolver,
+  decodeStatusList,
+  encodeStatusList,
+  issueOwnershipCredential,
+  issueStatusListCredential,
+  reinstateCredential,
+  revokeCredential,
+  statusListHandler,
+  suspendCredential,
   verifyOwnershipCredential,
   verifyProofOfControl,
+  verifyStatusListCredential,
 } from '../src/index.js';
 
 // The shared values of every type (@agent-id/test-support), then near-miss DIDs and
@@ -32,7 +49,7 @@ function outcome(f: () => unknown): Promise<string> {
     .then(f)
     .then(
       () => 'ok',
-      (e: unknown) => (e instanceof AgentIdError ? e.code : e instanceof TypeError ? 'TypeError' : `UNEXPECTED ${String(e)}`),
+      (e: unknown) => (e instanceof AgentIdError ? e.code : e instanceof TypeError || e instanceof RangeError ? e.name : `UNEXPECTED ${String(e)}`),
     );
 }
 
@@ -40,6 +57,9 @@ describe('junk never crashes an export', () => {
   const resolver = createDidResolver();
   const challenges = new ChallengeStore({ audience: 'did:web:v' });
   const org = createAgentIdentity();
+  const statusLists = createStatusListResolver(resolver, { timeoutMs: 200 });
+  const fileStore = mkdtemp(join(tmpdir(), 'junk-status-')).then((dir) => FileStatusListStore.open(dir));
+  const list = StatusList.open({ issuer: org, url: 'https://acme.example/status/r', statusPurpose: 'revocation' });
   const exports: [string, (x: unknown) => unknown][] = [
     ['publicKeyFromDidKey', (x) => publicKeyFromDidKey(x as string)],
     ['publicKeyFromVerificationMethod', (x) => publicKeyFromVerificationMethod(x)],
@@ -50,6 +70,29 @@ describe('junk never crashes an export', () => {
     ['verifyOwnershipCredential', (x) => verifyOwnershipCredential(x, resolver, { trustedIssuers: [org.did] })],
     ['verifyProofOfControl', (x) => verifyProofOfControl(x, resolver, { challenges, trustedIssuers: [org.did] })],
     ['challenges.consume', (x) => challenges.consume(x)],
+    ['decodeStatusList', (x) => decodeStatusList(x)],
+    ['encodeStatusList', (x) => encodeStatusList(x as Uint8Array)],
+    ['verifyStatusListCredential', (x) => verifyStatusListCredential(x, resolver, { issuer: org.did })],
+    ['verifyStatusListCredential options', (x) => verifyStatusListCredential('a.b.c', resolver, x as never)],
+    ['checkCredentialStatus', (x) => checkCredentialStatus(x, org.did, statusLists)],
+    ['checkCredentialStatus issuer', (x) => checkCredentialStatus({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: 'https://127.0.0.1:1/x' }, x as string, statusLists)],
+    ['checkCredentialStatus resolver', (x) => checkCredentialStatus([], org.did, x as never)],
+    ['statusLists.resolve', (x) => statusLists.resolve(x as string, org.did)],
+    ['createStatusListResolver', (x) => createStatusListResolver(x as never)],
+    ['issueStatusListCredential', (x) => issueStatusListCredential(org, x as never)],
+    ['issueOwnershipCredential status', (x) => issueOwnershipCredential(org, { agent: 'did:key:z6Mkx', status: x as never })],
+    ['issueOwnershipCredential dataModel', (x) => issueOwnershipCredential(org, { agent: 'did:key:z6Mkx', dataModel: x as never })],
+    ['StatusList.open', (x) => StatusList.open(x as never)],
+    ['StatusList.open url', (x) => StatusList.open({ issuer: org, url: x as string, statusPurpose: 'revocation' })],
+    ['StatusList.open length', (x) => StatusList.open({ issuer: org, url: 'https://a.example/s', statusPurpose: 'revocation', length: x as number })],
+    ['list.set', async (x) => (await list).set(x as number, true)],
+    ['list.get', async (x) => (await list).get(x as number)],
+    ['revokeCredential', async (x) => revokeCredential(x as string, await list)],
+    ['suspendCredential', async (x) => suspendCredential(x as string, await list)],
+    ['reinstateCredential lists', (x) => reinstateCredential('a.b.c', x as never)],
+    ['statusListHandler', (x) => statusListHandler(x as never)],
+    ['MemoryStatusListStore.read', (x) => new MemoryStatusListStore().read(x as string)],
+    ['FileStatusListStore.read', async (x) => (await fileStore).read(x as string)],
   ];
   it.each(exports)('%s', async (_name, f) => {
     for (const value of JUNK) {
