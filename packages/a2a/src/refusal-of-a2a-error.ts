@@ -37,6 +37,8 @@ const KNOWN: Record<ErrorCode, true> = {
   nonce_required: true,
   credential_required: true,
   revocation_stale: true,
+  suspended: true,
+  status_unavailable: true,
   internal: true,
 };
 
