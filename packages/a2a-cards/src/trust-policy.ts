@@ -1,6 +1,6 @@
 import { type Clock, MalformedInputError, VerificationKey } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
-import { parseDidWeb } from '@agent-id/did';
+import { type StatusListResolver, parseDidWeb } from '@agent-id/did';
 import { jwksUrl } from './jwks-cache.js';
 
 interface SignerRule {
@@ -63,6 +63,12 @@ export interface OwnershipRequirement {
   credential?: string;
   /** Revocation check by credential id. */
   isRevoked?: (credentialId: string) => boolean | Promise<boolean>;
+  /**
+   * Status lists (W3C Bitstring Status List) of credentials that carry `credentialStatus`:
+   * a revoked or suspended agent's card fails its ownership check (`revoked`, `suspended`,
+   * check `credential_status`). Without it such a credential is refused (`status_unavailable`).
+   */
+  statusLists?: StatusListResolver;
   /** Time the credential is checked at (default the system clock); one giving no usable time is `bad_clock`. */
   clock?: Clock;
 }
@@ -173,6 +179,7 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
     if (o.trustedIssuers !== undefined && (!Array.isArray(o.trustedIssuers) || !o.trustedIssuers.every((d) => typeof d === 'string'))) fail('ownership.trustedIssuers must be DIDs');
     if (o.credential !== undefined && typeof o.credential !== 'string') fail('ownership.credential must be a string');
     if (o.isRevoked !== undefined && typeof o.isRevoked !== 'function') fail('ownership.isRevoked must be a function');
+    if (o.statusLists !== undefined && typeof o.statusLists?.resolve !== 'function') fail('ownership.statusLists must be a StatusListResolver');
   }
   return Object.freeze({ ...p });
 }

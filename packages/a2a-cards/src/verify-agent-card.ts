@@ -380,6 +380,7 @@ export async function verifyAgentCard(
       trustedIssuers: p.ownership.trustedIssuers ?? trustedList.flatMap((s) => (s.did !== undefined ? [s.did] : [])),
       isRevoked: p.ownership.isRevoked,
       clock: p.ownership.clock,
+      ...(p.ownership.statusLists !== undefined ? { statusLists: p.ownership.statusLists } : {}),
     });
     let agentSig = verified.get(vc.agent)?.sig;
     if (!agentSig) {

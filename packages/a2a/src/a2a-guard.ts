@@ -14,7 +14,7 @@ import {
   systemClock,
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
-import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
+import type { DidResolver, StatusListResolver, VerifiedOwnershipCredential } from '@agent-id/did';
 import {
   CredentialCache,
   type GuardedRequest,
@@ -75,6 +75,8 @@ export interface A2AGuardOptions {
   rootSecrets?: readonly MacaroonRootSecret[];
   /** Consulted on every request (the calling agent) and every delegation (its chain). */
   revocations?: RevocationStore;
+  /** Status lists of ownership credentials that carry one (revoked or suspended agents), checked on every request. */
+  statusLists?: StatusListResolver;
   /**
    * Whether an agent holding no token for this endpoint may call with its ownership
    * credential and a proof (see `agentIdSecurity`). Default true.
@@ -218,6 +220,7 @@ export class A2AGuard {
       ...(options.trustedRoots !== undefined ? { trustedRoots: options.trustedRoots } : {}),
       ...(options.rootSecrets !== undefined ? { rootSecrets: options.rootSecrets } : {}),
       ...(options.revocations !== undefined ? { revocations: options.revocations } : {}),
+      ...(options.statusLists !== undefined ? { statusLists: options.statusLists } : {}),
       ...(options.nonces !== undefined ? { nonces: options.nonces } : {}),
       ...(options.proofMaxAgeSec !== undefined ? { proofMaxAgeSec: options.proofMaxAgeSec } : {}),
       ...(options.clockToleranceSec !== undefined ? { clockToleranceSec: options.clockToleranceSec } : {}),
@@ -332,13 +335,13 @@ export class A2AGuard {
     }
   }
 
-  async #credential(text: string, agent: string): Promise<VerifiedOwnershipCredential> {
-    const hash = CredentialCache.hashOf(text);
-    const cached = this.#credentials.get(agent, hash);
-    if (cached !== undefined) return cached;
-    const verified = await verifyOwnershipCredential(text, this.#o.resolver, { trustedIssuers: this.#o.trustedIssuers, subject: agent, clock: this.#clock });
-    this.#credentials.set(hash, verified);
-    return verified;
+  #credential(text: string, agent: string): Promise<VerifiedOwnershipCredential> {
+    return this.#credentials.verified(agent, text, {
+      resolver: this.#o.resolver,
+      trustedIssuers: this.#o.trustedIssuers,
+      clock: this.#clock,
+      ...(this.#o.statusLists ? { statusLists: this.#o.statusLists } : {}),
+    });
   }
 
   async #delegation(request: GuardedRequest, caller: AuthenticatedAgent, entries: AuditEntry[]): Promise<A2ADecision> {

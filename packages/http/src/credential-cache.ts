@@ -1,11 +1,25 @@
 import { createHash } from 'node:crypto';
-import { type Clock, readClock } from '@agent-id/core';
-import type { VerifiedOwnershipCredential } from '@agent-id/did';
+import { type Clock, CredentialRequiredError, readClock } from '@agent-id/core';
+import { type DidResolver, type StatusListResolver, type VerifiedOwnershipCredential, checkCredentialStatus, verifyOwnershipCredential } from '@agent-id/did';
 
 /** Options of {@link CredentialCache}. */
 export interface CredentialCacheOptions {
   /** Most agents remembered (oldest first out). Default 10,000. */
   maxEntries?: number;
+  clock?: Clock;
+}
+
+/** How {@link CredentialCache.verified} checks a credential it has not verified before. */
+export interface CredentialCheck {
+  resolver: DidResolver;
+  /** Organisations whose ownership credentials are accepted. */
+  trustedIssuers: readonly string[];
+  /**
+   * Status lists of credentials that carry `credentialStatus` (W3C Bitstring Status List):
+   * checked on every use, cached or not. Without it such a credential is refused
+   * (`status_unavailable`).
+   */
+  statusLists?: StatusListResolver;
   clock?: Clock;
 }
 
@@ -18,7 +32,8 @@ interface Entry {
  * Verified ownership credentials by agent, so an agent sends its credential once (on first
  * contact) and later requests carry only token and proof. An entry holds what
  * `verifyOwnershipCredential` verified for (agent DID, SHA-256 of the credential) and is
- * used only until the credential's own expiry; `forget` drops an agent (on revocation).
+ * used only until the credential's own expiry, and its status list (when it has one) is
+ * checked on every use; `forget` drops an agent (on revocation).
  *
  * @example
  * ```ts
@@ -60,6 +75,39 @@ export class CredentialCache {
     this.#entries.delete(verified.agent);
     if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
     this.#entries.set(verified.agent, { hash, verified });
+  }
+
+  /**
+   * The agent's verified ownership credential: the one it `sent` now (verified unless this
+   * very credential is cached), or, when it sent none, the one it sent before (none:
+   * `credential_required`, check `ownership_credential`). Its status (revoked, suspended) is
+   * checked on every call, from the status list's cache.
+   * @example
+   * ```ts
+   * const credential = await credentials.verified(proof.agent, request.header('agent-credential'), { resolver, trustedIssuers, statusLists });
+   * ```
+   */
+  async verified(agent: string, sent: string | undefined, check: CredentialCheck): Promise<VerifiedOwnershipCredential> {
+    const hash = sent === undefined ? undefined : CredentialCache.hashOf(sent);
+    const cached = this.get(agent, hash);
+    if (cached !== undefined) {
+      if (cached.credentialStatus !== undefined) {
+        if (check.statusLists === undefined) throw new TypeError('a cached credential carries a status, but no statusLists were given');
+        await checkCredentialStatus(cached.credentialStatus, cached.issuer, check.statusLists);
+      }
+      return cached;
+    }
+    if (sent === undefined || hash === undefined) {
+      throw new CredentialRequiredError('no ownership credential is known for this agent: send it once in the Agent-Credential header', { check: 'ownership_credential' });
+    }
+    const verified = await verifyOwnershipCredential(sent, check.resolver, {
+      trustedIssuers: check.trustedIssuers,
+      subject: agent,
+      ...(check.statusLists ? { statusLists: check.statusLists } : {}),
+      ...(check.clock ? { clock: check.clock } : {}),
+    });
+    this.set(hash, verified);
+    return verified;
   }
 
   /** Drops what is cached for an agent. */

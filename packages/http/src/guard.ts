@@ -15,7 +15,7 @@ import {
   readClockTolerance,
   systemClock,
 } from '@agent-id/core';
-import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
+import type { DidResolver, StatusListResolver, VerifiedOwnershipCredential } from '@agent-id/did';
 import {
   type AuthorizeOptions,
   type MacaroonRootSecret,
@@ -57,6 +57,8 @@ export interface HttpGuardOptions {
   rootSecrets?: readonly MacaroonRootSecret[];
   /** Consulted on every request. */
   revocations?: RevocationStore;
+  /** Status lists of ownership credentials that carry one (revoked or suspended agents), checked on every request. */
+  statusLists?: StatusListResolver;
   /** Every decision, allow or deny, is appended here before it is returned. */
   audit: AuditSink;
   /** Proof ids seen. Default: a {@link ReplayCache} of this guard (use a shared store for a fleet). */
@@ -280,18 +282,12 @@ export class HttpGuard {
       this.#credentials.forget(agent);
       throw new RevokedError('this agent is revoked', { check: 'revocation_agent' });
     }
-    const sent = single(request, CREDENTIAL_HEADER);
-    if (sent === undefined) {
-      const cached = this.#credentials.get(agent);
-      if (cached === undefined) throw new CredentialRequiredError(`no ownership credential is known for this agent: send it once in the Agent-Credential header`, { check: 'ownership_credential' });
-      return cached;
-    }
-    const hash = CredentialCache.hashOf(sent);
-    const cached = this.#credentials.get(agent, hash);
-    if (cached !== undefined) return cached;
-    const verified = await verifyOwnershipCredential(sent, this.#o.resolver, { trustedIssuers: this.#o.trustedIssuers, subject: agent, clock: this.#clock });
-    this.#credentials.set(hash, verified);
-    return verified;
+    return this.#credentials.verified(agent, single(request, CREDENTIAL_HEADER), {
+      resolver: this.#o.resolver,
+      trustedIssuers: this.#o.trustedIssuers,
+      clock: this.#clock,
+      ...(this.#o.statusLists ? { statusLists: this.#o.statusLists } : {}),
+    });
   }
 
   /**

@@ -11,7 +11,7 @@ export { verifyProof, type VerifiedProof, type VerifyProofOptions } from './veri
 export { normalizeHtu } from './htu.js';
 export { ReplayCache, type ReplayCacheOptions, type ReplayStore } from './replay-cache.js';
 export { NonceIssuer, type NonceIssuerOptions } from './nonces.js';
-export { CredentialCache, type CredentialCacheOptions } from './credential-cache.js';
+export { CredentialCache, type CredentialCacheOptions, type CredentialCheck } from './credential-cache.js';
 export { routeTable, type MappedRequest, type RequestFacts, type RequestMapper, type Route } from './request-map.js';
 export { PROOF_ALGORITHMS, refusalOf, type OAuthError, type Refusal, type RefusalBody, type RefusalStage } from './refusal.js';
 export { metadataUrlOf, type ProtectedResourceMetadata } from './metadata.js';

@@ -10,7 +10,7 @@ import {
   systemClock,
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
-import { type Challenge, ChallengeStore, type DidResolver, verifyProofOfControl } from '@agent-id/did';
+import { type Challenge, ChallengeStore, type DidResolver, type StatusListResolver, verifyProofOfControl } from '@agent-id/did';
 import { authorize } from './authorize.js';
 import type { TokenLimits } from './limits.js';
 import type { RevocationStore } from './revocation.js';
@@ -31,6 +31,8 @@ export interface ResourceGuardOptions {
   rootSecrets?: readonly MacaroonRootSecret[];
   /** Consulted on every call. */
   revocations?: RevocationStore;
+  /** Status lists of presenters' ownership credentials that carry one (see `verifyProofOfControl`). */
+  statusLists?: StatusListResolver;
   /** Every decision, allow or deny, is appended here. */
   audit: AuditSink;
   /**
@@ -151,6 +153,7 @@ export class ResourceGuard {
         trustedIssuers: o.trustedIssuers,
         clock: this.#clock,
         request,
+        ...(o.statusLists ? { statusLists: o.statusLists } : {}),
       });
       agent = who.agent;
       const capabilityRequest: CapabilityRequest = { resource: request.resource, action: request.action, audience: this.service, task: request.task };
