@@ -1,3 +1,4 @@
+import { readJsonBody } from './json-body.js';
 import type { HttpAllow, HttpGuard, GuardedRequest, HttpDecision } from './guard.js';
 
 /** Options of {@link guardFetchHandler}. */
@@ -12,46 +13,16 @@ export interface GuardFetchOptions {
 /** Handles an allowed request; `request` is the original (its body still readable). */
 export type AllowedFetchHandler = (request: Request, decision: HttpAllow) => Response | Promise<Response>;
 
-async function readBody(request: Request, max: number): Promise<{ text: string; json: unknown } | 'too_large' | 'malformed'> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) return 'too_large';
-  if (request.body === null) return { text: '', json: undefined };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      // Not awaited: the cancel of a tee'd stream (a cloned Request) waits for the other branch.
-      reader.cancel().catch(() => undefined);
-      return 'too_large';
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    return { text, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  } catch {
-    return 'malformed';
-  }
-}
-
 /** The JSON answer to a denied request, as a Fetch API `Response`. */
 export function refusalResponse(decision: Exclude<HttpDecision, HttpAllow>): Response {
   return new Response(JSON.stringify(decision.body), { status: decision.status, headers: decision.headers });
 }
 
 function plain(status: number, code: string, description: string): Response {
-  return new Response(JSON.stringify({ error: 'invalid_request', error_description: description, code, check: 'body' }), { status, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify({ error: 'invalid_request', error_description: description, code, check: 'body' }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 /**
@@ -77,9 +48,8 @@ export function guardFetchHandler(guard: HttpGuard, handler: AllowedFetchHandler
     let body: unknown;
     let forward = request;
     if (maxBody > 0) {
-      const read = await readBody(request, maxBody);
-      if (read === 'too_large') return plain(413, 'input_too_large', `the body is larger than ${maxBody} bytes`);
-      if (read === 'malformed') return plain(400, 'malformed_input', 'the body is not JSON');
+      const read = await readJsonBody(request.body ?? [], request.headers.get('content-length'), { maxBytes: maxBody });
+      if (!read.ok) return plain(read.status, read.code, read.message);
       body = read.json;
       forward = new Request(request.url, { method: request.method, headers: request.headers, ...(read.text !== '' ? { body: read.text } : {}) });
     }

@@ -27,3 +27,4 @@ export {
 } from './guard.js';
 export { guardFetchHandler, refusalResponse, type AllowedFetchHandler, type GuardFetchOptions } from './fetch-handler.js';
 export { createAgentFetch, type AgentFetch, type AgentFetchOptions } from './agent-fetch.js';
+export { readJsonBody, type JsonBody, type ReadJsonBodyOptions } from './json-body.js';

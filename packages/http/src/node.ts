@@ -4,6 +4,7 @@
  * @module node
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readJsonBody } from './json-body.js';
 import type { GuardedRequest, HttpAllow, HttpDecision, HttpGuard } from './guard.js';
 
 /** Options of {@link guardNodeHandler} and {@link guardExpress}. */
@@ -44,25 +45,6 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(JSON.stringify(body));
 }
 
-async function readJson(req: IncomingMessage, max: number): Promise<{ json: unknown } | 'too_large' | 'malformed'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return 'too_large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return 'too_large';
-    chunks.push(chunk);
-  }
-  if (size === 0) return { json: undefined };
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks));
-    return { json: JSON.parse(text) as unknown };
-  } catch {
-    return 'malformed';
-  }
-}
-
 /** Serves metadata or runs the guard; returns the decision, or undefined when it answered the request itself. */
 async function run(guard: HttpGuard, req: IncomingMessage, res: ServerResponse, options: GuardNodeOptions, preParsed?: unknown): Promise<HttpAllow | undefined> {
   const path = targetOf(req).split('?')[0];
@@ -73,15 +55,9 @@ async function run(guard: HttpGuard, req: IncomingMessage, res: ServerResponse, 
   let body = preParsed;
   const max = options.maxJsonBodyBytes ?? 0;
   if (body === undefined && max > 0) {
-    const read = await readJson(req, max);
-    if (read === 'too_large' || read === 'malformed') {
-      const tooLarge = read === 'too_large';
-      send(res, tooLarge ? 413 : 400, { 'content-type': 'application/json' }, {
-        error: 'invalid_request',
-        error_description: tooLarge ? `the body is larger than ${max} bytes` : 'the body is not JSON',
-        code: tooLarge ? 'input_too_large' : 'malformed_input',
-        check: 'body',
-      });
+    const read = await readJsonBody(req, req.headers['content-length'], { maxBytes: max });
+    if (!read.ok) {
+      send(res, read.status, { 'content-type': 'application/json' }, { error: 'invalid_request', error_description: read.message, code: read.code, check: read.check });
       return undefined;
     }
     body = read.json;
