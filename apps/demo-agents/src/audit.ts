@@ -1,4 +1,4 @@
-import { type AuditEntry, verifyAuditLog } from '@agent-id/core';
+import type { AuditEntry } from '@agent-id/core';
 import type { Org } from './org.js';
 import type { Trace } from './trace.js';
 
@@ -24,7 +24,7 @@ export async function verifyAuditLogs(orgs: readonly Org[], trace: Trace): Promi
   for (const org of orgs) {
     try {
       const checkpoint = await org.audit.checkpoint();
-      const entries = await verifyAuditLog(org.auditPath, { checkpointKey: org.tools.keyPair.publicKey });
+      const entries = await org.stores.verifyAudit();
       audit.push({ org: org.name, path: org.auditPath, chainVerified: true, entries });
       const allowed = entries.filter((e) => e.record.decision === 'allow').length;
       trace.emit(

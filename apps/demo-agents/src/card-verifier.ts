@@ -9,12 +9,12 @@ import type { Trace } from './trace.js';
 /**
  * The card trust policy of an organisation: cards signed by itself or by the partners it
  * names, each signer only for its own host, carrying an ownership credential from one of
- * them that names the agent's DID.
+ * them that names the agent's DID and whose status (the issuer's revocation list) is checked.
  */
 export function cardTrustPolicy(org: Org, trusted: readonly Org[], clock: Clock): TrustPolicy {
   return {
     signers: trusted.map((t) => ({ did: t.authority.did, label: `${t.name}: ${t === org ? 'own' : 'partner'} organisation` })),
-    ownership: { trustedIssuers: trusted.map((t) => t.authority.did), clock },
+    ownership: { trustedIssuers: trusted.map((t) => t.authority.did), clock, statusLists: org.statusLists },
   };
 }
 

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 import { runScenario } from './scenario.js';
+import { isPostgresStore } from './stores.js';
 import { formatSummary } from './summary.js';
 import { formatTraceEvent } from './trace.js';
 
 const HELP = `agent-id demo: two organisations, agents speaking A2A, narrowing capability tokens
 
-usage: node dist/main.js [--serve] [--out DIR] [--quiet]
+usage: node dist/main.js [--serve] [--out DIR] [--store postgres://…] [--quiet]
 
   --serve     after the scenario, keep every server running and print curl-able URLs
   --out DIR   write the audit logs and revocation stores to DIR (default: a temp dir)
+  --store URL keep each organisation's revocations and audit in PostgreSQL (a schema
+              each, migrated at start) instead of files; the audit is verified from it
   --quiet     print only the summary
 `;
 
-function parseArgs(argv: string[]): { serve: boolean; out?: string; quiet: boolean } {
-  const args = { serve: false, quiet: false } as { serve: boolean; out?: string; quiet: boolean };
+function parseArgs(argv: string[]): { serve: boolean; out?: string; store?: string; quiet: boolean } {
+  const args = { serve: false, quiet: false } as { serve: boolean; out?: string; store?: string; quiet: boolean };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') continue;
@@ -23,6 +26,10 @@ function parseArgs(argv: string[]): { serve: boolean; out?: string; quiet: boole
       const dir = argv[++i];
       if (!dir) throw new Error('--out needs a directory');
       args.out = dir;
+    } else if (a === '--store') {
+      const url = argv[++i];
+      if (!url || !isPostgresStore(url)) throw new Error('--store needs a postgres:// URL');
+      args.store = url;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(HELP);
       process.exit(0);
@@ -35,6 +42,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const options: Parameters<typeof runScenario>[0] = { keepRunning: args.serve };
   if (args.out) options.outDir = args.out;
+  if (args.store) options.store = args.store;
   if (!args.quiet) options.onTrace = (e) => process.stdout.write(`${formatTraceEvent(e)}\n`);
   const result = await runScenario(options);
   process.stdout.write(formatSummary(result, { auditLogs: args.quiet }));

@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { AuditLog, type Capability, type Clock, KeyPair } from '@agent-id/core';
-import { FileRevocationStore, type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
+import { type Capability, type Clock, KeyPair } from '@agent-id/core';
+import { type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
 import { HttpGuard } from '@agent-id/http';
 import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
-import { type AgentIdentity, type DidDocument, type DidResolver, createAgentIdentity, didDocumentHandler, issueOwnershipCredential } from '@agent-id/did';
+import {
+  type AgentIdentity,
+  type DidDocument,
+  type DidResolver,
+  type StatusList,
+  type StatusListResolver,
+  createAgentIdentity,
+  didDocumentHandler,
+  issueOwnershipCredential,
+  statusListHandler,
+} from '@agent-id/did';
 import { AgentCard } from '@a2a-js/sdk';
 import { A2AGuard, withAgentIdSecurity } from '@agent-id/a2a';
 import { resourceMetadataHandler } from '@agent-id/a2a/node';
@@ -12,6 +21,8 @@ import express, { type Express } from 'express';
 import { type CardVerifier, DemoAgent } from './agent.js';
 import { type LoopbackServer, listenLoopback } from './lib/http.js';
 import { toolCallMapper, toolServerRouter } from './lib/tool-server.js';
+import { openRevocationList, statusListsFor } from './status.js';
+import { type OrgStores, openOrgStores } from './stores.js';
 import type { Trace } from './trace.js';
 
 export interface OrgOptions {
@@ -23,6 +34,8 @@ export interface OrgOptions {
   clock: Clock;
   trace: Trace;
   resolver: DidResolver;
+  /** `postgres://…`: revocations and audit in PostgreSQL (see stores.ts); default files in `outDir`. */
+  store?: string;
 }
 
 /** What an agent's card advertises. */
@@ -48,35 +61,38 @@ export class Org {
   readonly authority: AgentIdentity;
   readonly tools: AgentIdentity;
   readonly macaroonSecret: MacaroonRootSecret;
-  readonly revocations: FileRevocationStore;
-  readonly audit: AuditLog;
+  readonly stores: OrgStores;
+  readonly revocations: OrgStores['revocations'];
+  readonly audit: OrgStores['audit'];
   /** The A2A side's records: each agent's guard (callers, delegations accepted or refused) and what each agent handed over. */
-  a2aAudit!: AuditLog;
+  readonly a2aAudit: OrgStores['a2aAudit'];
+  /** Where the tool server's audit log is kept (a file, or a PostgreSQL schema and log). */
   readonly auditPath: string;
+  /** The organisation's revocation status list: every ownership credential it issues has an entry in it. */
+  statusList!: StatusList;
+  /** How this organisation's verifiers (tool server, A2A guards, card verifier) read status lists. */
+  statusLists!: StatusListResolver;
+  /** Each agent's ownership credential as issued, by agent name. */
+  readonly credentials = new Map<string, string>();
   readonly agents = new Map<string, DemoAgent>();
   readonly cards = new Map<string, JsonAgentCard>();
   readonly #documents: DidDocument[] = [];
   readonly #o: OrgOptions;
   #serveDid: ReturnType<typeof didDocumentHandler> = () => false;
+  #serveStatus: ReturnType<typeof statusListHandler> = () => false;
   #guard: HttpGuard | undefined;
 
-  private constructor(
-    o: OrgOptions,
-    app: Express,
-    server: LoopbackServer,
-    revocations: FileRevocationStore,
-    audit: AuditLog,
-    auditPath: string,
-    toolsKey: KeyPair,
-  ) {
+  private constructor(o: OrgOptions, app: Express, server: LoopbackServer, stores: OrgStores, toolsKey: KeyPair) {
     this.#o = o;
     this.name = o.name;
     this.displayName = o.displayName;
     this.app = app;
     this.server = server;
-    this.revocations = revocations;
-    this.audit = audit;
-    this.auditPath = auditPath;
+    this.stores = stores;
+    this.revocations = stores.revocations;
+    this.audit = stores.audit;
+    this.a2aAudit = stores.a2aAudit;
+    this.auditPath = stores.auditWhere;
     const domain = server.host;
     this.authority = createAgentIdentity({ method: 'web', domain, allowHttpLoopback: true });
     this.tools = createAgentIdentity({ method: 'web', domain, path: ['services', 'tools'], keyPair: toolsKey, allowHttpLoopback: true });
@@ -84,7 +100,7 @@ export class Org {
     this.publish(this.authority, `${o.name} (authority)`);
     this.publish(this.tools, `${o.name}/tools`);
     app.use((req, res, next) => {
-      if (!this.#serveDid(req, res)) next();
+      if (!this.#serveStatus(req, res) && !this.#serveDid(req, res)) next();
     });
   }
 
@@ -92,14 +108,12 @@ export class Org {
     const app = express();
     app.disable('x-powered-by');
     const server = await listenLoopback(app);
-    const auditPath = join(options.outDir, `${options.name}-audit.jsonl`);
-    // The tool service decides and records; its key signs the log's checkpoints, so a cut or
-    // rewritten log is caught by anyone holding the service's public key.
     const toolsKey = KeyPair.generate('Ed25519');
-    const audit = await AuditLog.open(auditPath, { checkpointKey: toolsKey });
-    const revocations = await FileRevocationStore.open(join(options.outDir, `${options.name}-revocations.jsonl`));
-    const org = new Org(options, app, server, revocations, audit, auditPath, toolsKey);
-    org.a2aAudit = await AuditLog.open(join(options.outDir, `${options.name}-a2a-audit.jsonl`));
+    const stores = await openOrgStores({ store: options.store, org: options.name, outDir: options.outDir, toolsKey, clock: options.clock });
+    const org = new Org(options, app, server, stores, toolsKey);
+    org.statusList = await openRevocationList(org.authority, server.origin, options.name, options.outDir, options.clock);
+    org.statusLists = statusListsFor(options.resolver, options.clock);
+    org.#serveStatus = statusListHandler([org.statusList]);
     options.trace.nameOrigin(server.origin, options.name);
     options.trace.emit('setup', `${options.displayName} is up at ${server.origin}; authority ${org.authority.did}`, { actor: options.name });
     return org;
@@ -143,7 +157,9 @@ export class Org {
       agentVersion: '1.0.0',
       ttlMs: 86_400_000,
       clock: o.clock,
+      status: [this.statusList],
     });
+    this.credentials.set(spec.name, credential);
     const base = `${this.origin}/agents/${spec.name}`;
     const provider = spec.impersonates ?? this;
     const trustedRoots = await Promise.all(
@@ -162,6 +178,7 @@ export class Org {
       trustedRoots,
       unverifiedFormats: ['macaroon'],
       revocations: this.revocations,
+      statusLists: this.statusLists,
       audit: a2aAudit,
       clock: o.clock,
     });
@@ -209,6 +226,7 @@ export class Org {
       trustedRoots: trust.trustedRoots,
       rootSecrets: trust.acceptMacaroons ? [this.macaroonSecret] : [],
       revocations: this.revocations,
+      statusLists: this.statusLists,
       audit: this.audit,
       clock: this.#o.clock,
       resourceName: `${this.displayName} tools`,

@@ -5,6 +5,7 @@ import { expireShortLivedToken } from './acts/expiry.js';
 import { refuseForgedCards } from './acts/forged-cards.js';
 import { narrowAtEveryHop } from './acts/narrowing-chain.js';
 import { tryMoreThanGiven } from './acts/overreach.js';
+import { decommissionAnAgent } from './acts/decommission.js';
 import { revokeOneBranch } from './acts/revocation.js';
 import { type AuditLogSummary, verifyAuditLogs } from './audit.js';
 import { type Stage, setUpStage } from './setup.js';
@@ -27,6 +28,8 @@ export interface ScenarioResult {
 export interface ScenarioOptions {
   /** Where audit logs and revocation stores go. Default: a fresh temp directory. */
   outDir?: string;
+  /** `postgres://…`: every organisation's revocations and audit in PostgreSQL (a schema each); default files in `outDir`. */
+  store?: string;
   /** Gets every trace event as it happens. */
   onTrace?: (event: TraceEvent) => void;
   /** Leave the servers running; call the returned `stop` to end them. */
@@ -34,7 +37,7 @@ export interface ScenarioOptions {
 }
 
 /** The scenario's acts, in order: each emits its section, sends its work orders and registers its steps. */
-const ACTS: ReadonlyArray<(stage: Stage, steps: Steps) => Promise<void>> = [narrowAtEveryHop, tryMoreThanGiven, refuseForgedCards, expireShortLivedToken, revokeOneBranch];
+const ACTS: ReadonlyArray<(stage: Stage, steps: Steps) => Promise<void>> = [narrowAtEveryHop, tryMoreThanGiven, refuseForgedCards, expireShortLivedToken, revokeOneBranch, decommissionAnAgent];
 
 /**
  * Runs the whole scenario: two organisations on their own HTTP servers, agents speaking
@@ -46,7 +49,7 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
   const outDir = options.outDir ?? (await mkdtemp(join(tmpdir(), 'agent-id-demo-')));
   const trace = new Trace();
   if (options.onTrace) trace.onEvent(options.onTrace);
-  const stage = await setUpStage({ outDir, trace });
+  const stage = await setUpStage({ outDir, trace, ...(options.store ? { store: options.store } : {}) });
   try {
     const steps = new Steps();
     for (const act of ACTS) await act(stage, steps);

@@ -79,7 +79,7 @@ export interface Stage {
  * Starts the organisations on 127.0.0.1, their agents and tool servers, mints the task's
  * token for the first agent, and connects the user's client to it.
  */
-export async function setUpStage(options: { outDir: string; trace: Trace }): Promise<Stage> {
+export async function setUpStage(options: { outDir: string; trace: Trace; store?: string }): Promise<Stage> {
   const { outDir, trace } = options;
   let skewMs = 0;
   const clock: Clock = () => Date.now() + skewMs;
@@ -95,7 +95,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
     trace.emit('section', 'Setup: two trust domains on 127.0.0.1, DIDs over did:web, signed agent cards');
     const orgs = {} as Record<OrgName, Org>;
     for (const row of ORGANISATIONS) {
-      orgs[row.name] = await Org.start({ name: row.name, displayName: row.displayName, outDir, clock, trace, resolver });
+      orgs[row.name] = await Org.start({ name: row.name, displayName: row.displayName, outDir, clock, trace, resolver, ...(options.store ? { store: options.store } : {}) });
       started.push(orgs[row.name]);
     }
     const verifiers = Object.fromEntries(

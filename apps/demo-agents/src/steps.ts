@@ -13,6 +13,8 @@ export interface Expectation {
   shows: string;
   expected: Outcome;
   code?: ErrorCode;
+  /** The failed check the refusal must name, when it matters which (e.g. `credential_status`). */
+  check?: string;
 }
 
 /** One visible step: what was expected, what happened, and why. */
@@ -25,6 +27,9 @@ export interface StepResult {
   expectedCode?: ErrorCode;
   actual: Outcome | 'missing';
   actualCode?: ErrorCode;
+  expectedCheck?: string;
+  /** Refusals: the check that failed. */
+  actualCheck?: string;
   ok: boolean;
   reason: string;
   /** Display name of the agent that acted. */
@@ -101,9 +106,9 @@ export class Steps {
   }
 }
 
-function judge(e: Expectation | undefined, actual: Outcome, code: ErrorCode | undefined): boolean {
+function judge(e: Expectation | undefined, actual: Outcome, code: ErrorCode | undefined, check: string | undefined): boolean {
   if (!e) return false;
-  return e.expected === actual && (e.code === undefined || e.code === code);
+  return e.expected === actual && (e.code === undefined || e.code === code) && (e.check === undefined || e.check === check);
 }
 
 function fromCall(c: CallReport, e: Expectation | undefined, trace: Trace, actorDid: string): StepResult {
@@ -114,7 +119,7 @@ function fromCall(c: CallReport, e: Expectation | undefined, trace: Trace, actor
     shows: e?.shows ?? '',
     expected: e?.expected ?? 'allow',
     actual: d.decision,
-    ok: judge(e, d.decision, d.code),
+    ok: judge(e, d.decision, d.code, d.check),
     reason: d.reason,
     actor: trace.who(d.agent ?? actorDid),
     agentDid: d.agent ?? actorDid,
@@ -123,6 +128,8 @@ function fromCall(c: CallReport, e: Expectation | undefined, trace: Trace, actor
   };
   if (e?.code) step.expectedCode = e.code;
   if (d.code) step.actualCode = d.code;
+  if (e?.check) step.expectedCheck = e.check;
+  if (d.check) step.actualCheck = d.check;
   if (c.format) step.format = c.format;
   return step;
 }
@@ -134,7 +141,7 @@ function fromDelegation(d: DelegationReport, e: Expectation, trace: Trace, actor
     shows: e.shows,
     expected: e.expected,
     actual: d.outcome,
-    ok: judge(e, d.outcome, d.code),
+    ok: judge(e, d.outcome, d.code, d.check),
     reason: d.check ? `${d.check}: ${d.reason}` : d.reason,
     actor: trace.who(actorDid),
     agentDid: actorDid,
@@ -143,6 +150,8 @@ function fromDelegation(d: DelegationReport, e: Expectation, trace: Trace, actor
   };
   if (e.code) step.expectedCode = e.code;
   if (d.code) step.actualCode = d.code;
+  if (e.check) step.expectedCheck = e.check;
+  if (d.check) step.actualCheck = d.check;
   if (d.format) step.format = d.format;
   if (d.granted) step.granted = d.granted;
   return step;

@@ -1,0 +1,74 @@
+import { revokeCredential } from '@agent-id/did';
+import type { Stage } from '../setup.js';
+import { STATUS_LIST_TTL_MS } from '../status.js';
+import type { Steps } from '../steps.js';
+import { carryOn, handOff, toolCall } from './orders.js';
+
+/** Past the status list's ttl: every verifier's cached copy is then stale and fetched anew. */
+const CLOCK_MOVES_MS = STATUS_LIST_TTL_MS + 1_000;
+
+/**
+ * Act 6: Acme decommissions the researcher by revoking its ownership credential in Acme's
+ * status list. The researcher's token stays valid, yet its next proof of control is refused by
+ * the tool server and its card by the orchestrator's card check, both naming the status
+ * check; its sibling, the orchestrator, keeps working.
+ */
+export async function decommissionAnAgent(stage: Stage, steps: Steps): Promise<void> {
+  const { task, tools, orgs, trace, agents } = stage;
+  const acme = orgs.acme;
+  trace.emit('section', '6. Acme decommissions the researcher mid-run; its sibling keeps working');
+  const freshHop = steps.expect('delegate-fresh-hop', { title: 'orchestrator → acme/researcher: read-only CRM, Biscuit, depth 0', shows: 'a valid token before the decommissioning', expected: 'delegated' });
+  const before = steps.expect('fresh-hop-call', { title: 'researcher reads a customer record with the fresh hop', shows: 'its identity still good', expected: 'allow' });
+  const after = steps.expect('decommissioned-call', {
+    title: 'the decommissioned researcher calls the tools with the same, unexpired hop',
+    shows: 'proof of control refused by the status check',
+    expected: 'deny',
+    code: 'revoked',
+    check: 'credential_status',
+  });
+  const sibling = steps.expect('sibling-call', { title: 'orchestrator (same organisation) reads a customer record', shows: 'its sibling keeps working', expected: 'allow' });
+  const card = steps.expect('decommissioned-card', {
+    title: "orchestrator delegates to the decommissioned researcher (its card's ownership check)",
+    shows: 'card ownership refused by the status check',
+    expected: 'refused',
+    code: 'revoked',
+    check: 'credential_status',
+  });
+
+  steps.record(
+    await stage.ask('"give the researcher a fresh read-only hop on the CRM"', {
+      task,
+      delegations: [
+        handOff(stage, freshHop, 'acme/researcher', {
+          format: 'biscuit',
+          narrowing: { resources: ['crm:/customers/*'], actions: ['read'], audience: [acme.toolsUrl], maxDepth: 0 },
+          order: { task, calls: [toolCall(before, tools.acme, 'crm:/customers/c-42', 'read', 'biscuit')] },
+        }),
+      ],
+    }),
+  );
+
+  const credential = acme.credentials.get('researcher');
+  if (!credential) throw new Error('acme issued no credential to its researcher');
+  const entry = await revokeCredential(credential, acme.statusList);
+  trace.emit(
+    'revoke',
+    `decommissioned acme/researcher: revoked its ownership credential (entry ${entry.statusListIndex} of ${acme.statusList.url}, the list signed anew); its tokens are untouched`,
+    { actor: trace.who(acme.authority.did) },
+  );
+  stage.advanceClock(CLOCK_MOVES_MS);
+  trace.emit(
+    'clock',
+    `the injected clock moves ${CLOCK_MOVES_MS / 1000} s forward, past the list's ttl (${STATUS_LIST_TTL_MS / 1000} s): every verifier's cached copy is stale, and its next check fetches the list anew (no cache is cleared by hand)`,
+  );
+
+  trace.emit('a2a', `still running, calls ${trace.who(acme.tools.did)} on its own with the hop it was just given (no one asked it to)`, { actor: agents['acme/researcher'].name });
+  steps.record(await agents['acme/researcher'].perform({ task, calls: [toolCall(after, tools.acme, 'crm:/customers/c-42', 'read', 'biscuit')] }));
+  steps.record(
+    await stage.ask('"read the customer record yourself, and ask the researcher to read it too"', {
+      task,
+      calls: [toolCall(sibling, tools.acme, 'crm:/customers/c-42', 'read', 'biscuit')],
+      delegations: [carryOn(stage, card, 'acme/researcher', { task, calls: [toolCall('researcher-after-decommission', tools.acme, 'crm:/customers/c-42', 'read', 'biscuit')] })],
+    }),
+  );
+}
