@@ -120,7 +120,11 @@ describe('the scenario, run in-process', () => {
       ['allow', null],
       ['deny', 'expired'],
       ['deny', 'revoked'],
+      ['allow', null],
+      ['deny', 'revoked'],
     ]);
+    // The first revocation was of a hop (the token), the second of the researcher itself (its credential).
+    expect(researcher.map((e) => e.record.reason.split(':')[0]).slice(-3)).toEqual(['revocation_token', expect.any(String), 'credential_status']);
   });
 
   it('writes dual-principal audit records with the whole verified chain, in each domain', () => {
@@ -145,7 +149,7 @@ describe('the scenario, run in-process', () => {
         if (record.decision === 'deny') expect(record.code).toBeTruthy();
       }
     }
-    expect(log('acme')).toHaveLength(6);
+    expect(log('acme')).toHaveLength(9);
     expect(log('globex')).toHaveLength(5);
   });
 
@@ -164,6 +168,64 @@ describe('the scenario, run in-process', () => {
     const text = result.trace.map((e) => e.text).join('\n');
     expect(text).not.toMatch(/[A-Za-z0-9_-]{120,}/);
     expect(text).not.toMatch(/"d"\s*:/);
+  });
+});
+
+describe("Acme decommissions the researcher: its credential is revoked in Acme's status list", () => {
+  const statusList = (): string => `${new URL(result.urls['acme DID document']!).origin}/status/revocation`;
+
+  it('its valid token worked before, and is refused after, by the status check of its proof of control', () => {
+    expect(step('delegate-fresh-hop')).toMatchObject({ actual: 'delegated', format: 'biscuit' });
+    expect(step('fresh-hop-call')).toMatchObject({ actual: 'allow', actor: 'acme/researcher' });
+    expect(step('decommissioned-call')).toMatchObject({
+      ok: true,
+      actual: 'deny',
+      actualCode: 'revoked',
+      actualCheck: 'credential_status',
+      actor: 'acme/researcher',
+      verifier: 'acme/tools',
+      format: 'biscuit',
+    });
+    expect(line('decommissioned-call', 'deny')).toMatch(
+      new RegExp(
+        `^ {2}✘ acme/researcher: read crm:/customers/c-42 with its biscuit token → REFUSED by acme/tools, audit record 8: revoked \\(credential_status: credential status revocation entry \\d+ of ${statusList()} is set: revoked\\); chain acme \\(authority\\) → acme/orchestrator → acme/researcher; acting for acme/users/alice$`,
+      ),
+    );
+  });
+
+  it("its card's ownership check refuses the delegation, naming the status check; no token leaves", () => {
+    expect(step('decommissioned-card')).toMatchObject({ ok: true, actual: 'refused', actualCode: 'revoked', actualCheck: 'credential_status', actor: 'acme/orchestrator', delegate: 'acme/researcher' });
+    expect(step('decommissioned-card').granted).toBeUndefined();
+    expect(line('decommissioned-card', 'refuse')).toBe(
+      `  ✘ acme/orchestrator → acme/researcher: delegation REFUSED, its card at ${result.urls['acme/researcher card']} (served by acme) failed verification: ` +
+        `revoked (credential_status: credential status revocation entry ${/revocation entry (\d+) of/.exec(line('decommissioned-call', 'deny'))![1]} of ${statusList()} is set: revoked)`,
+    );
+  });
+
+  it('its sibling keeps working', () => {
+    expect(step('sibling-call')).toMatchObject({ ok: true, actual: 'allow', actor: 'acme/orchestrator', verifier: 'acme/tools' });
+    const last = log('acme').at(-1)!.record;
+    expect(last).toMatchObject({ agent: result.principals.agents.orchestrator, decision: 'allow' });
+  });
+
+  it('says how the revocation reached the verifiers: the list signed anew, and the clock moved past its ttl', () => {
+    const texts = result.trace.map(formatTraceEvent);
+    expect(texts).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^ {2}⊘ acme \\(authority\\): decommissioned acme/researcher: revoked its ownership credential \\(entry \\d+ of ${statusList()}, the list signed anew\\); its tokens are untouched$`),
+      ),
+    );
+    expect(texts).toContain(
+      "  ⏱ the injected clock moves 31 s forward, past the list's ttl (30 s): every verifier's cached copy is stale, and its next check fetches the list anew (no cache is cleared by hand)",
+    );
+  });
+
+  it("serves each organisation's status list from its own did:web host, as a signed list credential", async () => {
+    const response = await fetch(statusList());
+    expect(response.headers.get('content-type')).toBe('application/vc+jwt');
+    const [header, payload] = (await response.text()).split('.');
+    expect(JSON.parse(Buffer.from(header!, 'base64url').toString('utf8'))).toMatchObject({ typ: 'vc+jwt', kid: `${result.principals.acme}#key-1` });
+    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'))).toMatchObject({ id: statusList(), issuer: result.principals.acme, type: ['VerifiableCredential', 'BitstringStatusListCredential'] });
   });
 });
 
@@ -240,8 +302,8 @@ describe('node dist/main.js', () => {
 
   it('runs the whole demo as a process and exits 0 within 30 s', () => {
     expect(elapsedMs).toBeLessThan(30_000);
-    expect(stdout).toContain('OK: all 18 steps as expected, 2 audit chains verified');
-    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 6 records \(3 allow, 3 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 6$/m);
+    expect(stdout).toContain('OK: all 23 steps as expected, 2 audit chains verified');
+    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 9 records \(5 allow, 4 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 9$/m);
     expect(stdout).toMatch(/≡ globex: .*globex-audit\.jsonl: 5 records \(4 allow, 1 deny\), hash chain verified up to the checkpoint globex\/tools signed at record 5$/m);
   });
 

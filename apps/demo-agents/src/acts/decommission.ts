@@ -2,20 +2,25 @@ import { revokeCredential } from '@agent-id/did';
 import type { Stage } from '../setup.js';
 import { STATUS_LIST_TTL_MS } from '../status.js';
 import type { Steps } from '../steps.js';
+import { describeScope } from '../trace.js';
 import { carryOn, handOff, toolCall } from './orders.js';
 
 /** Past the status list's ttl: every verifier's cached copy is then stale and fetched anew. */
 const CLOCK_MOVES_MS = STATUS_LIST_TTL_MS + 1_000;
+/** A new task of Alice's, with a token of its own for the orchestrator. */
+const TASK = 'task-crm-check';
 
 /**
  * Act 6: Acme decommissions the researcher by revoking its ownership credential in Acme's
  * status list. The researcher's token stays valid, yet its next proof of control is refused by
  * the tool server and its card by the orchestrator's card check, both naming the status
- * check; its sibling, the orchestrator, keeps working.
+ * check; its sibling, the orchestrator, keeps working. It runs as a new task of Alice's, so
+ * its lines are told apart from the earlier acts'.
  */
 export async function decommissionAnAgent(stage: Stage, steps: Steps): Promise<void> {
-  const { task, tools, orgs, trace, agents } = stage;
+  const { tools, orgs, trace, agents } = stage;
   const acme = orgs.acme;
+  const task = TASK;
   trace.emit('section', '6. Acme decommissions the researcher mid-run; its sibling keeps working');
   const freshHop = steps.expect('delegate-fresh-hop', { title: 'orchestrator → acme/researcher: read-only CRM, Biscuit, depth 0', shows: 'a valid token before the decommissioning', expected: 'delegated' });
   const before = steps.expect('fresh-hop-call', { title: 'researcher reads a customer record with the fresh hop', shows: 'its identity still good', expected: 'allow' });
@@ -35,8 +40,22 @@ export async function decommissionAnAgent(stage: Stage, steps: Steps): Promise<v
     check: 'credential_status',
   });
 
+  const capability = {
+    resources: ['crm:/customers/*'],
+    actions: ['read'],
+    audience: [acme.toolsUrl],
+    expiresAt: Math.floor(stage.clock() / 1000) + 3600,
+    maxDepth: 1,
+    holder: agents['acme/orchestrator'].did,
+    onBehalfOf: stage.user.did,
+    task,
+  };
+  agents['acme/orchestrator'].hold(task, 'biscuit', await acme.mint(capability, 'biscuit'));
+  trace.emit('delegate', `minted for ${trace.who(stage.user.did)}, task ${task}, to acme/orchestrator: ${describeScope(capability)}, audience Acme's tools, valid 1 h`, {
+    actor: trace.who(acme.authority.did),
+  });
   steps.record(
-    await stage.ask('"give the researcher a fresh read-only hop on the CRM"', {
+    await stage.ask('"check customer c-42 in the CRM, with the researcher"', {
       task,
       delegations: [
         handOff(stage, freshHop, 'acme/researcher', {
