@@ -109,7 +109,11 @@ export class Org {
     app.disable('x-powered-by');
     const server = await listenLoopback(app);
     const toolsKey = KeyPair.generate('Ed25519');
-    const stores = await openOrgStores({ store: options.store, org: options.name, outDir: options.outDir, toolsKey, clock: options.clock });
+    // A store that cannot be opened (a wrong --store URL) must not leave the server listening.
+    const stores = await openOrgStores({ store: options.store, org: options.name, outDir: options.outDir, toolsKey, clock: options.clock }).catch(async (error: unknown) => {
+      await server.close();
+      throw error;
+    });
     const org = new Org(options, app, server, stores, toolsKey);
     org.statusList = await openRevocationList(org.authority, server.origin, options.name, options.outDir, options.clock);
     org.statusLists = statusListsFor(options.resolver, options.clock);

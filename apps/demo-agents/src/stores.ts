@@ -55,9 +55,23 @@ export async function openOrgStores(options: { store: StoreOption; org: string; 
   await migrate(store, { schema });
   const run = `${new Date(options.clock()).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${randomBytes(3).toString('hex')}`;
   const logId = `${org}-tools-${run}`;
-  const revocations = await PostgresRevocationStore.open(store, { schema });
-  const audit = await PostgresAuditSink.open(store, { schema, logId, checkpointKey: toolsKey, clock: options.clock });
-  const a2aAudit = await PostgresAuditSink.open(store, { schema, logId: `${org}-a2a-${run}`, clock: options.clock });
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const open = async <T extends { close(): Promise<void> }>(store: Promise<T>): Promise<T> => {
+    opened.push(await store);
+    return opened.at(-1) as T;
+  };
+  let revocations: PostgresRevocationStore;
+  let audit: PostgresAuditSink;
+  let a2aAudit: PostgresAuditSink;
+  try {
+    revocations = await open(PostgresRevocationStore.open(store, { schema }));
+    audit = await open(PostgresAuditSink.open(store, { schema, logId, checkpointKey: toolsKey, clock: options.clock }));
+    a2aAudit = await open(PostgresAuditSink.open(store, { schema, logId: `${org}-a2a-${run}`, clock: options.clock }));
+  } catch (error) {
+    // Open connections would keep the process alive after the failure is reported.
+    await Promise.allSettled(opened.map((s) => s.close()));
+    throw error;
+  }
   return {
     revocations,
     audit,
