@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { AuditLog, KeyPair, type Scope, verifyAuditLog } from '@agent-id/core';
+import { createAgentIdentity, createDidResolver, issueOwnershipCredential } from '@agent-id/did';
+import { mintCapability } from '@agent-id/tokens';
+import express from 'express';
+import { SignJWT, importJWK, exportJWK } from 'jose';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CredentialCache, type GuardedRequest, HttpGuard, ReplayCache, createAgentFetch, createProof, routeTable } from '../src/index.js';
+import { guardExpress } from '../src/node.js';
+import { USER, type GuardedServer, type Parties, chain, guardedServer, parties, signerOf } from './fixture.js';
+
+let p: Parties;
+let s: GuardedServer;
+
+beforeAll(async () => {
+  p = await parties();
+  s = await guardedServer(p);
+});
+afterAll(() => s.close());
+
+async function tempLog(): Promise<AuditLog> {
+  return AuditLog.open(join(await mkdtemp(join(tmpdir(), 'agent-id-attack-')), 'audit.jsonl'));
+}
+
+/** A guarded request built by hand, for guards that run without a server. */
+function requestOf(method: string, target: string, headers: Record<string, string>): GuardedRequest {
+  return { method, target, header: (name) => headers[name] };
+}
+
+describe('routing differentials between the route table and the application router', () => {
+  // Express routes case-insensitively and ignores a trailing slash by default; the route
+  // table must not pick a weaker action for a path Express sends to a stronger route.
+  it('Express: a token that may only write cannot reach an admin route by changing case or adding a slash', async () => {
+    const app = express();
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const log = await tempLog();
+    const guard = new HttpGuard({
+      resource: origin,
+      map: routeTable('api', [
+        { method: 'POST', path: '/admin/reset', action: 'admin' },
+        { method: 'POST', path: '/*', action: 'write' },
+      ]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+    });
+    let resets = 0;
+    app.use(guardExpress(guard));
+    app.post('/admin/reset', (_req, res) => {
+      resets++;
+      res.json({ reset: true });
+    });
+    try {
+      // Write on everything, but never `admin`.
+      const token = await chain(p, origin, 1, { resources: ['api:/*'], actions: ['write'] });
+      const agentFetch = createAgentFetch({ agent: signerOf(p.agents[1]!), token, credential: p.credentials[1]! });
+      const direct = await agentFetch(`${origin}/admin/reset`, { method: 'POST' });
+      expect(direct.status).toBe(403);
+      expect(await direct.json()).toMatchObject({ code: 'denied', required: { action: 'admin' } });
+      for (const path of ['/ADMIN/reset', '/admin/Reset', '/admin/reset/']) {
+        const response = await agentFetch(`${origin}${path}`, { method: 'POST' });
+        expect(response.status, path).toBe(403);
+        expect(await response.json()).toMatchObject({ code: 'denied', check: 'route' });
+      }
+      expect(resets).toBe(0);
+      // What the table tells apart plainly still works.
+      const write = await agentFetch(`${origin}/notes/1`, { method: 'POST' });
+      expect(write.status).toBe(404);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await log.close();
+    }
+  });
+
+  it('an absolute-form request target (GET http://evil/...) is refused before anything is read', async () => {
+    const port = Number(new URL(s.origin).port);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`GET http://evil.example/orders/1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(raw).toContain('"code":"malformed_input"');
+  });
+
+  it('a proof made for the URL the Host header names is refused: htu is checked against the configured origin', async () => {
+    const token = (await chain(p, s.origin, 1)).serialize();
+    const proof = createProof(signerOf(p.agents[1]!), { method: 'GET', url: 'http://evil.example/orders/1', token });
+    const response = await fetch(`${s.origin}/orders/1`, { headers: { authorization: `DPoP ${token}`, dpop: proof, 'agent-credential': p.credentials[1]! } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'request_mismatch', check: 'htu' });
+  });
+});
+
+describe('proof key confusion with jose-built proofs', () => {
+  async function joseProof(header: Record<string, unknown>, claims: Record<string, unknown>, signer = p.agents[1]!): Promise<string> {
+    const key = await importJWK(signer.keyPair.exportPrivateJwk() as never, 'EdDSA');
+    return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'dpop+jwt', ...header }).sign(key);
+  }
+  it('kid of one agent with a jwk of another, a kid of a key not in authentication, and typ variants are refused', async () => {
+    const token = (await chain(p, s.origin, 1)).serialize();
+    const url = `${s.origin}/orders/1`;
+    const base = { htm: 'GET', htu: url, iat: Math.floor(Date.now() / 1000), ath: createProofAth(token) };
+    const a1 = p.agents[1]!;
+    const a2 = p.agents[2]!;
+    const jwkOf2 = await exportJWK(await importJWK(a2.keyPair.publicKey.toJwk() as never, 'EdDSA'));
+    const cases: [string, Record<string, unknown>, string, string][] = [
+      ['kid A, jwk B, signed by A', { kid: a1.keyId, jwk: jwkOf2 }, 'key_mismatch', 'proof_key'],
+      ['typ DPoP+JWT', { kid: a1.keyId, typ: 'DPoP+JWT' }, 'malformed_input', 'typ'],
+      ['typ jwt', { kid: a1.keyId, typ: 'JWT' }, 'malformed_input', 'typ'],
+    ];
+    for (const [name, header, code, check] of cases) {
+      const proof = await joseProof(header, { ...base, jti: `jti-${name.replace(/\W/g, '')}-${Math.random()}` });
+      const response = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof, 'agent-credential': p.credentials[1]! } });
+      expect(response.status, name).toBe(401);
+      expect(await response.json(), name).toMatchObject({ code, check });
+    }
+  });
+});
+
+function createProofAth(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+describe('credential cache poisoning', () => {
+  // A credential cache shared by guards (the option exists for that) must not let a
+  // credential one guard trusts vouch at a guard that trusts another organisation.
+  it('a credential verified by a guard trusting Acme does not vouch at a guard that trusts only another organisation', async () => {
+    const credentials = new CredentialCache();
+    const log = await tempLog();
+    const other = createAgentIdentity();
+    const resource = 'https://tools.example';
+    const common = {
+      resource,
+      map: routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]),
+      resolver: createDidResolver(),
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+      credentials,
+    };
+    const trustsAcme = new HttpGuard({ ...common, trustedIssuers: [p.org.did] });
+    const trustsOther = new HttpGuard({ ...common, trustedIssuers: [other.did] });
+    const token = (await chain(p, resource, 1)).serialize();
+    const headers = (withCredential: boolean) => ({
+      authorization: `DPoP ${token}`,
+      dpop: createProof(signerOf(p.agents[1]!), { method: 'GET', url: `${resource}/orders/1`, token }),
+      ...(withCredential ? { 'agent-credential': p.credentials[1]! } : {}),
+    });
+    expect((await trustsAcme.check(requestOf('GET', '/orders/1', headers(true)))).decision).toBe('allow');
+    const refused = await trustsOther.check(requestOf('GET', '/orders/1', headers(false)));
+    expect(refused).toMatchObject({ decision: 'deny', code: 'credential_required' });
+    // Sent again, it is verified against this guard's own trusted issuers.
+    const sent = await trustsOther.check(requestOf('GET', '/orders/1', headers(true)));
+    expect(sent).toMatchObject({ decision: 'deny', code: 'untrusted_issuer' });
+    await log.close();
+  });
+});
+
+describe('replay store exhaustion', () => {
+  // The replay store is bounded and refuses when full: a party nobody vouches for (any
+  // did:key, a token of its own making) must not be able to fill it and lock everyone out.
+  it('proofs of an agent without a trusted credential do not use up replay store slots', async () => {
+    const replay = new ReplayCache({ maxEntries: 8 });
+    const log = await tempLog();
+    const resource = 'https://tools.example';
+    const guard = new HttpGuard({
+      resource,
+      map: routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+      replay,
+    });
+    const stranger = createAgentIdentity();
+    const strangerRoot = KeyPair.generate('Ed25519');
+    const scope: Partial<Scope> = {};
+    const own = await mintCapability(
+      { onBehalfOf: USER, holder: stranger.did, task: 't', resources: ['api:/orders/*'], actions: ['read'], audience: [resource], expiresAt: Math.floor(Date.now() / 1000) + 600, maxDepth: 2, ...scope },
+      { format: 'biscuit', rootKey: strangerRoot, issuer: stranger.did },
+    );
+    const ownText = own.serialize();
+    const selfIssued = await issueOwnershipCredential(stranger, { agent: stranger.did, onBehalfOf: USER });
+    for (let i = 0; i < 20; i++) {
+      const d = await guard.check(
+        requestOf('GET', '/orders/1', { authorization: `DPoP ${ownText}`, dpop: createProof(signerOf(stranger), { method: 'GET', url: `${resource}/orders/1`, token: ownText }), 'agent-credential': selfIssued }),
+      );
+      expect(d).toMatchObject({ decision: 'deny', code: 'untrusted_issuer' });
+    }
+    const token = (await chain(p, resource, 1)).serialize();
+    const legit = await guard.check(
+      requestOf('GET', '/orders/1', { authorization: `DPoP ${token}`, dpop: createProof(signerOf(p.agents[1]!), { method: 'GET', url: `${resource}/orders/1`, token }), 'agent-credential': p.credentials[1]! }),
+    );
+    expect(legit.decision).toBe('allow');
+    await log.close();
+  });
+});
+
+describe('cached verified chains', () => {
+  it('a handler that tries to change the decision it got cannot change what the next request of the same token gets', async () => {
+    const token = await chain(p, s.origin, 1, { actions: ['read'] });
+    const text = token.serialize();
+    const log = await tempLog();
+    const guard = new HttpGuard({
+      resource: s.origin,
+      map: routeTable('api', [
+        { method: 'GET', path: '/orders/*', action: 'read' },
+        { method: 'POST', path: '/orders/*', action: 'write' },
+      ]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+    });
+    const send = (method: string) =>
+      guard.check(requestOf(method, '/orders/1', { authorization: `DPoP ${text}`, dpop: createProof(signerOf(p.agents[1]!), { method, url: `${s.origin}/orders/1`, token: text }), 'agent-credential': p.credentials[1]! }));
+    const first = await send('GET');
+    if (first.decision !== 'allow') return expect.unreachable(first.code);
+    const tamper = () => {
+      (first.effective.actions as string[]).push('write');
+      (first.chain[0]!.granted.actions as string[]).push('write');
+    };
+    expect(tamper).toThrow(TypeError);
+    expect(await send('POST')).toMatchObject({ decision: 'deny', code: 'denied' });
+    await log.close();
+    const records = (await verifyAuditLog(log.path)).map((e) => e.record);
+    expect(records.map((r) => [r.decision, r.agent])).toEqual([
+      ['allow', p.agents[1]!.did],
+      ['deny', p.agents[1]!.did],
+    ]);
+  });
+});
