@@ -56,6 +56,14 @@ export function itemRequest(options: McpMapOptions, kind: McpItemKind, name: str
   return options.task !== undefined && mapped.task === undefined ? { ...mapped, task: options.task } : mapped;
 }
 
+function hrefOf(uri: string): string | undefined {
+  try {
+    return new URL(uri).href;
+  } catch {
+    return undefined;
+  }
+}
+
 function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
   if (!isRecord(message) || message.jsonrpc !== '2.0') bad('a message is not a JSON-RPC 2.0 object');
   const { id, method } = message;
@@ -79,6 +87,12 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
   // What the SDK will dispatch on is exactly what is decided here: a name that is not a plain string is refused, never passed on.
   const name = isRecord(params) ? params[item.param] : undefined;
   if (typeof name !== 'string') bad(`${method} has no string params.${item.param}`);
+  // The SDK finds a resource by `new URL(uri).toString()`, which resolves `%2e%2e` segments
+  // and drops tabs and newlines: a URI that reads back otherwise could name another
+  // resource than the one decided on.
+  if (item.param === 'uri' && hrefOf(name) !== name) {
+    throw new MalformedInputError(`${method}: the URI is not in the form the URL parser gives back (dot segments, tabs, spaces, upper case)`, { check: 'mcp_name' });
+  }
   return { ...base, item: { kind: item.kind, name }, mapped: itemRequest(options, item.kind, name) };
 }
 
@@ -92,7 +106,8 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
  * lists, responses, and a GET or DELETE without a body) to `connect` on `mcp:<server-id>`.
  * A batch maps message by message (at most {@link MAX_BATCH}); anything that is not
  * JSON-RPC 2.0, or an item request without a string name, is `malformed_input` (check
- * `jsonrpc` or `mcp_name`).
+ * `jsonrpc` or `mcp_name`), and so is a resource URI not in the form WHATWG
+ * `new URL(uri).href` gives back (the form the SDK looks resources up in).
  *
  * @example
  * ```ts
