@@ -270,13 +270,14 @@ export class HttpGuard {
       ...(this.#o.clockToleranceSec !== undefined ? { clockToleranceSec: this.#o.clockToleranceSec } : {}),
     });
     const proof = checked.proof;
-    at.agent = proof.agent;
     at.stage = 'credential';
     const credential = await this.#credential(request, proof.agent);
     // Only an agent a trusted organisation vouches for takes a slot of the bounded replay
     // store: anyone can make a did:key and sign proofs, and a full store refuses everyone.
     at.stage = 'proof';
     await checked.claim();
+    // Named only now: until its id is claimed, a proof may be a copy sent by anyone.
+    at.agent = proof.agent;
     return { presented: { proof, credential, token } };
   }
 

@@ -205,6 +205,36 @@ describe('replay store exhaustion', () => {
     );
     expect(legit.decision).toBe('allow');
     await log.close();
+    // A refusal names an agent only when its proof was its own and fresh: the strangers' are unnamed.
+    const records = (await verifyAuditLog(log.path)).map((e) => e.record);
+    expect(records.filter((r) => r.agent === stranger.did)).toEqual([]);
+    expect(records.at(-1)).toMatchObject({ decision: 'allow', agent: p.agents[1]!.did });
+  });
+});
+
+describe('audit principals', () => {
+  it('a replayed proof is refused and its record names no agent: whoever sent the copy is unknown', async () => {
+    const log = await tempLog();
+    const resource = 'https://tools.example';
+    const guard = new HttpGuard({
+      resource,
+      map: routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+    });
+    const token = (await chain(p, resource, 1)).serialize();
+    const headers = { authorization: `DPoP ${token}`, dpop: createProof(signerOf(p.agents[1]!), { method: 'GET', url: `${resource}/orders/1`, token }), 'agent-credential': p.credentials[1]! };
+    expect((await guard.check(requestOf('GET', '/orders/1', headers))).decision).toBe('allow');
+    const replayed = await guard.check(requestOf('GET', '/orders/1', headers));
+    expect(replayed).toMatchObject({ decision: 'deny', code: 'replayed', check: 'jti', status: 401 });
+    expect(replayed).not.toHaveProperty('agent');
+    await log.close();
+    const [allowed, refused] = (await verifyAuditLog(log.path)).map((e) => e.record);
+    expect(allowed).toMatchObject({ decision: 'allow', agent: p.agents[1]!.did });
+    expect(refused).toMatchObject({ decision: 'deny', code: 'replayed' });
+    expect(refused!.agent).not.toBe(p.agents[1]!.did);
   });
 });
 
