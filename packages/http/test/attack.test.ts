@@ -6,13 +6,14 @@ import { AuditLog, KeyPair, type Scope, verifyAuditLog } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver, issueOwnershipCredential } from '@agent-id/did';
 import { mintCapability } from '@agent-id/tokens';
 import express from 'express';
+import fc from 'fast-check';
 import { SignJWT, importJWK, exportJWK } from 'jose';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialCache, type GuardedRequest, HttpGuard, ReplayCache, createAgentFetch, createProof, routeTable } from '../src/index.js';
-import { guardExpress } from '../src/node.js';
+import { guardExpress, guardNodeHandler } from '../src/node.js';
 import { USER, type GuardedServer, type Parties, chain, guardedServer, parties, signerOf } from './fixture.js';
 
 let p: Parties;
@@ -80,6 +81,31 @@ describe('routing differentials between the route table and the application rout
       await new Promise((resolve) => server.close(resolve));
       await log.close();
     }
+  });
+
+  it('property: whatever the table and path, an action is given only when a case- and slash-blind router would run that same route', () => {
+    const routePaths = fc.constantFrom('/a', '/A', '/a/b', '/a/*', '/A/*', '/b/*', '/*', '/a/B');
+    const table = fc.array(fc.record({ method: fc.constantFrom('GET', '*'), path: routePaths, action: fc.constantFrom('read', 'write', 'admin') }), { minLength: 1, maxLength: 5 });
+    const path = fc.tuple(fc.array(fc.constantFrom('a', 'A', 'b', 'B', 'c'), { minLength: 1, maxLength: 3 }), fc.boolean()).map(([segments, slash]) => `/${segments.join('/')}${slash ? '/' : ''}`);
+    // How Express (caseSensitive: false, strict: false) picks a route for a path.
+    const expressPick = (routes: { path: string }[], p: string) => {
+      const lp = p.toLowerCase().replace(/(.)\/$/, '$1');
+      return routes.findIndex((r) => (r.path.endsWith('/*') ? `${lp}/`.startsWith(r.path.slice(0, -1).toLowerCase()) : lp === r.path.toLowerCase()));
+    };
+    fc.assert(
+      fc.property(table, path, (routes, p) => {
+        let mapped: { action: string } | undefined;
+        try {
+          mapped = routeTable('api', routes)({ method: 'GET', path: p, query: new URLSearchParams(), header: () => undefined }) as { action: string } | undefined;
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe('denied');
+          return;
+        }
+        const picked = expressPick(routes, p);
+        if (mapped === undefined) expect(picked).toBe(-1);
+        else expect(mapped.action).toBe(routes[picked]!.action);
+      }),
+    );
   });
 
   it('an absolute-form request target (GET http://evil/...) is refused before anything is read', async () => {
@@ -209,6 +235,64 @@ describe('replay store exhaustion', () => {
     const records = (await verifyAuditLog(log.path)).map((e) => e.record);
     expect(records.filter((r) => r.agent === stranger.did)).toEqual([]);
     expect(records.at(-1)).toMatchObject({ decision: 'allow', agent: p.agents[1]!.did });
+  });
+});
+
+describe('what refusals and audit records carry', () => {
+  it('no refusal body, header or audit record carries token, proof or credential text, whatever part is broken', async () => {
+    const token = (await chain(p, s.origin, 1)).serialize();
+    const url = `${s.origin}/orders/1`;
+    const cred = p.credentials[1]!;
+    const proof = () => createProof(signerOf(p.agents[1]!), { method: 'GET', url, token });
+    const flip = (text: string, at: number) => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    const variants: Record<string, string>[] = [
+      { authorization: `DPoP ${flip(token, 40)}`, dpop: proof(), 'agent-credential': cred },
+      { authorization: `DPoP ${token}`, dpop: flip(proof(), 30), 'agent-credential': cred },
+      { authorization: `DPoP ${token}`, dpop: proof(), 'agent-credential': flip(cred, cred.length - 5) },
+      { authorization: `DPoP ${token}`, dpop: proof(), 'agent-credential': `${cred}.x` },
+      { authorization: `Bearer ${token}` },
+      { authorization: `DPoP ${token}x!`, dpop: proof() },
+    ];
+    const secrets = [token, cred];
+    for (const headers of variants) {
+      const response = await fetch(url, { headers });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      const text = `${JSON.stringify([...response.headers])}${await response.text()}`;
+      for (const secret of secrets) for (let i = 0; i + 24 <= secret.length; i += 12) expect(text.includes(secret.slice(i, i + 24))).toBe(false);
+    }
+    const records = JSON.stringify((await verifyAuditLog(s.log.path)).map((e) => e.record));
+    for (const secret of secrets) for (let i = 0; i + 24 <= secret.length; i += 12) expect(records.includes(secret.slice(i, i + 24))).toBe(false);
+  });
+
+  it('an audit sink that fails never lets a request through: the guard throws, node:http answers 500, the handler never runs', async () => {
+    const resource = 'https://tools.example';
+    let ran = 0;
+    const failing = { append: async () => Promise.reject(new Error('disk full')) };
+    const guard = new HttpGuard({
+      resource,
+      map: routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: failing,
+    });
+    const token = (await chain(p, resource, 1)).serialize();
+    const headers = { authorization: `DPoP ${token}`, dpop: createProof(signerOf(p.agents[1]!), { method: 'GET', url: `${resource}/orders/1`, token }), 'agent-credential': p.credentials[1]! };
+    await expect(guard.check(requestOf('GET', '/orders/1', headers))).rejects.toThrow('disk full');
+    const server = createServer(guardNodeHandler(guard, (_req, res) => {
+      ran++;
+      res.end('ok');
+    }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/orders/1`);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: 'server_error', code: 'internal', check: 'internal' });
+      expect(ran).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
