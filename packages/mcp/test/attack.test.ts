@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { AuditLog, verifyAuditLog } from '@agent-id/core';
 import { createDidResolver } from '@agent-id/did';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { createAgentFetch } from '@agent-id/http';
 import { expectCode } from '@agent-id/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpGuard, createAgentTransport, mapMcpMessages, mcpResourceOf } from '../src/index.js';
@@ -69,6 +71,58 @@ describe('resource URIs: what is decided is what the SDK reads', () => {
     expect(mapMcpMessages(readOf('orders://shop/public/a'), { serverId: 'orders' })[0]!.mapped).toEqual({ action: 'read', resource: mcpResourceOf('orders', 'resources', 'orders://shop/public/a') });
     for (const uri of ['orders://shop/public/%2e%2e/private/b', 'orders://shop/a/./b', 'orders://shop/a\t/b', 'orders://shop/a ', 'ORDERS://shop/a', 'file://localhost/x', 'not a uri']) {
       expectCode(() => mapMcpMessages(readOf(uri), { serverId: 'orders' }), 'malformed_input', 'mcp_name');
+    }
+  });
+});
+
+describe('tasks: results kept by the server for later requests', () => {
+  // In stateless mode the SDK scopes its task store by session id, which is absent: every
+  // caller shares one scope. A caller with only `connect` must not read, list or cancel the
+  // tasks (tool results) of another agent through tasks/* requests.
+  it('an agent allowed only to connect cannot list, read or cancel another agent\'s task', async () => {
+    const taskStore = new InMemoryTaskStore();
+    const tlog = await AuditLog.open(join(await mkdtemp(join(tmpdir(), 'agent-id-mcp-tasks-')), 'audit.jsonl'));
+    let listener: Parameters<typeof createServer>[1] = (_req, res) => res.end();
+    const http = createServer((req, res) => listener!(req, res));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const turl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    const guard = new McpGuard({ serverId: 'orders', resource: turl, resolver: createDidResolver(), trustedIssuers: [p.org.did], trustedRoots: [p.rootKey.publicKey], audit: tlog });
+    listener = mcpNodeHandler(
+      guard,
+      () => new McpServer({ name: 'orders', version: '1.0.0' }, { capabilities: { tools: {}, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } }, taskStore }),
+      { enableJsonResponse: true },
+    );
+    try {
+      // What agent 0's task-augmented tools/call left in the store.
+      const task = await taskStore.createTask({ ttl: 60_000 }, 1, { method: 'tools/call', params: { name: 'query_orders', arguments: { id: '42' } } });
+      await taskStore.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text: 'alice: order 42, card 4242' }] });
+      const token = await tokenFor(p, turl, { holder: p.agents[1]!.did, resources: ['mcp:orders'], actions: ['connect'] });
+      const agentFetch = createAgentFetch({ agent: signerOf(p.agents[1]!), token, credential: p.credentials[1]! });
+      const rpc = (method: string, params: Record<string, unknown>) =>
+        agentFetch(turl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }),
+        });
+      for (const [method, params] of [
+        ['tasks/list', {}],
+        ['tasks/get', { taskId: task.taskId }],
+        ['tasks/result', { taskId: task.taskId }],
+        ['tasks/cancel', { taskId: task.taskId }],
+        ['tools/call', { name: 'query_orders', arguments: { id: '42' }, task: { ttl: 60_000 } }],
+      ] as const) {
+        const response = await rpc(method, params);
+        const text = await response.text();
+        expect(text, method).not.toContain('card 4242');
+        expect(text, method).not.toContain(task.taskId);
+        expect(response.status, method).toBe(403);
+        expect(JSON.parse(text), method).toMatchObject({ code: 'denied', check: 'mcp_task' });
+      }
+      expect((await taskStore.getTask(task.taskId))?.status).toBe('completed');
+    } finally {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await tlog.close();
     }
   });
 });
