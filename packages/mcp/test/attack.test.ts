@@ -96,7 +96,7 @@ describe('tasks: results kept by the server for later requests', () => {
       // What agent 0's task-augmented tools/call left in the store.
       const task = await taskStore.createTask({ ttl: 60_000 }, 1, { method: 'tools/call', params: { name: 'query_orders', arguments: { id: '42' } } });
       await taskStore.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text: 'alice: order 42, card 4242' }] });
-      const token = await tokenFor(p, turl, { holder: p.agents[1]!.did, resources: ['mcp:orders'], actions: ['connect'] });
+      const token = await tokenFor(p, turl, { resources: ['mcp:orders'], actions: ['connect'] }, 1);
       const agentFetch = createAgentFetch({ agent: signerOf(p.agents[1]!), token, credential: p.credentials[1]! });
       const rpc = (method: string, params: Record<string, unknown>) =>
         agentFetch(turl, {
