@@ -8,6 +8,7 @@ import { mintCapability } from '@agent-id/tokens';
 import express from 'express';
 import fc from 'fast-check';
 import { SignJWT, importJWK, exportJWK } from 'jose';
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +297,39 @@ describe('what refusals and audit records carry', () => {
   });
 });
 
+describe('group commit', () => {
+  it('each of 32 concurrent decisions is returned only once its own record is in the log file, in order and chained', async () => {
+    const log = await tempLog();
+    const resource = 'https://tools.example';
+    const guard = new HttpGuard({
+      resource,
+      map: routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+    });
+    const token = (await chain(p, resource, 1)).serialize();
+    const one = (i: number) =>
+      guard.check(
+        requestOf('GET', `/orders/${i}`, {
+          authorization: `DPoP ${i % 3 === 0 ? `${token}x` : token}`,
+          dpop: createProof(signerOf(p.agents[1]!), { method: 'GET', url: `${resource}/orders/${i}`, token }),
+          'agent-credential': p.credentials[1]!,
+        }),
+      ).then((d) => {
+        const lines = readFileSync(log.path, 'utf8').split('\n');
+        return { d, onDisk: lines.some((l) => l.includes(`"hash":"${d.entry.hash}"`)) };
+      });
+    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => one(i)));
+    for (const { d, onDisk } of results) expect(onDisk, String(d.entry.seq)).toBe(true);
+    expect(results.filter((r) => r.d.decision === 'allow').length).toBe(21);
+    await log.close();
+    const entries = await verifyAuditLog(log.path);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+  });
+});
+
 describe('audit principals', () => {
   it('a replayed proof is refused and its record names no agent: whoever sent the copy is unknown', async () => {
     const log = await tempLog();
@@ -347,6 +381,11 @@ describe('cached verified chains', () => {
       (first.chain[0]!.granted.actions as string[]).push('write');
     };
     expect(tamper).toThrow(TypeError);
+    // Every member the cached chain shares with the decision is frozen, not only the ones above.
+    for (const scope of [first.effective, ...first.chain.map((h) => h.granted)]) {
+      expect(Object.isFrozen(scope)).toBe(true);
+      for (const value of Object.values(scope)) if (typeof value === 'object' && value !== null) expect(Object.isFrozen(value)).toBe(true);
+    }
     expect(await send('POST')).toMatchObject({ decision: 'deny', code: 'denied' });
     await log.close();
     const records = (await verifyAuditLog(log.path)).map((e) => e.record);
