@@ -122,6 +122,29 @@ describe('routing differentials between the route table and the application rout
     expect(raw).toContain('"code":"malformed_input"');
   });
 
+  it('a second Authorization, DPoP or Agent-Credential header (which node keeps out of req.headers) is refused, not ignored', async () => {
+    const port = Number(new URL(s.origin).port);
+    const token = (await chain(p, s.origin, 1)).serialize();
+    const proof = () => createProof(signerOf(p.agents[1]!), { method: 'GET', url: `${s.origin}/orders/1`, token });
+    const raw = (headers: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(`GET /orders/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headers.join('\r\n')}\r\n\r\n`));
+        let text = '';
+        socket.on('data', (d) => (text += d.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const good = [`Authorization: DPoP ${token}`, `DPoP: ${proof()}`, `Agent-Credential: ${p.credentials[1]!}`];
+    expect((await raw(good)).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    for (const doubled of [`Authorization: DPoP ${token}`, `DPoP: ${proof()}`, `Agent-Credential: ${p.credentials[1]!}`]) {
+      const fresh = [`Authorization: DPoP ${token}`, `DPoP: ${proof()}`, `Agent-Credential: ${p.credentials[1]!}`];
+      const response = await raw([...fresh, doubled]);
+      expect(['HTTP/1.1 400 Bad Request', 'HTTP/1.1 401 Unauthorized'], doubled.split(':')[0]).toContain(response.split('\r\n')[0]);
+      expect(response).toContain('"code":"malformed_input"');
+      expect(response).toContain(`"check":"${doubled.split(':')[0]!.toLowerCase()}"`);
+    }
+  });
+
   it('a proof made for the URL the Host header names is refused: htu is checked against the configured origin', async () => {
     const token = (await chain(p, s.origin, 1)).serialize();
     const proof = createProof(signerOf(p.agents[1]!), { method: 'GET', url: 'http://evil.example/orders/1', token });
