@@ -7,13 +7,14 @@ import { createAgentIdentity, createDidResolver, issueOwnershipCredential } from
 import { mintCapability } from '@agent-id/tokens';
 import express from 'express';
 import fc from 'fast-check';
+import { expectCode } from '@agent-id/test-support';
 import { SignJWT, importJWK, exportJWK } from 'jose';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialCache, type GuardedRequest, HttpGuard, ReplayCache, createAgentFetch, createProof, routeTable } from '../src/index.js';
+import { CredentialCache, type GuardedRequest, HttpGuard, ReplayCache, createAgentFetch, createProof, routeTable, verifyProof } from '../src/index.js';
 import { guardExpress, guardNodeHandler } from '../src/node.js';
 import { USER, type GuardedServer, type Parties, chain, guardedServer, parties, signerOf } from './fixture.js';
 
@@ -176,6 +177,51 @@ describe('proof key confusion with jose-built proofs', () => {
       const response = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof, 'agent-credential': p.credentials[1]! } });
       expect(response.status, name).toBe(401);
       expect(await response.json(), name).toMatchObject({ code, check });
+    }
+  });
+});
+
+describe('did:web proof keys', () => {
+  it('a key not in authentication, a key controlled by another DID, a jwk beside another kid, a document claiming another DID', async () => {
+    const auth = KeyPair.generate('Ed25519');
+    const assertion = KeyPair.generate('Ed25519');
+    const lent = KeyPair.generate('Ed25519');
+    const victim = p.agents[2]!;
+    const docs = new Map<string, unknown>();
+    const server = createServer((req, res) => {
+      const doc = docs.get(req.url ?? '');
+      res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(doc ?? {}));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const did = `did:web:127.0.0.1%3A${(server.address() as AddressInfo).port}`;
+    const vm = (id: string, key: KeyPair, controller = did) => ({ id: `${did}#${id}`, type: 'JsonWebKey2020', controller, publicKeyJwk: key.publicKey.toJwk() });
+    docs.set('/.well-known/did.json', {
+      id: did,
+      verificationMethod: [vm('auth', auth), vm('assert', assertion), vm('lent', lent, victim.did)],
+      authentication: [`${did}#auth`, `${did}#lent`],
+      assertionMethod: [`${did}#assert`],
+    });
+    // A document at a path DID that names the victim as its id.
+    docs.set('/impostor/did.json', { id: victim.did, verificationMethod: [vm('auth', auth)], authentication: [`${did}#auth`] });
+    const resolver = createDidResolver({ allowHttpLoopback: true });
+    const url = 'https://tools.example/orders/1';
+    const token = 'abc.def';
+    const options = () => ({ method: 'GET', url, token, resolver, replay: new ReplayCache() });
+    try {
+      const ok = await verifyProof(createProof({ keyId: `${did}#auth`, keyPair: auth }, { method: 'GET', url, token }), options());
+      expect(ok).toMatchObject({ agent: did, keyId: `${did}#auth` });
+      await expectCode(verifyProof(createProof({ keyId: `${did}#assert`, keyPair: assertion }, { method: 'GET', url, token }), options()), 'key_not_authorized');
+      // A key whose VM names the victim as controller still speaks only for the document's DID.
+      expect(await verifyProof(createProof({ keyId: `${did}#lent`, keyPair: lent }, { method: 'GET', url, token }), options())).toMatchObject({ agent: did });
+      const mixed = await new SignJWT({ jti: 'mixed-key-proof-1', htm: 'GET', htu: url, iat: Math.floor(Date.now() / 1000), ath: createProofAth(token) })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'dpop+jwt', kid: `${did}#auth`, jwk: assertion.publicKey.toJwk() as never })
+        .sign(await importJWK(assertion.exportPrivateJwk() as never, 'EdDSA'));
+      await expectCode(verifyProof(mixed, options()), 'key_mismatch', 'proof_key');
+      await expectCode(verifyProof(createProof({ keyId: `${did}:impostor#auth`, keyPair: auth }, { method: 'GET', url, token }), options()), 'malformed_input', 'document_id');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
