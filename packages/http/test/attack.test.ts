@@ -85,25 +85,71 @@ describe('routing differentials between the route table and the application rout
     }
   });
 
-  it('property: whatever the table and path, an action is given only when a case- and slash-blind router would run that same route', () => {
+  it('Express: HEAD runs the GET route, so a HEAD is never mapped by a weaker route than that GET route', async () => {
+    const app = express();
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const log = await tempLog();
+    const guard = new HttpGuard({
+      resource: origin,
+      map: routeTable('api', [
+        { method: 'GET', path: '/admin/*', action: 'admin' },
+        { method: 'GET', path: '/orders/*', action: 'read' },
+        { method: '*', path: '/*', action: 'read' },
+      ]),
+      resolver: createDidResolver(),
+      trustedIssuers: [p.org.did],
+      trustedRoots: [p.rootKey.publicKey],
+      audit: log,
+    });
+    let exported = 0;
+    app.use(guardExpress(guard));
+    app.get('/admin/export', (_req, res) => {
+      exported++;
+      res.json({ users: 'all' });
+    });
+    app.get('/orders/:id', (req, res) => res.json({ id: req.params.id }));
+    try {
+      const token = await chain(p, origin, 1, { resources: ['api:/*'], actions: ['read'] });
+      const agentFetch = createAgentFetch({ agent: signerOf(p.agents[1]!), token, credential: p.credentials[1]! });
+      const head = await agentFetch(`${origin}/admin/export`, { method: 'HEAD' });
+      expect(head.status).toBe(403);
+      expect(exported).toBe(0);
+      // A HEAD that the GET route and the table map alike still works (after a GET: a HEAD
+      // answer has no body to say the server wants the credential again).
+      expect((await agentFetch(`${origin}/orders/7`)).status).toBe(200);
+      expect((await agentFetch(`${origin}/orders/7`, { method: 'HEAD' })).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await log.close();
+    }
+  });
+
+  it('property: whatever the table, method and path, an action is given only when it is the action of the route a case- and slash-blind router that runs GET routes for HEAD would pick', () => {
     const routePaths = fc.constantFrom('/a', '/A', '/a/b', '/a/*', '/A/*', '/b/*', '/*', '/a/B');
-    const table = fc.array(fc.record({ method: fc.constantFrom('GET', '*'), path: routePaths, action: fc.constantFrom('read', 'write', 'admin') }), { minLength: 1, maxLength: 5 });
+    const table = fc.array(fc.record({ method: fc.constantFrom('GET', 'HEAD', '*'), path: routePaths, action: fc.constantFrom('read', 'write', 'admin') }), { minLength: 1, maxLength: 5 });
     const path = fc.tuple(fc.array(fc.constantFrom('a', 'A', 'b', 'B', 'c'), { minLength: 1, maxLength: 3 }), fc.boolean()).map(([segments, slash]) => `/${segments.join('/')}${slash ? '/' : ''}`);
     // How Express (caseSensitive: false, strict: false) picks a route for a path.
-    const expressPick = (routes: { path: string }[], p: string) => {
+    const expressPick = (routes: { method: string; path: string }[], method: string, p: string) => {
       const lp = p.toLowerCase().replace(/(.)\/$/, '$1');
-      return routes.findIndex((r) => (r.path.endsWith('/*') ? `${lp}/`.startsWith(r.path.slice(0, -1).toLowerCase()) : lp === r.path.toLowerCase()));
+      return routes.findIndex(
+        (r) =>
+          (r.method === '*' || r.method === method || (method === 'HEAD' && r.method === 'GET')) &&
+          (r.path.endsWith('/*') ? `${lp}/`.startsWith(r.path.slice(0, -1).toLowerCase()) : lp === r.path.toLowerCase()),
+      );
     };
     fc.assert(
-      fc.property(table, path, (routes, p) => {
+      fc.property(table, fc.constantFrom('GET', 'HEAD'), path, (routes, method, p) => {
         let mapped: { action: string } | undefined;
         try {
-          mapped = routeTable('api', routes)({ method: 'GET', path: p, query: new URLSearchParams(), header: () => undefined }) as { action: string } | undefined;
+          mapped = routeTable('api', routes)({ method, path: p, query: new URLSearchParams(), header: () => undefined }) as { action: string } | undefined;
         } catch (error) {
           expect((error as { code?: string }).code).toBe('denied');
           return;
         }
-        const picked = expressPick(routes, p);
+        const picked = expressPick(routes, method, p);
         if (mapped === undefined) expect(picked).toBe(-1);
         else expect(mapped.action).toBe(routes[picked]!.action);
       }),
