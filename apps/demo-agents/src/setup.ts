@@ -2,7 +2,7 @@ import type { Clock } from '@agent-id/core';
 import { type AgentIdentity, type DidResolver, createDidResolver } from '@agent-id/did';
 import type { DemoAgent } from './agent.js';
 import { cardTrustPolicy, cardVerifier } from './card-verifier.js';
-import { MCP_SERVER_ID, type McpTools, startMcpTools } from './mcp-tools.js';
+import { type McpTools, startMcpTools } from './mcp-tools.js';
 import { type AgentSpec, Org } from './org.js';
 import { type Trace, describeScope } from './trace.js';
 import { type AskAgent, connectUser } from './user.js';
@@ -154,9 +154,9 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
     const first = agents[FIRST_AGENT];
     const now = Math.floor(clock() / 1000);
     const capability = {
-      resources: ['crm:/customers/*', 'reports:/q3/*', 'inventory:/widgets/*', `mcp:${MCP_SERVER_ID}`, `mcp:${MCP_SERVER_ID}/tools/*`, 'api:/orders/*'],
-      actions: ['read', 'write', 'quote', 'connect', 'call'],
-      audience: [orgs.acme.toolsUrl, orgs.globex.toolsUrl, mcp.url, mcp.apiUrl],
+      resources: ['crm:/customers/*', 'reports:/q3/*', 'inventory:/widgets/*'],
+      actions: ['read', 'write', 'quote'],
+      audience: [orgs.acme.toolsUrl, orgs.globex.toolsUrl],
       expiresAt: now + HOUR,
       maxDepth: 2,
       holder: first.did,
@@ -167,7 +167,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace }): Pro
     first.hold(TASK, 'macaroon', await minter.mint(capability, 'macaroon'));
     trace.emit(
       'setup',
-      `minted for ${trace.who(user.did)}, task ${TASK}, to ${first.name}: ${describeScope(capability)}, audience both tool servers, ${mcpHost.displayName}'s MCP server and orders API, valid 1 h — as a Biscuit and as a Macaroon`,
+      `minted for ${trace.who(user.did)}, task ${TASK}, to ${first.name}: ${describeScope(capability)}, audience both tool servers, valid 1 h — as a Biscuit and as a Macaroon`,
       { actor: trace.who(minter.authority.did) },
     );
     const ask = await connectUser(user, minter.authority, cardUrl(FIRST_AGENT), verifiers[MINTER], trace, clock);

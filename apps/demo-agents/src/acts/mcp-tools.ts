@@ -13,6 +13,9 @@ import type { CallReport } from '../work.js';
 import { handOff } from './orders.js';
 
 const CUSTOMER = 'c-42';
+/** Alice's second task: its own token, minted by Acme for the MCP server and the orders API only. */
+const TASK = 'task-c42-order-history';
+const HOUR = 3600;
 /** Lifetime of the hop the analyst hands the MCP server with its call. */
 const DOWNSTREAM_TTL_SECONDS = 300;
 
@@ -66,7 +69,8 @@ function decisionOf(entries: readonly AuditEntry[], verifier: string, refused?: 
  * verbatim is refused 401 `replayed`.
  */
 export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
-  const { task, orgs, trace, mcp, clock } = stage;
+  const { orgs, trace, mcp, clock } = stage;
+  const task = TASK;
   const server = trace.who(mcp.url);
   trace.emit('section', `6. Globex's analyst calls Acme's MCP tool server with the MCP SDK; the tool calls Acme's orders API with a hop narrowed for it`);
   const toAnalyst = steps.expect('delegate-mcp', {
@@ -84,6 +88,24 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
   });
   const refused = steps.expect('mcp-refused', { title: 'globex/analyst calls refund_order, a tool its token does not name', shows: 'MCP tool outside the token refused', expected: 'deny', code: 'denied' });
   const replayed = steps.expect('mcp-replayed', { title: "the analyst's order_history request sent again with the same proof", shows: 'replayed proof refused', expected: 'deny', code: 'replayed' });
+
+  const orchestrator = stage.agents['acme/orchestrator'];
+  const capability = {
+    resources: [`mcp:${MCP_SERVER_ID}`, `mcp:${MCP_SERVER_ID}/tools/*`, 'api:/orders/*'],
+    actions: ['connect', 'call', 'read'],
+    audience: [mcp.url, mcp.apiUrl],
+    expiresAt: Math.floor(clock() / 1000) + HOUR,
+    maxDepth: 2,
+    holder: orchestrator.did,
+    onBehalfOf: stage.user.did,
+    task,
+  };
+  orchestrator.hold(task, 'biscuit', await orgs.acme.mint(capability, 'biscuit'));
+  trace.emit(
+    'setup',
+    `minted for ${trace.who(stage.user.did)}, task ${task}, to ${orchestrator.name}: ${describeScope(capability)}, audience ${capability.audience.map((a) => trace.who(a)).join(' and ')}, valid 1 h — as a Biscuit`,
+    { actor: trace.who(orgs.acme.authority.did) },
+  );
 
   steps.record(
     await stage.ask(`"before quoting, look up ${CUSTOMER}'s order history in Acme's order system"`, {
