@@ -42,8 +42,13 @@ export interface McpTools {
   apiUrl: string;
   /** The MCP server as an agent: its DID (callers delegate to it by this DID, from configuration). */
   serverDid: string;
-  /** Every audit entry the MCP server's guard wrote, in order (the guard writes to the organisation's log). */
-  decisions: readonly AuditEntry[];
+  /** Where the MCP server's RFC 9728 metadata is served. */
+  metadataUrl: string;
+  /**
+   * Runs `operation` (one at a time) and returns how it settled with the audit entries the
+   * MCP server's guard wrote meanwhile, so the trace can name the records of a request.
+   */
+  recording<T>(operation: () => Promise<T>): Promise<{ settled: PromiseSettledResult<T>; entries: AuditEntry[] }>;
 }
 
 /** Options of {@link startMcpTools}. */
@@ -58,12 +63,12 @@ export interface McpToolsOptions {
   trustNote: string;
 }
 
-/** Appends through `sink` and keeps each entry written, so the trace can name the records of a request. */
-function keeping(sink: AuditSink, entries: AuditEntry[]): AuditSink {
+/** Appends through `sink`, and hands each entry written to `seen` (when set). */
+function observed(sink: AuditSink, seen: () => ((entry: AuditEntry) => void) | undefined): AuditSink {
   return {
     async append(record) {
       const entry = await sink.append(record);
-      entries.push(entry);
+      seen()?.(entry);
       return entry;
     },
   };
@@ -123,7 +128,7 @@ export async function startMcpTools(org: Org, options: McpToolsOptions): Promise
     res.json(answer);
   });
 
-  const decisions: AuditEntry[] = [];
+  let collect: ((entry: AuditEntry) => void) | undefined;
   const mcp = new McpGuard({
     serverId: MCP_SERVER_ID,
     resource: url,
@@ -131,7 +136,7 @@ export async function startMcpTools(org: Org, options: McpToolsOptions): Promise
     trustedIssuers: options.callersOwnedBy.map((o) => o.authority.did),
     trustedRoots,
     revocations: org.revocations,
-    audit: keeping(org.audit, decisions),
+    audit: observed(org.audit, () => collect),
     clock,
     resourceName: `${org.displayName} orders (MCP)`,
     limits,
@@ -176,5 +181,16 @@ export async function startMcpTools(org: Org, options: McpToolsOptions): Promise
     actor: org.name,
   });
   trace.emit('setup', `orders API ${apiUrl}, called by ${name} for the user, trusts the same Biscuits, from agents owned by ${org.displayName}`, { actor: org.name });
-  return { url, apiUrl, serverDid: self.did, decisions };
+  const recording = async <T>(operation: () => Promise<T>): Promise<{ settled: PromiseSettledResult<T>; entries: AuditEntry[] }> => {
+    if (collect !== undefined) throw new Error('one recording at a time');
+    const entries: AuditEntry[] = [];
+    collect = (entry) => entries.push(entry);
+    try {
+      const [settled] = await Promise.allSettled([operation()]);
+      return { settled: settled!, entries };
+    } finally {
+      collect = undefined;
+    }
+  };
+  return { url, apiUrl, serverDid: self.did, metadataUrl: mcp.guard.metadataUrl, recording };
 }

@@ -103,7 +103,7 @@ function curlableUrls(stage: Stage): Record<string, string> {
     'mallory tampered card': stage.forgedCards.tampered,
     'acme tools': tools.acme,
     'acme MCP server (POST)': stage.mcp.url,
-    'acme MCP server metadata': `${orgs.acme.origin}/.well-known/oauth-protected-resource/mcp`,
+    'acme MCP server metadata': stage.mcp.metadataUrl,
     'acme orders API': stage.mcp.apiUrl,
     'acme tools challenge (POST)': `${tools.acme}/challenge`,
     'globex tools challenge (POST)': `${tools.globex}/challenge`,

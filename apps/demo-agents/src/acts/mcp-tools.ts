@@ -145,13 +145,8 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
   };
   /** Runs one operation of the client; returns its outcome and the MCP server's audit entries written meanwhile. */
   const observe = async <T>(operation: () => Promise<T>): Promise<{ value?: T; refused?: Refused; entries: AuditEntry[] }> => {
-    const before = mcp.decisions.length;
-    try {
-      const value = await operation();
-      return { value, entries: mcp.decisions.slice(before) };
-    } catch (error) {
-      return { refused: refusalOf(error), entries: mcp.decisions.slice(before) };
-    }
+    const { settled, entries } = await mcp.recording(operation);
+    return settled.status === 'fulfilled' ? { value: settled.value, entries } : { refused: refusalOf(settled.reason), entries };
   };
   const report = (step: string, resource: string, action: string, decision: ToolDecision, service = mcp.url): CallReport => ({ step, service, resource, action, format: 'biscuit', decision });
   const analystCalls: CallReport[] = [];
@@ -236,11 +231,13 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
 
       if (replay) {
         // Someone who saw the request on the wire sends it again, unchanged: same token, same proof.
-        const before = mcp.decisions.length;
-        const response = await fetch(replay.url, replay.init);
-        const body: unknown = await response.json().catch(() => undefined);
-        const resent: Refused | undefined = response.status === 200 ? undefined : { status: response.status, body: isRecord(body) ? body : {} };
-        const replayDecision = decisionOf(mcp.decisions.slice(before), mcp.url, resent);
+        const { settled, entries } = await mcp.recording(async () => {
+          const response = await fetch(replay.url, replay.init);
+          return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
+        });
+        const answer = settled.status === 'fulfilled' ? settled.value : { status: 0, body: { code: 'internal', check: 'client', error_description: 'the request failed' } };
+        const resent: Refused | undefined = answer.status === 200 ? undefined : { status: answer.status, body: isRecord(answer.body) ? answer.body : {} };
+        const replayDecision = decisionOf(entries, mcp.url, resent);
         steps.record({ agent: orgs.mallory.authority.did, task, calls: [report(replayed, `mcp:${MCP_SERVER_ID}/tools/order_history`, 'call', replayDecision)], delegations: [] });
         trace.emit(
           replayDecision.decision === 'allow' ? 'allow' : 'deny',
