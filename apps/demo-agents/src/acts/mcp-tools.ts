@@ -38,6 +38,18 @@ function refusalOf(error: unknown): Refused {
   return { status: error.code ?? 0, body: isRecord(body) ? body : { code: 'internal', check: 'client', error_description: 'an unreadable refusal' } };
 }
 
+/** The `order_history` tool's answer, or undefined for anything else (an SDK error text, a tool failure). */
+function readHistory(text: string | undefined): OrderHistory | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = parseJson(text, { what: 'order_history result' });
+  } catch {
+    return undefined;
+  }
+  return isRecord(value) && Array.isArray(value.orders) && isRecord(value.caller) && isRecord(value.downstream) ? (value as unknown as OrderHistory) : undefined;
+}
+
 /**
  * The caller's decision for one operation: its outcome as the caller saw it (success, or
  * the refusal's status and body), with the verified chain and the record numbers from the
@@ -203,7 +215,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
       analystCalls.push(report(call, `mcp:${MCP_SERVER_ID}/tools/order_history`, 'call', callDecision));
       const content = called.value?.content;
       const text = Array.isArray(content) && isRecord(content[0]) && typeof content[0].text === 'string' ? content[0].text : undefined;
-      const history = text === undefined ? undefined : (parseJson(text, { what: 'order_history result' }) as OrderHistory);
+      const history = readHistory(text);
       const saw = history ? `; the tool saw ${trace.who(history.caller.agent)} acting for ${trace.who(history.caller.onBehalfOf)}: ${history.orders.length} orders` : '';
       trace.emit(
         callDecision.decision === 'allow' ? 'allow' : 'deny',
