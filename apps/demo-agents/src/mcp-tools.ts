@@ -58,8 +58,9 @@ export interface McpToolsOptions {
   trace: Trace;
   /** Organisations whose ownership credentials vouch for the MCP server's callers. */
   callersOwnedBy: readonly Org[];
-  /** Root keys of the Biscuits both servers accept, with the minting organisation's display name. */
+  /** Root keys of the Biscuits both servers accept, each with its issuer's DID (read from the issuer's did:web document). */
   trustedRoots: ReadonlyArray<{ issuer: string; publicKey: PublicKey }>;
+  /** Whose tokens and agents the MCP server trusts, in words, for the trace. */
   trustNote: string;
 }
 
