@@ -1,8 +1,8 @@
 import { AgentIdError, type AuditEntry, type AuditSink, type Clock, type ErrorCode, type PublicKey } from '@agent-id/core';
 import { type AgentIdentity, type DidResolver, createAgentIdentity, issueOwnershipCredential } from '@agent-id/did';
-import { type HttpAllow, HttpGuard, createAgentFetch, routeTable } from '@agent-id/http';
+import { type HttpAllow, HttpGuard, routeTable } from '@agent-id/http';
 import { guardExpress } from '@agent-id/http/node';
-import { McpGuard, agentIdOf, receivedDelegation } from '@agent-id/mcp';
+import { McpGuard, agentIdOf, createDownstreamFetch } from '@agent-id/mcp';
 import { mcpNodeHandler } from '@agent-id/mcp/node';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -150,8 +150,7 @@ export async function startMcpTools(org: Org, options: McpToolsOptions): Promise
       let downstream: ToolDecision;
       try {
         // The caller's delegation, narrowed by it to this one read: the orders API sees the user, the caller and this server.
-        const token = await receivedDelegation(extra, { self: self.did, trustedRoots });
-        const ordersApi = createAgentFetch({ agent: self, token, credential, clock });
+        const ordersApi = await createDownstreamFetch(extra, { self: self.did, trustedRoots, agent: self, credential, clock });
         const response = await ordersApi(`${apiUrl}/${encodeURIComponent(customer)}`);
         const body = (await response.json()) as ToolDecision & { code?: ErrorCode; check?: string; error_description?: string };
         downstream =
