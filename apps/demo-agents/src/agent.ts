@@ -88,6 +88,16 @@ export class DemoAgent {
     this.#wallet.set(`${task}|${format}`, token);
   }
 
+  /**
+   * What the agent presents for a task to a client it drives itself (the MCP act's SDK
+   * client): its DID URL and key, its ownership credential, and the token it holds. The
+   * token is bound to this agent's key and useless without it.
+   */
+  presentation(task: string, format?: TokenFormat): { agent: Pick<AgentIdentity, 'keyId' | 'keyPair'>; credential: string; token: string } | undefined {
+    const held = this.#token(task, format);
+    return held && { agent: { keyId: this.#o.identity.keyId, keyPair: this.#o.identity.keyPair }, credential: this.#o.credential, token: held.token };
+  }
+
   /** Express router serving the signed card and the A2A JSON-RPC endpoint. */
   router(card: AgentCard, guard: A2AGuard): Router {
     const executor: AgentExecutor = {

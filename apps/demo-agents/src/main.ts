@@ -53,6 +53,7 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\n  try:\n    curl -s ${result.urls['globex/analyst card']}\n    curl -s ${result.urls['acme DID document']}\n` +
       `    curl -s -X POST ${result.urls['globex tools challenge (POST)']}\n` +
+      `    curl -s ${result.urls['acme MCP server metadata']}\n` +
       `    curl -s -X POST ${result.urls['acme/orchestrator A2A (JSON-RPC)']} -H 'content-type: application/json' -H 'A2A-Version: 1.0' \\\n` +
       `      -d '${JSON.stringify({
         jsonrpc: '2.0',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expireShortLivedToken } from './acts/expiry.js';
 import { refuseForgedCards } from './acts/forged-cards.js';
+import { callMcpTools } from './acts/mcp-tools.js';
 import { narrowAtEveryHop } from './acts/narrowing-chain.js';
 import { tryMoreThanGiven } from './acts/overreach.js';
 import { decommissionAnAgent } from './acts/decommission.js';
@@ -37,7 +38,7 @@ export interface ScenarioOptions {
 }
 
 /** The scenario's acts, in order: each emits its section, sends its work orders and registers its steps. */
-const ACTS: ReadonlyArray<(stage: Stage, steps: Steps) => Promise<void>> = [narrowAtEveryHop, tryMoreThanGiven, refuseForgedCards, expireShortLivedToken, revokeOneBranch, decommissionAnAgent];
+const ACTS: ReadonlyArray<(stage: Stage, steps: Steps) => Promise<void>> = [narrowAtEveryHop, tryMoreThanGiven, refuseForgedCards, expireShortLivedToken, revokeOneBranch, callMcpTools, decommissionAnAgent];
 
 /**
  * Runs the whole scenario: two organisations on their own HTTP servers, agents speaking
@@ -84,8 +85,9 @@ function principalsOf(stage: Stage): ScenarioResult['principals'] {
       researcher: agents['acme/researcher'].did,
       analyst: agents['globex/analyst'].did,
       quoter: agents['globex/quoter'].did,
+      ordersMcp: stage.mcp.serverDid,
     },
-    services: { acme: orgs.acme.toolsUrl, globex: orgs.globex.toolsUrl },
+    services: { acme: orgs.acme.toolsUrl, globex: orgs.globex.toolsUrl, ordersMcp: stage.mcp.url, ordersApi: stage.mcp.apiUrl },
   };
 }
 
@@ -103,6 +105,9 @@ function curlableUrls(stage: Stage): Record<string, string> {
     'mallory impostor card': stage.forgedCards.impostor,
     'mallory tampered card': stage.forgedCards.tampered,
     'acme tools': tools.acme,
+    'acme MCP server (POST)': stage.mcp.url,
+    'acme MCP server metadata': stage.mcp.metadataUrl,
+    'acme orders API': stage.mcp.apiUrl,
     'acme tools challenge (POST)': `${tools.acme}/challenge`,
     'globex tools challenge (POST)': `${tools.globex}/challenge`,
   };

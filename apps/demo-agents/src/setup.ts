@@ -1,7 +1,8 @@
 import type { Clock } from '@agent-id/core';
-import { type AgentIdentity, createDidResolver } from '@agent-id/did';
+import { type AgentIdentity, type DidResolver, createDidResolver } from '@agent-id/did';
 import type { DemoAgent } from './agent.js';
 import { cardTrustPolicy, cardVerifier } from './card-verifier.js';
+import { type McpTools, startMcpTools } from './mcp-tools.js';
 import { type AgentSpec, Org } from './org.js';
 import { type Trace, describeScope } from './trace.js';
 import { type AskAgent, connectUser } from './user.js';
@@ -45,6 +46,9 @@ const TOOL_SERVERS: ReadonlyArray<{ org: ToolOrgName; acceptsBiscuitsMintedBy: r
   { org: 'globex', acceptsBiscuitsMintedBy: ['acme', 'globex'], acceptsMacaroons: false },
 ];
 
+/** The MCP tool server (and the orders API it calls): run by Acme, for agents owned by Acme or Globex. */
+const MCP_SERVER: { org: ToolOrgName; callersOwnedBy: readonly OrgName[] } = { org: 'acme', callersOwnedBy: ['acme', 'globex'] };
+
 /** The organisation that mints the task's token, for its user; every agent reads its tokens. */
 const MINTER: OrgName = 'acme';
 const USER = 'alice';
@@ -65,6 +69,10 @@ export interface Stage {
   task: string;
   /** Tool server URLs by organisation. */
   tools: Record<ToolOrgName, string>;
+  /** The MCP tool server and the orders API it calls. */
+  mcp: McpTools;
+  /** Resolves DIDs (did:web over loopback): agents read root keys from their organisations' documents. */
+  resolver: DidResolver;
   /** Mallory's forged cards: an impostor's card claiming to be Globex's analyst, and Globex's genuine card with its endpoint moved to Mallory. */
   forgedCards: { impostor: string; tampered: string };
   /** Where an agent's signed card is served. */
@@ -132,6 +140,16 @@ export async function setUpStage(options: { outDir: string; trace: Trace; store?
       });
     }
 
+    const mcpHost = orgs[MCP_SERVER.org];
+    const mcp = await startMcpTools(mcpHost, {
+      clock,
+      resolver,
+      trace,
+      callersOwnedBy: MCP_SERVER.callersOwnedBy.map((name) => orgs[name]),
+      trustedRoots: [{ issuer: minter.authority.did, publicKey: (await resolver.resolveKey(minter.authority.keyId, 'assertionMethod')).publicKey }],
+      trustNote: `Biscuits minted by ${minter.displayName} (root key from its did:web document), from agents owned by ${MCP_SERVER.callersOwnedBy.map((name) => orgs[name].displayName).join(' or ')}`,
+    });
+
     const user = minter.user(USER);
     const first = agents[FIRST_AGENT];
     const now = Math.floor(clock() / 1000);
@@ -165,6 +183,8 @@ export async function setUpStage(options: { outDir: string; trace: Trace; store?
       user,
       task: TASK,
       tools,
+      mcp,
+      resolver,
       forgedCards: { impostor: orgs.mallory.cardUrl('analyst'), tampered: serveTamperedCard(orgs.mallory, orgs.globex, 'analyst') },
       cardUrl,
       ask,

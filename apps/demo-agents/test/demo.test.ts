@@ -121,10 +121,14 @@ describe('the scenario, run in-process', () => {
       ['deny', 'expired'],
       ['deny', 'revoked'],
       ['allow', null],
-      ['deny', 'revoked'],
     ]);
-    // The first revocation was of a hop (the token), the second of the researcher itself (its credential).
-    expect(researcher.map((e) => e.record.reason.split(':')[0]).slice(-3)).toEqual(['revocation_token', expect.any(String), 'credential_status']);
+    expect(researcher.at(-2)!.record.reason).toMatch(/^revocation_token: /);
+    // Decommissioned (act 7), its credential is refused: the record names no agent, since a proof
+    // whose credential fails is not taken as anyone's (it could be a copy), but the chain ends at it.
+    const decommissioned = log('acme').filter((e) => e.record.reason.startsWith('credential_status: '));
+    expect(decommissioned.map((e) => [e.record.agent, e.record.decision, e.record.code, e.record.chain.at(-1)!.to])).toEqual([
+      ['unverified', 'deny', 'revoked', result.principals.agents.researcher],
+    ]);
   });
 
   it('writes dual-principal audit records with the whole verified chain, in each domain', () => {
@@ -142,14 +146,16 @@ describe('the scenario, run in-process', () => {
     }
     for (const org of ['acme', 'globex']) {
       for (const { record } of log(org)) {
-        expect(record.agent).toMatch(/^did:key:/);
+        // A replayed proof, or one whose credential is refused, proves no one's control of a key: its refusal names no agent.
+        expect(record.agent).toMatch(record.code === 'replayed' || record.reason.startsWith('credential_status: ') ? /^unverified$/ : /^did:key:/);
         expect(record.onBehalfOf).toBe(user);
         expect(record.chain.length).toBeGreaterThanOrEqual(1);
         expect(record.chain[0]!.from).toBe(acme);
         if (record.decision === 'deny') expect(record.code).toBeTruthy();
       }
     }
-    expect(log('acme')).toHaveLength(9);
+    // Acme: 6 tool server records, then 6 of its MCP server and 1 of its orders API (act 6), then 3 of the decommissioning (act 7).
+    expect(log('acme')).toHaveLength(16);
     expect(log('globex')).toHaveLength(5);
   });
 
@@ -188,7 +194,7 @@ describe("Acme decommissions the researcher: its credential is revoked in Acme's
     });
     expect(line('decommissioned-call', 'deny')).toMatch(
       new RegExp(
-        `^ {2}✘ acme/researcher: read crm:/customers/c-42 with its biscuit token → REFUSED by acme/tools, audit record 8: revoked \\(credential_status: credential status revocation entry \\d+ of ${statusList()} is set: revoked\\); chain acme \\(authority\\) → acme/orchestrator → acme/researcher; acting for acme/users/alice$`,
+        `^ {2}✘ acme/researcher: read crm:/customers/c-42 with its biscuit token → REFUSED by acme/tools, audit record 15: revoked \\(credential_status: credential status revocation entry \\d+ of ${statusList()} is set: revoked\\); chain acme \\(authority\\) → acme/orchestrator → acme/researcher; acting for acme/users/alice$`,
       ),
     );
   });
@@ -272,11 +278,16 @@ describe('the trace names every party of a refusal', () => {
     );
   });
 
-  it('counts audit records from 1, as the lines of each audit log', () => {
+  it('counts audit records from 1, as the lines of each audit log, and names every record once', () => {
     for (const { org, entries } of result.audit) {
       const printed = result.trace
-        .filter((e) => (e.kind === 'allow' || e.kind === 'deny') && e.text.includes(`by ${org}/tools, audit record `))
-        .map((e) => Number(/audit record (\d+)/.exec(e.text)![1]));
+        .filter((e) => e.kind === 'allow' || e.kind === 'deny')
+        .map((e) => new RegExp(`by ${org}/[a-z-]+, audit records? (\\d+)(?:–(\\d+))?`).exec(e.text))
+        .filter((m) => m !== null)
+        .flatMap((m) => {
+          const [first, last] = [Number(m[1]), Number(m[2] ?? m[1])];
+          return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+        });
       expect(printed).toEqual(entries.map((_, i) => i + 1));
     }
   });
@@ -285,6 +296,85 @@ describe('the trace names every party of a refusal', () => {
     const lines = result.trace.map(formatTraceEvent).flatMap(nonEmpty);
     expect(repeated(lines)).toEqual([]);
     expect(lines.filter((l) => !OWN_LINE.test(l))).toEqual([]);
+  });
+});
+
+describe('act 6: an MCP tool server called through the MCP SDK client, and the API its tool calls', () => {
+  const MCP_STEPS = ['delegate-mcp', 'mcp-connect', 'mcp-list', 'mcp-call', 'mcp-downstream', 'mcp-refused', 'mcp-replayed'];
+  const ALICE_CHAIN = 'chain acme \\(authority\\) → acme/orchestrator → globex/analyst; acting for acme/users/alice';
+
+  it('allows the tool the token names, refuses the other tool and a replayed proof, with their codes', () => {
+    expect(Object.fromEntries(MCP_STEPS.map((id) => [id, [step(id).actual, step(id).actualCode ?? null]]))).toEqual({
+      'delegate-mcp': ['delegated', null],
+      'mcp-connect': ['allow', null],
+      'mcp-list': ['allow', null],
+      'mcp-call': ['allow', null],
+      'mcp-downstream': ['allow', null],
+      'mcp-refused': ['deny', 'denied'],
+      'mcp-replayed': ['deny', 'replayed'],
+    });
+    expect(step('delegate-mcp')).toMatchObject({ actor: 'acme/orchestrator', delegate: 'globex/analyst', format: 'biscuit' });
+    expect(step('delegate-mcp').granted).toMatchObject({ actions: ['call', 'connect', 'read'], resources: ['api:/orders/c-42', 'mcp:orders', 'mcp:orders/tools/order_history'], maxDepth: 1 });
+    expect(step('mcp-call')).toMatchObject({ actor: 'globex/analyst', verifier: 'acme/orders-mcp', chain: ['acme (authority)', 'acme/orchestrator', 'globex/analyst'] });
+    expect(step('mcp-downstream')).toMatchObject({ actor: 'acme/orders-mcp', verifier: 'acme/orders-api', chain: ['acme (authority)', 'acme/orchestrator', 'globex/analyst', 'acme/orders-mcp'] });
+  });
+
+  it('traces each MCP request with its parties, the decision, its audit records and the chain', () => {
+    expect(line('mcp-connect', 'allow')).toMatch(
+      new RegExp(`^  ✔ globex/analyst → acme/orders-mcp: connect with the MCP SDK client \\(initialize, notifications/initialized; [^)]+\\) → ALLOWED by acme/orders-mcp, audit records 7–8 \\(${ALICE_CHAIN}\\)$`),
+    );
+    expect(line('mcp-list', 'allow')).toBe("  ✔ globex/analyst → acme/orders-mcp: tools/list → ALLOWED by acme/orders-mcp, audit record 9: it shows only order_history, of the server's order_history, refund_order");
+    expect(line('mcp-downstream', 'delegate')).toMatch(
+      /^ {2}↳ globex\/analyst → acme\/orders-mcp: new biscuit hop for the call's _meta, made offline and signed by globex\/analyst: call\+connect\+read on .+ \(depth 1\) ⟶ read on api:\/orders\/c-42 \(depth 0\), audience acme\/orders-api only, valid 300 s$/,
+    );
+    expect(line('mcp-call', 'allow')).toMatch(
+      new RegExp(
+        `^  ✔ globex/analyst → acme/orders-mcp: tools/call order_history \\{customer: c-42\\}, the hop in _meta → ALLOWED by acme/orders-mcp, audit record 10 \\(${ALICE_CHAIN}\\); the tool saw globex/analyst acting for acme/users/alice: 3 orders$`,
+      ),
+    );
+    expect(line('mcp-downstream', 'allow')).toBe(
+      '  ✔ acme/orders-mcp: read api:/orders/c-42 with the hop from globex/analyst and its own proof → ALLOWED by acme/orders-api, audit record 11 (chain acme (authority) → acme/orchestrator → globex/analyst → acme/orders-mcp; acting for acme/users/alice)',
+    );
+    expect(line('mcp-refused', 'deny')).toMatch(
+      new RegExp(
+        `^  ✘ globex/analyst → acme/orders-mcp: tools/call refund_order \\{order: o-1001\\} → REFUSED by acme/orders-mcp, audit record 12: 403 insufficient_scope, denied \\(resources: [^;]*"mcp:orders/tools/refund_order"\\); ${ALICE_CHAIN}$`,
+      ),
+    );
+    expect(line('mcp-replayed', 'deny')).toMatch(
+      new RegExp(
+        `^  ✘ mallory → acme/orders-mcp: sends globex/analyst's order_history request again, byte for byte \\(same token, same DPoP proof\\) → REFUSED by acme/orders-mcp, audit record 13: 401 invalid_dpop_proof, replayed \\(jti: [^;]+\\); ${ALICE_CHAIN}$`,
+      ),
+    );
+  });
+
+  it("writes the MCP server's and the orders API's decisions into Acme's hash-chained log, naming the user, the acting agent and the whole chain", () => {
+    const { user, acme, agents, services } = result.principals;
+    const records = log('acme')
+      .slice(6, 13)
+      .map((e) => e.record);
+    expect(records.map((r) => [r.verifier, r.http?.method, r.http?.path, r.action, r.resource, r.decision, r.code ?? null])).toEqual([
+      [services.ordersMcp, 'POST', '/mcp', 'connect', 'mcp:orders', 'allow', null],
+      [services.ordersMcp, 'POST', '/mcp', 'connect', 'mcp:orders', 'allow', null],
+      [services.ordersMcp, 'POST', '/mcp', 'connect', 'mcp:orders', 'allow', null],
+      [services.ordersMcp, 'POST', '/mcp', 'call', 'mcp:orders/tools/order_history', 'allow', null],
+      [services.ordersApi, 'GET', '/orders/c-42', 'read', 'api:/orders/c-42', 'allow', null],
+      [services.ordersMcp, 'POST', '/mcp', 'call', 'mcp:orders/tools/refund_order', 'deny', 'denied'],
+      [services.ordersMcp, 'POST', '/mcp', 'call', 'mcp:orders/tools/order_history', 'deny', 'replayed'],
+    ]);
+    const toAnalyst = [
+      [acme, agents.orchestrator],
+      [agents.orchestrator, agents.analyst],
+    ];
+    for (const r of records) expect(r).toMatchObject({ onBehalfOf: user, task: 'task-c42-order-history' });
+    // The MCP server's records: the analyst acted (but no one proved control of a key with a replayed proof).
+    const byServer = records.filter((r) => r.verifier === services.ordersMcp);
+    expect(byServer.map((r) => r.agent)).toEqual([...Array(5).fill(agents.analyst), 'unverified']);
+    for (const r of byServer) expect(r.chain.map((h) => [h.from, h.to])).toEqual(toAnalyst);
+    // The orders API's record: the MCP server acted, for Alice, through the analyst's hop addressed to it.
+    const api = records.find((r) => r.verifier === services.ordersApi)!;
+    expect(api.agent).toBe(agents.ordersMcp);
+    expect(api.chain.map((h) => [h.from, h.to])).toEqual([...toAnalyst, [agents.analyst, agents.ordersMcp]]);
+    expect(api.chain.at(-1)!.granted).toMatchObject({ audience: [services.ordersApi], resources: ['api:/orders/c-42'], actions: ['read'], maxDepth: 0 });
   });
 });
 
@@ -302,8 +392,8 @@ describe('node dist/main.js', () => {
 
   it('runs the whole demo as a process and exits 0 within 30 s', () => {
     expect(elapsedMs).toBeLessThan(30_000);
-    expect(stdout).toContain('OK: all 23 steps as expected, 2 audit chains verified');
-    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 9 records \(5 allow, 4 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 9$/m);
+    expect(stdout).toContain('OK: all 30 steps as expected, 2 audit chains verified');
+    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 16 records \(10 allow, 6 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 16$/m);
     expect(stdout).toMatch(/≡ globex: .*globex-audit\.jsonl: 5 records \(4 allow, 1 deny\), hash chain verified up to the checkpoint globex\/tools signed at record 5$/m);
   });
 

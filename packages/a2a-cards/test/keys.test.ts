@@ -27,7 +27,7 @@ interface Signer {
 
 const GEN: Record<string, [JwsVerifyAlgorithm, jose.GenerateKeyPairOptions?]> = {
   RS256: ['RS256', { modulusLength: 2048 }],
-  PS256: ['PS256', { modulusLength: 3072 }],
+  PS256: ['PS256', { modulusLength: 2048 }],
   ES384: ['ES384'],
   ES512: ['ES512'],
   ES256: ['ES256'],

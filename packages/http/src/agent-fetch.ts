@@ -9,7 +9,7 @@ export interface AgentFetchOptions {
   agent: ProofSigner;
   /** The capability token to present, or a function choosing one per request URL. */
   token: string | CapabilityToken | ((url: URL) => string | CapabilityToken);
-  /** The agent's ownership credential (VC-JWT): sent on the first request to each origin, and again when a server asks for it. */
+  /** The agent's ownership credential (VC-JWT): sent to each origin until a request there is answered (status below 400), and again when a server asks for it. */
   credential: string;
   /** The fetch to wrap. Default: the global `fetch`. */
   fetch?: typeof fetch;
@@ -77,7 +77,9 @@ export function createAgentFetch(options: AgentFetchOptions): AgentFetch {
       response = await send(code === 'credential_required' || !introduced.has(url.origin));
       code = await refusalCode(response);
     }
-    if (code !== 'credential_required' && response.status < 500) introduced.add(url.origin);
+    // Only an answered request proves the server read the credential: a refusal may come
+    // before it (a route, a proof), and a HEAD refusal has no body to ask for it again.
+    if (response.status < 400) introduced.add(url.origin);
     return response;
   };
 }

@@ -89,7 +89,10 @@ export class CredentialCache {
    */
   async verified(agent: string, sent: string | undefined, check: CredentialCheck): Promise<VerifiedOwnershipCredential> {
     const hash = sent === undefined ? undefined : CredentialCache.hashOf(sent);
-    const cached = this.get(agent, hash);
+    // A cache may be shared with verifiers that trust other organisations: an entry vouches
+    // here only when its issuer is one this check trusts.
+    const hit = this.get(agent, hash);
+    const cached = hit !== undefined && check.trustedIssuers.includes(hit.issuer) ? hit : undefined;
     if (cached !== undefined) {
       if (cached.credentialStatus !== undefined) {
         if (check.statusLists === undefined) throw new TypeError('a cached credential carries a status, but no statusLists were given');

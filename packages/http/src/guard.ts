@@ -33,7 +33,7 @@ import type { NonceIssuer } from './nonces.js';
 import { ReplayCache, type ReplayStore } from './replay-cache.js';
 import type { MappedRequest, RequestFacts, RequestMapper } from './request-map.js';
 import { type Refusal, refusalOf } from './refusal.js';
-import { type VerifiedProof, verifyProof } from './verify-proof.js';
+import { type VerifiedProof, checkProof } from './verify-proof.js';
 
 /** The header an agent sends its ownership credential (VC-JWT) in, on first contact. */
 export const CREDENTIAL_HEADER = 'agent-credential';
@@ -180,11 +180,13 @@ function splitTarget(target: string): { path: string; query: URLSearchParams } {
  * 2. `Authorization: DPoP <token>` (none → 401 `credential_required`; a bearer token →
  *    401 `signature_required`, check `proof`: the token is bound to its holder);
  * 3. the `DPoP` proof ({@link verifyProof}): signed by the agent's DID key, for this
- *    method, URL and token, fresh, unused, with the server's nonce when it demands one
+ *    method, URL and token, fresh, with the server's nonce when it demands one
  *    (401 `invalid_dpop_proof`, or `use_dpop_nonce` with a fresh `DPoP-Nonce`);
  * 4. the agent's ownership credential, from the `Agent-Credential` header or the cache
  *    of credentials it sent before, issued by a trusted organisation (401 `invalid_token`,
- *    `credential_required` when it never sent one);
+ *    `credential_required` when it never sent one); only then is the proof's `jti`
+ *    claimed as used (401 `invalid_dpop_proof`, `replayed`), so proofs of agents nobody
+ *    vouches for never fill the replay store;
  * 5. the token, with `authorize`: trusted roots, every signature and hop, this resource
  *    as audience (RFC 8707), expiry, revocation, the proven agent as final holder, the
  *    request within every hop (401 `invalid_token`; 403 `insufficient_scope` for a
@@ -258,7 +260,7 @@ export class HttpGuard {
     at.stage = 'proof';
     const proofHeader = single(request, 'dpop');
     if (proofHeader === undefined) throw new SignatureRequiredError('the request carries no proof of possession (DPoP header)', { check: 'proof' });
-    const proof = await verifyProof(proofHeader, {
+    const checked = await checkProof(proofHeader, {
       method: request.method,
       url: `${this.#origin}${path}`,
       token: text,
@@ -269,9 +271,15 @@ export class HttpGuard {
       ...(this.#o.proofMaxAgeSec !== undefined ? { maxAgeSec: this.#o.proofMaxAgeSec } : {}),
       ...(this.#o.clockToleranceSec !== undefined ? { clockToleranceSec: this.#o.clockToleranceSec } : {}),
     });
-    at.agent = proof.agent;
+    const proof = checked.proof;
     at.stage = 'credential';
     const credential = await this.#credential(request, proof.agent);
+    // Only an agent a trusted organisation vouches for takes a slot of the bounded replay
+    // store: anyone can make a did:key and sign proofs, and a full store refuses everyone.
+    at.stage = 'proof';
+    await checked.claim();
+    // Named only now: until its id is claimed, a proof may be a copy sent by anyone.
+    at.agent = proof.agent;
     return { presented: { proof, credential, token } };
   }
 

@@ -1,4 +1,4 @@
-import { canonicalResourcePath } from '@agent-id/core';
+import { DeniedError, canonicalResourcePath } from '@agent-id/core';
 
 /** A request as a {@link RequestMapper} sees it. */
 export interface RequestFacts {
@@ -42,7 +42,10 @@ export interface Route {
  * A {@link RequestMapper} from a table: the first route whose method and path match gives
  * the action, and the resource is the request's path in canonical form under `scheme`
  * (`api:/orders/42`, with core's `canonicalResourcePath`, so `..`, `//` and encoded
- * separators never reach a prefix match: they are refused as `malformed_input`).
+ * separators never reach a prefix match: they are refused as `malformed_input`). A
+ * request that would get another action if case and a trailing slash were ignored, or a
+ * HEAD were routed as GET, as Express and other routers do by default, is refused
+ * (`denied`, check `route`).
  *
  * @example
  * ```ts
@@ -62,15 +65,30 @@ export function routeTable(scheme: string, routes: readonly Route[]): RequestMap
   }
   canonicalResourcePath(scheme, '/');
   const table = routes.map((r) => ({ ...r, method: r.method.toUpperCase(), prefix: r.path.endsWith('/*') ? r.path.slice(0, -1) : undefined }));
+  const loose = table.map((r) => ({ ...r, path: looseOf(r.path), prefix: r.prefix?.toLowerCase() }));
+  const first = (rows: typeof table, method: string, path: string, headAsGet: boolean) =>
+    rows.find(
+      (route) =>
+        (route.method === '*' || route.method === method || (headAsGet && method === 'HEAD' && route.method === 'GET')) &&
+        (route.prefix === undefined ? path === route.path : path.startsWith(route.prefix) || `${path}/` === route.prefix),
+    );
   return (request) => {
     const resource = canonicalResourcePath(scheme, request.path);
     const path = resource.slice(scheme.length + 1);
-    for (const route of table) {
-      if (route.method !== '*' && route.method !== request.method) continue;
-      const matches = route.prefix === undefined ? path === route.path : path.startsWith(route.prefix) || `${path}/` === route.prefix;
-      if (!matches) continue;
-      return { action: route.action, resource, ...(route.task !== undefined ? { task: route.task } : {}) };
+    const route = first(table, request.method, path, false);
+    // Routers often match paths regardless of case and of a trailing slash, and run a GET
+    // route for HEAD (Express's defaults): a request the two readings give different
+    // capabilities could run a stronger route than the one checked, so it is refused.
+    const other = first(loose, request.method, looseOf(path), true);
+    if (route?.action !== other?.action || route?.task !== other?.task) {
+      throw new DeniedError(`${request.method.slice(0, 16)} ${path.slice(0, 200)} matches another route when case, a trailing slash or HEAD for GET are read as routers do`, { check: 'route' });
     }
-    return undefined;
+    if (route === undefined) return undefined;
+    return { action: route.action, resource, ...(route.task !== undefined ? { task: route.task } : {}) };
   };
+}
+
+function looseOf(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
 }

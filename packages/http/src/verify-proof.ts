@@ -144,6 +144,16 @@ async function proofKey(header: Record<string, unknown>, resolver: DidResolver):
  * ```
  */
 export async function verifyProof(proof: unknown, options: VerifyProofOptions): Promise<VerifiedProof> {
+  const checked = await checkProof(proof, options);
+  await checked.claim();
+  return checked.proof;
+}
+
+/**
+ * @internal Checks 1 to 7 of {@link verifyProof}; `claim` is check 8, for a caller that
+ * must check who the agent is before its proof id takes a slot of a bounded store.
+ */
+export async function checkProof(proof: unknown, options: VerifyProofOptions): Promise<{ proof: VerifiedProof; claim(): Promise<void> }> {
   const now = Math.floor(readClock(options.clock) / 1000);
   const maxAge = readClockTolerance(options.maxAgeSec, 60);
   const ahead = readClockTolerance(options.clockToleranceSec, 5);
@@ -171,8 +181,12 @@ export async function verifyProof(proof: unknown, options: VerifyProofOptions): 
   if (options.nonces !== undefined && !options.nonces.accepts(claims.nonce)) {
     throw new NonceRequiredError(claims.nonce === undefined ? 'the server requires a nonce in the proof' : 'the proof carries a nonce this server does not accept (stale or not its own)');
   }
-  // Recorded last, so a proof refused for any other reason does not use up its id.
-  const fresh = await options.replay.claim(`${key.keyId}\n${claims.jti}`, (claims.iat + maxAge + 1) * 1000);
-  if (!fresh) throw new ReplayedError('this proof was used before', { check: 'jti' });
-  return { agent: key.agent, keyId: key.keyId, jti: claims.jti, issuedAt: claims.iat };
+  return {
+    proof: { agent: key.agent, keyId: key.keyId, jti: claims.jti, issuedAt: claims.iat },
+    // Recorded last, so a proof refused for any other reason does not use up its id.
+    async claim() {
+      const fresh = await options.replay.claim(`${key.keyId}\n${claims.jti}`, (claims.iat + maxAge + 1) * 1000);
+      if (!fresh) throw new ReplayedError('this proof was used before', { check: 'jti' });
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { DeniedError, HolderMismatchError, type KeyPair, MalformedInputError, type Scope, canonicalize } from '@agent-id/core';
+import { type Clock, DeniedError, HolderMismatchError, type KeyPair, MalformedInputError, type Scope, canonicalize } from '@agent-id/core';
 import { type AgentFetch, type ProofSigner, createAgentFetch } from '@agent-id/http';
 import { CapabilityToken, type MacaroonRootSecret, type TrustedRoots, attenuate, inspectToken, verifyChain } from '@agent-id/tokens';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
@@ -116,6 +116,8 @@ export interface DownstreamFetchOptions extends ReceivedDelegationOptions {
   /** This server's ownership credential (VC-JWT), for the downstream API. */
   credential: string;
   fetch?: typeof fetch;
+  /** Time of the downstream proofs. Default: system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -134,5 +136,11 @@ export interface DownstreamFetchOptions extends ReceivedDelegationOptions {
  */
 export async function createDownstreamFetch(extra: HandlerExtra, options: DownstreamFetchOptions): Promise<AgentFetch> {
   const token = await receivedDelegation(extra, options);
-  return createAgentFetch({ agent: options.agent, token, credential: options.credential, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  return createAgentFetch({
+    agent: options.agent,
+    token,
+    credential: options.credential,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
 }

@@ -1,4 +1,4 @@
-import { MalformedInputError } from '@agent-id/core';
+import { DeniedError, MalformedInputError } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import type { MappedRequest, RequestMapper } from '@agent-id/http';
 import { MCP_ACTIONS, MCP_CONNECT_ACTION, type McpItemKind, mcpResourceOf } from './names.js';
@@ -56,6 +56,14 @@ export function itemRequest(options: McpMapOptions, kind: McpItemKind, name: str
   return options.task !== undefined && mapped.task === undefined ? { ...mapped, task: options.task } : mapped;
 }
 
+function hrefOf(uri: string): string | undefined {
+  try {
+    return new URL(uri).href;
+  } catch {
+    return undefined;
+  }
+}
+
 function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
   if (!isRecord(message) || message.jsonrpc !== '2.0') bad('a message is not a JSON-RPC 2.0 object');
   const { id, method } = message;
@@ -65,6 +73,11 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
   const base = { ...(id !== undefined ? { id } : {}), ...(method !== undefined ? { method } : {}) };
   if (method === undefined) return { ...base, mapped: connect };
   const params = message.params;
+  // The SDK keeps tasks by session, and this endpoint is sessionless: every caller would
+  // share one scope, so one agent could list, read or cancel another's tool results.
+  if (method.startsWith('tasks/') || (isRecord(params) && params.task !== undefined)) {
+    throw new DeniedError(`${method.slice(0, 64)}: tasks are not served behind an McpGuard (their results would be shared by every caller)`, { check: 'mcp_task' });
+  }
   if (method === 'completion/complete') {
     // Completions reveal a prompt's or resource template's values: they need what using it needs.
     const ref = isRecord(params) ? params.ref : undefined;
@@ -79,6 +92,12 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
   // What the SDK will dispatch on is exactly what is decided here: a name that is not a plain string is refused, never passed on.
   const name = isRecord(params) ? params[item.param] : undefined;
   if (typeof name !== 'string') bad(`${method} has no string params.${item.param}`);
+  // The SDK finds a resource by `new URL(uri).toString()`, which resolves `%2e%2e` segments
+  // and drops tabs and newlines: a URI that reads back otherwise could name another
+  // resource than the one decided on.
+  if (item.param === 'uri' && hrefOf(name) !== name) {
+    throw new MalformedInputError(`${method}: the URI is not in the form the URL parser gives back (dot segments, tabs, spaces, upper case)`, { check: 'mcp_name' });
+  }
   return { ...base, item: { kind: item.kind, name }, mapped: itemRequest(options, item.kind, name) };
 }
 
@@ -92,7 +111,11 @@ function mapOne(message: unknown, options: McpMapOptions): MappedMessage {
  * lists, responses, and a GET or DELETE without a body) to `connect` on `mcp:<server-id>`.
  * A batch maps message by message (at most {@link MAX_BATCH}); anything that is not
  * JSON-RPC 2.0, or an item request without a string name, is `malformed_input` (check
- * `jsonrpc` or `mcp_name`).
+ * `jsonrpc` or `mcp_name`); `tasks/*` requests and task-augmented requests are `denied`
+ * (check `mcp_task`: in a sessionless endpoint the SDK's task store would let any caller
+ * reach another's results); a resource URI not in the form WHATWG
+ * `new URL(uri).href` gives back (the form the SDK looks resources up in) is
+ * `malformed_input`.
  *
  * @example
  * ```ts

@@ -11,7 +11,7 @@ const CLOCK_MOVES_MS = STATUS_LIST_TTL_MS + 1_000;
 const TASK = 'task-crm-check';
 
 /**
- * Act 6: Acme decommissions the researcher by revoking its ownership credential in Acme's
+ * Act 7: Acme decommissions the researcher by revoking its ownership credential in Acme's
  * status list. The researcher's token stays valid, yet its next proof of control is refused by
  * the tool server and its card by the orchestrator's card check, both naming the status
  * check; its sibling, the orchestrator, keeps working. It runs as a new task of Alice's, so
@@ -21,7 +21,7 @@ export async function decommissionAnAgent(stage: Stage, steps: Steps): Promise<v
   const { tools, orgs, trace, agents } = stage;
   const acme = orgs.acme;
   const task = TASK;
-  trace.emit('section', '6. Acme decommissions the researcher mid-run; its sibling keeps working');
+  trace.emit('section', '7. Acme decommissions the researcher mid-run; its sibling keeps working');
   const freshHop = steps.expect('delegate-fresh-hop', { title: 'orchestrator → acme/researcher: read-only CRM, Biscuit, depth 0', shows: 'a valid token before the decommissioning', expected: 'delegated' });
   const before = steps.expect('fresh-hop-call', { title: 'researcher reads a customer record with the fresh hop', shows: 'its identity still good', expected: 'allow' });
   const after = steps.expect('decommissioned-call', {
