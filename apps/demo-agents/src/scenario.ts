@@ -96,6 +96,7 @@ function curlableUrls(stage: Stage): Record<string, string> {
   return {
     'acme DID document': `${orgs.acme.origin}/.well-known/did.json`,
     'globex DID document': `${orgs.globex.origin}/.well-known/did.json`,
+    'acme status list (revocation)': orgs.acme.statusList.url,
     'alice DID document': `${orgs.acme.origin}/users/alice/did.json`,
     'acme/orchestrator card': stage.cardUrl('acme/orchestrator'),
     'acme/orchestrator A2A (JSON-RPC)': `${orgs.acme.origin}/agents/orchestrator/a2a`,

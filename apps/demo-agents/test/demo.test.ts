@@ -178,7 +178,7 @@ describe('the scenario, run in-process', () => {
 });
 
 describe("Acme decommissions the researcher: its credential is revoked in Acme's status list", () => {
-  const statusList = (): string => `${new URL(result.urls['acme DID document']!).origin}/status/revocation`;
+  const statusList = (): string => result.urls['acme status list (revocation)']!;
 
   it('its valid token worked before, and is refused after, by the status check of its proof of control', () => {
     expect(step('delegate-fresh-hop')).toMatchObject({ actual: 'delegated', format: 'biscuit' });
@@ -227,6 +227,7 @@ describe("Acme decommissions the researcher: its credential is revoked in Acme's
   });
 
   it("serves each organisation's status list from its own did:web host, as a signed list credential", async () => {
+    expect(statusList()).toBe(`${new URL(result.urls['acme DID document']!).origin}/status/revocation`);
     const response = await fetch(statusList());
     expect(response.headers.get('content-type')).toBe('application/vc+jwt');
     const [header, payload] = (await response.text()).split('.');
