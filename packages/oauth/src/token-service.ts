@@ -9,6 +9,7 @@ import {
   ExpiredError,
   type KeyPair,
   MalformedInputError,
+  RevokedError,
   type Scope,
   ScopeWidenedError,
   SignatureRequiredError,
@@ -317,6 +318,9 @@ export class TokenService {
   }
 
   async #credential(actorToken: string, agent: string): Promise<VerifiedOwnershipCredential> {
+    if (this.#o.revocations && (await this.#o.revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
+      throw new RevokedError('this agent is revoked', { check: 'revocation_agent' });
+    }
     const hash = CredentialCache.hashOf(actorToken);
     const cached = this.#credentials.get(agent, hash);
     if (cached !== undefined) return cached;

@@ -40,10 +40,10 @@ export async function startIdp(): Promise<Idp> {
     scopes: ['openid', 'agents'],
     conformIdTokenClaims: false,
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 3600, IdToken: 3600 },
-    async findAccount(_ctx, id) {
+    async findAccount(_ctx: unknown, id: string) {
       return { accountId: id, async claims() { const m = mayAct.get(id); return { sub: id, ...(m ? { may_act: m } : {}) }; } };
     },
-  } as ConstructorParameters<typeof Provider>[1]);
+  });
   handler = provider.callback();
   return {
     issuer,
