@@ -3,8 +3,8 @@
 // in memory: everything but the durable audit write is included. Proofs, tokens and the
 // user's ID token are made beforehand, as clients and the identity provider would.
 //  1. a 5-hop capability for an access token. Floor: the token's 11 Ed25519 signatures, the
-//     actor proof's 1, and one ES256 signing (the access token). Signature cache off, so
-//     every signature of the token is checked.
+//     actor proof's 1, and one ES256 signing (the access token; the service signs with
+//     node:crypto too). Signature cache off, so every signature of the token is checked.
 //  2. an ID token for a root capability. Floor: the ID token's RS256 signature, the actor
 //     proof's and the ownership credential's Ed25519 signatures, one Ed25519 signing (the
 //     Biscuit's authority block).

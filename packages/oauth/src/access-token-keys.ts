@@ -1,3 +1,4 @@
+import { type KeyObject, KeyObject as NodeKeyObject, constants, sign } from 'node:crypto';
 import { type Clock, readClock } from '@agent-id/core';
 import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
 
@@ -14,7 +15,8 @@ export interface PublishedKey extends JWK {
 interface Entry {
   kid: string;
   alg: AccessTokenAlgorithm;
-  privateKey: CryptoKey;
+  /** The private key for node:crypto, which signs without WebCrypto's per-call overhead. */
+  signer: KeyObject;
   publicJwk: PublishedKey;
   /** When it stops being published, ms (undefined while current). */
   retireAtMs?: number;
@@ -86,7 +88,7 @@ export class AccessTokenKeys {
     const kid = await calculateJwkThumbprint(pub);
     const now = readClock(this.#clock);
     for (const e of this.#entries) e.retireAtMs ??= now + this.#overlapMs;
-    this.#entries.unshift({ kid, alg, privateKey, publicJwk: { ...pub, kid, alg, use: 'sig' } });
+    this.#entries.unshift({ kid, alg, signer: NodeKeyObject.from(privateKey), publicJwk: { ...pub, kid, alg, use: 'sig' } });
   }
 
   /**
@@ -101,11 +103,27 @@ export class AccessTokenKeys {
     await this.#add(alg, privateKey, await exportJWK(publicKey));
   }
 
-  /** @internal The key to sign with now. */
-  current(): { kid: string; alg: AccessTokenAlgorithm; privateKey: CryptoKey } {
+  /**
+   * Signs a JWT with the current key: header `{alg, kid, typ}`, the claims as given.
+   * @example
+   * ```ts
+   * const jwt = keys.sign({ iss, sub, aud, exp }, 'at+jwt');
+   * ```
+   */
+  sign(claims: Record<string, unknown>, typ: string): string {
     const e = this.#entries[0];
     if (e === undefined) throw new TypeError('the key ring holds no key');
-    return { kid: e.kid, alg: e.alg, privateKey: e.privateKey };
+    const input = `${Buffer.from(JSON.stringify({ alg: e.alg, kid: e.kid, typ })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const data = Buffer.from(input);
+    const signature =
+      e.alg === 'EdDSA'
+        ? sign(null, data, e.signer)
+        : e.alg === 'ES256'
+          ? sign('sha256', data, { key: e.signer, dsaEncoding: 'ieee-p1363' })
+          : e.alg === 'PS256'
+            ? sign('sha256', data, { key: e.signer, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+            : sign('sha256', data, e.signer);
+    return `${input}.${signature.toString('base64url')}`;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   AgentIdError,
   type AuditEntry,
@@ -8,6 +8,7 @@ import {
   DeniedError,
   ExpiredError,
   type KeyPair,
+  type PublicJwk,
   MalformedInputError,
   RevokedError,
   type Scope,
@@ -30,7 +31,6 @@ import {
   authorize,
   mintCapability,
 } from '@agent-id/tokens';
-import { SignJWT, calculateJwkThumbprint } from 'jose';
 import type { AccessTokenKeys } from './access-token-keys.js';
 import { type TokenRequestParams, parseTokenForm } from './form.js';
 import { type ExchangeStage, type TokenErrorBody, tokenErrorOf } from './oauth-error.js';
@@ -456,17 +456,22 @@ export class TokenService {
     const now = Math.floor(readClock(this.#clock) / 1000);
     const expiresAt = Math.min(now + (o.accessTokenLifetimeSec ?? 300), last.effective.expiresAt);
     const key = await o.resolver.resolveKey(proof.keyId, 'authentication');
-    const jkt = await calculateJwkThumbprint(key.publicKey.toJwk() as Parameters<typeof calculateJwkThumbprint>[0]);
-    const signing = o.accessTokenKeys.current();
-    const accessToken = await new SignJWT({ client_id: proof.agent, scope: names.join(' '), act: actClaim(last.chain), cnf: { jkt }, task: last.task })
-      .setProtectedHeader({ alg: signing.alg, kid: signing.kid, typ: 'at+jwt' })
-      .setIssuer(this.issuer)
-      .setSubject(last.onBehalfOf)
-      .setAudience(resource)
-      .setIssuedAt(now)
-      .setExpirationTime(expiresAt)
-      .setJti(randomBytes(16).toString('base64url'))
-      .sign(signing.privateKey);
+    const accessToken = o.accessTokenKeys.sign(
+      {
+        iss: this.issuer,
+        sub: last.onBehalfOf,
+        aud: resource,
+        exp: expiresAt,
+        iat: now,
+        jti: randomBytes(16).toString('base64url'),
+        client_id: proof.agent,
+        scope: names.join(' '),
+        act: actClaim(last.chain),
+        cnf: { jkt: jwkThumbprint(key.publicKey.toJwk()) },
+        task: last.task,
+      },
+      'at+jwt',
+    );
     const entry = await o.audit.append(
       auditRecord(
         {
@@ -535,6 +540,12 @@ export class TokenService {
     const { status, body } = tokenErrorOf(error, trace.stage);
     return { ok: false, status, body, entry };
   }
+}
+
+/** The RFC 7638 thumbprint of a public JWK (OKP or EC): SHA-256 of its required members in lexicographic order. */
+function jwkThumbprint(jwk: PublicJwk): string {
+  const members = jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
 /** The RFC 8693 §4.1 `act` claim of a chain: the current holder outermost, each earlier holder nested below the one it delegated to. */
