@@ -353,7 +353,7 @@ export class TokenService {
     if (audience.length === 0) throw new WrongAudienceError('no audience is allowed for this agent', { check: 'audience' });
     trace.stage = 'scope';
     const consented = await this.#consented(user, proof.agent);
-    const requested = params.one('scope')?.split(' ').filter(Boolean);
+    const requested = scopeParam(params);
     const names = requested ?? consented.filter((n) => policy.scopes.includes(n));
     for (const name of names) {
       if (!Object.hasOwn(o.scopes, name)) throw new DeniedError(`scope "${name.slice(0, 60)}" is unknown`, { check: 'scope_unknown' });
@@ -436,7 +436,7 @@ export class TokenService {
     const token = CapabilityToken.parse(subjectToken);
     if (TOKEN_TYPES[token.format] !== subjectType) throw new MalformedInputError('subject_token_type does not name the capability\'s format', { check: 'subject_token_type' });
     trace.stage = 'scope';
-    const requested = params.one('scope')?.split(' ').filter(Boolean);
+    const requested = scopeParam(params);
     for (const name of requested ?? []) if (!api.scopes.includes(name) || !Object.hasOwn(o.scopes, name)) throw new DeniedError(`scope "${name.slice(0, 60)}" is not a scope of this API`, { check: 'scope_unknown' });
     const candidates = requested ?? api.scopes.filter((n) => Object.hasOwn(o.scopes, n));
     const audience = api.audience ?? resource;
@@ -540,6 +540,12 @@ export class TokenService {
     const { status, body } = tokenErrorOf(error, trace.stage);
     return { ok: false, status, body, entry };
   }
+}
+
+/** The `scope` parameter's names, each once (RFC 6749 §3.3: space-delimited, order irrelevant), or undefined when absent. */
+function scopeParam(params: TokenRequestParams): string[] | undefined {
+  const names = params.one('scope')?.split(' ').filter(Boolean);
+  return names === undefined || names.length === 0 ? undefined : [...new Set(names)];
 }
 
 /** The RFC 7638 thumbprint of a public JWK (OKP or EC): SHA-256 of its required members in lexicographic order. */
