@@ -179,6 +179,16 @@ describe('exchange B: capability → RFC 9068 access token', () => {
     await expect(jwtVerify(at, jwks, { issuer: s.origin, audience: s.otherApi })).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
   });
 
+  it('exchanges a delegated Macaroon the same way', async () => {
+    const root = CapabilityToken.parse(await rootCapability(0, { requested_token_type: TOKEN_TYPES.macaroon }));
+    const token = await attenuate(root, { to: s.agents[1]!.did, signer: s.agents[0]!.keyPair, narrowing: { actions: ['write'] } });
+    const r = await capabilityExchange(token, 1);
+    expect(r.status).toBe(200);
+    const claims = decodeJwt(r.body.access_token as string);
+    expect(claims).toMatchObject({ sub: `${idp.issuer}#alice`, aud: s.api, scope: 'orders.write', client_id: s.agents[1]!.did, act: { sub: s.agents[1]!.did, act: { sub: s.agents[0]!.did } } });
+    expectRefusal(await post(s, { subjectToken: token.serialize(), subjectType: TOKEN_TYPES.biscuit, by: s.agents[1]!, credential: s.credentials[1]!, params: { resource: s.api } }), 'invalid_grant', 'malformed_input', 'subject_token_type');
+  });
+
   it('refuses a resource it does not serve, and one the capability does not name', async () => {
     const token = await delegated(1);
     expectRefusal(await capabilityExchange(token, 1, { resource: 'https://unknown.example/' }), 'invalid_target', 'wrong_audience', 'resource');

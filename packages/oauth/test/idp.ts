@@ -6,6 +6,8 @@ import Provider from 'oidc-provider';
 
 export const CLIENT_ID = 'acme-token-service';
 export const OTHER_CLIENT_ID = 'acme-wiki';
+/** The token service as a resource server of the provider: access tokens for it are RFC 9068 JWTs. */
+export const SERVICE_RESOURCE = 'urn:acme:token-service';
 const REDIRECT = 'http://127.0.0.1/callback';
 const SECRET = 'a-client-secret-of-at-least-32-chars!!';
 
@@ -39,6 +41,14 @@ export async function startIdp(): Promise<Idp> {
     claims: { openid: ['sub'], agents: ['may_act'] },
     scopes: ['openid', 'agents'],
     conformIdTokenClaims: false,
+    features: {
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'orders.read orders.write', audience: SERVICE_RESOURCE, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } }),
+      },
+    },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 3600, IdToken: 3600 },
     async findAccount(_ctx: unknown, id: string) {
       return { accountId: id, async claims() { const m = mayAct.get(id); return { sub: id, ...(m ? { may_act: m } : {}) }; } };
@@ -72,11 +82,16 @@ class Browser {
 
 /** Alice logs in at the provider through its real login and consent pages; the client redeems the code. Returns the ID token. */
 export async function logIn(idp: Idp, user: string, clientId = CLIENT_ID): Promise<string> {
+  return (await logInFor(idp, user, clientId)).idToken;
+}
+
+/** The same login, asking also for an access token to `resource` with `scope`: returns both tokens. */
+export async function logInFor(idp: Idp, user: string, clientId = CLIENT_ID, resource?: { resource: string; scope: string }): Promise<{ idToken: string; accessToken: string }> {
   const browser = new Browser();
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const auth = new URL('/auth', idp.issuer);
-  for (const [k, v] of Object.entries({ client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid agents', state: 's1', nonce: 'n1', code_challenge: challenge, code_challenge_method: 'S256' })) auth.searchParams.set(k, v);
+  for (const [k, v] of Object.entries({ client_id: clientId, response_type: 'code', redirect_uri: REDIRECT, scope: resource ? `openid agents ${resource.scope}` : 'openid agents', state: 's1', nonce: 'n1', code_challenge: challenge, code_challenge_method: 'S256', ...(resource ? { resource: resource.resource } : {}) })) auth.searchParams.set(k, v);
   let url = auth.href;
   for (let step = 0; step < 12; step++) {
     let response = await browser.go(url);
@@ -94,11 +109,11 @@ export async function logIn(idp: Idp, user: string, clientId = CLIENT_ID): Promi
       const token = await fetch(new URL('/token', idp.issuer), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, client_secret: SECRET, code_verifier: verifier }).toString(),
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, client_secret: SECRET, code_verifier: verifier, ...(resource ? { resource: resource.resource } : {}) }).toString(),
       });
-      const body = (await token.json()) as { id_token?: string };
+      const body = (await token.json()) as { id_token?: string; access_token: string };
       if (body.id_token === undefined) throw new Error(`no id_token: ${JSON.stringify(body)}`);
-      return body.id_token;
+      return { idToken: body.id_token, accessToken: body.access_token };
     }
     url = next.href;
   }
