@@ -12,7 +12,6 @@ export { AccessTokenKeys, type AccessTokenAlgorithm, type AccessTokenKeysOptions
 export { grantedScope, type ScopeDefinition } from './scopes.js';
 export {
   TokenService,
-  actClaim,
   type AgentPolicy,
   type AuthorizationServerMetadata,
   type ConsentStore,
@@ -25,4 +24,5 @@ export {
   type TokenRequest,
   type TokenServiceOptions,
 } from './token-service.js';
+export { actClaim } from './act-claim.js';
 export { tokenServiceFetchHandler } from './fetch-handler.js';

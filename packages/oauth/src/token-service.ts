@@ -32,6 +32,7 @@ import {
   mintCapability,
 } from '@agent-id/tokens';
 import type { AccessTokenKeys } from './access-token-keys.js';
+import { actClaim } from './act-claim.js';
 import { type TokenRequestParams, parseTokenForm } from './form.js';
 import { type ExchangeStage, type TokenErrorBody, tokenErrorOf } from './oauth-error.js';
 import { type ScopeDefinition, grantedScope } from './scopes.js';
@@ -552,11 +553,4 @@ function scopeParam(params: TokenRequestParams): string[] | undefined {
 function jwkThumbprint(jwk: PublicJwk): string {
   const members = jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
-}
-
-/** The RFC 8693 §4.1 `act` claim of a chain: the current holder outermost, each earlier holder nested below the one it delegated to. */
-export function actClaim(chain: readonly DelegationHop[]): Record<string, unknown> {
-  let act: Record<string, unknown> | undefined;
-  for (const hop of chain) act = act === undefined ? { sub: hop.to } : { sub: hop.to, act };
-  return act ?? {};
 }

@@ -1,4 +1,10 @@
-/** RFC 8693 `grant_type` of a token exchange. */
+/**
+ * RFC 8693 `grant_type` of a token exchange.
+ * @example
+ * ```ts
+ * new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token, subject_token_type: TOKEN_TYPES.idToken });
+ * ```
+ */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /**
