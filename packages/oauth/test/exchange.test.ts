@@ -1,4 +1,6 @@
 import { manualClock } from '@agent-id/core';
+import { createAgentIdentity, issueOwnershipCredential } from '@agent-id/did';
+import { createProof } from '@agent-id/http';
 import { CapabilityToken, attenuate, authorize } from '@agent-id/tokens';
 import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +136,18 @@ describe('exchange A: user login → root capability', () => {
     const other = await logIn(idp, 'alice');
     const stale = await post(s, { subjectToken: aliceIdToken, subjectType: TOKEN_TYPES.idToken, by: s.agents[0]!, credential: s.credentials[0]!, proof: (await post(s, { subjectToken: other, subjectType: TOKEN_TYPES.idToken, by: s.agents[0]!, credential: s.credentials[0]!, proof: 'x' })).proof });
     expect(stale.body.error).toBe('invalid_dpop_proof');
+  });
+
+  it('refuses hostile scope names, a credential from an untrusted organisation and a proof for another URL', async () => {
+    for (const scope of ['__proto__', 'constructor', 'toString', 'orders.read __proto__'])
+      expectRefusal(await loginExchange(0, { scope }), 'invalid_scope', 'denied', 'scope_unknown');
+    const stranger = createAgentIdentity();
+    const foreign = await issueOwnershipCredential(stranger, { agent: s.agents[0]!.did });
+    expectRefusal(await post(s, { subjectToken: aliceIdToken, subjectType: TOKEN_TYPES.idToken, by: s.agents[0]!, credential: foreign }), 'unauthorized_client', 'untrusted_issuer');
+    const elsewhere = createProof(s.agents[0]!, { method: 'POST', url: `${s.origin}/elsewhere`, token: aliceIdToken });
+    expectRefusal(await post(s, { subjectToken: aliceIdToken, subjectType: TOKEN_TYPES.idToken, by: s.agents[0]!, credential: s.credentials[0]!, proof: elsewhere }), 'invalid_dpop_proof', 'request_mismatch', 'htu');
+    const old = createProof(s.agents[0]!, { method: 'POST', url: s.tokenEndpoint, token: aliceIdToken, clock: () => Date.now() - 120_000 });
+    expectRefusal(await post(s, { subjectToken: aliceIdToken, subjectType: TOKEN_TYPES.idToken, by: s.agents[0]!, credential: s.credentials[0]!, proof: old }), 'invalid_dpop_proof', 'expired', 'proof_iat');
   });
 
   it('audits every exchange: who, for whom, from what to what', async () => {
