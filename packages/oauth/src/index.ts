@@ -26,3 +26,5 @@ export {
 } from './token-service.js';
 export { actClaim } from './act-claim.js';
 export { tokenServiceFetchHandler } from './fetch-handler.js';
+export { agentPolicyTable } from './agent-policy-table.js';
+export { consentTable, type ConsentRecord } from './consent-table.js';
