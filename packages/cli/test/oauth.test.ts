@@ -48,7 +48,7 @@ it('oauth serve runs the token service until SIGTERM: metadata, JWKS, coded refu
     expect(((await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: unknown[] }).keys).toHaveLength(1);
     const r = await fetch(tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
     expect(r.status).toBe(400);
-    expect(await r.json()).toMatchObject({ error: 'invalid_request', code: 'malformed_input', check: 'grant_type' });
+    expect(await r.json()).toMatchObject({ error: 'unsupported_grant_type', code: 'malformed_input', check: 'unsupported_grant_type' });
   } finally {
     child.kill('SIGTERM');
   }

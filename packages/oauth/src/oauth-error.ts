@@ -36,7 +36,7 @@ const BY_STAGE: Record<ExchangeStage, TokenErrorCode> = {
 /**
  * The OAuth error for a refusal found at `stage`, with its status (400; 401 for
  * `invalid_client`). Malformed or oversized parameters are `invalid_request` wherever
- * they are met; everything else follows the stage: the subject token (`invalid_grant`),
+ * they are met (a grant other than token exchange: `unsupported_grant_type`); everything else follows the stage: the subject token (`invalid_grant`),
  * the actor's proof (`invalid_dpop_proof`), its credential and the agent policy
  * (`unauthorized_client`), the scope (`invalid_scope`) and the resource or audience
  * (`invalid_target`).
@@ -48,6 +48,7 @@ const BY_STAGE: Record<ExchangeStage, TokenErrorCode> = {
  */
 export function tokenErrorOf(error: AgentIdError, stage: ExchangeStage): { status: number; body: TokenErrorBody } {
   let oauth = BY_STAGE[stage];
-  if (stage === 'request' || ((error.code === 'malformed_input' || error.code === 'input_too_large') && (stage === 'scope' || stage === 'target'))) oauth = 'invalid_request';
+  if (error.check === 'unsupported_grant_type') oauth = 'unsupported_grant_type';
+  else if (stage === 'request' || ((error.code === 'malformed_input' || error.code === 'input_too_large') && (stage === 'scope' || stage === 'target'))) oauth = 'invalid_request';
   return { status: oauth === 'invalid_client' ? 401 : 400, body: { error: oauth, error_description: error.message.slice(0, 300), code: error.code, check: error.check } };
 }

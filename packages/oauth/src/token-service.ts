@@ -285,7 +285,8 @@ export class TokenService {
     if (typeof request?.body !== 'string') throw new MalformedInputError('the request body is not form-encoded text', { check: 'body' });
     const params = parseTokenForm(request.body);
     const grant = params.one('grant_type');
-    if (grant !== TOKEN_EXCHANGE_GRANT) throw new MalformedInputError(grant === undefined ? 'grant_type is missing' : 'grant_type is not token exchange', { check: 'grant_type' });
+    if (grant === undefined) throw new MalformedInputError('grant_type is missing', { check: 'grant_type' });
+    if (grant !== TOKEN_EXCHANGE_GRANT) throw new MalformedInputError('this endpoint serves token exchange only', { check: 'unsupported_grant_type' });
     const subjectToken = params.one('subject_token');
     const subjectType = params.one('subject_token_type');
     if (subjectToken === undefined || subjectType === undefined) throw new MalformedInputError('subject_token and subject_token_type are required', { check: 'subject_token' });
@@ -341,6 +342,9 @@ export class TokenService {
     });
     const principal = (o.principalOf ?? ((u: ConsentSubject) => `${u.issuer}#${u.subject}`))({ issuer: user.issuer, subject: user.subject });
     trace.onBehalfOf = principal;
+    if (o.revocations && (await o.revocations.findRevoked({ tokenIds: [], agents: [], principals: [principal] })) !== undefined) {
+      throw new RevokedError('everything acting for this user is revoked', { check: 'revocation_principal' });
+    }
     trace.stage = 'policy';
     if (user.mayAct !== undefined && (user.mayAct.sub !== proof.agent || (user.mayAct.iss !== undefined && user.mayAct.iss !== credential.issuer))) {
       throw new DeniedError('the user\'s token names another actor in "may_act"', { check: 'may_act' });

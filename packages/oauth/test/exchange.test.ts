@@ -226,6 +226,9 @@ describe('exchange B: capability → RFC 9068 access token', () => {
     expect((await capabilityExchange(token, 1)).status).toBe(200);
     await s.revocations.revoke({ kind: 'token', id: revocationIds[1]! });
     expectRefusal(await capabilityExchange(token, 1), 'invalid_grant', 'revoked', 'revocation_token');
+    await s.revocations.revoke({ kind: 'principal', id: `${idp.issuer}#dave` });
+    consent(s, idp, 'dave', 0, ['orders.read']);
+    expectRefusal(await loginExchange(0, {}, await logIn(idp, 'dave')), 'invalid_grant', 'revoked', 'revocation_principal');
     await s.revocations.revoke({ kind: 'agent', did: s.agents[3]!.did });
     consent(s, idp, 'alice', 3, ['orders.read']);
     expectRefusal(await loginExchange(3), 'unauthorized_client', 'revoked', 'revocation_agent');

@@ -43,7 +43,10 @@ it('refuses repeated parameters, a missing grant, a foreign token type and junk 
   const r1 = await s.service.exchange({ body: twice, dpop: undefined });
   expect(r1.ok ? undefined : r1.body).toMatchObject({ error: 'invalid_request', code: 'malformed_input', check: 'parameters' });
   const r2 = await s.service.exchange({ body: new URLSearchParams({ ...base, grant_type: 'password' }).toString(), dpop: undefined });
-  expect(r2.ok ? undefined : r2.body).toMatchObject({ error: 'invalid_request', check: 'grant_type' });
+  expect(r2.ok ? undefined : r2.body).toMatchObject({ error: 'unsupported_grant_type', code: 'malformed_input', check: 'unsupported_grant_type' });
+  const { grant_type: _, ...noGrant } = base;
+  const r4 = await s.service.exchange({ body: new URLSearchParams(noGrant).toString(), dpop: undefined });
+  expect(r4.ok ? undefined : r4.body).toMatchObject({ error: 'invalid_request', code: 'malformed_input', check: 'grant_type' });
   const r3 = await s.service.exchange({ body: new URLSearchParams({ ...base, subject_token_type: 'urn:x' }).toString(), dpop: undefined });
   expect(r3.ok ? undefined : r3.body).toMatchObject({ error: 'invalid_request', check: 'subject_token_type' });
   for (const junk of junkValues) {
