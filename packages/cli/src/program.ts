@@ -50,6 +50,11 @@ const GROUPS: readonly { name: string; description: string; load: () => Promise<
     load: async () => (await import('./commands/db.js')).registerDbCommands,
   },
   {
+    name: 'oauth',
+    description: "run the organisation's RFC 8693 token service (user login → capability → OAuth access token)",
+    load: async () => (await import('./commands/oauth.js')).registerOauthCommands,
+  },
+  {
     name: 'audit',
     description: 'verify and read hash-chained audit logs',
     load: async () => (await import('./commands/audit.js')).registerAuditCommands,

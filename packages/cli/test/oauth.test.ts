@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { chmod, writeFile } from 'node:fs/promises';
+import { KeyPair } from '@agent-id/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BIN, cli, noStack, tempDir } from './helpers.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  await writeFile(tmp.path('root.jwk'), JSON.stringify(KeyPair.generate('Ed25519').exportPrivateJwk()), { mode: 0o600 });
+  await chmod(tmp.path('root.jwk'), 0o600);
+  await writeFile(
+    tmp.path('service.json'),
+    JSON.stringify({
+      organisation: 'did:web:acme.example',
+      identityProviders: [{ issuer: 'https://login.acme.example', audience: 'acme-token-service' }],
+      scopes: { 'orders.read': { resources: ['api:/orders/*'], actions: ['read'] } },
+      agents: {},
+      consents: [],
+      apis: { 'https://orders.acme.example/api': { scopes: ['orders.read'] } },
+      trustedIssuers: ['did:web:acme.example'],
+    }),
+  );
+});
+
+afterAll(async () => {
+  await tmp.cleanup();
+});
+
+it('oauth serve runs the token service until SIGTERM: metadata, JWKS, coded refusals, exit 0', async () => {
+  const child = spawn(process.execPath, [BIN, 'oauth', 'serve', '--config', tmp.path('service.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('audit.jsonl'), '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const started = new Promise<{ issuer: string; tokenEndpoint: string; metadata: string }>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      try {
+        resolve(JSON.parse(stdout));
+      } catch {}
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    const { issuer, tokenEndpoint, metadata } = await started;
+    const m = (await (await fetch(metadata)).json()) as Record<string, unknown>;
+    expect(m).toMatchObject({ issuer, token_endpoint: tokenEndpoint, grant_types_supported: ['urn:ietf:params:oauth:grant-type:token-exchange'] });
+    expect(((await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: unknown[] }).keys).toHaveLength(1);
+    const r = await fetch(tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({ error: 'unsupported_grant_type', code: 'malformed_input', check: 'unsupported_grant_type' });
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+});
+
+it('oauth serve refuses a missing or malformed config with usage errors (exit 2)', async () => {
+  const missing = await cli(['oauth', 'serve', '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('a.jsonl')]);
+  expect(missing.code).toBe(2);
+  await writeFile(tmp.path('bad.json'), JSON.stringify({ organisation: 'did:web:acme.example', scopes: [], agents: {} }));
+  const bad = await cli(['oauth', 'serve', '--config', tmp.path('bad.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('a.jsonl'), '--port', '0', '--json']);
+  expect(bad.code).toBe(2);
+  expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { code: 'invalid_argument', check: '--config' } });
+  expect(noStack(bad)).toBe(true);
+  const port = await cli(['oauth', 'serve', '--config', tmp.path('service.json'), '--audit', tmp.path('a.jsonl'), '--port', '70000']);
+  expect(port.code).toBe(2);
+});
