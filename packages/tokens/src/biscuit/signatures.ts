@@ -150,6 +150,31 @@ const secretPublics = new Map<string, string>();
 // DER of PrivateKeyInfo { version 0, algorithm id-Ed25519 (1.3.101.112), OCTET STRING { OCTET STRING (32) } } before the seed (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
+function ed25519PublicViaPkcs8(secret: Uint8Array): string {
+  return createPublicKey(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x as string;
+}
+
+function ed25519PublicViaJwk(secret: Uint8Array): string {
+  return createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(secret).toString('base64url'), x: '' }, format: 'jwk' })).export({ format: 'jwk' }).x as string;
+}
+
+/**
+ * How this Node line derives an Ed25519 public key from a seed, chosen once by the RFC 8032
+ * test 1 vector: a JWK with an empty `x` (about a tenth of the cost of PKCS#8 on Node 20 and
+ * 22, whose OpenSSL decoders are slow) where it gives the right key, else a PKCS#8 seed
+ * (Node 24.22 and 26 refuse such a JWK; their PKCS#8 import is fast).
+ */
+const ed25519PublicOf: (secret: Uint8Array) => string = (() => {
+  const seed = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+  const expected = Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64url');
+  try {
+    if (ed25519PublicViaJwk(seed) === expected) return ed25519PublicViaJwk;
+  } catch {
+    // This Node line refuses a JWK without `x`.
+  }
+  return ed25519PublicViaPkcs8;
+})();
+
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
 function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   const id = createHash('sha256').update(secret).update(le32(algorithm)).digest('base64');
@@ -159,10 +184,7 @@ function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   try {
     if (secret.length !== 32) throw new RangeError('a next secret is 32 bytes');
     if (algorithm === ED25519) {
-      // A PKCS#8 seed lets node:crypto derive the public key on every supported Node line; a
-      // JWK with an empty `x` did too until Node 24.22 and 26, which refuse it.
-      const pkcs8 = Buffer.concat([ED25519_PKCS8_PREFIX, secret]);
-      publicKey = createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x as string;
+      publicKey = ed25519PublicOf(secret);
     } else if (algorithm === P256) {
       const ecdh = createECDH('prime256v1');
       ecdh.setPrivateKey(secret);
