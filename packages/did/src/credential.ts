@@ -37,6 +37,12 @@ export interface OwnershipClaims {
   onBehalfOf?: string;
   agentName?: string;
   agentVersion?: string;
+  /**
+   * The workload identity the agent runs as (a SPIFFE ID, `spiffe://trust-domain/path`): it
+   * binds the agent's DID to the JWT-SVIDs its workload is issued, so a token service can take
+   * an SVID as the agent's actor token.
+   */
+  workload?: string;
 }
 
 /** Options for {@link issueOwnershipCredential}. */
@@ -87,6 +93,10 @@ export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did'
   if (options.onBehalfOf !== undefined) subject.onBehalfOf = options.onBehalfOf;
   if (options.agentName !== undefined) subject.agentName = options.agentName;
   if (options.agentVersion !== undefined) subject.agentVersion = options.agentVersion;
+  if (options.workload !== undefined) {
+    if (typeof options.workload !== 'string' || options.workload.length === 0 || options.workload.length > 2048) throw new TypeError('workload must be a URI of at most 2048 characters');
+    subject.workload = options.workload;
+  }
   const dataModel = options.dataModel ?? '1.1';
   if (dataModel !== '1.1' && dataModel !== '2.0') throw new TypeError('dataModel must be "1.1" or "2.0"');
   const lists = options.status === undefined ? [] : Array.isArray(options.status) ? (options.status as readonly StatusList[]) : [options.status as StatusList];
@@ -156,6 +166,8 @@ export interface VerifiedOwnershipCredential {
   onBehalfOf?: string;
   agentName?: string;
   agentVersion?: string;
+  /** The workload identity (SPIFFE ID) the credential binds the agent to, as written; the relying party checks its syntax. */
+  workload?: string;
   /** Validity window, epoch milliseconds. */
   validFrom: number;
   validUntil: number;
@@ -172,9 +184,9 @@ function isTimestamp(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 8.64e12;
 }
 
-function optionalString(value: unknown, name: string): string | undefined {
+function optionalString(value: unknown, name: string, maxLength = 512): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > 512) throw new MalformedInputError(`credential ${name} is not a string`, { check: 'claims' });
+  if (typeof value !== 'string' || value.length > maxLength) throw new MalformedInputError(`credential ${name} is not a string`, { check: 'claims' });
   return value;
 }
 
@@ -265,7 +277,9 @@ export async function verifyOwnershipCredential(
   if (credentialStatus !== undefined) verified.credentialStatus = credentialStatus;
   const onBehalfOf = optionalString(cs.onBehalfOf, 'onBehalfOf');
   const agentName = optionalString(cs.agentName, 'agentName');
-  const agentVersion = optionalString(cs.agentVersion, 'agentVersion');
+  const agentVersion = optionalString(cs.agentVersion, 'agentVersion', 512);
+  const workload = optionalString(cs.workload, 'workload', 2048);
+  if (workload !== undefined) verified.workload = workload;
   if (onBehalfOf !== undefined) verified.onBehalfOf = onBehalfOf;
   if (agentName !== undefined) verified.agentName = agentName;
   if (agentVersion !== undefined) verified.agentVersion = agentVersion;

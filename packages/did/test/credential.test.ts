@@ -31,6 +31,18 @@ describe('ownership credentials (did:key issuer)', () => {
     expect(vc.id).toMatch(/^urn:uuid:/);
   });
 
+  it('binds the agent to a workload identity (SPIFFE ID) in both data models, and refuses a bad one', async () => {
+    const org = createAgentIdentity();
+    const workload = 'spiffe://acme.example/ns/agents/sa/planner';
+    for (const dataModel of ['1.1', '2.0'] as const) {
+      const jwt = await issueOwnershipCredential(org, { agent: agent.did, workload, dataModel, clock });
+      expect(await verifyOwnershipCredential(jwt, resolver, { trustedIssuers: [org.did], clock })).toMatchObject({ agent: agent.did, workload });
+    }
+    await expect(issueOwnershipCredential(org, { agent: agent.did, workload: 'x'.repeat(2049) })).rejects.toThrow(TypeError);
+    const plain = await verifyOwnershipCredential(await issueOwnershipCredential(org, { agent: agent.did, clock }), resolver, { trustedIssuers: [org.did], clock });
+    expect(plain.workload).toBeUndefined();
+  });
+
   it('is a VC-JWT that did-jwt verifies independently', async () => {
     for (const keyType of ['Ed25519', 'P-256', 'secp256k1'] as const) {
       const org = createAgentIdentity({ keyType });

@@ -23,8 +23,13 @@ export {
   type TokenExchangeSuccess,
   type TokenRequest,
   type TokenServiceOptions,
+  type WorkloadTrust,
 } from './token-service.js';
 export { actClaim } from './act-claim.js';
+export { verifyJwtSvid, type JwtSvidAlgorithm, type VerifiedJwtSvid, type VerifyJwtSvidOptions } from './verify-jwt-svid.js';
+export { parseSpiffeId, type SpiffeId } from './spiffe-id.js';
+export { parseTrustDomain } from './trust-domain.js';
+export type { SpiffeBundle, SpiffeBundles } from './spiffe-bundles.js';
 export { tokenServiceFetchHandler } from './fetch-handler.js';
 export { agentPolicyTable } from './agent-policy-table.js';
 export { consentTable, type ConsentRecord } from './consent-table.js';

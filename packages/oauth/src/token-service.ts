@@ -15,6 +15,7 @@ import {
   ScopeWidenedError,
   SignatureRequiredError,
   WrongAudienceError,
+  WrongSubjectError,
   auditRecord,
   readClock,
   systemClock,
@@ -36,7 +37,9 @@ import { actClaim } from './act-claim.js';
 import { type TokenRequestParams, parseTokenForm } from './form.js';
 import { type ExchangeStage, type TokenErrorBody, tokenErrorOf } from './oauth-error.js';
 import { type ScopeDefinition, grantedScope } from './scopes.js';
+import { type SpiffeBundles, readSpiffeBundles } from './spiffe-bundles.js';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-types.js';
+import { type JwtSvidAlgorithm, type VerifiedJwtSvid, verifyJwtSvid } from './verify-jwt-svid.js';
 import { type TrustedIdentityProvider, type VerifiedSubjectToken, verifySubjectToken } from './verify-subject-token.js';
 
 /** What the service's policy lets one agent obtain from a user's login. */
@@ -51,10 +54,22 @@ export interface AgentPolicy {
   maxDepth?: number;
 }
 
-/** The agent a policy is asked about: its DID and the organisation whose credential vouches for it. */
+/** The agent a policy is asked about: its DID, the organisation whose credential vouches for it, and the workload it proved to run as (a JWT-SVID actor). */
 export interface PolicySubject {
   agent: string;
   operator: string;
+  /** The SPIFFE ID of a verified JWT-SVID actor token, bound to the agent by its credential. */
+  workload?: string;
+}
+
+/** Agents that run as workloads: which SPIFFE JWT-SVIDs the service takes as `actor_token`. */
+export interface WorkloadTrust {
+  /** Trust bundles (SPIFFE bundle format: JWKS, keys with `use: "jwt-svid"`) by trust domain name. */
+  bundles: SpiffeBundles;
+  /** The audience SVIDs must name. Default: the service's issuer identifier. */
+  audience?: string | readonly string[];
+  /** A narrower allow-list than JWT-SVID's nine algorithms. */
+  algorithms?: readonly JwtSvidAlgorithm[];
 }
 
 /** The user of a verified subject token, as a consent record is keyed. */
@@ -113,6 +128,8 @@ export interface TokenServiceOptions {
   resolver: DidResolver;
   /** Organisations whose ownership credentials vouch for agents. */
   trustedIssuers: readonly string[];
+  /** SPIFFE trust bundles: lets agents that run as workloads present a JWT-SVID as `actor_token`. */
+  workloads?: WorkloadTrust;
   revocations?: RevocationStore;
   replay?: ReplayStore;
   audit: AuditSink;
@@ -170,6 +187,7 @@ interface Trace {
   task?: string;
   resource?: string;
   chain?: DelegationHop[];
+  workload?: string;
 }
 
 function httpLoopback(url: URL): boolean {
@@ -218,6 +236,7 @@ export class TokenService {
     if (options.rootKey === undefined && options.rootSecret === undefined) throw new TypeError('rootKey or rootSecret is required');
     if (typeof options.agentPolicy !== 'function') throw new TypeError('agentPolicy must be a function');
     if (typeof options.audit?.append !== 'function') throw new TypeError('audit must be an AuditSink');
+    if (options.workloads !== undefined) readSpiffeBundles(options.workloads.bundles);
     this.#o = options;
     this.issuer = options.issuer;
     const base = options.issuer.endsWith('/') ? options.issuer.slice(0, -1) : options.issuer;
@@ -291,8 +310,15 @@ export class TokenService {
     const subjectType = params.one('subject_token_type');
     if (subjectToken === undefined || subjectType === undefined) throw new MalformedInputError('subject_token and subject_token_type are required', { check: 'subject_token' });
     const actorToken = params.one('actor_token');
-    if (actorToken === undefined) throw new MalformedInputError('actor_token (the agent\'s ownership credential) is required', { check: 'actor_token' });
-    if (params.one('actor_token_type') !== TOKEN_TYPES.ownershipCredential) throw new MalformedInputError('actor_token_type is not an ownership credential', { check: 'actor_token_type' });
+    if (actorToken === undefined) throw new MalformedInputError('actor_token (the agent\'s ownership credential or JWT-SVID) is required', { check: 'actor_token' });
+    const actorType = params.one('actor_token_type');
+    const workloadActor = actorType === TOKEN_TYPES.jwtSvid || actorType === TOKEN_TYPES.jwt;
+    if (actorType !== TOKEN_TYPES.ownershipCredential && !workloadActor) throw new MalformedInputError('actor_token_type is neither an ownership credential nor a JWT-SVID', { check: 'actor_token_type' });
+    if (workloadActor && this.#o.workloads === undefined) throw new MalformedInputError('this service takes no JWT-SVID actor tokens', { check: 'actor_token_type' });
+    const actorCredential = params.one('actor_credential');
+    if (workloadActor !== (actorCredential !== undefined)) {
+      throw new MalformedInputError('actor_credential (the ownership credential) goes with a JWT-SVID actor token, and only with one', { check: 'actor_credential' });
+    }
     const toCapability = subjectType === TOKEN_TYPES.idToken || subjectType === TOKEN_TYPES.accessToken || subjectType === TOKEN_TYPES.jwt;
     const fromCapability = subjectType === TOKEN_TYPES.biscuit || subjectType === TOKEN_TYPES.macaroon;
     if (!toCapability && !fromCapability) throw new MalformedInputError('subject_token_type is not one this service exchanges', { check: 'subject_token_type' });
@@ -301,8 +327,23 @@ export class TokenService {
     const proof = await this.#proof(request.dpop, subjectToken);
     trace.agent = proof.agent;
     trace.stage = 'actor';
-    const credential = await this.#credential(actorToken, proof.agent);
+    const workload = workloadActor ? await this.#workload(actorToken) : undefined;
+    if (workload !== undefined) trace.workload = workload.spiffeId;
+    const credential = await this.#credential(actorCredential ?? actorToken, proof.agent);
+    if (workload !== undefined && credential.workload !== workload.spiffeId) {
+      throw new WrongSubjectError('the agent\'s ownership credential does not bind it to the JWT-SVID\'s SPIFFE ID', { check: 'workload' });
+    }
     return toCapability ? await this.#toCapability(params, subjectToken, subjectType, proof, credential, trace) : await this.#toAccessToken(params, subjectToken, subjectType, proof, trace);
+  }
+
+  async #workload(svid: string): Promise<VerifiedJwtSvid> {
+    const w = this.#o.workloads!;
+    return await verifyJwtSvid(svid, w.bundles, {
+      audience: w.audience ?? this.issuer,
+      clock: this.#clock,
+      ...(w.algorithms !== undefined ? { algorithms: w.algorithms } : {}),
+      ...(this.#o.clockToleranceSec !== undefined ? { clockToleranceSec: this.#o.clockToleranceSec } : {}),
+    });
   }
 
   async #proof(header: TokenRequest['dpop'], subjectToken: string): Promise<VerifiedProof> {
@@ -349,7 +390,7 @@ export class TokenService {
     if (user.mayAct !== undefined && (user.mayAct.sub !== proof.agent || (user.mayAct.iss !== undefined && user.mayAct.iss !== credential.issuer))) {
       throw new DeniedError('the user\'s token names another actor in "may_act"', { check: 'may_act' });
     }
-    const policy = o.agentPolicy({ agent: proof.agent, operator: credential.issuer });
+    const policy = o.agentPolicy({ agent: proof.agent, operator: credential.issuer, ...(trace.workload !== undefined ? { workload: trace.workload } : {}) });
     if (policy === undefined) throw new DeniedError('no policy lets this agent act for users', { check: 'policy' });
     trace.stage = 'target';
     const requestedAudience = params.all('audience');
@@ -389,7 +430,7 @@ export class TokenService {
           action: 'token-exchange',
           resource: `capability:${format}`,
           decision: 'allow',
-          reason: `${user.kind} of ${user.issuer} exchanged for a ${format} capability (scopes ${names.join(' ')})`,
+          reason: `${user.kind} of ${user.issuer} exchanged for a ${format} capability (scopes ${names.join(' ')})${actorNote(trace)}`,
           verifier: this.issuer,
           chain,
         },
@@ -471,7 +512,7 @@ export class TokenService {
         jti: randomBytes(16).toString('base64url'),
         client_id: proof.agent,
         scope: names.join(' '),
-        act: actClaim(last.chain),
+        act: trace.workload === undefined ? actClaim(last.chain) : { ...actClaim(last.chain), spiffe_id: trace.workload },
         cnf: { jkt: jwkThumbprint(key.publicKey.toJwk()) },
         task: last.task,
       },
@@ -486,7 +527,7 @@ export class TokenService {
           action: 'token-exchange',
           resource,
           decision: 'allow',
-          reason: `${token.format} capability (${last.chain.length} hops from ${last.issuer}) exchanged for an access token (scopes ${names.join(' ')})`,
+          reason: `${token.format} capability (${last.chain.length} hops from ${last.issuer}) exchanged for an access token (scopes ${names.join(' ')})${actorNote(trace)}`,
           verifier: this.issuer,
           chain: last.chain,
         },
@@ -534,7 +575,7 @@ export class TokenService {
           action: 'token-exchange',
           resource: trace.resource ?? 'capability',
           decision: 'deny',
-          reason: `${trace.stage}: ${error.check}`,
+          reason: `${trace.stage}: ${error.check}${actorNote(trace)}`,
           code: error.code,
           verifier: this.issuer,
           chain: trace.chain ?? [],
@@ -545,6 +586,11 @@ export class TokenService {
     const { status, body } = tokenErrorOf(error, trace.stage);
     return { ok: false, status, body, entry };
   }
+}
+
+/** The workload a JWT-SVID actor proved to run as, for the audit record's reason. */
+function actorNote(trace: Trace): string {
+  return trace.workload === undefined ? '' : `; actor workload ${trace.workload}`;
 }
 
 /** The `scope` parameter's names, each once (RFC 6749 §3.3: space-delimited, order irrelevant), or undefined when absent. */

@@ -24,4 +24,10 @@ export const TOKEN_TYPES = Object.freeze({
   macaroon: 'urn:agent-id:params:oauth:token-type:macaroon',
   /** The agent's ownership credential (VC-JWT), sent as `actor_token`. */
   ownershipCredential: 'urn:agent-id:params:oauth:token-type:ownership-credential',
+  /**
+   * A SPIFFE JWT-SVID, sent as `actor_token` by an agent that runs as a workload (its
+   * ownership credential then goes in `actor_credential`). RFC 8693's generic
+   * `urn:ietf:params:oauth:token-type:jwt` is read as a JWT-SVID in that place too.
+   */
+  jwtSvid: 'urn:agent-id:params:oauth:token-type:jwt-svid',
 } as const);

@@ -118,6 +118,8 @@ export interface ExchangeInput {
   params?: Record<string, string | string[]>;
   clock?: Clock;
   proof?: string;
+  /** Another actor token than the ownership credential (a JWT-SVID), its type, and the credential then sent as `actor_credential`. */
+  actor?: { token: string; type: string; credential?: string };
 }
 
 /** One token request over HTTP, as an agent sends it. */
@@ -126,9 +128,10 @@ export async function post(s: Service, input: ExchangeInput): Promise<{ status: 
     grant_type: TOKEN_EXCHANGE_GRANT,
     subject_token: input.subjectToken,
     subject_token_type: input.subjectType,
-    actor_token: input.credential,
-    actor_token_type: TOKEN_TYPES.ownershipCredential,
+    actor_token: input.actor?.token ?? input.credential,
+    actor_token_type: input.actor?.type ?? TOKEN_TYPES.ownershipCredential,
   });
+  if (input.actor?.credential !== undefined) form.set('actor_credential', input.actor.credential);
   for (const [k, v] of Object.entries(input.params ?? {})) for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
   const proof = input.proof ?? createProof({ keyId: input.by.keyId, keyPair: input.by.keyPair }, { method: 'POST', url: s.tokenEndpoint, token: input.subjectToken, ...(input.clock ? { clock: input.clock } : {}) });
   const response = await fetch(s.tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof }, body: form.toString() });

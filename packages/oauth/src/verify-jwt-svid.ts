@@ -1,0 +1,131 @@
+import {
+  type Clock,
+  ExpiredError,
+  InputTooLargeError,
+  InvalidSignatureError,
+  MalformedInputError,
+  NotYetValidError,
+  UnknownKeyError,
+  UnsupportedAlgorithmError,
+  UntrustedIssuerError,
+  WrongAudienceError,
+  readClock,
+  readClockTolerance,
+} from '@agent-id/core';
+import { isRecord } from '@agent-id/core/internal';
+import { type JWTPayload, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { type BundleKey, type SpiffeBundles, readSpiffeBundles } from './spiffe-bundles.js';
+import { parseSpiffeId } from './spiffe-id.js';
+
+/** The signature algorithms JWT-SVID allows (JWT-SVID §2.1): RSASSA-PKCS1-v1_5, ECDSA and RSASSA-PSS. */
+export type JwtSvidAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512';
+
+const ALGORITHMS: readonly JwtSvidAlgorithm[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
+const CURVES: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+// JWT-SVID §2: any header other than these MUST NOT be present.
+const HEADERS = new Set(['alg', 'kid', 'typ']);
+const MAX_TOKEN_CHARS = 8_192;
+
+/** Options of {@link verifyJwtSvid}. */
+export interface VerifyJwtSvidOptions {
+  /** The audience values this verifier identifies with: the SVID's `aud` must hold one (JWT-SVID §3.2). */
+  audience: string | readonly string[];
+  /** A narrower allow-list than JWT-SVID's nine algorithms. */
+  algorithms?: readonly JwtSvidAlgorithm[];
+  clock?: Clock;
+  /** Seconds of skew allowed on `exp` and `nbf`. Default 5. */
+  clockToleranceSec?: number;
+}
+
+/** What {@link verifyJwtSvid} checked: the workload's SPIFFE ID and the SVID's audience and expiry. */
+export interface VerifiedJwtSvid {
+  spiffeId: string;
+  trustDomain: string;
+  /** The SPIFFE ID's path (`''` for the trust domain itself). */
+  path: string;
+  audience: string[];
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  /** The `kid` of the bundle key that verified it. */
+  keyId: string;
+}
+
+function fits(key: BundleKey, alg: JwtSvidAlgorithm): boolean {
+  if (key.alg !== undefined && key.alg !== alg) return false;
+  return alg.startsWith('ES') ? key.kty === 'EC' && key.crv === CURVES[alg] : key.kty === 'RSA';
+}
+
+function coded(error: unknown): Error {
+  if (error instanceof errors.JWTExpired) return new ExpiredError('the JWT-SVID has expired', { check: 'svid_expiry' });
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud' && error.reason === 'check_failed') return new WrongAudienceError('the JWT-SVID is for another audience', { check: 'svid_audience' });
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return new NotYetValidError('the JWT-SVID is not valid yet', { check: 'svid_not_before' });
+    return new MalformedInputError(`the JWT-SVID's "${error.claim}" claim is missing or invalid`, { check: 'svid_claims' });
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidSignatureError('the JWT-SVID\'s signature does not verify with its trust domain\'s keys', { check: 'svid_signature' });
+  if (error instanceof errors.JOSEError || error instanceof TypeError) return new MalformedInputError('the JWT-SVID is not a valid JWS', { check: 'svid' });
+  return error instanceof Error ? error : new MalformedInputError('the JWT-SVID could not be verified', { check: 'svid' });
+}
+
+/**
+ * Verifies a SPIFFE JWT-SVID against trust bundles, as JWT-SVID Appendix A asks, before
+ * any signature check: JWS compact form only, a header of `alg`, `kid` and `typ` only
+ * (`typ` `JWT` or `JOSE`), `alg` one of the nine JWT-SVID algorithms (and of `algorithms`:
+ * `none` and `HS256` never; `unsupported_algorithm`), `sub` a SPIFFE ID valid by the SPIFFE-ID
+ * specification (`malformed_input`, check `spiffe_id` or `trust_domain`), whose trust domain has a
+ * bundle (`untrusted_issuer`, check `svid_trust_domain`) with `jwt-svid` keys (check
+ * `svid_bundle`) — one matching `kid` and `alg` (`unknown_key`) — then the signature
+ * (`invalid_signature`), `aud` present and naming one of `audience` (`wrong_audience`),
+ * `exp` present and not past (`expired`), and `nbf` when given.
+ *
+ * @example
+ * ```ts
+ * const workload = await verifyJwtSvid(svid, { 'acme.example': bundle }, { audience: 'https://tokens.acme.example' });
+ * workload.spiffeId; // 'spiffe://acme.example/ns/agents/sa/analyst'
+ * ```
+ */
+export async function verifyJwtSvid(token: unknown, bundles: SpiffeBundles, options: VerifyJwtSvidOptions): Promise<VerifiedJwtSvid> {
+  const now = readClock(options.clock);
+  const tolerance = readClockTolerance(options.clockToleranceSec, 5);
+  const audience = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
+  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) throw new TypeError('audience must name at least one value');
+  const allowed = options.algorithms === undefined ? ALGORITHMS : ALGORITHMS.filter((a) => options.algorithms!.includes(a));
+  const keysByDomain = readSpiffeBundles(bundles);
+  if (typeof token !== 'string' || token.length === 0) throw new MalformedInputError('the JWT-SVID is not a string', { check: 'svid' });
+  if (token.length > MAX_TOKEN_CHARS) throw new InputTooLargeError(`the JWT-SVID is longer than ${MAX_TOKEN_CHARS} characters`, { check: 'svid' });
+  if (token.split('.').length !== 3) throw new MalformedInputError('the JWT-SVID is not in JWS compact serialization', { check: 'svid' });
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let claims: JWTPayload;
+  try {
+    header = decodeProtectedHeader(token);
+    claims = decodeJwt(token);
+  } catch {
+    throw new MalformedInputError('the JWT-SVID is not a JWT', { check: 'svid' });
+  }
+  for (const name of Object.keys(header)) if (!HEADERS.has(name)) throw new MalformedInputError(`the JWT-SVID header has a parameter JWT-SVID forbids ("${name.slice(0, 20)}")`, { check: 'svid_header' });
+  if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE') throw new MalformedInputError('the JWT-SVID "typ" is neither JWT nor JOSE', { check: 'svid_type' });
+  const alg = header.alg as JwtSvidAlgorithm;
+  if (typeof header.alg !== 'string' || !allowed.includes(alg)) throw new UnsupportedAlgorithmError('the JWT-SVID is signed with an algorithm JWT-SVID or this verifier does not allow', { check: 'svid_algorithm' });
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid === '')) throw new MalformedInputError('the JWT-SVID "kid" is not a string', { check: 'svid_header' });
+  const { trustDomain, path, id } = parseSpiffeId(claims.sub);
+  const keys = Object.hasOwn(bundles, trustDomain) ? keysByDomain.get(trustDomain) : undefined;
+  if (keys === undefined) throw new UntrustedIssuerError('the JWT-SVID is from a trust domain this verifier has no bundle for', { check: 'svid_trust_domain' });
+  if (keys.length === 0) throw new UntrustedIssuerError('the trust domain\'s bundle has no JWT-SVID keys: its SVIDs are not trusted', { check: 'svid_bundle' });
+  const candidates = keys.filter((k) => (header.kid === undefined || k.kid === header.kid) && fits(k, alg));
+  if (candidates.length === 0) throw new UnknownKeyError('no JWT-SVID key of the trust domain matches the SVID\'s "kid" and algorithm', { check: 'svid_key' });
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, candidate.key, { algorithms: [alg], audience, currentDate: new Date(now), clockTolerance: tolerance, requiredClaims: ['sub', 'aud', 'exp'] }));
+    } catch (error) {
+      lastError = error;
+      if (error instanceof errors.JWSSignatureVerificationFailed) continue;
+      throw coded(error);
+    }
+    const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud.filter((a): a is string => typeof a === 'string') : [];
+    if (typeof payload.exp !== 'number' || !isRecord(payload)) throw new MalformedInputError('the JWT-SVID has no numeric "exp"', { check: 'svid_claims' });
+    return { spiffeId: id, trustDomain, path, audience: aud, expiresAt: payload.exp, keyId: candidate.kid };
+  }
+  throw coded(lastError);
+}
