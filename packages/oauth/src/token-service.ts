@@ -20,7 +20,7 @@ import {
   readClock,
   systemClock,
 } from '@agent-id/core';
-import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
+import type { DidResolver, StatusListResolver, VerifiedOwnershipCredential } from '@agent-id/did';
 import { CredentialCache, PROOF_ALGORITHMS, ReplayCache, type ReplayStore, type VerifiedProof, verifyProof } from '@agent-id/http';
 import {
   type AuthorizationResult,
@@ -128,6 +128,8 @@ export interface TokenServiceOptions {
   resolver: DidResolver;
   /** Organisations whose ownership credentials vouch for agents. */
   trustedIssuers: readonly string[];
+  /** Reads the status lists of ownership credentials that carry a `credentialStatus` (without it, such a credential is refused, `status_unavailable`). */
+  statusLists?: StatusListResolver;
   /** SPIFFE trust bundles: lets agents that run as workloads present a JWT-SVID as `actor_token`. */
   workloads?: WorkloadTrust;
   revocations?: RevocationStore;
@@ -364,12 +366,13 @@ export class TokenService {
     if (this.#o.revocations && (await this.#o.revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
       throw new RevokedError('this agent is revoked', { check: 'revocation_agent' });
     }
-    const hash = CredentialCache.hashOf(actorToken);
-    const cached = this.#credentials.get(agent, hash);
-    if (cached !== undefined) return cached;
-    const verified = await verifyOwnershipCredential(actorToken, this.#o.resolver, { trustedIssuers: [...this.#o.trustedIssuers], subject: agent, clock: this.#clock });
-    this.#credentials.set(hash, verified);
-    return verified;
+    // Cached by hash until its expiry; its status list (when it has one) is read on every use.
+    return await this.#credentials.verified(agent, actorToken, {
+      resolver: this.#o.resolver,
+      trustedIssuers: this.#o.trustedIssuers,
+      clock: this.#clock,
+      ...(this.#o.statusLists !== undefined ? { statusLists: this.#o.statusLists } : {}),
+    });
   }
 
   async #toCapability(params: TokenRequestParams, subjectToken: string, subjectType: string, proof: VerifiedProof, credential: VerifiedOwnershipCredential, trace: Trace): Promise<TokenExchangeSuccess> {
