@@ -98,6 +98,11 @@ export class DemoAgent {
     return held && { agent: { keyId: this.#o.identity.keyId, keyPair: this.#o.identity.keyPair }, credential: this.#o.credential, token: held.token };
   }
 
+  /** What the agent shows a token service (RFC 8693) as its actor: its DID key, for the request's proof, and its ownership credential. */
+  actor(): { agent: Pick<AgentIdentity, 'keyId' | 'keyPair'>; credential: string } {
+    return { agent: { keyId: this.#o.identity.keyId, keyPair: this.#o.identity.keyPair }, credential: this.#o.credential };
+  }
+
   /** Express router serving the signed card and the A2A JSON-RPC endpoint. */
   router(card: AgentCard, guard: A2AGuard): Router {
     const executor: AgentExecutor = {

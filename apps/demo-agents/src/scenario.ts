@@ -7,6 +7,7 @@ import { callMcpTools } from './acts/mcp-tools.js';
 import { narrowAtEveryHop } from './acts/narrowing-chain.js';
 import { tryMoreThanGiven } from './acts/overreach.js';
 import { decommissionAnAgent } from './acts/decommission.js';
+import { bridgeOAuth } from './acts/oauth-exchange.js';
 import { revokeOneBranch } from './acts/revocation.js';
 import { type AuditLogSummary, verifyAuditLogs } from './audit.js';
 import { type Stage, setUpStage } from './setup.js';
@@ -38,7 +39,7 @@ export interface ScenarioOptions {
 }
 
 /** The scenario's acts, in order: each emits its section, sends its work orders and registers its steps. */
-const ACTS: ReadonlyArray<(stage: Stage, steps: Steps) => Promise<void>> = [narrowAtEveryHop, tryMoreThanGiven, refuseForgedCards, expireShortLivedToken, revokeOneBranch, callMcpTools, decommissionAnAgent];
+const ACTS: ReadonlyArray<(stage: Stage, steps: Steps) => Promise<void>> = [narrowAtEveryHop, tryMoreThanGiven, refuseForgedCards, expireShortLivedToken, revokeOneBranch, callMcpTools, decommissionAnAgent, bridgeOAuth];
 
 /**
  * Runs the whole scenario: two organisations on their own HTTP servers, agents speaking

@@ -81,6 +81,8 @@ export interface Stage {
   ask: AskAgent;
   /** Stops every server and closes the logs (once). */
   stop(): Promise<void>;
+  /** Registers what an act started, to close before the organisations stop. */
+  onStop(close: () => Promise<void>): void;
 }
 
 /**
@@ -94,8 +96,11 @@ export async function setUpStage(options: { outDir: string; trace: Trace; store?
   const resolver = createDidResolver({ allowHttpLoopback: true, clock });
   const started: Org[] = [];
   let stopped: Promise<void> | undefined;
+  const closers: Array<() => Promise<void>> = [];
   const stop = (): Promise<void> => {
-    stopped ??= Promise.all(started.map((o) => o.stop())).then(() => undefined);
+    stopped ??= Promise.all(closers.map((close) => close().catch(() => {})))
+      .then(() => Promise.all(started.map((o) => o.stop())))
+      .then(() => undefined);
     return stopped;
   };
 
@@ -189,6 +194,9 @@ export async function setUpStage(options: { outDir: string; trace: Trace; store?
       cardUrl,
       ask,
       stop,
+      onStop: (close) => {
+        closers.push(close);
+      },
     };
   } catch (error) {
     await stop().catch(() => {});

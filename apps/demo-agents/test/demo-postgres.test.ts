@@ -32,7 +32,7 @@ describe('the scenario with --store postgres://…', () => {
   it('meets every expectation, the same as with files', () => {
     const failed = result.steps.filter((s) => !s.ok).map((s) => `${s.id}: expected ${s.expected}/${s.expectedCode} got ${s.actual}/${s.actualCode} (${s.reason})`);
     expect(failed).toEqual([]);
-    expect(result.steps).toHaveLength(30);
+    expect(result.steps).toHaveLength(38);
     const outcomes = Object.fromEntries(['revoked-call', 'expired-call', 'mcp-refused', 'mcp-replayed', 'decommissioned-call', 'decommissioned-card', 'sibling-call'].map((id) => [id, result.steps.find((s) => s.id === id)!.actualCode ?? 'allow']));
     expect(outcomes).toEqual({ 'revoked-call': 'revoked', 'expired-call': 'expired', 'mcp-refused': 'denied', 'mcp-replayed': 'replayed', 'decommissioned-call': 'revoked', 'decommissioned-card': 'revoked', 'sibling-call': 'allow' });
     expect(result.ok).toBe(true);
@@ -40,7 +40,7 @@ describe('the scenario with --store postgres://…', () => {
 
   it("verifies both organisations' audit chains read back from PostgreSQL, one schema each", async () => {
     expect(result.audit.map((a) => [a.org, a.chainVerified, a.entries.length])).toEqual([
-      ['acme', true, 16],
+      ['acme', true, 20],
       ['globex', true, 5],
     ]);
     for (const org of ['acme', 'globex']) {
@@ -68,7 +68,7 @@ describe('the scenario with --store postgres://…', () => {
   it('node dist/main.js --store runs against the same database again and exits 0; a --store that is not postgres:// or cannot be reached fails at once', async () => {
     const main = join(root, 'dist', 'main.js');
     const { stdout } = await run(process.execPath, [main, '--quiet', '--store', pg.url], { timeout: 60_000 });
-    expect(stdout).toContain('OK: all 30 steps as expected, 2 audit chains verified');
+    expect(stdout).toContain('OK: all 38 steps as expected, 2 audit chains verified');
     const bad = await run(process.execPath, [main, '--store', 'mysql://localhost/x'], { timeout: 10_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('--store needs a postgres:// URL') });
     // A database that cannot be reached: a coded failure at once, the password never printed, no server left running.

@@ -145,7 +145,8 @@ describe('the scenario, run in-process', () => {
       expect(record.chain.at(-1)!.granted.actions).toEqual(['quote']);
     }
     for (const org of ['acme', 'globex']) {
-      for (const { record } of log(org)) {
+      // The token service's exchanges (act 8) are checked in their own section.
+      for (const { record } of log(org).filter((e) => e.record.action !== 'token-exchange')) {
         // A replayed proof, or one whose credential is refused, proves no one's control of a key: its refusal names no agent.
         expect(record.agent).toMatch(record.code === 'replayed' || record.reason.startsWith('credential_status: ') ? /^unverified$/ : /^did:key:/);
         expect(record.onBehalfOf).toBe(user);
@@ -154,8 +155,8 @@ describe('the scenario, run in-process', () => {
         if (record.decision === 'deny') expect(record.code).toBeTruthy();
       }
     }
-    // Acme: 6 tool server records, then 6 of its MCP server and 1 of its orders API (act 6), then 3 of the decommissioning (act 7).
-    expect(log('acme')).toHaveLength(16);
+    // Acme: 6 tool server records, then 6 of its MCP server and 1 of its orders API (act 6), then 3 of the decommissioning (act 7), then 4 of its token service (act 8).
+    expect(log('acme')).toHaveLength(20);
     expect(log('globex')).toHaveLength(5);
   });
 
@@ -210,7 +211,9 @@ describe("Acme decommissions the researcher: its credential is revoked in Acme's
 
   it('its sibling keeps working', () => {
     expect(step('sibling-call')).toMatchObject({ ok: true, actual: 'allow', actor: 'acme/orchestrator', verifier: 'acme/tools' });
-    const last = log('acme').at(-1)!.record;
+    const last = log('acme')
+      .filter((e) => e.record.action !== 'token-exchange')
+      .at(-1)!.record;
     expect(last).toMatchObject({ agent: result.principals.agents.orchestrator, decision: 'allow' });
   });
 
@@ -379,6 +382,65 @@ describe('act 6: an MCP tool server called through the MCP SDK client, and the A
   });
 });
 
+describe('act 8: a login becomes a capability at the token service, and a narrowed hop an OAuth access token', () => {
+  const OAUTH_STEPS = ['oidc-login', 'exchange-over-consent', 'exchange-login', 'delegate-oauth', 'exchange-access', 'exchange-other-api', 'oauth-api-call', 'oauth-api-refund'];
+  const exchanges = () => log('acme').filter((e) => e.record.action === 'token-exchange');
+
+  it('bridges both ways: login → root capability within her consent; hop → access token for the API it names; the OAuth-only API takes it', () => {
+    expect(Object.fromEntries(OAUTH_STEPS.map((id) => [id, [step(id).ok, step(id).actual, step(id).actualCode ?? null]]))).toEqual({
+      'oidc-login': [true, 'allow', null],
+      'exchange-over-consent': [true, 'deny', 'scope_widened'],
+      'exchange-login': [true, 'allow', null],
+      'delegate-oauth': [true, 'delegated', null],
+      'exchange-access': [true, 'allow', null],
+      'exchange-other-api': [true, 'deny', 'wrong_audience'],
+      'oauth-api-call': [true, 'allow', null],
+      'oauth-api-refund': [true, 'deny', 'denied'],
+    });
+    expect(step('exchange-over-consent').actualCheck).toBe('consent');
+    expect(step('delegate-oauth')).toMatchObject({ actor: 'acme/orchestrator', delegate: 'globex/analyst', format: 'biscuit' });
+    expect(step('delegate-oauth').granted).toMatchObject({ resources: ['api:/orders/*'], actions: ['read'], maxDepth: 0 });
+    expect(step('exchange-access')).toMatchObject({ actor: 'globex/analyst', verifier: 'acme/token-service', chain: ['acme (authority)', 'acme/orchestrator', 'globex/analyst'] });
+  });
+
+  it("audits every exchange in Acme's hash-chained log: who, for whom, from what to what", () => {
+    const { user, acme, agents } = result.principals;
+    const records = exchanges().map((e) => e.record);
+    expect(records.map((r) => [r.agent, r.decision, r.code ?? null])).toEqual([
+      [agents.orchestrator, 'deny', 'scope_widened'],
+      [agents.orchestrator, 'allow', null],
+      [agents.analyst, 'allow', null],
+      [agents.analyst, 'deny', 'wrong_audience'],
+    ]);
+    expect(records.map((r) => r.reason)).toEqual([
+      'scope: consent',
+      expect.stringMatching(/^id_token of http:\/\/127\.0\.0\.1:\d+ exchanged for a biscuit capability \(scopes orders\.read\)$/),
+      expect.stringMatching(/^biscuit capability \(2 hops from did:web:.+\) exchanged for an access token \(scopes orders\.read\)$/),
+      'target: audience',
+    ]);
+    expect(new Set(records.map((r) => r.verifier)).size).toBe(1);
+    expect(records.slice(0, 3).map((r) => r.onBehalfOf)).toEqual([user, user, user]);
+    expect(records[1]!.chain.map((h) => [h.from, h.to])).toEqual([[acme, agents.orchestrator]]);
+    expect(records[2]!.chain.map((h) => [h.from, h.to])).toEqual([
+      [acme, agents.orchestrator],
+      [agents.orchestrator, agents.analyst],
+    ]);
+    expect(records[2]!.resource).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/orders-api$/);
+  });
+
+  it('traces the login, each exchange and the API calls with their parties, audit records and what the API saw', () => {
+    expect(line('oidc-login', 'allow')).toMatch(/^ {2}✔ acme\/users\/alice → acme\/login: signs in through its login and consent pages .+ her ID token: RS256, iss acme\/login, aud acme-agents, sub alice, valid 60 min$/);
+    expect(line('exchange-over-consent', 'deny')).toMatch(/→ REFUSED by acme\/token-service, audit record 17: 400 invalid_scope, scope_widened \(consent: the user did not consent to scope "orders\.refund" for this agent\)$/);
+    expect(line('exchange-login', 'allow')).toMatch(
+      /^ {2}✔ acme\/orchestrator → acme\/token-service: exchanges Alice's ID token for orders\.read → ALLOWED by acme\/token-service, audit record 18: a Biscuit held by acme\/orchestrator, signed with acme \(authority\)'s root key, for acme\/users\/alice: read on api:\/orders\/\* \(depth 2\), audience acme\/orders-oauth-api, valid \d+ s/,
+    );
+    expect(line('exchange-access', 'allow')).toMatch(/audit record 19: at\+jwt, sub acme\/users\/alice, client_id globex\/analyst, act globex\/analyst ← acme\/orchestrator, scope orders\.read, cnf\.jkt of its key, valid \d+ s$/);
+    expect(line('exchange-other-api', 'deny')).toMatch(/acme\/invoices-oauth-api, which its hop does not name → REFUSED by acme\/token-service, audit record 20: 400 invalid_target, wrong_audience \(/);
+    expect(line('oauth-api-call', 'allow')).toMatch(/ALLOWED by acme\/orders-oauth-api \(jose: .+\): 2 orders; it saw sub acme\/users\/alice, client_id globex\/analyst, act globex\/analyst ← acme\/orchestrator$/);
+    expect(line('oauth-api-refund', 'deny')).toMatch(/REFUSED by acme\/orders-oauth-api: 403 insufficient_scope \(this needs scope orders\.refund\)$/);
+  });
+});
+
 describe('node dist/main.js', () => {
   let stdout = '';
   let stderr = '';
@@ -393,8 +455,8 @@ describe('node dist/main.js', () => {
 
   it('runs the whole demo as a process and exits 0 within 30 s', () => {
     expect(elapsedMs).toBeLessThan(30_000);
-    expect(stdout).toContain('OK: all 30 steps as expected, 2 audit chains verified');
-    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 16 records \(10 allow, 6 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 16$/m);
+    expect(stdout).toContain('OK: all 38 steps as expected, 2 audit chains verified');
+    expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 20 records \(12 allow, 8 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 20$/m);
     expect(stdout).toMatch(/≡ globex: .*globex-audit\.jsonl: 5 records \(4 allow, 1 deny\), hash chain verified up to the checkpoint globex\/tools signed at record 5$/m);
   });
 
