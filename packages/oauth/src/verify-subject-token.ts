@@ -1,4 +1,5 @@
 import {
+  AgentIdError,
   type Clock,
   ExpiredError,
   InvalidSignatureError,
@@ -13,7 +14,9 @@ import {
   readClockTolerance,
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
-import { type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { KeyObject } from 'node:crypto';
+import { type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors } from 'jose';
+import { verifiesJws } from './jws-signature.js';
 import { TOKEN_TYPES } from './token-types.js';
 
 /** An identity provider whose users' tokens the service accepts. */
@@ -55,6 +58,8 @@ export interface VerifiedSubjectToken {
 const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const MAX_TOKEN_CHARS = 16_384;
 const keySets = new WeakMap<TrustedIdentityProvider, Promise<JWTVerifyGetKey>>();
+// jose's key sets hand back the same imported key for a JWK each time: its node:crypto form is made once.
+const nativeKeys = new WeakMap<object, KeyObject>();
 
 async function discoverJwksUri(issuer: string): Promise<string> {
   const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
@@ -87,20 +92,57 @@ function keySetOf(provider: TrustedIdentityProvider): Promise<JWTVerifyGetKey> {
   return set;
 }
 
-function coded(error: unknown): Error {
-  if (error instanceof errors.JWTExpired) return new ExpiredError('the subject token has expired', { check: 'subject_expiry' });
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return new WrongAudienceError('the subject token is for another audience', { check: 'subject_audience' });
-    if (error.claim === 'iss') return new UntrustedIssuerError('the subject token is from another issuer', { check: 'subject_issuer' });
-    if (error.claim === 'nbf' || (error.claim === 'iat' && error.reason === 'check_failed')) return new NotYetValidError('the subject token is not valid yet', { check: 'subject_not_before' });
-    return new MalformedInputError(`the subject token's "${error.claim}" claim is missing or invalid`, { check: 'subject_claims' });
+function keyCoded(error: unknown): Error {
+  if (error instanceof errors.JWKSNoMatchingKey) return new UnknownKeyError('no key of the issuer matches the subject token', { check: 'subject_key' });
+  if (error instanceof errors.JOSENotSupported || error instanceof errors.JWKInvalid) return new UnknownKeyError('the issuer\'s key for the subject token cannot be used', { check: 'subject_key' });
+  // A timeout, an unreadable JWKS, a failed fetch: the keys could not be read, whatever the token.
+  return new UnreachableError('the issuer\'s keys could not be read', { check: 'issuer_keys', cause: error });
+}
+
+function nativeKey(key: unknown): KeyObject {
+  if (key instanceof KeyObject) return key;
+  if (typeof key !== 'object' || key === null) throw new UnknownKeyError('the issuer\'s key for the subject token cannot be used', { check: 'subject_key' });
+  let native = nativeKeys.get(key);
+  if (native === undefined) {
+    native = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
+    nativeKeys.set(key, native);
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return new UnsupportedAlgorithmError('the subject token is signed with an algorithm not allowed for its issuer', { check: 'subject_algorithm' });
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidSignatureError('the subject token\'s signature does not verify', { check: 'subject_signature' });
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return new UnknownKeyError('no key of the issuer matches the subject token', { check: 'subject_key' });
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return new UnreachableError('the issuer\'s keys could not be read', { check: 'issuer_keys' });
-  if (error instanceof errors.JOSEError) return new MalformedInputError('the subject token is not a valid JWT', { check: 'subject_token' });
-  return error instanceof Error ? error : new MalformedInputError('the subject token could not be verified', { check: 'subject_token' });
+  return native;
+}
+
+/** The issuer's keys jose's key set selects for the token's header (`kid`, `alg`, key type): one, or every candidate when several match. */
+async function candidateKeys(keySet: JWTVerifyGetKey, header: ReturnType<typeof decodeProtectedHeader>, token: string): Promise<KeyObject[]> {
+  const [protectedHeader, payload, signature] = token.split('.');
+  try {
+    return [nativeKey(await keySet(header as Parameters<JWTVerifyGetKey>[0], { payload: payload!, signature: signature!, protected: protectedHeader! }))];
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw keyCoded(error);
+    const keys: KeyObject[] = [];
+    for await (const key of error as unknown as AsyncIterable<unknown>) keys.push(nativeKey(key));
+    return keys;
+  }
+}
+
+function timeClaim(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MalformedInputError(`the subject token's "${name}" claim is not a time`, { check: 'subject_claims' });
+  return value;
+}
+
+/** RFC 7519 §4.1 checks on a token whose signature verified, as jose's `jwtVerify` makes them. */
+function checkClaims(payload: JWTPayload, provider: TrustedIdentityProvider, nowSeconds: number, tolerance: number): void {
+  if (payload.iss !== provider.issuer) throw new UntrustedIssuerError('the subject token is from another issuer', { check: 'subject_issuer' });
+  const audiences = typeof provider.audience === 'string' ? [provider.audience] : provider.audience;
+  const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
+  if (!aud.some((a) => typeof a === 'string' && audiences.includes(a))) throw new WrongAudienceError('the subject token is for another audience', { check: 'subject_audience' });
+  const exp = timeClaim(payload.exp, 'exp');
+  const nbf = timeClaim(payload.nbf, 'nbf');
+  const iat = timeClaim(payload.iat, 'iat');
+  if (exp === undefined) throw new MalformedInputError('the subject token has no "exp"', { check: 'subject_claims' });
+  if (exp <= nowSeconds - tolerance) throw new ExpiredError('the subject token has expired', { check: 'subject_expiry' });
+  if ((nbf !== undefined && nbf > nowSeconds + tolerance) || (iat !== undefined && iat > nowSeconds + tolerance)) {
+    throw new NotYetValidError('the subject token is not valid yet', { check: 'subject_not_before' });
+  }
 }
 
 function readMayAct(value: unknown): VerifiedSubjectToken['mayAct'] {
@@ -150,19 +192,16 @@ export async function verifySubjectToken(token: unknown, providers: readonly Tru
   if ((kind === 'access_token') !== (typ === 'at+jwt')) {
     throw new MalformedInputError(kind === 'access_token' ? 'the subject token is not an RFC 9068 access token (typ at+jwt)' : 'the subject token is an access token, not an ID token', { check: 'subject_type' });
   }
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, await keySetOf(provider), {
-      issuer: provider.issuer,
-      audience: typeof provider.audience === 'string' ? provider.audience : [...provider.audience],
-      algorithms,
-      currentDate: new Date(now),
-      clockTolerance: tolerance,
-      requiredClaims: ['sub', 'exp'],
-    }));
-  } catch (error) {
-    throw coded(error);
-  }
+  // jose's rule: a critical header this verifier does not understand fails the token, and it understands none.
+  if (header.crit !== undefined || header.b64 !== undefined) throw new MalformedInputError('the subject token has a critical or b64 header this service does not process', { check: 'subject_token' });
+  const keySet = await keySetOf(provider).catch((error: unknown) => {
+    throw error instanceof AgentIdError ? error : keyCoded(error);
+  });
+  const keys = await candidateKeys(keySet, header, token);
+  // Signed by the issuer's key before any claim is believed: with node:crypto, synchronously.
+  if (!keys.some((key) => verifiesJws(token, header.alg as string, key))) throw new InvalidSignatureError('the subject token\'s signature does not verify', { check: 'subject_signature' });
+  const payload = claims;
+  checkClaims(payload, provider, Math.floor(now / 1000), tolerance);
   if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.exp !== 'number') {
     throw new MalformedInputError('the subject token has no "sub" or "exp"', { check: 'subject_claims' });
   }
