@@ -104,7 +104,13 @@ function nativeKey(key: unknown): KeyObject {
   if (typeof key !== 'object' || key === null) throw new UnknownKeyError('the issuer\'s key for the subject token cannot be used', { check: 'subject_key' });
   let native = nativeKeys.get(key);
   if (native === undefined) {
-    native = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
+    try {
+      native = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
+    } catch {
+      // A secret (an `oct` JWK) or anything but an asymmetric public key: never a key for a subject token.
+      throw new UnknownKeyError('the issuer\'s key for the subject token cannot be used', { check: 'subject_key' });
+    }
+    if (native.type !== 'public') throw new UnknownKeyError('the issuer\'s key for the subject token is not a public key', { check: 'subject_key' });
     nativeKeys.set(key, native);
   }
   return native;

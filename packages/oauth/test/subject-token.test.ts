@@ -76,6 +76,14 @@ it('refuses a forged, re-encoded or wrongly keyed signature, and a crit header',
   await expectCode(verifySubjectToken(await idToken('es', 'ES256', {}, { kid: 'nope' }), [provider], opts), 'unknown_key', 'subject_key');
 });
 
+it('never takes a secret from the JWKS as the key, even for an HS256 the provider was told to allow', async () => {
+  const secret = new TextEncoder().encode('a-shared-secret-of-thirty-two-bytes!');
+  const hs = { ...provider, algorithms: ['HS256'], jwks: { keys: [{ kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'hs', alg: 'HS256' }] } };
+  const token = await new SignJWT({ iss: ISS, sub: 'alice', aud: 'token-service', exp: now + 60 }).setProtectedHeader({ alg: 'HS256', kid: 'hs' }).sign(secret);
+  const error = await verifySubjectToken(token, [hs], opts).catch((e: { code?: string }) => e);
+  expect(['unknown_key', 'invalid_signature']).toContain((error as { code?: string }).code);
+});
+
 it('refuses an RSA key shorter than 2048 bits, as jose does', async () => {
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const jwk = { ...(weak.publicKey.export({ format: 'jwk' }) as JWK), kid: 'weak', alg: 'RS256' };
