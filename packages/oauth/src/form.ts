@@ -10,18 +10,42 @@ export interface TokenRequestParams {
   all(name: string): string[];
 }
 
+// Printable ASCII but `%` and `+`: such a name or value reads as itself.
+const VERBATIM = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/;
+
+function decodePart(part: string): string {
+  return VERBATIM.test(part) ? part : (new URLSearchParams(`v=${part}`).get('v') ?? '');
+}
+
+/**
+ * @internal The name–value pairs of an `application/x-www-form-urlencoded` string, exactly as
+ * `URLSearchParams` reads them (WHATWG URL §5.1), but without its per-character decoding of
+ * parts that need none: tokens are base64url and JWTs, and `URLSearchParams` spent about
+ * 250 µs on a request carrying a 5-hop capability and a credential.
+ */
+export function formPairs(body: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  // As the URLSearchParams constructor does with a string.
+  const text = body.startsWith('?') ? body.slice(1) : body;
+  for (const piece of text.split('&')) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    pairs.push(eq === -1 ? [decodePart(piece), ''] : [decodePart(piece.slice(0, eq)), decodePart(piece.slice(eq + 1))]);
+  }
+  return pairs;
+}
+
 /**
  * @internal Reads an `application/x-www-form-urlencoded` body (RFC 6749 §3.2): size-limited,
  * every parameter at most once except the repeatable ones, no empty values.
  */
 export function parseTokenForm(body: string): TokenRequestParams {
   if (body.length > MAX_BODY) throw new InputTooLargeError(`the request body is larger than ${MAX_BODY} bytes`, { check: 'body' });
-  const params = new URLSearchParams(body);
   const seen = new Map<string, string[]>();
-  for (const [name, value] of params) {
+  for (const [name, value] of formPairs(body)) {
     const list = seen.get(name) ?? [];
     if (list.length > 0 && !REPEATABLE.has(name)) throw new MalformedInputError(`the "${name.slice(0, 40)}" parameter is sent more than once`, { check: 'parameters' });
-    if (list.length >= 16) throw new MalformedInputError(`too many "${name}" parameters`, { check: 'parameters' });
+    if (list.length >= 16) throw new MalformedInputError(`too many "${name.slice(0, 40)}" parameters`, { check: 'parameters' });
     list.push(value);
     seen.set(name, list);
   }
