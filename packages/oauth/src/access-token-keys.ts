@@ -1,6 +1,7 @@
-import { type KeyObject, KeyObject as NodeKeyObject, constants, sign } from 'node:crypto';
+import { type KeyObject, constants, createPrivateKey, createPublicKey, generateKeyPair as generateNodeKeyPair, sign } from 'node:crypto';
+import { promisify } from 'node:util';
 import { type Clock, readClock } from '@agent-id/core';
-import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { type JWK, calculateJwkThumbprint } from 'jose';
 
 /** Algorithms the service signs access tokens with. */
 export type AccessTokenAlgorithm = 'ES256' | 'EdDSA' | 'RS256' | 'PS256';
@@ -15,11 +16,27 @@ export interface PublishedKey extends JWK {
 interface Entry {
   kid: string;
   alg: AccessTokenAlgorithm;
-  /** The private key for node:crypto, which signs without WebCrypto's per-call overhead. */
+  /** The private key, a node:crypto key object: it signs without WebCrypto's per-call overhead. */
   signer: KeyObject;
   publicJwk: PublishedKey;
   /** When it stops being published, ms (undefined while current). */
   retireAtMs?: number;
+}
+
+const ALGORITHMS: readonly AccessTokenAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+const generateAsync = promisify(generateNodeKeyPair);
+
+function generate(alg: AccessTokenAlgorithm): Promise<{ privateKey: KeyObject }> {
+  if (alg === 'EdDSA') return generateAsync('ed25519');
+  if (alg === 'ES256') return generateAsync('ec', { namedCurve: 'P-256' });
+  return generateAsync('rsa', { modulusLength: 2048 });
+}
+
+function fitsAlgorithm(key: KeyObject, alg: AccessTokenAlgorithm): boolean {
+  if (key.type !== 'private') return false;
+  if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519';
+  if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
 }
 
 /** Options of {@link AccessTokenKeys}. */
@@ -33,7 +50,7 @@ export interface AccessTokenKeysOptions {
  * The keys a token service signs RFC 9068 access tokens with, and the JWKS it publishes.
  * Rotating makes a new key current and keeps the old one published for `overlapSec`, so
  * tokens it signed stay verifiable until they expire; then it is dropped. Private keys are
- * non-extractable WebCrypto keys and never leave this object.
+ * node:crypto key objects held in private fields: they never leave this object.
  *
  * @example
  * ```ts
@@ -77,18 +94,26 @@ export class AccessTokenKeys {
   static async fromPrivateJwk(jwk: JWK, options: AccessTokenKeysOptions = {}): Promise<AccessTokenKeys> {
     const ring = new AccessTokenKeys(options);
     const alg = jwk.alg as AccessTokenAlgorithm;
-    if (!['ES256', 'EdDSA', 'RS256', 'PS256'].includes(alg) || typeof jwk.d !== 'string') throw new TypeError('the key must be a private JWK with alg ES256, EdDSA, RS256 or PS256');
-    const privateKey = (await importJWK(jwk, alg, { extractable: false })) as CryptoKey;
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...pub } = jwk;
-    await ring.#add(alg, privateKey, pub);
+    if (!ALGORITHMS.includes(alg) || typeof jwk.d !== 'string') throw new TypeError('the key must be a private JWK with alg ES256, EdDSA, RS256 or PS256');
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+    } catch (cause) {
+      throw new TypeError('the key is not a valid private JWK', { cause });
+    }
+    if (!fitsAlgorithm(privateKey, alg)) throw new TypeError(`the key's type does not fit alg ${alg}`);
+    await ring.#add(alg, privateKey);
     return ring;
   }
 
-  async #add(alg: AccessTokenAlgorithm, privateKey: CryptoKey, pub: JWK): Promise<void> {
+  async #add(alg: AccessTokenAlgorithm, privateKey: KeyObject): Promise<void> {
+    // The public members only, whatever the private JWK carried beside them.
+    const { kty, crv, x, y, n, e } = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+    const pub: JWK = Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, v]) => v !== undefined));
     const kid = await calculateJwkThumbprint(pub);
     const now = readClock(this.#clock);
-    for (const e of this.#entries) e.retireAtMs ??= now + this.#overlapMs;
-    this.#entries.unshift({ kid, alg, signer: NodeKeyObject.from(privateKey), publicJwk: { ...pub, kid, alg, use: 'sig' } });
+    for (const entry of this.#entries) entry.retireAtMs ??= now + this.#overlapMs;
+    this.#entries.unshift({ kid, alg, signer: privateKey, publicJwk: { ...pub, kid, alg, use: 'sig' } });
   }
 
   /**
@@ -99,8 +124,9 @@ export class AccessTokenKeys {
    * ```
    */
   async rotate(alg: AccessTokenAlgorithm = this.#entries[0]?.alg ?? 'ES256'): Promise<void> {
-    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: false });
-    await this.#add(alg, privateKey, await exportJWK(publicKey));
+    if (!ALGORITHMS.includes(alg)) throw new TypeError('alg must be ES256, EdDSA, RS256 or PS256');
+    const { privateKey } = await generate(alg);
+    await this.#add(alg, privateKey);
   }
 
   /**
