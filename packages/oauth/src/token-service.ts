@@ -213,6 +213,14 @@ function httpLoopback(url: URL): boolean {
  *   §4.1), the scopes of that API the capability fully covers, `cnf.jkt` the agent key's
  *   thumbprint, and no later expiry than the capability's.
  *
+ * An agent that runs as a SPIFFE workload may send its JWT-SVID as `actor_token` (type
+ * `urn:agent-id:params:oauth:token-type:jwt-svid`) and its ownership credential as
+ * `actor_credential`: the SVID is verified against `workloads.bundles`
+ * ({@link verifyJwtSvid}), the credential must bind the agent to the SVID's SPIFFE ID
+ * (`wrong_subject`, check `workload`), and the SPIFFE ID then reaches the policy, the audit
+ * record and the access token's outermost `act` (`spiffe_id`). The DPoP proof is required
+ * either way.
+ *
  * Every exchange, allowed or refused, is audited before it is answered.
  *
  * @example
