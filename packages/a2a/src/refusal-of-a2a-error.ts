@@ -1,50 +1,6 @@
-import { AgentIdError, type ErrorCode } from '@agent-id/core';
+import { AgentIdError, isErrorCode } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import { ERROR_DOMAIN, printable } from './jsonrpc-refusal.js';
-
-// Typed against core's union, so a code added there fails to compile here until listed.
-const KNOWN: Record<ErrorCode, true> = {
-  malformed_input: true,
-  input_too_large: true,
-  unsupported_algorithm: true,
-  key_mismatch: true,
-  invalid_signature: true,
-  expired: true,
-  not_yet_valid: true,
-  wrong_audience: true,
-  wrong_subject: true,
-  wrong_task: true,
-  unknown_did: true,
-  unknown_key: true,
-  key_not_authorized: true,
-  did_unreachable: true,
-  unreachable: true,
-  untrusted_issuer: true,
-  untrusted_signer: true,
-  host_mismatch: true,
-  signature_required: true,
-  scope_widened: true,
-  depth_exceeded: true,
-  revoked: true,
-  replayed: true,
-  request_mismatch: true,
-  unknown_challenge: true,
-  denied: true,
-  holder_mismatch: true,
-  audit_chain_broken: true,
-  resource_limit: true,
-  bad_clock: true,
-  nonce_required: true,
-  credential_required: true,
-  revocation_stale: true,
-  suspended: true,
-  status_unavailable: true,
-  internal: true,
-};
-
-function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(KNOWN, code);
-}
 
 /**
  * The refusal an A2A call met, as an `AgentIdError` with the server's `code` and `check`,

@@ -6,44 +6,75 @@
  * @module errors
  */
 
+/**
+ * Every stable error code, in one list: the {@link ErrorCode} union is derived from it, so a
+ * reader of codes sent by a peer (a refusal read back from a server) checks against the same
+ * list the throwers use.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CODES } from '@agent-id/core';
+ * console.log(ERROR_CODES.includes('expired')); // true
+ * ```
+ */
+export const ERROR_CODES = Object.freeze([
+  'malformed_input',
+  'input_too_large',
+  'unsupported_algorithm',
+  'key_mismatch',
+  'invalid_signature',
+  'expired',
+  'not_yet_valid',
+  'wrong_audience',
+  'wrong_subject',
+  'wrong_task',
+  'unknown_did',
+  'unknown_key',
+  'key_not_authorized',
+  'did_unreachable',
+  'unreachable',
+  'untrusted_issuer',
+  'untrusted_signer',
+  'host_mismatch',
+  'signature_required',
+  'scope_widened',
+  'depth_exceeded',
+  'revoked',
+  'suspended',
+  'status_unavailable',
+  'replayed',
+  'request_mismatch',
+  'unknown_challenge',
+  'denied',
+  'holder_mismatch',
+  'audit_chain_broken',
+  'resource_limit',
+  'bad_clock',
+  'nonce_required',
+  'credential_required',
+  'revocation_stale',
+  'internal',
+] as const);
+
 /** Stable error codes. New codes may be added; existing ones never change meaning. */
-export type ErrorCode =
-  | 'malformed_input'
-  | 'input_too_large'
-  | 'unsupported_algorithm'
-  | 'key_mismatch'
-  | 'invalid_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'wrong_audience'
-  | 'wrong_subject'
-  | 'wrong_task'
-  | 'unknown_did'
-  | 'unknown_key'
-  | 'key_not_authorized'
-  | 'did_unreachable'
-  | 'unreachable'
-  | 'untrusted_issuer'
-  | 'untrusted_signer'
-  | 'host_mismatch'
-  | 'signature_required'
-  | 'scope_widened'
-  | 'depth_exceeded'
-  | 'revoked'
-  | 'suspended'
-  | 'status_unavailable'
-  | 'replayed'
-  | 'request_mismatch'
-  | 'unknown_challenge'
-  | 'denied'
-  | 'holder_mismatch'
-  | 'audit_chain_broken'
-  | 'resource_limit'
-  | 'bad_clock'
-  | 'nonce_required'
-  | 'credential_required'
-  | 'revocation_stale'
-  | 'internal';
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const CODE_SET: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/**
+ * Whether `value` is one of the stable {@link ErrorCode}s: for codes that arrive from
+ * elsewhere (a peer's refusal), before they are trusted as one.
+ *
+ * @example
+ * ```ts
+ * import { isErrorCode } from '@agent-id/core';
+ * isErrorCode('expired'); // true
+ * isErrorCode('teapot'); // false
+ * ```
+ */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && CODE_SET.has(value);
+}
 
 interface ErrorOptions {
   /** The verification step that failed, e.g. `signature`, `expiry`, `audience`. */

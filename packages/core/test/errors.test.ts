@@ -40,6 +40,19 @@ describe('AgentIdError', () => {
     }
   });
 
+  it('ERROR_CODES lists every code an error class carries, once; isErrorCode accepts exactly those', () => {
+    expect(new Set(core.ERROR_CODES).size).toBe(core.ERROR_CODES.length);
+    const classCodes = Object.values(core)
+      .filter((v): v is typeof AgentIdError & { code: string } => typeof v === 'function' && v.prototype instanceof AgentIdError)
+      .map((Cls) => Cls.code);
+    for (const code of classCodes) expect(core.ERROR_CODES).toContain(code);
+    for (const code of core.ERROR_CODES) expect(core.isErrorCode(code)).toBe(true);
+    for (const junk of ['teapot', 'EXPIRED', 'expired ', '__proto__', 'toString', '', 1, null, undefined, {}, ['expired']]) {
+      expect(core.isErrorCode(junk)).toBe(false);
+    }
+    expect(Object.isFrozen(core.ERROR_CODES)).toBe(true);
+  });
+
   it('AuditChainBrokenError can carry a line number', () => {
     const e = new AuditChainBrokenError('line 3: edited');
     e.line = 3;

@@ -137,7 +137,7 @@ describe('junk headers of every kind', () => {
     );
     expect(twice.status).toBe(401);
     expect(JSON.parse(twice.body)).toMatchObject({ code: 'malformed_input', check: 'dpop' });
-  });
+  }, 180_000); // about 300 requests, each with a fresh proof: minutes on a loaded 2-core machine
 
   it('junk bodies: not JSON, not JSON-RPC, too large, too deep', async () => {
     const token = (await tokenFor(p, s.url)).serialize();

@@ -19,8 +19,9 @@ import { appendHopWithWasm } from './envelope.js';
 // Datalog, and every cheap check runs before Datalog too.
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
-// With the Datalog run on, so each test can tell whether a refusal came before it.
-const opts = (presenter: string) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey, datalog: true });
+// With the Datalog run on, so each test can tell whether a refusal came before it; with a
+// time budget a loaded machine cannot exhaust (the budget is not what these tests are about).
+const opts = (presenter: string) => ({ request, presenter, clock, trustedRoots: orgKey.publicKey, datalog: true, limits: { maxDatalogMicros: 2_000_000 } });
 const leaf = { resources: ['files:/reports/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 60, maxDepth: 0 };
 const JOIN = 'check if a($x), a($y), a($z), $x + $y + $z == -1;';
 

@@ -35,7 +35,7 @@ describe('Biscuit runtime memory stays bounded', () => {
 
   it('a trap mid-call is a typed error and the next call runs on a fresh instance', async () => {
     const token = await chainOf('biscuit', 2);
-    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey, datalog: true };
+    const opts = { request: { resource: 'db:orders', action: 'read', audience: AUD }, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey, datalog: true, limits: { maxDatalogMicros: 2_000_000 } };
     const before = biscuitRuntimeStats();
     forceTrapOnNextCall();
     expect(await codeOf(authorize(token, opts))).toBe('internal');
