@@ -112,5 +112,6 @@ function curlableUrls(stage: Stage): Record<string, string> {
     'acme orders API': stage.mcp.apiUrl,
     'acme tools challenge (POST)': `${tools.acme}/challenge`,
     'globex tools challenge (POST)': `${tools.globex}/challenge`,
+    ...stage.actUrls,
   };
 }

@@ -83,6 +83,8 @@ export interface Stage {
   stop(): Promise<void>;
   /** Registers what an act started, to close before the organisations stop. */
   onStop(close: () => Promise<void>): void;
+  /** Curl-able URLs of what the acts started (printed by --serve), by name. */
+  actUrls: Record<string, string>;
 }
 
 /**
@@ -197,6 +199,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace; store?
       onStop: (close) => {
         closers.push(close);
       },
+      actUrls: {},
     };
   } catch (error) {
     await stop().catch(() => {});

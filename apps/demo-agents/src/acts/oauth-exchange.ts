@@ -79,6 +79,11 @@ export async function bridgeOAuth(stage: Stage, steps: Steps): Promise<void> {
   });
   stage.onStop(oauth.close);
   const { idp, service } = oauth;
+  Object.assign(stage.actUrls, {
+    'acme OpenID Provider discovery': `${idp.issuer}/.well-known/openid-configuration`,
+    'acme token service metadata': `${new URL(service.issuer).origin}/.well-known/oauth-authorization-server`,
+    'acme token service JWKS': service.jwksUri,
+  });
   const alice = trace.who(stage.user.did);
   const tokenService = trace.who(service.issuer);
   trace.emit('setup', `Alice's consent on record at the token service: orders.read for ${orchestrator.name}; policy lets ${orchestrator.name} hold orders.read and orders.refund`, { actor: acme.name });
