@@ -1,6 +1,7 @@
 import { issueOwnershipCredential } from '@agent-id/did';
 import { CapabilityToken, attenuate } from '@agent-id/tokens';
 import { type CryptoKey, SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { junkValues } from '@agent-id/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PolicySubject, TOKEN_TYPES } from '../src/index.js';
 import { type Service, consent, post, startService } from './fixture.js';
@@ -104,6 +105,16 @@ describe('a JWT-SVID as actor_token', () => {
     refused(await loginAs(0, { token: await svid() }), 'invalid_request', 'malformed_input', 'actor_credential');
     refused(await loginAs(0, { token: s.credentials[0]!, type: TOKEN_TYPES.ownershipCredential, credential: bound[0]! }), 'invalid_request', 'malformed_input', 'actor_credential');
     refused(await loginAs(0, { token: await svid(), credential: plain.credentials[0]! }, plain), 'invalid_request', 'malformed_input', 'actor_token_type');
+  });
+
+  it('answers junk actor tokens with a coded refusal, never a crash', async () => {
+    for (const junk of junkValues) {
+      const token = typeof junk === 'string' && junk !== '' ? junk : 'not.a.jwt';
+      const r = await loginAs(0, { token, credential: bound[0]! });
+      expect(r.status === 400 || r.status === 413).toBe(true);
+      expect(['unauthorized_client', 'invalid_request']).toContain(r.body.error);
+      expect(typeof r.body.code).toBe('string');
+    }
   });
 
   it('still needs the agent\'s proof: an SVID and a credential without the DID key get nothing', async () => {
