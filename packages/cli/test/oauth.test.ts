@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { KeyPair } from '@agent-id/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BIN, cli, noStack, tempDir } from './helpers.js';
@@ -65,4 +65,50 @@ it('oauth serve refuses a missing or malformed config with usage errors (exit 2)
   expect(noStack(bad)).toBe(true);
   const port = await cli(['oauth', 'serve', '--config', tmp.path('service.json'), '--audit', tmp.path('a.jsonl'), '--port', '70000']);
   expect(port.code).toBe(2);
+});
+
+it('oauth serve takes SPIFFE trust bundles from the config ("workloads"); a bundle that is not one is a usage error', async () => {
+  const base = JSON.parse(await readFile(tmp.path('service.json'), 'utf8')) as Record<string, unknown>;
+  const svidKey = { ...KeyPair.generate('P-256').publicKey.toJwk(), kid: 'spire-1', use: 'jwt-svid' };
+  for (const [name, workloads] of [
+    ['no-keys', { bundles: { 'acme.example': {} } }],
+    ['bad-domain', { bundles: { 'ACME.example': { keys: [svidKey] } } }],
+    ['not-object', { bundles: 'acme.example' }],
+  ] as const) {
+    await writeFile(tmp.path(`${name}.json`), JSON.stringify({ ...base, workloads }));
+    const r = await cli(['oauth', 'serve', '--config', tmp.path(`${name}.json`), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('w.jsonl'), '--port', '0', '--json']);
+    expect(r.code, name).toBe(2);
+    expect(JSON.parse(r.stdout), name).toMatchObject({ ok: false, error: { code: 'invalid_argument', check: '--config' } });
+    expect(noStack(r)).toBe(true);
+  }
+  await writeFile(tmp.path('workloads.json'), JSON.stringify({ ...base, workloads: { bundles: { 'acme.example': { keys: [svidKey] } } } }));
+  const child = spawn(process.execPath, [BIN, 'oauth', 'serve', '--config', tmp.path('workloads.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('w2.jsonl'), '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    const started = await new Promise<{ tokenEndpoint: string }>((resolve, reject) => {
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {}
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
+    });
+    // An SVID actor without the credential that binds it to an agent: refused with a code, not a crash.
+    const body = new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: 'x',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      actor_token: 'e30.e30.e30',
+      actor_token_type: 'urn:agent-id:params:oauth:token-type:jwt-svid',
+    });
+    const r = await fetch(started.tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(await r.json()).toHaveProperty('code');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
 });

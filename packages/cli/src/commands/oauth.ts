@@ -8,8 +8,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditLog } from '@agent-id/core';
 import { isRecord, parseJson } from '@agent-id/core/internal';
-import { createDidResolver } from '@agent-id/did';
-import { AccessTokenKeys, type TokenServiceOptions, TokenService, agentPolicyTable, consentTable } from '@agent-id/oauth';
+import { createDidResolver, createStatusListResolver } from '@agent-id/did';
+import { AccessTokenKeys, type TokenServiceOptions, TokenService, type WorkloadTrust, agentPolicyTable, consentTable } from '@agent-id/oauth';
 import { tokenServiceNodeHandler } from '@agent-id/oauth/node';
 import type { Command } from 'commander';
 import { type CliContext, ROOT_KEY_FILE_ENV } from '../context.js';
@@ -93,6 +93,7 @@ function readConfig(path: string, c: Record<string, unknown>) {
     consents: list('consents'),
     apis: record('apis', false),
     trustedIssuers: list('trustedIssuers') as string[],
+    workloads: record('workloads', false) as WorkloadTrust | undefined,
     capabilityLifetimeSec: seconds('capabilityLifetimeSec'),
     accessTokenLifetimeSec: seconds('accessTokenLifetimeSec'),
   };
@@ -103,7 +104,7 @@ export function registerOauthCommands(oauth: Command, ctx: CliContext): void {
     oauth
       .command('serve')
       .description("run the organisation's RFC 8693 token service (login → capability, capability → RFC 9068 access token) until interrupted")
-      .requiredOption('--config <file>', 'the service config (JSON): organisation, identityProviders, scopes, agents, consents, apis, trustedIssuers, issuer')
+      .requiredOption('--config <file>', 'the service config (JSON): organisation, identityProviders, scopes, agents, consents, apis, trustedIssuers, issuer, workloads (SPIFFE trust bundles)')
       .option('--root-key <file>', `the organisation's private root key (Ed25519 JWK; or $${ROOT_KEY_FILE_ENV})`)
       .option('--signing-key <file>', 'private JWK (with "alg") for access tokens; default a fresh ES256 key for this run')
       .requiredOption('--audit <file>', 'the audit log (JSON Lines, hash-chained) every exchange is recorded in')
@@ -146,6 +147,7 @@ Examples:
         const audit = await AuditLog.open(opts.audit);
         let service: TokenService;
         try {
+          const resolver = createDidResolver(opts.allowHttpLoopback ? { allowHttpLoopback: true } : {});
           const options: TokenServiceOptions = {
             issuer: config.issuer ?? `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
             organisation: config.organisation,
@@ -155,8 +157,11 @@ Examples:
             agentPolicy: agentPolicyTable(config.agents, config.operators !== undefined ? { operators: config.operators } : {}),
             consents: consentTable(config.consents),
             accessTokenKeys,
-            resolver: createDidResolver(opts.allowHttpLoopback ? { allowHttpLoopback: true } : {}),
+            resolver,
+            // A credential that carries a status list entry is checked against its list on every use.
+            statusLists: createStatusListResolver(resolver, { allowHttpLoopback: opts.allowHttpLoopback === true }),
             trustedIssuers: config.trustedIssuers,
+            ...(config.workloads !== undefined ? { workloads: config.workloads } : {}),
             audit,
             ...(config.apis !== undefined ? { apis: config.apis } : {}),
             ...(config.capabilityLifetimeSec !== undefined ? { capabilityLifetimeSec: config.capabilityLifetimeSec } : {}),
