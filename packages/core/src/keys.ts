@@ -58,7 +58,7 @@ function describe(value: unknown): string {
  * cofactored and, by default, accepts ZIP-215 encodings, so it accepts edge-case
  * signatures that the native path refuses; this keeps both paths in agreement.
  */
-function ed25519VerifyCofactorless(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+export function ed25519VerifyCofactorless(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
   const r = signature.subarray(0, 32);
   const s = bytesToNumberLE(signature.subarray(32));

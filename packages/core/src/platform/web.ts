@@ -6,6 +6,7 @@
  *
  * @module platform/web
  */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
@@ -26,7 +27,7 @@ export function hmacSha256Key(secret: Uint8Array): HmacKey {
   return Uint8Array.from(secret) as unknown as HmacKey;
 }
 
-export function hmacSha256(key: HmacKey, ...data: Uint8Array[]): Uint8Array {
+export function hmacSha256(key: HmacKey | Uint8Array, ...data: Uint8Array[]): Uint8Array {
   const mac = hmac.create(nobleSha256, key as unknown as Uint8Array);
   for (const part of data) mac.update(part);
   return mac.digest();
@@ -168,4 +169,10 @@ export function asyncSigner(jwk: PlatformJwk & { d: string }, alg: 'EdDSA' | 'ES
     if (!k) return undefined;
     return new Uint8Array(await s.sign(params.verifyParams, k, view(message)));
   };
+}
+
+/** The public key of a 32-byte secret: Ed25519 raw, P-256 compressed. Throws on an invalid secret. */
+export function publicKeyFromSecret(type: 'Ed25519' | 'P-256', secret: Uint8Array): Uint8Array {
+  if (secret.length !== 32) throw new RangeError('a secret key is 32 bytes');
+  return type === 'Ed25519' ? ed25519.getPublicKey(secret) : p256.getPublicKey(secret, true);
 }
