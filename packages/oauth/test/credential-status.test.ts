@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StatusList, createDidResolver, createStatusListResolver, issueOwnershipCredential, revokeCredential, statusListHandler } from '@agent-id/did';
+import { StatusList, createDidResolver, createStatusListResolver, issueOwnershipCredential, revokeCredential } from '@agent-id/did';
+import { statusListHandler } from '@agent-id/did/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TOKEN_TYPES } from '../src/index.js';
 import { type Service, consent, post, startService } from './fixture.js';
