@@ -35,6 +35,11 @@ function compareUtf8(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/** A repeated message field: one length-delimited value per item. */
+function repeated(field: number, items: readonly Uint8Array[], out: number[]): void {
+  for (const item of items) bytesField(field, item, out);
+}
+
 const DEFAULT_INDEX = new Map(DEFAULT_SYMBOLS.map((name, i) => [name, i]));
 
 class Symbols {
@@ -99,7 +104,7 @@ function term(t: TermValue, symbols: Symbols, inSet = false): Uint8Array {
       const indexes = [...strings].sort(compareUtf8).map((s) => ({ index: symbols.intern(s), s }));
       indexes.sort((a, b) => a.index - b.index);
       const items = indexes.map(({ s }) => term({ kind: 'string', value: s }, symbols, true));
-      return message((out) => bytesField(7, message((set) => items.forEach((item) => bytesField(1, item, set))), out));
+      return message((out) => bytesField(7, message((set) => repeated(1, items, set)), out));
     }
   }
   throw new TypeError(`a ${t.kind} term${inSet ? ' inside a set' : ''} is not part of this package's templates`);
@@ -152,11 +157,11 @@ function check(c: CheckView, symbols: Symbols): Uint8Array {
     return message((out) => {
       bytesField(1, head, out);
       for (const b of body) bytesField(2, b, out);
-      for (const e of expressions) bytesField(3, message((x) => e.forEach((o) => bytesField(1, o, x))), out);
+      for (const e of expressions) bytesField(3, message((x) => repeated(1, e, x)), out);
     });
   });
   // `check if` is the schema's default kind: biscuit-auth leaves the field out.
-  return message((out) => queries.forEach((q) => bytesField(1, q, out)));
+  return message((out) => repeated(1, queries, out));
 }
 
 /** One block's bytes (the `Block` message a signed block carries), from a fresh symbol table. */
