@@ -2,18 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { type Capability, type Clock, KeyPair } from '@agent-id/core';
 import { type MacaroonRootSecret, type TokenFormat, type TrustedRootKey, mintCapability } from '@agent-id/tokens';
 import { HttpGuard } from '@agent-id/http';
-import { type AgentCard as JsonAgentCard, agentCardHandler, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
-import {
-  type AgentIdentity,
-  type DidDocument,
-  type DidResolver,
-  type StatusList,
-  type StatusListResolver,
-  createAgentIdentity,
-  didDocumentHandler,
-  issueOwnershipCredential,
-  statusListHandler,
-} from '@agent-id/did';
+import { type AgentCard as JsonAgentCard, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
+import { agentCardHandler } from '@agent-id/a2a-cards/node';
+import { type AgentIdentity, type DidDocument, type DidResolver, type StatusList, type StatusListResolver, createAgentIdentity, issueOwnershipCredential } from '@agent-id/did';
+import { didDocumentHandler, statusListHandler } from '@agent-id/did/node';
 import { AgentCard } from '@a2a-js/sdk';
 import { A2AGuard, withAgentIdSecurity } from '@agent-id/a2a';
 import { resourceMetadataHandler } from '@agent-id/a2a/node';

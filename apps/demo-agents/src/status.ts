@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Clock } from '@agent-id/core';
-import { type AgentIdentity, type DidResolver, FileStatusListStore, StatusList, type StatusListResolver, createStatusListResolver } from '@agent-id/did';
+import { type AgentIdentity, type DidResolver, StatusList, type StatusListResolver, createStatusListResolver } from '@agent-id/did';
+import { FileStatusListStore } from '@agent-id/did/node';
 
 /**
  * How long a verifier may reuse its copy of an organisation's status list (the list's `ttl`).

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { type AuditCheckpoint, type AuditEntry, AuditLog, type AuditSink, type Clock, type KeyPair } from '@agent-id/core';
-import { FileRevocationStore, type RevocationStore } from '@agent-id/tokens';
+import { type AuditCheckpoint, type AuditEntry, type AuditSink, type Clock, type KeyPair } from '@agent-id/core';
+import { AuditLog } from '@agent-id/core/node';
+import { type RevocationStore } from '@agent-id/tokens';
+import { FileRevocationStore } from '@agent-id/tokens/node';
 import { PostgresAuditSink, PostgresRevocationStore, migrate, verifyPostgresAuditLog } from '@agent-id/postgres';
-import { verifyAuditLog } from '@agent-id/core';
+import { verifyAuditLog } from '@agent-id/core/node';
 
 /** Where the organisations keep revocations and audit: files in the output directory (default), or PostgreSQL. */
 export type StoreOption = string | undefined;

@@ -5,7 +5,8 @@ import { createPublicKey, verify } from 'node:crypto';
 import { canonicalizeAgentCard as sdkCanonicalize, verifyAgentCardSignature } from '@a2a-js/sdk';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
-import { canonicalizeAgentCard, serveAgentCard, signAgentCard, verifyAgentCard } from '../dist/index.js';
+import { canonicalizeAgentCard, signAgentCard, verifyAgentCard } from '../dist/index.js';
+import { serveAgentCard } from '../dist/node.js';
 
 const BASE = 'baseline: node:crypto Ed25519 verify (1 signature)';
 const server = await serveAgentCard();

@@ -32,7 +32,7 @@ function body(card: unknown): { text: string; etag: string } {
  * @example
  * ```ts
  * import http from 'node:http';
- * import { agentCardHandler } from '@agent-id/a2a-cards';
+ * import { agentCardHandler } from '@agent-id/a2a-cards/node';
  * const serveCard = agentCardHandler(signedCard);
  * http.createServer((req, res) => serveCard(req, res) || res.writeHead(404).end()).listen(8080, '127.0.0.1');
  * ```

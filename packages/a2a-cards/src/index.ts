@@ -23,5 +23,3 @@ export { createJwksCache, type JwksCache, type JwksCacheOptions } from './jwks-c
 export type { CanonicalReading } from './normalize.js';
 export { OWNERSHIP_EXTENSION_URI, attachOwnershipCredential } from './ownership-extension.js';
 export { AGENT_CARD_PATH, fetchAndVerify, type FetchAndVerifyOptions, type FetchedAgentCardVerdict } from './fetch-and-verify.js';
-export { agentCardHandler, type AgentCardHandlerOptions, type AgentCardRequestHandler } from './agent-card-handler.js';
-export { serveAgentCard, type AgentCardServer, type ServeAgentCardOptions } from './serve-agent-card.js';

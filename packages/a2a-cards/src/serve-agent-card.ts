@@ -1,7 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MalformedInputError } from '@agent-id/core';
-import { type DidDocument, didDocumentHandler, isLoopbackHost } from '@agent-id/did';
+import { type DidDocument, isLoopbackHost } from '@agent-id/did';
+import { didDocumentHandler } from '@agent-id/did/node';
 import { type AgentCardRequestHandler, agentCardHandler } from './agent-card-handler.js';
 import { AGENT_CARD_PATH } from './fetch-and-verify.js';
 import { optionsObject } from './prepare.js';
@@ -47,7 +48,8 @@ export interface AgentCardServer {
  * @example
  * ```ts
  * import { createAgentIdentity } from '@agent-id/did';
- * import { serveAgentCard, signAgentCard } from '@agent-id/a2a-cards';
+ * import { signAgentCard } from '@agent-id/a2a-cards';
+ * import { serveAgentCard } from '@agent-id/a2a-cards/node';
  * const server = await serveAgentCard();
  * const org = createAgentIdentity({ method: 'web', domain: server.authority });
  * server.setDidDocuments([org.document]);

@@ -120,24 +120,25 @@ function interfaceHosts(signed: Record<string, unknown>): string[] {
   return hosts;
 }
 
-/** A key as the card checks use it: `verify` throws `key_mismatch` for an algorithm it does not fit. */
+/** A key as the card checks use it: `verifyAsync` throws `key_mismatch` for an algorithm it does not fit. */
 interface CardKey {
-  verify(alg: JwsVerifyAlgorithm, signature: Uint8Array, message: Uint8Array): boolean;
+  verifyAsync(alg: JwsVerifyAlgorithm, signature: Uint8Array, message: Uint8Array): Promise<boolean>;
 }
 
 function didKey(publicKey: PublicKey): CardKey {
   return {
-    verify(alg, signature, message) {
+    async verifyAsync(alg, signature, message) {
       if (alg !== publicKey.algorithm) throw new KeyMismatchError(`algorithm ${alg} does not fit the ${publicKey.type} key of the DID document`);
-      return publicKey.verify(signature, message);
+      // Native on Node, WebCrypto elsewhere.
+      return publicKey.verifyAsync(signature, message);
     },
   };
 }
 
 /** The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. */
-function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): CanonicalReading[] {
+async function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
   for (const form of prepared.forms) {
-    if (key.verify(sig.alg, sig.signature, signingInput(sig, form.payloadB64))) return form.readings;
+    if (await key.verifyAsync(sig.alg, sig.signature, signingInput(sig, form.payloadB64))) return form.readings;
   }
   throw new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
 }
@@ -310,7 +311,7 @@ export async function verifyAgentCard(
         others.push({ number: sig.number, kid: short(sig.kid), status: 'untrusted' });
         continue;
       }
-      readings = checkSignature(sig, await m.key(), prepared);
+      readings = await checkSignature(sig, await m.key(), prepared);
     } catch (error) {
       if (!(error instanceof AgentIdError)) throw error;
       refuse(sig.number, sig.kid, error);
@@ -388,7 +389,7 @@ export async function verifyAgentCard(
       if (!agentSig) {
         throw new SignatureRequiredError(`ownership credential names agent ${short(vc.agent)}, which did not sign the card`, { check: 'agent_signature' });
       }
-      checkSignature(agentSig, await resolveDidKey(agentSig, resolver), prepared);
+      await checkSignature(agentSig, await resolveDidKey(agentSig, resolver), prepared);
     }
     verdict.ownership = { ...vc, source: caller === undefined ? 'card' : 'caller', agentKeyId: agentSig.kid };
   }

@@ -1,6 +1,7 @@
 import { createDidResolver } from '@agent-id/did';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentCardHandler, fetchAndVerify, signAgentCard } from '../src/index.js';
+import { fetchAndVerify, signAgentCard } from '../src/index.js';
+import { agentCardHandler } from '../src/node.js';
 import { expectCode } from '@agent-id/test-support';
 import { type Domain, makeCard, startCountingServer, startDomain } from './helpers.js';
 

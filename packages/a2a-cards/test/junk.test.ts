@@ -2,17 +2,8 @@ import { AgentIdError, KeyPair } from '@agent-id/core';
 import { createAgentIdentity, createDidResolver } from '@agent-id/did';
 import { junkValues } from '@agent-id/test-support';
 import { describe, expect, it } from 'vitest';
-import {
-  agentCardHandler,
-  attachOwnershipCredential,
-  canonicalizeAgentCard,
-  createJwksCache,
-  defineTrustPolicy,
-  fetchAndVerify,
-  serveAgentCard,
-  signAgentCard,
-  verifyAgentCard,
-} from '../src/index.js';
+import { attachOwnershipCredential, canonicalizeAgentCard, createJwksCache, defineTrustPolicy, fetchAndVerify, signAgentCard, verifyAgentCard } from '../src/index.js';
+import { agentCardHandler, serveAgentCard } from '../src/node.js';
 import { makeCard } from './helpers.js';
 
 // The shared values of every type (@agent-id/test-support), then card-shaped near misses.

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StatusList, createAgentIdentity, createDidResolver, createStatusListResolver, issueOwnershipCredential, revokeCredential, statusListHandler, suspendCredential } from '@agent-id/did';
+import { StatusList, createAgentIdentity, createDidResolver, createStatusListResolver, issueOwnershipCredential, revokeCredential, suspendCredential } from '@agent-id/did';
+import { statusListHandler } from '@agent-id/did/node';
 import { expectCode } from '@agent-id/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TrustPolicy, signAgentCard, verifyAgentCard } from '../src/index.js';

@@ -1,6 +1,6 @@
 import { AgentCard as SdkAgentCard } from '@a2a-js/sdk';
 import { ClientFactory } from '@a2a-js/sdk/client';
-import { verifyAuditLog } from '@agent-id/core';
+import { verifyAuditLog } from '@agent-id/core/node';
 import { createAgentIdentity, issueOwnershipCredential } from '@agent-id/did';
 import { NonceIssuer, createProof } from '@agent-id/http';
 import { expectCode } from '@agent-id/test-support';

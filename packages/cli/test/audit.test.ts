@@ -1,5 +1,6 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { AuditLog, KeyPair, auditRecord, canonicalize } from '@agent-id/core';
+import { KeyPair, auditRecord, canonicalize } from '@agent-id/core';
+import { AuditLog } from '@agent-id/core/node';
 import { sha256Hex } from '@agent-id/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, noStack, tempDir } from './helpers.js';

@@ -1,5 +1,5 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { verifyAuditLog } from '@agent-id/core';
+import { verifyAuditLog } from '@agent-id/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, cliJson, noStack, tempDir } from './helpers.js';
 

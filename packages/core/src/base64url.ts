@@ -1,3 +1,5 @@
+import { base64urlFromBytes, bytesFromBase64url } from '#platform';
+import { utf8ToBytes } from './bytes.js';
 import { MalformedInputError } from './errors.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -10,8 +12,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
  * ```
  */
 export function base64urlEncode(input: Uint8Array | string): string {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.length);
-  return buf.toString('base64url');
+  return base64urlFromBytes(typeof input === 'string' ? utf8ToBytes(input) : input);
 }
 
 /**
@@ -27,12 +28,15 @@ export function base64urlDecode(input: string, what = 'input'): Uint8Array {
   if (typeof input !== 'string' || !BASE64URL.test(input) || input.length % 4 === 1) {
     throw new MalformedInputError(`${what} is not unpadded base64url`);
   }
-  const bytes = Buffer.from(input, 'base64url');
+  let bytes: Uint8Array;
+  try {
+    bytes = bytesFromBase64url(input);
+  } catch {
+    bytes = new Uint8Array(0);
+  }
   // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
-  if (bytes.toString('base64url') !== input) {
+  if (base64urlFromBytes(bytes) !== input) {
     throw new MalformedInputError(`${what} is not canonical base64url`);
   }
-  // A copy: small Buffers are views into Node's shared pool, and a view would expose (and
-  // keep alive) unrelated pooled bytes through `.buffer`, a decoded secret among them.
-  return new Uint8Array(bytes);
+  return bytes;
 }

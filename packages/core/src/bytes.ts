@@ -1,3 +1,4 @@
+import { utf8Length } from '#platform';
 import { InputTooLargeError, MalformedInputError } from './errors.js';
 
 /**
@@ -91,7 +92,7 @@ export function assertSize(input: string | Uint8Array, maxBytes: number, what: s
     typeof input === 'string'
       ? input.length * 3 <= maxBytes
         ? 0
-        : Buffer.byteLength(input, 'utf8')
+        : utf8Length(input)
       : input.length;
   if (size > maxBytes) {
     throw new InputTooLargeError(`${what} is ${size} bytes, above the limit of ${maxBytes}`);

@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, sha256 } from '#platform';
 import { utf8ToBytes } from './bytes.js';
 
 /**

@@ -1,7 +1,10 @@
 /**
- * The public API of @agent-id/core. Plumbing shared by the agent-id packages (byte helpers,
- * base58 / multibase, bounded JSON parsing, hashing, the JSON Lines file) is exported from
- * `./internal.ts` (`@agent-id/core/internal`) instead, with no stability promise.
+ * The public API of @agent-id/core, for any runtime with WebCrypto (Node, browsers, Deno,
+ * Bun, workerd): it imports no `node:` module. The audit log in a file is in
+ * `@agent-id/core/node`. Plumbing shared by the agent-id packages (byte helpers, base58 /
+ * multibase, bounded JSON parsing, hashing) is exported from `./internal.ts`
+ * (`@agent-id/core/internal`) instead, with no stability promise; the JSON Lines file from
+ * `@agent-id/core/internal/node`.
  *
  * @module
  */
@@ -15,6 +18,7 @@ export {
   PublicKey,
   keyTypeForAlgorithm,
   verifySignature,
+  verifySignatureAsync,
   type JwsAlgorithm,
   type KeyType,
   type PrivateJwk,
@@ -62,16 +66,12 @@ export {
   type Scope,
 } from './capability.js';
 export {
-  AuditLog,
   auditRecord,
   verifyAuditLines,
   verifyAuditLinesReport,
-  verifyAuditLog,
-  verifyAuditLogReport,
   type AuditCheckpoint,
   type AuditEntry,
   type AuditHead,
-  type AuditLogOptions,
   type AuditLogReport,
   type AuditRecord,
   type AuditSink,
@@ -84,6 +84,7 @@ export {
   signCompactJws,
   signDetachedJws,
   verifyJwsSignature,
+  verifyJwsSignatureAsync,
   type JwsHeader,
   type JwsParseOptions,
   type ParsedJws,

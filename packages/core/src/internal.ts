@@ -1,6 +1,7 @@
 /**
  * Plumbing the agent-id packages share: byte helpers, base58 / multibase, bounded JSON
- * parsing, SHA-256, well-formed strings and the append-only JSON Lines file.
+ * parsing, SHA-256 and HMAC, random bytes, well-formed strings. The append-only JSON Lines
+ * file (Node only) is in `@agent-id/core/internal/node`.
  *
  * For the agent-id packages only (`@agent-id/core/internal`), like jose's `lib/`: no
  * stability promise, anything here may change or go in any release. Users import
@@ -12,8 +13,10 @@ export { abytes, assertSize, bytesToUtf8, concatBytes, equalBytes, utf8ToBytes }
 export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './multibase.js';
 export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
 export { sha256Hex } from './hash.js';
+export { bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, utf8Length, type HmacKey } from '#platform';
+export { randomBytes, randomUUID } from './random.js';
+export { ed25519RawVerifier, p256RawVerifier, type RawVerifier } from './raw-verifier.js';
 export { isWellFormed, toWellFormed } from './unicode.js';
-export { JsonLinesWriter } from './json-lines-writer.js';
 export { auditEntryLine, auditHeaderLine } from './audit.js';
 export { signCheckpoint, type CheckpointLine } from './audit-checkpoint.js';
 export { LOG_ID } from './audit-lines.js';

@@ -2,7 +2,7 @@ import { base64urlDecode, base64urlEncode } from './base64url.js';
 import { assertSize, bytesToUtf8, utf8ToBytes } from './bytes.js';
 import { InvalidSignatureError, MalformedInputError } from './errors.js';
 import { isRecord, parseJson } from './json.js';
-import { type JwsAlgorithm, type KeyPair, type PublicKey, keyTypeForAlgorithm, verifySignature } from './keys.js';
+import { type JwsAlgorithm, type KeyPair, type PublicKey, keyTypeForAlgorithm, verifySignature, verifySignatureAsync } from './keys.js';
 
 /** A JWS protected header: `alg` is always one of the allowed algorithms. */
 export interface JwsHeader {
@@ -139,6 +139,21 @@ export function parseDetachedJws(protectedB64: unknown, signatureB64: unknown, p
  */
 export function verifyJwsSignature(jws: ParsedJws, publicKey: PublicKey, what = 'JWS signature'): void {
   if (!verifySignature(jws.header.alg, publicKey, jws.signature, jws.signingInput)) {
+    throw new InvalidSignatureError(`${what} does not verify`);
+  }
+}
+
+/**
+ * {@link verifyJwsSignature} at native speed on every runtime ({@link PublicKey.verifyAsync}:
+ * node:crypto on Node, WebCrypto elsewhere). Same checks and errors.
+ *
+ * @example
+ * ```ts
+ * await verifyJwsSignatureAsync(parseCompactJws(jwt), publicKey);
+ * ```
+ */
+export async function verifyJwsSignatureAsync(jws: ParsedJws, publicKey: PublicKey, what = 'JWS signature'): Promise<void> {
+  if (!(await verifySignatureAsync(jws.header.alg, publicKey, jws.signature, jws.signingInput))) {
     throw new InvalidSignatureError(`${what} does not verify`);
   }
 }

@@ -1,9 +1,8 @@
-import { type KeyObject, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
-import { inspect } from 'node:util';
+import { type AsyncSign, type AsyncVerify, type SyncSign, type SyncVerify, asyncSigner, asyncVerifier, syncSigner, syncVerifier } from '#platform';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { base64urlDecode, base64urlEncode } from './base64url.js';
 import { abytes, concatBytes, equalBytes } from './bytes.js';
@@ -59,7 +58,7 @@ function describe(value: unknown): string {
  * cofactored and, by default, accepts ZIP-215 encodings, so it accepts edge-case
  * signatures that the native path refuses; this keeps both paths in agreement.
  */
-function ed25519VerifyCofactorless(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+export function ed25519VerifyCofactorless(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
   const r = signature.subarray(0, 32);
   const s = bytesToNumberLE(signature.subarray(32));
@@ -136,19 +135,15 @@ function assertKeyType(type: unknown): asserts type is KeyType {
   }
 }
 
-function nativeKeyObject(jwk: PublicJwk): KeyObject | null {
-  try {
-    return createPublicKey({ key: { ...jwk }, format: 'jwk' });
-  } catch {
-    // The runtime lacks this curve: verification falls back to @noble/curves.
-    return null;
-  }
-}
+/** Node's `util.inspect` hook, by its registered symbol (no import of node:util). */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
- * A public key. Verification uses the runtime's native implementation (node:crypto)
- * and falls back to @noble/curves where the runtime lacks the curve. EC keys are held
- * compressed.
+ * A public key. On Node, {@link PublicKey.verify} uses node:crypto and falls back to
+ * @noble/curves where the runtime lacks the curve; elsewhere (browsers, Deno, Bun, workerd)
+ * the synchronous `verify` can only use @noble/curves, about ten times slower, and
+ * {@link PublicKey.verifyAsync} uses WebCrypto (Ed25519, P-256) at native speed. Both
+ * accept exactly the same signatures. EC keys are held compressed.
  *
  * @example
  * ```ts
@@ -159,7 +154,8 @@ export class PublicKey {
   readonly type: KeyType;
   /** Raw public key: 32 bytes (Ed25519) or 33 compressed bytes (EC). */
   readonly bytes: Uint8Array;
-  #native: KeyObject | null | undefined;
+  #native: SyncVerify | null | undefined;
+  #web: AsyncVerify | null | undefined;
 
   private constructor(type: KeyType, bytes: Uint8Array) {
     this.type = type;
@@ -286,36 +282,49 @@ export class PublicKey {
   /**
    * Verifies a JWS-format signature (raw Ed25519, or ECDSA `r||s` over SHA-256).
    * Returns false for any signature that does not verify, including wrong lengths and
-   * high-S secp256k1 signatures.
+   * high-S secp256k1 signatures. Synchronous: native (node:crypto) on Node; on other
+   * runtimes @noble/curves, about ten times slower than WebCrypto there, so verifiers
+   * that can wait use {@link PublicKey.verifyAsync}.
    * @example
    * ```ts
    * if (!key.verify(sig, data)) throw new InvalidSignatureError('bad signature');
    * ```
    */
   verify(signature: Uint8Array, message: Uint8Array): boolean {
+    if (!this.#precheck(signature, message)) return false;
+    if (this.#native === undefined) this.#native = syncVerifier(this.toJwk(), this.algorithm);
+    if (this.#native) return this.#native(signature, message);
+    return this.verifyPortable(signature, message);
+  }
+
+  /**
+   * {@link PublicKey.verify}, at native speed on every runtime: node:crypto on Node,
+   * WebCrypto elsewhere (Ed25519 and P-256; secp256k1, which WebCrypto lacks, and a runtime
+   * whose WebCrypto lacks Ed25519 use @noble/curves). Same answers as `verify`.
+   * @example
+   * ```ts
+   * if (!(await key.verifyAsync(sig, data))) throw new InvalidSignatureError('bad signature');
+   * ```
+   */
+  async verifyAsync(signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+    if (!this.#precheck(signature, message)) return false;
+    if (this.#native === undefined) this.#native = syncVerifier(this.toJwk(), this.algorithm);
+    if (this.#native) return this.#native(signature, message);
+    if (this.#web === undefined) this.#web = this.type === 'secp256k1' ? null : asyncVerifier(this.toJwk(), this.algorithm);
+    if (this.#web) {
+      if (this.type === 'Ed25519' && bytesToNumberLE(signature.subarray(32)) >= ED25519_L) return false;
+      const result = await this.#web(signature, message);
+      if (result !== undefined) return result;
+      this.#web = null; // this runtime's WebCrypto lacks the curve
+    }
+    return this.verifyPortable(signature, message);
+  }
+
+  #precheck(signature: Uint8Array, message: Uint8Array): boolean {
     abytes(signature, undefined, 'signature');
     abytes(message, undefined, 'message');
     if (signature.length !== 64) return false;
-    if (this.type === 'secp256k1') {
-      const s = BigInt(`0x${Buffer.from(signature.subarray(32)).toString('hex')}`);
-      if (s > SECP256K1_HALF_N) return false;
-    }
-    if (this.#native === undefined) this.#native = nativeKeyObject(this.toJwk());
-    const native = this.#native;
-    if (native) {
-      try {
-        return this.type === 'Ed25519'
-          ? nodeVerify(null, message, native, signature)
-          : nodeVerify('sha256', message, { key: native, dsaEncoding: 'ieee-p1363' }, signature);
-      } catch {
-        return false;
-      }
-    }
-    try {
-      return SUITES[this.type].nobleVerify(signature, message, this.bytes);
-    } catch {
-      return false;
-    }
+    return this.type !== 'secp256k1' || bytesToNumberBE(signature.subarray(32)) <= SECP256K1_HALF_N;
   }
 
   /**
@@ -367,7 +376,8 @@ export class PublicKey {
 export class KeyPair {
   readonly publicKey: PublicKey;
   #secret: Uint8Array;
-  #native: KeyObject | null | undefined;
+  #native: SyncSign | null | undefined;
+  #web: AsyncSign | null | undefined;
 
   private constructor(type: KeyType, secret: Uint8Array) {
     const suite = SUITES[type];
@@ -435,7 +445,9 @@ export class KeyPair {
   }
 
   /**
-   * Signs in JWS format: raw Ed25519, or deterministic low-S ECDSA `r||s` over SHA-256.
+   * Signs in JWS format: raw Ed25519, or low-S ECDSA `r||s` over SHA-256. Synchronous:
+   * native on Node; on other runtimes @noble/curves (slower than WebCrypto there, see
+   * {@link KeyPair.signAsync}).
    * @example
    * ```ts
    * const sig = kp.sign(bytes);
@@ -444,10 +456,29 @@ export class KeyPair {
   sign(message: Uint8Array): Uint8Array {
     abytes(message, undefined, 'message');
     const native = this.#nativeSigner();
-    if (native) {
-      return new Uint8Array(
-        this.type === 'Ed25519' ? nodeSign(null, message, native) : nodeSign('sha256', message, { key: native, dsaEncoding: 'ieee-p1363' }),
-      );
+    if (native) return native(message);
+    return SUITES[this.type].sign(message, this.#secret);
+  }
+
+  /**
+   * {@link KeyPair.sign} at native speed on every runtime: node:crypto on Node, WebCrypto
+   * elsewhere (Ed25519, byte for byte the same signature; P-256), @noble/curves for
+   * secp256k1.
+   * @example
+   * ```ts
+   * const sig = await kp.signAsync(bytes);
+   * ```
+   */
+  async signAsync(message: Uint8Array): Promise<Uint8Array> {
+    abytes(message, undefined, 'message');
+    const native = this.#nativeSigner();
+    if (native) return native(message);
+    // secp256k1 stays on noble: WebCrypto lacks it.
+    if (this.#web === undefined) this.#web = this.type === 'secp256k1' ? null : asyncSigner(this.exportPrivateJwk(), this.algorithm as 'EdDSA' | 'ES256');
+    if (this.#web) {
+      const signature = await this.#web(message);
+      if (signature !== undefined) return signature;
+      this.#web = null;
     }
     return SUITES[this.type].sign(message, this.#secret);
   }
@@ -455,15 +486,9 @@ export class KeyPair {
   // Ed25519 is deterministic, so node:crypto signs byte-for-byte as @noble/curves does, ~15x
   // faster; P-256 signs natively too. secp256k1 stays on noble: OpenSSL may emit high-S
   // signatures, which verifiers (ours included) refuse.
-  #nativeSigner(): KeyObject | null {
-    if (this.#native !== undefined) return this.#native;
-    this.#native = null;
-    if (this.type !== 'secp256k1') {
-      try {
-        this.#native = createPrivateKey({ key: { ...this.publicKey.toJwk(), d: base64urlEncode(this.#secret) }, format: 'jwk' });
-      } catch {
-        // The runtime lacks the curve: sign with @noble/curves.
-      }
+  #nativeSigner(): SyncSign | null {
+    if (this.#native === undefined) {
+      this.#native = this.type === 'secp256k1' ? null : syncSigner(this.exportPrivateJwk(), this.algorithm as 'EdDSA' | 'ES256');
     }
     return this.#native;
   }
@@ -499,7 +524,7 @@ export class KeyPair {
     return `KeyPair(${this.type}, ${this.publicKey.toMultibase()}, secret redacted)`;
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return this.toString();
   }
 }
@@ -520,4 +545,20 @@ export function verifySignature(alg: unknown, publicKey: PublicKey, signature: U
     throw new KeyMismatchError(`algorithm ${describe(alg)} needs a ${type} key, got ${publicKey.type}`);
   }
   return publicKey.verify(signature, message);
+}
+
+/**
+ * {@link verifySignature} at native speed on every runtime ({@link PublicKey.verifyAsync}).
+ *
+ * @example
+ * ```ts
+ * if (!(await verifySignatureAsync('EdDSA', key, sig, data))) throw new InvalidSignatureError('bad');
+ * ```
+ */
+export async function verifySignatureAsync(alg: unknown, publicKey: PublicKey, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  const type = keyTypeForAlgorithm(alg);
+  if (publicKey.type !== type) {
+    throw new KeyMismatchError(`algorithm ${describe(alg)} needs a ${type} key, got ${publicKey.type}`);
+  }
+  return publicKey.verifyAsync(signature, message);
 }

@@ -1,7 +1,7 @@
-import { type KeyObject, constants, createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { type AsyncVerify, PLATFORM, type SyncVerify, asyncVerifier, sha256, syncVerifier } from '#platform';
+import { p384, p521 } from '@noble/curves/nist.js';
 import { base64urlDecode, base64urlEncode } from './base64url.js';
-import { utf8ToBytes } from './bytes.js';
+import { concatBytes, utf8ToBytes } from './bytes.js';
 import { KeyMismatchError, MalformedInputError, UnsupportedAlgorithmError } from './errors.js';
 import { isRecord } from './json.js';
 import { type JwsAlgorithm, PublicKey } from './keys.js';
@@ -36,7 +36,7 @@ export interface VerificationKeyOptions {
 
 const MAX_RSA_BITS = 8192;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-const BIG_CURVES = { 'P-384': { alg: 'ES384', hash: 'sha384', size: 48 }, 'P-521': { alg: 'ES512', hash: 'sha512', size: 66 } } as const;
+const BIG_CURVES = { 'P-384': { alg: 'ES384', size: 48, curve: p384 }, 'P-521': { alg: 'ES512', size: 66, curve: p521 } } as const;
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : value === null ? 'null' : typeof value;
@@ -69,16 +69,16 @@ export class VerificationKey {
   /** The public JWK (required members only, plus `kid`). */
   readonly jwk: Readonly<VerificationJwk>;
   readonly #core: PublicKey | undefined;
-  readonly #native: KeyObject | undefined;
   readonly #signatureLength: number;
+  #native = new Map<JwsVerifyAlgorithm, SyncVerify | null>();
+  #web = new Map<JwsVerifyAlgorithm, AsyncVerify | null>();
   #thumbprint: string | undefined;
 
-  private constructor(jwk: VerificationJwk, kid: string | undefined, algorithms: JwsVerifyAlgorithm[], core?: PublicKey, native?: KeyObject, signatureLength = 0) {
+  private constructor(jwk: VerificationJwk, kid: string | undefined, algorithms: JwsVerifyAlgorithm[], core?: PublicKey, signatureLength = 0) {
     this.jwk = Object.freeze(jwk);
     this.kid = kid;
     this.algorithms = Object.freeze(algorithms);
     this.#core = core;
-    this.#native = native;
     this.#signatureLength = signatureLength;
   }
 
@@ -111,13 +111,12 @@ export class VerificationKey {
       const { size, alg: curveAlg } = BIG_CURVES[crv];
       if (typeof x !== 'string' || typeof y !== 'string') bad(`${crv} JWK needs string "x" and "y"`);
       if (base64urlDecode(x, 'JWK x').length !== size || base64urlDecode(y, 'JWK y').length !== size) bad(`${crv} JWK coordinates must be ${size} bytes`);
-      let native: KeyObject;
       try {
-        native = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+        BIG_CURVES[crv].curve.Point.fromBytes(concatBytes(new Uint8Array([4]), base64urlDecode(x), base64urlDecode(y))).assertValidity();
       } catch (cause) {
         throw new MalformedInputError(`JWK is not a valid ${crv} point`, { cause, check: 'public_key' });
       }
-      key = new VerificationKey({ kty, crv, x, y }, kid, [curveAlg], undefined, native, size * 2);
+      key = new VerificationKey({ kty, crv, x, y }, kid, [curveAlg], undefined, size * 2);
     } else if (kty === 'RSA') {
       const { n, e } = jwk;
       if (typeof n !== 'string' || typeof e !== 'string') bad('RSA JWK needs string "n" and "e"');
@@ -130,13 +129,9 @@ export class VerificationKey {
       if (bits < minRsaBits || bits > MAX_RSA_BITS) {
         throw new UnsupportedAlgorithmError(`RSA key of ${bits} bits is outside ${minRsaBits}..${MAX_RSA_BITS}`, { check: 'key_size' });
       }
-      let native: KeyObject;
-      try {
-        native = createPublicKey({ key: { kty, n, e }, format: 'jwk' });
-      } catch (cause) {
-        throw new MalformedInputError('JWK is not a valid RSA public key', { cause, check: 'public_key' });
-      }
-      key = new VerificationKey({ kty, n, e }, kid, ['RS256', 'PS256'], undefined, native, nb.length);
+      key = new VerificationKey({ kty, n, e }, kid, ['RS256', 'PS256'], undefined, nb.length);
+      // Node checks the whole key on import; elsewhere WebCrypto does so on first use.
+      if (PLATFORM === 'node' && key.#nativeFor('RS256') === null) throw new MalformedInputError('JWK is not a valid RSA public key', { check: 'public_key' });
     } else {
       throw new UnsupportedAlgorithmError(`JWK kty/crv ${describe(kty)}/${describe(crv)} is not supported`, { check: 'key_type' });
     }
@@ -145,7 +140,7 @@ export class VerificationKey {
       throw new UnsupportedAlgorithmError(`JWK "alg" ${describe(alg)} is not allowed`);
     }
     if (!key.algorithms.includes(alg as JwsVerifyAlgorithm)) throw new KeyMismatchError(`JWK "alg" ${alg} does not fit its key type`, { check: 'public_key' });
-    return new VerificationKey(key.jwk as VerificationJwk, kid, [alg as JwsVerifyAlgorithm], key.#core, key.#native, key.#signatureLength);
+    return new VerificationKey(key.jwk as VerificationJwk, kid, [alg as JwsVerifyAlgorithm], key.#core, key.#signatureLength);
   }
 
   /**
@@ -180,6 +175,10 @@ export class VerificationKey {
    * Verifies a JWS signature made with `alg`: an algorithm outside the allow-list is
    * `unsupported_algorithm`, one this key does not verify `key_mismatch` (an RSA key under
    * an EdDSA header, an ES384 header on a P-256 key, …). Returns whether it verifies.
+   * Synchronous: native on Node. Off Node, EC keys verify with @noble/curves (about ten
+   * times slower than WebCrypto) and RSA cannot be verified synchronously at all
+   * (`unsupported_algorithm`, check `runtime`): verifiers that can wait use
+   * {@link VerificationKey.verifyAsync}.
    *
    * @example
    * ```ts
@@ -187,6 +186,46 @@ export class VerificationKey {
    * ```
    */
   verify(alg: unknown, signature: Uint8Array, message: Uint8Array): boolean {
+    const checked = this.#check(alg, signature, message);
+    if (checked !== undefined) return checked;
+    if (this.#core) return this.#core.verify(signature, message);
+    const a = alg as JwsVerifyAlgorithm;
+    const native = this.#nativeFor(a);
+    if (native) return native(signature, message);
+    if (this.jwk.kty === 'EC') return this.#noble(signature, message);
+    throw new UnsupportedAlgorithmError(`${a} cannot be verified synchronously on this runtime: use verifyAsync`, { check: 'runtime' });
+  }
+
+  /**
+   * {@link VerificationKey.verify} at native speed on every runtime: node:crypto on Node,
+   * WebCrypto elsewhere (and @noble/curves where WebCrypto lacks a curve). The same
+   * refusals and answers as `verify`, RSA included.
+   *
+   * @example
+   * ```ts
+   * if (!(await key.verifyAsync(header.alg, signature, signingInput))) throw new InvalidSignatureError('bad');
+   * ```
+   */
+  async verifyAsync(alg: unknown, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+    const checked = this.#check(alg, signature, message);
+    if (checked !== undefined) return checked;
+    if (this.#core) return this.#core.verifyAsync(signature, message);
+    const a = alg as JwsVerifyAlgorithm;
+    const native = this.#nativeFor(a);
+    if (native) return native(signature, message);
+    if (!this.#web.has(a)) this.#web.set(a, asyncVerifier(this.jwk, a));
+    const web = this.#web.get(a);
+    if (web) {
+      const result = await web(signature, message);
+      if (result !== undefined) return result;
+      this.#web.set(a, null);
+    }
+    if (this.jwk.kty === 'EC') return this.#noble(signature, message);
+    throw new UnsupportedAlgorithmError(`this runtime cannot verify ${a}`, { check: 'runtime' });
+  }
+
+  /** The allow-list and key checks; a boolean when the answer is known without verifying. */
+  #check(alg: unknown, signature: Uint8Array, message: Uint8Array): boolean | undefined {
     if (typeof alg !== 'string' || !(JWS_VERIFY_ALGORITHMS as readonly string[]).includes(alg)) {
       throw new UnsupportedAlgorithmError(`algorithm ${describe(alg)} is not allowed`);
     }
@@ -194,14 +233,29 @@ export class VerificationKey {
       throw new KeyMismatchError(`algorithm ${alg} does not fit this ${this.jwk.kty}${'crv' in this.jwk ? ` ${this.jwk.crv}` : ''} key (it verifies ${this.algorithms.join(', ')})`);
     }
     if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
-    if (this.#core) return this.#core.verify(signature, message);
-    if (signature.length !== this.#signatureLength) return false;
-    const native = this.#native!;
+    if (!this.#core && signature.length !== this.#signatureLength) return false;
+    return undefined;
+  }
+
+  #nativeFor(alg: JwsVerifyAlgorithm): SyncVerify | null {
+    if (!this.#native.has(alg)) {
+      let native: SyncVerify | null = null;
+      try {
+        native = syncVerifier(this.jwk, alg);
+      } catch {
+        native = null;
+      }
+      this.#native.set(alg, native);
+    }
+    return this.#native.get(alg) ?? null;
+  }
+
+  #noble(signature: Uint8Array, message: Uint8Array): boolean {
+    const jwk = this.jwk as { crv: 'P-384' | 'P-521'; x: string; y: string };
+    const { curve } = BIG_CURVES[jwk.crv];
     try {
-      if (alg === 'RS256') return nodeVerify('sha256', message, native, signature);
-      if (alg === 'PS256') return nodeVerify('sha256', message, { key: native, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
-      const hash = alg === 'ES384' ? 'sha384' : 'sha512';
-      return nodeVerify(hash, message, { key: native, dsaEncoding: 'ieee-p1363' }, signature);
+      const point = concatBytes(new Uint8Array([4]), base64urlDecode(jwk.x), base64urlDecode(jwk.y));
+      return curve.verify(signature, message, point, { prehash: true, lowS: false, format: 'compact' });
     } catch {
       return false;
     }

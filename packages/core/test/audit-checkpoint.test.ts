@@ -3,24 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AuditCheckpoint,
-  type AuditEntry,
-  AuditLog,
-  type AuditRecord,
-  type AuditChainBrokenError,
-  auditRecord,
-  base64urlDecode,
-  base64urlEncode,
-  canonicalize,
-  KeyPair,
-  manualClock,
-  signDetachedJws,
-  canonicalizeToBytes,
-  verifyAuditLinesReport,
-  verifyAuditLog,
-  verifyAuditLogReport,
-} from '../src/index.js';
+import { type AuditCheckpoint, type AuditEntry, type AuditRecord, type AuditChainBrokenError, auditRecord, base64urlDecode, base64urlEncode, canonicalize, KeyPair, manualClock, signDetachedJws, canonicalizeToBytes, verifyAuditLinesReport } from '../src/index.js';
+import { AuditLog, verifyAuditLog, verifyAuditLogReport } from '../src/node.js';
 import { sha256Hex } from '../src/internal.js';
 import { expectCode } from '@agent-id/test-support';
 

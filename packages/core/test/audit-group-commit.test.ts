@@ -2,7 +2,8 @@ import { mkdtemp, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuditLog, KeyPair, auditRecord, verifyAuditLog } from '../src/index.js';
+import { KeyPair, auditRecord } from '../src/index.js';
+import { AuditLog, verifyAuditLog } from '../src/node.js';
 
 const record = (i: number) =>
   auditRecord({ agent: 'did:key:zA', onBehalfOf: 'did:web:u', task: `t-${i}`, action: 'read', resource: `r:/${i}`, decision: 'allow', reason: 'ok', chain: [] });

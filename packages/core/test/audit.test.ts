@@ -3,18 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AuditEntry,
-  AuditLog,
-  type AuditRecord,
-  AuditChainBrokenError,
-  auditRecord,
-  canonicalize,
-  manualClock,
-  verifyAuditLines,
-  verifyAuditLinesReport,
-  verifyAuditLog,
-} from '../src/index.js';
+import { type AuditEntry, type AuditRecord, AuditChainBrokenError, auditRecord, canonicalize, manualClock, verifyAuditLines, verifyAuditLinesReport } from '../src/index.js';
+import { AuditLog, verifyAuditLog } from '../src/node.js';
 import { auditEntryLine, auditHeaderLine, sha256Hex } from '../src/internal.js';
 import { expectCode } from '@agent-id/test-support';
 

@@ -3,25 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  AuditLog,
-  BadClockError,
-  CLOCK_RANGE_MS,
-  type Clock,
-  KeyPair,
-  MAX_CLOCK_TOLERANCE_SEC,
-  auditRecord,
-  fixedClock,
-  isEpochMillis,
-  manualClock,
-  parseDuration,
-  readClock,
-  readClockSeconds,
-  readClockTolerance,
-  systemClock,
-  toEpochMillis,
-  verifyAuditLinesReport,
-} from '../src/index.js';
+import { BadClockError, CLOCK_RANGE_MS, type Clock, KeyPair, MAX_CLOCK_TOLERANCE_SEC, auditRecord, fixedClock, isEpochMillis, manualClock, parseDuration, readClock, readClockSeconds, readClockTolerance, systemClock, toEpochMillis, verifyAuditLinesReport } from '../src/index.js';
+import { AuditLog } from '../src/node.js';
 import { expectCode } from '@agent-id/test-support';
 
 describe('clocks', () => {

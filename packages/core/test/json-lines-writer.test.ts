@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../src/index.js';
-import { JsonLinesWriter } from '../src/internal.js';
+import { JsonLinesWriter } from '../src/internal-node.js';
 
 describe('JsonLinesWriter', () => {
   it('creates owner-only files and appends in call order, committing after each write', async () => {

@@ -8,23 +8,8 @@ import { verifyJWT } from 'did-jwt';
 import { Resolver } from 'did-resolver';
 import { getResolver } from 'key-did-resolver';
 import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
-import {
-  ChallengeStore,
-  createAgentIdentity,
-  createDidResolver,
-  didDocumentHandler,
-  issueOwnershipCredential,
-  STATUS_LIST_MIN_LENGTH,
-  StatusList,
-  checkCredentialStatus,
-  createStatusListResolver,
-  decodeStatusList,
-  encodeStatusList,
-  presentOwnership,
-  statusListHandler,
-  verifyOwnershipCredential,
-  verifyProofOfControl,
-} from '../dist/index.js';
+import { ChallengeStore, createAgentIdentity, createDidResolver, issueOwnershipCredential, STATUS_LIST_MIN_LENGTH, StatusList, checkCredentialStatus, createStatusListResolver, decodeStatusList, encodeStatusList, presentOwnership, verifyOwnershipCredential, verifyProofOfControl } from '../dist/index.js';
+import { didDocumentHandler, statusListHandler } from '../dist/node.js';
 
 const BASE = 'node:crypto Ed25519 verify (1 signature)';
 const agent = createAgentIdentity();

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type Clock,
   ExpiredError,
@@ -14,7 +13,7 @@ import {
   signCompactJws,
   toEpochMillis,
 } from '@agent-id/core';
-import { isRecord, utf8ToBytes } from '@agent-id/core/internal';
+import { isRecord, randomUUID, utf8ToBytes } from '@agent-id/core/internal';
 import { createJWT } from 'did-jwt';
 import { checkCredentialStatus } from './check-credential-status.js';
 import type { CredentialStatusEntry } from './credential-status-entry.js';

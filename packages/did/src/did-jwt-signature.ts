@@ -4,7 +4,7 @@ import {
   type PublicKey,
   UntrustedIssuerError,
   parseCompactJws,
-  verifyJwsSignature,
+  verifyJwsSignatureAsync,
 } from '@agent-id/core';
 import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import type { VerificationRelationship } from './document.js';
@@ -71,6 +71,6 @@ export function assertTrustedIssuer(parsed: ParsedDidJwt, trustedIssuers: readon
  */
 export async function verifyDidJwtSignature(parsed: ParsedDidJwt, resolver: DidResolver, relationship: VerificationRelationship): Promise<SignedDidJwt> {
   const { publicKey } = await resolver.resolveKey(parsed.keyId, relationship);
-  verifyJwsSignature(parsed.jws, publicKey, `${parsed.what} signature`);
+  await verifyJwsSignatureAsync(parsed.jws, publicKey, `${parsed.what} signature`);
   return { ...parsed, publicKey };
 }

@@ -1,5 +1,5 @@
 import { type AgentIdError, InputTooLargeError, UnreachableError } from '@agent-id/core';
-import { isRecord } from '@agent-id/core/internal';
+import { concatBytes, isRecord } from '@agent-id/core/internal';
 
 /** Options for {@link fetchBounded}. */
 export interface FetchBoundedOptions {
@@ -64,7 +64,7 @@ export async function fetchBounded(url: string | URL, options: FetchBoundedOptio
       }
       chunks.push(next.value);
     }
-    return { status: 200, body: new Uint8Array(Buffer.concat(chunks)) };
+    return { status: 200, body: concatBytes(...chunks) };
   } catch (cause) {
     if (cause instanceof Unreachable || cause instanceof InputTooLargeError) throw cause;
     const timedOut = signal.aborted || (isRecord(cause) && (cause.name === 'TimeoutError' || cause.name === 'AbortError'));

@@ -24,8 +24,6 @@ export {
   type CreateIdentityOptions,
   type DidWebIdentity,
 } from './identity.js';
-export { didDocumentHandler } from './serve.js';
-export { Keystore, loadKeyPair, saveKeyPair, type SaveKeyOptions } from './keystore.js';
 export {
   OWNERSHIP_CREDENTIAL_TYPE,
   issueOwnershipCredential,
@@ -63,7 +61,5 @@ export { StatusList, type StatusListOptions } from './status-list.js';
 export type { CredentialOrStatus } from './credential-status-change.js';
 export { revokeCredential } from './revoke-credential.js';
 export { reinstateCredential, suspendCredential } from './suspend-credential.js';
-export { statusListHandler } from './status-list-handler.js';
-export { FileStatusListStore } from './status-list-file-store.js';
 export { VC_V2_CONTEXT } from './vcdm2.js';
 export { fetchBounded, type BoundedResponse, type FetchBoundedOptions } from './fetch-bounded.js';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type Clock,
   ExpiredError,
@@ -14,7 +13,7 @@ import {
   readClockSeconds,
   systemClock,
 } from '@agent-id/core';
-import { isRecord, sha256Hex, utf8ToBytes } from '@agent-id/core/internal';
+import { isRecord, randomBytes, sha256Hex, utf8ToBytes } from '@agent-id/core/internal';
 import { type VerifiedOwnershipCredential, verifyOwnershipCredential } from './credential.js';
 import { parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';

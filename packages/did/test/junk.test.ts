@@ -5,31 +5,8 @@ import { AgentIdError } from '@agent-id/core';
 import { junkValues } from '@agent-id/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ChallengeStore,
-  createAgentIdentity,
-  createDidResolver,
-  didWebDocumentUrl,
-  parseDidWeb,
-  publicKeyFromDidKey,
-  publicKeyFromVerificationMethod,
-  FileStatusListStore,
-  MemoryStatusListStore,
-  StatusList,
-  checkCredentialStatus,
-  createStatusListResolver,
-  decodeStatusList,
-  encodeStatusList,
-  issueOwnershipCredential,
-  issueStatusListCredential,
-  reinstateCredential,
-  revokeCredential,
-  statusListHandler,
-  suspendCredential,
-  verifyOwnershipCredential,
-  verifyProofOfControl,
-  verifyStatusListCredential,
-} from '../src/index.js';
+import { ChallengeStore, createAgentIdentity, createDidResolver, didWebDocumentUrl, parseDidWeb, publicKeyFromDidKey, publicKeyFromVerificationMethod, MemoryStatusListStore, StatusList, checkCredentialStatus, createStatusListResolver, decodeStatusList, encodeStatusList, issueOwnershipCredential, issueStatusListCredential, reinstateCredential, revokeCredential, suspendCredential, verifyOwnershipCredential, verifyProofOfControl, verifyStatusListCredential } from '../src/index.js';
+import { FileStatusListStore, statusListHandler } from '../src/node.js';
 
 // The shared values of every type (@agent-id/test-support), then near-miss DIDs and
 // verification-method shapes.

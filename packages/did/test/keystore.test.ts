@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEY_TYPES, KeyPair } from '@agent-id/core';
 import { describe, expect, it } from 'vitest';
-import { Keystore, loadKeyPair, saveKeyPair } from '../src/index.js';
+import { Keystore, loadKeyPair, saveKeyPair } from '../src/node.js';
 import { expectCode } from '@agent-id/test-support';
 
 describe('keystore', () => {

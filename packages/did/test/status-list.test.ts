@@ -6,29 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ManualClock, base64urlEncode, manualClock } from '@agent-id/core';
 import { expectCode } from '@agent-id/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AgentIdentity,
-  ChallengeStore,
-  FileStatusListStore,
-  MemoryStatusListStore,
-  StatusList,
-  checkCredentialStatus,
-  createAgentIdentity,
-  createDidResolver,
-  createStatusListResolver,
-  decodeStatusList,
-  didDocumentHandler,
-  issueOwnershipCredential,
-  issueStatusListCredential,
-  presentOwnership,
-  reinstateCredential,
-  revokeCredential,
-  statusListHandler,
-  suspendCredential,
-  verifyOwnershipCredential,
-  verifyProofOfControl,
-  verifyStatusListCredential,
-} from '../src/index.js';
+import { type AgentIdentity, ChallengeStore, MemoryStatusListStore, StatusList, checkCredentialStatus, createAgentIdentity, createDidResolver, createStatusListResolver, decodeStatusList, issueOwnershipCredential, issueStatusListCredential, presentOwnership, reinstateCredential, revokeCredential, suspendCredential, verifyOwnershipCredential, verifyProofOfControl, verifyStatusListCredential } from '../src/index.js';
+import { FileStatusListStore, didDocumentHandler, statusListHandler } from '../src/node.js';
 import { type TestServer, signJwt, startServer } from './helpers.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');

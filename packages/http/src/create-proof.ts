@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { type Clock, type KeyPair, readClock, signCompactJws } from '@agent-id/core';
-import { utf8ToBytes } from '@agent-id/core/internal';
+import { type Clock, type KeyPair, base64urlEncode, readClock, signCompactJws } from '@agent-id/core';
+import { randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 import { normalizeHtu } from './htu.js';
 import { tokenHash } from './token-hash.js';
 
@@ -46,7 +45,7 @@ export function createProof(signer: ProofSigner, options: CreateProofOptions): s
   if (typeof options?.method !== 'string' || !/^[A-Z]{1,16}$/.test(options.method)) throw new TypeError('method must be an upper-case HTTP method');
   if (typeof options.token !== 'string' || options.token === '') throw new TypeError('token must be a non-empty string');
   const claims: Record<string, unknown> = {
-    jti: randomBytes(16).toString('base64url'),
+    jti: base64urlEncode(randomBytes(16)),
     htm: options.method,
     htu: normalizeHtu(options.url),
     iat: Math.floor(readClock(options.clock) / 1000),

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { type Clock, CredentialRequiredError, readClock } from '@agent-id/core';
+import { type Clock, CredentialRequiredError, base64urlEncode, readClock } from '@agent-id/core';
+import { sha256, utf8ToBytes } from '@agent-id/core/internal';
 import { type DidResolver, type StatusListResolver, type VerifiedOwnershipCredential, checkCredentialStatus, verifyOwnershipCredential } from '@agent-id/did';
 
 /** Options of {@link CredentialCache}. */
@@ -55,7 +55,7 @@ export class CredentialCache {
 
   /** The SHA-256 (base64url) a credential is cached under. */
   static hashOf(credential: string): string {
-    return createHash('sha256').update(credential, 'utf8').digest('base64url');
+    return base64urlEncode(sha256(utf8ToBytes(credential)));
   }
 
   /** The agent's verified credential, if it is cached, unexpired and (when `hash` is given) that very credential. */

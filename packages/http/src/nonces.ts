@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Clock, readClock } from '@agent-id/core';
+import { type Clock, base64urlDecode, base64urlEncode, readClock } from '@agent-id/core';
+import { equalBytes, hmacSha256, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 
 /** Options of {@link NonceIssuer}. */
 export interface NonceIssuerOptions {
@@ -40,14 +40,14 @@ export class NonceIssuer {
     readClock(this.#clock);
   }
 
-  #mac(time: string): Buffer {
-    return createHmac('sha256', this.#secret).update(`agent-id proof nonce ${time}`).digest().subarray(0, 16);
+  #mac(time: string): Uint8Array {
+    return hmacSha256(this.#secret, utf8ToBytes(`agent-id proof nonce ${time}`)).subarray(0, 16);
   }
 
   /** A fresh nonce for the `DPoP-Nonce` header. */
   issue(): string {
     const time = Math.floor(readClock(this.#clock) / 1000).toString(36);
-    return `${time}.${this.#mac(time).toString('base64url')}`;
+    return `${time}.${base64urlEncode(this.#mac(time))}`;
   }
 
   /** Whether `nonce` is one this issuer (or one sharing its secret) issued, no longer ago than `lifetimeSec` and not in the future. */
@@ -55,8 +55,14 @@ export class NonceIssuer {
     if (typeof nonce !== 'string' || nonce.length > 64) return false;
     const match = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22})$/.exec(nonce);
     if (!match) return false;
-    const mac = Buffer.from(match[2]!, 'base64url');
-    if (mac.length !== 16 || !timingSafeEqual(mac, this.#mac(match[1]!))) return false;
+    let mac: Uint8Array;
+    try {
+      mac = base64urlDecode(match[2]!);
+    } catch {
+      return false;
+    }
+    // equalBytes runs in constant time for equal lengths.
+    if (mac.length !== 16 || !equalBytes(mac, this.#mac(match[1]!))) return false;
     const age = Math.floor(readClock(this.#clock) / 1000) - Number.parseInt(match[1]!, 36);
     return age >= 0 && age <= this.lifetimeSec;
   }

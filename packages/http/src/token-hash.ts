@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { base64urlEncode } from '@agent-id/core';
+import { sha256, utf8ToBytes } from '@agent-id/core/internal';
 
 /** `ath` of RFC 9449 §4.2: base64url of the SHA-256 of the token's ASCII bytes. */
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  return base64urlEncode(sha256(utf8ToBytes(token)));
 }

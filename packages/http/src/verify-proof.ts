@@ -12,7 +12,7 @@ import {
   parseCompactJws,
   readClock,
   readClockTolerance,
-  verifyJwsSignature,
+  verifyJwsSignatureAsync,
 } from '@agent-id/core';
 import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import { type DidResolver, didKeyFromPublicKey } from '@agent-id/did';
@@ -162,7 +162,7 @@ export async function checkProof(proof: unknown, options: VerifyProofOptions): P
   const claims = readClaims(jws.payload);
   const key = await proofKey(jws.header, options.resolver);
   try {
-    verifyJwsSignature(jws, key.publicKey, 'proof signature');
+    await verifyJwsSignatureAsync(jws, key.publicKey, 'proof signature');
   } catch (error) {
     if (error instanceof KeyMismatchError || error instanceof InvalidSignatureError) throw new (error.constructor as typeof InvalidSignatureError)(error.message, { check: 'proof_signature' });
     throw error;

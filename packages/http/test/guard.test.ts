@@ -1,4 +1,4 @@
-import { verifyAuditLog } from '@agent-id/core';
+import { verifyAuditLog } from '@agent-id/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonceIssuer, createAgentFetch, createProof, metadataUrlOf } from '../src/index.js';
 import { type GuardedServer, type Parties, chain, guardedServer, parties, signerOf } from './fixture.js';

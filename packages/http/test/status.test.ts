@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StatusList, createStatusListResolver, createDidResolver, issueOwnershipCredential, reinstateCredential, revokeCredential, statusListHandler, suspendCredential } from '@agent-id/did';
+import { StatusList, createStatusListResolver, createDidResolver, issueOwnershipCredential, reinstateCredential, revokeCredential, suspendCredential } from '@agent-id/did';
+import { statusListHandler } from '@agent-id/did/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProof } from '../src/index.js';
 import { type GuardedServer, type Parties, USER, chain, guardedServer, parties, signerOf } from './fixture.js';

@@ -1,4 +1,4 @@
-import { verifyAuditLog } from '@agent-id/core';
+import { verifyAuditLog } from '@agent-id/core/node';
 import { createProof, metadataUrlOf } from '@agent-id/http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { type AddressInfo, connect as tcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, verifyAuditLog } from '@agent-id/core';
+import { AuditLog, verifyAuditLog } from '@agent-id/core/node';
 import { createDidResolver } from '@agent-id/did';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import express from 'express';

@@ -16,7 +16,6 @@ export {
 export { CapabilityToken, type TokenFormat } from './token.js';
 export { DEFAULT_LIMITS, type TokenLimits } from './limits.js';
 export {
-  FileRevocationStore,
   MemoryRevocationStore,
   isRevocationId,
   validRevocationTarget,

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { base64urlEncode } from '@agent-id/core';
+import { concatBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -40,11 +41,13 @@ const chains = new Map<string, unknown>();
 
 function entryOf(key: string, signature: Uint8Array, message: Uint8Array): string {
   // Length-prefixed, so no two (key, signature, message) triples hash the same input.
-  const lengths = Buffer.alloc(12);
-  lengths.writeUInt32BE(Buffer.byteLength(key), 0);
-  lengths.writeUInt32BE(signature.length, 4);
-  lengths.writeUInt32BE(message.length, 8);
-  return createHash('sha256').update(lengths).update(key).update(signature).update(message).digest('base64');
+  const keyBytes = utf8ToBytes(key);
+  const lengths = new Uint8Array(12);
+  const view = new DataView(lengths.buffer);
+  view.setUint32(0, keyBytes.length);
+  view.setUint32(4, signature.length);
+  view.setUint32(8, message.length);
+  return base64urlEncode(sha256(concatBytes(lengths, keyBytes, signature, message)));
 }
 
 /**
@@ -64,6 +67,18 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   if (verified.size >= maxEntries) verified.delete(verified.values().next().value as string);
   verified.add(entry);
   return true;
+}
+
+/**
+ * @internal Records that `signature` over `message` verified under the key named `key` (see
+ * {@link verifyCached}); for a verification made elsewhere (WebCrypto, asynchronously).
+ */
+export function rememberVerified(key: string, signature: Uint8Array, message: Uint8Array): void {
+  if (maxEntries === 0) return;
+  const entry = entryOf(key, signature, message);
+  if (verified.has(entry)) return;
+  if (verified.size >= maxEntries) verified.delete(verified.values().next().value as string);
+  verified.add(entry);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -95,7 +110,7 @@ export function verifyChainCached<T extends object>(key: string, verify: () => T
 
 /** @internal The cache key of a token (its canonical serialization) under a trust and limits description. */
 export function chainKey(token: string, trust: string): string {
-  return `${createHash('sha256').update(token).digest('base64')}|${trust}`;
+  return `${base64urlEncode(sha256(utf8ToBytes(token)))}|${trust}`;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { inspect } from 'node:util';
-import { MalformedInputError, base64urlEncode } from '@agent-id/core';
+import { MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
 import { assertSize } from '@agent-id/core/internal';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -8,7 +7,10 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 // Verification is allocation-sensitive: each fresh buffer of a few KiB is external
 // memory to V8, and next to the large WebAssembly memory enough of them force a
 // collection on nearly every call.
-let scratch = Buffer.allocUnsafeSlow(16_384);
+// Node's Buffer decodes in place; other runtimes decode with core's strict decoder.
+type NodeBuffer = Uint8Array & { write(text: string, encoding: 'base64url'): number; toString(encoding: 'base64url', start: number, end: number): string };
+const NodeBufferClass = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): NodeBuffer } }).Buffer;
+let scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow(16_384);
 
 /**
  * Strict unpadded base64url decoding (as core's `base64urlDecode`: alphabet, length and
@@ -17,8 +19,9 @@ let scratch = Buffer.allocUnsafeSlow(16_384);
  */
 function decodeShared(input: string): Uint8Array {
   if (!BASE64URL.test(input) || input.length % 4 === 1) throw new MalformedInputError('token is not unpadded base64url');
+  if (!NodeBufferClass || !scratch) return base64urlDecode(input, 'token');
   const need = Math.ceil((input.length * 3) / 4);
-  if (need > scratch.length) scratch = Buffer.allocUnsafeSlow(need);
+  if (need > scratch.length) scratch = NodeBufferClass.allocUnsafeSlow(need);
   const length = scratch.write(input, 'base64url');
   // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
   if (scratch.toString('base64url', 0, length) !== input) throw new MalformedInputError('token is not canonical base64url');
@@ -122,7 +125,7 @@ export class CapabilityToken {
     return { format: this.format, size: this.size, token: 'redacted' };
   }
 
-  [inspect.custom](): string {
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
 }

@@ -1,6 +1,7 @@
 import type { DelegationHop, PublicKey } from '@agent-id/core';
 import { UntrustedIssuerError } from '@agent-id/core';
-import { verifyBiscuit } from './biscuit/chain.js';
+import { PLATFORM } from '@agent-id/core/internal';
+import { preverifyBiscuit, verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
@@ -43,6 +44,7 @@ export interface VerifiedChain {
 export async function verifyChain(token: CapabilityToken | string, options: VerifyChainOptions): Promise<VerifiedChain> {
   const limits = resolveLimits(options.limits);
   const t = toToken(token, limits.maxTokenChars);
+  await preverifyTokenChain(t, options, limits);
   return verifiedChainOf(t.format, verifyTokenChain(t, options, limits).chain);
 }
 
@@ -72,6 +74,16 @@ export interface VerifiedTokenChain {
  * signatures; their expiry is returned, not decided), then `assertChain`. Exactly what
  * {@link verifyChain} proves; `authorize` starts from it.
  */
+/**
+ * @internal Off Node, a Biscuit's signatures verified with WebCrypto before the synchronous
+ * {@link verifyTokenChain} (which then finds them in the signature cache); nothing on Node.
+ */
+export async function preverifyTokenChain(t: CapabilityToken, trust: Pick<VerifyChainOptions, 'trustedRoots'>, limits: TokenLimits): Promise<void> {
+  if (PLATFORM === 'node' || t.format !== 'biscuit') return;
+  const trusted = toArray(trust.trustedRoots);
+  if (trusted.length > 0) await preverifyBiscuit(bytesOf(t), trusted, limits);
+}
+
 export function verifyTokenChain(
   t: CapabilityToken,
   trust: Pick<VerifyChainOptions, 'trustedRoots' | 'rootSecrets' | 'discharges'>,

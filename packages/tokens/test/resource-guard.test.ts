@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, verifyAuditLog } from '@agent-id/core';
+import { AuditLog, verifyAuditLog } from '@agent-id/core/node';
 import { createAgentIdentity, createDidResolver, issueOwnershipCredential, presentOwnership } from '@agent-id/did';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRevocationStore, ResourceGuard, attenuate, authorize, mintCapability, verifyChain } from '../src/index.js';

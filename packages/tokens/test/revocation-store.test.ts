@@ -6,7 +6,8 @@ import { KeyPair, RevocationStaleError, base64urlEncode } from '@agent-id/core';
 import { multibaseEncode } from '@agent-id/core/internal';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CapabilityToken, FileRevocationStore, MemoryRevocationStore, type RevocationQuery, type RevocationStore, type TokenFormat, attenuate, authorize, isRevocationId, validRevocationTarget } from '../src/index.js';
+import { type CapabilityToken, MemoryRevocationStore, type RevocationQuery, type RevocationStore, type TokenFormat, attenuate, authorize, isRevocationId, validRevocationTarget } from '../src/index.js';
+import { FileRevocationStore } from '../src/node.js';
 import { AUD, ORG, USER, agents, chainOf, clock, codeOf, dids, mint, orgKey, trust } from './helpers.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'agent-id-revocations-'));

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type KeyType, base64urlEncode } from '@agent-id/core';
-import { createAgentIdentity, saveKeyPair } from '@agent-id/did';
+import { createAgentIdentity } from '@agent-id/did';
+import { saveKeyPair } from '@agent-id/did/node';
 import type { Command } from 'commander';
 import { type CliContext, KEY_FILE_ENV } from '../context.js';
 import { guard } from '../errors.js';

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuditLog } from '@agent-id/core';
+import { AuditLog } from '@agent-id/core/node';
 import { isRecord, parseJson } from '@agent-id/core/internal';
 import { createDidResolver } from '@agent-id/did';
 import { AccessTokenKeys, type TokenServiceOptions, TokenService, agentPolicyTable, consentTable } from '@agent-id/oauth';

@@ -4,22 +4,8 @@
  * @module commands/vc
  */
 import { fixedClock } from '@agent-id/core';
-import {
-  type AgentIdentity,
-  type CredentialStatusEntry,
-  FileStatusListStore,
-  StatusList,
-  type StatusPurpose,
-  createAgentIdentity,
-  createDidResolver,
-  createStatusListResolver,
-  issueOwnershipCredential,
-  parseDidWeb,
-  reinstateCredential,
-  revokeCredential,
-  suspendCredential,
-  verifyOwnershipCredential,
-} from '@agent-id/did';
+import { type AgentIdentity, type CredentialStatusEntry, StatusList, type StatusPurpose, createAgentIdentity, createDidResolver, createStatusListResolver, issueOwnershipCredential, parseDidWeb, reinstateCredential, revokeCredential, suspendCredential, verifyOwnershipCredential } from '@agent-id/did';
+import { FileStatusListStore } from '@agent-id/did/node';
 import type { Command } from 'commander';
 import { type CliContext, ISSUER_KEY_FILE_ENV } from '../context.js';
 import { guard } from '../errors.js';

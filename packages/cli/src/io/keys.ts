@@ -9,7 +9,8 @@
 import { stat } from 'node:fs/promises';
 import { type KeyPair, PublicKey, base64urlDecode } from '@agent-id/core';
 import { isRecord, parseJson } from '@agent-id/core/internal';
-import { loadKeyPair, publicKeyFromDidKey } from '@agent-id/did';
+import { publicKeyFromDidKey } from '@agent-id/did';
+import { loadKeyPair } from '@agent-id/did/node';
 import type { CliContext } from '../context.js';
 import { UsageError, isPackageError } from '../exit.js';
 import { isFileError, readFileLimited, unreadable } from './files.js';

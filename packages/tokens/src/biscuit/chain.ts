@@ -8,11 +8,12 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { verifySignatures } from './signatures.js';
+import { preverifySignatures, verifySignatures } from './signatures.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
 import { authorityRevocationId, blockRevocationId, hopRevocationId } from './revocation-ids.js';
+import { bytesToHex } from '@agent-id/core/internal';
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
@@ -168,7 +169,7 @@ function assertTemplate(
   });
 }
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+const hex = (bytes: Uint8Array) => bytesToHex(bytes);
 
 /** A block that could not be read as a hop or check-only block (inspect only). */
 export interface UnattributedHop {
@@ -259,7 +260,7 @@ function assertProfile(blocks: readonly SignedBlockView[]): void {
 }
 
 /**
- * Verifies a serialized token with node:crypto ({@link verifySignatures}) against the
+ * Verifies a serialized token ({@link verifySignatures}) against the
  * trusted roots that may speak for the issuer it names, then reads its chain from the
  * verified blocks (strict: every block its template or check-only). Returns the root that
  * verified.
@@ -275,6 +276,20 @@ export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly Trusted
   const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));
   const root = verifySignatures(envelope, roots);
   return { ...readChainFrom(envelope.blocks, limits, true), root };
+}
+
+/**
+ * Off Node, the token's signatures verified with WebCrypto ahead of {@link verifyBiscuit}
+ * (see {@link preverifySignatures}); decides nothing, so any failure is left to it.
+ */
+export async function preverifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<void> {
+  try {
+    const envelope = readSerialized(Uint8Array.from(bytes));
+    assertBlockCount(envelope.blocks.length, limits);
+    await preverifySignatures(envelope, rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!)));
+  } catch {
+    // verifyBiscuit refuses it with its code.
+  }
 }
 
 function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean): BiscuitChain {

@@ -1,6 +1,7 @@
 import { DeniedError, MalformedInputError, ResourceLimitError, SCOPE_LIMITS } from '@agent-id/core';
 import type { CheckBudget, FirstPartyCheck, RequestFacts } from '../first-party.js';
 import type { BlockView, CheckView, FactView, OpView, RuleView, TermValue } from './proto/block.js';
+import { bytesToHex, utf8Length } from '@agent-id/core/internal';
 
 /*
  * First-party Biscuit blocks that only add checks — what a holder appends with
@@ -108,7 +109,7 @@ function cost(v: Value): number {
 function keyOf(v: Value): string {
   switch (v.kind) {
     case 'bytes':
-      return `bytes:${Buffer.from(v.value).toString('hex')}`;
+      return `bytes:${bytesToHex(v.value)}`;
     case 'set':
       return `set:${JSON.stringify([...setKeys(v)].sort())}`;
     default:
@@ -129,7 +130,6 @@ function equalValues(a: Value, b: Value, budget: Budget, what: string): boolean 
 }
 
 const bool = (value: boolean): Value => ({ kind: 'bool', value });
-const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
 
 function unary(kind: number, v: Value, budget: Budget, what: string): Value {
   spend(budget, what, cost(v));
@@ -486,7 +486,7 @@ function printTerm(term: TermValue): string {
     case 'date':
       return Number.isSafeInteger(term.value * 1000) ? new Date(term.value * 1000).toISOString().replace('.000Z', 'Z') : String(term.value);
     case 'bytes':
-      return `hex:${Buffer.from(term.value).toString('hex')}`;
+      return `hex:${bytesToHex(term.value)}`;
     case 'bool':
       return String(term.value);
     case 'set':

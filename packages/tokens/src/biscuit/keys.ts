@@ -1,5 +1,6 @@
 import { type KeyPair, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
 import type { Glue } from '../wasm/runtime.js';
+import { bytesToHex } from '@agent-id/core/internal';
 
 type Algorithm = 0 | 1;
 
@@ -28,7 +29,7 @@ export function assertRootKey(key: PublicKey): 0 {
 /** A public key as a Datalog scope parameter (`ed25519/<hex>`, `secp256r1/<hex>`). */
 export function datalogKey(key: PublicKey): string {
   const prefix = algorithmOf(key) === 0 ? 'ed25519' : 'secp256r1';
-  return `${prefix}/${Buffer.from(key.bytes).toString('hex')}`;
+  return `${prefix}/${bytesToHex(key.bytes)}`;
 }
 
 /**

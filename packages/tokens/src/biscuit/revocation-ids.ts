@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { blockPayload, externalPayload } from './signatures.js';
 import type { SignedBlockView } from './proto/envelope.js';
+import { bytesToHex, concatBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
 
 /*
  * Revocation ids of Biscuit hops that no re-signing can change.
@@ -40,10 +40,10 @@ import type { SignedBlockView } from './proto/envelope.js';
  * secret before it.
  */
 
-const AUTHORITY_LABEL = Buffer.from('agent-id/biscuit/revocation-id/v1\0authority\0', 'latin1');
-const HOP_LABEL = Buffer.from('agent-id/biscuit/revocation-id/v1\0hop\0', 'latin1');
+const AUTHORITY_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0authority\0');
+const HOP_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0hop\0');
 
-const sha256hex = (label: Buffer, payload: Uint8Array) => createHash('sha256').update(label).update(payload).digest('hex');
+const sha256hex = (label: Uint8Array, payload: Uint8Array) => bytesToHex(sha256(concatBytes(label, payload)));
 
 /** Hop 0's revocation id: SHA-256 of what the root signed (see the module comment). */
 export function authorityRevocationId(authority: SignedBlockView): string {
@@ -61,5 +61,5 @@ export function hopRevocationId(block: SignedBlockView, previous: SignedBlockVie
 
 /** Biscuit's own revocation id of a block: its signature, in hex. */
 export function blockRevocationId(block: SignedBlockView): string {
-  return Buffer.from(block.signature.buffer, block.signature.byteOffset, block.signature.byteLength).toString('hex');
+  return bytesToHex(block.signature);
 }

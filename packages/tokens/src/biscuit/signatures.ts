@@ -1,12 +1,13 @@
-import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
+import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
+import { PLATFORM, type RawVerifier, concatBytes, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, sha256, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
-import { verifyCached } from '../signature-cache.js';
+import { rememberVerified, verifyCached } from '../signature-cache.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
- * format modules), verified with node:crypto: block 0 by the root key, block i by the
+ * format modules), verified natively (node:crypto on Node; off Node with WebCrypto through
+ * {@link preverifySignatures}, else @noble/curves): block 0 by the root key, block i by the
  * next key block i-1 carries, each third-party block's external signature by its external
  * key, and the proof (the last next key's secret, or the sealing signature). Payload
  * version 0 is the original concatenation; version 1 labels each part and binds the
@@ -18,7 +19,7 @@ import { verifyCached } from '../signature-cache.js';
 const ED25519 = 0;
 const P256 = 1;
 
-const label = (text: string) => Buffer.from(text, 'latin1');
+const label = (text: string) => utf8ToBytes(text); // ASCII
 const BLOCK_VERSION = label('\0BLOCK\0\0VERSION\0');
 const EXTERNAL_VERSION = label('\0EXTERNAL\0\0VERSION\0');
 const PAYLOAD = label('\0PAYLOAD\0');
@@ -27,33 +28,34 @@ const NEXT_KEY = label('\0NEXTKEY\0');
 const PREVIOUS_SIGNATURE = label('\0PREVSIG\0');
 const EXTERNAL_SIGNATURE = label('\0EXTERNALSIG\0');
 
-const P256_COMPRESSED_SPKI = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
-
-function le32(value: number): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeUInt32LE(value >>> 0);
+function le32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value >>> 0, true);
   return out;
 }
 
+const hexOf = (y: bigint) => Uint8Array.from((y.toString(16).padStart(64, '0').match(/../g) ?? []).map((h) => Number.parseInt(h, 16)));
+const keyId = (view: KeyView) => `${view.algorithm}:${base64urlEncode(view.key)}`;
+
 /** What a block's signature covers (`previous` undefined for the authority block). */
-export function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Buffer {
+export function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Uint8Array {
   const { version, nextKey } = block;
   if (version === 0) {
-    return Buffer.concat([block.block, ...(block.externalSignature ? [block.externalSignature] : []), le32(nextKey.algorithm), nextKey.key]);
+    return concatBytes(block.block, ...(block.externalSignature ? [block.externalSignature] : []), le32(nextKey.algorithm), nextKey.key);
   }
   const parts = [BLOCK_VERSION, le32(version), PAYLOAD, block.block, ALGORITHM, le32(nextKey.algorithm), NEXT_KEY, nextKey.key];
   if (previous) parts.push(PREVIOUS_SIGNATURE, previous.signature);
   if (block.externalSignature) parts.push(EXTERNAL_SIGNATURE, block.externalSignature);
-  return Buffer.concat(parts);
+  return concatBytes(...parts);
 }
 
 /** What a third-party block's external signature covers: its version, its Datalog and the previous block's signature. */
-export function externalPayload(block: SignedBlockView, previous: SignedBlockView): Buffer {
-  return Buffer.concat([EXTERNAL_VERSION, le32(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature]);
+export function externalPayload(block: SignedBlockView, previous: SignedBlockView): Uint8Array {
+  return concatBytes(EXTERNAL_VERSION, le32(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature);
 }
 
-function sealPayload(last: SignedBlockView): Buffer {
-  return Buffer.concat([last.block, le32(last.nextKey.algorithm), last.nextKey.key, last.signature]);
+function sealPayload(last: SignedBlockView): Uint8Array {
+  return concatBytes(last.block, le32(last.nextKey.algorithm), last.nextKey.key, last.signature);
 }
 
 const P = 2n ** 255n - 19n;
@@ -72,7 +74,7 @@ const SMALL_ORDER_Y = [
   P + 1n,
   2707385501144840649318225287225658788936804267575313519463743609750303402022n,
   55188659117513257062467267217118295137698188065244968500265048394206261417927n,
-].map((y) => Buffer.from(y.toString(16).padStart(64, '0'), 'hex').reverse());
+].map((y) => hexOf(y).reverse());
 
 /** Whether a 32-byte Ed25519 point encoding is one of a small-order point (either sign). */
 export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
@@ -86,28 +88,28 @@ export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
 // Imported keys, by algorithm and bytes: importing is deterministic and carries no
 // decision, so repeated tokens (and repeated ephemeral keys) skip it.
 const MAX_CACHED_KEYS = 4096;
-const keyObjects = new Map<string, KeyObject>();
+const keyObjects = new Map<string, RawVerifier>();
 
 /**
- * A key from the envelope as a node:crypto key. Ed25519 keys of small order are refused
+ * A key from the envelope, ready to verify with. Ed25519 keys of small order are refused
  * (anyone could sign for them: a holder could otherwise let anyone re-sign the next block
  * and give it a new revocation id). The full subgroup check of `@agent-id/core` costs
  * about eight verifications, so ephemeral next keys (whose secret every holder of an
  * attenuable token has anyway) get only this one; root and delegator keys pass the full
  * check through their callers.
  */
-function keyObject(view: KeyView, what: string): KeyObject {
-  const id = `${view.algorithm}:${Buffer.from(view.key.buffer, view.key.byteOffset, view.key.byteLength).toString('base64')}`;
+function keyObject(view: KeyView, what: string): RawVerifier {
+  const id = keyId(view);
   const cached = keyObjects.get(id);
   if (cached) return cached;
-  let key: KeyObject;
+  let key: RawVerifier;
   try {
     if (view.algorithm === ED25519 && view.key.length === 32) {
       if (isSmallOrderEncoding(view.key)) throw new RangeError('a point of small order');
-      // JWK import is about ten times faster than SPKI for Ed25519 here.
-      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(view.key).toString('base64url') }, format: 'jwk' });
+      key = ed25519RawVerifier(view.key);
     } else if (view.algorithm === P256 && view.key.length === 33) {
-      key = createPublicKey({ key: Buffer.concat([P256_COMPRESSED_SPKI, view.key]), format: 'der', type: 'spki' });
+      if (view.key[0] !== 2 && view.key[0] !== 3) throw new RangeError('not a compressed point');
+      key = p256RawVerifier(view.key, 'der');
     } else if (view.algorithm === ED25519 || view.algorithm === P256) {
       throw new RangeError(`${view.key.length} bytes`);
     } else {
@@ -125,18 +127,18 @@ function keyObject(view: KeyView, what: string): KeyObject {
 function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
   const key = keyObject(view, what);
   const algorithm = view.algorithm;
-  const id = `biscuit:${view.algorithm}:${Buffer.from(view.key.buffer, view.key.byteOffset, view.key.byteLength).toString('base64')}`;
-  return verifyCached(id, signature, payload, () => verifiesNow(key, algorithm, signature, payload));
+  return verifyCached(`biscuit:${keyId(view)}`, signature, payload, () => verifiesNow(key, algorithm, signature, payload));
 }
 
-function verifiesNow(key: KeyObject, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
-  try {
-    // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
-    if (algorithm === ED25519) return signature.length === 64 && !isSmallOrderEncoding(signature.subarray(0, 32)) && nodeVerify(null, payload, key, signature);
-    return nodeVerify('sha256', payload, { key, dsaEncoding: 'der' }, signature);
-  } catch {
-    return false;
-  }
+// Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
+function verifiesNow(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
+  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature.subarray(0, 32)))) return false;
+  return key.verify(signature, payload);
+}
+
+async function verifiesNowAsync(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
+  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature.subarray(0, 32)))) return false;
+  return key.verifyAsync(signature, payload);
 }
 
 function rootView(root: PublicKey): KeyView {
@@ -147,48 +149,16 @@ function rootView(root: PublicKey): KeyView {
 // about half a verification, and one token is usually verified many times.
 const MAX_CACHED_SECRETS = 4096;
 const secretPublics = new Map<string, string>();
-// DER of PrivateKeyInfo { version 0, algorithm id-Ed25519 (1.3.101.112), OCTET STRING { OCTET STRING (32) } } before the seed (RFC 8410).
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-function ed25519PublicViaPkcs8(secret: Uint8Array): string {
-  return createPublicKey(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x as string;
-}
-
-function ed25519PublicViaJwk(secret: Uint8Array): string {
-  return createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(secret).toString('base64url'), x: '' }, format: 'jwk' })).export({ format: 'jwk' }).x as string;
-}
-
-/**
- * How this Node line derives an Ed25519 public key from a seed, chosen once by the RFC 8032
- * test 1 vector: a JWK with an empty `x` (about a tenth of the cost of PKCS#8 on Node 20 and
- * 22, whose OpenSSL decoders are slow) where it gives the right key, else a PKCS#8 seed
- * (Node 24.22 and 26 refuse such a JWK; their PKCS#8 import is fast).
- */
-const ed25519PublicOf: (secret: Uint8Array) => string = (() => {
-  const seed = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
-  const expected = Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64url');
-  try {
-    if (ed25519PublicViaJwk(seed) === expected) return ed25519PublicViaJwk;
-  } catch {
-    // This Node line refuses a JWK without `x`.
-  }
-  return ed25519PublicViaPkcs8;
-})();
-
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
 function publicOfSecret(algorithm: number, secret: Uint8Array): string {
-  const id = createHash('sha256').update(secret).update(le32(algorithm)).digest('base64');
+  const id = base64urlEncode(sha256(concatBytes(secret, le32(algorithm))));
   const cached = secretPublics.get(id);
   if (cached !== undefined) return cached;
   let publicKey: string;
   try {
     if (secret.length !== 32) throw new RangeError('a next secret is 32 bytes');
-    if (algorithm === ED25519) {
-      publicKey = ed25519PublicOf(secret);
-    } else if (algorithm === P256) {
-      const ecdh = createECDH('prime256v1');
-      ecdh.setPrivateKey(secret);
-      publicKey = ecdh.getPublicKey(undefined, 'compressed').toString('base64url');
+    if (algorithm === ED25519 || algorithm === P256) {
+      publicKey = base64urlEncode(publicKeyFromSecret(algorithm === ED25519 ? 'Ed25519' : 'P-256', secret));
     } else {
       throw new RangeError(`algorithm ${algorithm}`);
     }
@@ -209,7 +179,7 @@ function assertProof(envelope: EnvelopeView): void {
     }
     return;
   }
-  if (publicOfSecret(last.nextKey.algorithm, proof.value) !== Buffer.from(last.nextKey.key).toString('base64url')) {
+  if (publicOfSecret(last.nextKey.algorithm, proof.value) !== base64urlEncode(last.nextKey.key)) {
     throw new InvalidSignatureError("biscuit: the proof does not match the last block's next key", { check: 'proof' });
   }
 }
@@ -231,7 +201,8 @@ function authorityRoot(authority: SignedBlockView, roots: readonly PublicKey[]):
 export const signatureRuns = { count: 0 };
 
 /**
- * Verifies every signature of a serialized Biscuit with node:crypto: the authority block
+ * Verifies every signature of a serialized Biscuit (natively on Node; elsewhere run
+ * {@link preverifySignatures} first, or @noble/curves does it): the authority block
  * against one of `roots` (Ed25519 only), each following block against the previous
  * block's next key, each external signature against its key, and the proof. Returns the
  * root that verified; throws `invalid_signature` (check `signature`, `root_key` or
@@ -263,4 +234,48 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
   }
   assertProof(envelope);
   return root;
+}
+
+/**
+ * Off Node, verifies the token's signatures with WebCrypto ahead of {@link verifySignatures}
+ * and remembers those that verify in the signature cache, so that the synchronous pass
+ * finds them there instead of verifying each with @noble/curves (about ten times slower).
+ * Decides nothing: whatever fails or is malformed here is left to the synchronous pass,
+ * which refuses it with its code. On Node (native and synchronous already) it does nothing.
+ */
+export async function preverifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[]): Promise<void> {
+  if (PLATFORM === 'node') return;
+  const work: Promise<void>[] = [];
+  const check = (view: KeyView, signature: Uint8Array, payload: Uint8Array) => {
+    let key: RawVerifier;
+    try {
+      key = keyObject(view, 'a key');
+    } catch {
+      return;
+    }
+    work.push(
+      verifiesNowAsync(key, view.algorithm, signature, payload).then(
+        (ok) => {
+          if (ok) rememberVerified(`biscuit:${keyId(view)}`, signature, payload);
+        },
+        () => {},
+      ),
+    );
+  };
+  const { blocks, proof } = envelope;
+  const authority = blocks[0];
+  if (!authority) return;
+  const authorityPayload = blockPayload(authority, undefined);
+  for (const root of roots) {
+    if (root.type === 'Ed25519') check({ algorithm: ED25519, key: root.bytes }, authority.signature, authorityPayload);
+  }
+  for (let i = 1; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    const previous = blocks[i - 1]!;
+    check(previous.nextKey, block.signature, blockPayload(block, previous));
+    if (block.externalKey && block.externalSignature && block.version === 1) check(block.externalKey, block.externalSignature, externalPayload(block, previous));
+  }
+  const last = blocks.at(-1)!;
+  if (proof.kind === 'seal') check(last.nextKey, proof.value, sealPayload(last));
+  await Promise.all(work);
 }

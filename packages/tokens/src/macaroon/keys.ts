@@ -1,26 +1,24 @@
-import { type KeyObject, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { base64urlEncode } from '@agent-id/core';
+import { type HmacKey, hmacSha256, hmacSha256Key, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 
 const ROOT_LABEL = 'agent-id/macaroon/root/v1\u0000';
 const THIRD_PARTY_LABEL = 'agent-id/macaroon/third-party/v1\u0000';
-const KEY_GENERATOR = createSecretKey(Buffer.from('macaroons-key-generator', 'utf8'));
+const KEY_GENERATOR = hmacSha256Key(utf8ToBytes('macaroons-key-generator'));
 
-const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+const keyObjects = new WeakMap<Uint8Array, HmacKey>();
 
-function keyObject(secret: Uint8Array): KeyObject {
+function keyObject(secret: Uint8Array): HmacKey {
   let key = keyObjects.get(secret);
   if (!key) {
     if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('a Macaroon secret must be at least 32 bytes');
-    key = createSecretKey(Buffer.from(secret));
+    key = hmacSha256Key(secret);
     keyObjects.set(secret, key);
   }
   return key;
 }
 
-function hmac(key: KeyObject | Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
-  const h = createHmac('sha256', key);
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+function hmac(key: HmacKey | Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
+  return hmacSha256(key, ...parts.map((p) => (typeof p === 'string' ? utf8ToBytes(p) : p)));
 }
 
 /** A fresh random id (16 bytes, base64url) for a token, hop or caveat. */
@@ -38,7 +36,7 @@ export function caveatRootKey(secret: Uint8Array, nonce: string): Uint8Array {
   return hmac(keyObject(secret), THIRD_PARTY_LABEL, nonce);
 }
 
-/** The macaroon signature chain, computed natively (node:crypto), as in macaroon 3.0.4. */
+/** The macaroon signature chain, computed natively (node:crypto on Node), as in macaroon 3.0.4. */
 export function initialSignature(rootKey: Uint8Array, identifier: Uint8Array): Uint8Array {
   return hmac(hmac(KEY_GENERATOR, rootKey), identifier);
 }

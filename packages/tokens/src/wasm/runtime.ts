@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { moduleDirectory, readBytes, readText } from '#wasm-files';
 import { AgentIdError, InternalError, ResourceLimitError } from '@agent-id/core';
 import type * as BiscuitWasm from '@biscuit-auth/biscuit-wasm';
 import { mapWasmError } from './errors.js';
@@ -28,27 +25,10 @@ state.imported = true;
 liveMemory.bytes = () => (live ? live.memory.buffer.byteLength : 0);
 let spare: Promise<Instance> | undefined;
 
-function moduleDirectory(): URL {
-  const meta = import.meta as ImportMeta & { resolve?: (specifier: string) => string };
-  try {
-    if (typeof meta.resolve === 'function') return new URL('./', meta.resolve('@biscuit-auth/biscuit-wasm'));
-  } catch {
-    // Test runners may not implement import.meta.resolve: fall back to a node_modules walk.
-  }
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'node_modules', '@biscuit-auth', 'biscuit-wasm', 'module');
-    if (existsSync(join(candidate, 'biscuit_bg.js'))) return pathToFileURL(`${candidate}/`);
-    const parent = dirname(dir);
-    if (parent === dir) throw new InternalError('@biscuit-auth/biscuit-wasm is not installed', { check: 'wasm_load' });
-    dir = parent;
-  }
-}
-
 function compile(): Promise<{ module: WasmModule; base: URL }> {
   compiled ??= (async () => {
     const base = moduleDirectory();
-    const bytes = await readFile(new URL('biscuit_bg.wasm', base));
+    const bytes = await readBytes(new URL('biscuit_bg.wasm', base));
     return { module: new Wasm.Module(bytes), base };
   })();
   return compiled;
@@ -70,7 +50,7 @@ let glueFactory: Promise<(() => GlueModule) | undefined> | undefined;
 
 function loadGlueFactory(base: URL): Promise<(() => GlueModule) | undefined> {
   glueFactory ??= (async () => {
-    const source = await readFile(new URL('biscuit_bg.js', base), 'utf8');
+    const source = await readText(new URL('biscuit_bg.js', base));
     if (/^\s*import[\s{*]|^\s*export\s+(default|\{|\*|let|var|async)|import\.meta|\brequire\(/m.test(source)) return undefined;
     const names: string[] = [];
     const body = source.replace(/^export (function|class|const) ([A-Za-z_$][\w$]*)/gm, (_m, kind: string, name: string) => {

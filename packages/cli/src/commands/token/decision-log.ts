@@ -5,7 +5,8 @@
  *
  * @module commands/token/decision-log
  */
-import { AuditLog, type AuditRecord } from '@agent-id/core';
+import { type AuditRecord } from '@agent-id/core';
+import { AuditLog } from '@agent-id/core/node';
 import { isFileError, unwritable } from '../../io/files.js';
 
 /** Appends one decision to the log at `path`; without a path (no `--audit`), nothing. */

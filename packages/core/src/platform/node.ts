@@ -1,0 +1,152 @@
+/**
+ * The platform layer on Node (also what `#platform` resolves to under the `node`
+ * condition): node:crypto KeyObjects, hashes and HMAC, and Buffer's base64url. Its sibling
+ * `web.ts` gives the same answers with WebCrypto and @noble/hashes; `types.ts` is the
+ * contract both meet.
+ *
+ * @module platform/node
+ */
+import { type KeyObject, constants, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
+
+export type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
+
+/** Which implementation this is. */
+export const PLATFORM = 'node' as const;
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+export function hmacSha256Key(secret: Uint8Array): HmacKey {
+  return createSecretKey(secret) as unknown as HmacKey;
+}
+
+export function hmacSha256(key: HmacKey | Uint8Array, ...data: Uint8Array[]): Uint8Array {
+  const mac = createHmac('sha256', key as unknown as KeyObject | Uint8Array);
+  for (const part of data) mac.update(part);
+  return new Uint8Array(mac.digest());
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function base64urlFromBytes(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/** Decodes base64url leniently (the caller checks the text is canonical); a fresh, unshared array. */
+export function bytesFromBase64url(text: string): Uint8Array {
+  // A copy: small Buffers are views into Node's shared pool, and a view would expose (and
+  // keep alive) unrelated pooled bytes through `.buffer`, a decoded secret among them.
+  return new Uint8Array(Buffer.from(text, 'base64url'));
+}
+
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+function verifyOptions(alg: SignatureAlgorithm, key: KeyObject): { hash: string | null; key: Parameters<typeof nodeVerify>[2] } {
+  switch (alg) {
+    case 'EdDSA':
+      return { hash: null, key };
+    case 'ES256':
+    case 'ES256K':
+      return { hash: 'sha256', key: { key, dsaEncoding: 'ieee-p1363' } };
+    case 'ES256-DER':
+      return { hash: 'sha256', key: { key, dsaEncoding: 'der' } };
+    case 'ES384':
+      return { hash: 'sha384', key: { key, dsaEncoding: 'ieee-p1363' } };
+    case 'ES512':
+      return { hash: 'sha512', key: { key, dsaEncoding: 'ieee-p1363' } };
+    case 'RS256':
+      return { hash: 'sha256', key };
+    case 'PS256':
+      return { hash: 'sha256', key: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } };
+  }
+}
+
+/**
+ * A synchronous native verifier for a public JWK, or null when this runtime lacks the key
+ * type. Throws when the JWK is not a valid key of a type it has.
+ */
+export function syncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): SyncVerify | null {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
+  } catch {
+    return null;
+  }
+  const { hash, key: options } = verifyOptions(alg, key);
+  return (signature, message) => {
+    try {
+      return nodeVerify(hash, message, options, signature);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Node verifies synchronously at native speed: no asynchronous path is needed. */
+export function asyncVerifier(_jwk: PlatformJwk, _alg: SignatureAlgorithm): AsyncVerify | null {
+  return null;
+}
+
+/** A synchronous native signer (EdDSA, ES256) for a private JWK, or null when the runtime lacks the curve. */
+export function syncSigner(jwk: PlatformJwk & { d: string }, alg: 'EdDSA' | 'ES256'): SyncSign | null {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: { ...jwk }, format: 'jwk' });
+  } catch {
+    return null;
+  }
+  return alg === 'EdDSA'
+    ? (message) => new Uint8Array(nodeSign(null, message, key))
+    : (message) => new Uint8Array(nodeSign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
+}
+
+/** Node signs synchronously at native speed: no asynchronous path is needed. */
+export function asyncSigner(_jwk: PlatformJwk & { d: string }, _alg: 'EdDSA' | 'ES256'): AsyncSign | null {
+  return null;
+}
+
+// DER of PrivateKeyInfo { version 0, algorithm id-Ed25519 (1.3.101.112), OCTET STRING { OCTET STRING (32) } } before the seed (RFC 8410).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+function ed25519PublicViaPkcs8(secret: Uint8Array): Uint8Array {
+  const x = createPublicKey(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x as string;
+  return new Uint8Array(Buffer.from(x, 'base64url'));
+}
+
+function ed25519PublicViaJwk(secret: Uint8Array): Uint8Array {
+  const d = Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('base64url');
+  const x = createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d, x: '' }, format: 'jwk' })).export({ format: 'jwk' }).x as string;
+  return new Uint8Array(Buffer.from(x, 'base64url'));
+}
+
+/**
+ * How this Node line derives an Ed25519 public key from a seed, chosen once by the RFC 8032
+ * test 1 vector: a JWK with an empty `x` (about a tenth of the cost of PKCS#8 on Node 20 and
+ * 22, whose OpenSSL decoders are slow) where it gives the right key, else a PKCS#8 seed
+ * (Node 24.22 and 26 refuse such a JWK; their PKCS#8 import is fast).
+ */
+const ed25519PublicOf: (secret: Uint8Array) => Uint8Array = (() => {
+  const seed = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+  const expected = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+  try {
+    if (Buffer.from(ed25519PublicViaJwk(seed)).toString('hex') === expected) return ed25519PublicViaJwk;
+  } catch {
+    // This Node line refuses a JWK without `x`.
+  }
+  return ed25519PublicViaPkcs8;
+})();
+
+/** The public key of a 32-byte secret: Ed25519 raw, P-256 compressed. Throws on an invalid secret. */
+export function publicKeyFromSecret(type: 'Ed25519' | 'P-256', secret: Uint8Array): Uint8Array {
+  if (secret.length !== 32) throw new RangeError('a secret key is 32 bytes');
+  if (type === 'Ed25519') return ed25519PublicOf(secret);
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(secret);
+  return new Uint8Array(ecdh.getPublicKey(null, 'compressed'));
+}

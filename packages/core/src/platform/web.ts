@@ -1,0 +1,178 @@
+/**
+ * The platform layer off Node (what `#platform` resolves to under every condition but
+ * `node`: browsers, Deno, Bun, workerd): WebCrypto for signatures, @noble/hashes for the
+ * hashes a synchronous API needs, @scure/base for base64url. Same contract and answers as
+ * `node.ts` (tested against it under Node).
+ *
+ * @module platform/web
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex as nobleBytesToHex } from '@noble/hashes/utils.js';
+import { base64urlnopad } from '@scure/base';
+import type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
+
+export type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
+
+/** Which implementation this is. */
+export const PLATFORM = 'web' as const;
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return nobleSha256(data);
+}
+
+export function hmacSha256Key(secret: Uint8Array): HmacKey {
+  return Uint8Array.from(secret) as unknown as HmacKey;
+}
+
+export function hmacSha256(key: HmacKey | Uint8Array, ...data: Uint8Array[]): Uint8Array {
+  const mac = hmac.create(nobleSha256, key as unknown as Uint8Array);
+  for (const part of data) mac.update(part);
+  return mac.digest();
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return nobleBytesToHex(bytes);
+}
+
+export function base64urlFromBytes(bytes: Uint8Array): string {
+  return base64urlnopad.encode(bytes);
+}
+
+/** Decodes base64url leniently where it can (the caller checks the text is canonical); throws on text it cannot decode. */
+export function bytesFromBase64url(text: string): Uint8Array {
+  return base64urlnopad.decode(text);
+}
+
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3; // a lone surrogate is written as U+FFFD, 3 bytes
+  }
+  return n;
+}
+
+/** Off Node there is no synchronous native verifier: callers verify with @noble/curves, or asynchronously. */
+export function syncVerifier(_jwk: PlatformJwk, _alg: SignatureAlgorithm): SyncVerify | null {
+  return null;
+}
+
+/** Off Node there is no synchronous native signer. */
+export function syncSigner(_jwk: PlatformJwk & { d: string }, _alg: 'EdDSA' | 'ES256'): SyncSign | null {
+  return null;
+}
+
+// The part of WebCrypto used here, typed locally so the package needs no DOM typings.
+interface WebCryptoKey {
+  readonly type: string;
+}
+interface Subtle {
+  importKey(format: 'jwk', keyData: object, algorithm: object, extractable: boolean, usages: string[]): Promise<WebCryptoKey>;
+  verify(algorithm: object, key: WebCryptoKey, signature: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean>;
+  sign(algorithm: object, key: WebCryptoKey, data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
+}
+
+type Params = { importParams: object; verifyParams: object };
+
+function webParams(alg: SignatureAlgorithm): Params | null {
+  switch (alg) {
+    case 'EdDSA':
+      return { importParams: { name: 'Ed25519' }, verifyParams: { name: 'Ed25519' } };
+    case 'ES256':
+    case 'ES256-DER':
+      return { importParams: { name: 'ECDSA', namedCurve: 'P-256' }, verifyParams: { name: 'ECDSA', hash: 'SHA-256' } };
+    case 'ES384':
+      return { importParams: { name: 'ECDSA', namedCurve: 'P-384' }, verifyParams: { name: 'ECDSA', hash: 'SHA-384' } };
+    case 'ES512':
+      return { importParams: { name: 'ECDSA', namedCurve: 'P-521' }, verifyParams: { name: 'ECDSA', hash: 'SHA-512' } };
+    case 'RS256':
+      return { importParams: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyParams: { name: 'RSASSA-PKCS1-v1_5' } };
+    case 'PS256':
+      return { importParams: { name: 'RSA-PSS', hash: 'SHA-256' }, verifyParams: { name: 'RSA-PSS', saltLength: 32 } };
+    default:
+      return null; // ES256K: WebCrypto has no secp256k1
+  }
+}
+
+function subtle(): Subtle | undefined {
+  return (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
+}
+
+// WebCrypto takes an ArrayBuffer-backed view; a copy also detaches the caller's bytes from
+// the promise's lifetime.
+const view = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => Uint8Array.from(bytes);
+
+/** Strict DER `SEQUENCE { INTEGER r, INTEGER s }` to raw `r||s`, as OpenSSL reads it; null when it is not exactly that. */
+function derToRaw(der: Uint8Array): Uint8Array | null {
+  try {
+    const signature = p256.Signature.fromBytes(der, 'der');
+    // Re-encoding must give the same bytes: refuses lax forms (long lengths, padding) OpenSSL refuses.
+    const again = signature.toBytes('der');
+    if (again.length !== der.length || again.some((b, i) => b !== der[i])) return null;
+    return signature.toBytes('compact');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A WebCrypto verifier for a public JWK: the key is imported on first use. Resolves
+ * `undefined` when this runtime's WebCrypto lacks the algorithm (import refused), so the
+ * caller can fall back; a signature that does not verify (or a WebCrypto error while
+ * verifying) is `false`.
+ */
+export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): AsyncVerify | null {
+  const params = webParams(alg);
+  const s = subtle();
+  if (!params || !s) return null;
+  let key: Promise<WebCryptoKey | undefined> | undefined;
+  const importKey = () => {
+    key ??= s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']).then(
+      (k) => k,
+      () => undefined,
+    );
+    return key;
+  };
+  return async (signature, message) => {
+    const k = await importKey();
+    if (!k) return undefined;
+    const raw = alg === 'ES256-DER' ? derToRaw(signature) : signature;
+    if (!raw) return false;
+    try {
+      return await s.verify(params.verifyParams, k, view(raw), view(message));
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** A WebCrypto signer (EdDSA, ES256) for a private JWK; resolves `undefined` when WebCrypto lacks the curve. */
+export function asyncSigner(jwk: PlatformJwk & { d: string }, alg: 'EdDSA' | 'ES256'): AsyncSign | null {
+  const params = webParams(alg);
+  const s = subtle();
+  if (!params || !s) return null;
+  let key: Promise<WebCryptoKey | undefined> | undefined;
+  return async (message) => {
+    key ??= s.importKey('jwk', { ...jwk, ext: false } as object, params.importParams, false, ['sign']).then(
+      (k) => k,
+      () => undefined,
+    );
+    const k = await key;
+    if (!k) return undefined;
+    return new Uint8Array(await s.sign(params.verifyParams, k, view(message)));
+  };
+}
+
+/** The public key of a 32-byte secret: Ed25519 raw, P-256 compressed. Throws on an invalid secret. */
+export function publicKeyFromSecret(type: 'Ed25519' | 'P-256', secret: Uint8Array): Uint8Array {
+  if (secret.length !== 32) throw new RangeError('a secret key is 32 bytes');
+  return type === 'Ed25519' ? ed25519.getPublicKey(secret) : p256.getPublicKey(secret, true);
+}
