@@ -83,6 +83,9 @@ export async function bundle(target: Target, entry: string, options: BundleOptio
       : {}),
     external: ['node:*', '*.wasm', '@biscuit-auth/biscuit-wasm', '@biscuit-auth/biscuit-wasm/*'],
     legalComments: 'none',
+    // As a user's bundler sees the packages: through their published `exports`/`imports`,
+    // never the workspace's tsconfig `paths` (which point type checking at the Node sources).
+    tsconfigRaw: {},
   });
   const builtins = new Set(builtinModules);
   const nodeImports = new Set<string>();
