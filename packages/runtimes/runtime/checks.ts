@@ -37,7 +37,10 @@ export function runtimeName(): string {
   const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string }; navigator?: { userAgent?: string }; process?: { versions?: { node?: string }; version?: string } };
   if (g.Deno) return `Deno ${g.Deno.version.deno}`;
   if (g.Bun) return `Bun ${g.Bun.version}`;
-  if (g.process?.versions?.node && !g.navigator?.userAgent?.includes('Chrome')) return `Node ${g.process.version}`;
+  // workerd has a `process` too (with Node's version), and browsers a user agent.
+  const agent = g.navigator?.userAgent;
+  if (agent === 'Cloudflare-Workers' || agent?.includes('Chrome/')) return agent;
+  if (g.process?.versions?.node) return `Node ${g.process.version}`;
   return g.navigator?.userAgent ?? 'unknown';
 }
 
