@@ -1,4 +1,4 @@
-import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { type KeyObject, createECDH, createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError } from '@agent-id/core';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
@@ -198,6 +198,29 @@ function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
   secretPublics.set(id, publicKey);
   return publicKey;
+}
+
+/** An ephemeral Ed25519 next key: the secret a token carries as its proof, and its public key. */
+export interface NextKey {
+  secret: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/**
+ * A fresh next key. Derived here rather than as a core `KeyPair`, whose strict point
+ * checks (meant for keys that carry authority) cost about eight verifications; a next key
+ * carries none (every holder of the token has its secret).
+ */
+export function newNextKey(): NextKey {
+  const secret = globalThis.crypto.getRandomValues(new Uint8Array(32));
+  return { secret, publicKey: Buffer.from(publicOfSecret(ED25519, secret), 'base64url') };
+}
+
+/** Signs the block after a next key with its secret (the token's proof): Ed25519, as every next key of this profile. */
+export function signWithNextSecret(secret: Uint8Array, payload: Uint8Array): Uint8Array {
+  const x = publicOfSecret(ED25519, secret);
+  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(secret).toString('base64url'), x }, format: 'jwk' });
+  return new Uint8Array(nodeSign(null, payload, key));
 }
 
 function assertProof(envelope: EnvelopeView): void {
