@@ -6,13 +6,15 @@
 //
 // Every figure is printed as a ratio to a native operation measured in the same run, so
 // runs on busy or different machines stay comparable. Tokens are verified from their
-// serialized (string) form, as a resource server receives them.
+// serialized (string) form, as a resource server receives them. The Datalog runs get a
+// generous time budget: on a loaded machine the default one runs out (no decision).
 import { createHmac, createSecretKey, sign as nodeSign, verify as nodeVerify, generateKeyPairSync } from 'node:crypto';
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import * as ucans from '@ucans/ucans';
 import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
 import { attenuate, authorize, biscuitRuntimeStats, mintCapability } from '../dist/index.js';
+import { wasmAttenuate, wasmMint } from './wasm-writer.js';
 
 const now = Math.floor(Date.now() / 1000);
 const org = KeyPair.generate();
@@ -47,7 +49,7 @@ async function chain(format, hops) {
 const verify = (format, token, hops, datalog = false) =>
   authorize(
     token,
-    format === 'biscuit' ? { request, presenter: dids[hops], trustedRoots: org.publicKey, datalog } : { request, presenter: dids[hops], rootSecrets: rootSecret },
+    format === 'biscuit' ? { request, presenter: dids[hops], trustedRoots: org.publicKey, datalog, ...(datalog && { limits: { maxDatalogMicros: 2_000_000 } }) } : { request, presenter: dids[hops], rootSecrets: rootSecret },
   );
 
 /** Macaroon verification of n hops: token root key (1), macaroon key and identifier (2), one per caveat (1 + n). */
@@ -104,6 +106,17 @@ async function main() {
       rows[format].push(row);
     }
   }
+  // The native writer against biscuit-wasm's (the path it replaced), same inputs, same run.
+  const writer = {
+    nativeMint: await measureAsync('biscuit mint, native writer', () => mint('biscuit'), opts),
+    wasmMint: await measureAsync('biscuit mint, biscuit-wasm (before)', () => wasmMint(cap, { rootKey: org, issuer: 'did:web:acme.example' }), opts),
+  };
+  const minted = await mint('biscuit');
+  const twoHops = await chain('biscuit', 2);
+  writer.nativeAttenuate = await measureAsync('biscuit attenuate, native writer (1st hop)', () => attenuate(minted, { to: dids[1], signer: agents[0], trustedRoots: org.publicKey }), opts);
+  writer.wasmAttenuate = await measureAsync('biscuit attenuate, biscuit-wasm (before; 1st hop)', () => wasmAttenuate(minted, { to: dids[1], signer: agents[0], trustedRoots: org.publicKey }), opts);
+  writer.nativeAttenuate3 = await measureAsync('biscuit attenuate, native writer (3rd hop)', () => attenuate(twoHops, { to: dids[3], signer: agents[2], trustedRoots: org.publicKey }), opts);
+  writer.wasmAttenuate3 = await measureAsync('biscuit attenuate, biscuit-wasm (before; 3rd hop)', () => wasmAttenuate(twoHops, { to: dids[3], signer: agents[2], trustedRoots: org.publicKey }), opts);
   const b5text = (await chain('biscuit', 5)).serialize();
   verifyRows.biscuit5datalog = await measureAsync('biscuit verify+authorize, 5 hops, with datalog: true (biscuit-wasm parse + Datalog too)', () => verify('biscuit', b5text, 5, true), opts);
   rows.biscuit.push(verifyRows.biscuit5datalog);
@@ -135,6 +148,11 @@ async function main() {
     const sigs = 1 + 2 * hops;
     console.log(`biscuit ${hops} hop(s) vs ${sigs} native verifies: ${ratio(verifyRows[`biscuit${hops}`].medianUs, sigs * ed25519.medianUs)}`);
   }
+
+  console.log('\nBiscuit writer: native against biscuit-wasm (same inputs, same run)');
+  printTable([ed25519, writer.nativeMint, writer.wasmMint, writer.nativeAttenuate, writer.wasmAttenuate, writer.nativeAttenuate3, writer.wasmAttenuate3], ed25519.name);
+  console.log(`native mint vs biscuit-wasm mint: ${ratio(writer.nativeMint.medianUs, writer.wasmMint.medianUs)}`);
+  console.log(`native attenuate vs biscuit-wasm attenuate: ${ratio(writer.nativeAttenuate.medianUs, writer.wasmAttenuate.medianUs)} (1st hop), ${ratio(writer.nativeAttenuate3.medianUs, writer.wasmAttenuate3.medianUs)} (3rd hop)`);
 
   console.log("\nMacaroon (HMAC chain checked with node:crypto; each hop also carries the delegator's Ed25519 signature)");
   printTable([hmac, ...rows.macaroon], hmac.name);

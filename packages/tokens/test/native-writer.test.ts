@@ -8,6 +8,9 @@ import { mintBiscuit } from '../src/biscuit/mint.js';
 import { readBlock } from '../src/biscuit/proto/block.js';
 import { writeBlock } from '../src/biscuit/proto/block-writer.js';
 import { readSerialized } from '../src/biscuit/proto/envelope.js';
+import { writeEnvelope } from '../src/biscuit/proto/writer.js';
+import { wasmPublicKey } from '../src/biscuit/keys.js';
+import { withBiscuit } from '../src/wasm/runtime.js';
 import { type HopPlan, delegationOf, planHop } from '../src/hop.js';
 import { CapabilityToken, attenuate, authorize, verifyChain } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
@@ -21,7 +24,11 @@ import { wasmAttenuate, wasmMint } from './wasm-reference.js';
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const roots = [orgKey.publicKey];
 const p256Agents = Array.from({ length: 4 }, () => KeyPair.generate('P-256'));
-const nextOf = (bytes: Uint8Array) => KeyPair.fromSecretKey('Ed25519', readSerialized(bytes).proof.value);
+/** The next key biscuit-wasm drew for a token (its proof), to write the same token natively. */
+const nextOf = (bytes: Uint8Array) => {
+  const secret = readSerialized(bytes).proof.value;
+  return { secret, publicKey: KeyPair.fromSecretKey('Ed25519', secret).publicKey.bytes };
+};
 
 // Strings that stress what the writer must get exactly right: symbols shared with the
 // default table (`read`, `query`, `time`), quotes and markup, and characters whose UTF-16
@@ -209,5 +216,44 @@ describe('on the frozen known-answer tokens', () => {
     else expect(readSerialized(native.toBytes()).blocks.map((b) => hex(b.block))).toEqual(readSerialized(wasm).blocks.map((b) => hex(b.block)));
     const verified = await verifyChain(native, { trustedRoots: root });
     expect(verified.chain.at(-1)).toMatchObject({ from: v.presenter, to: didKeyFromPublicKey(other.publicKey) });
+  });
+});
+
+describe('what a native hop keeps and refuses', () => {
+  const capability = () => validateCapability({ resources: ['files:/r/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 3600, maxDepth: 3, holder: dids[0]!, onBehalfOf: USER, task: 't' });
+  const options = { to: dids[1]!, signer: agents[0]!, trustedRoots: orgKey.publicKey, clock: () => NOW * 1000 };
+
+  it('a token sealed with biscuit-wasm takes no hop (malformed_input, sealed), after its chain is verified', async () => {
+    const minted = await mintBiscuit(capability(), NOW, { format: 'biscuit', rootKey: orgKey, issuer: ORG });
+    const sealed = await withBiscuit((glue) => {
+      const key = wasmPublicKey(glue, orgKey.publicKey);
+      const token = glue.Biscuit.fromBytes(minted.toBytes(), key);
+      const seal = token.sealToken();
+      const out = seal.toBytes();
+      for (const o of [seal, token, key]) o.free();
+      return out;
+    });
+    expect(readSerialized(sealed).proof.kind).toBe('seal');
+    await expect(attenuate(CapabilityToken.fromBytes('biscuit', sealed), options)).rejects.toMatchObject({ code: 'malformed_input', check: 'sealed' });
+    // A refusal of the chain comes first, as authorize would give it.
+    await expect(attenuate(CapabilityToken.fromBytes('biscuit', sealed), { ...options, signer: agents[1]! })).rejects.toMatchObject({ code: 'holder_mismatch' });
+  });
+
+  it('keeps a root key id, as biscuit-wasm does', async () => {
+    const minted = readSerialized((await mintBiscuit(capability(), NOW, { format: 'biscuit', rootKey: orgKey, issuer: ORG })).toBytes());
+    const withId = CapabilityToken.fromBytes('biscuit', writeEnvelope({ ...minted, rootKeyId: 7 }));
+    const { delegation, plan } = planOf(1, agents[0]!, {}, NOW);
+    const wasm = await wasmAttenuate(withId.toBytes(), plan, roots);
+    const native = await attenuateBiscuit(withId, delegation, plan, roots, DEFAULT_LIMITS, nextOf(wasm));
+    expect(readSerialized(native.toBytes()).rootKeyId).toBe(7);
+    expect(hex(native.toBytes())).toBe(hex(wasm));
+  });
+
+  it('each token gets a fresh next key, and its proof is that key\'s secret', async () => {
+    const [a, b] = [await attenuate(await mintBiscuit(capability(), NOW, { format: 'biscuit', rootKey: orgKey, issuer: ORG }), options), await attenuate(await mintBiscuit(capability(), NOW, { format: 'biscuit', rootKey: orgKey, issuer: ORG }), options)];
+    const [x, y] = [readSerialized(a.toBytes()), readSerialized(b.toBytes())];
+    expect(hex(x.blocks[1]!.nextKey.key)).not.toBe(hex(y.blocks[1]!.nextKey.key));
+    expect(hex(KeyPair.fromSecretKey('Ed25519', x.proof.value).publicKey.bytes)).toBe(hex(x.blocks[1]!.nextKey.key));
+    expect(hex(x.blocks[0]!.nextKey.key)).not.toBe(hex(x.blocks[1]!.nextKey.key));
   });
 });

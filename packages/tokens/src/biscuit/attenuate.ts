@@ -1,4 +1,4 @@
-import { KeyPair, MalformedInputError, type PublicKey } from '@agent-id/core';
+import { MalformedInputError, type PublicKey } from '@agent-id/core';
 import { publicKeyFromDidKey } from '@agent-id/did';
 import type { Delegation, HopPlan } from '../hop.js';
 import type { TokenLimits } from '../limits.js';
@@ -10,8 +10,8 @@ import { algorithmOf } from './keys.js';
 import { writeBlock } from './proto/block-writer.js';
 import { type SignedBlockView, readSerialized } from './proto/envelope.js';
 import { writeEnvelope } from './proto/writer.js';
-import { keyView, nextKeyPair, signPayload } from './sign.js';
-import { blockPayload, externalPayload } from './signatures.js';
+import { keyView, signPayload } from './sign.js';
+import { type NextKey, blockPayload, externalPayload, newNextKey, signWithNextSecret } from './signatures.js';
 
 /**
  * Encodes a planned hop as a third-party block signed by the delegator's own key, as
@@ -22,8 +22,8 @@ import { blockPayload, externalPayload } from './signatures.js';
  * `roots`, the profile, every block its template). Biscuit needs both agents' keys to be
  * ones it can check: the signer's, and the delegate's did:key (it signs the following
  * hop); `unsupported_algorithm` / `unknown_did` otherwise. A sealed token cannot take a
- * hop (`malformed_input`, check `sealed`). `next` is the new next key pair (tests pass one
- * to compare bytes).
+ * hop (`malformed_input`, check `sealed`). `next` is the new next key (tests pass one to
+ * compare bytes).
  */
 export async function attenuateBiscuit(
   token: CapabilityToken,
@@ -31,7 +31,7 @@ export async function attenuateBiscuit(
   plan: (chain: ChainRecord) => HopPlan,
   roots: readonly PublicKey[],
   limits: TokenLimits,
-  next: KeyPair = nextKeyPair(),
+  next: NextKey = newNextKey(),
 ): Promise<CapabilityToken> {
   algorithmOf(delegation.signer.publicKey);
   algorithmOf(publicKeyFromDidKey(delegation.to));
@@ -44,19 +44,15 @@ export async function attenuateBiscuit(
   const block: SignedBlockView = {
     // `previous` names the block just before, a hop or a holder's block of checks.
     block: writeBlock(hopBlockOf({ index: hop.index, from: hop.from, to: hop.to, previous: previous.signature, issuedAt: hop.issuedAt, scope: hop.granted })),
-    nextKey: keyView(next.publicKey),
+    nextKey: { algorithm: 0, key: next.publicKey },
     version: 1,
     signature: new Uint8Array(0),
     externalKey: keyView(hop.signer.publicKey),
   };
   block.externalSignature = signPayload(hop.signer, externalPayload(block, previous));
   // verifyEnvelope checked that the proof is the secret of the last block's (Ed25519) next key.
-  block.signature = signPayload(KeyPair.fromSecretKey('Ed25519', envelope.proof.value), blockPayload(block, previous));
-  const secret = next.exportSecretKey();
-  try {
-    const blocks = [...envelope.blocks, block];
-    return CapabilityToken.fromBytes('biscuit', writeEnvelope(envelope.rootKeyId === undefined ? { blocks, proof: { kind: 'secret', value: secret } } : { rootKeyId: envelope.rootKeyId, blocks, proof: { kind: 'secret', value: secret } }));
-  } finally {
-    secret.fill(0);
-  }
+  block.signature = signWithNextSecret(envelope.proof.value, blockPayload(block, previous));
+  const blocks = [...envelope.blocks, block];
+  const proof = { kind: 'secret', value: next.secret } as const;
+  return CapabilityToken.fromBytes('biscuit', writeEnvelope(envelope.rootKeyId === undefined ? { blocks, proof } : { rootKeyId: envelope.rootKeyId, blocks, proof }));
 }

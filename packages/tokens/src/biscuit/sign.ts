@@ -1,4 +1,4 @@
-import { KeyPair } from '@agent-id/core';
+import type { KeyPair } from '@agent-id/core';
 import { algorithmOf } from './keys.js';
 import type { KeyView } from './proto/envelope.js';
 
@@ -25,9 +25,4 @@ export function signPayload(signer: KeyPair, payload: Uint8Array): Uint8Array {
 /** A key as the envelope carries it. */
 export function keyView(key: KeyPair['publicKey']): KeyView {
   return { algorithm: algorithmOf(key), key: Uint8Array.from(key.bytes) };
-}
-
-/** A fresh next key pair (Ed25519: this package's profile requires it of every next key). */
-export function nextKeyPair(): KeyPair {
-  return KeyPair.generate('Ed25519');
 }
