@@ -1,0 +1,95 @@
+import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { expectCode } from '@agent-id/test-support';
+
+// core's keys, JWS and verification keys as a browser, Deno, Bun or workerd runs them: with
+// the web platform layer (WebCrypto, @noble) in place of node:crypto. Every answer is
+// checked against node:crypto itself.
+vi.mock('#platform', async () => await import('../src/platform/web.js'));
+
+const { KeyPair, PublicKey, VerificationKey, parseCompactJws, signCompactJws, verifyJwsSignatureAsync, verifySignature } = await import('../src/index.js');
+const { PLATFORM, sha256Hex } = await import('../src/internal.js');
+
+const flip = (data: Uint8Array, index: number, bit: number) => {
+  const out = Uint8Array.from(data);
+  if (out.length > 0) out[index % out.length]! ^= 1 << bit % 8;
+  return out;
+};
+
+describe('core on the web platform', () => {
+  it('runs on the web platform here', () => {
+    expect(PLATFORM).toBe('web');
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  for (const type of ['Ed25519', 'P-256', 'secp256k1'] as const) {
+    it(`${type}: sign, signAsync, verify and verifyAsync agree with node:crypto, tampered or not`, async () => {
+      const kp = KeyPair.generate(type);
+      const nodeKey = { key: { ...kp.publicKey.toJwk() }, format: 'jwk' as const };
+      const nodeCheck = (signature: Uint8Array, message: Uint8Array) => {
+        try {
+          return type === 'Ed25519' ? nodeVerify(null, message, nodeKey, signature) : nodeVerify('sha256', message, { ...nodeKey, dsaEncoding: 'ieee-p1363' }, signature);
+        } catch {
+          return false;
+        }
+      };
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), fc.boolean(), async (message, index, bit, tamper) => {
+          const signed = tamper ? kp.sign(message) : await kp.signAsync(message);
+          const signature = tamper ? flip(signed, index, bit) : signed;
+          // secp256k1: node:crypto accepts high-S signatures, which agent-id refuses (JWS ES256K).
+          const want = type === 'secp256k1' && !tamper ? true : nodeCheck(signature, message);
+          expect(kp.publicKey.verify(signature, message)).toBe(want);
+          expect(await kp.publicKey.verifyAsync(signature, message)).toBe(want);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it('Ed25519 signAsync (WebCrypto) is byte for byte the RFC 8032 signature', async () => {
+    const kp = KeyPair.fromSecretKey('Ed25519', Uint8Array.from(Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex')));
+    const expected = 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b';
+    expect(Buffer.from(await kp.signAsync(new Uint8Array(0))).toString('hex')).toBe(expected);
+    expect(Buffer.from(kp.sign(new Uint8Array(0))).toString('hex')).toBe(expected);
+  });
+
+  it('JWS: verifyJwsSignatureAsync accepts what node-signed keys sign and refuses a tampered one with invalid_signature', async () => {
+    const kp = KeyPair.generate('Ed25519');
+    const jws = signCompactJws({ typ: 'JWT' }, new TextEncoder().encode('{"a":1}'), kp);
+    await verifyJwsSignatureAsync(parseCompactJws(jws), kp.publicKey);
+    const [h, p, s] = jws.split('.');
+    const bad = `${h}.${p}.${s!.startsWith('A') ? `B${s!.slice(1)}` : `A${s!.slice(1)}`}`;
+    await expectCode(verifyJwsSignatureAsync(parseCompactJws(bad), kp.publicKey), 'invalid_signature');
+    expect(verifySignature('EdDSA', kp.publicKey, parseCompactJws(jws).signature, parseCompactJws(jws).signingInput)).toBe(true);
+  });
+
+  it('VerificationKey: RSA and the big curves through WebCrypto; RSA refuses a synchronous verify with unsupported_algorithm (check runtime)', async () => {
+    const message = new TextEncoder().encode('card');
+    for (const [alg, type, options, hash] of [
+      ['RS256', 'rsa', { modulusLength: 2048 }, 'sha256'],
+      ['PS256', 'rsa', { modulusLength: 2048 }, 'sha256'],
+      ['ES384', 'ec', { namedCurve: 'P-384' }, 'sha384'],
+      ['ES512', 'ec', { namedCurve: 'P-521' }, 'sha512'],
+    ] as const) {
+      const { privateKey, publicKey } = generateKeyPairSync(type as 'ec', options as { namedCurve: string });
+      const signKey = alg === 'PS256' ? { key: privateKey, padding: 6, saltLength: 32 } : alg.startsWith('ES') ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : privateKey;
+      const signature = new Uint8Array(nodeSign(hash, message, signKey));
+      const key = VerificationKey.fromJwk({ ...publicKey.export({ format: 'jwk' }), alg });
+      expect(await key.verifyAsync(alg, signature, message)).toBe(true);
+      expect(await key.verifyAsync(alg, flip(signature, 7, 3), message)).toBe(false);
+      expect(await key.verifyAsync(alg, signature, flip(message, 0, 0))).toBe(false);
+      if (type === 'rsa') {
+        expectCode(() => key.verify(alg, signature, message), 'unsupported_algorithm');
+      } else {
+        expect(key.verify(alg, signature, message)).toBe(true);
+        expect(key.verify(alg, flip(signature, 7, 3), message)).toBe(false);
+      }
+    }
+  });
+
+  it('PublicKey parsing is the same: a small-order Ed25519 key is refused with malformed_input', () => {
+    expectCode(() => PublicKey.fromBytes('Ed25519', new Uint8Array(32)), 'malformed_input');
+  });
+});
