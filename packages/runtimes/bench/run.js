@@ -40,8 +40,8 @@ const now = Math.floor(Date.now() / 1000);
 const root = KeyPair.generate();
 const agents = Array.from({ length: HOPS + 1 }, () => KeyPair.generate());
 const dids = agents.map((a) => didKeyFromPublicKey(a.publicKey));
-const BATCHES = 7;
-const ITERATIONS = 20;
+const BATCHES = 15;
+const ITERATIONS = 10;
 /** A 5-hop chain of fresh hops (new signatures) over the same agents. */
 async function chain() {
   let token = await mintCapability(
@@ -86,6 +86,8 @@ try {
   if (JSON.stringify(out.result.chain) !== JSON.stringify(JSON.parse(JSON.stringify(nodeResult.chain)))) throw new Error('the page allowed the token with another chain than Node');
   console.log(`${await page.page.evaluate(() => navigator.userAgent)}\n`);
   printTable(out.rows, out.rows[0].name);
+  console.log('median of per-batch ratios (each batch against the baseline batch just before it):');
+  for (const [i, r] of out.rows.entries()) console.log(`  ${r.name}: ${out.pairedRatios[i].toFixed(2)}×`);
 } catch (e) {
   console.log(`not measured: the browser bundle does not run (${String(e instanceof Error ? e.message : e).split('\n').slice(0, 3).join(' ').slice(0, 400)})`);
 } finally {

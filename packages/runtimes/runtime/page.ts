@@ -30,17 +30,23 @@ export interface PageBenchInput {
   iterations: number;
 }
 
-/** The method of `@agent-id/test-support/bench` `measureAsync`, timed with `performance.now()`. */
-async function measure(name: string, fn: () => Promise<unknown>, batches: number, iterations: number): Promise<PageRow> {
+/** `PageRow` of per-call times (µs), one per batch. */
+function row(name: string, perCall: number[], iterations: number): PageRow {
+  const sorted = [...perCall].sort((x, y) => x - y);
+  return { name, medianUs: median(sorted), minUs: sorted[0]!, maxUs: sorted[sorted.length - 1]!, batches: perCall.length, iterations };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** µs per call of `iterations` awaited calls of `fn`. */
+async function batch(fn: () => Promise<unknown>, iterations: number): Promise<number> {
+  const start = performance.now();
   for (let i = 0; i < iterations; i++) await fn();
-  const perCall: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const start = performance.now();
-    for (let i = 0; i < iterations; i++) await fn();
-    perCall.push(((performance.now() - start) * 1000) / iterations);
-  }
-  perCall.sort((a, b) => a - b);
-  return { name, medianUs: perCall[perCall.length >> 1]!, minUs: perCall[0]!, maxUs: perCall[perCall.length - 1]!, batches, iterations };
+  return ((performance.now() - start) * 1000) / iterations;
 }
 
 /**
@@ -49,7 +55,7 @@ async function measure(name: string, fn: () => Promise<unknown>, batches: number
  * awaited WebCrypto Ed25519 verifies of a message of a token's size, in this page. Every
  * token must be allowed: the first one's result is returned for the caller to check.
  */
-async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; rows: PageRow[] }> {
+async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; rows: PageRow[]; pairedRatios: number[] }> {
   const trustedRoots = publicKeyFromDidKey(input.root);
   const run = (token: string) => authorize(token, { request: input.request, presenter: input.presenter, trustedRoots });
   const [first, ...fresh] = input.tokens;
@@ -67,12 +73,20 @@ async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; ro
     }
   };
   const baseline = `WebCrypto: ${input.signatures} Ed25519 verifies, awaited one by one`;
-  const rows = [
-    await measure(baseline, webCrypto, input.batches, input.iterations),
-    await measure(`authorize, ${input.hops}-hop Biscuit (${input.signatures} signatures), a new token each call`, runFresh, input.batches, input.iterations),
-    await measure(`authorize, the same ${input.hops}-hop Biscuit again (signature cache)`, () => run(first), input.batches, input.iterations),
+  const subjects = [
+    { name: baseline, fn: webCrypto },
+    { name: `authorize, ${input.hops}-hop Biscuit (${input.signatures} signatures), a new token each call`, fn: runFresh },
+    { name: `authorize, the same ${input.hops}-hop Biscuit again (signature cache)`, fn: () => run(first) },
   ];
-  return { result, rows };
+  // The method of @agent-id/test-support/bench (warm-up, batches, median), with the batches
+  // of the baseline and of each subject taken in turn, so that a busy machine slows all alike;
+  // `pairedRatios` are the medians of the per-batch ratios to the baseline batch just before.
+  for (const s of subjects) await batch(s.fn, input.iterations);
+  const times: number[][] = subjects.map(() => []);
+  for (let b = 0; b < input.batches; b++) for (const [i, s] of subjects.entries()) times[i]!.push(await batch(s.fn, input.iterations));
+  const rows = subjects.map((s, i) => row(s.name, times[i]!, input.iterations));
+  const pairedRatios = times.map((t) => median(t.map((us, b) => us / times[0]![b]!)));
+  return { result, rows, pairedRatios };
 }
 
 (globalThis as { agentIdRuntime?: unknown }).agentIdRuntime = { runChecks, benchVerify };
