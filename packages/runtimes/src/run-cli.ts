@@ -17,9 +17,10 @@ export interface CliRun {
 /**
  * Runs the CLI bundle (`runtime/cli.ts`, bundled for `runtime`) once in Deno or Bun with
  * `request` on stdin, in an empty temporary directory. Deno gets no permission at all
- * (no file, network or environment access): the checks must need none.
+ * (no file, network or environment access): the checks must need none. Killed after
+ * `timeoutMs`.
  */
-export async function runCli(runtime: 'deno' | 'bun', code: string, request: CheckRequest): Promise<CliRun> {
+export async function runCli(runtime: 'deno' | 'bun', code: string, request: CheckRequest, timeoutMs = 90_000): Promise<CliRun> {
   const dir = await mkdtemp(join(tmpdir(), `agent-id-${runtime}-`));
   try {
     const file = join(dir, 'checks.mjs');
@@ -37,7 +38,9 @@ export async function runCli(runtime: 'deno' | 'bun', code: string, request: Che
       child.on('close', resolve);
     });
     child.stdin.end(JSON.stringify(request));
-    const status = await exit;
+    // A runtime that hangs is killed rather than left behind when the test gives up.
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const status = await exit.finally(() => clearTimeout(timer));
     const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
     const output = `${stdout.split('\n').filter((l) => !l.startsWith(RESULT_MARKER)).join('\n')}${stderr}`.trim();
     if (status !== 0 || line === undefined) throw new Error(`${runtime} exited with ${status} and no result:\n${output.slice(0, 4000)}`);
