@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { type AuditCheckpoint, type AuditEntry, type AuditSink, type Clock, type KeyPair } from '@agent-id/core';
+import type { AuditCheckpoint, AuditEntry, AuditSink, Clock, KeyPair } from '@agent-id/core';
 import { AuditLog } from '@agent-id/core/node';
-import { type RevocationStore } from '@agent-id/tokens';
+import type { RevocationStore } from '@agent-id/tokens';
 import { FileRevocationStore } from '@agent-id/tokens/node';
 import { PostgresAuditSink, PostgresRevocationStore, migrate, verifyPostgresAuditLog } from '@agent-id/postgres';
 import { verifyAuditLog } from '@agent-id/core/node';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type KeyType, base64urlDecode, base64urlEncode } from '@agent-id/core';
 import { utf8ToBytes } from '@agent-id/core/internal';
 import { type AgentIdentity, type DidDocument, createAgentIdentity, createDidWebDocument, didWebFromDomain, parseDidWeb } from '@agent-id/did';
-import { type AgentCard } from '../src/index.js';
+import type { AgentCard } from '../src/index.js';
 import { type AgentCardServer, serveAgentCard } from '../src/node.js';
 
 export function makeCard(origin: string, overrides: Partial<AgentCard> = {}): AgentCard {

@@ -1,12 +1,14 @@
 // @ts-check
 // Benchmarks for @agent-id/core: `npm run bench` (after `npm run build`).
 // Signature verification on the native path (node:crypto) and the portable path
-// (@noble/curves), signing, and canonical JSON, each as a ratio to one native Ed25519
-// verification with a prepared KeyObject.
+// (@noble/curves), the path other runtimes take (WebCrypto, through the web platform layer,
+// here on Node's WebCrypto), signing, and canonical JSON, each as a ratio to one native
+// Ed25519 verification with a prepared KeyObject.
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { KeyPair, canonicalize, parseCompactJws, signCompactJws, verifyJwsSignature } from '../dist/index.js';
-import { measure, printTable } from '@agent-id/test-support/bench';
+import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
+import * as web from '../dist/platform/web.js';
 
 const started = Date.now();
 const message = new TextEncoder().encode(JSON.stringify({ iss: 'did:web:acme.example', sub: 'did:key:z6Mk', scope: ['read'], exp: 2e9 }));
@@ -63,6 +65,17 @@ const rows = [
   measure('secp256k1 PublicKey.verifyPortable (@noble/curves)', () => k1.kp.publicKey.verifyPortable(k1.signature, message), SLOW),
   measure(`canonicalize (${docBytes}-byte object)`, () => canonicalize(doc), FAST),
 ];
+// Off Node: the asynchronous verifiers go through WebCrypto (one awaited verify per call).
+const webEd = web.asyncVerifier(ed.kp.publicKey.toJwk(), 'EdDSA');
+const webP256 = web.asyncVerifier(p256.kp.publicKey.toJwk(), 'ES256');
+const webEdSign = web.asyncSigner(ed.kp.exportPrivateJwk(), 'EdDSA');
+if (!webEd || !webP256 || !webEdSign || !(await webEd(ed.signature, message)) || !(await webP256(p256.signature, message))) throw new Error('WebCrypto rejected');
+rows.push(
+  await measureAsync('Ed25519 web platform verify (WebCrypto, awaited)', () => webEd(ed.signature, message), FAST),
+  await measureAsync('Ed25519 PublicKey.verifyAsync (native path, awaited)', () => ed.kp.publicKey.verifyAsync(ed.signature, message), FAST),
+  await measureAsync('Ed25519 web platform sign (WebCrypto, awaited)', () => webEdSign(message), FAST),
+  await measureAsync('P-256 web platform verify (WebCrypto, awaited)', () => webP256(p256.signature, message), FAST),
+);
 
 console.log(`@agent-id/core benchmark — Node ${process.version}, ${process.platform}/${process.arch}`);
 printTable(rows, BASELINE);

@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type KeyPair, base64urlEncode } from '@agent-id/core';
 import { utf8ToBytes } from '@agent-id/core/internal';
-import { type DidDocument } from '../src/index.js';
+import type { DidDocument } from '../src/index.js';
 import { didDocumentHandler } from '../src/node.js';
 
 /** A real HTTP server on 127.0.0.1 at a port chosen at run time. */

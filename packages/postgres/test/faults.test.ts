@@ -40,7 +40,10 @@ describe('the revocation feed under faults', () => {
     // Under load a heartbeat can outlast its timeout and the store reconnects on its own: wait
     // for a connection to exist before killing it.
     let pids = await backends();
-    await until(async () => (pids = await backends()).rows.length > 0);
+    await until(async () => {
+      pids = await backends();
+      return pids.rows.length > 0;
+    });
     await sql(server.url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'verifier-a'");
     const entry = await writer.revoke({ kind: 'agent', did: f.writer.did });
     await until(() => a.sequence >= entry.seq && a.current);

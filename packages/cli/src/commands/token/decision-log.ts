@@ -5,7 +5,7 @@
  *
  * @module commands/token/decision-log
  */
-import { type AuditRecord } from '@agent-id/core';
+import type { AuditRecord } from '@agent-id/core';
 import { AuditLog } from '@agent-id/core/node';
 import { isFileError, unwritable } from '../../io/files.js';
 

@@ -6,7 +6,7 @@
  * @module commands/token/revocation-store
  */
 import { stat } from 'node:fs/promises';
-import { type RevocationStore } from '@agent-id/tokens';
+import type { RevocationStore } from '@agent-id/tokens';
 import { FileRevocationStore } from '@agent-id/tokens/node';
 import { UsageError } from '../../exit.js';
 import { isFileError, unreadable, unwritable } from '../../io/files.js';
