@@ -25,17 +25,19 @@ async function freePort(): Promise<number> {
 }
 
 // Without `nodejs_compat`: the Worker gets only what a Worker has (WebCrypto, fetch), so any
-// `node:` import left in the libraries' portable build fails to load.
+// `node:` import left in the libraries' portable build fails to load. Its outbound network
+// allows no address: the checks must run offline (a fetch fails).
 const config = (port: number) => `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .checks) ],
+  services = [ (name = "main", worker = .checks), (name = "offline", network = (allow = [])) ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 
 const checks :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = "2026-11-01",
+  globalOutbound = "offline",
 );
 `;
 
