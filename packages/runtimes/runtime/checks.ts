@@ -3,7 +3,17 @@
  * libraries' public entries and standard globals, and answer plain JSON; whether an answer
  * is right is decided on the Node side (`src/expected.ts`), the same way for every runtime.
  */
-import { KeyPair, PublicKey, base64urlDecode, base64urlEncode, canonicalize, parseCompactJws, signCompactJws, verifyJwsSignature } from '@agent-id/core';
+import {
+  KeyPair,
+  PublicKey,
+  base64urlDecode,
+  base64urlEncode,
+  canonicalize,
+  parseCompactJws,
+  signCompactJws,
+  verifyJwsSignature,
+  verifyJwsSignatureAsync,
+} from '@agent-id/core';
 import { createDidResolver, didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
 import { attenuate, authorize } from '@agent-id/tokens';
 import { signAgentCard, verifyAgentCard } from '@agent-id/a2a-cards';
@@ -59,10 +69,23 @@ export async function runChecks(request: CheckRequest): Promise<CheckResult> {
       await verifyJwsSignature(parseCompactJws(tampered), PublicKey.fromJwk(v.jwk));
       return true;
     });
+    // The same again on the asynchronous path (WebCrypto off Node, where the synchronous one falls back to @noble/curves).
+    answers[`jws:${v.name}:verify-async`] = await answer(async () => {
+      await verifyJwsSignatureAsync(parseCompactJws(v.jws), PublicKey.fromJwk(v.jwk));
+      return true;
+    });
+    answers[`jws:${v.name}:tampered-async`] = await answer(async () => {
+      await verifyJwsSignatureAsync(parseCompactJws(tampered), PublicKey.fromJwk(v.jwk));
+      return true;
+    });
     const signWith = v.signWith;
     if (signWith) {
       const { alg: _alg, ...header } = JSON.parse(new TextDecoder().decode(base64urlDecode(h))) as { alg: string };
       answers[`jws:${v.name}:sign`] = await answer(() => signCompactJws(header, base64urlDecode(p), keyPairOf(signWith)));
+      answers[`jws:${v.name}:sign-async`] = await answer(async () => {
+        const signature = await keyPairOf(signWith).signAsync(new TextEncoder().encode(`${h}.${p}`));
+        return `${h}.${p}.${base64urlEncode(signature)}`;
+      });
     }
   }
 

@@ -13,9 +13,11 @@ export function loadVectors(): Vectors {
 export function expectedAnswers(v: Vectors): Map<string, Answer> {
   const expected = new Map<string, Answer>();
   for (const j of v.jws) {
-    expected.set(`jws:${j.name}:verify`, { value: true });
-    expected.set(`jws:${j.name}:tampered`, { error: { code: 'invalid_signature' } });
-    if (j.signWith) expected.set(`jws:${j.name}:sign`, { value: j.jws });
+    for (const path of ['', '-async']) {
+      expected.set(`jws:${j.name}:verify${path}`, { value: true });
+      expected.set(`jws:${j.name}:tampered${path}`, { error: { code: 'invalid_signature' } });
+      if (j.signWith) expected.set(`jws:${j.name}:sign${path}`, { value: j.jws });
+    }
   }
   for (const j of v.jcs) expected.set(`jcs:${j.name}`, { value: j.canonical });
   for (const d of v.didKey) {
