@@ -1,5 +1,7 @@
 import { asyncVerifier, type PlatformJwk, type SignatureAlgorithm, syncVerifier } from '#platform';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { base64urlEncode } from './base64url.js';
 import { ed25519VerifyCofactorless } from './keys.js';
 
@@ -11,7 +13,12 @@ export interface RawVerifier {
   verifyAsync(signature: Uint8Array, message: Uint8Array): Promise<boolean>;
 }
 
-function rawVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, portable: (signature: Uint8Array, message: Uint8Array) => boolean): RawVerifier {
+function rawVerifier(
+  jwk: PlatformJwk,
+  alg: SignatureAlgorithm,
+  portable: (signature: Uint8Array, message: Uint8Array) => boolean,
+  precheck: (signature: Uint8Array) => boolean = () => true,
+): RawVerifier {
   const native = syncVerifier(jwk, alg);
   const safe = (signature: Uint8Array, message: Uint8Array) => {
     try {
@@ -26,6 +33,7 @@ function rawVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, portable: (signa
     verify: safe,
     async verifyAsync(signature, message) {
       if (web) {
+        if (!precheck(signature)) return false;
         const result = await web(signature, message);
         if (result !== undefined) return result;
         web = null; // this runtime's WebCrypto lacks the curve
@@ -43,7 +51,8 @@ function rawVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, portable: (signa
 export function ed25519RawVerifier(publicKey: Uint8Array): RawVerifier {
   if (publicKey.length !== 32) throw new RangeError('an Ed25519 key is 32 bytes');
   const key = Uint8Array.from(publicKey);
-  return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key));
+  // node:crypto and @noble (cofactorless) refuse S >= L; so does every WebCrypto, checked here too.
+  return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && bytesToNumberLE(s.subarray(32)) < ed25519.Point.Fn.ORDER);
 }
 
 /**

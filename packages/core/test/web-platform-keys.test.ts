@@ -9,7 +9,7 @@ import { expectCode } from '@agent-id/test-support';
 vi.mock('#platform', async () => await import('../src/platform/web.js'));
 
 const { KeyPair, PublicKey, VerificationKey, parseCompactJws, signCompactJws, verifyJwsSignatureAsync, verifySignature } = await import('../src/index.js');
-const { PLATFORM, sha256Hex } = await import('../src/internal.js');
+const { PLATFORM, ed25519RawVerifier, sha256Hex } = await import('../src/internal.js');
 
 const flip = (data: Uint8Array, index: number, bit: number) => {
   const out = Uint8Array.from(data);
@@ -87,6 +87,25 @@ describe('core on the web platform', () => {
         expect(key.verify(alg, flip(signature, 7, 3), message)).toBe(false);
       }
     }
+  });
+
+  it('Ed25519 with S + L (a malleated signature): refused on every path, as node:crypto refuses it', async () => {
+    const kp = KeyPair.generate('Ed25519');
+    const message = new TextEncoder().encode('m');
+    const signature = kp.sign(message);
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let s = 0n;
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]!);
+    const bumped = s + L;
+    const malleated = Uint8Array.from(signature);
+    for (let i = 0; i < 32; i++) malleated[32 + i] = Number((bumped >> BigInt(8 * i)) & 0xffn);
+    expect(nodeVerify(null, message, { key: { ...kp.publicKey.toJwk() }, format: 'jwk' }, malleated)).toBe(false);
+    expect(kp.publicKey.verify(malleated, message)).toBe(false);
+    expect(await kp.publicKey.verifyAsync(malleated, message)).toBe(false);
+    const raw = ed25519RawVerifier(kp.publicKey.bytes);
+    expect(raw.verify(malleated, message)).toBe(false);
+    expect(await raw.verifyAsync(malleated, message)).toBe(false);
+    expect(await raw.verifyAsync(signature, message)).toBe(true);
   });
 
   it('PublicKey parsing is the same: a small-order Ed25519 key is refused with malformed_input', () => {

@@ -1,0 +1,50 @@
+import { describe, expect, it, vi } from 'vitest';
+import { expectCode } from '@agent-id/test-support';
+
+// Biscuit verification as browsers, Deno, Bun and workerd run it: core's web platform layer
+// (WebCrypto) in place of node:crypto. authorize verifies the signatures with WebCrypto
+// first and the synchronous pass then finds them in the signature cache, so no signature is
+// verified with @noble/curves on the way to an allow.
+vi.mock('../../core/dist/platform/node.js', async () => await import('../../core/dist/platform/web.js'));
+
+const { PLATFORM } = await import('@agent-id/core/internal');
+const { authorize, configureSignatureCache, signatureCacheStats, verifyChain } = await import('../src/index.js');
+const { AUD, chainOf, clock, dids, orgKey, trust } = await import('./helpers.js');
+const { envelopeOf, tokenOf } = await import('./envelope.js');
+
+const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
+
+describe('Biscuit on the web platform', () => {
+  it('runs on the web platform here', () => {
+    expect(PLATFORM).toBe('web');
+  });
+
+  it('authorize allows a 3-hop token with every signature verified by WebCrypto (all cache hits, no miss)', async () => {
+    const token = await chainOf('biscuit', 3);
+    configureSignatureCache({ maxEntries: 10_000 });
+    const result = await authorize(token.serialize(), { request, presenter: dids[3]!, clock, ...trust('biscuit') });
+    expect(result.agent).toBe(dids[3]);
+    const stats = signatureCacheStats();
+    expect(stats.misses).toBe(0);
+    // The authority block, three hop blocks and their three external signatures.
+    expect(stats.hits).toBe(7);
+    expect((await verifyChain(token, { trustedRoots: orgKey.publicKey })).chain).toHaveLength(4);
+  });
+
+  it('a tampered signature is refused with invalid_signature, with the cache on or off', async () => {
+    const token = await chainOf('biscuit', 2);
+    const envelope = envelopeOf(token);
+    const block = envelope.blocks[2]!;
+    const signature = Uint8Array.from(block.signature);
+    signature[5]! ^= 1;
+    const forged = tokenOf({ ...envelope, blocks: [...envelope.blocks.slice(0, 2), { ...block, signature }] });
+    for (const maxEntries of [10_000, 0]) {
+      configureSignatureCache({ maxEntries });
+      await expectCode(authorize(forged, { request, presenter: dids[2]!, clock, ...trust('biscuit') }), 'invalid_signature', 'signature');
+    }
+    configureSignatureCache({ maxEntries: 0 });
+    // Without the cache the synchronous pass verifies with @noble/curves: the same answer.
+    expect((await authorize(token, { request, presenter: dids[2]!, clock, ...trust('biscuit') })).agent).toBe(dids[2]);
+    configureSignatureCache({ maxEntries: 10_000 });
+  });
+});
