@@ -14,6 +14,7 @@ import {
   verifyJwsSignature,
   verifyJwsSignatureAsync,
 } from '@agent-id/core';
+import { PLATFORM } from '@agent-id/core/internal';
 import { createDidResolver, didKeyFromPublicKey, publicKeyFromDidKey } from '@agent-id/did';
 import { attenuate, authorize } from '@agent-id/tokens';
 import { signAgentCard, verifyAgentCard } from '@agent-id/a2a-cards';
@@ -121,6 +122,7 @@ export async function runChecks(request: CheckRequest): Promise<CheckResult> {
   const holderDid = didKeyFromPublicKey(holder.publicKey);
   return {
     runtime: runtimeName(),
+    platform: PLATFORM,
     answers,
     roundTrip: {
       authorized: await answer(async () => {

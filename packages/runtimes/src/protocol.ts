@@ -113,6 +113,8 @@ export type Answer = { value: Json } | { error: { code: string; check?: string; 
 export interface CheckResult {
   /** What ran it, e.g. `Deno 2.9.6`, `Bun 1.4.5`, `workerd`, `Chromium/156…`, `Node v20.20.2`. */
   runtime: string;
+  /** Which platform layer of `@agent-id/core` the bundle got: `node` (node:crypto) or `web` (WebCrypto, @noble/curves). */
+  platform: string;
   /** By check name (`jws:<name>:verify`, `jcs:<name>`, …); the Node side knows the expected answers. */
   answers: { [name: string]: Answer };
   roundTrip: {

@@ -48,6 +48,10 @@ export function runtimeSuite(name: string, options: SuiteOptions, start: (reques
       expect(run.result.runtime).toMatch(options.runtime);
     });
 
+    it(`uses core's ${name === 'Node' ? 'node (node:crypto)' : 'web (WebCrypto)'} platform layer`, () => {
+      expect(run.result.platform).toBe(name === 'Node' ? 'node' : 'web');
+    });
+
     if (name !== 'Node') {
       it('runs the portable build: its bundle imports no node: module and loads no WebAssembly up front', () => {
         const counted = run.bundle?.nodeImports.filter((i) => !options.builtinsForThirdParty || i.includes('← packages/'));
