@@ -257,3 +257,20 @@ describe('what a native hop keeps and refuses', () => {
     expect(hex(x.blocks[0]!.nextKey.key)).not.toBe(hex(x.blocks[1]!.nextKey.key));
   });
 });
+
+describe('hostile tokens handed to the native attenuate', () => {
+  it('any flipped byte of a 2-hop token is refused with a code, before any token is written', async () => {
+    let token = await mintBiscuit(validateCapability({ resources: ['files:/r/*'], actions: ['read'], audience: [AUD], expiresAt: NOW + 3600, maxDepth: 4, holder: dids[0]!, onBehalfOf: USER, task: 't' }), NOW, { format: 'biscuit', rootKey: orgKey, issuer: ORG });
+    for (let i = 1; i <= 2; i++) token = await attenuate(token, { to: dids[i]!, signer: agents[i - 1]!, trustedRoots: orgKey.publicKey, clock: () => NOW * 1000 });
+    const bytes = token.toBytes();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, mask) => {
+        const copy = Uint8Array.from(bytes);
+        copy[at]! ^= mask;
+        const result = await failure(attenuate(CapabilityToken.fromBytes('biscuit', copy), { to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey, clock: () => NOW * 1000 }));
+        expect(['malformed_input', 'invalid_signature', 'unsupported_algorithm', 'input_too_large', 'untrusted_issuer']).toContain(result.code);
+      }),
+      { numRuns: 200 },
+    );
+  }, 120_000);
+});
