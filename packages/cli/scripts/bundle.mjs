@@ -90,7 +90,8 @@ const keepRegistryPackagesExternal = {
     );
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (builtins.has(args.path) || args.path.startsWith('node:')) return { path: args.path, external: true };
-      if (args.path.startsWith(WORKSPACE_SCOPE)) return undefined;
+      // A workspace package's own `#…` imports (its platform layer) are bundled with it.
+      if (args.path.startsWith(WORKSPACE_SCOPE) || args.path.startsWith('#')) return undefined;
       externals.add(packageName(args.path));
       return { path: args.path, external: true };
     });
