@@ -100,6 +100,9 @@ export async function runChecks(request: CheckRequest): Promise<CheckResult> {
       const { record: _record, ...result } = await authorize(v.token, { request: v.request, presenter: v.presenter, trustedRoots, clock: at(v.now) });
       return result;
     });
+    for (const t of v.tampered) {
+      answers[`biscuit:${v.name}:tampered:${t.why}`] = await answer(() => authorize(t.token, { request: v.request, presenter: v.presenter, trustedRoots, clock: at(v.now) }));
+    }
     for (const d of v.denied) {
       answers[`biscuit:${v.name}:deny:${d.why}`] = await answer(() => authorize(v.token, { request: d.request, presenter: d.presenter ?? v.presenter, trustedRoots, clock: at(d.at ?? v.now) }));
     }

@@ -25,6 +25,7 @@ export function expectedAnswers(v: Vectors): Map<string, Answer> {
   }
   for (const b of v.biscuit) {
     expected.set(`biscuit:${b.name}:allow`, { value: b.allowed });
+    for (const t of b.tampered) expected.set(`biscuit:${b.name}:tampered:${t.why}`, { error: { code: t.code, check: t.check } });
     for (const d of b.denied) expected.set(`biscuit:${b.name}:deny:${d.why}`, { error: { code: d.code, check: d.check } });
   }
   for (const c of v.cards) {

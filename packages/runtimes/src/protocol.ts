@@ -58,6 +58,8 @@ export interface BiscuitVector {
   /** What `authorize` returns for `request` (its audit `record` left out). */
   allowed: Json;
   denied: { why: string; request: TokenRequest; presenter?: string; at?: number; code: string; check: string }[];
+  /** The token with one byte changed, refused for `request` with this code and check. */
+  tampered: { why: string; token: string; code: string; check: string }[];
 }
 
 export interface CardVector {
