@@ -1,5 +1,5 @@
 import { type Clock, base64urlDecode, base64urlEncode, readClock } from '@agent-id/core';
-import { equalBytes, hmacSha256, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
+import { type HmacKey, equalBytes, hmacSha256, hmacSha256Key, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 
 /** Options of {@link NonceIssuer}. */
 export interface NonceIssuerOptions {
@@ -27,7 +27,7 @@ export interface NonceIssuerOptions {
  */
 export class NonceIssuer {
   readonly lifetimeSec: number;
-  readonly #secret: Uint8Array;
+  readonly #key: HmacKey;
   readonly #clock: Clock | undefined;
 
   constructor(options: NonceIssuerOptions = {}) {
@@ -35,13 +35,14 @@ export class NonceIssuer {
     if (!Number.isSafeInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new TypeError('lifetimeSec must be 1 to 86,400 seconds');
     if (options.secret !== undefined && !(options.secret instanceof Uint8Array && options.secret.length >= 32)) throw new TypeError('secret must be at least 32 bytes');
     this.lifetimeSec = lifetime;
-    this.#secret = options.secret ?? randomBytes(32);
+    // Prepared once: on Node a KeyObject, several times faster per MAC than raw bytes.
+    this.#key = hmacSha256Key(options.secret ?? randomBytes(32));
     this.#clock = options.clock;
     readClock(this.#clock);
   }
 
   #mac(time: string): Uint8Array {
-    return hmacSha256(this.#secret, utf8ToBytes(`agent-id proof nonce ${time}`)).subarray(0, 16);
+    return hmacSha256(this.#key, utf8ToBytes(`agent-id proof nonce ${time}`)).subarray(0, 16);
   }
 
   /** A fresh nonce for the `DPoP-Nonce` header. */
