@@ -24,11 +24,13 @@ const ALLOWED = {
   '@agent-id/demo-agents': ['*'],
   // Shared test and bench helpers: core's tests use it, so it may use no workspace package.
   '@agent-id/test-support': [],
+  // Cross-runtime tests and browser benchmarks: uses the libraries, never used by one.
+  '@agent-id/runtimes': ['@agent-id/core', '@agent-id/did', '@agent-id/tokens', '@agent-id/a2a-cards', '@agent-id/http'],
 };
 
 // Packages for tests and benchmarks only: any package may list them in devDependencies, none
 // in dependencies (or peer/optional ones), and no module under a package's src/ may import them.
-const DEV_ONLY = new Set(['@agent-id/test-support']);
+const DEV_ONLY = new Set(['@agent-id/test-support', '@agent-id/runtimes']);
 
 const problems = [];
 const packages = [];

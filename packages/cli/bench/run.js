@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Process time of `agent-id token attenuate` and `agent-id token authorize` on a 3-hop
-// token (Biscuit and Macaroon), against `node -e 0` measured in the same run, as ratios.
+// Process time of `agent-id token mint`, and of `agent-id token attenuate` and `agent-id
+// token authorize` on a 3-hop token (Biscuit and Macaroon), against `node -e 0` measured in
+// the same run, as ratios.
 // Each figure is the median wall time of RUNS process starts; the commands are
 // interleaved round by round so machine load affects them alike.
 //
@@ -8,6 +9,8 @@
 //   workspace  dist/bin.js as tsc builds it (imports the workspace packages' dist/)
 //   bundle     the published form (scripts/bundle.mjs: one file per command group,
 //              tree-shaken), built into .bench/ and linked to the installed dependencies
+//
+// Wall time and, where GNU time is installed, CPU time (user + system) are both reported.
 //
 // Usage: node bench/run.js [--runs N] [--json]
 // Needs the CLI and the workspace packages built (pnpm build).
@@ -49,17 +52,19 @@ const AUDIENCE = 'did:web:files.example';
 const fixtures = {};
 for (const format of ['biscuit', 'macaroon']) {
   const read = format === 'biscuit' ? ['--root', did.org] : [];
-  let token = cli(workspaceBin, [
+  const mint = [
     'token', 'mint', '--format', format,
     ...(format === 'biscuit' ? ['--root-key', file('org.jwk')] : ['--root-secret', file('root.secret'), '--issuer', 'did:web:acme.example']),
     '--agent', did.a0, '--user', 'alice', '--task', 'bench', '--resource', 'files:/reports/*', '--action', 'read', 'write',
     '--audience', AUDIENCE, '--ttl', '1h', '--max-depth', '5',
-  ]);
+  ];
+  let token = cli(workspaceBin, mint);
   for (let hop = 1; hop <= 3; hop++) {
     token = cli(workspaceBin, ['token', 'attenuate', '-', '--key', file(`a${hop - 1}.jwk`), '--to', did[`a${hop}`], '--action', 'read', ...read], token);
   }
   writeFileSync(file(`${format}.token`), token);
   fixtures[format] = {
+    mint,
     attenuate: ['token', 'attenuate', `@${file(`${format}.token`)}`, '--key', file('a3.jwk'), '--to', did.a4, '--resource', 'files:/reports/q3/*', ...read],
     authorize: [
       'token', 'authorize', `@${file(`${format}.token`)}`,
@@ -69,26 +74,38 @@ for (const format of ['biscuit', 'macaroon']) {
   };
 }
 
-/** Wall time of one process run, in ms; the exit code must be 0. */
+// CPU time (user + system) too, from GNU time where present: on a machine shared with other
+// work, wall time is mostly waiting for a core, CPU time much less so.
+const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
+
+/** Wall and CPU time of one process run, in ms; the exit code must be 0. */
 function time(argv) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = GNU_TIME
+    ? spawnSync(GNU_TIME, ['-f', 'cpu %U %S', process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    : spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ').slice(0, 120)} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN };
 }
 
 const cases = [['node -e 0', ['-e', '0']]];
 for (const [form, bin] of [['workspace', workspaceBin], ['bundle', bundleBin]]) {
   for (const format of ['biscuit', 'macaroon']) {
-    for (const command of ['attenuate', 'authorize']) cases.push([`${form} ${format} token ${command}`, [bin, ...fixtures[format][command]]]);
+    for (const command of ['mint', 'attenuate', 'authorize']) cases.push([`${form} ${format} token ${command}`, [bin, ...fixtures[format][command]]]);
   }
 }
 
 for (const [, argv] of cases) time(argv); // warm the file cache
 const samples = new Map(cases.map(([name]) => [name, []]));
+const cpuSamples = new Map(cases.map(([name]) => [name, []]));
 for (let round = 0; round < RUNS; round++) {
-  for (const [name, argv] of cases) samples.get(name).push(time(argv));
+  for (const [name, argv] of cases) {
+    const { ms, cpuMs } = time(argv);
+    samples.get(name).push(ms);
+    cpuSamples.get(name).push(cpuMs);
+  }
 }
 rmSync(work, { recursive: true, force: true });
 
@@ -98,15 +115,19 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const baseline = median(samples.get('node -e 0'));
+const cpuBaseline = median(cpuSamples.get('node -e 0'));
 const results = cases.map(([name]) => {
   const ms = median(samples.get(name));
-  return { name, medianMs: Number(ms.toFixed(1)), ratioToNodeE0: Number((ms / baseline).toFixed(2)) };
+  const cpuMs = median(cpuSamples.get(name));
+  return { name, medianMs: Number(ms.toFixed(1)), ratioToNodeE0: Number((ms / baseline).toFixed(2)), cpuMs: Number(cpuMs.toFixed(1)), cpuRatioToNodeE0: Number((cpuMs / cpuBaseline).toFixed(2)) };
 });
 
 if (asJson) {
   console.log(JSON.stringify({ node: process.version, runs: RUNS, baselineMs: Number(baseline.toFixed(1)), results }, null, 2));
 } else {
   console.log(`agent-id process time, 3-hop token, median of ${RUNS} runs (node ${process.version})`);
-  console.log(`${'case'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node -e 0'.padStart(12)}`);
-  for (const r of results) console.log(`${r.name.padEnd(40)} ${r.medianMs.toFixed(1).padStart(10)} ${r.ratioToNodeE0.toFixed(2).padStart(12)}`);
+  console.log(`${'case'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node -e 0'.padStart(12)} ${'CPU ms'.padStart(8)} ${'CPU ×'.padStart(6)}`);
+  for (const r of results) {
+    console.log(`${r.name.padEnd(40)} ${r.medianMs.toFixed(1).padStart(10)} ${r.ratioToNodeE0.toFixed(2).padStart(12)} ${r.cpuMs.toFixed(1).padStart(8)} ${r.cpuRatioToNodeE0.toFixed(2).padStart(6)}`);
+  }
 }

@@ -1,18 +1,21 @@
 // @ts-check
 // Benchmarks for @agent-id/tokens. Run `pnpm bench` (after a build), or
+// `node bench/run.js --writer` for the native Biscuit writer against biscuit-wasm's alone,
 // `node bench/run.js --soak` for the soak figure (SOAK_COUNT, default 300000; the older
 // BISCUIT_SOAK_COUNT is read too; SOAK_DATALOG=1 adds biscuit-wasm's parse and Datalog
 // run to every verification, which is what exercises the wasm instance recycling).
 //
 // Every figure is printed as a ratio to a native operation measured in the same run, so
 // runs on busy or different machines stay comparable. Tokens are verified from their
-// serialized (string) form, as a resource server receives them.
+// serialized (string) form, as a resource server receives them. The Datalog runs get a
+// generous time budget: on a loaded machine the default one runs out (no decision).
 import { createHmac, createSecretKey, sign as nodeSign, verify as nodeVerify, generateKeyPairSync } from 'node:crypto';
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import * as ucans from '@ucans/ucans';
 import { measure, measureAsync, printTable } from '@agent-id/test-support/bench';
 import { attenuate, authorize, biscuitRuntimeStats, mintCapability } from '../dist/index.js';
+import { wasmAttenuate, wasmMint } from './wasm-writer.js';
 
 const now = Math.floor(Date.now() / 1000);
 const org = KeyPair.generate();
@@ -47,7 +50,7 @@ async function chain(format, hops) {
 const verify = (format, token, hops, datalog = false) =>
   authorize(
     token,
-    format === 'biscuit' ? { request, presenter: dids[hops], trustedRoots: org.publicKey, datalog } : { request, presenter: dids[hops], rootSecrets: rootSecret },
+    format === 'biscuit' ? { request, presenter: dids[hops], trustedRoots: org.publicKey, datalog, ...(datalog && { limits: { maxDatalogMicros: 2_000_000 } }) } : { request, presenter: dids[hops], rootSecrets: rootSecret },
   );
 
 /** Macaroon verification of n hops: token root key (1), macaroon key and identifier (2), one per caveat (1 + n). */
@@ -56,8 +59,51 @@ const ratio = (/** @type {number} */ a, /** @type {number} */ b) => `${(a / b).t
 
 if (process.argv.includes('--soak')) {
   await soak();
+} else if (process.argv.includes('--writer')) {
+  const e = generateKeyPairSync('ed25519');
+  const m = Buffer.alloc(64, 1);
+  const sig = nodeSign(null, m, e.privateKey);
+  const baseline = measure('native Ed25519 verify (node:crypto)', () => nodeVerify(null, m, e.publicKey, sig), { iterations: 2000 });
+  printWriter(await writerRows({ batches: 9, iterations: 40, warmup: 40 }), baseline);
 } else {
   await main();
+}
+
+/**
+ * The native Biscuit writer against biscuit-wasm's (the path it replaced): same inputs,
+ * same run, each pair measured in alternating rounds so load changes hit both alike.
+ * @param {{ batches: number; iterations: number; warmup: number }} opts
+ */
+async function writerRows(opts) {
+  const minted = await mint('biscuit');
+  const twoHops = await chain('biscuit', 2);
+  const pairs = [
+    ['mint', () => mint('biscuit'), () => wasmMint(cap, { rootKey: org, issuer: 'did:web:acme.example' })],
+    ['attenuate (1st hop)', () => attenuate(minted, { to: dids[1], signer: agents[0], trustedRoots: org.publicKey }), () => wasmAttenuate(minted, { to: dids[1], signer: agents[0], trustedRoots: org.publicKey })],
+    ['attenuate (3rd hop)', () => attenuate(twoHops, { to: dids[3], signer: agents[2], trustedRoots: org.publicKey }), () => wasmAttenuate(twoHops, { to: dids[3], signer: agents[2], trustedRoots: org.publicKey })],
+  ];
+  /** @type {Array<{ name: string; native: any; wasm: any }>} */
+  const rows = [];
+  for (const [name, native, wasm] of /** @type {Array<[string, () => Promise<unknown>, () => Promise<unknown>]>} */ (pairs)) {
+    /** @type {any[]} */
+    const n = [];
+    /** @type {any[]} */
+    const w = [];
+    for (let round = 0; round < 3; round++) {
+      n.push(await measureAsync(`biscuit ${name}, native writer`, native, opts));
+      w.push(await measureAsync(`biscuit ${name}, biscuit-wasm (before)`, wasm, opts));
+    }
+    const mid = (/** @type {any[]} */ xs) => [...xs].sort((a, b) => a.medianUs - b.medianUs)[1];
+    rows.push({ name, native: mid(n), wasm: mid(w) });
+  }
+  return rows;
+}
+
+/** @param {Array<{ name: string; native: any; wasm: any }>} writer @param {any} baseline */
+function printWriter(writer, baseline) {
+  console.log('\nBiscuit writer: native against biscuit-wasm (same inputs, same run; median of 3 alternating rounds)');
+  printTable([baseline, ...writer.flatMap((r) => [r.native, r.wasm])], baseline.name);
+  for (const r of writer) console.log(`native ${r.name} vs biscuit-wasm's: ${ratio(r.native.medianUs, r.wasm.medianUs)}`);
 }
 
 async function ucanPeer() {
@@ -104,6 +150,7 @@ async function main() {
       rows[format].push(row);
     }
   }
+  const writer = await writerRows(opts);
   const b5text = (await chain('biscuit', 5)).serialize();
   verifyRows.biscuit5datalog = await measureAsync('biscuit verify+authorize, 5 hops, with datalog: true (biscuit-wasm parse + Datalog too)', () => verify('biscuit', b5text, 5, true), opts);
   rows.biscuit.push(verifyRows.biscuit5datalog);
@@ -135,6 +182,8 @@ async function main() {
     const sigs = 1 + 2 * hops;
     console.log(`biscuit ${hops} hop(s) vs ${sigs} native verifies: ${ratio(verifyRows[`biscuit${hops}`].medianUs, sigs * ed25519.medianUs)}`);
   }
+
+  printWriter(writer, ed25519);
 
   console.log("\nMacaroon (HMAC chain checked with node:crypto; each hop also carries the delegator's Ed25519 signature)");
   printTable([hmac, ...rows.macaroon], hmac.name);

@@ -7,7 +7,7 @@ import type { Glue } from '../wasm/runtime.js';
 import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf, joinResources } from './datalog.js';
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
-import { type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
+import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
 import { preverifySignatures, verifySignatures } from './signatures.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
@@ -266,7 +266,11 @@ function assertProfile(blocks: readonly SignedBlockView[]): void {
  * verified.
  */
 export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
-  const envelope = readSerialized(bytes);
+  return verifyEnvelope(readSerialized(bytes), trusted, limits);
+}
+
+/** {@link verifyBiscuit} of an envelope already read. */
+export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   assertBlockCount(envelope.blocks.length, limits);
   assertProfile(envelope.blocks);
   const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));

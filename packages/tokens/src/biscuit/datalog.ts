@@ -1,5 +1,6 @@
 import type { Scope } from '@agent-id/core';
 import type { CheckView, FactView, OpView, TermValue } from './proto/block.js';
+import type { BlockInput } from './proto/block-writer.js';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
 
@@ -124,6 +125,64 @@ export function splitResources(resources: readonly string[]): { exact: string[];
 /** The resource patterns of a hop's two sets (see {@link splitResources}). */
 export function joinResources(exact: readonly string[], prefixes: readonly string[]): string[] {
   return [...exact, ...prefixes.map((p) => `${p}*`)];
+}
+
+const str = (value: string): TermValue => ({ kind: 'string', value });
+const strSet = (values: readonly string[]): TermValue => ({ kind: 'set', value: values.map(str) });
+const date = (seconds: number): TermValue => ({ kind: 'date', value: seconds });
+const int = (value: number): TermValue => ({ kind: 'integer', value });
+
+/** The last six terms of a `hop_scope` fact: {@link scopeParams} as terms. */
+function scopeTerms(scope: Scope): TermValue[] {
+  const { exact, prefixes } = splitResources(scope.resources);
+  return [strSet(exact), strSet(prefixes), strSet(scope.actions), strSet(scope.audience), date(scope.expiresAt), int(scope.maxDepth)];
+}
+
+/** What {@link AUTHORITY_CODE} states. */
+export interface AuthorityValues {
+  issuer: string;
+  holder: string;
+  onBehalfOf: string;
+  task: string;
+  issuedAt: number;
+  scope: Scope;
+}
+
+/** {@link AUTHORITY_CODE} with its parameters set, as the block writer takes it. */
+export function authorityBlockOf(v: AuthorityValues): BlockInput {
+  return {
+    facts: [
+      { name: 'authority', terms: [str(v.issuer), str(v.holder), str(v.onBehalfOf), str(v.task), date(v.issuedAt)] },
+      { name: 'hop_scope', terms: [int(0), ...scopeTerms(v.scope)] },
+    ],
+    checks: [],
+    version: AUTHORITY_VERSION,
+  };
+}
+
+/** What {@link HOP_CODE} states. */
+export interface HopValues {
+  index: number;
+  from: string;
+  to: string;
+  /** Biscuit's revocation id (the signature) of the block before. */
+  previous: Uint8Array;
+  issuedAt: number;
+  scope: Scope;
+}
+
+/** {@link HOP_CODE} with its parameters set, as the block writer takes it. */
+export function hopBlockOf(v: HopValues): BlockInput {
+  const hopScope = [int(v.index), ...scopeTerms(v.scope)];
+  const issuedAt = date(v.issuedAt);
+  return {
+    facts: [
+      { name: 'hop', terms: [int(v.index), str(v.from), str(v.to), { kind: 'bytes', value: v.previous }, issuedAt] },
+      { name: 'hop_scope', terms: hopScope },
+    ],
+    checks: [hopCheckOf(hopScope, issuedAt)],
+    version: HOP_VERSION,
+  };
 }
 
 export type DatalogValue = string | number | boolean | { date: string } | { bytes: string } | { set: string[] };

@@ -2,7 +2,7 @@ import type { PublicKey } from '@agent-id/core';
 import type { TokenLimits } from '../limits.js';
 import type { ChainRecord, InspectedBlock } from '../model.js';
 import { type CapabilityToken, bytesOf } from '../token.js';
-import { withBiscuit } from '../wasm/runtime.js';
+import { withBiscuit } from '../wasm/lazy.js';
 import { parseBiscuit, readChain } from './chain.js';
 
 type BiscuitView = { chain: ChainRecord; blocks: InspectedBlock[]; problem?: string };

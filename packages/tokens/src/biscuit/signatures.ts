@@ -1,5 +1,5 @@
-import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { PLATFORM, type RawVerifier, concatBytes, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { InvalidSignatureError, KeyPair, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
+import { PLATFORM, type RawVerifier, concatBytes, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { rememberVerified, verifyCached } from '../signature-cache.js';
@@ -168,6 +168,28 @@ function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
   secretPublics.set(id, publicKey);
   return publicKey;
+}
+
+/** An ephemeral Ed25519 next key: the secret a token carries as its proof, and its public key. */
+export interface NextKey {
+  secret: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/**
+ * A fresh next key. Derived here rather than as a core `KeyPair`, whose strict point
+ * checks (meant for keys that carry authority) cost about eight verifications; a next key
+ * carries none (every holder of the token has its secret).
+ */
+export function newNextKey(): NextKey {
+  const secret = randomBytes(32);
+  return { secret, publicKey: publicKeyFromSecret('Ed25519', secret) };
+}
+
+/** Signs the block after a next key with its secret (the token's proof): Ed25519, as every next key of this profile. */
+export function signWithNextSecret(secret: Uint8Array, payload: Uint8Array): Uint8Array {
+  // Through core's platform layer (node:crypto on Node, elsewhere what the runtime has).
+  return KeyPair.fromSecretKey('Ed25519', secret).sign(payload);
 }
 
 function assertProof(envelope: EnvelopeView): void {

@@ -42,6 +42,8 @@ export const state = {
   recycles: 0,
   traps: 0,
   generation: 0,
+  /** Whether `runtime.ts` (and so biscuit-wasm's loader) has been imported at all. */
+  imported: false,
 };
 
 /** The live instance's linear memory size; `runtime.ts` installs the probe. */

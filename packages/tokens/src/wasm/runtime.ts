@@ -21,6 +21,7 @@ interface Instance {
 let compiled: Promise<{ module: WasmModule; base: URL }> | undefined;
 let current: Promise<Instance> | undefined;
 let live: Instance | undefined;
+state.imported = true;
 liveMemory.bytes = () => (live ? live.memory.buffer.byteLength : 0);
 let spare: Promise<Instance> | undefined;
 

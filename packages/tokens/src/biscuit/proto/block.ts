@@ -8,12 +8,14 @@ import { LEN, Reader, VARINT, bad, expectWire, once, text } from './reader.js';
  * writes.
  */
 
-const DEFAULT_SYMBOLS = [
+/** biscuit-auth's default symbol table: indexes 0 to 27, never repeated in a block. */
+export const DEFAULT_SYMBOLS: readonly string[] = [
   'read', 'write', 'resource', 'operation', 'right', 'time', 'role', 'owner', 'tenant', 'namespace',
   'user', 'team', 'service', 'admin', 'email', 'group', 'member', 'ip_address', 'client', 'client_ip',
   'domain', 'path', 'version', 'cluster', 'node', 'hostname', 'nonce', 'query',
 ];
-const SYMBOL_OFFSET = 1024;
+/** The index of a block's first own symbol. */
+export const SYMBOL_OFFSET = 1024;
 
 /** A Datalog term as read: only the kinds the capability facts use are kept apart. */
 export type TermValue =

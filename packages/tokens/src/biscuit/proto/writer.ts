@@ -1,12 +1,13 @@
 import type { EnvelopeView, KeyView, SignedBlockView } from './envelope.js';
 
 /*
- * The envelope schema written back (biscuit-auth schema.proto `Biscuit`, `SignedBlock`,
+ * The envelope schema written (biscuit-auth schema.proto `Biscuit`, `SignedBlock`,
  * `PublicKey`, `ExternalSignature`, `Proof`), field by field in schema order, as prost
- * writes it: what `envelope.ts` reads. Used to re-sign the authority block at mint.
+ * writes it: what `envelope.ts` reads. Mint and attenuate write every token with it.
  */
 
-function varint(value: number, out: number[]): void {
+/** A varint of a non-negative safe integer. */
+export function varint(value: number, out: number[]): void {
   let n = value;
   while (n >= 0x80) {
     out.push((n % 0x80) | 0x80);
@@ -15,18 +16,21 @@ function varint(value: number, out: number[]): void {
   out.push(n);
 }
 
-function bytesField(field: number, data: Uint8Array, out: number[]): void {
+/** A length-delimited field. */
+export function bytesField(field: number, data: Uint8Array, out: number[]): void {
   varint(field * 8 + 2, out);
   varint(data.length, out);
   for (const b of data) out.push(b);
 }
 
-function numberField(field: number, value: number, out: number[]): void {
+/** A varint field. */
+export function numberField(field: number, value: number, out: number[]): void {
   varint(field * 8, out);
   varint(value, out);
 }
 
-function message(write: (out: number[]) => void): Uint8Array {
+/** A message written by `write`, as bytes. */
+export function message(write: (out: number[]) => void): Uint8Array {
   const out: number[] = [];
   write(out);
   return Uint8Array.from(out);

@@ -1,0 +1,95 @@
+// @ts-check
+// Benchmarks of @agent-id/runtimes (`pnpm bench`, after a build; needs /usr/bin/chromium):
+//  1. verify-only browser bundles of each library: minified and gzipped sizes, without
+//     WebAssembly (biscuit-wasm is left out and listed when a bundle still loads it);
+//  2. in headless Chromium, `authorize` of a 5-hop Biscuit against as many WebCrypto
+//     Ed25519 verifies as the token carries signatures, in the same page (goal ≤ 1.5×).
+// Every timing is a ratio to a baseline measured in the same run.
+import { KeyPair } from '@agent-id/core';
+import { didKeyFromPublicKey } from '@agent-id/did';
+import { attenuate, authorize, inspectToken, mintCapability } from '@agent-id/tokens';
+import { printTable } from '@agent-id/test-support/bench';
+import { AUDIENCE, ENTRIES, bundle, openChromiumPage } from '../dist/index.js';
+
+// What a verifier imports from each library.
+const VERIFY_ONLY = {
+  '@agent-id/core': 'export { PublicKey, parseCompactJws, verifyJwsSignature } from "@agent-id/core";',
+  '@agent-id/did': 'export { createDidResolver, publicKeyFromDidKey, verifyOwnershipCredential } from "@agent-id/did";',
+  '@agent-id/tokens': 'export { authorize } from "@agent-id/tokens";',
+  '@agent-id/a2a-cards': 'export { verifyAgentCard } from "@agent-id/a2a-cards";',
+  '@agent-id/http': 'export { HttpGuard, verifyProof } from "@agent-id/http";',
+};
+
+console.log('\n## Verify-only browser bundles (esbuild, platform browser, minified; gzip -9; no WebAssembly)\n');
+console.log('| library | exports | minified bytes | gzipped bytes | Node built-ins left | WebAssembly imports |');
+console.log('| --- | --- | ---: | ---: | --- | --- |');
+for (const [name, contents] of Object.entries(VERIFY_ONLY)) {
+  const what = contents.replace(/^export \{ (.*) \} from .*$/, '$1');
+  try {
+    const b = await bundle('browser', `verify-${name.split('/')[1]}.ts`, { contents, minify: true });
+    console.log(`| ${name} | ${what} | ${b.bytes} | ${b.gzipBytes} | ${b.nodeImports.length || 'none'} | ${b.wasmImports.join(', ') || 'none'} |`);
+  } catch (e) {
+    const first = String(e instanceof Error ? e.message : e).split('\n').slice(0, 2).join(' ');
+    console.log(`| ${name} | ${what} | does not build for the browser | | | ${first.slice(0, 200)} |`);
+  }
+}
+
+console.log('\n## 5-hop Biscuit verify in headless Chromium, against WebCrypto in the same page\n');
+const HOPS = 5;
+const now = Math.floor(Date.now() / 1000);
+const root = KeyPair.generate();
+const agents = Array.from({ length: HOPS + 1 }, () => KeyPair.generate());
+const dids = agents.map((a) => didKeyFromPublicKey(a.publicKey));
+const BATCHES = 15;
+const ITERATIONS = 10;
+/** A 5-hop chain of fresh hops (new signatures) over the same agents. */
+async function chain() {
+  let token = await mintCapability(
+    {
+      resources: ['files:/reports/*'],
+      actions: ['read'],
+      audience: [AUDIENCE],
+      expiresAt: now + 86_400,
+      maxDepth: HOPS,
+      holder: /** @type {string} */ (dids[0]),
+      onBehalfOf: 'did:web:acme.example:users:alice',
+      task: 'bench',
+    },
+    { format: 'biscuit', rootKey: root, issuer: 'did:web:acme.example' },
+  );
+  for (let i = 1; i <= HOPS; i++) token = await attenuate(token, { to: /** @type {string} */ (dids[i]), signer: /** @type {KeyPair} */ (agents[i - 1]), trustedRoots: root.publicKey });
+  return token;
+}
+// Warm-up and timed calls each get a token of their own, plus the first one.
+const tokens = [];
+for (let i = 0; i < (BATCHES + 1) * ITERATIONS + 1; i++) tokens.push(await chain());
+const token = /** @type {import('@agent-id/tokens').CapabilityToken} */ (tokens[0]);
+const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUDIENCE, task: 'bench' };
+const presenter = /** @type {string} */ (dids[HOPS]);
+const nodeResult = await authorize(token, { request, presenter, trustedRoots: root.publicKey });
+// One signature per block, and a second on every hop: hops are third-party blocks, signed
+// by the delegating agent's own key too.
+const inspection = await inspectToken(token, { trustedRoots: root.publicKey });
+const signatures = inspection.blocks.reduce((n, b) => n + (b.kind === 'hop' ? 2 : 1), 0);
+
+let page;
+try {
+  const b = await bundle('browser', ENTRIES.page);
+  page = await openChromiumPage(b.code);
+  const input = { tokens: tokens.map((t) => t.serialize()), root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: BATCHES, iterations: ITERATIONS };
+  const out = JSON.parse(
+    await page.page.evaluate(
+      async (text) => JSON.stringify(await /** @type {any} */ (globalThis).agentIdRuntime.benchVerify(JSON.parse(text))),
+      JSON.stringify(input),
+    ),
+  );
+  if (JSON.stringify(out.result.chain) !== JSON.stringify(JSON.parse(JSON.stringify(nodeResult.chain)))) throw new Error('the page allowed the token with another chain than Node');
+  console.log(`${await page.page.evaluate(() => navigator.userAgent)}\n`);
+  printTable(out.rows, out.rows[0].name);
+  console.log('median of per-batch ratios (each batch against the baseline batch just before it):');
+  for (const [i, r] of out.rows.entries()) console.log(`  ${r.name}: ${out.pairedRatios[i].toFixed(2)}×`);
+} catch (e) {
+  console.log(`not measured: the browser bundle does not run (${String(e instanceof Error ? e.message : e).split('\n').slice(0, 3).join(' ').slice(0, 400)})`);
+} finally {
+  await page?.close();
+}
