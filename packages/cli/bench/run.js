@@ -12,7 +12,7 @@
 //
 // Wall time and, where GNU time is installed, CPU time (user + system) are both reported.
 //
-// Usage: node bench/run.js [--runs N] [--json]
+// Usage: node bench/run.js [--runs N] [--json] [--installed DIR]
 // Needs the CLI and the workspace packages built (pnpm build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,14 @@ const asJson = args.includes('--json');
 const workspaceBin = join(root, 'dist', 'bin.js');
 if (!existsSync(workspaceBin)) {
   console.error('bench: dist/bin.js is missing: build first (pnpm build)');
+  process.exit(1);
+}
+// --installed DIR: also time the CLI npm installed there from its packed tarball
+// (`pnpm --filter @agent-id/cli pack`, then `npm install <tarball>` in DIR).
+const installedArg = args.indexOf('--installed');
+const installedBin = installedArg >= 0 ? join(resolve(args[installedArg + 1]), 'node_modules', '@agent-id', 'cli', 'dist', 'bin.js') : undefined;
+if (installedBin !== undefined && !existsSync(installedBin)) {
+  console.error(`bench: ${installedBin} is missing`);
   process.exit(1);
 }
 const bundleDir = join(root, '.bench');
@@ -91,7 +99,7 @@ function time(argv) {
 }
 
 const cases = [['node -e 0', ['-e', '0']]];
-for (const [form, bin] of [['workspace', workspaceBin], ['bundle', bundleBin]]) {
+for (const [form, bin] of [['workspace', workspaceBin], ['bundle', bundleBin], ...(installedBin ? [['installed', installedBin]] : [])]) {
   for (const format of ['biscuit', 'macaroon']) {
     for (const command of ['mint', 'attenuate', 'authorize']) cases.push([`${form} ${format} token ${command}`, [bin, ...fixtures[format][command]]]);
   }
