@@ -1,6 +1,7 @@
 import { MalformedInputError } from './errors.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
  * Encodes bytes (or a UTF-8 string) as unpadded base64url.
@@ -27,12 +28,14 @@ export function base64urlDecode(input: string, what = 'input'): Uint8Array {
   if (typeof input !== 'string' || !BASE64URL.test(input) || input.length % 4 === 1) {
     throw new MalformedInputError(`${what} is not unpadded base64url`);
   }
-  const bytes = Buffer.from(input, 'base64url');
   // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
-  if (bytes.toString('base64url') !== input) {
+  const tail = input.length % 4;
+  if (tail !== 0 && (ALPHABET.indexOf(input[input.length - 1]!) & (tail === 2 ? 0x0f : 0x03)) !== 0) {
     throw new MalformedInputError(`${what} is not canonical base64url`);
   }
-  // A copy: small Buffers are views into Node's shared pool, and a view would expose (and
-  // keep alive) unrelated pooled bytes through `.buffer`, a decoded secret among them.
-  return new Uint8Array(bytes);
+  // Into memory of its own: small Buffers are views into Node's shared pool, and a view would
+  // expose (and keep alive) unrelated pooled bytes through `.buffer`, a decoded secret among them.
+  const out = new Uint8Array((input.length * 3) >> 2);
+  Buffer.from(out.buffer, 0, out.length).write(input, 'base64url');
+  return out;
 }

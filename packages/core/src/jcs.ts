@@ -25,66 +25,73 @@ export interface CanonicalizeOptions {
  */
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const maxDepth = options.maxDepth ?? 64;
-  const seen = new Set<object>();
-  const out: string[] = [];
-  const write = (input: unknown, depth: number, key: string): void => {
-    // As JSON.stringify (and RFC 8785 appendix A) does: an object's toJSON() stands for it.
-    const v =
-      typeof input === 'object' && input !== null && typeof (input as { toJSON?: unknown }).toJSON === 'function'
-        ? (input as { toJSON(key: string): unknown }).toJSON(key)
-        : input;
-    if (v === null) return void out.push('null');
-    switch (typeof v) {
-      case 'boolean':
-        return void out.push(v ? 'true' : 'false');
-      case 'number':
-        if (!Number.isFinite(v)) throw new MalformedInputError('JCS: number is not finite', { check: 'canonicalize' });
-        return void out.push(JSON.stringify(v));
-      case 'string':
-        if (!isWellFormed(v)) throw new MalformedInputError('JCS: string has a lone surrogate', { check: 'canonicalize' });
-        return void out.push(JSON.stringify(v));
-      case 'object':
-        break;
-      default:
-        throw new TypeError(`JCS: ${typeof v} is not a JSON value`);
-    }
-    const obj = v as object;
-    if (depth >= maxDepth) throw new MalformedInputError(`JCS: nesting deeper than ${maxDepth}`, { check: 'canonicalize' });
-    if (seen.has(obj)) throw new TypeError('JCS: cyclic structure');
-    seen.add(obj);
-    if (Array.isArray(obj)) {
-      out.push('[');
-      obj.forEach((item, i) => {
-        if (i > 0) out.push(',');
-        write(item === undefined ? null : item, depth + 1, String(i));
-      });
-      out.push(']');
-    } else {
-      const record = obj as Record<string, unknown>;
-      const entries = Object.keys(record)
-        .sort()
-        .map((k): [string, unknown] => [k, record[k]])
-        .filter(([, value]) => value !== undefined);
-      out.push('{');
-      entries.forEach(([k, value], i) => {
-        if (i > 0) out.push(',');
-        write(k, depth + 1, k);
-        out.push(':');
-        write(value, depth + 1, k);
-      });
-      out.push('}');
-    }
-    seen.delete(obj);
-  };
   try {
-    write(value, 0, '');
-    return out.join('');
+    return serialize(value, 0, '', maxDepth, new Set<object>());
   } catch (error) {
     // A caller-raised maxDepth can exhaust the stack; an enormous value can exceed the
     // engine's string length. Both are input the scheme cannot process.
     if (error instanceof RangeError) throw new MalformedInputError(`JCS: value cannot be canonicalized (${error.message})`, { check: 'canonicalize', cause: error });
     throw error;
   }
+}
+
+function jsonString(v: string): string {
+  if (!isWellFormed(v)) throw new MalformedInputError('JCS: string has a lone surrogate', { check: 'canonicalize' });
+  return JSON.stringify(v);
+}
+
+// One string built by concatenation (the engine joins it once), keys sorted in place: this
+// runs over every card and audit record verified.
+function serialize(input: unknown, depth: number, key: string, maxDepth: number, seen: Set<object>): string {
+  // As JSON.stringify (and RFC 8785 appendix A) does: an object's toJSON() stands for it.
+  const v =
+    typeof input === 'object' && input !== null && typeof (input as { toJSON?: unknown }).toJSON === 'function'
+      ? (input as { toJSON(key: string): unknown }).toJSON(key)
+      : input;
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(v)) throw new MalformedInputError('JCS: number is not finite', { check: 'canonicalize' });
+      return JSON.stringify(v);
+    case 'string':
+      return jsonString(v);
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`JCS: ${typeof v} is not a JSON value`);
+  }
+  const obj = v as object;
+  if (depth >= maxDepth) throw new MalformedInputError(`JCS: nesting deeper than ${maxDepth}`, { check: 'canonicalize' });
+  if (seen.has(obj)) throw new TypeError('JCS: cyclic structure');
+  seen.add(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = '[';
+    for (let i = 0; i < obj.length; i++) {
+      const item: unknown = obj[i];
+      if (i > 0) out += ',';
+      out += serialize(item === undefined ? null : item, depth + 1, String(i), maxDepth, seen);
+    }
+    out += ']';
+  } else {
+    const record = obj as Record<string, unknown>;
+    // Default sort order is by UTF-16 code units, as RFC 8785 §3.2.3 requires.
+    const keys = Object.keys(record).sort();
+    out = '{';
+    let first = true;
+    for (const k of keys) {
+      const member = record[k];
+      if (member === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += `${jsonString(k)}:${serialize(member, depth + 1, k, maxDepth, seen)}`;
+    }
+    out += '}';
+  }
+  seen.delete(obj);
+  return out;
 }
 
 /**

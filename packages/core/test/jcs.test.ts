@@ -175,3 +175,19 @@ describe('properties', () => {
     );
   });
 });
+
+describe('lone surrogates, wherever they are', () => {
+  const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const units = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0xd7f0, max: 0xe010 }), fc.integer({ min: 0, max: 0xffff })), { maxLength: 8 });
+  it('a string, as a value or a key, is refused (malformed_input) exactly when it holds a lone surrogate', () => {
+    fc.assert(
+      fc.property(units, fc.boolean(), (codes, asKey) => {
+        const text = String.fromCharCode(...codes);
+        const value = asKey ? { [text]: 1, z: [text.length] } : ['x', { a: text }];
+        if (LONE.test(text)) expectCode(() => canonicalize(value), 'malformed_input', 'canonicalize');
+        else expect(JSON.parse(canonicalize(value))).toEqual(value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -4,3 +4,8 @@ import { createHash } from 'node:crypto';
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('base64url');
 }
+
+/** @internal SHA-256 of a string's UTF-8 bytes. */
+export function sha256Of(text: string): Uint8Array {
+  return createHash('sha256').update(text, 'utf8').digest();
+}

@@ -28,23 +28,27 @@ export interface SignatureCacheStats {
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
+// The bytes the signature cache keeps (keys and messages), so long messages cannot make
+// 10,000 entries cost more than this.
+const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 let maxEntries = DEFAULT_MAX_ENTRIES;
 let hits = 0;
 let misses = 0;
-const verified = new Set<string>();
+// By signature: the key name and message it verified under, compared whole on a hit (no
+// digest to compute: a cached Biscuit block costs a map lookup and a byte comparison).
+const verified = new Map<string, { key: string; message: Uint8Array }>();
+let cachedBytes = 0;
 // Verified Biscuit chains by (token, trusted roots, limits): what `verifyTokenChain` proves is a
 // pure function of those, so a token presented again is not parsed and checked again. Its
 // result is deeply frozen, so no caller can change what the next one gets.
 const MAX_CHAINS = 2_000;
 const chains = new Map<string, unknown>();
+// Verified Biscuit block lists (see `prefix-cache` users), by a digest of every block.
+const MAX_PREFIXES = 2_000;
+const prefixes = new Map<string, unknown>();
 
-function entryOf(key: string, signature: Uint8Array, message: Uint8Array): string {
-  // Length-prefixed, so no two (key, signature, message) triples hash the same input.
-  const lengths = Buffer.alloc(12);
-  lengths.writeUInt32BE(Buffer.byteLength(key), 0);
-  lengths.writeUInt32BE(signature.length, 4);
-  lengths.writeUInt32BE(message.length, 8);
-  return createHash('sha256').update(lengths).update(key).update(signature).update(message).digest('base64');
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }
 
 /**
@@ -54,15 +58,28 @@ function entryOf(key: string, signature: Uint8Array, message: Uint8Array): strin
  */
 export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
   if (maxEntries === 0) return verify();
-  const entry = entryOf(key, signature, message);
-  if (verified.has(entry)) {
+  const id = Buffer.from(signature.buffer, signature.byteOffset, signature.length).toString('latin1');
+  const held = verified.get(id);
+  if (held !== undefined && held.key === key && sameBytes(held.message, message)) {
     hits++;
     return true;
   }
   misses++;
   if (!verify()) return false;
-  if (verified.size >= maxEntries) verified.delete(verified.values().next().value as string);
-  verified.add(entry);
+  if (held !== undefined) {
+    verified.delete(id);
+    cachedBytes -= held.message.length + held.key.length + id.length;
+  }
+  const size = message.length + key.length + id.length;
+  if (size > MAX_CACHED_BYTES / 64) return true;
+  while (verified.size > 0 && (verified.size >= maxEntries || cachedBytes + size > MAX_CACHED_BYTES)) {
+    const [oldest, entry] = verified.entries().next().value as [string, { key: string; message: Uint8Array }];
+    verified.delete(oldest);
+    cachedBytes -= entry.message.length + entry.key.length + oldest.length;
+  }
+  // A copy: the message may be a view of a buffer the caller reuses.
+  verified.set(id, { key, message: Uint8Array.prototype.slice.call(message) });
+  cachedBytes += size;
   return true;
 }
 
@@ -93,9 +110,29 @@ export function verifyChainCached<T extends object>(key: string, verify: () => T
   return result;
 }
 
-/** @internal The cache key of a token (its canonical serialization) under a trust and limits description. */
-export function chainKey(token: string, trust: string): string {
-  return `${createHash('sha256').update(token).digest('base64')}|${trust}`;
+/** @internal A verified prefix remembered under `key` (see `biscuit/chain.ts`), or undefined; off with the signature cache. */
+export function cachedPrefix<T extends object>(key: string): T | undefined {
+  if (maxEntries === 0) return undefined;
+  const hit = prefixes.get(key) as T | undefined;
+  if (hit !== undefined) hits++;
+  return hit;
+}
+
+/** @internal Remembers a verified prefix (deeply frozen) under `key`. */
+export function rememberPrefix<T extends object>(key: string, value: T): void {
+  if (maxEntries === 0 || prefixes.has(key)) return;
+  if (prefixes.size >= MAX_PREFIXES) prefixes.delete(prefixes.keys().next().value as string);
+  prefixes.set(key, deepFreeze(value));
+}
+
+/** @internal SHA-256 of a token's wire form (ASCII), base64url. */
+export function tokenTextDigest(token: string): string {
+  return createHash('sha256').update(token, 'latin1').digest('base64url');
+}
+
+/** @internal The cache key of a token (the digest of its canonical serialization) under a trust and limits description. */
+export function chainKey(tokenDigest: string, trust: string): string {
+  return `${tokenDigest}|${trust}`;
 }
 
 /**
@@ -114,7 +151,9 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
   if (!Number.isSafeInteger(size) || size < 0) throw new TypeError('maxEntries must be a non-negative integer');
   maxEntries = size;
   verified.clear();
+  cachedBytes = 0;
   chains.clear();
+  prefixes.clear();
   hits = 0;
   misses = 0;
 }

@@ -237,7 +237,7 @@ export const signatureRuns = { count: 0 };
  * root that verified; throws `invalid_signature` (check `signature`, `root_key` or
  * `proof`), `malformed_input` or `unsupported_algorithm`.
  */
-export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[]): PublicKey {
+export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore?: { blocks: number; root: PublicKey }): PublicKey {
   signatureRuns.count++;
   if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
   for (const root of roots) assertRootKey(root);
@@ -246,8 +246,9 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
     if (block.version > 1) throw new MalformedInputError(`biscuit: block ${i} has signature version ${block.version}, which is not supported`, { check: 'version' });
     if (block.externalKey && block.version !== 1) throw new MalformedInputError(`biscuit: third-party block ${i} has signature version ${block.version}, not 1`, { check: 'version' });
   });
-  const root = authorityRoot(blocks[0]!, roots);
-  for (let i = 1; i < blocks.length; i++) {
+  // The first `verifiedBefore.blocks` blocks are, byte for byte, blocks whose signatures verified (see `blocksDigests`).
+  const root = verifiedBefore ? verifiedBefore.root : authorityRoot(blocks[0]!, roots);
+  for (let i = verifiedBefore ? verifiedBefore.blocks : 1; i < blocks.length; i++) {
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
     const key = previous.nextKey;
@@ -263,4 +264,37 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
   }
   assertProof(envelope);
   return root;
+}
+
+function u32(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value >>> 0);
+}
+
+/**
+ * Digests naming a token's blocks exactly (every signed field, length-prefixed, in order,
+ * the proof excluded): of all its blocks but the last, and of all of them. Two tokens whose
+ * digests are equal carry the same blocks, so what was verified of one holds for the other.
+ */
+export function blocksDigests(blocks: readonly SignedBlockView[]): { parent: string | undefined; all: string } {
+  const hash = createHash('sha256');
+  const header = Buffer.alloc(36);
+  const view = new DataView(header.buffer, header.byteOffset, header.length);
+  let parent: string | undefined;
+  for (let i = 0; i < blocks.length; i++) {
+    if (i === blocks.length - 1 && i > 0) parent = hash.copy().digest('base64');
+    const b = blocks[i]!;
+    u32(view, 0, b.version);
+    u32(view, 4, b.block.length);
+    u32(view, 8, b.signature.length);
+    u32(view, 12, b.nextKey.algorithm);
+    u32(view, 16, b.nextKey.key.length);
+    u32(view, 20, (b.externalKey ? 1 : 0) | (b.externalSignature ? 2 : 0));
+    u32(view, 24, b.externalKey?.algorithm ?? 0);
+    u32(view, 28, b.externalKey?.key.length ?? 0);
+    u32(view, 32, b.externalSignature?.length ?? 0);
+    hash.update(header).update(b.block).update(b.signature).update(b.nextKey.key);
+    if (b.externalKey) hash.update(b.externalKey.key);
+    if (b.externalSignature) hash.update(b.externalSignature);
+  }
+  return { parent, all: hash.digest('base64') };
 }
