@@ -26,7 +26,7 @@ export interface CanonicalizeOptions {
 export function canonicalize(value: unknown, options: CanonicalizeOptions = {}): string {
   const maxDepth = options.maxDepth ?? 64;
   try {
-    return serialize(value, 0, '', maxDepth, new Set<object>());
+    return serialize(value, 0, '', maxDepth, []);
   } catch (error) {
     // A caller-raised maxDepth can exhaust the stack; an enormous value can exceed the
     // engine's string length. Both are input the scheme cannot process.
@@ -40,13 +40,18 @@ function jsonString(v: string): string {
   return JSON.stringify(v);
 }
 
+// Cycles are looked for only every CYCLE_CHECK levels (and at the depth limit), among the
+// objects on the path: a cyclic value descends forever, so it is caught there, while every
+// acyclic value (nearly always a few levels deep) costs no bookkeeping per object.
+const CYCLE_CHECK = 32;
+
 // One string built by concatenation (the engine joins it once), keys sorted in place: this
 // runs over every card and audit record verified.
-function serialize(input: unknown, depth: number, key: string, maxDepth: number, seen: Set<object>): string {
+function serialize(input: unknown, depth: number, key: string | number, maxDepth: number, path: object[]): string {
   // As JSON.stringify (and RFC 8785 appendix A) does: an object's toJSON() stands for it.
   const v =
     typeof input === 'object' && input !== null && typeof (input as { toJSON?: unknown }).toJSON === 'function'
-      ? (input as { toJSON(key: string): unknown }).toJSON(key)
+      ? (input as { toJSON(key: string): unknown }).toJSON(String(key))
       : input;
   if (v === null) return 'null';
   switch (typeof v) {
@@ -63,16 +68,21 @@ function serialize(input: unknown, depth: number, key: string, maxDepth: number,
       throw new TypeError(`JCS: ${typeof v} is not a JSON value`);
   }
   const obj = v as object;
-  if (depth >= maxDepth) throw new MalformedInputError(`JCS: nesting deeper than ${maxDepth}`, { check: 'canonicalize' });
-  if (seen.has(obj)) throw new TypeError('JCS: cyclic structure');
-  seen.add(obj);
+  if (depth >= maxDepth) {
+    // Cyclic when an object on the path repeats (then its last one, the parent, does).
+    const parent = path[path.length - 1];
+    if (parent !== undefined && path.indexOf(parent) < path.length - 1) throw new TypeError('JCS: cyclic structure');
+    throw new MalformedInputError(`JCS: nesting deeper than ${maxDepth}`, { check: 'canonicalize' });
+  }
+  if (depth % CYCLE_CHECK === CYCLE_CHECK - 1 && path.includes(obj)) throw new TypeError('JCS: cyclic structure');
+  path.push(obj);
   let out: string;
   if (Array.isArray(obj)) {
     out = '[';
     for (let i = 0; i < obj.length; i++) {
       const item: unknown = obj[i];
       if (i > 0) out += ',';
-      out += serialize(item === undefined ? null : item, depth + 1, String(i), maxDepth, seen);
+      out += serialize(item === undefined ? null : item, depth + 1, i, maxDepth, path);
     }
     out += ']';
   } else {
@@ -86,11 +96,11 @@ function serialize(input: unknown, depth: number, key: string, maxDepth: number,
       if (member === undefined) continue;
       if (!first) out += ',';
       first = false;
-      out += `${jsonString(k)}:${serialize(member, depth + 1, k, maxDepth, seen)}`;
+      out += `${jsonString(k)}:${serialize(member, depth + 1, k, maxDepth, path)}`;
     }
     out += '}';
   }
-  seen.delete(obj);
+  path.pop();
   return out;
 }
 
