@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureRuns } from '../src/biscuit/signatures.js';
 import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
 import { envelopeOf, tokenOf } from './envelope.js';
-import { AUD, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
+import { AUD, ORG, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
 
@@ -67,6 +67,14 @@ describe('the verification cache', () => {
     const child = await attenuate(parent, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey });
     expect(await codeOf(verifyChain(child, { trustedRoots: agents[7]!.publicKey }))).toBe('invalid_signature');
     await expect(verifyChain(child, { trustedRoots: orgKey.publicKey })).resolves.toMatchObject({ chain: { length: 4 } });
+  });
+
+  it('a cached parent keeps its issuer: a root bound to another issuer is refused for its child (untrusted_issuer)', async () => {
+    const parent = await chainOf('biscuit', 2);
+    await verifyChain(parent, { trustedRoots: orgKey.publicKey });
+    const child = await attenuate(parent, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey });
+    expect(await failure(verifyChain(child, { trustedRoots: [{ issuer: 'did:web:other.example', publicKey: orgKey.publicKey }] }))).toMatchObject({ code: 'untrusted_issuer', check: 'root_issuer' });
+    await expect(verifyChain(child, { trustedRoots: [{ issuer: ORG, publicKey: orgKey.publicKey }] })).resolves.toMatchObject({ issuer: ORG });
   });
 
   it('a new block on a cached parent is still checked: a changed signature, external signature or proof is refused', async () => {

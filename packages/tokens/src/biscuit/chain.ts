@@ -269,13 +269,14 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
   const envelope = readSerialized(bytes);
   assertBlockCount(envelope.blocks.length, limits);
   assertProfile(envelope.blocks);
-  const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));
   const { blocks } = envelope;
   const digests = blocksDigests(blocks);
   // A token one hop below a token verified before (every sub-agent's token is its parent's
   // blocks plus one): only the new hop block's signatures and reading are left to do. Its
-  // root must still be one this verifier trusts for the issuer named.
+  // root must still be one this verifier trusts for the issuer named (read from the same
+  // authority block bytes when the parent was verified).
   const parent = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
+  const roots = rootKeysFor(trusted, parent !== undefined ? parent.chain.issuer : claimedIssuer(blocks[0]!));
   const parentRoot = parent === undefined ? undefined : roots.find((r) => r.equals(parent.root));
   let result: BiscuitChain & { root: PublicKey };
   if (parent !== undefined && parentRoot !== undefined) {
