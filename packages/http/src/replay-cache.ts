@@ -20,14 +20,16 @@ export interface ReplayCacheOptions {
   /**
    * Ids are kept in buckets by expiry time, this many milliseconds wide; a bucket is
    * dropped whole once its last id expired, so an id may be held up to this long past
-   * its expiry. Default 10,000.
+   * its expiry. A claim looks in every live bucket: keep it near a tenth of the longest
+   * proof lifetime (`proofMaxAgeSec` plus the clock tolerance). Default 10,000.
    */
   bucketMs?: number;
   clock?: Clock;
 }
 
 const WORDS = 4;
-const INITIAL_SLOTS = 1024;
+// Small at first: a bucket holding few ids (spread-out expiries) costs little.
+const INITIAL_SLOTS = 16;
 
 /**
  * An open-addressing set of 128-bit digests in one typed array (4 words a slot, all zero
