@@ -137,3 +137,31 @@ describe('bytes helpers', () => {
     expect(sha256Hex(utf8ToBytes('abc'))).toBe(sha256Hex('abc'));
   });
 });
+
+describe('base64urlDecode accepts exactly the canonical spellings', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  it('any string of the alphabet: accepted iff decoding and encoding again gives it back, with those bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ALPHABET), { maxLength: 14 }), (chars) => {
+        const text = chars.join('');
+        const reference = Buffer.from(text, 'base64url');
+        const canonical = text.length % 4 !== 1 && reference.toString('base64url') === text;
+        let decoded: Uint8Array | undefined;
+        try {
+          decoded = base64urlDecode(text);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'malformed_input' });
+        }
+        expect(decoded !== undefined).toBe(canonical);
+        if (decoded) expect(Buffer.from(decoded).equals(reference)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('decoded bytes own their memory (no view of a shared pool)', () => {
+    const decoded = base64urlDecode('AQID');
+    expect(decoded.buffer.byteLength).toBe(3);
+    expect(decoded.byteOffset).toBe(0);
+  });
+});

@@ -175,3 +175,44 @@ describe('properties', () => {
     );
   });
 });
+
+describe('lone surrogates, wherever they are', () => {
+  const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const units = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0xd7f0, max: 0xe010 }), fc.integer({ min: 0, max: 0xffff })), { maxLength: 8 });
+  it('a string, as a value or a key, is refused (malformed_input) exactly when it holds a lone surrogate', () => {
+    fc.assert(
+      fc.property(units, fc.boolean(), (codes, asKey) => {
+        const text = String.fromCharCode(...codes);
+        const value = asKey ? { [text]: 1, z: [text.length] } : ['x', { a: text }];
+        if (LONE.test(text)) expectCode(() => canonicalize(value), 'malformed_input', 'canonicalize');
+        else expect(JSON.parse(canonicalize(value))).toEqual(value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('cycles and depth', () => {
+  /** A chain of `length` fresh objects whose last member points back `back` objects (0: no cycle). */
+  function chainWithCycle(length: number, back: number): unknown {
+    const nodes = Array.from({ length }, () => ({}) as Record<string, unknown>);
+    nodes.forEach((node, i) => {
+      if (i + 1 < length) node.next = nodes[i + 1];
+    });
+    if (back > 0) nodes[length - 1]!.next = nodes[length - back];
+    return nodes[0];
+  }
+  it('a cycle reached within the depth limit is a TypeError, anything deeper than the limit first is malformed_input', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 140 }), fc.integer({ min: 0, max: 140 }), fc.integer({ min: 1, max: 100 }), (length, rawBack, maxDepth) => {
+        const back = Math.min(rawBack, length);
+        const value = chainWithCycle(length, back);
+        // The path first repeats at depth `length` (the object `back` before the end comes again).
+        if (back > 0 && length < maxDepth) expect(() => canonicalize(value, { maxDepth })).toThrow(TypeError);
+        else if (back > 0 || length > maxDepth) expectCode(() => canonicalize(value, { maxDepth }), 'malformed_input', 'canonicalize');
+        else expect(canonicalize(value, { maxDepth })).toMatch(/^\{/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -270,7 +270,7 @@ export class HttpGuard {
       ...(this.#o.nonces ? { nonces: this.#o.nonces } : {}),
       ...(this.#o.proofMaxAgeSec !== undefined ? { maxAgeSec: this.#o.proofMaxAgeSec } : {}),
       ...(this.#o.clockToleranceSec !== undefined ? { clockToleranceSec: this.#o.clockToleranceSec } : {}),
-    });
+    }, { tokenHash: token.hash() });
     const proof = checked.proof;
     at.stage = 'credential';
     const credential = await this.#credential(request, proof.agent);

@@ -5,3 +5,8 @@ import { sha256, utf8ToBytes } from '@agent-id/core/internal';
 export function tokenHash(token: string): string {
   return base64urlEncode(sha256(utf8ToBytes(token)));
 }
+
+/** @internal SHA-256 of a string's UTF-8 bytes. */
+export function sha256Of(text: string): Uint8Array {
+  return sha256(utf8ToBytes(text));
+}

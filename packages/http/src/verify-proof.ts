@@ -9,12 +9,15 @@ import {
   PublicKey,
   ReplayedError,
   RequestMismatchError,
+  type JwsHeader,
+  type ParsedJws,
+  base64urlDecode,
   parseCompactJws,
   readClock,
   readClockTolerance,
   verifyJwsSignatureAsync,
 } from '@agent-id/core';
-import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
+import { assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
 import { type DidResolver, didKeyFromPublicKey } from '@agent-id/did';
 import { PROOF_TYPE } from './create-proof.js';
 import { normalizeHtu } from './htu.js';
@@ -102,10 +105,60 @@ function embeddedKey(jwk: unknown): PublicKey {
   return key;
 }
 
+// Proof headers seen, by their text: an agent sends the same header (`typ`, `alg`, `kid`,
+// `jwk`) with every request, and what it says (and the key its `jwk` holds) is a function of
+// the text alone. Parsed once with core's `parseCompactJws`; frozen, so no caller changes it.
+const MAX_HEADERS = 4096;
+const MAX_HEADER_CHARS = 1024;
+interface SeenHeader {
+  header: JwsHeader;
+  /** The key of its `jwk`, once read. */
+  embedded?: PublicKey;
+}
+const headers = new Map<string, SeenHeader>();
+
+/** `parseCompactJws` (type, size, three parts, header, payload, signature), the header read once per text. */
+function parseProof(proof: unknown): { jws: ParsedJws; seen: SeenHeader } {
+  if (typeof proof === 'string') {
+    assertSize(proof, 8192, 'proof');
+    const first = proof.indexOf('.');
+    const second = first < 0 ? -1 : proof.indexOf('.', first + 1);
+    const seen = second < 0 || first > MAX_HEADER_CHARS || proof.indexOf('.', second + 1) >= 0 ? undefined : headers.get(proof.slice(0, first));
+    if (seen !== undefined) {
+      return {
+        jws: {
+          header: seen.header,
+          protected: proof.slice(0, first),
+          payload: base64urlDecode(proof.slice(first + 1, second), 'proof payload'),
+          // The header was checked to be base64url, the payload just now: ASCII, one byte per character.
+          signingInput: utf8ToBytes(proof.slice(0, second)),
+          signature: base64urlDecode(proof.slice(second + 1), 'proof signature'),
+        },
+        seen,
+      };
+    }
+  }
+  const jws = parseCompactJws(proof, { maxBytes: 8192, what: 'proof' });
+  if (jws.protected.length > MAX_HEADER_CHARS) return { jws, seen: { header: jws.header } };
+  if (headers.size >= MAX_HEADERS) headers.delete(headers.keys().next().value as string);
+  const seen: SeenHeader = { header: deepFreeze(jws.header) };
+  headers.set(jws.protected, seen);
+  return { jws, seen };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 /** The key a proof names: its `kid` resolved (and equal to `jwk` when both are given), or a did:key of its `jwk`. */
-async function proofKey(header: Record<string, unknown>, resolver: DidResolver): Promise<{ agent: string; keyId: string; publicKey: PublicKey }> {
+async function proofKey(header: Record<string, unknown>, seen: SeenHeader, resolver: DidResolver): Promise<{ agent: string; keyId: string; publicKey: PublicKey }> {
   const { kid, jwk } = header;
-  const embedded = jwk === undefined ? undefined : embeddedKey(jwk);
+  if (jwk !== undefined) seen.embedded ??= embeddedKey(jwk);
+  const embedded = seen.embedded;
   if (typeof kid === 'string') {
     if (!kid.startsWith('did:') || kid.length > 2048) throw new MalformedInputError('proof "kid" is not a DID URL', { check: 'proof_key' });
     const resolved = await resolver.resolveKey(kid, 'authentication');
@@ -152,15 +205,16 @@ export async function verifyProof(proof: unknown, options: VerifyProofOptions): 
 /**
  * @internal Checks 1 to 7 of {@link verifyProof}; `claim` is check 8, for a caller that
  * must check who the agent is before its proof id takes a slot of a bounded store.
+ * `known.tokenHash` is `tokenHash(options.token)` when the caller has it already.
  */
-export async function checkProof(proof: unknown, options: VerifyProofOptions): Promise<{ proof: VerifiedProof; claim(): Promise<void> }> {
+export async function checkProof(proof: unknown, options: VerifyProofOptions, known?: { tokenHash?: string }): Promise<{ proof: VerifiedProof; claim(): Promise<void> }> {
   const now = Math.floor(readClock(options.clock) / 1000);
   const maxAge = readClockTolerance(options.maxAgeSec, 60);
   const ahead = readClockTolerance(options.clockToleranceSec, 5);
-  const jws = parseCompactJws(proof, { maxBytes: 8192, what: 'proof' });
+  const { jws, seen } = parseProof(proof);
   if (jws.header.typ !== PROOF_TYPE) throw new MalformedInputError(`proof "typ" is not ${PROOF_TYPE}`, { check: 'typ' });
   const claims = readClaims(jws.payload);
-  const key = await proofKey(jws.header, options.resolver);
+  const key = await proofKey(jws.header, seen, options.resolver);
   try {
     await verifyJwsSignatureAsync(jws, key.publicKey, 'proof signature');
   } catch (error) {
@@ -174,8 +228,9 @@ export async function checkProof(proof: unknown, options: VerifyProofOptions): P
   } catch {
     throw new RequestMismatchError('the proof is for another URL', { check: 'htu' });
   }
-  if (htu !== normalizeHtu(options.url)) throw new RequestMismatchError('the proof is for another URL', { check: 'htu' });
-  if (claims.ath !== tokenHash(options.token)) throw new RequestMismatchError('the proof is for another token', { check: 'ath' });
+  // Equal texts normalize alike: the request's URL is normalized only when the proof spells it otherwise.
+  if (claims.htu !== options.url && htu !== normalizeHtu(options.url)) throw new RequestMismatchError('the proof is for another URL', { check: 'htu' });
+  if (claims.ath !== (known?.tokenHash ?? tokenHash(options.token))) throw new RequestMismatchError('the proof is for another token', { check: 'ath' });
   if (claims.iat < now - maxAge) throw new ExpiredError(`the proof is more than ${maxAge} s old`, { check: 'proof_iat' });
   if (claims.iat > now + ahead) throw new NotYetValidError('the proof is dated in the future', { check: 'proof_iat' });
   if (options.nonces !== undefined && !options.nonces.accepts(claims.nonce)) {

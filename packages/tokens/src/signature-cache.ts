@@ -1,11 +1,11 @@
 import { base64urlEncode } from '@agent-id/core';
-import { concatBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { equalBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
  * blocks were verified before (every sub-agent's token repeats its parent's blocks), costs
- * no second verification of them. An entry is the SHA-256 of (key, signature, message)
- * after that signature verified under that key: a hit means exactly this signature over
+ * no second verification of them. An entry is (key, signature, message), kept by
+ * signature, after that signature verified under that key: a hit means exactly this signature over
  * exactly these bytes was verified, so it verifies now. Only signatures are cached, never
  * a decision: expiry, revocation, holder, audience and the request are decided on every
  * call. A failed verification is not cached (a forger cannot make a valid signature fail
@@ -29,25 +29,27 @@ export interface SignatureCacheStats {
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
+// The bytes the signature cache keeps (keys and messages), so long messages cannot make
+// 10,000 entries cost more than this.
+const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 let maxEntries = DEFAULT_MAX_ENTRIES;
 let hits = 0;
 let misses = 0;
-const verified = new Set<string>();
+// By signature: the key name and message it verified under, compared whole on a hit (no
+// digest to compute: a cached Biscuit block costs a map lookup and a byte comparison).
+const verified = new Map<string, { key: string; message: Uint8Array }>();
+let cachedBytes = 0;
 // Verified Biscuit chains by (token, trusted roots, limits): what `verifyTokenChain` proves is a
 // pure function of those, so a token presented again is not parsed and checked again. Its
 // result is deeply frozen, so no caller can change what the next one gets.
 const MAX_CHAINS = 2_000;
 const chains = new Map<string, unknown>();
+// Verified Biscuit block lists (see `prefix-cache` users), by a digest of every block.
+const MAX_PREFIXES = 2_000;
+const prefixes = new Map<string, unknown>();
 
-function entryOf(key: string, signature: Uint8Array, message: Uint8Array): string {
-  // Length-prefixed, so no two (key, signature, message) triples hash the same input.
-  const keyBytes = utf8ToBytes(key);
-  const lengths = new Uint8Array(12);
-  const view = new DataView(lengths.buffer);
-  view.setUint32(0, keyBytes.length);
-  view.setUint32(4, signature.length);
-  view.setUint32(8, message.length);
-  return base64urlEncode(sha256(concatBytes(lengths, keyBytes, signature, message)));
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && equalBytes(a, b);
 }
 
 /**
@@ -57,28 +59,54 @@ function entryOf(key: string, signature: Uint8Array, message: Uint8Array): strin
  */
 export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
   if (maxEntries === 0) return verify();
-  const entry = entryOf(key, signature, message);
-  if (verified.has(entry)) {
+  const id = base64urlEncode(signature);
+  const held = verified.get(id);
+  if (held !== undefined && held.key === key && sameBytes(held.message, message)) {
     hits++;
     return true;
   }
   misses++;
   if (!verify()) return false;
-  if (verified.size >= maxEntries) verified.delete(verified.values().next().value as string);
-  verified.add(entry);
+  remember(id, key, message);
   return true;
 }
 
 /**
- * @internal Records that `signature` over `message` verified under the key named `key` (see
- * {@link verifyCached}); for a verification made elsewhere (WebCrypto, asynchronously).
+ * @internal Records that `signature` over `message` verified under the key named `key`,
+ * checked by the caller some other way (WebCrypto, asynchronously, before a synchronous pass
+ * that then finds it here).
  */
 export function rememberVerified(key: string, signature: Uint8Array, message: Uint8Array): void {
   if (maxEntries === 0) return;
-  const entry = entryOf(key, signature, message);
-  if (verified.has(entry)) return;
-  if (verified.size >= maxEntries) verified.delete(verified.values().next().value as string);
-  verified.add(entry);
+  const id = base64urlEncode(signature);
+  const held = verified.get(id);
+  if (held !== undefined && held.key === key && sameBytes(held.message, message)) return;
+  remember(id, key, message);
+}
+
+/** @internal Whether this exact (key, signature, message) verified before (no hit counted: for a pre-pass that skips what is known). */
+export function knownVerified(key: string, signature: Uint8Array, message: Uint8Array): boolean {
+  if (maxEntries === 0) return false;
+  const held = verified.get(base64urlEncode(signature));
+  return held !== undefined && held.key === key && sameBytes(held.message, message);
+}
+
+function remember(id: string, key: string, message: Uint8Array): void {
+  const held = verified.get(id);
+  if (held !== undefined) {
+    verified.delete(id);
+    cachedBytes -= held.message.length + held.key.length + id.length;
+  }
+  const size = message.length + key.length + id.length;
+  if (size > MAX_CACHED_BYTES / 64) return;
+  while (verified.size > 0 && (verified.size >= maxEntries || cachedBytes + size > MAX_CACHED_BYTES)) {
+    const [oldest, entry] = verified.entries().next().value as [string, { key: string; message: Uint8Array }];
+    verified.delete(oldest);
+    cachedBytes -= entry.message.length + entry.key.length + oldest.length;
+  }
+  // A copy: the message may be a view of a buffer the caller reuses.
+  verified.set(id, { key, message: Uint8Array.prototype.slice.call(message) });
+  cachedBytes += size;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -108,9 +136,29 @@ export function verifyChainCached<T extends object>(key: string, verify: () => T
   return result;
 }
 
-/** @internal The cache key of a token (its canonical serialization) under a trust and limits description. */
-export function chainKey(token: string, trust: string): string {
-  return `${base64urlEncode(sha256(utf8ToBytes(token)))}|${trust}`;
+/** @internal A verified prefix remembered under `key` (see `biscuit/chain.ts`), or undefined; off with the signature cache. */
+export function cachedPrefix<T extends object>(key: string): T | undefined {
+  if (maxEntries === 0) return undefined;
+  const hit = prefixes.get(key) as T | undefined;
+  if (hit !== undefined) hits++;
+  return hit;
+}
+
+/** @internal Remembers a verified prefix (deeply frozen) under `key`. */
+export function rememberPrefix<T extends object>(key: string, value: T): void {
+  if (maxEntries === 0 || prefixes.has(key)) return;
+  if (prefixes.size >= MAX_PREFIXES) prefixes.delete(prefixes.keys().next().value as string);
+  prefixes.set(key, deepFreeze(value));
+}
+
+/** @internal SHA-256 of a token's wire form (ASCII), base64url. */
+export function tokenTextDigest(token: string): string {
+  return base64urlEncode(sha256(utf8ToBytes(token)));
+}
+
+/** @internal The cache key of a token (the digest of its canonical serialization) under a trust and limits description. */
+export function chainKey(tokenDigest: string, trust: string): string {
+  return `${tokenDigest}|${trust}`;
 }
 
 /**
@@ -129,7 +177,9 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
   if (!Number.isSafeInteger(size) || size < 0) throw new TypeError('maxEntries must be a non-negative integer');
   maxEntries = size;
   verified.clear();
+  cachedBytes = 0;
   chains.clear();
+  prefixes.clear();
   hits = 0;
   misses = 0;
 }

@@ -1,5 +1,6 @@
 import { MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
 import { assertSize } from '@agent-id/core/internal';
+import { tokenTextDigest } from './signature-cache.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -18,14 +19,28 @@ let scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow(16_384);
  * decode: use it synchronously.
  */
 function decodeShared(input: string): Uint8Array {
-  if (!BASE64URL.test(input) || input.length % 4 === 1) throw new MalformedInputError('token is not unpadded base64url');
+  assertCanonicalBase64url(input);
   if (!NodeBufferClass || !scratch) return base64urlDecode(input, 'token');
   const need = Math.ceil((input.length * 3) / 4);
   if (need > scratch.length) scratch = NodeBufferClass.allocUnsafeSlow(need);
   const length = scratch.write(input, 'base64url');
-  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
-  if (scratch.toString('base64url', 0, length) !== input) throw new MalformedInputError('token is not canonical base64url');
   return scratch.subarray(0, length);
+}
+
+/** The 6-bit value of a base64url character (already checked to be one). */
+function sextet(code: number): number {
+  if (code >= 97) return code - 71; // a-z
+  if (code >= 65) return code - 65; // A-Z
+  if (code >= 48) return code + 4; // 0-9
+  return code === 45 ? 62 : 63; // '-', '_'
+}
+
+/** Unpadded base64url in its one canonical spelling (alphabet, length, zero trailing bits), without decoding it. */
+function assertCanonicalBase64url(input: string): void {
+  if (!BASE64URL.test(input) || input.length % 4 === 1) throw new MalformedInputError('token is not unpadded base64url');
+  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
+  const tail = input.length % 4;
+  if (tail !== 0 && (sextet(input.charCodeAt(input.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0) throw new MalformedInputError('token is not canonical base64url');
 }
 
 let bytesOfToken: (token: CapabilityToken) => Uint8Array;
@@ -60,6 +75,7 @@ export class CapabilityToken {
   #encoded: string;
   /** Kept when the token was made from bytes (mint, attenuate); a parsed token decodes on use. */
   #bytes: Uint8Array | undefined;
+  #hash: string | undefined;
 
   static {
     bytesOfToken = (token) => token.#bytes ?? decodeShared(token.#encoded);
@@ -83,11 +99,13 @@ export class CapabilityToken {
   static parse(encoded: string, options: { maxTokenChars?: number } = {}): CapabilityToken {
     if (typeof encoded !== 'string') throw new MalformedInputError('token is not a string', { check: 'parse' });
     assertSize(encoded, options.maxTokenChars ?? 16_384, 'token');
-    const bytes = decodeShared(encoded);
-    if (bytes.length === 0) throw new MalformedInputError('token is empty', { check: 'parse' });
+    // Checked, not decoded: the format is in the first byte, and a token verified before is never decoded again.
+    assertCanonicalBase64url(encoded);
+    if (encoded.length === 0) throw new MalformedInputError('token is empty', { check: 'parse' });
+    const first = (sextet(encoded.charCodeAt(0)) << 2) | (sextet(encoded.charCodeAt(1)) >> 4);
     // Macaroon v2 binary starts with its version byte 2; a Biscuit protobuf with a field tag.
-    const format: TokenFormat = bytes[0] === 0x02 ? 'macaroon' : 'biscuit';
-    return new CapabilityToken(format, encoded, bytes.length);
+    const format: TokenFormat = first === 0x02 ? 'macaroon' : 'biscuit';
+    return new CapabilityToken(format, encoded, Math.floor((encoded.length * 3) / 4));
   }
 
   /** @internal */
@@ -104,6 +122,20 @@ export class CapabilityToken {
    */
   serialize(): string {
     return this.#encoded;
+  }
+
+  /**
+   * SHA-256 of the wire form, base64url: a name for the token that reveals nothing of it
+   * (what an RFC 9449 proof's `ath` carries, and what verification caches key by).
+   * Computed once per object.
+   * @example
+   * ```ts
+   * if (proofClaims.ath !== token.hash()) throw new Error('proof is for another token');
+   * ```
+   */
+  hash(): string {
+    this.#hash ??= tokenTextDigest(this.#encoded);
+    return this.#hash;
   }
 
   /**

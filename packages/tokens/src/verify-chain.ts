@@ -1,5 +1,5 @@
 import type { DelegationHop, PublicKey } from '@agent-id/core';
-import { UntrustedIssuerError } from '@agent-id/core';
+import { UntrustedIssuerError, base64urlEncode } from '@agent-id/core';
 import { PLATFORM } from '@agent-id/core/internal';
 import { preverifyBiscuit, verifyBiscuit } from './biscuit/chain.js';
 import { type TokenLimits, resolveLimits } from './limits.js';
@@ -93,9 +93,9 @@ export function verifyTokenChain(
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    const trustKey = JSON.stringify([trusted.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, r.publicKey.type, r.publicKey.toMultibase()] : [r.type, r.toMultibase()])), limits]);
+    const trustKey = JSON.stringify([trusted.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, r.publicKey.type, base64urlEncode(r.publicKey.bytes)] : [r.type, base64urlEncode(r.bytes)])), limits]);
     // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
-    return verifyChainCached(chainKey(t.serialize(), trustKey), () => {
+    return verifyChainCached(chainKey(t.hash(), trustKey), () => {
       const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
       const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
       assertChain(result.chain);

@@ -40,7 +40,9 @@ export function base64urlFromBytes(bytes: Uint8Array): string {
 export function bytesFromBase64url(text: string): Uint8Array {
   // A copy: small Buffers are views into Node's shared pool, and a view would expose (and
   // keep alive) unrelated pooled bytes through `.buffer`, a decoded secret among them.
-  return new Uint8Array(Buffer.from(text, 'base64url'));
+  const out = new Uint8Array((text.length * 3) >> 2);
+  Buffer.from(out.buffer, 0, out.length).write(text, 'base64url');
+  return out;
 }
 
 export function utf8Length(text: string): number {

@@ -8,7 +8,8 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { preverifySignatures, verifySignatures } from './signatures.js';
+import { blocksDigests, preverifySignatures, verifySignatures } from './signatures.js';
+import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
@@ -273,9 +274,28 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
 export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   assertBlockCount(envelope.blocks.length, limits);
   assertProfile(envelope.blocks);
-  const roots = rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!));
-  const root = verifySignatures(envelope, roots);
-  return { ...readChainFrom(envelope.blocks, limits, true), root };
+  const { blocks } = envelope;
+  const digests = blocksDigests(blocks);
+  // A token one hop below a token verified before (every sub-agent's token is its parent's
+  // blocks plus one): only the new hop block's signatures and reading are left to do. Its
+  // root must still be one this verifier trusts for the issuer named (read from the same
+  // authority block bytes when the parent was verified).
+  const parent = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
+  const roots = rootKeysFor(trusted, parent !== undefined ? parent.chain.issuer : claimedIssuer(blocks[0]!));
+  const parentRoot = parent === undefined ? undefined : roots.find((r) => r.equals(parent.root));
+  let result: BiscuitChain & { root: PublicKey };
+  if (parent !== undefined && parentRoot !== undefined) {
+    const root = verifySignatures(envelope, roots, { blocks: blocks.length - 1, root: parentRoot });
+    result = { ...readChainFrom(blocks, limits, true, parent), root };
+  } else {
+    const root = verifySignatures(envelope, roots);
+    result = { ...readChainFrom(blocks, limits, true), root };
+  }
+  if (result.unattributed === undefined) {
+    const { chain, revocationIds, blockRevocationIds, blockKinds, checks, root } = result;
+    rememberPrefix<VerifiedBlocks>(digests.all, { chain: { ...chain, hops: [...chain.hops] }, revocationIds: [...revocationIds], blockRevocationIds: [...blockRevocationIds], blockKinds: [...blockKinds], checks: [...checks], root });
+  }
+  return result;
 }
 
 /**
@@ -292,34 +312,62 @@ export async function preverifyBiscuit(bytes: Uint8Array, trusted: readonly Trus
   }
 }
 
-function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean): BiscuitChain {
+/** What the signatures and strict reading of a token's blocks established (the proof aside). */
+type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & { root: PublicKey };
+
+/**
+ * Reads the chain from `blocks`; with `verified`, the strict reading of every block but
+ * the last (a third-party hop block), established before from the same bytes.
+ */
+function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean, verified?: VerifiedBlocks): BiscuitChain {
   assertBlockCount(blocks.length, limits);
-  const blockRevocationIds = blocks.map(blockRevocationId);
-  const authority = readBlock(blocks[0]!.block);
-  const authorityFacts = authority.facts;
-  const authorities = factsNamed(authorityFacts, 'authority', 5);
-  const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
-  const rows = authorities.length * scopes.length;
-  if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
-  if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block', AUTHORITY_VERSION);
-  const a = authorities[0]!;
-  const revocationIds = [authorityRevocationId(blocks[0]!)];
-  const chain: ChainRecord = {
-    issuer: text(a[0], 'issuer'),
-    onBehalfOf: text(a[2], 'on-behalf-of'),
-    task: text(a[3], 'task'),
-    hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(scopes[0]!, 'authority'), revocationId: revocationIds[0]!, issuedAt: seconds(a[4], 'issue time') }],
-  };
-  const blockKinds: BlockKind[] = ['authority'];
-  const checks: FirstPartyCheck[] = [];
-  // The token's symbol table, which a first-party block extends: the authority's symbols,
-  // then each first-party block's (a third-party block's table is its own).
-  let symbols = authority.symbols;
-  for (let b = 1; b < blocks.length; b++) {
+  let start: number;
+  let chain: ChainRecord;
+  let revocationIds: string[];
+  let blockRevocationIds: string[];
+  let blockKinds: BlockKind[];
+  let checks: FirstPartyCheck[];
+  // The authority block and the token's symbol table, which a first-party block extends:
+  // the authority's symbols, then each first-party block's (a third-party block's table is
+  // its own). Not needed when only a third-party block is left to read.
+  let authorityFacts: readonly FactView[] | undefined;
+  let symbols: readonly string[] | undefined;
+  if (verified !== undefined) {
+    if (verified.blockKinds.length !== blocks.length - 1 || !blocks.at(-1)!.externalKey) throw new TypeError('a verified prefix extends by one third-party block only');
+    start = blocks.length - 1;
+    chain = { ...verified.chain, hops: [...verified.chain.hops] };
+    revocationIds = [...verified.revocationIds];
+    blockRevocationIds = [...verified.blockRevocationIds, blockRevocationId(blocks.at(-1)!)];
+    blockKinds = [...verified.blockKinds];
+    checks = [...verified.checks];
+  } else {
+    start = 1;
+    blockRevocationIds = blocks.map(blockRevocationId);
+    const authority = readBlock(blocks[0]!.block);
+    authorityFacts = authority.facts;
+    const authorities = factsNamed(authorityFacts, 'authority', 5);
+    const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
+    const rows = authorities.length * scopes.length;
+    if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
+    if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block', AUTHORITY_VERSION);
+    const a = authorities[0]!;
+    revocationIds = [authorityRevocationId(blocks[0]!)];
+    chain = {
+      issuer: text(a[0], 'issuer'),
+      onBehalfOf: text(a[2], 'on-behalf-of'),
+      task: text(a[3], 'task'),
+      hops: [{ from: text(a[0], 'issuer'), to: text(a[1], 'holder'), granted: scopeFrom(scopes[0]!, 'authority'), revocationId: revocationIds[0]!, issuedAt: seconds(a[4], 'issue time') }],
+    };
+    blockKinds = ['authority'];
+    checks = [];
+    symbols = authority.symbols;
+  }
+  for (let b = start; b < blocks.length; b++) {
     const block = blocks[b]!;
     const index = chain.hops.length;
     try {
       if (!block.externalKey) {
+        if (symbols === undefined || authorityFacts === undefined) throw new TypeError('a first-party block needs the token read from its authority block');
         // A first-party block: checks only, no hop (so no new holder).
         const view = readBlock(block.block, symbols);
         symbols = view.symbols;

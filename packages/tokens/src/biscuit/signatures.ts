@@ -2,7 +2,7 @@ import { InvalidSignatureError, KeyPair, MalformedInputError, type PublicKey, Un
 import { PLATFORM, type RawVerifier, concatBytes, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
-import { rememberVerified, verifyCached } from '../signature-cache.js';
+import { knownVerified, rememberVerified, verifyCached } from '../signature-cache.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
@@ -230,7 +230,7 @@ export const signatureRuns = { count: 0 };
  * root that verified; throws `invalid_signature` (check `signature`, `root_key` or
  * `proof`), `malformed_input` or `unsupported_algorithm`.
  */
-export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[]): PublicKey {
+export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore?: { blocks: number; root: PublicKey }): PublicKey {
   signatureRuns.count++;
   if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
   for (const root of roots) assertRootKey(root);
@@ -239,8 +239,9 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
     if (block.version > 1) throw new MalformedInputError(`biscuit: block ${i} has signature version ${block.version}, which is not supported`, { check: 'version' });
     if (block.externalKey && block.version !== 1) throw new MalformedInputError(`biscuit: third-party block ${i} has signature version ${block.version}, not 1`, { check: 'version' });
   });
-  const root = authorityRoot(blocks[0]!, roots);
-  for (let i = 1; i < blocks.length; i++) {
+  // The first `verifiedBefore.blocks` blocks are, byte for byte, blocks whose signatures verified (see `blocksDigests`).
+  const root = verifiedBefore ? verifiedBefore.root : authorityRoot(blocks[0]!, roots);
+  for (let i = verifiedBefore ? verifiedBefore.blocks : 1; i < blocks.length; i++) {
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
     const key = previous.nextKey;
@@ -275,6 +276,8 @@ export async function preverifySignatures(envelope: EnvelopeView, roots: readonl
     } catch {
       return;
     }
+    // Already verified (a parent's blocks, a token seen before): no WebCrypto call for it.
+    if (knownVerified(`biscuit:${keyId(view)}`, signature, payload)) return;
     work.push(
       verifiesNowAsync(key, view.algorithm, signature, payload).then(
         (ok) => {
@@ -300,4 +303,37 @@ export async function preverifySignatures(envelope: EnvelopeView, roots: readonl
   const last = blocks.at(-1)!;
   if (proof.kind === 'seal') check(last.nextKey, proof.value, sealPayload(last));
   await Promise.all(work);
+}
+
+function u32(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value >>> 0);
+}
+
+/**
+ * Digests naming a token's blocks exactly (every signed field, length-prefixed, in order,
+ * the proof excluded): of all its blocks but the last, and of all of them. Two tokens whose
+ * digests are equal carry the same blocks, so what was verified of one holds for the other.
+ */
+export function blocksDigests(blocks: readonly SignedBlockView[]): { parent: string | undefined; all: string } {
+  const parts: Uint8Array[] = [];
+  let parent: string | undefined;
+  for (let i = 0; i < blocks.length; i++) {
+    if (i === blocks.length - 1 && i > 0) parent = base64urlEncode(sha256(concatBytes(...parts)));
+    const b = blocks[i]!;
+    const header = new Uint8Array(36);
+    const view = new DataView(header.buffer);
+    u32(view, 0, b.version);
+    u32(view, 4, b.block.length);
+    u32(view, 8, b.signature.length);
+    u32(view, 12, b.nextKey.algorithm);
+    u32(view, 16, b.nextKey.key.length);
+    u32(view, 20, (b.externalKey ? 1 : 0) | (b.externalSignature ? 2 : 0));
+    u32(view, 24, b.externalKey?.algorithm ?? 0);
+    u32(view, 28, b.externalKey?.key.length ?? 0);
+    u32(view, 32, b.externalSignature?.length ?? 0);
+    parts.push(header, b.block, b.signature, b.nextKey.key);
+    if (b.externalKey) parts.push(b.externalKey.key);
+    if (b.externalSignature) parts.push(b.externalSignature);
+  }
+  return { parent, all: base64urlEncode(sha256(concatBytes(...parts))) };
 }

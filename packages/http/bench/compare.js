@@ -1,0 +1,67 @@
+// This checkout against another (BASE), in one process, interleaved: batches of K calls of
+// each, alternating which goes first, each batch a ratio to the native Ed25519 verify batch
+// timed just before it; the medians of those ratios. On a loaded machine this compares two
+// builds where separate runs cannot (the load moves between runs, not within a round).
+// Figures: the guarded request and a first-seen 5-hop token, as in guarded-request.js.
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
+// BASE: the `packages` folder of another checkout, built (`pnpm build`), e.g. main's.
+const W = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
+const B = process.env.BASE;
+if (!B) throw new Error('set BASE to the packages folder of a built checkout to compare with');
+const load = async (root) => ({
+  core: await import(`${root}/core/dist/index.js`),
+  did: await import(`${root}/did/dist/index.js`),
+  tokens: await import(`${root}/tokens/dist/index.js`),
+  http: await import(`${root}/http/dist/index.js`),
+});
+const w = await load(W), b = await load(B);
+const { KeyPair } = w.core; const { createAgentIdentity, issueOwnershipCredential } = w.did;
+const RESOURCE = 'https://tools.example/api';
+const org = createAgentIdentity(); const rootKey = KeyPair.generate('Ed25519');
+const agents = Array.from({ length: 6 }, () => createAgentIdentity());
+const USER = 'did:web:acme.example:users:alice';
+async function chainTo(n) {
+  let t = await w.tokens.mintCapability({ onBehalfOf: USER, holder: agents[0].did, task: 't', resources: ['api:/orders/*'], actions: ['read'], audience: [RESOURCE], expiresAt: Math.floor(Date.now() / 1000) + 3600, maxDepth: 8 }, { format: 'biscuit', rootKey, issuer: org.did });
+  for (let i = 1; i <= n; i++) t = await w.tokens.attenuate(t, { to: agents[i].did, signer: agents[i - 1].keyPair, trustedRoots: rootKey.publicKey });
+  return t;
+}
+const token3 = (await chainTo(3)).serialize(); const holder = agents[3];
+const credential = await issueOwnershipCredential(org, { agent: holder.did, onBehalfOf: USER });
+const url = 'https://tools.example/orders/42';
+const mk = (lib) => {
+  const pub = lib.core.PublicKey.fromMultibase(rootKey.publicKey.toMultibase());
+  return new lib.http.HttpGuard({ resource: RESOURCE, map: lib.http.routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]), resolver: lib.did.createDidResolver(), trustedIssuers: [org.did], trustedRoots: [pub], audit: { append: async (record) => ({ seq: 0, prevHash: '', hash: '', record }) } });
+};
+const gw = mk(w), gb = mk(b);
+const request = (proof, wc) => ({ method: 'GET', target: '/orders/42', header: (n) => (n === 'authorization' ? `DPoP ${token3}` : n === 'dpop' ? proof : n === 'agent-credential' && wc ? credential : undefined) });
+for (const g of [gw, gb]) { const d = await g.check(request(w.http.createProof(holder, { method: 'GET', url, token: token3 }), true)); if (d.decision !== 'allow') throw new Error(d.code); }
+const msg = randomBytes(200); const sig = holder.keyPair.sign(msg);
+const ko = createPublicKey({ key: holder.keyPair.publicKey.toJwk(), format: 'jwk' });
+const PAIRS = Number(process.env.PAIRS ?? 100), K = 30;
+let proofs = []; let pi = 0;
+// 5-hop first seen
+const parent4 = await chainTo(4);
+const req5 = { resource: 'api:/orders/1', action: 'read', audience: RESOURCE };
+const five = await Promise.all(Array.from({ length: PAIRS * K * 2 + 10 }, () => w.tokens.attenuate(parent4, { to: agents[5].did, signer: agents[4].keyPair, trustedRoots: rootKey.publicKey })));
+const fiveText = five.map((t) => t.serialize());
+for (const lib of [w, b]) await lib.tokens.authorize(parent4.serialize(), { request: req5, presenter: agents[4].did, trustedRoots: lib.core.PublicKey.fromMultibase(rootKey.publicKey.toMultibase()) });
+const rootW = w.core.PublicKey.fromMultibase(rootKey.publicKey.toMultibase()), rootB = b.core.PublicKey.fromMultibase(rootKey.publicKey.toMultibase());
+let fi = 0;
+const rows = { gW: [], gB: [], fW: [], fB: [], base: [] };
+for (let k = 0; k < PAIRS; k++) {
+  proofs = Array.from({ length: K * 2 }, () => w.http.createProof(holder, { method: 'GET', url, token: token3 })); pi = 0;
+  let t = performance.now(); for (let i = 0; i < K; i++) verify(null, msg, ko, sig); const base = (performance.now() - t) / K;
+  const time = async (fn) => { const t0 = performance.now(); for (let i = 0; i < K; i++) await fn(); return (performance.now() - t0) / K; };
+  const order = k % 2 ? ['W', 'B'] : ['B', 'W'];
+  for (const o of order) {
+    const g = o === 'W' ? gw : gb;
+    rows[`g${o}`].push((await time(async () => { const d = await g.check(request(proofs[pi++], false)); if (d.decision !== 'allow') throw new Error(d.code); })) / base);
+  }
+  if (!process.env.NOFIVE) for (const o of order) {
+    const lib = o === 'W' ? w : b; const root = o === 'W' ? rootW : rootB;
+    rows[`f${o}`].push((await time(() => lib.tokens.authorize(fiveText[fi++], { request: req5, presenter: agents[5].did, trustedRoots: root }))) / base);
+  }
+  rows.base.push(base * 1000);
+}
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+console.log(`(PAIRS=${PAIRS}, K=${K}) verify median ${med(rows.base).toFixed(1)} us; guarded BASE ${med(rows.gB).toFixed(2)}x this ${med(rows.gW).toFixed(2)}x; 5-hop first-seen BASE ${rows.fB.length ? med(rows.fB).toFixed(2) : '-'}x this ${rows.fW.length ? med(rows.fW).toFixed(2) : '-'}x`);
