@@ -1,4 +1,4 @@
-import { asyncVerifier, type PlatformJwk, type SignatureAlgorithm, syncVerifier } from '#platform';
+import { asyncVerifier, type PlatformJwk, publicKeyFromSecret, type SignatureAlgorithm, syncSigner, syncVerifier } from '#platform';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
@@ -65,4 +65,15 @@ export function p256RawVerifier(publicKey: Uint8Array, format: 'der' | 'compact'
   const full = point.toBytes(false);
   const jwk = { kty: 'EC', crv: 'P-256', x: base64urlEncode(full.subarray(1, 33)), y: base64urlEncode(full.subarray(33, 65)) };
   return rawVerifier(jwk, format === 'der' ? 'ES256-DER' : 'ES256', (s, m) => p256.verify(s, m, full, { prehash: true, lowS: false, format }));
+}
+
+/**
+ * Signs `message` with a raw 32-byte Ed25519 secret (RFC 8032), without the checks a
+ * `KeyPair` makes of a key that carries authority: for ephemeral keys such as a Biscuit
+ * token's next key, whose secret every holder has. Native on Node, @noble/curves elsewhere.
+ */
+export function ed25519RawSign(secret: Uint8Array, message: Uint8Array, publicKey: Uint8Array = publicKeyFromSecret('Ed25519', secret)): Uint8Array {
+  if (secret.length !== 32 || publicKey.length !== 32) throw new RangeError('an Ed25519 secret and public key are 32 bytes');
+  const native = syncSigner({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(publicKey), d: base64urlEncode(secret) }, 'EdDSA');
+  return native ? native(message) : ed25519.sign(message, secret);
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as node from '../src/platform/node.js';
 import type { PlatformJwk, SignatureAlgorithm } from '../src/platform/types.js';
 import * as web from '../src/platform/web.js';
-import { ed25519RawVerifier, p256RawVerifier } from '../src/internal.js';
+import { ed25519RawSign, ed25519RawVerifier, p256RawVerifier } from '../src/internal.js';
 import { KeyPair, PublicKey } from '../src/index.js';
 
 // The web platform (WebCrypto, @noble) run under Node against the node:crypto one: the
@@ -200,5 +200,21 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
       expect(kp.publicKey.verify(signature, message)).toBe(true);
       if (type === 'Ed25519') expect(signature).toEqual(kp.sign(message));
     }
+  });
+});
+
+describe('ed25519RawSign', () => {
+  it('gives the RFC 8032 test 1 signature, and what a KeyPair signs, for any message', () => {
+    const secret = Uint8Array.from(Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex'));
+    const expected = 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b';
+    expect(Buffer.from(ed25519RawSign(secret, new Uint8Array(0))).toString('hex')).toBe(expected);
+    const pair = KeyPair.fromSecretKey('Ed25519', secret);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (message) => {
+        expect(ed25519RawSign(secret, message)).toEqual(pair.sign(message));
+      }),
+      { numRuns: 50 },
+    );
+    expect(() => ed25519RawSign(secret.subarray(1), new Uint8Array(0))).toThrow(RangeError);
   });
 });
