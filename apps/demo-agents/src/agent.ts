@@ -159,7 +159,11 @@ export class DemoAgent {
     const held = this.#token(task, call.format);
     const base = { step: call.step, service: call.service, resource: call.resource, action: call.action };
     if (!held) {
-      trace.emit('deny', `holds no token for task ${task}`, { actor: this.name, step: call.step });
+      trace.emit('deny', `holds no token for task ${task}`, {
+        actor: this.name,
+        step: call.step,
+        graph: { type: 'decision', decision: 'deny', chain: [this.name], code: 'denied', check: 'token_present' },
+      });
       return { ...base, decision: { decision: 'deny', code: 'denied', check: 'token_present', reason: 'no token held for the task', verifier: call.service } };
     }
     // Calls are made one at a time, so the token being presented is the one for this call.
@@ -172,7 +176,11 @@ export class DemoAgent {
       decision.decision === 'allow'
         ? `ALLOWED by ${decidedBy}${note ? ` (${note})` : ''}`
         : `REFUSED by ${decidedBy}: ${decision.code} (${decision.reason})${note ? `; ${note}` : ''}`;
-    trace.emit(decision.decision === 'allow' ? 'allow' : 'deny', `${call.action} ${call.resource} with its ${held.format} token → ${verdict}`, { actor: this.name, step: call.step });
+    trace.emit(decision.decision === 'allow' ? 'allow' : 'deny', `${call.action} ${call.resource} with its ${held.format} token → ${verdict}`, {
+      actor: this.name,
+      step: call.step,
+      graph: trace.decision(this.name, decision),
+    });
     return { ...base, format: held.format, decision };
   }
 
@@ -194,7 +202,10 @@ export class DemoAgent {
     const parties = { actor: this.name, to: d.intendedDelegate, step: d.step };
     const refuse = (error: unknown, why: string, extra: Partial<DelegationReport> = {}): DelegationReport => {
       const info = errorInfo(error);
-      trace.emit('refuse', `delegation REFUSED${why}: ${info.code} (${info.check}: ${info.message})`, parties);
+      trace.emit('refuse', `delegation REFUSED${why}: ${info.code} (${info.check}: ${info.message})`, {
+        ...parties,
+        graph: { type: 'refuse', from: this.name, to: parties.to, code: info.code, check: info.check },
+      });
       return { step: d.step, intendedDelegate: d.intendedDelegate, cardUrl: d.cardUrl, outcome: 'refused', code: info.code, check: info.check, reason: info.message, ...extra };
     };
     let verified: VerifiedCard;
@@ -232,7 +243,10 @@ export class DemoAgent {
         revocationId = nextView.blocks.at(-1)?.revocationId;
         handed = next;
         const lifetime = d.ttlSeconds !== undefined ? `, valid ${d.ttlSeconds} s` : '';
-        trace.emit('delegate', `new ${held.format} hop, made offline and signed by ${this.name}${cardChecked}: ${describeScope(parent)} ⟶ ${describeScope(granted)}${lifetime}`, parties);
+        trace.emit('delegate', `new ${held.format} hop, made offline and signed by ${this.name}${cardChecked}: ${describeScope(parent)} ⟶ ${describeScope(granted)}${lifetime}`, {
+          ...parties,
+          graph: { type: 'delegate', from: this.name, to: parties.to, format: held.format, scope: describeScope(granted) },
+        });
       } catch (error) {
         return refuse(error, '', { ...base, format: held.format });
       }

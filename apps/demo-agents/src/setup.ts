@@ -175,7 +175,7 @@ export async function setUpStage(options: { outDir: string; trace: Trace; store?
     trace.emit(
       'setup',
       `minted for ${trace.who(user.did)}, task ${TASK}, to ${first.name}: ${describeScope(capability)}, audience both tool servers, valid 1 h — as a Biscuit and as a Macaroon`,
-      { actor: trace.who(minter.authority.did) },
+      { actor: trace.who(minter.authority.did), graph: { type: 'delegate', from: trace.who(minter.authority.did), to: first.name, format: 'biscuit', scope: describeScope(capability) } },
     );
     const ask = await connectUser(user, minter.authority, cardUrl(FIRST_AGENT), verifiers[MINTER], trace, clock);
 

@@ -1,7 +1,18 @@
 import type { Scope } from '@agent-id/core';
+import type { TokenFormat } from '@agent-id/tokens';
 
 /** What kind of line a trace event is; the printer picks a marker from it. */
 export type TraceKind = 'section' | 'setup' | 'a2a' | 'card' | 'delegate' | 'allow' | 'deny' | 'refuse' | 'revoke' | 'clock' | 'audit' | 'note';
+
+/**
+ * What an event changes in the delegation tree, by display name: the console's live view grows
+ * its tree from these (the printed trace ignores them).
+ */
+export type TraceGraph =
+  | { type: 'delegate'; from: string; to: string; format: TokenFormat; scope: string }
+  | { type: 'refuse'; from: string; to?: string; code: string; check?: string }
+  | { type: 'decision'; decision: 'allow' | 'deny'; chain: string[]; code?: string; check?: string }
+  | { type: 'revoke'; from: string; to: string };
 
 /** One line of the readable trace: never a whole token or key. */
 export interface TraceEvent {
@@ -14,6 +25,8 @@ export interface TraceEvent {
   text: string;
   /** Scenario step id, when the line belongs to one. */
   step?: string;
+  /** What the event changes in the delegation tree, when it changes it. */
+  graph?: TraceGraph;
 }
 
 /** Who an event is by (and, for a delegation, to whom), and which step it belongs to. */
@@ -21,6 +34,7 @@ export interface TraceParties {
   actor?: string;
   to?: string;
   step?: string;
+  graph?: TraceGraph;
 }
 
 /**
@@ -72,11 +86,24 @@ export class Trace {
     return this.#origins.get(origin.origin) ?? origin.host;
   }
 
+  /**
+   * The tree change of a tool server's decision: the chain it verified, by name, authority first
+   * (just the caller when the decision names no chain, e.g. a refusal before the token was read).
+   */
+  decision(caller: string, d: { decision: 'allow' | 'deny'; chain?: readonly { from: string; to: string }[]; code?: string; check?: string }): TraceGraph {
+    const chain = this.chain(d.chain ?? []);
+    const graph: TraceGraph = { type: 'decision', decision: d.decision, chain: chain.length > 0 ? chain : [caller] };
+    if (d.decision === 'deny' && d.code !== undefined) graph.code = d.code;
+    if (d.decision === 'deny' && d.check !== undefined) graph.check = d.check;
+    return graph;
+  }
+
   emit(kind: TraceKind, text: string, parties: TraceParties = {}): void {
     const event: TraceEvent = { seq: this.events.length + 1, kind, text };
     if (parties.actor !== undefined) event.actor = parties.actor;
     if (parties.to !== undefined) event.to = parties.to;
     if (parties.step !== undefined) event.step = parties.step;
+    if (parties.graph !== undefined) event.graph = parties.graph;
     this.events.push(event);
     for (const listener of this.#listeners) listener(event);
   }

@@ -53,6 +53,7 @@ export async function decommissionAnAgent(stage: Stage, steps: Steps): Promise<v
   agents['acme/orchestrator'].hold(task, 'biscuit', await acme.mint(capability, 'biscuit'));
   trace.emit('delegate', `minted for ${trace.who(stage.user.did)}, task ${task}, to acme/orchestrator: ${describeScope(capability)}, audience Acme's tools, valid 1 h`, {
     actor: trace.who(acme.authority.did),
+    graph: { type: 'delegate', from: trace.who(acme.authority.did), to: 'acme/orchestrator', format: 'biscuit', scope: describeScope(capability) },
   });
   steps.record(
     await stage.ask('"check customer c-42 in the CRM, with the researcher"', {
@@ -73,7 +74,8 @@ export async function decommissionAnAgent(stage: Stage, steps: Steps): Promise<v
   trace.emit(
     'revoke',
     `decommissioned acme/researcher: revoked its ownership credential (entry ${entry.statusListIndex} of ${acme.statusList.url}, the list signed anew); its tokens are untouched`,
-    { actor: trace.who(acme.authority.did) },
+    // The credential's entry cuts every hop held by the researcher: the tree marks the edge into it.
+    { actor: trace.who(acme.authority.did), graph: { type: 'revoke', from: 'acme/orchestrator', to: 'acme/researcher' } },
   );
   stage.advanceClock(CLOCK_MOVES_MS);
   trace.emit(

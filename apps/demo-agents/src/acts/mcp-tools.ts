@@ -116,7 +116,10 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
   trace.emit(
     'setup',
     `minted for ${trace.who(stage.user.did)}, task ${task}, to ${orchestrator.name}: ${describeScope(capability)}, audience ${capability.audience.map((a) => trace.who(a)).join(' and ')}, valid 1 h — as a Biscuit`,
-    { actor: trace.who(orgs.acme.authority.did) },
+    {
+      actor: trace.who(orgs.acme.authority.did),
+      graph: { type: 'delegate', from: trace.who(orgs.acme.authority.did), to: orchestrator.name, format: 'biscuit', scope: describeScope(capability) },
+    },
   );
 
   steps.record(
@@ -179,7 +182,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
   trace.emit(
     connectDecision.decision === 'allow' ? 'allow' : 'deny',
     `connect with the MCP SDK client (initialize, notifications/initialized; each request with its biscuit token and a fresh DPoP proof) → ${verdict(connectDecision, { entries: connected.entries, refused: connected.refused })}`,
-    parties(connect),
+    { ...parties(connect), graph: trace.decision(analyst.name, connectDecision) },
   );
 
   try {
@@ -191,7 +194,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
       trace.emit(
         listDecision.decision === 'allow' ? 'allow' : 'deny',
         `tools/list → ${verdict(listDecision, { refused: listed.refused, chain: false })}: it shows only ${names.join(', ') || 'nothing'}, of the server's ${MCP_TOOLS.join(', ')}`,
-        parties(list),
+        { ...parties(list), graph: trace.decision(analyst.name, listDecision) },
       );
 
       // The hop for the tool's own request: addressed to the server's DID (from configuration), narrowed to one read at the orders API.
@@ -206,7 +209,12 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
       trace.emit(
         'delegate',
         `new biscuit hop for the call's _meta, made offline and signed by ${analyst.name}: ${describeScope(parent)} ⟶ ${describeScope(granted)}, audience ${granted.audience.map((a) => trace.who(a)).join(', ')} only, valid ${DOWNSTREAM_TTL_SECONDS} s`,
-        { actor: analyst.name, to: trace.who(mcp.serverDid), step: downstream },
+        {
+          actor: analyst.name,
+          to: trace.who(mcp.serverDid),
+          step: downstream,
+          graph: { type: 'delegate', from: analyst.name, to: trace.who(mcp.serverDid), format: 'biscuit', scope: describeScope(granted) },
+        },
       );
 
       const called = await observe(() => client.callTool({ name: 'order_history', arguments: { customer: CUSTOMER }, _meta }));
@@ -220,7 +228,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
       trace.emit(
         callDecision.decision === 'allow' ? 'allow' : 'deny',
         `tools/call order_history {customer: ${CUSTOMER}}, the hop in _meta → ${verdict(callDecision, { refused: called.refused })}${saw}`,
-        parties(call),
+        { ...parties(call), graph: trace.decision(analyst.name, callDecision) },
       );
       if (history) {
         const d = history.downstream;
@@ -228,7 +236,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
         trace.emit(
           d.decision === 'allow' ? 'allow' : 'deny',
           `read api:/orders/${CUSTOMER} with the hop from ${analyst.name} and its own proof → ${verdict(d)}`,
-          { actor: trace.who(mcp.serverDid), step: downstream },
+          { actor: trace.who(mcp.serverDid), step: downstream, graph: trace.decision(trace.who(mcp.serverDid), d) },
         );
       }
 
@@ -238,7 +246,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
       trace.emit(
         refundDecision.decision === 'allow' ? 'allow' : 'deny',
         `tools/call refund_order {order: o-1001} → ${verdict(refundDecision, { refused: refund.refused })}`,
-        parties(refused),
+        { ...parties(refused), graph: trace.decision(analyst.name, refundDecision) },
       );
 
       if (replay) {
@@ -254,7 +262,7 @@ export async function callMcpTools(stage: Stage, steps: Steps): Promise<void> {
         trace.emit(
           replayDecision.decision === 'allow' ? 'allow' : 'deny',
           `sends ${analyst.name}'s order_history request again, byte for byte (same token, same DPoP proof) → ${verdict(replayDecision, { refused: resent })}`,
-          { actor: orgs.mallory.name, to: server, step: replayed },
+          { actor: orgs.mallory.name, to: server, step: replayed, graph: trace.decision(orgs.mallory.name, replayDecision) },
         );
       }
     }

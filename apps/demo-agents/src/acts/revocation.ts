@@ -14,6 +14,7 @@ export async function revokeOneBranch(stage: Stage, steps: Steps): Promise<void>
   await orgs.acme.revocations.revoke({ kind: 'token', id: hop.revocationId }, { reason: 'alice cancelled the research part', at: stage.clock() });
   trace.emit('revoke', `revoked the hop acme/orchestrator → acme/researcher (${hop.format ?? 'token'} hop id ${hop.revocationId.slice(0, 12)}…) in Acme's revocation store`, {
     actor: trace.who(orgs.acme.authority.did),
+    graph: { type: 'revoke', from: 'acme/orchestrator', to: 'acme/researcher' },
   });
   const revoked = steps.expect('revoked-call', { title: 'researcher reads a customer record after its hop was revoked', shows: 'revoked branch stops at once', expected: 'deny', code: 'revoked' });
   const analystCall = steps.expect('analyst-after-revoke', { title: 'analyst reads widget stock after the revocation', shows: 'other branch keeps working', expected: 'allow' });
