@@ -1,8 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
-export default defineConfig({
+export default packageTestConfig({
   // Tests run the sources: `#wasm-files` is the Node one.
-  resolve: { alias: { '#wasm-files': fileURLToPath(new URL('./src/wasm/files-node.ts', import.meta.url)) } },
-  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 120_000 },
+  alias: { '#wasm-files': fileURLToPath(new URL('./src/wasm/files-node.ts', import.meta.url)) },
+  // These mock the platform, assert what was loaded, or configure and count the process-wide
+  // caches and the biscuit-wasm runtime.
+  isolated: [
+    'test/web-platform.test.ts',
+    'test/lazy-wasm.test.ts',
+    'test/runtime.test.ts',
+    'test/runtime-concurrency.test.ts',
+    'test/verification-cache.test.ts',
+    'test/audit-path.test.ts',
+  ],
 });
