@@ -3,7 +3,29 @@ import { utf8ToBytes } from './bytes.js';
 import { MalformedInputError } from './errors.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** @internal The 6-bit value of a base64url character's code (already checked to be one). */
+export function base64urlSextet(code: number): number {
+  if (code >= 97) return code - 71; // a-z
+  if (code >= 65) return code - 65; // A-Z
+  if (code >= 48) return code + 4; // 0-9
+  return code === 45 ? 62 : 63; // '-', '_'
+}
+
+/**
+ * @internal Asserts unpadded base64url in its one canonical spelling (alphabet, length, zero
+ * trailing bits) without decoding it: `malformed_input` naming `what` otherwise.
+ */
+export function assertCanonicalBase64url(input: string, what = 'input'): void {
+  if (typeof input !== 'string' || !BASE64URL.test(input) || input.length % 4 === 1) {
+    throw new MalformedInputError(`${what} is not unpadded base64url`);
+  }
+  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
+  const tail = input.length % 4;
+  if (tail !== 0 && (base64urlSextet(input.charCodeAt(input.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0) {
+    throw new MalformedInputError(`${what} is not canonical base64url`);
+  }
+}
 
 /**
  * Encodes bytes (or a UTF-8 string) as unpadded base64url.
@@ -26,14 +48,7 @@ export function base64urlEncode(input: Uint8Array | string): string {
  * ```
  */
 export function base64urlDecode(input: string, what = 'input'): Uint8Array {
-  if (typeof input !== 'string' || !BASE64URL.test(input) || input.length % 4 === 1) {
-    throw new MalformedInputError(`${what} is not unpadded base64url`);
-  }
-  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
-  const tail = input.length % 4;
-  if (tail !== 0 && (ALPHABET.indexOf(input[input.length - 1]!) & (tail === 2 ? 0x0f : 0x03)) !== 0) {
-    throw new MalformedInputError(`${what} is not canonical base64url`);
-  }
+  assertCanonicalBase64url(input, what);
   try {
     return bytesFromBase64url(input);
   } catch (cause) {

@@ -1,8 +1,6 @@
 import { MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
-import { assertSize } from '@agent-id/core/internal';
+import { assertCanonicalBase64url, assertSize, base64urlSextet } from '@agent-id/core/internal';
 import { tokenTextDigest } from './signature-cache.js';
-
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 // One decode buffer for the whole module, reused by every parse and every verification.
 // Verification is allocation-sensitive: each fresh buffer of a few KiB is external
@@ -19,28 +17,12 @@ let scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow(16_384);
  * decode: use it synchronously.
  */
 function decodeShared(input: string): Uint8Array {
-  assertCanonicalBase64url(input);
+  assertCanonicalBase64url(input, 'token');
   if (!NodeBufferClass || !scratch) return base64urlDecode(input, 'token');
   const need = Math.ceil((input.length * 3) / 4);
   if (need > scratch.length) scratch = NodeBufferClass.allocUnsafeSlow(need);
   const length = scratch.write(input, 'base64url');
   return scratch.subarray(0, length);
-}
-
-/** The 6-bit value of a base64url character (already checked to be one). */
-function sextet(code: number): number {
-  if (code >= 97) return code - 71; // a-z
-  if (code >= 65) return code - 65; // A-Z
-  if (code >= 48) return code + 4; // 0-9
-  return code === 45 ? 62 : 63; // '-', '_'
-}
-
-/** Unpadded base64url in its one canonical spelling (alphabet, length, zero trailing bits), without decoding it. */
-function assertCanonicalBase64url(input: string): void {
-  if (!BASE64URL.test(input) || input.length % 4 === 1) throw new MalformedInputError('token is not unpadded base64url');
-  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
-  const tail = input.length % 4;
-  if (tail !== 0 && (sextet(input.charCodeAt(input.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0) throw new MalformedInputError('token is not canonical base64url');
 }
 
 let bytesOfToken: (token: CapabilityToken) => Uint8Array;
@@ -100,9 +82,9 @@ export class CapabilityToken {
     if (typeof encoded !== 'string') throw new MalformedInputError('token is not a string', { check: 'parse' });
     assertSize(encoded, options.maxTokenChars ?? 16_384, 'token');
     // Checked, not decoded: the format is in the first byte, and a token verified before is never decoded again.
-    assertCanonicalBase64url(encoded);
+    assertCanonicalBase64url(encoded, 'token');
     if (encoded.length === 0) throw new MalformedInputError('token is empty', { check: 'parse' });
-    const first = (sextet(encoded.charCodeAt(0)) << 2) | (sextet(encoded.charCodeAt(1)) >> 4);
+    const first = (base64urlSextet(encoded.charCodeAt(0)) << 2) | (base64urlSextet(encoded.charCodeAt(1)) >> 4);
     // Macaroon v2 binary starts with its version byte 2; a Biscuit protobuf with a field tag.
     const format: TokenFormat = first === 0x02 ? 'macaroon' : 'biscuit';
     return new CapabilityToken(format, encoded, Math.floor((encoded.length * 3) / 4));
