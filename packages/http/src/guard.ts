@@ -17,6 +17,7 @@ import {
 } from '@agent-id/core';
 import type { DidResolver, StatusListResolver, VerifiedOwnershipCredential } from '@agent-id/did';
 import {
+  type AuthorizationResult,
   type AuthorizeOptions,
   type MacaroonRootSecret,
   type RevocationStore,
@@ -303,15 +304,82 @@ export class HttpGuard {
    * {@link HttpGuard.check}) and audits it; never throws for bad input.
    */
   async decide(request: GuardedRequest, presented: AuthenticatedRequest, mapped: MappedRequest): Promise<HttpDecision> {
-    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'token', agent: presented.proof.agent, token: presented.token.serialize() };
+    const decided = await this.#decideAll(request, presented, [mapped]);
+    return Array.isArray(decided) ? decided[0]! : decided;
+  }
+
+  /**
+   * Verifies and decides one request, and audits the decision (see the class).
+   * @example
+   * ```ts
+   * const d = await guard.check({ method: 'GET', target: '/orders/42', header: (n) => headers[n] });
+   * if (d.decision === 'deny') return new Response(JSON.stringify(d.body), { status: d.status, headers: d.headers });
+   * ```
+   */
+  async check(request: GuardedRequest): Promise<HttpDecision> {
+    const decided = await this.checkEach(request, async (facts) => {
+      const mapped = await this.#o.map(facts);
+      return mapped === undefined ? undefined : [mapped];
+    });
+    return Array.isArray(decided) ? decided[0]! : decided;
+  }
+
+  /**
+   * {@link HttpGuard.check} for a request that carries several operations (a JSON-RPC
+   * batch): `map` gives each its capability, and the request is allowed only when every one
+   * is. Nothing is audited until all are decided: then an allow record for each, in order,
+   * or only the refusal of the first one refused, so no record says an operation was
+   * allowed that never ran. Never throws for bad input.
+   *
+   * @example
+   * ```ts
+   * const d = await guard.checkEach(request, (facts) => (facts.body as Call[]).map((c) => ({ action: 'call', resource: `tools:/${c.name}` })));
+   * if (!Array.isArray(d)) return new Response(JSON.stringify(d.body), { status: d.status, headers: d.headers });
+   * ```
+   */
+  async checkEach(
+    request: GuardedRequest,
+    map: (facts: RequestFacts) => readonly MappedRequest[] | undefined | Promise<readonly MappedRequest[] | undefined>,
+  ): Promise<HttpAllow[] | HttpDeny> {
+    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'request' };
+    let mapped: readonly MappedRequest[] | undefined;
     try {
-      return await this.#decide(request, presented, mapped);
+      const { path, query } = splitTarget(request.target);
+      const facts: RequestFacts = {
+        method: request.method,
+        path,
+        query,
+        header: (name) => {
+          const v = request.header(name);
+          return typeof v === 'string' ? v : v?.[0];
+        },
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      };
+      mapped = await map(facts);
+      if (mapped === undefined || mapped.length === 0) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
+      const { presented } = await this.#authenticate(request, at);
+      return await this.#decideAll(request, presented, mapped);
     } catch (error) {
-      return this.#deny(request, error, at, mapped);
+      return this.#deny(request, error, at, mapped?.[0]);
     }
   }
 
-  async #decide(request: GuardedRequest, presented: AuthenticatedRequest, mapped: MappedRequest): Promise<HttpAllow> {
+  async #decideAll(request: GuardedRequest, presented: AuthenticatedRequest, mapped: readonly MappedRequest[]): Promise<HttpAllow[] | HttpDeny> {
+    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'token', agent: presented.proof.agent, token: presented.token.serialize() };
+    const verified: AuthorizationResult[] = [];
+    for (const one of mapped) {
+      try {
+        verified.push(await this.#authorize(presented, one));
+      } catch (error) {
+        return this.#deny(request, error, at, one);
+      }
+    }
+    const allows: HttpAllow[] = [];
+    for (let i = 0; i < mapped.length; i++) allows.push(await this.#allow(request, presented, mapped[i]!, verified[i]!));
+    return allows;
+  }
+
+  #authorize(presented: AuthenticatedRequest, mapped: MappedRequest): Promise<AuthorizationResult> {
     const o = this.#o;
     const options: AuthorizeOptions = {
       request: { resource: mapped.resource, action: mapped.action, audience: this.resource, ...(mapped.task !== undefined ? { task: mapped.task } : {}) },
@@ -323,8 +391,11 @@ export class HttpGuard {
     if (o.revocations) options.revocations = o.revocations;
     if (o.limits) options.limits = o.limits;
     if (o.datalog) options.datalog = true;
-    const verified = await authorize(presented.token, options);
-    const entry = await o.audit.append(this.#withHttp(verified.record, request));
+    return authorize(presented.token, options);
+  }
+
+  async #allow(request: GuardedRequest, presented: AuthenticatedRequest, mapped: MappedRequest, verified: AuthorizationResult): Promise<HttpAllow> {
+    const entry = await this.#o.audit.append(this.#withHttp(verified.record, request));
     return {
       decision: 'allow',
       agent: presented.proof.agent,
@@ -342,39 +413,6 @@ export class HttpGuard {
       token: presented.token,
       entry,
     };
-  }
-
-  /**
-   * Verifies and decides one request, and audits the decision (see the class).
-   * @example
-   * ```ts
-   * const d = await guard.check({ method: 'GET', target: '/orders/42', header: (n) => headers[n] });
-   * if (d.decision === 'deny') return new Response(JSON.stringify(d.body), { status: d.status, headers: d.headers });
-   * ```
-   */
-  async check(request: GuardedRequest): Promise<HttpDecision> {
-    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'request' };
-    let mapped: MappedRequest | undefined;
-    try {
-      const { path, query } = splitTarget(request.target);
-      const facts: RequestFacts = {
-        method: request.method,
-        path,
-        query,
-        header: (name) => {
-          const v = request.header(name);
-          return typeof v === 'string' ? v : v?.[0];
-        },
-        ...(request.body !== undefined ? { body: request.body } : {}),
-      };
-      mapped = await this.#o.map(facts);
-      if (mapped === undefined) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
-      const { presented } = await this.#authenticate(request, at);
-      at.stage = 'token';
-      return await this.#decide(request, presented, mapped);
-    } catch (error) {
-      return this.#deny(request, error, at, mapped);
-    }
   }
 
   #withHttp(record: AuditRecord, request: GuardedRequest): AuditRecord {

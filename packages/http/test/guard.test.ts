@@ -171,3 +171,45 @@ describe('server nonces', () => {
     expect((await agentFetch(`${n.origin}/orders/2`)).status).toBe(200);
   });
 });
+
+describe('checkEach: several operations in one request', () => {
+  it('allows only when every operation is, and audits once all are decided: each allow, or only the refusal', async () => {
+    const token = (await chain(p, s.origin, 1, { actions: ['read'] })).serialize();
+    const holder = signerOf(p.agents[1]!);
+    const request = (target: string) => {
+      const headers: Record<string, string> = {
+        authorization: `DPoP ${token}`,
+        dpop: createProof(holder, { method: 'POST', url: `${s.origin}${target}`, token }),
+        'agent-credential': p.credentials[1]!,
+      };
+      return { method: 'POST', target, header: (name: string) => headers[name] };
+    };
+    const count = async () => (await verifyAuditLog(s.log.path)).length;
+    const start = await count();
+
+    const refused = await s.guard.checkEach(request('/batch/1'), () => [
+      { action: 'read', resource: 'api:/orders/1' },
+      { action: 'write', resource: 'api:/orders/1' },
+      { action: 'read', resource: 'api:/orders/2' },
+    ]);
+    expect(Array.isArray(refused)).toBe(false);
+    expect(refused).toMatchObject({ decision: 'deny', status: 403, body: { code: 'denied' } });
+    const afterRefused = (await verifyAuditLog(s.log.path)).slice(start).map((e) => e.record);
+    expect(afterRefused.map((r) => [r.decision, r.action, r.resource])).toEqual([['deny', 'write', 'api:/orders/1']]);
+
+    const allowed = await s.guard.checkEach(request('/batch/2'), () => [
+      { action: 'read', resource: 'api:/orders/1' },
+      { action: 'read', resource: 'api:/orders/2' },
+    ]);
+    expect(Array.isArray(allowed) && allowed.map((d) => [d.decision, d.resource, d.entry.seq])).toEqual([
+      ['allow', 'api:/orders/1', start + 1],
+      ['allow', 'api:/orders/2', start + 2],
+    ]);
+    expect(await count()).toBe(start + 3);
+
+    // No operation at all is no route: refused and audited like an unmapped request.
+    const none = await s.guard.checkEach(request('/batch/3'), () => []);
+    expect(none).toMatchObject({ decision: 'deny', body: { code: 'denied', check: 'route' } });
+    expect(await count()).toBe(start + 4);
+  });
+});

@@ -68,7 +68,9 @@ export const AUTH_INFO_KEY = 'agentId';
  * is allowed only when every message is; the first refusal refuses the whole HTTP request,
  * with the guard's status, `WWW-Authenticate` and JSON body (403 `insufficient_scope`
  * naming what was needed), before the SDK sees any of it. Every decision is audited
- * through the guard's sink.
+ * through the guard's sink, once the whole batch is decided: a record for each message of
+ * an allowed batch, or only the refusal (no message of a refused batch runs, and no
+ * record says it was allowed).
  *
  * @example
  * ```ts
@@ -100,17 +102,17 @@ export class McpGuard {
    * never throws for bad input (see the class).
    */
   async check(request: GuardedRequest): Promise<McpDecision> {
-    const first = await this.guard.check(request);
-    if (first.decision === 'deny') return first;
-    // The mapper read the same body without throwing: it maps again the same way.
-    const messages = mapMcpMessages(request.body, this.#map);
+    let messages: MappedMessage[] = [];
+    const decided = await this.guard.checkEach(request, (facts) => {
+      messages = mapMcpMessages(facts.body, this.#map);
+      return messages.map((m) => m.mapped);
+    });
+    if (!Array.isArray(decided)) return decided;
+    const first = decided[0]!;
     const decisions = new Map<string | number, HttpAllow>();
-    const presented = { proof: first.proof, credential: first.credential, token: first.token };
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i]!;
-      const decision = i === 0 ? first : await this.guard.decide(request, presented, message.mapped);
-      if (decision.decision === 'deny') return decision;
-      if (message.id !== undefined && message.method !== undefined) decisions.set(message.id, decision);
+      if (message.id !== undefined && message.method !== undefined) decisions.set(message.id, decided[i]!);
     }
     const auth: McpAuth = {
       agent: first.agent,

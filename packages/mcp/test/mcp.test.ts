@@ -112,6 +112,26 @@ describe('an MCP server behind an McpGuard, with the SDK client', () => {
     expect(denied[0]).toMatchObject({ agent: p.agents[0]!.did, onBehalfOf: USER, code: 'denied' });
   });
 
+  it('a batch is audited once decided: a record for each message of an allowed batch, only the refusal of a refused one', async () => {
+    const token = (await tokenFor(p, s.url)).serialize();
+    const records = async () => (await verifyAuditLog(s.log.path)).map((e) => e.record);
+    const start = (await records()).length;
+    // Allowed, then refused: no allow record for the first call, which never ran.
+    const refused = await signedPost([call('query_orders', 1), { jsonrpc: '2.0', method: 'notifications/initialized' }, call('refund_order', 2)], token);
+    expect(refused).toMatchObject({ status: 403, body: { code: 'denied', required: { resource: 'mcp:orders/tools/refund_order' } } });
+    const afterRefused = (await records()).slice(start);
+    expect(afterRefused.map((r) => [r.decision, r.resource])).toEqual([['deny', 'mcp:orders/tools/refund_order']]);
+    // Every message allowed: one allow record each, in the batch's order.
+    const allowed = await signedPost([call('query_orders', 3), { jsonrpc: '2.0', method: 'notifications/initialized' }, call('query_orders', 4)], token);
+    expect(allowed.status).toBe(200);
+    const afterAllowed = (await records()).slice(start + 1);
+    expect(afterAllowed.map((r) => [r.decision, r.action, r.resource])).toEqual([
+      ['allow', 'call', 'mcp:orders/tools/query_orders'],
+      ['allow', 'connect', 'mcp:orders'],
+      ['allow', 'call', 'mcp:orders/tools/query_orders'],
+    ]);
+  });
+
   it('a batch cannot smuggle a call past the check: every message is decided, one refusal refuses all', async () => {
     const token = (await tokenFor(p, s.url)).serialize();
     const before = s.ran.get('query_orders') ?? 0;
