@@ -11,6 +11,11 @@ export interface PackageTestOptions {
   testTimeout?: number;
   hookTimeout?: number;
   globalSetup?: string[];
+  /**
+   * Test files run at once (default: one fewer than the CPUs). For suites that mostly wait
+   * on the child processes they start.
+   */
+  maxWorkers?: number;
   /** Module aliases (the Node build of a package's `imports` entries, for its sources). */
   alias?: Record<string, string>;
 }
@@ -37,6 +42,7 @@ export function packageTestConfig(options: PackageTestOptions = {}): ViteUserCon
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: options.hookTimeout ?? 120_000,
       ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
+      ...(options.maxWorkers !== undefined ? { maxWorkers: options.maxWorkers } : {}),
       projects: [
         { extends: true, test: { name: 'shared', isolate: false, include, exclude: [...configDefaults.exclude, ...isolated] } },
         ...(isolated.length > 0 ? [{ extends: true, test: { name: 'isolated', isolate: true, include: isolated } }] : []),
