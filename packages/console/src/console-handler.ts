@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CONSOLE_CSP } from './csp.js';
+import type { LiveEvent } from './live-event.js';
+
+/** Where the live view's events come from: the demo, or any program narrating its delegations. */
+export interface LiveEventSource {
+  /** Calls `listener` for every new event until the returned function is called. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  /** Events so far, replayed to every new connection before the live ones. */
+  history?(): readonly LiveEvent[];
+}
+
+/** Where `/audit` reads the audit log (JSON Lines, as `@agent-id/core/node` `AuditLog` writes it). */
+export interface AuditSource {
+  read(): Promise<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
+}
+
+/** Options of {@link consoleHandler}. */
+export interface ConsoleHandlerOptions {
+  /** Serves `/events` (server-sent events); without it `/events` is 404. */
+  events?: LiveEventSource;
+  /** Serves `/audit`; without it `/audit` is 404. */
+  audit?: AuditSource;
+  /**
+   * `Host` header values (`host:port`) accepted; any other gets 421. Guards a loopback
+   * server against DNS rebinding (a web page whose name resolves to 127.0.0.1 reading
+   * `/audit`). Default: every host.
+   */
+  allowedHosts?: readonly string[];
+}
+
+/** The static page: a fixed table, so no request path ever reaches the file system. */
+const FILES: Readonly<Record<string, { file: string; type: string }>> = Object.freeze({
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+});
+
+const HEADERS = Object.freeze({
+  'content-security-policy': CONSOLE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+});
+
+const cache = new Map<string, Promise<Buffer>>();
+
+function pageFile(name: string): Promise<Buffer> {
+  let body = cache.get(name);
+  if (body === undefined) {
+    body = readFile(new URL(`./page/${name}`, import.meta.url));
+    // A failed read is retried on the next request instead of being cached.
+    body.catch(() => cache.delete(name));
+    cache.set(name, body);
+  }
+  return body;
+}
+
+function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra }).end(`${text}\n`);
+}
+
+async function auditBody(source: AuditSource): Promise<Uint8Array[]> {
+  const read = source.read();
+  const chunks: Uint8Array[] = [];
+  const add = (c: string | Uint8Array) => chunks.push(typeof c === 'string' ? new TextEncoder().encode(c) : c);
+  if (typeof (read as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    for await (const c of read as AsyncIterable<string | Uint8Array>) add(c);
+  } else add(await (read as Promise<string | Uint8Array>));
+  return chunks;
+}
+
+function streamEvents(req: IncomingMessage, res: ServerResponse, source: LiveEventSource): void {
+  res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  // JSON.stringify escapes line breaks inside strings, so every event is exactly one `data:` line.
+  const send = (event: LiveEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+  res.write('retry: 2000\n\n');
+  for (const event of source.history?.() ?? []) send(event);
+  const unsubscribe = source.subscribe(send);
+  res.on('close', unsubscribe);
+}
+
+/**
+ * The console's request handler for `node:http` (or anything with its request/response
+ * objects): the static page with a strict Content-Security-Policy, `/events` and `/audit`.
+ * GET and HEAD only. Embed it in another server, or use {@link serveConsole}.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { consoleHandler } from '@agent-id/console/node';
+ * createServer(consoleHandler({ audit: { read: () => readFile('audit.jsonl') } })).listen(8080, '127.0.0.1');
+ * ```
+ */
+export function consoleHandler(options: ConsoleHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const allowed = options.allowedHosts === undefined ? undefined : new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  return (req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) plain(res, 500, 'internal error');
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (allowed !== undefined && !allowed.has((req.headers.host ?? '').toLowerCase())) return plain(res, 421, 'misdirected request');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
+    const url = req.url ?? '';
+    const path = url.split('?', 1)[0]!;
+    if (path === '/events') {
+      if (!options.events) return plain(res, 404, 'no event source');
+      return streamEvents(req, res, options.events);
+    }
+    if (path === '/audit') {
+      if (!options.audit) return plain(res, 404, 'no audit source');
+      const chunks = await auditBody(options.audit);
+      const length = chunks.reduce((n, c) => n + c.byteLength, 0);
+      res.writeHead(200, { ...HEADERS, 'content-type': 'application/jsonl; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(length) });
+      if (req.method === 'HEAD') return void res.end();
+      for (const c of chunks) res.write(c);
+      return void res.end();
+    }
+    const entry = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
+    if (entry === undefined) return plain(res, 404, 'not found');
+    const body = await pageFile(entry.file);
+    res.writeHead(200, { ...HEADERS, 'content-type': entry.type, 'cache-control': 'no-cache', 'content-length': String(body.byteLength) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}

@@ -1,0 +1,3 @@
+export function AuditTimeline(_: { active: boolean }) {
+  return <section data-testid="view-audit">todo</section>;
+}

@@ -1,0 +1,117 @@
+import { KeyPair } from '@agent-id/core';
+import { createAgentIdentity, didKeyFromPublicKey } from '@agent-id/did';
+import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
+import { attenuate, mintCapability } from '@agent-id/tokens';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ConsolePage, launch, openConsole } from './browser.js';
+
+let browser: Browser;
+let server: ConsoleServer;
+let c: ConsolePage;
+
+const orgKey = KeyPair.generate();
+const [a0, a1, a2, a3] = [0, 1, 2, 3].map(() => createAgentIdentity()) as [ReturnType<typeof createAgentIdentity>, ReturnType<typeof createAgentIdentity>, ReturnType<typeof createAgentIdentity>, ReturnType<typeof createAgentIdentity>];
+const now = Math.floor(Date.now() / 1000);
+let token: string;
+
+beforeAll(async () => {
+  let t = await mintCapability(
+    {
+      resources: ['files:/reports/*'],
+      actions: ['read', 'write'],
+      audience: ['did:web:files.example'],
+      expiresAt: now + 3600,
+      maxDepth: 3,
+      holder: a0.did,
+      onBehalfOf: 'did:web:acme.example:users:alice',
+      task: 'q3',
+    },
+    { format: 'biscuit', rootKey: orgKey, issuer: 'did:web:acme.example' },
+  );
+  t = await attenuate(t, { to: a1.did, signer: a0.keyPair, trustedRoots: orgKey.publicKey, narrowing: { actions: ['read'] } });
+  t = await attenuate(t, { to: a2.did, signer: a1.keyPair, trustedRoots: orgKey.publicKey, narrowing: { resources: ['files:/reports/q3/*'] } });
+  t = await attenuate(t, { to: a3.did, signer: a2.keyPair, trustedRoots: orgKey.publicKey, narrowing: { expiresAt: now + 600 } });
+  token = t.serialize();
+  [browser, server] = await Promise.all([launch(), serveConsole()]);
+  c = await openConsole(browser, server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function inspect(tokenText: string, roots: string): Promise<void> {
+  await c.page.getByTestId('tab-inspector').click();
+  await c.page.getByTestId('token-input').fill(tokenText);
+  await c.page.getByTestId('roots-input').fill(roots);
+  await c.page.getByTestId('inspect-button').click();
+  await c.page.waitForSelector('[data-testid="verify-status"]:not([data-state="pending"]), [data-testid="inspect-failure"]');
+}
+
+it('draws a real 3-hop Biscuit chain from user and organisation to the last agent, each hop verified against the given root', async () => {
+  await inspect(token, didKeyFromPublicKey(orgKey.publicKey));
+  const { page } = c;
+  expect(await page.getByTestId('token-format').textContent()).toBe('biscuit');
+  expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('verified');
+  const nodes = await page.locator('[data-testid="chain"] [data-testid="chain-node"]').allTextContents();
+  expect(nodes).toHaveLength(6);
+  expect(nodes[0]).toContain('did:web:acme.example:users:alice');
+  expect(nodes[1]).toContain('did:web:acme.example');
+  expect(nodes[5]).toContain(a3.did);
+  const hops = page.locator('[data-testid="chain"] [data-testid="hop"]');
+  expect(await hops.count()).toBe(4);
+  for (let i = 0; i < 4; i++) expect(await hops.nth(i).getAttribute('data-verified')).toBe('verified');
+  expect(await hops.nth(0).getByTestId('hop-actions').textContent()).toBe('readwrite');
+  expect(await hops.nth(1).getByTestId('hop-actions').textContent()).toBe('read');
+  expect(await hops.nth(1).getByTestId('hop-narrowed').textContent()).toContain('actions: read, write → read');
+  expect(await hops.nth(2).getByTestId('hop-resources').textContent()).toBe('files:/reports/q3/*');
+  expect(await hops.nth(2).getByTestId('hop-narrowed').textContent()).toContain('resources: files:/reports/* → files:/reports/q3/*');
+  expect(await hops.nth(3).getByTestId('hop-expiry').textContent()).toBe(new Date((now + 600) * 1000).toISOString());
+  expect(await hops.nth(3).getByTestId('hop-depth').textContent()).toBe('0');
+  expect(c.errors).toEqual([]);
+});
+
+it('marks the chain unverified against a root that did not mint it, with the code and check', async () => {
+  await inspect(token, didKeyFromPublicKey(KeyPair.generate().publicKey));
+  const { page } = c;
+  expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('unverified');
+  expect(await page.getByTestId('verify-failure').getAttribute('data-code')).toBe('invalid_signature');
+  const marks = await page.locator('[data-testid="chain"] [data-testid="hop"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-verified')));
+  expect(marks).toEqual(['unverified', 'unverified', 'unverified', 'unverified']);
+});
+
+it('runs authorize in the page: allows the holder, names the failing check otherwise', async () => {
+  await inspect(token, didKeyFromPublicKey(orgKey.publicKey));
+  const { page } = c;
+  await page.getByTestId('req-resource').fill('files:/reports/q3/a.pdf');
+  await page.getByTestId('authorize-button').click();
+  await page.waitForSelector('[data-testid="authorize-result"]');
+  expect(await page.getByTestId('authorize-result').getAttribute('data-decision')).toBe('allow');
+
+  await page.getByTestId('req-action').fill('write');
+  await page.getByTestId('authorize-button').click();
+  await page.waitForSelector('[data-testid="authorize-result"][data-decision="deny"]');
+  expect(await page.getByTestId('authorize-failure').getAttribute('data-code')).toBe('denied');
+  expect(await page.getByTestId('authorize-failure').getAttribute('data-check')).toBe('actions');
+
+  await page.getByTestId('req-action').fill('read');
+  await page.getByTestId('req-presenter').fill(a2.did);
+  await page.getByTestId('authorize-button').click();
+  await page.waitForSelector('[data-testid="authorize-result"][data-decision="deny"]');
+  expect(await page.getByTestId('authorize-failure').getAttribute('data-code')).toBe('holder_mismatch');
+
+  await page.getByTestId('req-presenter').fill(a3.did);
+  await page.getByTestId('req-time').fill(new Date((now + 700) * 1000).toISOString());
+  await page.getByTestId('authorize-button').click();
+  await page.waitForSelector('[data-testid="authorize-result"][data-decision="deny"]');
+  expect(await page.getByTestId('authorize-failure').getAttribute('data-code')).toBe('expired');
+});
+
+it('refuses junk and an oversized token with coded errors before parsing', async () => {
+  await inspect('not a token', '');
+  expect(await c.page.getByTestId('inspect-failure').getAttribute('data-code')).toBe('malformed_input');
+  await inspect('A'.repeat(20_000), '');
+  expect(await c.page.getByTestId('inspect-failure').getAttribute('data-code')).toBe('input_too_large');
+});
