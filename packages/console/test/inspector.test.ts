@@ -115,3 +115,48 @@ it('refuses junk and an oversized token with coded errors before parsing', async
   await inspect('A'.repeat(20_000), '');
   expect(await c.page.getByTestId('inspect-failure').getAttribute('data-code')).toBe('input_too_large');
 });
+
+it('renders a hostile token literally: markup as text, control characters visible, no script run, no request off the origin', async () => {
+  const hostileResource = '<img src=x onerror=alert(1)>';
+  const hostileAudience = 'did:web:"><script>alert(2)</script>';
+  const hostileTask = 'q3\u0000\u001b[31m\u2028<b>x</b>';
+  let t = await mintCapability(
+    { resources: [hostileResource], actions: ['read'], audience: [hostileAudience], expiresAt: now + 3600, maxDepth: 2, holder: a0.did, onBehalfOf: 'did:web:acme.example', task: hostileTask },
+    { format: 'biscuit', rootKey: orgKey, issuer: 'did:web:acme.example' },
+  );
+  t = await attenuate(t, { to: a1.did, signer: a0.keyPair, trustedRoots: orgKey.publicKey });
+  const before = c.requests.length;
+  await inspect(t.serialize(), didKeyFromPublicKey(orgKey.publicKey));
+  const { page } = c;
+  expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('verified');
+  const hop = page.locator('[data-testid="chain"] [data-testid="hop"]').nth(1);
+  expect(await hop.getByTestId('hop-resources').textContent()).toBe(hostileResource);
+  const text = await page.getByTestId('chain').textContent();
+  expect(text).toContain(hostileAudience);
+  // NUL and ESC as Control Pictures, U+2028 as an escape: nothing invisible, no line forged.
+  expect(text).toContain('q3\u2400\u241b[31m\\u2028<b>x</b>');
+  expect(await page.locator('main img, main script, main b').count()).toBe(0);
+
+  await page.getByTestId('req-resource').fill(hostileResource);
+  await page.getByTestId('authorize-button').click();
+  await page.waitForSelector('[data-testid="authorize-result"]');
+  expect(await page.getByTestId('authorize-result').getAttribute('data-decision')).toBe('allow');
+  expect(c.dialogs).toEqual([]);
+  const origin = new URL(server.url).origin;
+  expect(c.requests.slice(before).filter((u) => new URL(u).origin !== origin)).toEqual([]);
+  expect(c.errors).toEqual([]);
+});
+
+it('serves the page with a CSP that stops inline script: an injected inline script does not run', async () => {
+  const response = await c.page.request.get(server.url);
+  expect(response.headers()['content-security-policy']).toContain("script-src 'self'");
+  const ran = await c.page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inline = true';
+    document.body.append(s);
+    return (window as { __inline?: boolean }).__inline === true;
+  });
+  expect(ran).toBe(false);
+  await expect.poll(() => c.errors.some((e) => e.includes('Content Security Policy'))).toBe(true);
+  c.errors.length = 0;
+});

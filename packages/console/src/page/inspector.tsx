@@ -40,9 +40,9 @@ export function Inspector(_: { active: boolean }) {
       const last = v.chain.at(-1);
       setRequest((r) => ({
         ...r,
-        action: r.action || (last?.granted.actions[0] ?? ''),
-        resource: r.resource || (last?.granted.resources[0] ?? ''),
-        audience: r.audience || (last?.granted.audience[0] ?? ''),
+        action: last?.granted.actions[0] ?? '',
+        resource: last?.granted.resources[0] ?? '',
+        audience: last?.granted.audience[0] ?? '',
         task: v.task,
         presenter: last?.to ?? '',
       }));
