@@ -114,3 +114,18 @@ export function Chain({ onBehalfOf, issuer, task, hops, verified, testid = 'chai
     </ol>
   );
 }
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.slice(0, 256).map((x) => (typeof x === 'string' ? x : JSON.stringify(x) ?? '')) : []);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
+
+/** A hop read from unverified JSON (an audit record), in the shape the drawing needs whatever the JSON held. */
+export function displayHop(value: unknown): DelegationHop {
+  const h = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const g = typeof h.granted === 'object' && h.granted !== null ? (h.granted as Record<string, unknown>) : {};
+  return {
+    from: typeof h.from === 'string' ? h.from : '',
+    to: typeof h.to === 'string' ? h.to : '',
+    granted: { resources: strings(g.resources), actions: strings(g.actions), audience: strings(g.audience), expiresAt: num(g.expiresAt), maxDepth: num(g.maxDepth) },
+    ...(typeof h.issuedAt === 'number' ? { issuedAt: h.issuedAt } : {}),
+  };
+}
