@@ -123,7 +123,8 @@ export function AuditTimeline(_: { active: boolean }) {
     <section class="view" aria-labelledby="audit-title" data-testid="view-audit">
       <h2 id="audit-title">Audit timeline</h2>
       <div class="columns">
-        <div class="inputs" role="group" aria-label="audit log to read" onDragOver={(e) => e.preventDefault()} onDrop={(e) => pick(droppedFile(e))}>
+        <fieldset class="inputs" onDragOver={(e) => e.preventDefault()} onDrop={(e) => pick(droppedFile(e))}>
+          <legend>Audit log to read</legend>
           <label for="audit-file">Audit log (JSON Lines; pick or drop a file)</label>
           <input id="audit-file" type="file" data-testid="audit-file" accept=".jsonl,.json,.log,text/plain" onChange={(e) => pick(e.currentTarget.files?.[0])} />
           <button type="button" data-testid="audit-fetch" onClick={() => load(() => fetchLimited('./audit', MAX_LOG_BYTES, 'audit log'))}>
@@ -144,7 +145,7 @@ export function AuditTimeline(_: { active: boolean }) {
           <button type="button" data-testid="audit-verify" disabled={log === undefined} onClick={() => log !== undefined && verify(log)}>
             Verify again
           </button>
-        </div>
+        </fieldset>
         <div class="outputs">
           {failure ? <FailureView failure={failure} testid="audit-failure" /> : null}
           {integrity ? (
