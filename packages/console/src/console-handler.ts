@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONSOLE_CSP } from './csp.js';
 import type { LiveEvent } from './live-event.js';
@@ -47,17 +46,12 @@ const HEADERS = Object.freeze({
   'x-frame-options': 'DENY',
 });
 
-const cache = new Map<string, Promise<Buffer>>();
+let files: Promise<Map<string, Buffer>> | undefined;
 
-function pageFile(name: string): Promise<Buffer> {
-  let body = cache.get(name);
-  if (body === undefined) {
-    body = readFile(new URL(`./page/${name}`, import.meta.url));
-    // A failed read is retried on the next request instead of being cached.
-    body.catch(() => cache.delete(name));
-    cache.set(name, body);
-  }
-  return body;
+/** The page's files, embedded in the package at build time (loaded on first use). */
+export function pageFiles(): Promise<Map<string, Buffer>> {
+  files ??= import('./page-assets.js').then(({ PAGE_FILES }) => new Map(Object.entries(PAGE_FILES).map(([name, text]) => [name, Buffer.from(text, 'utf8')])));
+  return files;
 }
 
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
@@ -129,7 +123,8 @@ export function consoleHandler(options: ConsoleHandlerOptions = {}): (req: Incom
     }
     const entry = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
     if (entry === undefined) return plain(res, 404, 'not found');
-    const body = await pageFile(entry.file);
+    const body = (await pageFiles()).get(entry.file);
+    if (body === undefined) return plain(res, 404, 'not found');
     res.writeHead(200, { ...HEADERS, 'content-type': entry.type, 'cache-control': 'no-cache', 'content-length': String(body.byteLength) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ConsoleHandlerOptions, consoleHandler } from './console-handler.js';
+import { type ConsoleHandlerOptions, consoleHandler, pageFiles } from './console-handler.js';
 
 /** Options of {@link serveConsole}. */
 export interface ServeConsoleOptions extends Omit<ConsoleHandlerOptions, 'allowedHosts'> {
@@ -37,6 +37,8 @@ export async function serveConsole(options: ServeConsoleOptions = {}): Promise<C
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) throw new TypeError('port must be an integer from 0 to 65535');
+  // Loaded before listening, so a missing build fails here rather than on the first request.
+  await pageFiles();
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
