@@ -4,7 +4,7 @@ import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
 import { attenuate, mintCapability } from '@agent-id/tokens';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ConsolePage, launch, openConsole } from './browser.js';
+import { type ConsolePage, axeViolations, launch, openConsole } from './browser.js';
 
 let browser: Browser;
 let server: ConsoleServer;
@@ -159,4 +159,11 @@ it('serves the page with a CSP that stops inline script: an injected inline scri
   expect(ran).toBe(false);
   await expect.poll(() => c.errors.some((e) => e.includes('Content Security Policy'))).toBe(true);
   c.errors.length = 0;
+});
+
+it('has no serious or critical accessibility violations (axe-core) with a chain drawn and a decision shown', async () => {
+  await inspect(token, didKeyFromPublicKey(orgKey.publicKey));
+  await c.page.getByTestId('authorize-button').click();
+  await c.page.waitForSelector('[data-testid="authorize-result"]');
+  expect(await axeViolations(c.page)).toEqual([]);
 });

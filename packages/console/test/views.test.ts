@@ -3,7 +3,7 @@ import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
 import { createAgentIdentity, didKeyFromPublicKey } from '@agent-id/did';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ConsolePage, launch, openConsole } from './browser.js';
+import { type ConsolePage, axeViolations, launch, openConsole } from './browser.js';
 import { type AuditFixture, auditFixture, card, cardHost, eventSource, signAgentCard } from './fixtures.js';
 
 let browser: Browser;
@@ -149,4 +149,12 @@ it('live view: the tree grows from the server-sent events; a revocation cuts its
   expect(c.dialogs).toEqual([]);
   const origin = new URL(server.url).origin;
   expect(c.requests.filter((u) => new URL(u).origin !== origin && new URL(u).origin !== host.origin)).toEqual([]);
+});
+
+it('has no serious or critical accessibility violations (axe-core) in the card viewer, audit timeline and live view, filled', async () => {
+  const { page } = c;
+  for (const tab of ['cards', 'audit', 'live']) {
+    await page.getByTestId(`tab-${tab}`).click();
+    expect(await axeViolations(page), tab).toEqual([]);
+  }
 });
