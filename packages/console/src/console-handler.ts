@@ -29,12 +29,10 @@ export interface ConsoleHandlerOptions {
   allowedHosts?: readonly string[];
 }
 
-/** The static page: a fixed table, so no request path ever reaches the file system. */
-const FILES: Readonly<Record<string, { file: string; type: string }>> = Object.freeze({
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+const TYPES: Readonly<Record<string, string>> = Object.freeze({
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
 });
 
 const HEADERS = Object.freeze({
@@ -46,11 +44,28 @@ const HEADERS = Object.freeze({
   'x-frame-options': 'DENY',
 });
 
-let files: Promise<Map<string, Buffer>> | undefined;
+interface PageFile {
+  body: Buffer;
+  type: string;
+}
 
-/** The page's files, embedded in the package at build time (loaded on first use). */
-export function pageFiles(): Promise<Map<string, Buffer>> {
-  files ??= import('./page-assets.js').then(({ PAGE_FILES }) => new Map(Object.entries(PAGE_FILES).map(([name, text]) => [name, Buffer.from(text, 'utf8')])));
+let files: Promise<Map<string, PageFile>> | undefined;
+
+/**
+ * The static page as a fixed table from URL path to file, built from the files embedded in
+ * the package at build time (loaded on first use): no request path ever reaches the file system.
+ */
+export function pageFiles(): Promise<Map<string, PageFile>> {
+  files ??= import('./page-assets.js').then(({ PAGE_FILES }) => {
+    const table = new Map<string, PageFile>();
+    for (const [name, text] of Object.entries(PAGE_FILES)) {
+      const type = TYPES[name.slice(name.lastIndexOf('.') + 1)];
+      if (type !== undefined) table.set(`/${name}`, { body: Buffer.from(text, 'utf8'), type });
+    }
+    const index = table.get('/index.html');
+    if (index !== undefined) table.set('/', index);
+    return table;
+  });
   return files;
 }
 
@@ -121,11 +136,9 @@ export function consoleHandler(options: ConsoleHandlerOptions = {}): (req: Incom
       for (const c of chunks) res.write(c);
       return void res.end();
     }
-    const entry = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
-    if (entry === undefined) return plain(res, 404, 'not found');
-    const body = (await pageFiles()).get(entry.file);
-    if (body === undefined) return plain(res, 404, 'not found');
-    res.writeHead(200, { ...HEADERS, 'content-type': entry.type, 'cache-control': 'no-cache', 'content-length': String(body.byteLength) });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const file = (await pageFiles()).get(path);
+    if (file === undefined) return plain(res, 404, 'not found');
+    res.writeHead(200, { ...HEADERS, 'content-type': file.type, 'cache-control': 'no-cache', 'content-length': String(file.body.byteLength) });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 }

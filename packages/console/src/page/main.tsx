@@ -1,17 +1,34 @@
 /** The console page: four views behind tabs. Every check runs in this page, with the libraries' portable builds. */
-import { render } from 'preact';
-import { useState } from 'preact/hooks';
-import { AuditTimeline } from './audit.js';
-import { CardViewer } from './cards.js';
-import { Inspector } from './inspector.js';
-import { LiveView } from './live.js';
+import { type ComponentType, render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 
+type View = ComponentType<{ active: boolean }>;
+
+// Each view is its own chunk, loaded the first time its tab is shown: the page opens with
+// only what the selected view needs.
 const TABS = [
-  { id: 'inspector', label: 'Token inspector', View: Inspector },
-  { id: 'cards', label: 'Card viewer', View: CardViewer },
-  { id: 'audit', label: 'Audit timeline', View: AuditTimeline },
-  { id: 'live', label: 'Live view', View: LiveView },
+  { id: 'inspector', label: 'Token inspector', load: async (): Promise<View> => (await import('./inspector.js')).Inspector },
+  { id: 'cards', label: 'Card viewer', load: async (): Promise<View> => (await import('./cards.js')).CardViewer },
+  { id: 'audit', label: 'Audit timeline', load: async (): Promise<View> => (await import('./audit.js')).AuditTimeline },
+  { id: 'live', label: 'Live view', load: async (): Promise<View> => (await import('./live.js')).LiveView },
 ] as const;
+
+/** A view loaded on first show, then kept mounted (its state kept) while hidden. */
+function Lazy({ load, active }: { load: () => Promise<View>; active: boolean }) {
+  const [view, setView] = useState<{ View: View } | undefined>();
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (active && view === undefined) {
+      load().then(
+        (View) => setView({ View }),
+        () => setFailed(true),
+      );
+    }
+  }, [active, view, load]);
+  if (failed) return <p role="alert">This view could not be loaded.</p>;
+  if (view === undefined) return active ? <p class="muted">Loading…</p> : null;
+  return <view.View active={active} />;
+}
 
 type TabId = (typeof TABS)[number]['id'];
 
@@ -63,7 +80,7 @@ function App() {
         {TABS.map((t) => (
           // Every view stays mounted (its state kept); only the selected one is shown.
           <div key={t.id} role="tabpanel" id={`panel-${t.id}`} aria-labelledby={`tab-${t.id}`} hidden={tab !== t.id}>
-            <t.View active={tab === t.id} />
+            <Lazy load={t.load} active={tab === t.id} />
           </div>
         ))}
       </main>
