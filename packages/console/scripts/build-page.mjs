@@ -62,5 +62,4 @@ const inspectorChunk = Object.entries(meta).find(([, o]) => Object.keys(o.inputs
 if (inspectorChunk) visit(inspectorChunk);
 const initialGzip = [...initial].reduce((n, f) => n + (sizes[f]?.gzipBytes ?? 0), 0);
 await writeFile(`${here}dist/page-report.json`, `${JSON.stringify({ sizes, gzipTotal: total, gzipInitial: initialGzip, initial: [...initial].sort(), wasm: 0 }, null, 2)}\n`);
-await writeFile(`${here}dist/page-meta.json`, JSON.stringify(result.metafile));
 console.log(`console page: ${(total / 1024).toFixed(1)} KiB gzipped, every view (${names.length} files); ${(initialGzip / 1024).toFixed(1)} KiB to open it on the token inspector; no WebAssembly`);
