@@ -3,12 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentCard, signAgentCard } from '@agent-id/a2a-cards';
+import { type AgentCard, attachOwnershipCredential, signAgentCard } from '@agent-id/a2a-cards';
 import type { LiveEvent } from '@agent-id/console';
 import type { LiveEventSource } from '@agent-id/console/node';
 import { KeyPair, auditRecord, fixedClock } from '@agent-id/core';
 import { AuditLog } from '@agent-id/core/node';
-import { createAgentIdentity } from '@agent-id/did';
+import { StatusList, createAgentIdentity } from '@agent-id/did';
+import { statusListHandler } from '@agent-id/did/node';
 import { attenuate, authorize, mintCapability } from '@agent-id/tokens';
 
 /** A live-event source the test drives. */
@@ -118,4 +119,28 @@ export async function cardHost(): Promise<{ origin: string; authority: string; s
   };
 }
 
-export { signAgentCard };
+export { attachOwnershipCredential, signAgentCard };
+
+/** Status lists (revocation, suspension) of `issuer`, served on 127.0.0.1 readable cross-origin (a browser fetches them). */
+export async function statusLists(issuer: Parameters<typeof StatusList.open>[0]['issuer']): Promise<{ lists: StatusList[]; close(): Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const lists = [
+    await StatusList.open({ issuer, url: `${origin}/status/revocation`, statusPurpose: 'revocation' }),
+    await StatusList.open({ issuer, url: `${origin}/status/suspension`, statusPurpose: 'suspension' }),
+  ];
+  const serve = statusListHandler(lists);
+  server.on('request', (req, res) => {
+    res.setHeader('access-control-allow-origin', '*');
+    if (!serve(req, res)) res.writeHead(404).end();
+  });
+  return {
+    lists,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,4 +1,4 @@
-import { KeyPair } from '@agent-id/core';
+import { KeyPair, base64urlEncode } from '@agent-id/core';
 import { createAgentIdentity, didKeyFromPublicKey } from '@agent-id/did';
 import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
 import { attenuate, mintCapability } from '@agent-id/tokens';
@@ -166,4 +166,28 @@ it('has no serious or critical accessibility violations (axe-core) with a chain 
   await c.page.getByTestId('authorize-button').click();
   await c.page.waitForSelector('[data-testid="authorize-result"]');
   expect(await axeViolations(c.page)).toEqual([]);
+});
+
+it('reads a Macaroon too: its chain drawn, verified with the root secret given as "macaroon ID SECRET", refused without it', async () => {
+  const secret = crypto.getRandomValues(new Uint8Array(32));
+  let m = await mintCapability(
+    { resources: ['files:/reports/*'], actions: ['read', 'write'], audience: ['did:web:files.example'], expiresAt: now + 3600, maxDepth: 3, holder: a0.did, onBehalfOf: 'did:web:acme.example:users:alice', task: 'q3' },
+    { format: 'macaroon', rootSecret: { id: 'acme-2026', secret }, issuer: 'did:web:acme.example' },
+  );
+  m = await attenuate(m, { to: a1.did, signer: a0.keyPair, narrowing: { actions: ['read'] } });
+  m = await attenuate(m, { to: a2.did, signer: a1.keyPair });
+  await inspect(m.serialize(), `macaroon acme-2026 ${base64urlEncode(secret)}`);
+  const { page } = c;
+  expect(await page.getByTestId('token-format').textContent()).toBe('macaroon');
+  expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('verified');
+  const hops = page.locator('[data-testid="chain"] [data-testid="hop"]');
+  expect(await hops.count()).toBe(3);
+  expect(await hops.nth(1).getByTestId('hop-actions').textContent()).toBe('read');
+
+  await inspect(m.serialize(), `macaroon acme-2026 ${base64urlEncode(crypto.getRandomValues(new Uint8Array(32)))}`);
+  expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('unverified');
+  expect(await page.getByTestId('verify-failure').getAttribute('data-code')).toBe('invalid_signature');
+
+  await inspect(m.serialize(), 'not a root');
+  expect(await page.getByTestId('verify-failure').getAttribute('data-check')).toBe('roots');
 });

@@ -87,7 +87,8 @@ export function CardViewer(_: { active: boolean }) {
             status list checked)
           </label>
           <label class="check">
-            <input type="checkbox" checked={allowHttp} onChange={(e) => setAllowHttp(e.currentTarget.checked)} /> resolve did:web over http on loopback (development)
+            <input type="checkbox" data-testid="card-allow-http" checked={allowHttp} onChange={(e) => setAllowHttp(e.currentTarget.checked)} /> did:web and status
+            lists over http on loopback (development)
           </label>
           <button type="button" data-testid="card-verify" disabled={busy} onClick={() => run('json')}>
             Verify pasted card
