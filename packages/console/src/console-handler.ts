@@ -83,6 +83,9 @@ async function auditBody(source: AuditSource): Promise<Uint8Array[]> {
   return chunks;
 }
 
+/** Bytes of events waiting for one slow `/events` client before it is disconnected. */
+const MAX_BUFFERED = 1024 * 1024;
+
 function streamEvents(req: IncomingMessage, res: ServerResponse, source: LiveEventSource): void {
   res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
   if (req.method === 'HEAD') {
@@ -90,7 +93,11 @@ function streamEvents(req: IncomingMessage, res: ServerResponse, source: LiveEve
     return;
   }
   // JSON.stringify escapes line breaks inside strings, so every event is exactly one `data:` line.
-  const send = (event: LiveEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+  const send = (event: LiveEvent) => {
+    // A client that stopped reading is dropped rather than buffered without bound.
+    if (res.writableLength > MAX_BUFFERED) res.destroy();
+    else res.write(`data: ${JSON.stringify(event)}\n\n`);
+  };
   res.write('retry: 2000\n\n');
   for (const event of source.history?.() ?? []) send(event);
   const unsubscribe = source.subscribe(send);

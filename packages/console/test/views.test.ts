@@ -188,6 +188,22 @@ it('live view: the tree grows from the server-sent events; a revocation cuts its
   expect(c.requests.slice(before).filter((u) => new URL(u).origin !== origin)).toEqual([]);
 });
 
+it('live view: junk events are ignored, a replayed seq is skipped, a cycle of delegations still shows every node, markup stays text', async () => {
+  const { page } = c;
+  const junk = [null, 7, 'text', { type: 'delegate', seq: 20 }, { type: 'unknown', seq: 21, text: 'x' }, { type: 'decision', seq: 22, decision: 'maybe', chain: [], text: 'x' }];
+  for (const j of junk) events.emit(j as unknown as Parameters<typeof events.emit>[0]);
+  events.emit({ type: 'delegate', seq: 5, from: 'replayed', to: 'old', format: 'biscuit', scope: '', text: 'an old seq' });
+  events.emit({ type: 'delegate', seq: 30, from: 'ring/a', to: 'ring/b', format: 'biscuit', scope: '', text: '<img src=x onerror=alert(5)>' });
+  events.emit({ type: 'delegate', seq: 31, from: 'ring/b', to: 'ring/a', format: 'biscuit', scope: '', text: 'back \u0007 again' });
+  await page.waitForSelector('[data-testid="live-node"][data-name="ring/b"]');
+  expect(await page.locator('[data-testid="live-node"][data-name="ring/a"]').count()).toBeGreaterThan(0);
+  expect(await page.locator('[data-testid="live-node"][data-name="old"]').count()).toBe(0);
+  expect(await page.getByTestId('live-log').textContent()).toContain('<img src=x onerror=alert(5)>');
+  expect(await page.locator('[data-testid="live-log"] img').count()).toBe(0);
+  expect(await page.locator('[data-testid="live-log"] li').count()).toBe(12);
+  expect(c.dialogs).toEqual([]);
+});
+
 it('has no serious or critical accessibility violations (axe-core) in the card viewer, audit timeline and live view, filled', async () => {
   const { page } = c;
   for (const tab of ['cards', 'audit', 'live']) {

@@ -178,17 +178,18 @@ export function AuditTimeline(_: { active: boolean }) {
                 {select('decision', ['allow', 'deny'], 'decision')}
               </div>
               <svg class="timeline-strip" viewBox="0 0 1000 40" preserveAspectRatio="none" aria-hidden="true" data-testid="audit-strip">
-                {shown.slice(0, MAX_SHOWN).map((r) => {
+                {shown.slice(0, MAX_SHOWN).map((r, i) => {
                   const t = Date.parse(str(r.record.timestamp));
-                  return Number.isFinite(t) ? <circle key={r.seq} cx={x(t)} cy={20} r={6} class={r.record.decision === 'allow' ? 'dot-allow' : 'dot-deny'} /> : null;
+                  return Number.isFinite(t) ? <circle key={i} cx={x(t)} cy={20} r={6} class={r.record.decision === 'allow' ? 'dot-allow' : 'dot-deny'} /> : null;
                 })}
               </svg>
               <p class="muted" data-testid="audit-count">
                 {shown.length} of {rows.length} records
               </p>
               <ol class="records">
-                {shown.slice(0, MAX_SHOWN).map((r) => (
-                  <li key={r.seq} class="record" data-testid="audit-record" data-decision={str(r.record.decision)} data-verified={String(r.verified)}>
+                {shown.slice(0, MAX_SHOWN).map((r, i) => (
+                  // Keyed by position: an unverified log may repeat a seq.
+                  <li key={i} class="record" data-testid="audit-record" data-decision={str(r.record.decision)} data-verified={String(r.verified)}>
                     <div class="record-head">
                       <button type="button" class="link" data-testid="audit-open" onClick={() => setOpen(r)}>
                         #{r.seq} {str(r.record.timestamp)}

@@ -194,6 +194,19 @@ export function LiveView({ active }: { active: boolean }) {
 
   const targets = new Set([...tree.edges.values()].map((e) => e.to));
   const roots = tree.nodes.filter((n) => !targets.has(n));
+  // Nodes no root reaches (edges forming a cycle) are drawn from the first of them, so every node shows.
+  const reached = new Set<string>();
+  const reach = (from: string) => {
+    if (reached.has(from)) return;
+    reached.add(from);
+    for (const e of tree.edges.values()) if (e.from === from) reach(e.to);
+  };
+  for (const r of roots) reach(r);
+  for (const n of tree.nodes) {
+    if (reached.has(n)) continue;
+    roots.push(n);
+    reach(n);
+  }
 
   return (
     <section class="view" aria-labelledby="live-title" data-testid="view-live">
