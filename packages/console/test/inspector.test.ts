@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { KeyPair, base64urlEncode } from '@agent-id/core';
 import { createAgentIdentity, didKeyFromPublicKey } from '@agent-id/did';
 import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
@@ -190,4 +192,32 @@ it('reads a Macaroon too: its chain drawn, verified with the root secret given a
 
   await inspect(m.serialize(), 'not a root');
   expect(await page.getByTestId('verify-failure').getAttribute('data-check')).toBe('roots');
+});
+
+it('resolves a did:web root in the page (fetched over loopback when allowed) and binds it to the issuer it names', async () => {
+  const docs = createServer((req, res) => {
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.url === '/.well-known/did.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(org.document));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
+  const org = createAgentIdentity({ method: 'web', domain: `127.0.0.1:${(docs.address() as AddressInfo).port}` });
+  try {
+    const t = await mintCapability(
+      { resources: ['files:/reports/*'], actions: ['read'], audience: ['did:web:files.example'], expiresAt: now + 3600, maxDepth: 1, holder: a0.did, onBehalfOf: 'did:web:acme.example:users:alice', task: 'q3' },
+      { format: 'biscuit', rootKey: org.keyPair, issuer: org.did },
+    );
+    const { page } = c;
+    await page.getByTestId('allow-http').check();
+    await inspect(t.serialize(), org.did);
+    expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('verified');
+    // The same key, bound to the DID it was resolved from, does not speak for another issuer.
+    await inspect(token, org.did);
+    expect(await page.getByTestId('verify-failure').getAttribute('data-code')).toBe('untrusted_issuer');
+    await page.getByTestId('allow-http').uncheck();
+    await inspect(t.serialize(), org.did);
+    expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('unverified');
+  } finally {
+    docs.close();
+  }
 });

@@ -118,7 +118,8 @@ export function Inspector(_: { active: boolean }) {
           <label for="roots-input">Trusted roots, one per line: did:key:…, did:web:…, a public JWK, or macaroon ID SECRET</label>
           <textarea id="roots-input" data-testid="roots-input" rows={3} spellcheck={false} value={roots} onInput={(e) => setRoots(e.currentTarget.value)} />
           <label class="check">
-            <input type="checkbox" checked={allowHttp} onChange={(e) => setAllowHttp(e.currentTarget.checked)} /> resolve did:web over http on loopback (development)
+            <input type="checkbox" data-testid="allow-http" checked={allowHttp} onChange={(e) => setAllowHttp(e.currentTarget.checked)} /> resolve did:web over http
+            on loopback (development)
           </label>
           <button type="button" data-testid="inspect-button" disabled={busy} onClick={() => inspect()}>
             Inspect and verify
