@@ -121,9 +121,10 @@ it('refuses junk and an oversized token with coded errors before parsing', async
 it('renders a hostile token literally: markup as text, control characters visible, no script run, no request off the origin', async () => {
   const hostileResource = '<img src=x onerror=alert(1)>';
   const hostileAudience = 'did:web:"><script>alert(2)</script>';
-  const hostileTask = 'q3\u0000\u001b[31m\u2028<b>x</b>';
+  const hostileTask = 'q3\u0000\u001b[31m\u2028<b>x</b>\u202e\u200b';
+  const longResource = `files:/${'a'.repeat(2000)}`;
   let t = await mintCapability(
-    { resources: [hostileResource], actions: ['read'], audience: [hostileAudience], expiresAt: now + 3600, maxDepth: 2, holder: a0.did, onBehalfOf: 'did:web:acme.example', task: hostileTask },
+    { resources: [hostileResource, longResource], actions: ['read'], audience: [hostileAudience], expiresAt: now + 3600, maxDepth: 2, holder: a0.did, onBehalfOf: 'did:web:acme.example', task: hostileTask },
     { format: 'biscuit', rootKey: orgKey, issuer: 'did:web:acme.example' },
   );
   t = await attenuate(t, { to: a1.did, signer: a0.keyPair, trustedRoots: orgKey.publicKey });
@@ -132,11 +133,14 @@ it('renders a hostile token literally: markup as text, control characters visibl
   const { page } = c;
   expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('verified');
   const hop = page.locator('[data-testid="chain"] [data-testid="hop"]').nth(1);
-  expect(await hop.getByTestId('hop-resources').textContent()).toBe(hostileResource);
+  expect(await hop.getByTestId('hop-resources').textContent()).toContain(hostileResource);
+  // A long string wraps and is cut (the rest counted): the page never scrolls sideways.
+  expect(await hop.getByTestId('hop-resources').textContent()).toContain('more)');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
   const text = await page.getByTestId('chain').textContent();
   expect(text).toContain(hostileAudience);
   // NUL and ESC as Control Pictures, U+2028 as an escape: nothing invisible, no line forged.
-  expect(text).toContain('q3\u2400\u241b[31m\\u2028<b>x</b>');
+  expect(text).toContain('q3\u2400\u241b[31m\\u2028<b>x</b>\\u202e\\u200b');
   expect(await page.locator('main img, main script, main b').count()).toBe(0);
 
   await page.getByTestId('req-resource').fill(hostileResource);

@@ -4,9 +4,10 @@ import type { ComponentChildren } from 'preact';
 const MAX_SHOWN = 600;
 
 // C0 controls become their Control Pictures (U+2400…); other invisible or reordering
-// characters (C1, line/paragraph separators, bidi controls, zero-width) a \u escape.
+// characters (C1, soft hyphen, line/paragraph separators, bidi controls, zero-width and
+// filler characters, variation selectors, interlinear annotations) a \u escape.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/g;
 
 /** `text` with every control or invisible character shown as a visible symbol or escape. */
 export function visible(text: string): string {
