@@ -211,3 +211,14 @@ it('has no serious or critical accessibility violations (axe-core) in the card v
     expect(await axeViolations(page), tab).toEqual([]);
   }
 });
+
+it('audit timeline: a checkpoint key that does not read is an input error, not a broken log', async () => {
+  const { page } = c;
+  await page.getByTestId('tab-audit').click();
+  await page.getByTestId('audit-key').fill('did:key:<b>not-a-key</b>');
+  await page.getByTestId('audit-verify').click();
+  await page.waitForSelector('[data-testid="audit-failure"]');
+  expect(await page.getByTestId('audit-integrity').count()).toBe(0);
+  expect(await page.getByTestId('audit-failure').textContent()).toContain('<b>not-a-key</b>');
+  await page.getByTestId('audit-key').fill('');
+});

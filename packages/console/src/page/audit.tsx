@@ -59,8 +59,17 @@ export function AuditTimeline(_: { active: boolean }) {
     setFailure(undefined);
     setOpen(undefined);
     setLog(text);
+    let checkpointKey: PublicKey | undefined;
     try {
-      const checkpointKey = checkpointKeyOf(keyText);
+      checkpointKey = checkpointKeyOf(keyText);
+    } catch (e) {
+      // A key that does not read says nothing about the log.
+      setIntegrity(undefined);
+      setRows([]);
+      setFailure(failureOf(e));
+      return;
+    }
+    try {
       const report = verifyAuditLinesReport(text, checkpointKey ? { checkpointKey, checkpoints: cps ?? null } : {});
       setIntegrity({ state: 'intact', report });
       setRows(report.entries.map((e: AuditEntry) => ({ seq: e.seq, record: e.record, verified: true })));

@@ -19,6 +19,8 @@ export function Inspector(_: { active: boolean }) {
   const [roots, setRoots] = useState('');
   const [allowHttp, setAllowHttp] = useState(false);
   const [view, setView] = useState<TokenInspection | undefined>();
+  // The token the drawing and the request form are about (the text area may have changed since).
+  const [inspected, setInspected] = useState('');
   const [failure, setFailure] = useState<Failure | undefined>();
   const [verification, setVerification] = useState<Verification | undefined>();
   const [busy, setBusy] = useState(false);
@@ -37,6 +39,7 @@ export function Inspector(_: { active: boolean }) {
       // Read natively, without roots: no WebAssembly is loaded and nothing is decided.
       const v = await inspectToken(tokenOf(tokenText));
       setView(v);
+      setInspected(tokenOf(tokenText));
       const last = v.chain.at(-1);
       setRequest((r) => ({
         ...r,
@@ -71,7 +74,7 @@ export function Inspector(_: { active: boolean }) {
     try {
       const r = await readRoots(roots, resolver());
       const at = request.time.trim() === '' ? Date.now() : Date.parse(request.time);
-      const result = await authorize(tokenOf(text), {
+      const result = await authorize(inspected, {
         request: { action: request.action, resource: request.resource, audience: request.audience, ...(request.task !== '' ? { task: request.task } : {}) },
         presenter: request.presenter,
         trustedRoots: r.keys,
