@@ -46,7 +46,12 @@ async function bench(input: Input): Promise<{ rows: PageRow[]; hops: number; dra
     render(null, host);
     return height;
   };
+  const renderOnly = (v: TokenInspection) => {
+    render(<Chain onBehalfOf={v.onBehalfOf} issuer={v.issuer} task={v.task} hops={v.chain} verified={true} />, host);
+    render(null, host);
+  };
   let next = 0;
+  const renderTimes: number[] = [];
   const verifyTimes: number[] = [];
   const drawTimes: number[] = [];
   let drawn = 0;
@@ -61,13 +66,17 @@ async function bench(input: Input): Promise<{ rows: PageRow[]; hops: number; dra
     start = performance.now();
     for (const view of batchViews) drawn = draw(view);
     const d = ((performance.now() - start) * 1000) / batchViews.length;
+    start = performance.now();
+    for (const view of batchViews) renderOnly(view);
+    const r = ((performance.now() - start) * 1000) / batchViews.length;
     if (b > 0) {
       verifyTimes.push(v);
       drawTimes.push(d);
+      renderTimes.push(r);
     }
   }
   return {
-    rows: [row(`verifyChain, ${views[0]!.chain.length - 1}-hop Biscuit (baseline)`, verifyTimes, input.iterations), row('draw that chain (preact render + layout)', drawTimes, input.iterations)],
+    rows: [row(`verifyChain, ${views[0]!.chain.length - 1}-hop Biscuit (baseline)`, verifyTimes, input.iterations), row('draw that chain (preact render + layout)', drawTimes, input.iterations), row('  of which preact render alone (no layout)', renderTimes, input.iterations)],
     hops: views[0]!.chain.length - 1,
     drawn,
   };
