@@ -210,6 +210,8 @@ it('has no serious or critical accessibility violations (axe-core) in the card v
     await page.getByTestId(`tab-${tab}`).click();
     expect(await axeViolations(page), tab).toEqual([]);
   }
+  // No Content-Security-Policy violation, no uncaught error in any view so far.
+  expect(c.errors).toEqual([]);
 });
 
 it('audit timeline: a checkpoint key that does not read is an input error, not a broken log', async () => {
