@@ -1,5 +1,9 @@
+import { readFile, readdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONSOLE_CSP } from '@agent-id/console';
 import { KeyPair, base64urlEncode } from '@agent-id/core';
 import { createAgentIdentity, didKeyFromPublicKey } from '@agent-id/did';
 import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
@@ -223,5 +227,30 @@ it('resolves a did:web root in the page (fetched over loopback when allowed) and
     expect(await page.getByTestId('verify-status').getAttribute('data-state')).toBe('unverified');
   } finally {
     docs.close();
+  }
+});
+
+it('runs from any static web server, in any folder: dist/page/ served under /tools/console/ with the CSP', async () => {
+  const dir = fileURLToPath(new URL('../dist/page/', import.meta.url));
+  const files = new Set(await readdir(dir));
+  const types: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+  const statics = createServer(async (req, res) => {
+    const name = (req.url ?? '').replace(/^\/tools\/console\//, '') || 'index.html';
+    if (!files.has(name)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': types[name.split('.').pop()!] ?? 'application/octet-stream', 'content-security-policy': CONSOLE_CSP });
+    res.end(await readFile(join(dir, name)));
+  });
+  await new Promise<void>((resolve) => statics.listen(0, '127.0.0.1', resolve));
+  const other = await openConsole(browser, `http://127.0.0.1:${(statics.address() as AddressInfo).port}/tools/console/`);
+  try {
+    await other.page.getByTestId('token-input').fill(token);
+    await other.page.getByTestId('roots-input').fill(didKeyFromPublicKey(orgKey.publicKey));
+    await other.page.getByTestId('inspect-button').click();
+    await other.page.waitForSelector('[data-testid="verify-status"][data-state="verified"]');
+    expect(await other.page.locator('[data-testid="chain"] [data-testid="hop"]').count()).toBe(4);
+    expect(other.errors).toEqual([]);
+  } finally {
+    await other.context.close();
+    statics.close();
   }
 });
