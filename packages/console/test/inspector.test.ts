@@ -76,6 +76,7 @@ it('draws a real 3-hop Biscuit chain from user and organisation to the last agen
   expect(await hops.nth(2).getByTestId('hop-narrowed').textContent()).toContain('resources: files:/reports/* → files:/reports/q3/*');
   expect(await hops.nth(3).getByTestId('hop-expiry').textContent()).toBe(new Date((now + 600) * 1000).toISOString());
   expect(await hops.nth(3).getByTestId('hop-depth').textContent()).toBe('0');
+  expect(await page.locator('[data-testid="token-blocks"] [data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['authority', 'hop', 'hop', 'hop']);
   expect(c.errors).toEqual([]);
 });
 

@@ -153,6 +153,30 @@ export function Inspector(_: { active: boolean }) {
                 hops={view.chain}
                 verified={verification === undefined || verification.state === 'no-roots' ? undefined : verification.state === 'verified'}
               />
+              <details data-testid="token-blocks">
+                <summary>Blocks and revocation ids ({view.blocks.length})</summary>
+                <ol class="records">
+                  {view.blocks.map((b) => (
+                    <li key={b.index} class="record" data-kind={b.kind}>
+                      <Field label={`block ${b.index}`}>
+                        {b.kind === 'checks'
+                          ? "a holder's block of checks (narrows further; decided by the request form)"
+                          : b.kind === 'unattributed'
+                            ? 'content no delegator can be shown to have signed'
+                            : b.kind}
+                      </Field>
+                      <Field label="revocation id">
+                        <Shown text={b.revocationId} class="id" />
+                      </Field>
+                      {b.source.map((line, j) => (
+                        <Field key={j} label={j === 0 ? 'content' : ''}>
+                          <Shown text={line} max={300} />
+                        </Field>
+                      ))}
+                    </li>
+                  ))}
+                </ol>
+              </details>
               {view.thirdPartyCaveats.length > 0 ? (
                 <Field label="third-party caveats">
                   {view.thirdPartyCaveats.map((c, i) => (
