@@ -20,6 +20,8 @@ const ALLOWED = {
   '@agent-id/a2a': ['@agent-id/core', '@agent-id/did', '@agent-id/tokens', '@agent-id/a2a-cards', '@agent-id/http'],
   '@agent-id/oauth': ['@agent-id/core', '@agent-id/did', '@agent-id/tokens', '@agent-id/http'],
   '@agent-id/postgres': ['@agent-id/core', '@agent-id/tokens'],
+  // The console page verifies in the browser with the portable libraries; its server needs none.
+  '@agent-id/console': ['@agent-id/core', '@agent-id/did', '@agent-id/tokens', '@agent-id/a2a-cards'],
   '@agent-id/cli': ['*'],
   '@agent-id/demo-agents': ['*'],
   // Shared test and bench helpers: core's tests use it, so it may use no workspace package.

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
-const libraries = ['core', 'did', 'tokens', 'a2a-cards', 'http', 'mcp', 'a2a', 'postgres', 'oauth'];
+const libraries = ['core', 'did', 'tokens', 'a2a-cards', 'http', 'mcp', 'a2a', 'postgres', 'oauth', 'console'];
 // The consumer's own toolchain, pinned like the workspace's.
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const consumerTools = [`typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`];

@@ -15,8 +15,8 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Libraries whose main entry must run anywhere (mcp, a2a, oauth and postgres are Node servers). */
-const PORTABLE = ['core', 'did', 'tokens', 'a2a-cards', 'http'];
+/** Libraries whose main entry must run anywhere (mcp, a2a, oauth and postgres are Node servers; console's server is its /node entry). */
+const PORTABLE = ['core', 'did', 'tokens', 'a2a-cards', 'http', 'console'];
 /** Entries of them that must be portable too. */
 const EXTRA_ENTRIES = { core: ['internal'] };
 // How each runtime (or its bundler) resolves: its export conditions, whether it reads the

@@ -59,6 +59,11 @@ const GROUPS: readonly { name: string; description: string; load: () => Promise<
     description: 'verify and read hash-chained audit logs',
     load: async () => (await import('./commands/audit.js')).registerAuditCommands,
   },
+  {
+    name: 'console',
+    description: 'serve the console page on loopback: token chains, card verdicts, audit timelines, live delegations',
+    load: async () => (await import('./commands/console.js')).registerConsoleCommands,
+  },
 ];
 
 function packageVersion(): string {

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import type { LiveEvent } from '../src/live-event.js';
+import { EMPTY, apply, readEvent } from '../src/page/live-tree.js';
+import { visible } from '../src/page/visible.js';
+
+// What must never reach the screen as itself: C0/C1 controls, bidi overrides and isolates,
+// zero-width characters, line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+const anyText = fc.string({ unit: 'binary', maxLength: 200 });
+
+it('visible() leaves nothing invisible or reordering in what it shows', () => {
+  fc.assert(
+    fc.property(anyText, (s) => {
+      expect(HIDDEN.test(visible(s))).toBe(false);
+    }),
+  );
+});
+
+it('visible() changes nothing in ordinary text (markup included) and keeps every other character in order', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom(...'ab <>&"\'/=éß中文🙂-_.:'.split('')) }), (s) => {
+      expect(visible(s)).toBe(s);
+    }),
+  );
+  fc.assert(
+    fc.property(anyText, (s) => {
+      const shown = visible(s);
+      let at = 0;
+      for (const c of s) {
+        if (visible(c) !== c) continue;
+        at = shown.indexOf(c, at);
+        expect(at).toBeGreaterThanOrEqual(0);
+        at += c.length;
+      }
+    }),
+  );
+});
+
+it('readEvent() never throws on junk and returns only the known shapes', () => {
+  const types = new Set(['section', 'delegate', 'refuse', 'decision', 'revoke', 'note']);
+  fc.assert(
+    fc.property(fc.oneof(fc.anything(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (junk) => {
+      const e = readEvent(typeof junk === 'string' ? junk : JSON.stringify(junk));
+      if (e !== undefined) {
+        expect(types.has(e.type)).toBe(true);
+        expect(typeof e.seq).toBe('number');
+        expect(typeof e.text).toBe('string');
+      }
+    }),
+  );
+});
+
+const name = fc.constantFrom('acme', 'acme/a', 'acme/b', 'globex/c', 'globex/d', '<img src=x>');
+const event: fc.Arbitrary<LiveEvent> = fc.oneof(
+  fc.record({ type: fc.constant('delegate' as const), seq: fc.constant(0), from: name, to: name, format: fc.constantFrom('biscuit' as const, 'macaroon' as const), scope: anyText, text: anyText }),
+  fc.record({ type: fc.constant('revoke' as const), seq: fc.constant(0), from: name, to: name, text: anyText }),
+  fc.record({ type: fc.constant('refuse' as const), seq: fc.constant(0), from: name, to: name, code: fc.constant('denied'), text: anyText }),
+  fc.record({ type: fc.constant('decision' as const), seq: fc.constant(0), decision: fc.constantFrom('allow' as const, 'deny' as const), chain: fc.array(name, { maxLength: 4 }), text: anyText }),
+);
+
+it('the tree built from any event sequence: edges only between its nodes, a revoke only on a known edge, replays ignored', () => {
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 60 }), (events) => {
+      let tree = EMPTY;
+      events.forEach((e, i) => {
+        const before = tree;
+        tree = apply(tree, { ...e, seq: i + 1 });
+        // The same seq again (a reconnecting EventSource replays history) changes nothing.
+        expect(apply(tree, { ...e, seq: i + 1 })).toBe(tree);
+        if (e.type === 'revoke') {
+          const edge = tree.edges.get(`${e.from}\u0000${e.to}`);
+          expect(edge === undefined || edge.state === 'revoked').toBe(true);
+          expect(tree.edges.size).toBe(before.edges.size);
+        }
+      });
+      for (const edge of tree.edges.values()) {
+        expect(tree.nodes).toContain(edge.from);
+        expect(tree.nodes).toContain(edge.to);
+      }
+      expect(tree.log.length).toBe(events.length);
+    }),
+  );
+});
