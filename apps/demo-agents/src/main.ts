@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
+import { LiveFeed, liveEventOf } from './live.js';
 import { runScenario } from './scenario.js';
 import { isPostgresStore } from './stores.js';
 import { formatSummary } from './summary.js';
@@ -8,7 +11,8 @@ const HELP = `agent-id demo: two organisations, agents speaking A2A, narrowing c
 
 usage: node dist/main.js [--serve] [--out DIR] [--store postgres://…] [--quiet]
 
-  --serve     after the scenario, keep every server running and print curl-able URLs
+  --serve     serve the console (its live view grows the delegation tree as the scenario
+              runs), then keep every server running and print curl-able URLs
   --out DIR   write the audit logs and revocation stores to DIR (default: a temp dir)
   --store URL keep each organisation's revocations and audit in PostgreSQL (a schema
               each, migrated at start) instead of files; the audit is verified from it
@@ -43,13 +47,29 @@ async function main(): Promise<number> {
   const options: Parameters<typeof runScenario>[0] = { keepRunning: args.serve };
   if (args.out) options.outDir = args.out;
   if (args.store) options.store = args.store;
-  if (!args.quiet) options.onTrace = (e) => process.stdout.write(`${formatTraceEvent(e)}\n`);
+  const print = args.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  let consoleServer: ConsoleServer | undefined;
+  // Acme's audit log, once the scenario has written it (a file; a PostgreSQL store is read with `agent-id console --audit`).
+  let auditPath: string | undefined;
+  if (args.serve) {
+    const feed = new LiveFeed();
+    consoleServer = await serveConsole({
+      events: feed,
+      ...(args.store ? {} : { audit: { read: () => (auditPath ? readFile(auditPath) : Promise.resolve('')) } }),
+    });
+    process.stdout.write(`console (live view of this run): ${consoleServer.url}#live\n`);
+    options.onTrace = (e) => {
+      print?.(formatTraceEvent(e));
+      feed.push(liveEventOf(e));
+    };
+  } else if (print) options.onTrace = (e) => print(formatTraceEvent(e));
   const result = await runScenario(options);
+  auditPath = result.audit.find((a) => a.org === 'acme')?.path;
   process.stdout.write(formatSummary(result, { auditLogs: args.quiet }));
-  if (!args.serve) return result.ok ? 0 : 1;
+  if (!args.serve || !consoleServer) return result.ok ? 0 : 1;
 
   process.stdout.write('\n== Serving (Ctrl-C to stop)\n');
-  for (const [name, url] of Object.entries(result.urls)) process.stdout.write(`  ${name.padEnd(34)} ${url}\n`);
+  for (const [name, url] of Object.entries({ console: consoleServer.url, ...result.urls })) process.stdout.write(`  ${name.padEnd(34)} ${url}\n`);
   process.stdout.write(
     `\n  try:\n    curl -s ${result.urls['globex/analyst card']}\n    curl -s ${result.urls['acme DID document']}\n` +
       `    curl -s -X POST ${result.urls['globex tools challenge (POST)']}\n` +
@@ -72,7 +92,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await result.stop();
+  await Promise.all([result.stop(), consoleServer.close()]);
   return result.ok ? 0 : 1;
 }
 

@@ -83,3 +83,20 @@ it('the tree built from any event sequence: edges only between its nodes, a revo
     }),
   );
 });
+
+it('a refused delegation adds an edge only where there was none: a revoked edge stays cut, a live one live', () => {
+  const events: LiveEvent[] = [
+    { type: 'delegate', seq: 1, from: 'acme', to: 'acme/orchestrator', format: 'biscuit', scope: 'read', text: '' },
+    { type: 'delegate', seq: 2, from: 'acme/orchestrator', to: 'acme/researcher', format: 'macaroon', scope: 'read', text: '' },
+    { type: 'revoke', seq: 3, from: 'acme/orchestrator', to: 'acme/researcher', text: '' },
+    { type: 'refuse', seq: 4, from: 'acme/orchestrator', to: 'acme/researcher', code: 'revoked', check: 'credential_status', text: '' },
+    { type: 'refuse', seq: 5, from: 'acme', to: 'acme/orchestrator', code: 'denied', text: '' },
+    { type: 'refuse', seq: 6, from: 'acme/orchestrator', to: 'mallory/impostor', code: 'untrusted_signer', text: '' },
+  ];
+  const tree = events.reduce(apply, EMPTY);
+  const state = (from: string, to: string) => [...tree.edges.values()].find((e) => e.from === from && e.to === to)?.state;
+  expect(state('acme/orchestrator', 'acme/researcher')).toBe('revoked');
+  expect(state('acme', 'acme/orchestrator')).toBe('live');
+  expect(state('acme/orchestrator', 'mallory/impostor')).toBe('refused');
+  expect(tree.refusals.get('acme/orchestrator')).toBe('untrusted_signer');
+});

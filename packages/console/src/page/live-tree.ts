@@ -96,7 +96,8 @@ export function apply(tree: Tree, event: LiveEvent): Tree {
       if (event.to !== undefined) {
         addNode(next, event.to);
         const k = key(event.from, event.to);
-        if (next.edges.get(k)?.state !== 'live') next.edges.set(k, { from: event.from, to: event.to, state: 'refused', scope: '', format: '', code: event.code });
+        // A refused delegation adds no hop: it never un-cuts a revoked edge nor hides a live one.
+        if (next.edges.get(k) === undefined) next.edges.set(k, { from: event.from, to: event.to, state: 'refused', scope: '', format: '', code: event.code });
       }
       break;
     case 'revoke': {
