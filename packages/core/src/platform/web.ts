@@ -142,11 +142,17 @@ function derToRaw(der: Uint8Array): Uint8Array | null {
  * other keys or members that do not decode, which are imported as JWK.
  */
 function rawPublicKey(jwk: PlatformJwk): Uint8Array<ArrayBuffer> | undefined {
+  // Only canonical base64url (what the JWK import would read the same way); the lenient decoders skip whitespace.
+  const decode = (text: string) => {
+    const bytes = bytesFromBase64url(text);
+    if (base64urlFromBytes(bytes) !== text) throw new RangeError('not canonical base64url');
+    return bytes;
+  };
   try {
-    if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x !== undefined) return view(bytesFromBase64url(jwk.x));
+    if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x !== undefined) return view(decode(jwk.x));
     if (jwk.kty === 'EC' && jwk.x !== undefined && jwk.y !== undefined) {
-      const x = bytesFromBase64url(jwk.x);
-      const y = bytesFromBase64url(jwk.y);
+      const x = decode(jwk.x);
+      const y = decode(jwk.y);
       if (x.length !== y.length) return undefined;
       const raw = new Uint8Array(1 + x.length + y.length);
       raw[0] = 4;
