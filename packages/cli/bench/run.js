@@ -12,7 +12,7 @@
 //
 // Wall time and, where GNU time is installed, CPU time (user + system) are both reported.
 //
-// Usage: node bench/run.js [--runs N] [--json] [--installed DIR]
+// Usage: node bench/run.js [--runs N] [--json] [--installed DIR]... [--installed-only]
 // Needs the CLI and the workspace packages built (pnpm build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,14 +31,17 @@ if (!existsSync(workspaceBin)) {
   console.error('bench: dist/bin.js is missing: build first (pnpm build)');
   process.exit(1);
 }
-// --installed DIR: also time the CLI npm installed there from its packed tarball
-// (`pnpm --filter @agent-id/cli pack`, then `npm install <tarball>` in DIR).
-const installedArg = args.indexOf('--installed');
-const installedBin = installedArg >= 0 ? join(resolve(args[installedArg + 1]), 'node_modules', '@agent-id', 'cli', 'dist', 'bin.js') : undefined;
-if (installedBin !== undefined && !existsSync(installedBin)) {
-  console.error(`bench: ${installedBin} is missing`);
-  process.exit(1);
+// --installed DIR (repeatable): also time the CLI npm installed there from its packed
+// tarball (`pnpm --filter @agent-id/cli pack`, then `npm install <tarball>` in DIR), e.g.
+// this build's and another's, interleaved; --installed-only: those forms alone.
+const installedBins = args.flatMap((a, i) => (a === '--installed' ? [join(resolve(args[i + 1]), 'node_modules', '@agent-id', 'cli', 'dist', 'bin.js')] : []));
+for (const bin of installedBins) {
+  if (!existsSync(bin)) {
+    console.error(`bench: ${bin} is missing`);
+    process.exit(1);
+  }
 }
+const installedOnly = args.includes('--installed-only') && installedBins.length > 0;
 const bundleDir = join(root, '.bench');
 execFileSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), bundleDir, '--link'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const bundleBin = join(bundleDir, 'dist', 'bin.js');
@@ -99,7 +102,8 @@ function time(argv) {
 }
 
 const cases = [['node -e 0', ['-e', '0']]];
-for (const [form, bin] of [['workspace', workspaceBin], ['bundle', bundleBin], ...(installedBin ? [['installed', installedBin]] : [])]) {
+const installedForms = installedBins.map((bin, i) => [installedBins.length > 1 ? `installed#${i + 1}` : 'installed', bin]);
+for (const [form, bin] of [...(installedOnly ? [] : [['workspace', workspaceBin], ['bundle', bundleBin]]), ...installedForms]) {
   for (const format of ['biscuit', 'macaroon']) {
     for (const command of ['mint', 'attenuate', 'authorize']) cases.push([`${form} ${format} token ${command}`, [bin, ...fixtures[format][command]]]);
   }
@@ -134,8 +138,9 @@ if (asJson) {
   console.log(JSON.stringify({ node: process.version, runs: RUNS, baselineMs: Number(baseline.toFixed(1)), results }, null, 2));
 } else {
   console.log(`agent-id process time, 3-hop token, median of ${RUNS} runs (node ${process.version})`);
-  console.log(`${'case'.padEnd(40)} ${'median ms'.padStart(10)} ${'× node -e 0'.padStart(12)} ${'CPU ms'.padStart(8)} ${'CPU ×'.padStart(6)}`);
+  if (installedForms.length > 1) for (const [form, bin] of installedForms) console.log(`${form}: ${bin}`);
+  console.log(`${'case'.padEnd(44)} ${'median ms'.padStart(10)} ${'× node -e 0'.padStart(12)} ${'CPU ms'.padStart(8)} ${'CPU ×'.padStart(6)}`);
   for (const r of results) {
-    console.log(`${r.name.padEnd(40)} ${r.medianMs.toFixed(1).padStart(10)} ${r.ratioToNodeE0.toFixed(2).padStart(12)} ${r.cpuMs.toFixed(1).padStart(8)} ${r.cpuRatioToNodeE0.toFixed(2).padStart(6)}`);
+    console.log(`${r.name.padEnd(44)} ${r.medianMs.toFixed(1).padStart(10)} ${r.ratioToNodeE0.toFixed(2).padStart(12)} ${r.cpuMs.toFixed(1).padStart(8)} ${r.cpuRatioToNodeE0.toFixed(2).padStart(6)}`);
   }
 }

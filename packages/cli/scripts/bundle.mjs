@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Builds the publishable form of @agent-id/cli into a staging folder (default .pack/):
 //   .pack/dist/bin.js             src/bin.ts (the program: commander and the group list)
-//   .pack/dist/commands/<g>.js    one self-contained bundle per command group, loaded only
-//                                 when the command line names it; each bundles the
-//                                 workspace packages (@agent-id/*), which are not on the
-//                                 npm registry, tree-shaken to what the group uses; every
+//   .pack/dist/commands/<g>.js    one bundle per command group, loaded only when the
+//                                 command line names it; each bundles the workspace
+//                                 packages (@agent-id/*), which are not on the npm
+//                                 registry, tree-shaken to what the group uses; every
 //                                 other package stays external
+//   .pack/dist/commands/<g>/…     the parts of group <g> it loads only when a command
+//                                 needs them (its dynamic import()s: the PostgreSQL store,
+//                                 biscuit-wasm's loader), and what those share with <g>
 //   .pack/package.json            the published manifest: the external packages become
 //                                 its dependencies, at the versions the workspace pins
 //   .pack/README.md
@@ -80,6 +83,20 @@ for (const name of ['core', 'did', 'tokens', 'a2a-cards', 'postgres']) {
 }
 const externals = new Set();
 
+/**
+ * CommonJS packages a group may need on some runs only (macaroon for Macaroon tokens, its
+ * cryptography with it): the bundle reads them with `require` on first use instead of
+ * importing them when the group loads. The stand-in has only a default export, whose
+ * members it forwards: a named import of such a package fails the build (esbuild: no
+ * matching export) rather than misbehave at run time.
+ */
+const LOAD_ON_FIRST_USE = new Set(['macaroon']);
+const lazyDefaultExport = (name) => `import { createRequire } from 'node:module';
+let lib;
+const load = () => (lib ??= createRequire(import.meta.url)(${JSON.stringify(name)}));
+export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });
+`;
+
 /** Bundles @agent-id/* (and relative files); leaves every registry package external. */
 const keepRegistryPackagesExternal = {
   name: 'keep-registry-packages-external',
@@ -93,23 +110,21 @@ const keepRegistryPackagesExternal = {
       // A workspace package's own `#…` imports (its platform layer) are bundled with it.
       if (args.path.startsWith(WORKSPACE_SCOPE) || args.path.startsWith('#')) return undefined;
       externals.add(packageName(args.path));
+      if (LOAD_ON_FIRST_USE.has(args.path) && args.namespace === 'file') return { path: args.path, namespace: 'load-on-first-use' };
       return { path: args.path, external: true };
     });
+    b.onLoad({ filter: /.*/, namespace: 'load-on-first-use' }, (args) => ({ contents: lazyDefaultExport(args.path), loader: 'js', resolveDir: root }));
   },
 };
 
 await rm(outdir, { recursive: true, force: true });
 await mkdir(outdir, { recursive: true });
 
-// No code splitting: esbuild's shared chunks follow barrel re-exports, so a shared chunk
-// would load every package's dependencies (did-jwt, resolvers) for every command.
 const groups = (await readdir(join(root, 'src', 'commands'))).filter((f) => f.endsWith('.ts') && f !== 'shared.ts').map((f) => f.slice(0, -3));
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: Object.fromEntries([['bin', 'src/bin.ts'], ...groups.map((g) => [`commands/${g}`, `src/commands/${g}.ts`])]),
   outdir: join(outdir, 'dist'),
   bundle: true,
-  splitting: false,
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
@@ -120,7 +135,17 @@ await build({
   minify: false,
   logLevel: 'warning',
   plugins: [keepRegistryPackagesExternal],
-});
+};
+// One build per group, split at its dynamic import()s, so `agent-id token mint` never loads
+// the PostgreSQL client that `--revocations postgres://…` needs. Not one split build of
+// all groups: its shared chunks follow barrel re-exports (e.g. every module of
+// @agent-id/did), so every command would load every group's dependencies (did-jwt, …).
+await Promise.all([
+  build({ ...common, entryPoints: { bin: 'src/bin.ts' }, splitting: false }),
+  ...groups.map((g) =>
+    build({ ...common, entryPoints: { [`commands/${g}`]: `src/commands/${g}.ts` }, splitting: true, chunkNames: `commands/${g}/[name]-[hash]` }),
+  ),
+]);
 
 const missing = [...externals].filter((name) => !versions.has(name));
 if (missing.length > 0) {

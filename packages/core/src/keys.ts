@@ -1,4 +1,4 @@
-import { type AsyncSign, type AsyncVerify, type SyncSign, type SyncVerify, asyncSigner, asyncVerifier, syncSigner, syncVerifier } from '#platform';
+import { type AsyncSign, type AsyncVerify, type SyncSign, type SyncVerify, asyncSigner, asyncVerifier, publicKeyFromSecret, syncSigner, syncVerifier } from '#platform';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -76,7 +76,9 @@ function ecdsaSuite(curve: typeof p256 | typeof secp256k1, alg: JwsAlgorithm, mu
     secretLength: 32,
     publicLength: 33,
     randomSecret: () => curve.utils.randomSecretKey(),
-    publicFromSecret: (secret) => curve.getPublicKey(secret, true),
+    // Native on Node (a CLI run loads one key: @noble's first multiplication builds its
+    // precomputed tables, tens of milliseconds); secp256k1 stays on noble everywhere.
+    publicFromSecret: curve === p256 ? (secret) => publicKeyFromSecret('P-256', secret) : (secret) => curve.getPublicKey(secret, true),
     sign: (message, secret) => curve.sign(message, secret, { prehash: true, lowS: true }),
     nobleVerify: (signature, message, publicKey) =>
       curve.verify(signature, message, publicKey, { prehash: true, lowS: alg === 'ES256K' }),
@@ -95,7 +97,7 @@ const SUITES: Record<KeyType, Suite> = {
     secretLength: 32,
     publicLength: 32,
     randomSecret: () => ed25519.utils.randomSecretKey(),
-    publicFromSecret: (secret) => ed25519.getPublicKey(secret),
+    publicFromSecret: (secret) => publicKeyFromSecret('Ed25519', secret),
     sign: (message, secret) => ed25519.sign(message, secret),
     nobleVerify: ed25519VerifyCofactorless,
     validatePublic: (bytes) => {
@@ -139,6 +141,13 @@ function assertKeyType(type: unknown): asserts type is KeyType {
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
+ * The public key a secret derives, without the point checks of `fromBytes`: [a]B (Ed25519)
+ * or [d]G (EC), compressed, is a valid prime-order point by construction, and a CLI run
+ * would pay those checks' cold @noble start for nothing.
+ */
+let derivedPublicKey: (type: KeyType, bytes: Uint8Array) => PublicKey;
+
+/**
  * A public key. On Node, {@link PublicKey.verify} uses node:crypto and falls back to
  * @noble/curves where the runtime lacks the curve; elsewhere (browsers, Deno, Bun, workerd)
  * the synchronous `verify` can only use @noble/curves, about ten times slower, and
@@ -160,6 +169,10 @@ export class PublicKey {
   private constructor(type: KeyType, bytes: Uint8Array) {
     this.type = type;
     this.bytes = bytes;
+  }
+
+  static {
+    derivedPublicKey = (type, bytes) => new PublicKey(type, Uint8Array.from(bytes));
   }
 
   /**
@@ -382,7 +395,9 @@ export class KeyPair {
   private constructor(type: KeyType, secret: Uint8Array) {
     const suite = SUITES[type];
     this.#secret = Uint8Array.from(secret);
-    this.publicKey = PublicKey.fromBytes(type, suite.publicFromSecret(this.#secret));
+    const derived = suite.publicFromSecret(this.#secret);
+    if (derived.length !== suite.publicLength) throw new Error('derived public key length');
+    this.publicKey = derivedPublicKey(type, derived);
   }
 
   /**

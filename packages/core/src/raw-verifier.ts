@@ -1,8 +1,9 @@
-import { asyncVerifier, type PlatformJwk, publicKeyFromSecret, type SignatureAlgorithm, syncSigner, syncVerifier } from '#platform';
+import { PLATFORM, asyncVerifier, type PlatformJwk, publicKeyFromSecret, type SignatureAlgorithm, syncSigner, syncVerifier } from '#platform';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
-import { base64urlEncode } from './base64url.js';
+import { base64urlDecode, base64urlEncode } from './base64url.js';
+import { concatBytes } from './bytes.js';
 import { ed25519VerifyCofactorless } from './keys.js';
 
 /** A signature check for one key, synchronous and asynchronous, with the same answers. */
@@ -76,4 +77,35 @@ export function ed25519RawSign(secret: Uint8Array, message: Uint8Array, publicKe
   if (secret.length !== 32 || publicKey.length !== 32) throw new RangeError('an Ed25519 secret and public key are 32 bytes');
   const native = syncSigner({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(publicKey), d: base64urlEncode(secret) }, 'EdDSA');
   return native ? native(message) : ed25519.sign(message, secret);
+}
+
+// DER of PrivateKeyInfo { version 0, algorithm id-Ed25519 (1.3.101.112), OCTET STRING { OCTET STRING (32) } } before the seed (RFC 8410).
+const ED25519_PKCS8_PREFIX = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+
+interface DerivingSubtle {
+  importKey(format: 'pkcs8', keyData: Uint8Array<ArrayBuffer>, algorithm: { name: 'Ed25519' }, extractable: true, usages: ['sign']): Promise<object>;
+  exportKey(format: 'jwk', key: object): Promise<{ x?: unknown }>;
+}
+
+/**
+ * The Ed25519 public key of a raw 32-byte secret, asynchronously: off Node with WebCrypto
+ * (the seed imported as PKCS#8, the key exported as a JWK, whose `x` the runtime derives),
+ * about a tenth of @noble/curves' cost there, and off the caller's synchronous path;
+ * natively on Node. Resolves `undefined` where WebCrypto cannot (no Ed25519), for the
+ * caller to derive synchronously.
+ */
+export async function ed25519PublicKeyFromSecretAsync(secret: Uint8Array): Promise<Uint8Array | undefined> {
+  if (secret.length !== 32) throw new RangeError('an Ed25519 secret is 32 bytes');
+  if (PLATFORM === 'node') return publicKeyFromSecret('Ed25519', secret);
+  const subtle = (globalThis as { crypto?: { subtle?: DerivingSubtle } }).crypto?.subtle;
+  if (subtle === undefined) return undefined;
+  try {
+    const key = await subtle.importKey('pkcs8', concatBytes(ED25519_PKCS8_PREFIX, secret) as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, true, ['sign']);
+    const { x } = await subtle.exportKey('jwk', key);
+    if (typeof x !== 'string') return undefined;
+    const publicKey = base64urlDecode(x);
+    return publicKey.length === 32 ? publicKey : undefined;
+  } catch {
+    return undefined;
+  }
 }

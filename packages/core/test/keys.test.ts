@@ -1,4 +1,6 @@
 import { inspect } from 'node:util';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 as nobleP256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -303,7 +305,28 @@ describe('bad keys', () => {
 
   it('an EC scalar outside 1..n-1 is malformed_input', () => {
     expectCode(() => KeyPair.fromSecretKey('P-256', new Uint8Array(32)), 'malformed_input', 'secret_key');
+    expectCode(() => KeyPair.fromSecretKey('P-256', new Uint8Array(32).fill(0xff)), 'malformed_input', 'secret_key');
+    expectCode(() => KeyPair.fromSecretKey('P-256', hex('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551')), 'malformed_input', 'secret_key');
     expectCode(() => KeyPair.fromSecretKey('secp256k1', new Uint8Array(32).fill(0xff)), 'malformed_input', 'secret_key');
+  });
+
+  it('the public key a secret derives (natively on Node, without point checks) is the one @noble derives, and passes every point check', () => {
+    const noble = { Ed25519: (s: Uint8Array) => ed25519.getPublicKey(s), 'P-256': (s: Uint8Array) => nobleP256.getPublicKey(s, true), secp256k1: (s: Uint8Array) => secp256k1.getPublicKey(s, true) };
+    fc.assert(
+      fc.property(fc.constantFrom(...KEY_TYPES), fc.uint8Array({ minLength: 32, maxLength: 32 }), (type, secret) => {
+        let pair: KeyPair;
+        try {
+          pair = KeyPair.fromSecretKey(type, secret);
+        } catch {
+          expect(() => noble[type](secret)).toThrow();
+          expectCode(() => KeyPair.fromSecretKey(type, secret), 'malformed_input', 'secret_key');
+          return;
+        }
+        expect(toHex(pair.publicKey.bytes)).toBe(toHex(noble[type](secret)));
+        expect(PublicKey.fromBytes(type, pair.publicKey.bytes).equals(pair.publicKey)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('multicodec with an unknown or bare prefix', () => {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { expectCode } from '@agent-id/test-support';
@@ -9,7 +9,8 @@ import { expectCode } from '@agent-id/test-support';
 vi.mock('#platform', async () => await import('../src/platform/web.js'));
 
 const { KeyPair, PublicKey, VerificationKey, parseCompactJws, signCompactJws, verifyJwsSignatureAsync, verifySignature } = await import('../src/index.js');
-const { PLATFORM, ed25519RawVerifier, sha256Hex } = await import('../src/internal.js');
+const { PLATFORM, ed25519PublicKeyFromSecretAsync, ed25519RawVerifier, sha256Async, sha256Hex } = await import('../src/internal.js');
+const { base64urlDecode } = await import('../src/index.js');
 
 const flip = (data: Uint8Array, index: number, bit: number) => {
   const out = Uint8Array.from(data);
@@ -110,5 +111,64 @@ describe('core on the web platform', () => {
 
   it('PublicKey parsing is the same: a small-order Ed25519 key is refused with malformed_input', () => {
     expectCode(() => PublicKey.fromBytes('Ed25519', new Uint8Array(32)), 'malformed_input');
+  });
+
+  it('ed25519PublicKeyFromSecretAsync (WebCrypto) derives the key node:crypto derives, for any secret; a secret of another length is a RangeError', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), async (secret) => {
+        const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]);
+        const expected = createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x;
+        const derived = await ed25519PublicKeyFromSecretAsync(secret);
+        expect(derived && Buffer.from(derived).toString('base64url')).toBe(expected);
+      }),
+      { numRuns: 50 },
+    );
+    await expect(ed25519PublicKeyFromSecretAsync(new Uint8Array(31))).rejects.toThrow(RangeError);
+  });
+
+  it('sha256Async (WebCrypto) gives node:crypto SHA-256, for any bytes, a view into a larger buffer and shared memory too', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(8), async (data, offset) => {
+        const padded = new Uint8Array(data.length + offset + 3);
+        padded.set(data, offset);
+        const shared = new Uint8Array(new SharedArrayBuffer(data.length));
+        shared.set(data);
+        const expected = createHash('sha256').update(data).digest('hex');
+        for (const input of [data, padded.subarray(offset, offset + data.length), shared]) expect(Buffer.from(await sha256Async(input)).toString('hex')).toBe(expected);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('base64urlDecode stays strict whichever decoder the runtime has: whitespace, padding, other alphabets and non-canonical bits are malformed_input', () => {
+    for (const text of ['AAAA ', ' AAAA', 'AA AA', 'AA\nAA', 'AA\tA', 'AA==', 'AAA=', 'AA+/', 'AA/A', 'AB', 'AAB', 'A', '\u00e9A', 'AA\u3000']) {
+      expectCode(() => base64urlDecode(text), 'malformed_input');
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (data) => {
+        const text = Buffer.from(data).toString('base64url');
+        expect(Buffer.from(base64urlDecode(text)).equals(Buffer.from(data))).toBe(true);
+      }),
+    );
+  });
+
+  it('verifyAsync of a message or signature in shared memory or a view of a larger buffer gives the answer of a plain copy', async () => {
+    const kp = KeyPair.generate('Ed25519');
+    const message = new TextEncoder().encode('a message in shared memory');
+    const signature = kp.sign(message);
+    const inShared = (bytes: Uint8Array) => {
+      const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+      out.set(bytes);
+      return out;
+    };
+    const inLarger = (bytes: Uint8Array) => {
+      const out = new Uint8Array(bytes.length + 10);
+      out.set(bytes, 5);
+      return out.subarray(5, 5 + bytes.length);
+    };
+    for (const wrap of [inShared, inLarger]) {
+      expect(await kp.publicKey.verifyAsync(wrap(signature), wrap(message))).toBe(true);
+      expect(await kp.publicKey.verifyAsync(wrap(signature), wrap(flip(message, 0, 0)))).toBe(false);
+    }
   });
 });

@@ -5,6 +5,10 @@
 //  2. in headless Chromium, `authorize` of a 5-hop Biscuit against as many WebCrypto
 //     Ed25519 verifies as the token carries signatures, in the same page (goal ≤ 1.5×).
 // Every timing is a ratio to a baseline measured in the same run.
+//
+// `node bench/run.js --profile`: instead of 2., a CPU profile (Chromium's sampling profiler,
+// through the DevTools protocol) of `authorize` of new 5-hop tokens in the page, printed as
+// the functions with the most time, self and with callees.
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { attenuate, authorize, inspectToken, mintCapability } from '@agent-id/tokens';
@@ -20,10 +24,11 @@ const VERIFY_ONLY = {
   '@agent-id/http': 'export { HttpGuard, verifyProof } from "@agent-id/http";',
 };
 
-console.log('\n## Verify-only browser bundles (esbuild, platform browser, minified; gzip -9; no WebAssembly)\n');
-console.log('| library | exports | minified bytes | gzipped bytes | Node built-ins left | WebAssembly imports |');
-console.log('| --- | --- | ---: | ---: | --- | --- |');
-for (const [name, contents] of Object.entries(VERIFY_ONLY)) {
+const PROFILE = process.argv.includes('--profile');
+if (!PROFILE) console.log('\n## Verify-only browser bundles (esbuild, platform browser, minified; gzip -9; no WebAssembly)\n');
+if (!PROFILE) console.log('| library | exports | minified bytes | gzipped bytes | Node built-ins left | WebAssembly imports |');
+if (!PROFILE) console.log('| --- | --- | ---: | ---: | --- | --- |');
+for (const [name, contents] of Object.entries(PROFILE ? {} : VERIFY_ONLY)) {
   const what = contents.replace(/^export \{ (.*) \} from .*$/, '$1');
   try {
     const b = await bundle('browser', `verify-${name.split('/')[1]}.ts`, { contents, minify: true });
@@ -76,6 +81,10 @@ let page;
 try {
   const b = await bundle('browser', ENTRIES.page);
   page = await openChromiumPage(b.code);
+  if (PROFILE) {
+    await profile(page.page, { tokens: tokens.slice(1).map((t) => t.serialize()), root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: 0, iterations: 0 });
+    process.exit(0);
+  }
   const input = { tokens: tokens.map((t) => t.serialize()), root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: BATCHES, iterations: ITERATIONS };
   const out = JSON.parse(
     await page.page.evaluate(
@@ -92,4 +101,49 @@ try {
   console.log(`not measured: the browser bundle does not run (${String(e instanceof Error ? e.message : e).split('\n').slice(0, 3).join(' ').slice(0, 400)})`);
 } finally {
   await page?.close();
+}
+
+/**
+ * Samples `authorize` of every token once (after a warm-up on the first tenth) with the
+ * page's CPU profiler, and prints the functions with the most samples.
+ * @param {import('playwright-core').Page} p
+ * @param {import('../runtime/page.js').PageBenchInput} input
+ */
+async function profile(p, input) {
+  const call = (/** @type {string[]} */ tokens) =>
+    p.evaluate(async (text) => /** @type {any} */ (globalThis).agentIdRuntime.authorizeEach(JSON.parse(text)), JSON.stringify({ ...input, tokens }));
+  const warm = Math.floor(input.tokens.length / 10);
+  await call(input.tokens.slice(0, warm));
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  await cdp.send('Profiler.start');
+  const start = Date.now();
+  const n = await call(input.tokens.slice(warm));
+  const ms = Date.now() - start;
+  const { profile: prof } = await cdp.send('Profiler.stop');
+  const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map();
+  const total = new Map();
+  const samples = prof.samples ?? [];
+  const name = (/** @type {any} */ n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+  for (const id of samples) {
+    const leaf = nodes.get(id);
+    self.set(name(leaf), (self.get(name(leaf)) ?? 0) + 1);
+    const seen = new Set();
+    for (let x = id; x !== undefined; x = parent.get(x)) {
+      const key = name(nodes.get(x));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      total.set(key, (total.get(key) ?? 0) + 1);
+    }
+  }
+  const share = (/** @type {number} */ c) => `${((100 * c) / samples.length).toFixed(1).padStart(5)}%`;
+  console.log(`${n} new ${input.hops}-hop tokens authorized in ${ms} ms (${((1000 * ms) / n).toFixed(0)} µs each), ${samples.length} samples\n`);
+  console.log('self time:');
+  for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${share(c)}  ${k}`);
+  console.log('\nwith callees:');
+  for (const [k, c] of [...total].sort((a, b) => b[1] - a[1]).slice(0, 60)) console.log(`  ${share(c)}  ${k}`);
 }

@@ -89,4 +89,11 @@ async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; ro
   return { result, rows, pairedRatios };
 }
 
-(globalThis as { agentIdRuntime?: unknown }).agentIdRuntime = { runChecks, benchVerify };
+/** `authorize` of each of `input.tokens` once, awaited one by one (what `bench/run.js --profile` samples). */
+async function authorizeEach(input: PageBenchInput): Promise<number> {
+  const trustedRoots = publicKeyFromDidKey(input.root);
+  for (const token of input.tokens) await authorize(token, { request: input.request, presenter: input.presenter, trustedRoots });
+  return input.tokens.length;
+}
+
+(globalThis as { agentIdRuntime?: unknown }).agentIdRuntime = { runChecks, benchVerify, authorizeEach };

@@ -7,7 +7,7 @@ import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
-import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
+import { type CapabilityToken, type TokenFormat, bytesOf, hashAhead, toToken } from './token.js';
 import { toArray } from './util.js';
 import { chainKey, verifyChainCached } from './signature-cache.js';
 
@@ -81,7 +81,8 @@ export interface VerifiedTokenChain {
 export async function preverifyTokenChain(t: CapabilityToken, trust: Pick<VerifyChainOptions, 'trustedRoots'>, limits: TokenLimits): Promise<void> {
   if (PLATFORM === 'node' || t.format !== 'biscuit') return;
   const trusted = toArray(trust.trustedRoots);
-  if (trusted.length > 0) await preverifyBiscuit(bytesOf(t), trusted, limits);
+  // The token's hash (the verified-chain cache's key) is JavaScript's SHA-256 in the synchronous pass otherwise.
+  if (trusted.length > 0) await Promise.all([preverifyBiscuit(bytesOf(t), trusted, limits), hashAhead(t)]);
 }
 
 export function verifyTokenChain(

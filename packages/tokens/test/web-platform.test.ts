@@ -47,4 +47,20 @@ describe('Biscuit on the web platform', () => {
     expect((await authorize(token, { request, presenter: dids[2]!, clock, ...trust('biscuit') })).agent).toBe(dids[2]);
     configureSignatureCache({ maxEntries: 10_000 });
   });
+
+  it('a proof that is not the secret of the last next key is refused with invalid_signature (check proof), its public key derived by WebCrypto or not', async () => {
+    const token = await chainOf('biscuit', 2);
+    const envelope = envelopeOf(token);
+    const other = Uint8Array.from(envelope.proof.value);
+    other[0]! ^= 1;
+    const forged = tokenOf({ ...envelope, proof: { kind: 'secret', value: other } });
+    for (const maxEntries of [10_000, 0, 10_000]) {
+      configureSignatureCache({ maxEntries });
+      await expectCode(authorize(forged, { request, presenter: dids[2]!, clock, ...trust('biscuit') }), 'invalid_signature', 'proof');
+      expect((await authorize(token, { request, presenter: dids[2]!, clock, ...trust('biscuit') })).agent).toBe(dids[2]);
+    }
+    // A proof of another length never reaches WebCrypto: malformed, as on Node.
+    const short = tokenOf({ ...envelope, proof: { kind: 'secret', value: envelope.proof.value.subarray(0, 31) } });
+    await expectCode(authorize(short, { request, presenter: dids[2]!, clock, ...trust('biscuit') }), 'malformed_input', 'proof');
+  });
 });

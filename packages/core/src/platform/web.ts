@@ -37,14 +37,25 @@ export function bytesToHex(bytes: Uint8Array): string {
   return nobleBytesToHex(bytes);
 }
 
-export function base64urlFromBytes(bytes: Uint8Array): string {
-  return base64urlnopad.encode(bytes);
-}
+// The runtime's own base64 (Uint8Array.prototype.toBase64, Uint8Array.fromBase64: Chromium
+// 140, Firefox 133, Safari 18.2) where it has it, several times faster than JavaScript's.
+type NativeBase64 = {
+  toBase64?: (this: Uint8Array, options: { alphabet: 'base64url'; omitPadding: boolean }) => string;
+};
+type NativeFromBase64 = { fromBase64?: (text: string, options: { alphabet: 'base64url'; lastChunkHandling: 'loose' }) => Uint8Array };
+const nativeToBase64 = (Uint8Array.prototype as NativeBase64).toBase64;
+const nativeFromBase64 = (Uint8Array as NativeFromBase64).fromBase64;
 
-/** Decodes base64url leniently where it can (the caller checks the text is canonical); throws on text it cannot decode. */
-export function bytesFromBase64url(text: string): Uint8Array {
-  return base64urlnopad.decode(text);
-}
+export const base64urlFromBytes: (bytes: Uint8Array) => string =
+  nativeToBase64 !== undefined ? (bytes) => nativeToBase64.call(bytes, { alphabet: 'base64url', omitPadding: true }) : (bytes) => base64urlnopad.encode(bytes);
+
+/**
+ * Decodes base64url leniently where it can (the caller checks the text is canonical); throws on text it cannot decode.
+ * (The native decoder also skips ASCII whitespace: core's only caller refuses any character
+ * outside the alphabet first.)
+ */
+export const bytesFromBase64url: (text: string) => Uint8Array =
+  nativeFromBase64 !== undefined ? (text) => nativeFromBase64(text, { alphabet: 'base64url', lastChunkHandling: 'loose' }) : (text) => base64urlnopad.decode(text);
 
 export function utf8Length(text: string): number {
   let n = 0;
@@ -75,7 +86,7 @@ interface WebCryptoKey {
   readonly type: string;
 }
 interface Subtle {
-  importKey(format: 'jwk', keyData: object, algorithm: object, extractable: boolean, usages: string[]): Promise<WebCryptoKey>;
+  importKey(format: 'jwk' | 'raw', keyData: object, algorithm: object, extractable: boolean, usages: string[]): Promise<WebCryptoKey>;
   verify(algorithm: object, key: WebCryptoKey, signature: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean>;
   sign(algorithm: object, key: WebCryptoKey, data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
 }
@@ -106,9 +117,11 @@ function subtle(): Subtle | undefined {
   return (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
 }
 
-// WebCrypto takes an ArrayBuffer-backed view; a copy also detaches the caller's bytes from
-// the promise's lifetime.
-const view = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => Uint8Array.from(bytes);
+// WebCrypto takes an ArrayBuffer-backed view, and copies its bytes when called (Web
+// Cryptography API, "get a copy of the bytes held by the buffer source"), so a later change
+// to the caller's bytes cannot reach the operation: only a view of another kind of buffer
+// (shared memory) is copied here.
+const view = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => (bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes));
 
 /** Strict DER `SEQUENCE { INTEGER r, INTEGER s }` to raw `r||s`, as OpenSSL reads it; null when it is not exactly that. */
 function derToRaw(der: Uint8Array): Uint8Array | null {
@@ -124,6 +137,36 @@ function derToRaw(der: Uint8Array): Uint8Array | null {
 }
 
 /**
+ * The raw form of an Ed25519 or EC public JWK (the 32 bytes; 0x04 ‖ x ‖ y), which WebCrypto
+ * imports without JWK's parsing and checks (a tenth of the cost in Chromium); undefined for
+ * other keys or members that do not decode, which are imported as JWK.
+ */
+function rawPublicKey(jwk: PlatformJwk): Uint8Array<ArrayBuffer> | undefined {
+  // Only canonical base64url (what the JWK import would read the same way); the lenient decoders skip whitespace.
+  const decode = (text: string) => {
+    const bytes = bytesFromBase64url(text);
+    if (base64urlFromBytes(bytes) !== text) throw new RangeError('not canonical base64url');
+    return bytes;
+  };
+  try {
+    if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.x !== undefined) return view(decode(jwk.x));
+    if (jwk.kty === 'EC' && jwk.x !== undefined && jwk.y !== undefined) {
+      const x = decode(jwk.x);
+      const y = decode(jwk.y);
+      if (x.length !== y.length) return undefined;
+      const raw = new Uint8Array(1 + x.length + y.length);
+      raw[0] = 4;
+      raw.set(x, 1);
+      raw.set(y, 1 + x.length);
+      return raw;
+    }
+  } catch {
+    // Not decodable here: the JWK import decides.
+  }
+  return undefined;
+}
+
+/**
  * A WebCrypto verifier for a public JWK: the key is imported on first use. Resolves
  * `undefined` when this runtime's WebCrypto lacks the algorithm (import refused), so the
  * caller can fall back; a signature that does not verify (or a WebCrypto error while
@@ -135,7 +178,9 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): AsyncV
   if (!params || !s) return null;
   let key: Promise<WebCryptoKey | undefined> | undefined;
   const importKey = () => {
-    key ??= s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']).then(
+    const fromJwk = () => s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']);
+    const raw = rawPublicKey(jwk);
+    key ??= (raw === undefined ? fromJwk() : s.importKey('raw', raw, params.importParams, false, ['verify']).catch(fromJwk)).then(
       (k) => k,
       () => undefined,
     );

@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { PLATFORM, type RawVerifier, concatBytes, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { PLATFORM, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { knownVerified, rememberVerified, verifyCached } from '../signature-cache.js';
@@ -150,8 +150,13 @@ function rootView(root: PublicKey): KeyView {
 const MAX_CACHED_SECRETS = 4096;
 const secretPublics = new Map<string, string>();
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
+const secretId = (algorithm: number, secret: Uint8Array) => base64urlEncode(sha256(concatBytes(secret, le32(algorithm))));
+function rememberSecretPublic(id: string, publicKey: string): void {
+  if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
+  secretPublics.set(id, publicKey);
+}
 function publicOfSecret(algorithm: number, secret: Uint8Array): string {
-  const id = base64urlEncode(sha256(concatBytes(secret, le32(algorithm))));
+  const id = secretId(algorithm, secret);
   const cached = secretPublics.get(id);
   if (cached !== undefined) return cached;
   let publicKey: string;
@@ -165,8 +170,7 @@ function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   } catch (cause) {
     throw new MalformedInputError('biscuit: the proof is not a valid secret key for the last next key', { check: 'proof', cause });
   }
-  if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
-  secretPublics.set(id, publicKey);
+  rememberSecretPublic(id, publicKey);
   return publicKey;
 }
 
@@ -302,6 +306,22 @@ export async function preverifySignatures(envelope: EnvelopeView, roots: readonl
   }
   const last = blocks.at(-1)!;
   if (proof.kind === 'seal') check(last.nextKey, proof.value, sealPayload(last));
+  else if (last.nextKey.algorithm === ED25519 && proof.value.length === 32) {
+    // The proof's public key, derived by WebCrypto here rather than by @noble/curves in the
+    // synchronous pass (which compares it with the last next key, and derives it itself when
+    // this could not).
+    const id = secretId(ED25519, proof.value);
+    if (!secretPublics.has(id)) {
+      work.push(
+        ed25519PublicKeyFromSecretAsync(proof.value).then(
+          (publicKey) => {
+            if (publicKey !== undefined) rememberSecretPublic(id, base64urlEncode(publicKey));
+          },
+          () => {},
+        ),
+      );
+    }
+  }
   await Promise.all(work);
 }
 

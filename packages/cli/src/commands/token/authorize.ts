@@ -10,6 +10,7 @@ import { type AuthorizationResult, type RefusalRecordOptions, type TokenFormat, 
 import type { Command } from 'commander';
 import { type CliContext, ROOT_SECRET_FILE_ENV } from '../../context.js';
 import { guard } from '../../errors.js';
+import { useBaselineWasmCompiler } from '../../biscuit-wasm.js';
 import { Refusal } from '../../exit.js';
 import { readTokenArg } from '../../io/input.js';
 import { keyFilePath, loadSecretFile } from '../../io/keys.js';
@@ -125,6 +126,7 @@ Example:
           ...(rootSecrets !== undefined ? { rootSecrets } : {}),
           ...(discharges.length > 0 ? { discharges } : {}),
         };
+        if (opts.datalog) await useBaselineWasmCompiler();
         let result: AuthorizationResult;
         try {
           result = await authorize(text, {

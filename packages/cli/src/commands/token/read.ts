@@ -6,6 +6,7 @@
  */
 import type { PublicKey } from '@agent-id/core';
 import { CapabilityToken, type TokenFormat, type TokenInspection, inspectToken } from '@agent-id/tokens';
+import { useBaselineWasmCompiler } from '../../biscuit-wasm.js';
 import { UsageError } from '../../exit.js';
 import { MAX_TOKEN_BYTES } from '../../io/input.js';
 import { loadRootPublicKeys } from '../../io/keys.js';
@@ -30,5 +31,6 @@ export async function biscuitRoots(format: TokenFormat, roots: readonly string[]
  */
 export async function readTokenView(text: string, roots: readonly string[] | undefined): Promise<TokenInspection> {
   const keys = tokenFormat(text) === 'biscuit' && roots !== undefined && roots.length > 0 ? await loadRootPublicKeys(roots) : undefined;
+  if (keys !== undefined) await useBaselineWasmCompiler();
   return inspectToken(text, keys !== undefined ? { trustedRoots: keys } : {});
 }
