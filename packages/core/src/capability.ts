@@ -179,6 +179,7 @@ function percentEncodingsCanonical(text: string): boolean {
 
 /** A dot segment, also followed by `;parameters` (servers that strip them see `..`). */
 function isDotSegment(segment: string): boolean {
+  if (segment.charCodeAt(0) !== 46) return false; // not starting with '.'
   const name = segment.split(';', 1)[0];
   return name === '.' || name === '..';
 }
@@ -385,6 +386,16 @@ export function assertNarrows(parent: Scope, child: Scope): void {
 export function assertPermits(scope: Scope, request: CapabilityRequest, atSeconds: number, what = 'scope'): void {
   assertScope(scope, what);
   assertCapabilityRequest(request);
+  decidePermits(scope, request, atSeconds, what, {});
+}
+
+/**
+ * @internal {@link assertPermits} for a scope and request the caller validated already
+ * ({@link assertScope}, {@link assertCapabilityRequest}): the same checks and errors.
+ * `form` carries whether `request.resource` is canonical once a prefix needed to know, so a
+ * caller deciding one request against every hop of a chain reads the name once.
+ */
+export function decidePermits(scope: Scope, request: CapabilityRequest, atSeconds: number, what: string, form: { canonical?: boolean }): void {
   if (!(atSeconds < scope.expiresAt)) throw new ExpiredError(`${what} expired at ${new Date(scope.expiresAt * 1000).toISOString()}`);
   if (!scope.audience.includes(request.audience)) {
     throw new WrongAudienceError(`${what} does not name ${request.audience.slice(0, 120)} as audience`);
@@ -392,14 +403,21 @@ export function assertPermits(scope: Scope, request: CapabilityRequest, atSecond
   if (!scope.actions.includes(request.action)) {
     throw new DeniedError(`${what} does not grant action "${request.action.slice(0, 80)}"`, { check: 'actions' });
   }
-  if (!scope.resources.some((p) => resourceMatches(p, request.resource))) {
+  const resource = request.resource;
+  // resourceMatches, with the canonical-form answer kept in `form`.
+  const canonical = (): boolean => {
+    form.canonical ??= isCanonicalResource(resource);
+    return form.canonical;
+  };
+  const matches = (p: string) => p === resource || (p.endsWith('*') && resource.startsWith(p.slice(0, -1)) && canonical());
+  if (!scope.resources.some(matches)) {
     // A name a prefix would cover, were it in canonical form: say so (a traversal attempt,
     // or a client that did not canonicalise its path).
-    const form = scope.resources.some((p) => p.endsWith('*') && request.resource.startsWith(p.slice(0, -1)));
-    if (form) {
-      throw new DeniedError(`${what} grants "${request.resource.slice(0, 120)}" only by a prefix, and a prefix grants only names in canonical form (no dot or empty segment, encoded separator or dot, backslash or control character)`, { check: 'resource_form' });
+    const prefixed = scope.resources.some((p) => p.endsWith('*') && resource.startsWith(p.slice(0, -1)));
+    if (prefixed) {
+      throw new DeniedError(`${what} grants "${resource.slice(0, 120)}" only by a prefix, and a prefix grants only names in canonical form (no dot or empty segment, encoded separator or dot, backslash or control character)`, { check: 'resource_form' });
     }
-    throw new DeniedError(`${what} does not grant resource "${request.resource.slice(0, 120)}"`, { check: 'resources' });
+    throw new DeniedError(`${what} does not grant resource "${resource.slice(0, 120)}"`, { check: 'resources' });
   }
 }
 
