@@ -19,7 +19,7 @@ import { type CardSignature, readSignatures, short, signingInput } from './card-
 import { ownershipCredentialIn } from './ownership-extension.js';
 import { type JwksCache, createJwksCache } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
-import { type PreparedCard, optionsObject, prepareCard } from './prepare.js';
+import { type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
 import type { AgentCard } from './types.js';
 
@@ -84,6 +84,7 @@ export interface AgentCardVerdict {
    * The card as signed: its canonical form parsed back (no `signatures`, no content outside
    * the signatures). In the `rule-1-as-written` form when every trusted signature covers it
    * (empty REQUIRED fields kept), otherwise the `prune-empty` form (empty values omitted).
+   * Deeply frozen: verifying the same card text again gives the same object.
    */
   card: AgentCard;
   /** Host (`host[:port]`) of the preferred (first) interface, the host the card is bound to. */
@@ -169,6 +170,51 @@ interface Match {
 
 let sharedJwksCache: JwksCache | undefined;
 
+/** The verdict's entry for a trusted signature (members set one by one: object spreads of varying shapes are slow). */
+function trustedSigner(m: Match, sig: CardSignature, readings: CanonicalReading[]): TrustedCardSigner {
+  const out = { source: m.signer.source } as TrustedCardSigner;
+  if (m.signer.did !== undefined) out.did = m.signer.did;
+  if (m.signer.thumbprint !== undefined) out.thumbprint = m.signer.thumbprint;
+  if (m.signer.jwks !== undefined) out.jwks = m.signer.jwks;
+  if (m.signer.jku !== undefined) out.jku = m.signer.jku;
+  else if (sig.jku !== undefined) out.jku = 'ignored';
+  out.keyId = sig.kid;
+  out.alg = sig.alg;
+  out.rule = m.rule;
+  out.readings = readings;
+  return out;
+}
+
+/** A card read before: its canonical forms and interface hosts, functions of its text alone. */
+interface ReadCard {
+  prepared: PreparedCard;
+  hosts: string[];
+}
+
+// Cards verified before, by their exact JSON text: a client checks the same card on every
+// connection, and its canonical forms (parse, schema walk, both readings) cost about half a
+// signature check. Only what the text alone decides is kept (frozen); every signature, key,
+// policy rule and host is checked on every call. Filled only by cards that verified, so
+// nobody fills it without a trusted signer; texts above 16,000 characters are not kept
+// (V8 hashes longer strings by their length only).
+const MAX_READ_CARDS = 256;
+const MAX_READ_CARD_CHARS = 16_000;
+const readCards = new Map<string, ReadCard>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+function rememberCard(text: string, read: ReadCard): void {
+  if (text.length > MAX_READ_CARD_CHARS || readCards.has(text)) return;
+  if (readCards.size >= MAX_READ_CARDS) readCards.delete(readCards.keys().next().value as string);
+  readCards.set(text, read);
+}
+
 /**
  * Verifies a card fetched from another organisation, in a fixed order: type → size limit →
  * parse (schema; content no signature covers) → per signature: header (algorithm allow-list
@@ -217,9 +263,12 @@ export async function verifyAgentCard(
     return sharedJwksCache;
   };
 
-  const prepared = prepareCard(card, options.maxCardBytes, true);
+  const text = cardText(card, options.maxCardBytes);
+  const seen = text.length <= MAX_READ_CARD_CHARS ? readCards.get(text) : undefined;
+  const prepared = seen?.prepared ?? prepareCardText(text, true);
   const slots = readSignatures(prepared.raw.signatures, maxSignatures);
-  const hosts = interfaceHosts(prepared.signed);
+  const hosts = seen ? [...seen.hosts] : interfaceHosts(prepared.signed);
+  const read: ReadCard = seen ?? deepFreeze({ prepared, hosts: [...hosts] });
   if (prepared.unsigned.length > 0 && p.unsignedFields !== 'ignore') {
     throw new MalformedInputError(`agent card has content no signature covers: ${prepared.unsigned.slice(0, 8).join(', ')}`, { check: 'unsigned_fields' });
   }
@@ -325,8 +374,7 @@ export async function verifyAgentCard(
     if (m.index !== undefined) trustedEntries.add(m.index);
     const once = m.signer.did ?? m.signer.thumbprint ?? `${m.signer.jwks} ${sig.kid}`;
     if (!trusted.has(once)) {
-      const jku = sig.jku !== undefined && m.signer.jku === undefined ? { jku: 'ignored' as const } : {};
-      trusted.set(once, { ...m.signer, ...jku, keyId: sig.kid, alg: sig.alg, rule: m.rule, readings });
+      trusted.set(once, trustedSigner(m, sig, readings));
       independent.add(m.id);
     }
   }
@@ -361,17 +409,19 @@ export async function verifyAgentCard(
     );
   }
 
-  const readings = [...new Set(trustedList.flatMap((s) => s.readings))];
+  const readings: CanonicalReading[] = [];
+  for (const s of trustedList) for (const r of s.readings) if (!readings.includes(r)) readings.push(r);
   const kept = prepared.forms.find((f) => f.readings.includes('rule-1-as-written'))!;
   const allKept = trustedList.length > 0 && trustedList.every((s) => s.readings.includes('rule-1-as-written'));
   const verdict: AgentCardVerdict = {
+    // Frozen: the same object serves the next verification of this card text.
     card: (allKept ? kept.signed : prepared.signed) as unknown as AgentCard,
     host: hosts[0],
     hosts,
     signers: trustedList,
     readings,
     otherSignatures: others,
-    unsignedFields: prepared.unsigned,
+    unsignedFields: [...prepared.unsigned],
   };
   if (p.ownership) {
     const caller = p.ownership.credential;
@@ -393,5 +443,6 @@ export async function verifyAgentCard(
     }
     verdict.ownership = { ...vc, source: caller === undefined ? 'card' : 'caller', agentKeyId: agentSig.kid };
   }
+  rememberCard(text, read);
   return verdict;
 }
