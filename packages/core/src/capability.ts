@@ -201,7 +201,29 @@ function isDotSegment(segment: string): boolean {
  * ```
  */
 export function isCanonicalResource(resource: string): boolean {
-  if (typeof resource !== 'string' || CONTROL.test(resource) || resource.includes('\\')) return false;
+  if (typeof resource !== 'string') return false;
+  const known = resource.length <= MAX_KEPT_CHARS ? canonicalNames.get(resource) : undefined;
+  if (known !== undefined) return known;
+  const answer = readCanonical(resource);
+  keep(canonicalNames, resource, answer);
+  return answer;
+}
+
+// Answers for names and paths seen before, by their exact text (functions of the text alone):
+// a server decides the same few paths again and again, and each reading walks the name.
+const MAX_KEPT = 1024;
+const MAX_KEPT_CHARS = 512;
+const canonicalNames = new Map<string, boolean>();
+const canonicalPaths = new Map<string, string>();
+
+function keep<T>(map: Map<string, T>, key: string, value: T): void {
+  if (key.length > MAX_KEPT_CHARS) return;
+  if (map.size >= MAX_KEPT) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+function readCanonical(resource: string): boolean {
+  if (CONTROL.test(resource) || resource.includes('\\')) return false;
   if (!percentEncodingsCanonical(resource)) return false;
   const scheme = SCHEME.exec(resource);
   let path = scheme ? resource.slice(scheme[0].length) : resource;
@@ -278,6 +300,16 @@ export function assertCanonicalResources(resources: readonly string[], what = 's
  */
 export function canonicalResourcePath(scheme: string, urlPath: string): string {
   if (typeof scheme !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) throw new TypeError(`scheme must be an RFC 3986 scheme name, got ${String(scheme).slice(0, 40)}`);
+  if (typeof urlPath !== 'string') return resolvePath(scheme, urlPath);
+  const id = `${scheme}:${urlPath}`;
+  const known = id.length <= MAX_KEPT_CHARS ? canonicalPaths.get(id) : undefined;
+  if (known !== undefined) return known;
+  const resource = resolvePath(scheme, urlPath);
+  keep(canonicalPaths, id, resource);
+  return resource;
+}
+
+function resolvePath(scheme: string, urlPath: string): string {
   const bad = (why: string): never => {
     const shown = typeof urlPath === 'string' ? JSON.stringify(urlPath.slice(0, 120)) : `(a ${typeof urlPath})`;
     throw new MalformedInputError(`URL path ${shown} ${why}`, { check: 'resource' });
