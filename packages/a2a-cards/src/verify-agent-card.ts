@@ -19,7 +19,7 @@ import { type CardSignature, readSignatures, short, signingInput } from './card-
 import { ownershipCredentialIn } from './ownership-extension.js';
 import { type JwksCache, createJwksCache } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
-import { type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
+import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
 import type { AgentCard } from './types.js';
 
@@ -84,7 +84,8 @@ export interface AgentCardVerdict {
    * The card as signed: its canonical form parsed back (no `signatures`, no content outside
    * the signatures). In the `rule-1-as-written` form when every trusted signature covers it
    * (empty REQUIRED fields kept), otherwise the `prune-empty` form (empty values omitted).
-   * Deeply frozen: verifying the same card text again gives the same object.
+   * Read-only: deeply frozen once the same card text has verified before (it is then shared
+   * by the verdicts of that text).
    */
   card: AgentCard;
   /** Host (`host[:port]`) of the preferred (first) interface, the host the card is bound to. */
@@ -136,10 +137,28 @@ function didKey(publicKey: PublicKey): CardKey {
   };
 }
 
+// Signing inputs of the forms of cards kept by text (see readCards), by protected header: the
+// bytes are a function of the two texts; a form is dropped with its card.
+const MAX_INPUTS_PER_FORM = 8;
+const formInputs = new WeakMap<CanonicalForm, Map<string, Uint8Array>>();
+
+function formInput(form: CanonicalForm, sig: CardSignature): Uint8Array {
+  let inputs = formInputs.get(form);
+  const known = inputs?.get(sig.protected);
+  if (known !== undefined) return known;
+  const input = signingInput(sig, form.payloadB64);
+  if (inputs === undefined) {
+    inputs = new Map();
+    formInputs.set(form, inputs);
+  }
+  if (inputs.size < MAX_INPUTS_PER_FORM && sig.protected.length <= 1024) inputs.set(sig.protected, input);
+  return input;
+}
+
 /** The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. */
 async function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
   for (const form of prepared.forms) {
-    if (await key.verifyAsync(sig.alg, sig.signature, signingInput(sig, form.payloadB64))) return form.readings;
+    if (await key.verifyAsync(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
   }
   throw new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
 }
@@ -181,7 +200,7 @@ function trustedSigner(m: Match, sig: CardSignature, readings: CanonicalReading[
   out.keyId = sig.kid;
   out.alg = sig.alg;
   out.rule = m.rule;
-  out.readings = readings;
+  out.readings = [...readings];
   return out;
 }
 
@@ -193,13 +212,15 @@ interface ReadCard {
 
 // Cards verified before, by their exact JSON text: a client checks the same card on every
 // connection, and its canonical forms (parse, schema walk, both readings) cost about half a
-// signature check. Only what the text alone decides is kept (frozen); every signature, key,
-// policy rule and host is checked on every call. Filled only by cards that verified, so
-// nobody fills it without a trusted signer; texts above 16,000 characters are not kept
-// (V8 hashes longer strings by their length only).
+// signature check. Only what the text alone decides is kept (deeply frozen); every
+// signature, key, policy rule and host is checked on every call. A card is kept once it
+// verified twice (a card seen once costs no freezing), so nobody fills this without a
+// trusted signer; texts above 16,000 characters are not kept (V8 hashes longer strings by
+// their length only).
 const MAX_READ_CARDS = 256;
 const MAX_READ_CARD_CHARS = 16_000;
 const readCards = new Map<string, ReadCard>();
+const verifiedOnce = new Set<string>();
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
@@ -211,8 +232,13 @@ function deepFreeze<T>(value: T): T {
 
 function rememberCard(text: string, read: ReadCard): void {
   if (text.length > MAX_READ_CARD_CHARS || readCards.has(text)) return;
+  if (!verifiedOnce.delete(text)) {
+    if (verifiedOnce.size >= MAX_READ_CARDS) verifiedOnce.delete(verifiedOnce.keys().next().value as string);
+    verifiedOnce.add(text);
+    return;
+  }
   if (readCards.size >= MAX_READ_CARDS) readCards.delete(readCards.keys().next().value as string);
-  readCards.set(text, read);
+  readCards.set(text, deepFreeze(read));
 }
 
 /**
@@ -268,7 +294,7 @@ export async function verifyAgentCard(
   const prepared = seen?.prepared ?? prepareCardText(text, true);
   const slots = readSignatures(prepared.raw.signatures, maxSignatures);
   const hosts = seen ? [...seen.hosts] : interfaceHosts(prepared.signed);
-  const read: ReadCard = seen ?? deepFreeze({ prepared, hosts: [...hosts] });
+  const read: ReadCard = seen ?? { prepared, hosts: [...hosts] };
   if (prepared.unsigned.length > 0 && p.unsignedFields !== 'ignore') {
     throw new MalformedInputError(`agent card has content no signature covers: ${prepared.unsigned.slice(0, 8).join(', ')}`, { check: 'unsigned_fields' });
   }
@@ -414,7 +440,7 @@ export async function verifyAgentCard(
   const kept = prepared.forms.find((f) => f.readings.includes('rule-1-as-written'))!;
   const allKept = trustedList.length > 0 && trustedList.every((s) => s.readings.includes('rule-1-as-written'));
   const verdict: AgentCardVerdict = {
-    // Frozen: the same object serves the next verification of this card text.
+    // Frozen below when this card is kept for the next verification of its text.
     card: (allKept ? kept.signed : prepared.signed) as unknown as AgentCard,
     host: hosts[0],
     hosts,

@@ -299,15 +299,24 @@ describe('a card verified before (its canonical forms kept by text)', () => {
     }
   });
 
-  it('the verdict card is frozen, so no caller changes what the next verification returns', async () => {
+  it('a card verified again is read-only: a first verdict\'s changes reach no later one; later verdicts are frozen; readings are each verdict\'s own', async () => {
     const s = signers.ES256!;
     const card = await joseSign(makeCard(ORIGIN), s);
-    const v = await verifyAgentCard(card, resolver, pin(s));
-    expect(Object.isFrozen(v.card)).toBe(true);
-    expect(() => {
-      (v.card as { name: string }).name = 'Evil Planner';
-    }).toThrow(TypeError);
-    expect((await verifyAgentCard(card, resolver, pin(s))).card.name).toBe(card.name);
+    const first = await verifyAgentCard(card, resolver, pin(s));
+    (first.card as { name: string }).name = 'Evil Planner';
+    first.card.supportedInterfaces![0]!.url = 'https://evil.example/a2a';
+    first.signers[0]!.readings.length = 0;
+    first.unsignedFields.push('$.x');
+    for (let i = 0; i < 2; i++) {
+      const v = await verifyAgentCard(card, resolver, pin(s));
+      expect([v.card.name, v.card.supportedInterfaces![0]!.url, v.signers[0]!.readings, v.unsignedFields]).toEqual([card.name, card.supportedInterfaces![0]!.url, ['prune-empty', 'rule-1-as-written'], []]);
+      expect(Object.isFrozen(v.card) && Object.isFrozen(v.card.supportedInterfaces![0])).toBe(true);
+      expect(() => {
+        (v.card as { name: string }).name = 'Evil Planner';
+      }).toThrow(TypeError);
+      v.signers[0]!.readings.length = 0;
+      v.unsignedFields.push('$.x');
+    }
   });
 
   it('property: a protected header read before is refused the same way inside any other entry (unprotected duplicates, bad signatures)', async () => {
