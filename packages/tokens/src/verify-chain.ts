@@ -102,9 +102,10 @@ function limitsId(limits: Readonly<TokenLimits>): string {
 
 type TrustedRoot = TrustedRootKey;
 
-// The last trust description, reused while a verifier passes the same roots (the list, or
-// the one root, compared member by member: a list changed in place is described again).
-let lastTrust: { source: TrustedRoots | undefined; members: unknown[]; limits: Readonly<TokenLimits>; key: string } | undefined;
+// Trust descriptions by the roots option they were made from (a list, or one root), reused
+// while it holds the same roots (compared member by member: a list changed in place is
+// described again) under the same limits.
+const trustKeys = new WeakMap<object, { members: unknown[]; limits: Readonly<TokenLimits>; key: string }>();
 
 function membersOf(list: readonly TrustedRoot[]): unknown[] {
   return list.flatMap((r) => ('issuer' in r && 'publicKey' in r ? [r, r.issuer, r.publicKey] : [r]));
@@ -122,10 +123,10 @@ function sameMembers(list: readonly TrustedRoot[], members: readonly unknown[]):
 
 /** Names the trusted roots and limits in the chain cache's key. */
 function trustKeyOf(source: TrustedRoots | undefined, list: readonly TrustedRoot[], limits: Readonly<TokenLimits>): string {
-  const last = lastTrust;
-  if (last !== undefined && last.source === source && last.limits === limits && sameMembers(list, last.members)) return last.key;
+  const known = typeof source === 'object' && source !== null ? trustKeys.get(source) : undefined;
+  if (known !== undefined && known.limits === limits && sameMembers(list, known.members)) return known.key;
   const key = JSON.stringify([list.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, rootId(r.publicKey)] : rootId(r))), limitsId(limits)]);
-  lastTrust = { source, members: membersOf(list), limits, key };
+  if (typeof source === 'object' && source !== null) trustKeys.set(source, { members: membersOf(list), limits, key });
   return key;
 }
 
