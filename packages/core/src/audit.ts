@@ -123,7 +123,7 @@ let isoPrefix = '';
 
 /** `new Date(ms).toISOString()`, the `YYYY-MM-DDTHH:MM:SS.` part reused within a second. */
 function isoTime(ms: number): string {
-  const whole = Math.floor(ms);
+  const whole = Math.trunc(ms);
   const second = Math.floor(whole / 1000);
   if (second === isoSecond) return `${isoPrefix}${String(whole - second * 1000).padStart(3, '0')}Z`;
   const full = new Date(whole).toISOString();
