@@ -50,6 +50,15 @@ for (const [alg, a] of Object.entries(ALGS)) {
     input,
     signature,
     signed: { ...card, signatures: [{ protected: protectedB64, signature: signature.toString('base64url') }] },
+    // Cards never verified before (each its own text: the verifier keeps the canonical forms
+    // of cards it verified, by text), signed beforehand.
+    fresh: (n) =>
+      Array.from({ length: n }, (_, i) => {
+        const other = { ...card, version: `1.2.${i + 1}` };
+        const b64 = Buffer.from(canonicalizeAgentCard(other)).toString('base64url');
+        const s = sign(a.hash, Buffer.from(`${protectedB64}.${b64}`), { key: privateKey, ...a.opts });
+        return { ...other, signatures: [{ protected: protectedB64, signature: s.toString('base64url') }] };
+      }),
   };
 }
 
@@ -64,9 +73,12 @@ console.log(`card: ${JSON.stringify(keys.ES256.signed).length} bytes, one signat
 // On a shared machine the load drifts within seconds, so the rows of one algorithm are timed
 // interleaved: small batches of each in turn, 61 rounds; each row's figure is its median
 // batch, and the ratios compare batches taken side by side.
-async function interleaved(fns, { rounds = 61, per = 40 } = {}) {
+const ROUNDS = 61;
+const PER = 40;
+const WARMUP = 200;
+async function interleaved(fns, { rounds = ROUNDS, per = PER } = {}) {
   const times = fns.map(() => []);
-  for (let w = 0; w < 200; w++) for (const fn of fns) await fn();
+  for (let w = 0; w < WARMUP; w++) for (const fn of fns) await fn();
   for (let r = 0; r < rounds; r++) {
     for (const [i, fn] of fns.entries()) {
       const t = performance.now();
@@ -85,16 +97,19 @@ for (const [alg, a] of Object.entries(ALGS)) {
     const v = await verifyAgentCard(k.signed, resolver, policy, { jwksCache });
     if (v.signers[0]?.alg !== alg) throw new Error(`${alg} did not verify`);
   }
-  const [base, floor, p, j] = await interleaved([
+  const fresh = k.fresh(ROUNDS * PER + WARMUP);
+  let f = 0;
+  const [base, floor, p, j, n] = await interleaved([
     () => verify(a.hash, k.input, { key: k.keyObject, ...a.opts }, k.signature),
     () => canonicalizeAgentCard(k.signed),
     () => verifyAgentCard(k.signed, resolver, pinned, { jwksCache }),
     () => verifyAgentCard(k.signed, resolver, named, { jwksCache }),
+    () => verifyAgentCard(fresh[f++], resolver, pinned, { jwksCache }),
   ]);
-  console.log(`${alg}: native verify ${base.toFixed(1)} µs, canonical form alone ${floor.toFixed(1)} µs, pinned key ${p.toFixed(1)} µs, cached JWKS ${j.toFixed(1)} µs`);
-  results.push([alg, p / base, j / base, base, floor]);
+  console.log(`${alg}: native verify ${base.toFixed(1)} µs, canonical form alone ${floor.toFixed(1)} µs, pinned key ${p.toFixed(1)} µs, cached JWKS ${j.toFixed(1)} µs, first-seen card (pinned key) ${n.toFixed(1)} µs`);
+  results.push([alg, p / base, j / base, base, floor, n / base]);
 }
-console.log('\n| alg | native verify µs | canonical form alone µs | pinned key × native | cached JWKS × native | goal |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const [alg, p, j, us, floor] of results) console.log(`| ${alg} | ${us.toFixed(1)} | ${floor.toFixed(1)} | ${p.toFixed(2)} | ${j.toFixed(2)} | ≤ 1.5 |`);
+console.log('\n| alg | native verify µs | canonical form alone µs | pinned key × native | cached JWKS × native | first-seen card, pinned key × native | goal |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const [alg, p, j, us, floor, n] of results) console.log(`| ${alg} | ${us.toFixed(1)} | ${floor.toFixed(1)} | ${p.toFixed(2)} | ${j.toFixed(2)} | ${n.toFixed(2)} | ≤ 1.5 |`);
 server.close();

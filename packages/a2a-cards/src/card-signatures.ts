@@ -53,13 +53,25 @@ function peekKid(protectedB64: string): string | undefined {
   }
 }
 
-function readSignature(entry: unknown, number: number): CardSignature {
-  const what = `card signature ${number}`;
-  if (!isRecord(entry)) throw new MalformedInputError(`${what} is not an object`);
-  const { protected: p, signature: s } = entry;
-  if (typeof p !== 'string' || typeof s !== 'string') throw new MalformedInputError(`${what} protected header and signature must be strings`);
-  assertSize(p, 8192, `${what} header`);
-  assertSize(s, 2048, `${what} signature`);
+/** What a protected header says, read and checked. */
+interface ReadHeader {
+  header: Readonly<Record<string, unknown>>;
+  alg: JwsVerifyAlgorithm;
+  kid: string;
+  did: string | undefined;
+  jku: string | undefined;
+}
+
+// Protected headers read before, by their text: a signer puts the same header on every card
+// it signs, and what it says is a function of the text alone. Only headers that passed every
+// check below are kept (frozen).
+const MAX_HEADERS = 1024;
+const MAX_HEADER_CHARS = 1024;
+const headers = new Map<string, ReadHeader>();
+
+function readHeader(p: string, what: string): ReadHeader {
+  const seen = p.length <= MAX_HEADER_CHARS ? headers.get(p) : undefined;
+  if (seen !== undefined) return seen;
   const header = parseJson(bytesToUtf8(base64urlDecode(p, `${what} header`), `${what} header`), { maxBytes: 4096, maxDepth: 4, what: `${what} header` });
   if (!isRecord(header)) throw new MalformedInputError(`${what} header is not a JSON object`);
   const { alg, kid, typ, jku, crit } = header;
@@ -75,6 +87,31 @@ function readSignature(entry: unknown, number: number): CardSignature {
   if (typ !== undefined && !(typeof typ === 'string' && TYPES.has(typ))) throw new MalformedInputError(`${what} "typ" must be "JOSE" or "JWT" when present`, { check: 'header' });
   if (typeof kid !== 'string' || kid.length === 0 || kid.length > 2048) throw new MalformedInputError(`${what} protected header has no "kid"`, { check: 'kid' });
   if (jku !== undefined && typeof jku !== 'string') throw new MalformedInputError(`${what} "jku" is not a string`, { check: 'header' });
+  const did = DID_URL.test(kid) ? kid.slice(0, kid.indexOf('#')) : undefined;
+  const read: ReadHeader = Object.freeze({ header: deepFreeze(header), alg: alg as JwsVerifyAlgorithm, kid, did, jku });
+  if (p.length <= MAX_HEADER_CHARS) {
+    if (headers.size >= MAX_HEADERS) headers.delete(headers.keys().next().value as string);
+    headers.set(p, read);
+  }
+  return read;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+function readSignature(entry: unknown, number: number): CardSignature {
+  const what = `card signature ${number}`;
+  if (!isRecord(entry)) throw new MalformedInputError(`${what} is not an object`);
+  const { protected: p, signature: s } = entry;
+  if (typeof p !== 'string' || typeof s !== 'string') throw new MalformedInputError(`${what} protected header and signature must be strings`);
+  assertSize(p, 8192, `${what} header`);
+  assertSize(s, 2048, `${what} signature`);
+  const { header, alg, kid, did, jku } = readHeader(p, what);
   const unprotected = entry.header;
   if (unprotected !== undefined && unprotected !== null) {
     if (!isRecord(unprotected)) throw new MalformedInputError(`${what} unprotected header is not an object`, { check: 'header' });
@@ -88,8 +125,7 @@ function readSignature(entry: unknown, number: number): CardSignature {
   } catch (cause) {
     throw new MalformedInputError(`${what} signature is not base64url`, { check: 'signature', cause });
   }
-  const did = DID_URL.test(kid) ? kid.slice(0, kid.indexOf('#')) : undefined;
-  return { number, protected: p, signature, alg: alg as JwsVerifyAlgorithm, kid, did, jku };
+  return { number, protected: p, signature, alg, kid, did, jku };
 }
 
 /** The JWS signing input over a canonical form's base64url payload. */

@@ -31,6 +31,11 @@ export interface PreparedCard extends NormalizedCard {
  * bounded by the schema walk (32 levels), not by a separate pass.
  */
 export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES, bothReadings = false): PreparedCard {
+  return prepareCardText(cardText(input, maxBytes), bothReadings);
+}
+
+/** Type → size: the card's JSON text (an object serialized), within `maxBytes`. */
+export function cardText(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES): string {
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new MalformedInputError('maxCardBytes must be a positive integer', { check: 'options' });
   let text: string;
   if (typeof input === 'string') {
@@ -48,6 +53,11 @@ export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES, b
     throw new MalformedInputError(`agent card must be a JSON object, text or bytes, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`, { check: 'type' });
   }
   assertSize(text, maxBytes, 'agent card');
+  return text;
+}
+
+/** Parse → schema → canonical forms of a card's text (see {@link cardText}). */
+export function prepareCardText(text: string, bothReadings = false): PreparedCard {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -181,7 +181,8 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
     if (o.isRevoked !== undefined && typeof o.isRevoked !== 'function') fail('ownership.isRevoked must be a function');
     if (o.statusLists !== undefined && typeof o.statusLists?.resolve !== 'function') fail('ownership.statusLists must be a StatusListResolver');
   }
-  return Object.freeze({ ...p });
+  // Object.assign: as fast as a spread here, without its slow path for objects of many shapes.
+  return Object.freeze(Object.assign({}, p));
 }
 
 const pinned = new Map<string, VerificationKey>();

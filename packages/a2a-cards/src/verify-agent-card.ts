@@ -19,7 +19,7 @@ import { type CardSignature, readSignatures, short, signingInput } from './card-
 import { ownershipCredentialIn } from './ownership-extension.js';
 import { type JwksCache, createJwksCache } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
-import { type PreparedCard, optionsObject, prepareCard } from './prepare.js';
+import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
 import type { AgentCard } from './types.js';
 
@@ -84,6 +84,8 @@ export interface AgentCardVerdict {
    * The card as signed: its canonical form parsed back (no `signatures`, no content outside
    * the signatures). In the `rule-1-as-written` form when every trusted signature covers it
    * (empty REQUIRED fields kept), otherwise the `prune-empty` form (empty values omitted).
+   * Read-only: deeply frozen once the same card text has verified before (it is then shared
+   * by the verdicts of that text).
    */
   card: AgentCard;
   /** Host (`host[:port]`) of the preferred (first) interface, the host the card is bound to. */
@@ -135,10 +137,28 @@ function didKey(publicKey: PublicKey): CardKey {
   };
 }
 
+// Signing inputs of the forms of cards kept by text (see readCards), by protected header: the
+// bytes are a function of the two texts; a form is dropped with its card.
+const MAX_INPUTS_PER_FORM = 8;
+const formInputs = new WeakMap<CanonicalForm, Map<string, Uint8Array>>();
+
+function formInput(form: CanonicalForm, sig: CardSignature): Uint8Array {
+  let inputs = formInputs.get(form);
+  const known = inputs?.get(sig.protected);
+  if (known !== undefined) return known;
+  const input = signingInput(sig, form.payloadB64);
+  if (inputs === undefined) {
+    inputs = new Map();
+    formInputs.set(form, inputs);
+  }
+  if (inputs.size < MAX_INPUTS_PER_FORM && sig.protected.length <= 1024) inputs.set(sig.protected, input);
+  return input;
+}
+
 /** The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. */
 async function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
   for (const form of prepared.forms) {
-    if (await key.verifyAsync(sig.alg, sig.signature, signingInput(sig, form.payloadB64))) return form.readings;
+    if (await key.verifyAsync(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
   }
   throw new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
 }
@@ -168,6 +188,58 @@ interface Match {
 }
 
 let sharedJwksCache: JwksCache | undefined;
+
+/** The verdict's entry for a trusted signature (members set one by one: object spreads of varying shapes are slow). */
+function trustedSigner(m: Match, sig: CardSignature, readings: CanonicalReading[]): TrustedCardSigner {
+  const out = { source: m.signer.source } as TrustedCardSigner;
+  if (m.signer.did !== undefined) out.did = m.signer.did;
+  if (m.signer.thumbprint !== undefined) out.thumbprint = m.signer.thumbprint;
+  if (m.signer.jwks !== undefined) out.jwks = m.signer.jwks;
+  if (m.signer.jku !== undefined) out.jku = m.signer.jku;
+  else if (sig.jku !== undefined) out.jku = 'ignored';
+  out.keyId = sig.kid;
+  out.alg = sig.alg;
+  out.rule = m.rule;
+  out.readings = [...readings];
+  return out;
+}
+
+/** A card read before: its canonical forms and interface hosts, functions of its text alone. */
+interface ReadCard {
+  prepared: PreparedCard;
+  hosts: string[];
+}
+
+// Cards verified before, by their exact JSON text: a client checks the same card on every
+// connection, and its canonical forms (parse, schema walk, both readings) cost about half a
+// signature check. Only what the text alone decides is kept (deeply frozen); every
+// signature, key, policy rule and host is checked on every call. A card is kept once it
+// verified twice (a card seen once costs no freezing), so nobody fills this without a
+// trusted signer; texts above 16,000 characters are not kept (V8 hashes longer strings by
+// their length only).
+const MAX_READ_CARDS = 256;
+const MAX_READ_CARD_CHARS = 16_000;
+const readCards = new Map<string, ReadCard>();
+const verifiedOnce = new Set<string>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+function rememberCard(text: string, read: ReadCard): void {
+  if (text.length > MAX_READ_CARD_CHARS || readCards.has(text)) return;
+  if (!verifiedOnce.delete(text)) {
+    if (verifiedOnce.size >= MAX_READ_CARDS) verifiedOnce.delete(verifiedOnce.keys().next().value as string);
+    verifiedOnce.add(text);
+    return;
+  }
+  if (readCards.size >= MAX_READ_CARDS) readCards.delete(readCards.keys().next().value as string);
+  readCards.set(text, deepFreeze(read));
+}
 
 /**
  * Verifies a card fetched from another organisation, in a fixed order: type → size limit →
@@ -217,9 +289,12 @@ export async function verifyAgentCard(
     return sharedJwksCache;
   };
 
-  const prepared = prepareCard(card, options.maxCardBytes, true);
+  const text = cardText(card, options.maxCardBytes);
+  const seen = text.length <= MAX_READ_CARD_CHARS ? readCards.get(text) : undefined;
+  const prepared = seen?.prepared ?? prepareCardText(text, true);
   const slots = readSignatures(prepared.raw.signatures, maxSignatures);
-  const hosts = interfaceHosts(prepared.signed);
+  const hosts = seen ? [...seen.hosts] : interfaceHosts(prepared.signed);
+  const read: ReadCard = seen ?? { prepared, hosts: [...hosts] };
   if (prepared.unsigned.length > 0 && p.unsignedFields !== 'ignore') {
     throw new MalformedInputError(`agent card has content no signature covers: ${prepared.unsigned.slice(0, 8).join(', ')}`, { check: 'unsigned_fields' });
   }
@@ -325,8 +400,7 @@ export async function verifyAgentCard(
     if (m.index !== undefined) trustedEntries.add(m.index);
     const once = m.signer.did ?? m.signer.thumbprint ?? `${m.signer.jwks} ${sig.kid}`;
     if (!trusted.has(once)) {
-      const jku = sig.jku !== undefined && m.signer.jku === undefined ? { jku: 'ignored' as const } : {};
-      trusted.set(once, { ...m.signer, ...jku, keyId: sig.kid, alg: sig.alg, rule: m.rule, readings });
+      trusted.set(once, trustedSigner(m, sig, readings));
       independent.add(m.id);
     }
   }
@@ -361,17 +435,19 @@ export async function verifyAgentCard(
     );
   }
 
-  const readings = [...new Set(trustedList.flatMap((s) => s.readings))];
+  const readings: CanonicalReading[] = [];
+  for (const s of trustedList) for (const r of s.readings) if (!readings.includes(r)) readings.push(r);
   const kept = prepared.forms.find((f) => f.readings.includes('rule-1-as-written'))!;
   const allKept = trustedList.length > 0 && trustedList.every((s) => s.readings.includes('rule-1-as-written'));
   const verdict: AgentCardVerdict = {
+    // Frozen below when this card is kept for the next verification of its text.
     card: (allKept ? kept.signed : prepared.signed) as unknown as AgentCard,
     host: hosts[0],
     hosts,
     signers: trustedList,
     readings,
     otherSignatures: others,
-    unsignedFields: prepared.unsigned,
+    unsignedFields: [...prepared.unsigned],
   };
   if (p.ownership) {
     const caller = p.ownership.credential;
@@ -393,5 +469,6 @@ export async function verifyAgentCard(
     }
     verdict.ownership = { ...vc, source: caller === undefined ? 'card' : 'caller', agentKeyId: agentSig.kid };
   }
+  rememberCard(text, read);
   return verdict;
 }

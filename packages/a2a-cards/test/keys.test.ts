@@ -274,3 +274,62 @@ describe('a JWKS the verifier names', () => {
     }
   });
 });
+
+describe('a card verified before (its canonical forms kept by text)', () => {
+  it('decides trust, hosts and signature again on every call: another policy, another key, other hosts, a changed byte', async () => {
+    const s = signers.EdDSA!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const first = await verifyAgentCard(card, resolver, pin(s));
+    expect(first.signers[0]).toMatchObject({ source: 'jwk', keyId: s.kid });
+    // The same text again, now under policies that must refuse it.
+    await expectCode(verifyAgentCard(card, resolver, pin(signers.ES256!)), 'untrusted_signer');
+    await expectCode(verifyAgentCard(card, resolver, { signers: [{ jwk: s.publicJwk, hosts: ['globex.example'] }] }), 'host_mismatch');
+    const impostor = { ...s, publicJwk: { ...(await makeSigner('EdDSA', s.kid)).publicJwk } };
+    await expectCode(verifyAgentCard(card, resolver, pin(impostor)), 'invalid_signature');
+    await expectCode(verifyAgentCard(card, resolver, { ...pin(s), requiredSigners: ['did:web:globex.example'] }), 'untrusted_signer');
+    const sig = card.signatures![0]!;
+    const flipped = `${sig.signature.slice(0, 10)}${sig.signature[10] === 'A' ? 'B' : 'A'}${sig.signature.slice(11)}`;
+    await expectCode(verifyAgentCard({ ...card, signatures: [{ ...sig, signature: flipped }] }, resolver, pin(s)), 'invalid_signature');
+    await expectCode(verifyAgentCard({ ...card, description: `${card.description} ` }, resolver, pin(s)), 'invalid_signature');
+    // And it still verifies, as text, bytes or object, with the same verdict.
+    for (const input of [card, JSON.stringify(card), new TextEncoder().encode(JSON.stringify(card))]) {
+      const again = await verifyAgentCard(input, resolver, pin(s));
+      expect(again.signers).toEqual(first.signers);
+      expect(again.card).toEqual(first.card);
+    }
+  });
+
+  it('a card verified again is read-only: a first verdict\'s changes reach no later one; later verdicts are frozen; readings are each verdict\'s own', async () => {
+    const s = signers.ES256!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const first = await verifyAgentCard(card, resolver, pin(s));
+    (first.card as { name: string }).name = 'Evil Planner';
+    first.card.supportedInterfaces![0]!.url = 'https://evil.example/a2a';
+    first.signers[0]!.readings.length = 0;
+    first.unsignedFields.push('$.x');
+    for (let i = 0; i < 2; i++) {
+      const v = await verifyAgentCard(card, resolver, pin(s));
+      expect([v.card.name, v.card.supportedInterfaces![0]!.url, v.signers[0]!.readings, v.unsignedFields]).toEqual([card.name, card.supportedInterfaces![0]!.url, ['prune-empty', 'rule-1-as-written'], []]);
+      expect(Object.isFrozen(v.card) && Object.isFrozen(v.card.supportedInterfaces![0])).toBe(true);
+      expect(() => {
+        (v.card as { name: string }).name = 'Evil Planner';
+      }).toThrow(TypeError);
+      v.signers[0]!.readings.length = 0;
+      v.unsignedFields.push('$.x');
+    }
+  });
+
+  it('property: a protected header read before is refused the same way inside any other entry (unprotected duplicates, bad signatures)', async () => {
+    const s = signers.EdDSA!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const sig = card.signatures![0]!;
+    await verifyAgentCard(card, resolver, pin(s));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('alg', 'kid', 'typ'), fc.string({ maxLength: 8 }), async (member, value) => {
+        const dup = { ...card, signatures: [{ ...sig, header: { [member]: value } }] };
+        await expectCode(verifyAgentCard(dup, resolver, { ...pin(s), strictSignatures: true }), 'malformed_input');
+      }),
+      { numRuns: 20 },
+    );
+  });
+});

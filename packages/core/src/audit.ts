@@ -113,7 +113,26 @@ export function auditHeaderLine(logId: string, created: string): { line: string;
  * ```
  */
 export function auditRecord(fields: Omit<AuditRecord, 'timestamp'>, clock?: Clock): AuditRecord {
-  return { timestamp: new Date(readClock(clock)).toISOString(), ...fields };
+  return { timestamp: isoTime(readClock(clock)), ...fields };
+}
+
+// `toISOString` costs about a microsecond; records of one second share everything but the
+// milliseconds, so the rest is reused.
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/** `new Date(ms).toISOString()`, the `YYYY-MM-DDTHH:MM:SS.` part reused within a second. */
+function isoTime(ms: number): string {
+  const whole = Math.trunc(ms);
+  const second = Math.floor(whole / 1000);
+  if (second === isoSecond) return `${isoPrefix}${String(whole - second * 1000).padStart(3, '0')}Z`;
+  const full = new Date(whole).toISOString();
+  // Only the four-digit years: others are spelled with a sign and six digits.
+  if (full.length === 24) {
+    isoSecond = second;
+    isoPrefix = full.slice(0, 20);
+  }
+  return full;
 }
 
 /** Options for {@link verifyAuditLog}. */

@@ -179,6 +179,7 @@ function percentEncodingsCanonical(text: string): boolean {
 
 /** A dot segment, also followed by `;parameters` (servers that strip them see `..`). */
 function isDotSegment(segment: string): boolean {
+  if (segment.charCodeAt(0) !== 46) return false; // not starting with '.'
   const name = segment.split(';', 1)[0];
   return name === '.' || name === '..';
 }
@@ -200,7 +201,29 @@ function isDotSegment(segment: string): boolean {
  * ```
  */
 export function isCanonicalResource(resource: string): boolean {
-  if (typeof resource !== 'string' || CONTROL.test(resource) || resource.includes('\\')) return false;
+  if (typeof resource !== 'string') return false;
+  const known = resource.length <= MAX_KEPT_CHARS ? canonicalNames.get(resource) : undefined;
+  if (known !== undefined) return known;
+  const answer = readCanonical(resource);
+  keep(canonicalNames, resource, answer);
+  return answer;
+}
+
+// Answers for names and paths seen before, by their exact text (functions of the text alone):
+// a server decides the same few paths again and again, and each reading walks the name.
+const MAX_KEPT = 1024;
+const MAX_KEPT_CHARS = 512;
+const canonicalNames = new Map<string, boolean>();
+const canonicalPaths = new Map<string, string>();
+
+function keep<T>(map: Map<string, T>, key: string, value: T): void {
+  if (key.length > MAX_KEPT_CHARS) return;
+  if (map.size >= MAX_KEPT) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+function readCanonical(resource: string): boolean {
+  if (CONTROL.test(resource) || resource.includes('\\')) return false;
   if (!percentEncodingsCanonical(resource)) return false;
   const scheme = SCHEME.exec(resource);
   let path = scheme ? resource.slice(scheme[0].length) : resource;
@@ -277,6 +300,16 @@ export function assertCanonicalResources(resources: readonly string[], what = 's
  */
 export function canonicalResourcePath(scheme: string, urlPath: string): string {
   if (typeof scheme !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) throw new TypeError(`scheme must be an RFC 3986 scheme name, got ${String(scheme).slice(0, 40)}`);
+  if (typeof urlPath !== 'string') return resolvePath(scheme, urlPath);
+  const id = `${scheme}:${urlPath}`;
+  const known = id.length <= MAX_KEPT_CHARS ? canonicalPaths.get(id) : undefined;
+  if (known !== undefined) return known;
+  const resource = resolvePath(scheme, urlPath);
+  keep(canonicalPaths, id, resource);
+  return resource;
+}
+
+function resolvePath(scheme: string, urlPath: string): string {
   const bad = (why: string): never => {
     const shown = typeof urlPath === 'string' ? JSON.stringify(urlPath.slice(0, 120)) : `(a ${typeof urlPath})`;
     throw new MalformedInputError(`URL path ${shown} ${why}`, { check: 'resource' });
@@ -385,6 +418,16 @@ export function assertNarrows(parent: Scope, child: Scope): void {
 export function assertPermits(scope: Scope, request: CapabilityRequest, atSeconds: number, what = 'scope'): void {
   assertScope(scope, what);
   assertCapabilityRequest(request);
+  decidePermits(scope, request, atSeconds, what, {});
+}
+
+/**
+ * @internal {@link assertPermits} for a scope and request the caller validated already
+ * ({@link assertScope}, {@link assertCapabilityRequest}): the same checks and errors.
+ * `form` carries whether `request.resource` is canonical once a prefix needed to know, so a
+ * caller deciding one request against every hop of a chain reads the name once.
+ */
+export function decidePermits(scope: Scope, request: CapabilityRequest, atSeconds: number, what: string, form: { canonical?: boolean }): void {
   if (!(atSeconds < scope.expiresAt)) throw new ExpiredError(`${what} expired at ${new Date(scope.expiresAt * 1000).toISOString()}`);
   if (!scope.audience.includes(request.audience)) {
     throw new WrongAudienceError(`${what} does not name ${request.audience.slice(0, 120)} as audience`);
@@ -392,14 +435,21 @@ export function assertPermits(scope: Scope, request: CapabilityRequest, atSecond
   if (!scope.actions.includes(request.action)) {
     throw new DeniedError(`${what} does not grant action "${request.action.slice(0, 80)}"`, { check: 'actions' });
   }
-  if (!scope.resources.some((p) => resourceMatches(p, request.resource))) {
+  const resource = request.resource;
+  // resourceMatches, with the canonical-form answer kept in `form`.
+  const canonical = (): boolean => {
+    form.canonical ??= isCanonicalResource(resource);
+    return form.canonical;
+  };
+  const matches = (p: string) => p === resource || (p.endsWith('*') && resource.startsWith(p.slice(0, -1)) && canonical());
+  if (!scope.resources.some(matches)) {
     // A name a prefix would cover, were it in canonical form: say so (a traversal attempt,
     // or a client that did not canonicalise its path).
-    const form = scope.resources.some((p) => p.endsWith('*') && request.resource.startsWith(p.slice(0, -1)));
-    if (form) {
-      throw new DeniedError(`${what} grants "${request.resource.slice(0, 120)}" only by a prefix, and a prefix grants only names in canonical form (no dot or empty segment, encoded separator or dot, backslash or control character)`, { check: 'resource_form' });
+    const prefixed = scope.resources.some((p) => p.endsWith('*') && resource.startsWith(p.slice(0, -1)));
+    if (prefixed) {
+      throw new DeniedError(`${what} grants "${resource.slice(0, 120)}" only by a prefix, and a prefix grants only names in canonical form (no dot or empty segment, encoded separator or dot, backslash or control character)`, { check: 'resource_form' });
     }
-    throw new DeniedError(`${what} does not grant resource "${request.resource.slice(0, 120)}"`, { check: 'resources' });
+    throw new DeniedError(`${what} does not grant resource "${resource.slice(0, 120)}"`, { check: 'resources' });
   }
 }
 

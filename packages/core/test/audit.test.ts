@@ -391,3 +391,18 @@ describe('auditEntryLine and auditHeaderLine (core/internal, for stores other th
     expect(() => auditHeaderLine('bad id!', '2026-12-01T00:00:00.000Z')).toThrow(TypeError);
   });
 });
+
+describe('audit record times', () => {
+  it('property: the timestamp is the clock time in toISOString form, within a second and across seconds, for any time the clock may give', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 253_402_300_799_999, noNaN: true }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 999 }), (times, step) => {
+        // Some times in one second, then others anywhere.
+        for (const ms of [...times.map((t) => Math.floor(t / 1000) * 1000 + ((step * 7) % 1000)), ...times]) {
+          const record = auditRecord({ agent: 'did:web:a.example', onBehalfOf: 'user:alice', task: null, action: 'read', resource: 'files:/x', decision: 'allow', reason: 'ok', chain: [] }, () => ms);
+          expect(record.timestamp).toBe(new Date(ms).toISOString());
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

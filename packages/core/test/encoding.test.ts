@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base64urlDecode, base64urlEncode } from '../src/index.js';
@@ -10,11 +11,13 @@ import {
   equalBytes,
   multibaseDecode,
   multibaseEncode,
+  sha256,
   sha256Hex,
+  sha256Text,
   utf8ToBytes,
 } from '../src/internal.js';
 import { expectCode } from '@agent-id/test-support';
-import { hex } from './helpers.js';
+import { hex, toHex } from './helpers.js';
 
 describe('base64url', () => {
   it('encodes unpadded URL-safe text (RFC 4648 section 10 vectors)', () => {
@@ -135,6 +138,17 @@ describe('bytes helpers', () => {
   it('sha256Hex (FIPS 180-2 "abc")', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(sha256Hex(utf8ToBytes('abc'))).toBe(sha256Hex('abc'));
+  });
+
+  it('property: sha256Text is the SHA-256 of the UTF-8 bytes, for any text (lone surrogates as U+FFFD, texts past its buffer)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 64 }), fc.string({ unit: fc.constantFrom('a', '\ud800', '\udc00', 'é', '😀'), maxLength: 64 }), fc.string({ minLength: 20_000, maxLength: 30_000 })), (text) => {
+        expect(sha256Text(text)).toEqual(sha256(utf8ToBytes(text)));
+        expect(sha256Text(text)).toEqual(new Uint8Array(createHash('sha256').update(text, 'utf8').digest()));
+      }),
+      { numRuns: 60 },
+    );
+    expect(toHex(sha256Text('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
 

@@ -145,7 +145,8 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
 
   const entryFor = (didOrUrl: string): Promise<CacheEntry> => {
     if (typeof didOrUrl !== 'string') return Promise.reject(new MalformedInputError('DID is not a string', { check: 'did_syntax' }));
-    const did = didOrUrl.split('#')[0]!;
+    const hash = didOrUrl.indexOf('#');
+    const did = hash < 0 ? didOrUrl : didOrUrl.slice(0, hash);
     if (did.length > 2048 || !DID_SYNTAX.test(did)) {
       return Promise.reject(new MalformedInputError(`${did.slice(0, 64)} is not a valid DID`, { check: 'did_syntax' }));
     }

@@ -1,5 +1,5 @@
 import { type Clock, CredentialRequiredError, base64urlEncode, readClock } from '@agent-id/core';
-import { sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { sha256Text } from '@agent-id/core/internal';
 import { type DidResolver, type StatusListResolver, type VerifiedOwnershipCredential, checkCredentialStatus, verifyOwnershipCredential } from '@agent-id/did';
 
 /** Options of {@link CredentialCache}. */
@@ -55,7 +55,7 @@ export class CredentialCache {
 
   /** The SHA-256 (base64url) a credential is cached under. */
   static hashOf(credential: string): string {
-    return base64urlEncode(sha256(utf8ToBytes(credential)));
+    return base64urlEncode(sha256Text(credential));
   }
 
   /** The agent's verified credential, if it is cached, unexpired and (when `hash` is given) that very credential. */

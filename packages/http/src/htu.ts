@@ -17,6 +17,23 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  */
 export function normalizeHtu(url: string): string {
   if (typeof url !== 'string' || url.length > 8192) throw new MalformedInputError('htu is not a URL string of at most 8,192 characters', { check: 'htu' });
+  const seen = url.length <= MAX_KEPT_CHARS ? normalized.get(url) : undefined;
+  if (seen !== undefined) return seen;
+  const result = normalize(url);
+  if (url.length <= MAX_KEPT_CHARS) {
+    if (normalized.size >= MAX_KEPT) normalized.delete(normalized.keys().next().value as string);
+    normalized.set(url, result);
+  }
+  return result;
+}
+
+// URLs normalized before, by their exact text (a function of the text alone): each request
+// normalizes its proof's `htu` and its own URL, and parsing a URL costs about a microsecond.
+const MAX_KEPT = 1024;
+const MAX_KEPT_CHARS = 2048;
+const normalized = new Map<string, string>();
+
+function normalize(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -68,6 +68,21 @@ describe('one-request presentation over node:http', () => {
     expect(bearer).toMatchObject({ status: 401, body: { error: 'invalid_token', code: 'signature_required', check: 'proof' } });
     expect(bearer.challenge).toContain('error="invalid_token"');
 
+    // The Authorization value: not token68 at all (any scheme) is the header's fault; token68 that is no token is the token's.
+    for (const [value, status, check] of [
+      ['DPoP a b', 400, 'authorization'],
+      ['DPoP ab=c', 400, 'authorization'],
+      ['DPoP ', 400, 'authorization'],
+      [`Bearer ${token}!`, 400, 'authorization'],
+      ['Basic a b', 400, 'authorization'],
+      ['Basic abc', 400, 'authorization'],
+      ['DPoP a.b', 401, 'parse'],
+      [`DPoP ${token}=`, 401, 'parse'],
+    ] as const) {
+      const refused = await send(url, { proof: proof(), credential: cred, headers: { authorization: value } });
+      expect([refused.status, refused.body.code, refused.body.check], value.slice(0, 20)).toEqual([status, 'malformed_input', check]);
+    }
+
     const noProof = await send(url, { token, credential: cred });
     expect(noProof).toMatchObject({ status: 401, body: { error: 'invalid_dpop_proof', code: 'signature_required', check: 'proof' } });
     expect(noProof.challenge).toContain('error="invalid_dpop_proof"');

@@ -32,7 +32,9 @@ export const DEFAULT_LIMITS: Readonly<TokenLimits> = Object.freeze({
   maxDatalogIterations: 100,
 });
 
-export function resolveLimits(partial: Partial<TokenLimits> | undefined): TokenLimits {
+export function resolveLimits(partial: Partial<TokenLimits> | undefined): Readonly<TokenLimits> {
+  // The defaults themselves (frozen) when nothing is given: no copy and no check per call.
+  if (partial === undefined) return DEFAULT_LIMITS;
   const limits = { ...DEFAULT_LIMITS, ...partial };
   for (const [key, value] of Object.entries(limits)) {
     // A misspelt limit (or an old name) must not be ignored while the default applies.

@@ -10,10 +10,10 @@ import {
   WrongTaskError,
   assertCanonicalResources,
   assertNarrows,
-  assertPermits,
+  assertCapabilityRequest,
   assertScope,
 } from '@agent-id/core';
-import { isWellFormed } from '@agent-id/core/internal';
+import { decidePermits, isWellFormed } from '@agent-id/core/internal';
 import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
 
 /** One hop as read from a token: hop 0 is the authority (issuer → first holder). */
@@ -271,16 +271,19 @@ export function assertIssued(hop: HopRecord, nowSeconds: number, toleranceSec: n
  * from the authority down: its issue time (`not_yet_valid`, check `issued_at`, beyond
  * `toleranceSec`), then its scope with core's one coded decision (`assertPermits`: expiry,
  * audience, action, resource). The first failure is reported, so hop 0's action is refused
- * before hop 2's expiry.
+ * before hop 2's expiry. The chain is one `assertChain` accepted (its scopes valid).
  */
 export function assertRequest(chain: ChainRecord, request: CapabilityRequest, nowSeconds: number, toleranceSec: number): void {
   if (request.task !== undefined && request.task !== chain.task) {
     throw new WrongTaskError(`token is for task ${chain.task.slice(0, 120)}, request is for ${request.task.slice(0, 120)}`);
   }
+  assertCapabilityRequest(request);
+  // Every hop's scope passed assertChain; the request's form is read once for all hops.
+  const form: { canonical?: boolean } = {};
   for (let i = 0; i < chain.hops.length; i++) {
     const hop = chain.hops[i]!;
     assertIssued(hop, nowSeconds, toleranceSec, `hop ${i}`);
-    assertPermits(hop.granted, request, nowSeconds, `hop ${i}`);
+    decidePermits(hop.granted, request, nowSeconds, `hop ${i}`, form);
   }
 }
 

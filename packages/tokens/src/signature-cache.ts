@@ -1,5 +1,5 @@
 import { base64urlEncode } from '@agent-id/core';
-import { equalBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { equalBytes, sha256Text } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -153,7 +153,7 @@ export function rememberPrefix<T extends object>(key: string, value: T): void {
 
 /** @internal SHA-256 of a token's wire form (ASCII), base64url. */
 export function tokenTextDigest(token: string): string {
-  return base64urlEncode(sha256(utf8ToBytes(token)));
+  return base64urlEncode(sha256Text(token));
 }
 
 /** @internal The cache key of a token (the digest of its canonical serialization) under a trust and limits description. */

@@ -2,11 +2,11 @@ import type { DelegationHop, PublicKey } from '@agent-id/core';
 import { UntrustedIssuerError, base64urlEncode } from '@agent-id/core';
 import { PLATFORM } from '@agent-id/core/internal';
 import { preverifyBiscuit, verifyBiscuit } from './biscuit/chain.js';
-import { type TokenLimits, resolveLimits } from './limits.js';
+import { DEFAULT_LIMITS, type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
-import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
+import type { MacaroonRootSecret, TrustedRootKey, TrustedRoots } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, hashAhead, toToken } from './token.js';
 import { toArray } from './util.js';
 import { chainKey, verifyChainCached } from './signature-cache.js';
@@ -85,6 +85,52 @@ export async function preverifyTokenChain(t: CapabilityToken, trust: Pick<Verify
   if (trusted.length > 0) await Promise.all([preverifyBiscuit(bytesOf(t), trusted, limits), hashAhead(t)]);
 }
 
+// A root key's name in the chain cache's key, computed once per key object (keys are immutable).
+const rootIds = new WeakMap<PublicKey, string>();
+function rootId(key: PublicKey): string {
+  let id = rootIds.get(key);
+  if (id === undefined) {
+    id = `${key.type} ${base64urlEncode(key.bytes)}`;
+    rootIds.set(key, id);
+  }
+  return id;
+}
+
+const DEFAULT_LIMITS_ID = JSON.stringify(DEFAULT_LIMITS);
+function limitsId(limits: Readonly<TokenLimits>): string {
+  return limits === DEFAULT_LIMITS ? DEFAULT_LIMITS_ID : JSON.stringify(limits);
+}
+
+type TrustedRoot = TrustedRootKey;
+
+// Trust descriptions by the roots option they were made from (a list, or one root), reused
+// while it holds the same roots (compared member by member: a list changed in place is
+// described again) under the same limits.
+const trustKeys = new WeakMap<object, { members: unknown[]; limits: Readonly<TokenLimits>; key: string }>();
+
+function membersOf(list: readonly TrustedRoot[]): unknown[] {
+  return list.flatMap((r) => ('issuer' in r && 'publicKey' in r ? [r, r.issuer, r.publicKey] : [r]));
+}
+
+function sameMembers(list: readonly TrustedRoot[], members: readonly unknown[]): boolean {
+  let i = 0;
+  for (const r of list) {
+    if ('issuer' in r && 'publicKey' in r) {
+      if (members[i++] !== r || members[i++] !== r.issuer || members[i++] !== r.publicKey) return false;
+    } else if (members[i++] !== r) return false;
+  }
+  return i === members.length;
+}
+
+/** Names the trusted roots and limits in the chain cache's key. */
+function trustKeyOf(source: TrustedRoots | undefined, list: readonly TrustedRoot[], limits: Readonly<TokenLimits>): string {
+  const known = typeof source === 'object' && source !== null ? trustKeys.get(source) : undefined;
+  if (known !== undefined && known.limits === limits && sameMembers(list, known.members)) return known.key;
+  const key = JSON.stringify([list.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, rootId(r.publicKey)] : rootId(r))), limitsId(limits)]);
+  if (typeof source === 'object' && source !== null) trustKeys.set(source, { members: membersOf(list), limits, key });
+  return key;
+}
+
 export function verifyTokenChain(
   t: CapabilityToken,
   trust: Pick<VerifyChainOptions, 'trustedRoots' | 'rootSecrets' | 'discharges'>,
@@ -94,7 +140,7 @@ export function verifyTokenChain(
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
-    const trustKey = JSON.stringify([trusted.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, r.publicKey.type, base64urlEncode(r.publicKey.bytes)] : [r.type, base64urlEncode(r.bytes)])), limits]);
+    const trustKey = trustKeyOf(trust.trustedRoots, trusted, limits);
     // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
     return verifyChainCached(chainKey(t.hash(), trustKey), () => {
       const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
