@@ -1,5 +1,5 @@
 import { KEY_TYPES, KeyPair, base64urlDecode, base64urlEncode, fixedClock, manualClock } from '@agent-id/core';
-import { verifyJWT } from 'did-jwt';
+import { createJWT, verifyJWT } from 'did-jwt';
 import { Resolver } from 'did-resolver';
 import { importJWK, jwtVerify } from 'jose';
 import { getResolver } from 'key-did-resolver';
@@ -53,6 +53,22 @@ describe('ownership credentials (did:key issuer)', () => {
       expect(out.issuer).toBe(org.did);
       expect(out.payload.vc.credentialSubject.id).toBe(agent.did);
     }
+  });
+
+  it.each([...KEY_TYPES])('%s: is byte for byte the VC-JWT did-jwt createJWT writes for the same claims and key', async (keyType) => {
+    const org = createAgentIdentity({ keyType });
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, onBehalfOf: user, agentName: 'planner', id: 'urn:uuid:fixed', ttlMs: 3_600_000, clock });
+    const [h, p, s] = jwt.split('.') as [string, string, string];
+    const { iss, ...claims } = JSON.parse(new TextDecoder().decode(base64urlDecode(p, 'payload'))) as Record<string, unknown>;
+    expect(iss).toBe(org.did);
+    // The same signature, so that ECDSA's random nonce does not make the two differ.
+    const theirs = await createJWT(claims, { issuer: org.did, signer: async () => s }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId });
+    expect(theirs).toBe(jwt);
+    // And did-jwt signing with our key: the signing input it signs is ours.
+    const signer = async (data: string | Uint8Array) => base64urlEncode(org.keyPair.sign(typeof data === 'string' ? new TextEncoder().encode(data) : data));
+    const signed = await createJWT(claims, { issuer: org.did, signer }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId });
+    expect(signed.split('.').slice(0, 2)).toEqual([h, p]);
+    if (keyType === 'Ed25519') expect(signed).toBe(jwt);
   });
 
   it('verifies with jose (EdDSA, ES256)', async () => {
