@@ -81,6 +81,7 @@ export interface IssueOwnershipOptions extends OwnershipClaims {
  * ```
  */
 export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did' | 'keyId' | 'keyPair'>, options: IssueOwnershipOptions): Promise<string> {
+  if (typeof issuer?.did !== 'string' || !issuer.did.startsWith('did:') || typeof issuer.keyId !== 'string') throw new TypeError('issuer must be an identity with a DID and a key id');
   if (typeof options.agent !== 'string' || !options.agent.startsWith('did:')) throw new TypeError('agent must be a DID');
   const nowMs = readClock(options.clock);
   const from = Math.floor(toEpochMillis(options.validFrom ?? nowMs) / 1000);

@@ -71,6 +71,13 @@ describe('ownership credentials (did:key issuer)', () => {
     if (keyType === 'Ed25519') expect(signed).toBe(jwt);
   });
 
+  it('refuses to issue for an issuer without a DID or key id (never a JWT without "iss")', async () => {
+    const org = createAgentIdentity();
+    for (const issuer of [{ ...org, did: 'acme.example' }, { ...org, did: undefined }, { ...org, keyId: 42 }, null]) {
+      await expect(issueOwnershipCredential(issuer as never, { agent: agent.did, clock })).rejects.toThrow(TypeError);
+    }
+  });
+
   it('verifies with jose (EdDSA, ES256)', async () => {
     for (const keyType of ['Ed25519', 'P-256'] as const) {
       const org = createAgentIdentity({ keyType });
