@@ -1,5 +1,6 @@
 import { KEY_TYPES, KeyPair, base64urlDecode, base64urlEncode, fixedClock, manualClock } from '@agent-id/core';
 import { createJWT, verifyJWT } from 'did-jwt';
+import fc from 'fast-check';
 import { Resolver } from 'did-resolver';
 import { importJWK, jwtVerify } from 'jose';
 import { getResolver } from 'key-did-resolver';
@@ -69,6 +70,19 @@ describe('ownership credentials (did:key issuer)', () => {
     const signed = await createJWT(claims, { issuer: org.did, signer }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId });
     expect(signed.split('.').slice(0, 2)).toEqual([h, p]);
     if (keyType === 'Ed25519') expect(signed).toBe(jwt);
+  });
+
+  it('stays byte for byte what did-jwt createJWT writes for any claim strings', async () => {
+    const org = createAgentIdentity();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.integer({ min: 1, max: 10 ** 9 }), async (agentName, agentVersion, ttl) => {
+        const jwt = await issueOwnershipCredential(org, { agent: agent.did, agentName, agentVersion, id: 'urn:uuid:p', ttlMs: ttl * 1000, clock });
+        const [, p, s] = jwt.split('.') as [string, string, string];
+        const { iss: _iss, ...claims } = JSON.parse(new TextDecoder().decode(base64urlDecode(p, 'payload'))) as Record<string, unknown>;
+        expect(await createJWT(claims, { issuer: org.did, signer: async () => s }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId })).toBe(jwt);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('refuses to issue for an issuer without a DID or key id (never a JWT without "iss")', async () => {
