@@ -34,6 +34,22 @@ const result = await build({
   // As a user's bundler sees the packages: through their published `exports`.
   tsconfigRaw: { compilerOptions: { jsx: 'react-jsx', jsxImportSource: 'preact' } },
 });
+// One copy of each dependency: a second version of a package (two @noble/curves, two
+// multiformats) is weight no view needs, so the build fails and names who brings each.
+const versions = new Map();
+for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
+  for (const i of imports) {
+    const m = /node_modules\/\.pnpm\/([^/]+)\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i.path);
+    if (!m || input.includes(`/node_modules/${m[2]}/`)) continue;
+    const byVersion = versions.get(m[2]) ?? new Map();
+    versions.set(m[2], byVersion.set(m[1], byVersion.get(m[1]) ?? input));
+  }
+}
+const duplicated = [...versions].filter(([, byVersion]) => byVersion.size > 1);
+for (const [name, byVersion] of duplicated) {
+  console.error(`console page: ${name} is bundled ${byVersion.size} times: ${[...byVersion].map(([v, by]) => `${v} (imported by ${by})`).join('; ')}`);
+}
+if (duplicated.length > 0) process.exit(1);
 await copyFile(`${here}src/page/index.html`, `${out}index.html`);
 await copyFile(`${here}src/page/app.css`, `${out}app.css`);
 const { readFile } = await import('node:fs/promises');

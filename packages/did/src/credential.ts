@@ -14,7 +14,6 @@ import {
   toEpochMillis,
 } from '@agent-id/core';
 import { isRecord, randomUUID, utf8ToBytes } from '@agent-id/core/internal';
-import { createJWT } from 'did-jwt';
 import { checkCredentialStatus } from './check-credential-status.js';
 import type { CredentialStatusEntry } from './credential-status-entry.js';
 import { assertTrustedIssuer, parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
@@ -72,7 +71,7 @@ export interface IssueOwnershipOptions extends OwnershipClaims {
 
 /**
  * Issues a W3C Verifiable Credential in JWT form stating that the organisation (the issuer)
- * operates the agent, optionally on behalf of a user: VC-JWT (VCDM 1.1, signed with did-jwt)
+ * operates the agent, optionally on behalf of a user: VC-JWT (VCDM 1.1, as did-jwt writes it)
  * by default, or VCDM 2.0 secured as a `vc+jwt` (VC-JOSE-COSE) with `dataModel: '2.0'`. With
  * `status`, it carries a status entry in each list given.
  *
@@ -82,6 +81,7 @@ export interface IssueOwnershipOptions extends OwnershipClaims {
  * ```
  */
 export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did' | 'keyId' | 'keyPair'>, options: IssueOwnershipOptions): Promise<string> {
+  if (typeof issuer?.did !== 'string' || !issuer.did.startsWith('did:') || typeof issuer.keyId !== 'string') throw new TypeError('issuer must be an identity with a DID and a key id');
   if (typeof options.agent !== 'string' || !options.agent.startsWith('did:')) throw new TypeError('agent must be a DID');
   const nowMs = readClock(options.clock);
   const from = Math.floor(toEpochMillis(options.validFrom ?? nowMs) / 1000);
@@ -121,17 +121,12 @@ export async function issueOwnershipCredential(issuer: Pick<AgentIdentity, 'did'
   }
   const vc: Record<string, unknown> = { '@context': [VC_CONTEXT], type: ['VerifiableCredential', OWNERSHIP_CREDENTIAL_TYPE], id, credentialSubject: subject };
   if (credentialStatus.length > 0) vc.credentialStatus = credentialStatus.length === 1 ? credentialStatus[0] : credentialStatus;
-  const payload = {
-    sub: options.agent,
-    jti: id,
-    iat: Math.floor(nowMs / 1000),
-    nbf: from,
-    exp: until,
-    vc,
-  };
-  const signer = async (data: string | Uint8Array) =>
-    base64urlEncode(issuer.keyPair.sign(typeof data === 'string' ? new TextEncoder().encode(data) : data));
-  return createJWT(payload, { issuer: issuer.did, signer }, { alg: issuer.keyPair.algorithm, typ: 'JWT', kid: issuer.keyId });
+  // Laid out as did-jwt's createJWT wrote them (header `alg, typ, kid`; claims `iat, exp, …,
+  // iss`), so credentials stay byte-identical to those issued with it, without bundling it.
+  const header = { alg: issuer.keyPair.algorithm, typ: 'JWT', kid: issuer.keyId };
+  const payload = { iat: Math.floor(nowMs / 1000), exp: until, sub: options.agent, jti: id, nbf: from, vc, iss: issuer.did };
+  const signingInput = `${base64urlEncode(JSON.stringify(header))}.${base64urlEncode(JSON.stringify(payload))}`;
+  return `${signingInput}.${base64urlEncode(issuer.keyPair.sign(utf8ToBytes(signingInput)))}`;
 }
 
 /** Options for {@link verifyOwnershipCredential}. */

@@ -1,4 +1,5 @@
 export { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+export { didKeyDocument } from './did-key-document.js';
 export {
   VERIFICATION_RELATIONSHIPS,
   type DidDocument,

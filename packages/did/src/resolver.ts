@@ -10,7 +10,7 @@ import {
 } from '@agent-id/core';
 import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import { type DIDResolutionResult, Resolver } from 'did-resolver';
-import { getResolver as getKeyResolver } from 'key-did-resolver';
+import { didKeyDocument } from './did-key-document.js';
 import { publicKeyFromDidKey } from './did-key.js';
 import { didWebDocumentUrl } from './did-web.js';
 import { fetchBounded } from './fetch-bounded.js';
@@ -86,7 +86,7 @@ function validateDocument(did: string, value: unknown): DidDocument {
 }
 
 /**
- * A DID resolver for did:key (offline, via key-did-resolver) and did:web (HTTPS; plain
+ * A DID resolver for did:key (offline, with core's key decoding: {@link didKeyDocument}) and did:web (HTTPS; plain
  * HTTP on loopback only when asked), built on did-resolver. Documents are validated
  * (`id` must equal the DID), size-limited, and cached with a TTL; concurrent resolutions
  * of one DID share a fetch. Failures are typed: `unknown_did`, `did_unreachable`,
@@ -125,7 +125,13 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     return { didResolutionMetadata: { contentType: 'application/did+json' }, didDocument: doc as never, didDocumentMetadata: {} };
   };
 
-  const registry = new Resolver({ ...getKeyResolver(), web });
+  const key = async (did: string): Promise<DIDResolutionResult> => ({
+    didResolutionMetadata: { contentType: 'application/did+json' },
+    didDocument: didKeyDocument(did) as never,
+    didDocumentMetadata: {},
+  });
+
+  const registry = new Resolver({ key, web });
 
   const load = async (did: string): Promise<CacheEntry> => {
     if (did.startsWith('did:key:')) publicKeyFromDidKey(did);
@@ -186,8 +192,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
       if (!authorised) throw new KeyNotAuthorizedError(`${didUrl} is not authorised for ${relationship}`);
       const vm = typeof authorised === 'string' ? listed : authorised;
       if (!vm || typeof vm === 'string') throw new UnknownKeyError(`${didUrl} is referenced but not defined in the DID document`);
-      // A did:key carries its key in the identifier itself: take it from there. (key-did-resolver 4
-      // also drops leading zero bytes from P-256 JWK coordinates, about 1 key in 128.)
+      // A did:key carries its key in the identifier itself: take it from there.
       const publicKey = doc.id.startsWith('did:key:') ? publicKeyFromDidKey(doc.id) : publicKeyFromVerificationMethod(vm);
       entry.keys.set(`${relationship} ${didUrl}`, publicKey);
       return { id: didUrl, did: doc.id, publicKey };

@@ -1,5 +1,6 @@
 import { KEY_TYPES, KeyPair, base64urlDecode, base64urlEncode, fixedClock, manualClock } from '@agent-id/core';
-import { verifyJWT } from 'did-jwt';
+import { createJWT, verifyJWT } from 'did-jwt';
+import fc from 'fast-check';
 import { Resolver } from 'did-resolver';
 import { importJWK, jwtVerify } from 'jose';
 import { getResolver } from 'key-did-resolver';
@@ -52,6 +53,42 @@ describe('ownership credentials (did:key issuer)', () => {
       const out = await verifyJWT(jwt, { resolver: independent, proofPurpose: 'assertionMethod' });
       expect(out.issuer).toBe(org.did);
       expect(out.payload.vc.credentialSubject.id).toBe(agent.did);
+    }
+  });
+
+  it.each([...KEY_TYPES])('%s: is byte for byte the VC-JWT did-jwt createJWT writes for the same claims and key', async (keyType) => {
+    const org = createAgentIdentity({ keyType });
+    const jwt = await issueOwnershipCredential(org, { agent: agent.did, onBehalfOf: user, agentName: 'planner', id: 'urn:uuid:fixed', ttlMs: 3_600_000, clock });
+    const [h, p, s] = jwt.split('.') as [string, string, string];
+    const { iss, ...claims } = JSON.parse(new TextDecoder().decode(base64urlDecode(p, 'payload'))) as Record<string, unknown>;
+    expect(iss).toBe(org.did);
+    // The same signature, so that ECDSA's random nonce does not make the two differ.
+    const theirs = await createJWT(claims, { issuer: org.did, signer: async () => s }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId });
+    expect(theirs).toBe(jwt);
+    // And did-jwt signing with our key: the signing input it signs is ours.
+    const signer = async (data: string | Uint8Array) => base64urlEncode(org.keyPair.sign(typeof data === 'string' ? new TextEncoder().encode(data) : data));
+    const signed = await createJWT(claims, { issuer: org.did, signer }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId });
+    expect(signed.split('.').slice(0, 2)).toEqual([h, p]);
+    if (keyType === 'Ed25519') expect(signed).toBe(jwt);
+  });
+
+  it('stays byte for byte what did-jwt createJWT writes for any claim strings', async () => {
+    const org = createAgentIdentity();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.integer({ min: 1, max: 10 ** 9 }), async (agentName, agentVersion, ttl) => {
+        const jwt = await issueOwnershipCredential(org, { agent: agent.did, agentName, agentVersion, id: 'urn:uuid:p', ttlMs: ttl * 1000, clock });
+        const [, p, s] = jwt.split('.') as [string, string, string];
+        const { iss: _iss, ...claims } = JSON.parse(new TextDecoder().decode(base64urlDecode(p, 'payload'))) as Record<string, unknown>;
+        expect(await createJWT(claims, { issuer: org.did, signer: async () => s }, { alg: org.keyPair.algorithm, typ: 'JWT', kid: org.keyId })).toBe(jwt);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses to issue for an issuer without a DID or key id (never a JWT without "iss")', async () => {
+    const org = createAgentIdentity();
+    for (const issuer of [{ ...org, did: 'acme.example' }, { ...org, did: undefined }, { ...org, keyId: 42 }, null]) {
+      await expect(issueOwnershipCredential(issuer as never, { agent: agent.did, clock })).rejects.toThrow(TypeError);
     }
   });
 

@@ -3,7 +3,7 @@ import { multibaseEncode } from '@agent-id/core/internal';
 import { Resolver } from 'did-resolver';
 import { getResolver } from 'key-did-resolver';
 import { describe, expect, it } from 'vitest';
-import { createAgentIdentity, createDidResolver, didKeyFromPublicKey, publicKeyFromDidKey, publicKeyFromVerificationMethod } from '../src/index.js';
+import { createAgentIdentity, createDidResolver, didKeyDocument, didKeyFromPublicKey, publicKeyFromDidKey, publicKeyFromVerificationMethod } from '../src/index.js';
 import { expectCode } from '@agent-id/test-support';
 
 const independent = new Resolver(getResolver());
@@ -22,6 +22,41 @@ describe('did:key', () => {
     const fixed = jwk?.x && jwk.y ? { ...vm, publicKeyJwk: { ...jwk, x: pad(jwk.x), y: pad(jwk.y) } } : vm;
     expect(publicKeyFromVerificationMethod(fixed).equals(kp.publicKey)).toBe(true);
     expect(publicKeyFromDidKey(did).equals(kp.publicKey)).toBe(true);
+  });
+
+  it.each([...KEY_TYPES])('%s: our did:key documents are the ones key-did-resolver gives', async (type) => {
+    const resolver = createDidResolver({ cacheTtlMs: 0 });
+    // key-did-resolver 4 drops leading zero bytes of P-256 JWK coordinates; ours keep RFC
+    // 7518's full 32 bytes, so theirs are padded back before comparing.
+    const pad = (c: string) => Buffer.concat([Buffer.alloc(32), Buffer.from(c, 'base64url')]).subarray(-32).toString('base64url');
+    for (let i = 0; i < 24; i++) {
+      const did = didKeyFromPublicKey(KeyPair.generate(type).publicKey);
+      const theirs = (await independent.resolve(did)).didDocument as unknown as Record<string, unknown>;
+      const vm = (theirs.verificationMethod as { publicKeyJwk?: { x: string; y: string } }[])[0]!;
+      if (vm.publicKeyJwk) vm.publicKeyJwk = { ...vm.publicKeyJwk, x: pad(vm.publicKeyJwk.x), y: pad(vm.publicKeyJwk.y) };
+      expect(didKeyDocument(did)).toStrictEqual(theirs);
+      expect(await resolver.resolve(did)).toStrictEqual(theirs);
+    }
+  });
+
+  it('builds the document of the did:key specification example, X25519 key agreement included', () => {
+    const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    const doc = didKeyDocument(`${did}#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK`);
+    expect(doc.id).toBe(did);
+    expect(doc.verificationMethod).toMatchObject([{ id: `${did}#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK`, type: 'Ed25519VerificationKey2018', controller: did }]);
+    // The X25519 key the did:key specification's example lists for this DID.
+    expect(doc.keyAgreement).toMatchObject([
+      { id: `${did}#z6LSj72tK8brWgZja8NLRwPigth2T9QRiG1uH9oKZuKjdh9p`, type: 'X25519KeyAgreementKey2019', controller: did },
+    ]);
+  });
+
+  it('refuses a malformed, non-canonical or unsupported did:key with a code', () => {
+    expectCode(() => didKeyDocument('did:key:zzz'), 'malformed_input');
+    expectCode(() => didKeyDocument('did:web:acme.example'), 'unknown_did');
+    for (const junk of [undefined, null, 42, {}, []]) expectCode(() => didKeyDocument(junk as unknown as string), 'malformed_input');
+    // P-384 (0x1201): key-did-resolver knows it; agent-id keys are Ed25519, P-256, secp256k1.
+    const p384 = `did:key:${multibaseEncode(new Uint8Array([0x81, 0x24, 0x02, ...new Uint8Array(48).fill(7)]))}`;
+    expectCode(() => didKeyDocument(p384), 'unsupported_algorithm');
   });
 
   it('resolves P-256 did:keys whose coordinates start with a zero byte', async () => {

@@ -5,7 +5,7 @@ import { AgentIdError } from '@agent-id/core';
 import { junkValues } from '@agent-id/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChallengeStore, createAgentIdentity, createDidResolver, didWebDocumentUrl, parseDidWeb, publicKeyFromDidKey, publicKeyFromVerificationMethod, MemoryStatusListStore, StatusList, checkCredentialStatus, createStatusListResolver, decodeStatusList, encodeStatusList, issueOwnershipCredential, issueStatusListCredential, reinstateCredential, revokeCredential, suspendCredential, verifyOwnershipCredential, verifyProofOfControl, verifyStatusListCredential } from '../src/index.js';
+import { ChallengeStore, createAgentIdentity, createDidResolver, didKeyDocument, didWebDocumentUrl, parseDidWeb, publicKeyFromDidKey, publicKeyFromVerificationMethod, MemoryStatusListStore, StatusList, checkCredentialStatus, createStatusListResolver, decodeStatusList, encodeStatusList, issueOwnershipCredential, issueStatusListCredential, reinstateCredential, revokeCredential, suspendCredential, verifyOwnershipCredential, verifyProofOfControl, verifyStatusListCredential } from '../src/index.js';
 import { FileStatusListStore, statusListHandler } from '../src/node.js';
 
 // The shared values of every type (@agent-id/test-support), then near-miss DIDs and
@@ -39,6 +39,7 @@ describe('junk never crashes an export', () => {
   const list = StatusList.open({ issuer: org, url: 'https://acme.example/status/r', statusPurpose: 'revocation' });
   const exports: [string, (x: unknown) => unknown][] = [
     ['publicKeyFromDidKey', (x) => publicKeyFromDidKey(x as string)],
+    ['didKeyDocument', (x) => didKeyDocument(x as string)],
     ['publicKeyFromVerificationMethod', (x) => publicKeyFromVerificationMethod(x)],
     ['parseDidWeb', (x) => parseDidWeb(x as string)],
     ['didWebDocumentUrl', (x) => didWebDocumentUrl(x as string)],
@@ -57,6 +58,7 @@ describe('junk never crashes an export', () => {
     ['statusLists.resolve', (x) => statusLists.resolve(x as string, org.did)],
     ['createStatusListResolver', (x) => createStatusListResolver(x as never)],
     ['issueStatusListCredential', (x) => issueStatusListCredential(org, x as never)],
+    ['issueOwnershipCredential issuer', (x) => issueOwnershipCredential(x as never, { agent: 'did:key:z6Mkx' })],
     ['issueOwnershipCredential status', (x) => issueOwnershipCredential(org, { agent: 'did:key:z6Mkx', status: x as never })],
     ['issueOwnershipCredential dataModel', (x) => issueOwnershipCredential(org, { agent: 'did:key:z6Mkx', dataModel: x as never })],
     ['StatusList.open', (x) => StatusList.open(x as never)],
