@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { KeyPair, auditRecord, verifyAuditLines } from '@agent-id/core';
 import { PostgresAuditSink } from '@agent-id/postgres';
 import { startPgServer } from '@agent-id/test-support/postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN, cli, tempDir } from './helpers.js';
+import { cli, serving, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 const LOG = '{"created":"2026-11-30T10:00:00.000Z","format":"agent-id-audit-log/1","logId":"files-1"}\n';
@@ -19,30 +18,8 @@ afterAll(async () => {
   await tmp.cleanup();
 });
 
-/** Runs `agent-id console …args --port 0 --json` until `use` is done, then SIGTERM; returns the exit code. */
-async function serving(args: readonly string[], use: (started: { url: string; audit: boolean }) => Promise<void>): Promise<number | null> {
-  const child = spawn(process.execPath, [BIN, 'console', ...args, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  const started = new Promise<{ url: string; audit: boolean }>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {}
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  try {
-    await use(await started);
-  } finally {
-    child.kill('SIGTERM');
-  }
-  return exited;
-}
-
 it('console serves the page on loopback with its CSP, and --audit FILE at /audit, until SIGTERM (exit 0)', async () => {
-  const code = await serving(['--audit', tmp.path('audit.jsonl')], async ({ url, audit }) => {
+  const code = await serving<{ url: string; audit: boolean }>(['console', '--audit', tmp.path('audit.jsonl')], async ({ url, audit }) => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(audit).toBe(true);
     const page = await fetch(url);
@@ -65,7 +42,7 @@ it('console --audit postgres://… --log-id serves that writer\'s log from a rea
     const agent = `did:key:${KeyPair.generate().publicKey.toMultibase()}`;
     await sink.append(auditRecord({ agent, onBehalfOf: 'did:web:acme.example', task: 'q3', action: 'read', resource: 'files:/a', decision: 'allow', reason: 'ok', chain: [] }));
     await sink.close();
-    const code = await serving(['--audit', url, '--log-id', 'files-1', '--schema', schema], async ({ url: page }) => {
+    const code = await serving<{ url: string; audit: boolean }>(['console', '--audit', url, '--log-id', 'files-1', '--schema', schema], async ({ url: page }) => {
       const text = await (await fetch(new URL('/audit', page))).text();
       expect(verifyAuditLines(text).map((e) => e.record.agent)).toEqual([agent]);
     });

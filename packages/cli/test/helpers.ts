@@ -106,3 +106,28 @@ export function pipeline(stages: readonly (readonly string[])[], options: CliOpt
   const line = stages.map((s) => (s[0] === '@raw' ? s.slice(1).join(' ') : agentId(s))).join(' | ');
   return run('bash', ['-o', 'pipefail', '-c', line], options);
 }
+
+/**
+ * Runs a long-lived `agent-id …args --port 0 --json` (a server), hands `use` the JSON line it
+ * prints once listening, then sends SIGTERM; returns the exit code.
+ */
+export async function serving<T>(args: readonly string[], use: (started: T) => Promise<void>): Promise<number | null> {
+  const child = spawn(process.execPath, [BIN, ...args, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const started = new Promise<T>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      try {
+        resolve(JSON.parse(stdout) as T);
+      } catch {}
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    await use(await started);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  return exited;
+}

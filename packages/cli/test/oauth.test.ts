@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { KeyPair } from '@agent-id/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN, cli, noStack, tempDir } from './helpers.js';
+import { cli, noStack, serving, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
@@ -29,30 +28,18 @@ afterAll(async () => {
 });
 
 it('oauth serve runs the token service until SIGTERM: metadata, JWKS, coded refusals, exit 0', async () => {
-  const child = spawn(process.execPath, [BIN, 'oauth', 'serve', '--config', tmp.path('service.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('audit.jsonl'), '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  const started = new Promise<{ issuer: string; tokenEndpoint: string; metadata: string }>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {}
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  try {
-    const { issuer, tokenEndpoint, metadata } = await started;
+  const code = await serving<{ issuer: string; tokenEndpoint: string; metadata: string }>(
+    ['oauth', 'serve', '--config', tmp.path('service.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('audit.jsonl')],
+    async ({ issuer, tokenEndpoint, metadata }) => {
     const m = (await (await fetch(metadata)).json()) as Record<string, unknown>;
     expect(m).toMatchObject({ issuer, token_endpoint: tokenEndpoint, grant_types_supported: ['urn:ietf:params:oauth:grant-type:token-exchange'] });
     expect(((await (await fetch(`${issuer}/jwks.json`)).json()) as { keys: unknown[] }).keys).toHaveLength(1);
     const r = await fetch(tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' });
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ error: 'unsupported_grant_type', code: 'malformed_input', check: 'unsupported_grant_type' });
-  } finally {
-    child.kill('SIGTERM');
-  }
-  expect(await exited).toBe(0);
+    },
+  );
+  expect(code).toBe(0);
 });
 
 it('oauth serve refuses a missing or malformed config with usage errors (exit 2)', async () => {
@@ -82,19 +69,9 @@ it('oauth serve takes SPIFFE trust bundles from the config ("workloads"); a bund
     expect(noStack(r)).toBe(true);
   }
   await writeFile(tmp.path('workloads.json'), JSON.stringify({ ...base, workloads: { bundles: { 'acme.example': { keys: [svidKey] } } } }));
-  const child = spawn(process.execPath, [BIN, 'oauth', 'serve', '--config', tmp.path('workloads.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('w2.jsonl'), '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  try {
-    const started = await new Promise<{ tokenEndpoint: string }>((resolve, reject) => {
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        try {
-          resolve(JSON.parse(stdout));
-        } catch {}
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before listening`)));
-    });
+  const code = await serving<{ tokenEndpoint: string }>(
+    ['oauth', 'serve', '--config', tmp.path('workloads.json'), '--root-key', tmp.path('root.jwk'), '--audit', tmp.path('w2.jsonl')],
+    async (started) => {
     // An SVID actor without the credential that binds it to an agent: refused with a code, not a crash.
     const body = new URLSearchParams({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
@@ -107,8 +84,7 @@ it('oauth serve takes SPIFFE trust bundles from the config ("workloads"); a bund
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     expect(await r.json()).toHaveProperty('code');
-  } finally {
-    child.kill('SIGTERM');
-  }
-  expect(await exited).toBe(0);
+    },
+  );
+  expect(code).toBe(0);
 });
