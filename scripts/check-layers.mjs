@@ -27,7 +27,7 @@ const ALLOWED = {
   // Shared test and bench helpers: core's tests use it, so it may use no workspace package.
   '@agent-id/test-support': [],
   // Cross-runtime tests and browser benchmarks: uses the libraries, never used by one.
-  '@agent-id/runtimes': ['@agent-id/core', '@agent-id/did', '@agent-id/tokens', '@agent-id/a2a-cards', '@agent-id/http'],
+  '@agent-id/runtimes': ['@agent-id/core', '@agent-id/did', '@agent-id/tokens', '@agent-id/a2a-cards', '@agent-id/http', '@agent-id/test-support'],
 };
 
 // Packages for tests and benchmarks only: any package may list them in devDependencies, none
@@ -116,7 +116,8 @@ for (const { dir, manifest } of packages) {
       const pkg = /^(@agent-id\/[^/]+)/.exec(specifier)?.[1];
       if (!pkg || !byName.has(pkg)) continue;
       const where = relative(root, file);
-      if (DEV_ONLY.has(pkg) && pkg !== name) problems.push(`${where}: imports ${specifier}, which is for tests and benchmarks only (never from src/)`);
+      // A test-only package's own src/ (the runtimes harness) may use another test-only package.
+      if (DEV_ONLY.has(pkg) && pkg !== name && !DEV_ONLY.has(name)) problems.push(`${where}: imports ${specifier}, which is for tests and benchmarks only (never from src/)`);
       else if (!allowed(name, pkg)) problems.push(`${where}: imports ${specifier}, which ${name} may not use`);
       else if (!declared.includes(pkg)) problems.push(`${where}: imports ${specifier} without declaring ${pkg} in package.json`);
       const target = resolveWorkspace(specifier);

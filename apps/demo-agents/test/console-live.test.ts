@@ -3,13 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { launchChromium } from '@agent-id/test-support/chromium';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `pnpm demo --serve` end to end: the demo process serves the console, a real headless Chromium
 // opens its live view while the scenario runs, and the tree it draws is asserted from the DOM.
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let demo: ChildProcess;
 let browser: Browser;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     });
     demo.once('exit', (code) => reject(new Error(`the demo exited (${code}) before serving the console: ${output.join('')}`)));
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { printTable } from '@agent-id/test-support/bench';
+import { launchChromium } from '@agent-id/test-support/chromium';
 import { attenuate, mintCapability } from '@agent-id/tokens';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 
 const report = JSON.parse(await readFile(new URL('../dist/page-report.json', import.meta.url), 'utf8'));
 console.log('\n## Console page weight (esbuild, minified; gzip -9; no WebAssembly)\n');
@@ -85,11 +85,7 @@ const server = createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
 const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`http://127.0.0.1:${address.port}/`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@agent-id/test-support/chromium';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const docs = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
@@ -54,7 +54,7 @@ const script = [
 ];
 script.forEach((e, i) => events.emit({ ...e, seq: i + 1 }));
 const server = await serveConsole({ events, audit: { read: () => readFile(audit.log) } });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(server.url);

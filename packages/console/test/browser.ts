@@ -1,8 +1,5 @@
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-
-/** Debian's chromium, as the CI machine installs it. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+import { launchChromium } from '@agent-id/test-support/chromium';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export interface ConsolePage {
   page: Page;
@@ -14,8 +11,8 @@ export interface ConsolePage {
   errors: string[];
 }
 
-export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+export function launch(): Promise<Browser> {
+  return launchChromium();
 }
 
 /** Opens the console at `url` in a fresh context and waits until the app has rendered. */

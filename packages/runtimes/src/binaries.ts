@@ -20,6 +20,3 @@ export const bunBinary = (): string => join(dirname(require.resolve('@oven/bun-l
 
 /** The workerd binary of the `workerd` package's platform package. */
 export const workerdBinary = (): string => platformBinary('workerd', '@cloudflare/workerd-linux-64', 'bin/workerd');
-
-/** Debian's chromium (`.ci/run` installs it when missing). */
-export const CHROMIUM = '/usr/bin/chromium';

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import { CHROMIUM } from './binaries.js';
+import { launchChromium } from '@agent-id/test-support/chromium';
+import type { Browser, Page } from 'playwright-core';
 
 export interface ChromiumPage {
   page: Page;
@@ -13,9 +13,6 @@ export interface ChromiumPage {
   errors: string[];
   close(): Promise<void>;
 }
-
-/** The flags that run Debian's chromium headless in a container, quietly. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 const HTML = '<!doctype html><meta charset="utf-8"><title>agent-id runtimes</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>';
 
@@ -39,7 +36,7 @@ export async function openChromiumPage(code: string): Promise<ChromiumPage> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const requests: string[] = [];
     const errors: string[] = [];

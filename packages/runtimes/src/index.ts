@@ -4,9 +4,9 @@
  *
  * @module
  */
-export { CHROMIUM, bunBinary, denoBinary, workerdBinary } from './binaries.js';
+export { bunBinary, denoBinary, workerdBinary } from './binaries.js';
 export { ENTRIES, bundle, type Bundle, type BundleOptions, type Target } from './bundle.js';
-export { CHROMIUM_ARGS, openChromiumPage, type ChromiumPage } from './chromium.js';
+export { openChromiumPage, type ChromiumPage } from './chromium.js';
 export { expectedAnswers, loadVectors } from './expected.js';
 export { AUDIENCE, makeRoundTrip, sampleCard, type RoundTrip } from './round-trip.js';
 export { runCli, type CliRun } from './run-cli.js';
