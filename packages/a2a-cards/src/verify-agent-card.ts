@@ -217,10 +217,15 @@ interface ReadCard {
 // verified twice (a card seen once costs no freezing), so nobody fills this without a
 // trusted signer; texts above 16,000 characters are not kept (V8 hashes longer strings by
 // their length only).
+// Both maps are bounded by count and by the characters of the texts they hold: what a kept
+// card retains (its parse, both forms, their signing inputs) is about ten times its text.
 const MAX_READ_CARDS = 256;
 const MAX_READ_CARD_CHARS = 16_000;
+const MAX_READ_CARDS_TOTAL_CHARS = 512_000;
 const readCards = new Map<string, ReadCard>();
 const verifiedOnce = new Set<string>();
+let readCardChars = 0;
+let verifiedOnceChars = 0;
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
@@ -230,15 +235,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** @internal What the cache of cards verified before holds: cards and characters, kept and seen once. */
+export function readCardsHeld(): { cards: number; chars: number; seenOnce: number; seenOnceChars: number } {
+  return { cards: readCards.size, chars: readCardChars, seenOnce: verifiedOnce.size, seenOnceChars: verifiedOnceChars };
+}
+
 function rememberCard(text: string, read: ReadCard): void {
   if (text.length > MAX_READ_CARD_CHARS || readCards.has(text)) return;
   if (!verifiedOnce.delete(text)) {
-    if (verifiedOnce.size >= MAX_READ_CARDS) verifiedOnce.delete(verifiedOnce.keys().next().value as string);
+    while (verifiedOnce.size > 0 && (verifiedOnce.size >= MAX_READ_CARDS || verifiedOnceChars + text.length > MAX_READ_CARDS_TOTAL_CHARS)) {
+      const oldest = verifiedOnce.keys().next().value as string;
+      verifiedOnce.delete(oldest);
+      verifiedOnceChars -= oldest.length;
+    }
     verifiedOnce.add(text);
+    verifiedOnceChars += text.length;
     return;
   }
-  if (readCards.size >= MAX_READ_CARDS) readCards.delete(readCards.keys().next().value as string);
+  verifiedOnceChars -= text.length;
+  while (readCards.size > 0 && (readCards.size >= MAX_READ_CARDS || readCardChars + text.length > MAX_READ_CARDS_TOTAL_CHARS)) {
+    const oldest = readCards.keys().next().value as string;
+    readCards.delete(oldest);
+    readCardChars -= oldest.length;
+  }
   readCards.set(text, deepFreeze(read));
+  readCardChars += text.length;
 }
 
 /**

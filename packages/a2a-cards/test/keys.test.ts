@@ -299,6 +299,21 @@ describe('a card verified before (its canonical forms kept by text)', () => {
     }
   });
 
+  it('keeps at most 256 cards and 512,000 characters of card text, kept or seen once, however many large cards verify', async () => {
+    const { readCardsHeld } = await import('../src/verify-agent-card.js');
+    const s = signers.EdDSA!;
+    for (let i = 0; i < 40; i++) {
+      const card = await joseSign({ ...makeCard(ORIGIN), description: `${i} ${'x'.repeat(12_000)}` }, s);
+      await verifyAgentCard(card, resolver, pin(s));
+      await verifyAgentCard(card, resolver, pin(s));
+      const held = readCardsHeld();
+      expect(held.cards).toBeLessThanOrEqual(256);
+      expect(held.chars).toBeLessThanOrEqual(512_000);
+      expect(held.seenOnceChars).toBeLessThanOrEqual(512_000);
+    }
+    expect(readCardsHeld().chars).toBeGreaterThan(400_000);
+  });
+
   it('a card verified again is read-only: a first verdict\'s changes reach no later one; later verdicts are frozen; readings are each verdict\'s own', async () => {
     const s = signers.ES256!;
     const card = await joseSign(makeCard(ORIGIN), s);

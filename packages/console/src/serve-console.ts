@@ -1,9 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { type ConsoleHandlerOptions, consoleHandler, pageFiles } from './console-handler.js';
 
 /** Options of {@link serveConsole}. */
-export interface ServeConsoleOptions extends Omit<ConsoleHandlerOptions, 'allowedHosts'> {
+export interface ServeConsoleOptions extends ConsoleHandlerOptions {
   /** Address to listen on. Default `127.0.0.1` (loopback only). */
   host?: string;
   /** Port; 0 (the default) picks a free one. */
@@ -18,12 +19,13 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
 
 /**
  * Serves the console page on loopback (by default), with `/events` from `events` and
- * `/audit` from `audit` when given. On a loopback address only `Host` headers naming
- * loopback at this port are answered (no DNS rebinding).
+ * `/audit` from `audit` when given. Only `Host` headers naming this port at loopback, the
+ * bind address (every local interface's address for `0.0.0.0` or `::`) or one of
+ * `allowedHosts` are answered (421 otherwise: no DNS rebinding).
  *
  * @example
  * ```ts
@@ -48,8 +50,8 @@ export async function serveConsole(options: ServeConsoleOptions = {}): Promise<C
     });
   });
   const actual = (server.address() as AddressInfo).port;
-  const allowedHosts = LOOPBACK.has(host) ? ['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${actual}`) : undefined;
-  server.on('request', consoleHandler({ ...options, ...(allowedHosts ? { allowedHosts } : {}) }));
+  const allowedHosts = [...hostsServedAt(host, actual), ...(options.allowedHosts ?? [])];
+  server.on('request', consoleHandler({ ...options, allowedHosts }));
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${actual}/`,
@@ -59,4 +61,22 @@ export async function serveConsole(options: ServeConsoleOptions = {}): Promise<C
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * @internal The `Host` values a server bound to `host` at `port` answers: loopback, the bind
+ * address, and for a wildcard bind every local interface's address. There is always a Host
+ * check: a server that listens on every interface listens on loopback too, where a page
+ * rebound to 127.0.0.1 could otherwise read `/audit` and `/events`.
+ */
+export function hostsServedAt(host: string, port: number): string[] {
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
+  if (WILDCARD.has(host)) {
+    for (const address of Object.values(networkInterfaces()).flat()) {
+      if (address) names.add(address.family === 'IPv6' ? `[${address.address}]` : address.address);
+    }
+  } else {
+    names.add(host.includes(':') ? `[${host}]` : host);
+  }
+  return [...names].map((h) => `${h}:${port}`);
 }

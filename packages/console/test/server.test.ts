@@ -1,7 +1,9 @@
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { CONSOLE_CSP, type LiveEvent } from '@agent-id/console';
 import { type ConsoleServer, serveConsole } from '@agent-id/console/node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { hostsServedAt } from '../src/serve-console.js';
 import { eventSource } from './fixtures.js';
 
 let bare: ConsoleServer;
@@ -72,6 +74,25 @@ it('answers only Host headers naming loopback at its port (no DNS rebinding)', a
   expect((await raw(bare.url, 'GET', '/', { host: `localhost:${port}` })).status).toBe(200);
   expect((await raw(bare.url, 'GET', '/', { host: `attacker.example:${port}` })).status).toBe(421);
   expect((await raw(full.url, 'GET', '/audit', { host: 'attacker.example' })).status).toBe(421);
+});
+
+it('checks Host whatever the bind address: loopback, the bind address, every interface for a wildcard, and the names given', async () => {
+  expect(hostsServedAt('127.0.0.1', 8080)).toEqual(['127.0.0.1:8080', 'localhost:8080', '[::1]:8080']);
+  expect(hostsServedAt('::1', 8080)).toEqual(['127.0.0.1:8080', 'localhost:8080', '[::1]:8080']);
+  expect(hostsServedAt('192.0.2.7', 8080)).toContain('192.0.2.7:8080');
+  const wildcard = hostsServedAt('0.0.0.0', 8080);
+  expect(wildcard).toContain('127.0.0.1:8080');
+  for (const address of Object.values(networkInterfaces()).flat()) {
+    if (address) expect(wildcard).toContain(`${address.family === 'IPv6' ? `[${address.address}]` : address.address}:8080`);
+  }
+  expect(wildcard.some((h) => h.startsWith('attacker.'))).toBe(false);
+  const named = await serveConsole({ allowedHosts: ['console.example:443'] });
+  try {
+    expect((await raw(named.url, 'GET', '/', { host: 'console.example:443' })).status).toBe(200);
+    expect((await raw(named.url, 'GET', '/', { host: 'attacker.example:443' })).status).toBe(421);
+  } finally {
+    await named.close();
+  }
 });
 
 it('has no /events or /audit without a source (404)', async () => {

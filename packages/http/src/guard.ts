@@ -350,7 +350,8 @@ export class HttpGuard {
    * batch): `map` gives each its capability, and the request is allowed only when every one
    * is. Nothing is audited until all are decided: then an allow record for each, in order,
    * or only the refusal of the first one refused, so no record says an operation was
-   * allowed that never ran. Never throws for bad input.
+   * allowed that never ran. Never throws for bad input; a sink that fails while the allow
+   * records are appended throws (no decision), and the records it took stay.
    *
    * @example
    * ```ts

@@ -1,6 +1,6 @@
 import type { DelegationHop, PublicKey } from '@agent-id/core';
 import { UntrustedIssuerError, base64urlEncode } from '@agent-id/core';
-import { PLATFORM } from '@agent-id/core/internal';
+import { PLATFORM, equalBytes } from '@agent-id/core/internal';
 import { preverifyBiscuit, verifyBiscuit } from './biscuit/chain.js';
 import { DEFAULT_LIMITS, type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
@@ -85,15 +85,9 @@ export async function preverifyTokenChain(t: CapabilityToken, trust: Pick<Verify
   if (trusted.length > 0) await Promise.all([preverifyBiscuit(bytesOf(t), trusted, limits), hashAhead(t)]);
 }
 
-// A root key's name in the chain cache's key, computed once per key object (keys are immutable).
-const rootIds = new WeakMap<PublicKey, string>();
+/** A root key's name in the chain cache's key: its type and bytes. */
 function rootId(key: PublicKey): string {
-  let id = rootIds.get(key);
-  if (id === undefined) {
-    id = `${key.type} ${base64urlEncode(key.bytes)}`;
-    rootIds.set(key, id);
-  }
-  return id;
+  return `${key.type} ${base64urlEncode(key.bytes)}`;
 }
 
 const DEFAULT_LIMITS_ID = JSON.stringify(DEFAULT_LIMITS);
@@ -104,30 +98,49 @@ function limitsId(limits: Readonly<TokenLimits>): string {
 type TrustedRoot = TrustedRootKey;
 
 // Trust descriptions by the roots option they were made from (a list, or one root), reused
-// while it holds the same roots (compared member by member: a list changed in place is
-// described again) under the same limits.
-const trustKeys = new WeakMap<object, { members: unknown[]; limits: Readonly<TokenLimits>; key: string }>();
+// while it holds the same roots under the same limits: compared member by member and key by
+// key (type and bytes, which a caller can change in place), so a list or a key changed since
+// is described again.
+interface TrustSnapshot {
+  members: unknown[];
+  keys: { type: string; bytes: Uint8Array }[];
+  limits: Readonly<TokenLimits>;
+  key: string;
+}
+const trustKeys = new WeakMap<object, TrustSnapshot>();
+
+function keyOf(r: TrustedRoot): PublicKey {
+  return 'issuer' in r && 'publicKey' in r ? r.publicKey : r;
+}
 
 function membersOf(list: readonly TrustedRoot[]): unknown[] {
   return list.flatMap((r) => ('issuer' in r && 'publicKey' in r ? [r, r.issuer, r.publicKey] : [r]));
 }
 
-function sameMembers(list: readonly TrustedRoot[], members: readonly unknown[]): boolean {
+function sameRoots(list: readonly TrustedRoot[], known: TrustSnapshot): boolean {
+  const { members, keys } = known;
   let i = 0;
   for (const r of list) {
     if ('issuer' in r && 'publicKey' in r) {
       if (members[i++] !== r || members[i++] !== r.issuer || members[i++] !== r.publicKey) return false;
     } else if (members[i++] !== r) return false;
   }
-  return i === members.length;
+  if (i !== members.length) return false;
+  return list.every((r, k) => {
+    const key = keyOf(r);
+    return key.type === keys[k]!.type && equalBytes(key.bytes, keys[k]!.bytes);
+  });
 }
 
 /** Names the trusted roots and limits in the chain cache's key. */
 function trustKeyOf(source: TrustedRoots | undefined, list: readonly TrustedRoot[], limits: Readonly<TokenLimits>): string {
   const known = typeof source === 'object' && source !== null ? trustKeys.get(source) : undefined;
-  if (known !== undefined && known.limits === limits && sameMembers(list, known.members)) return known.key;
+  if (known !== undefined && known.limits === limits && sameRoots(list, known)) return known.key;
   const key = JSON.stringify([list.map((r) => ('issuer' in r && 'publicKey' in r ? [r.issuer, rootId(r.publicKey)] : rootId(r))), limitsId(limits)]);
-  if (typeof source === 'object' && source !== null) trustKeys.set(source, { members: membersOf(list), limits, key });
+  if (typeof source === 'object' && source !== null) {
+    const keys = list.map((r) => ({ type: keyOf(r).type, bytes: Uint8Array.from(keyOf(r).bytes) }));
+    trustKeys.set(source, { members: membersOf(list), keys, limits, key });
+  }
   return key;
 }
 

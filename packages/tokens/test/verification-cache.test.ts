@@ -31,6 +31,18 @@ describe('the verification cache', () => {
     await expect(verifyChain(token, { trustedRoots: KeyPair.generate('Ed25519').publicKey })).rejects.toMatchObject({ code: 'invalid_signature' });
   });
 
+  it('a trusted root key changed in place is a new trust: the chain cached under its old bytes is not lent to it', async () => {
+    const { KeyPair } = await import('@agent-id/core');
+    const token = await chainOf('biscuit', 1);
+    const root = KeyPair.fromSecretKey('Ed25519', orgKey.exportSecretKey()).publicKey;
+    const roots = [root];
+    expect((await verifyChain(token, { trustedRoots: roots })).issuer).toBe(ORG);
+    root.bytes.set(KeyPair.generate('Ed25519').publicKey.bytes);
+    // The same options object, and fresh options around the same key object: both verify anew.
+    expect(await codeOf(verifyChain(token, { trustedRoots: roots }))).toBe('invalid_signature');
+    expect(await codeOf(verifyChain(token, { trustedRoots: root }))).toBe('invalid_signature');
+  });
+
   it("a first-seen hop below a parent verified before verifies only the new block's two signatures", async () => {
     const parent = await chainOf('biscuit', 2);
     await verifyChain(parent, { trustedRoots: orgKey.publicKey });
