@@ -3,30 +3,12 @@
 // before, each batch a ratio to a batch of native verifies of the same algorithm timed just
 // before it, by wall clock and by this process's CPU time; medians. ALG=EdDSA|ES256|RS256.
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { card } from './card.js';
 const W = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 const B = process.env.BASE;
 if (!B) throw new Error('set BASE to the packages folder of a built checkout to compare with');
 const lw = await import(`${W}/a2a-cards/dist/index.js`), lb = await import(`${B}/a2a-cards/dist/index.js`);
 const { createDidResolver } = await import(`${W}/did/dist/index.js`);
-const card = {
-  name: 'Trip Planner',
-  description: 'Plans business trips',
-  version: '1.2.0',
-  supportedInterfaces: [
-    { url: 'https://agents.globex.example/a2a/v1', protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
-    { url: 'https://agents.globex.example/a2a/rest', protocolBinding: 'HTTP+JSON', protocolVersion: '1.0' },
-  ],
-  provider: { organization: 'Globex', url: 'https://globex.example' },
-  capabilities: { streaming: true, pushNotifications: false },
-  securitySchemes: { bearer: { httpAuthSecurityScheme: { scheme: 'Bearer', bearerFormat: 'JWT' } } },
-  securityRequirements: [{ schemes: { bearer: { list: ['trips:write'] } } }],
-  defaultInputModes: ['text/plain', 'application/json'],
-  defaultOutputModes: ['application/json'],
-  skills: [
-    { id: 'plan', name: 'Plan a trip', description: 'Books flights and hotels', tags: ['travel', 'booking'], examples: ['Fly me to Lisbon on Monday'] },
-    { id: 'expense', name: 'File expenses', description: 'Files receipts', tags: ['finance'] },
-  ],
-};
 const alg = process.env.ALG ?? 'EdDSA';
 const A = { EdDSA: [['ed25519'], null, {}], ES256: [['ec', { namedCurve: 'P-256' }], 'sha256', { dsaEncoding: 'ieee-p1363' }], RS256: [['rsa', { modulusLength: 2048 }], 'sha256', {}] }[alg];
 const { publicKey, privateKey } = generateKeyPairSync(...A[0]);
