@@ -35,6 +35,17 @@ describe('the web platform gives the node platform answers', () => {
     }));
   });
 
+  it('SHA-256 of a prefix and of the whole, in one pass: each the one-shot digest', () => {
+    fc.assert(
+      fc.property(bytes(2048), fc.nat(), (data, at) => {
+        const prefixLength = data.length === 0 ? 0 : at % (data.length + 1);
+        const want = [node.sha256(data.subarray(0, prefixLength)), node.sha256(data)];
+        expect(node.sha256WithPrefix(data, prefixLength)).toEqual(want);
+        expect(web.sha256WithPrefix(data, prefixLength)).toEqual(want);
+      }),
+    );
+  });
+
   it('HMAC-SHA256: the RFC 4231 case 2 vector, prepared and raw keys, several parts', () => {
     const key = new TextEncoder().encode('Jefe');
     const data = new TextEncoder().encode('what do ya want for nothing?');

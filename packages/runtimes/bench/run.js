@@ -24,7 +24,9 @@ const VERIFY_ONLY = {
   '@agent-id/http': 'export { HttpGuard, verifyProof } from "@agent-id/http";',
 };
 
+// `--profile --same`: the same token every call (its signatures and chain then cached).
 const PROFILE = process.argv.includes('--profile');
+const SAME = process.argv.includes('--same');
 if (!PROFILE) console.log('\n## Verify-only browser bundles (esbuild, platform browser, minified; gzip -9; no WebAssembly)\n');
 if (!PROFILE) console.log('| library | exports | minified bytes | gzipped bytes | Node built-ins left | WebAssembly imports |');
 if (!PROFILE) console.log('| --- | --- | ---: | ---: | --- | --- |');
@@ -82,7 +84,8 @@ try {
   const b = await bundle('browser', ENTRIES.page);
   page = await openChromiumPage(b.code);
   if (PROFILE) {
-    await profile(page.page, { tokens: tokens.slice(1).map((t) => t.serialize()), root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: 0, iterations: 0 });
+    const profiled = SAME ? tokens.slice(1).map(() => token.serialize()) : tokens.slice(1).map((t) => t.serialize());
+    await profile(page.page, { tokens: profiled, root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: 0, iterations: 0 });
     process.exit(0);
   }
   const input = { tokens: tokens.map((t) => t.serialize()), root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: BATCHES, iterations: ITERATIONS };

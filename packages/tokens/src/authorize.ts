@@ -8,7 +8,7 @@ import { type ChainRecord, DEFAULT_CLOCK_TOLERANCE_SEC, assertHolder, assertRequ
 import type { RevocationEntry, RevocationStore } from './revocation.js';
 import type { MacaroonRootSecret, TrustedRoots } from './roots.js';
 import { CapabilityToken, type TokenFormat, toToken } from './token.js';
-import { type VerifiedTokenChain, preverifyTokenChain, verifiedChainOf, verifyTokenChain } from './verify-chain.js';
+import { type VerifiedTokenChain, verifiedChainOf, verifyTokenChain } from './verify-chain.js';
 
 /** Options of {@link authorize}. */
 export interface AuthorizeOptions {
@@ -169,8 +169,7 @@ export async function authorize(token: CapabilityToken | string, options: Author
   let verified: VerifiedTokenChain;
   try {
     t = toToken(token, limits.maxTokenChars);
-    await preverifyTokenChain(t, options, limits);
-    verified = verifyTokenChain(t, options, limits);
+    verified = await verifyTokenChain(t, options, limits);
   } catch (error) {
     // Nothing of the token verified: a record of this refusal must not verify it again.
     throw withVerified(error, typeof token === 'string' ? token : token instanceof CapabilityToken ? token.serialize() : undefined, undefined);

@@ -52,6 +52,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && equalBytes(a, b);
 }
 
+/** The cache's id of a signature when (key, signature, message) verified before (a hit, counted), else undefined (a miss, counted). */
+function lookUp(key: string, signature: Uint8Array, message: Uint8Array): { hit: boolean; id: string } {
+  const id = base64urlEncode(signature);
+  const held = verified.get(id);
+  if (held !== undefined && held.key === key && sameBytes(held.message, message)) {
+    hits++;
+    return { hit: true, id };
+  }
+  misses++;
+  return { hit: false, id };
+}
+
 /**
  * @internal Whether `signature` over `message` verifies under the key named `key` (its
  * algorithm and bytes, in any one fixed spelling per key): from the cache when this exact
@@ -59,36 +71,26 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
   if (maxEntries === 0) return verify();
-  const id = base64urlEncode(signature);
-  const held = verified.get(id);
-  if (held !== undefined && held.key === key && sameBytes(held.message, message)) {
-    hits++;
-    return true;
-  }
-  misses++;
+  const { hit, id } = lookUp(key, signature, message);
+  if (hit) return true;
   if (!verify()) return false;
   remember(id, key, message);
   return true;
 }
 
 /**
- * @internal Records that `signature` over `message` verified under the key named `key`,
- * checked by the caller some other way (WebCrypto, asynchronously, before a synchronous pass
- * that then finds it here).
+ * @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). The message
+ * is copied before `verify()` starts, so a caller's buffer changed meanwhile cannot be
+ * what is remembered.
  */
-export function rememberVerified(key: string, signature: Uint8Array, message: Uint8Array): void {
-  if (maxEntries === 0) return;
-  const id = base64urlEncode(signature);
-  const held = verified.get(id);
-  if (held !== undefined && held.key === key && sameBytes(held.message, message)) return;
-  remember(id, key, message);
-}
-
-/** @internal Whether this exact (key, signature, message) verified before (no hit counted: for a pre-pass that skips what is known). */
-export function knownVerified(key: string, signature: Uint8Array, message: Uint8Array): boolean {
-  if (maxEntries === 0) return false;
-  const held = verified.get(base64urlEncode(signature));
-  return held !== undefined && held.key === key && sameBytes(held.message, message);
+export async function verifyCachedAsync(key: string, signature: Uint8Array, message: Uint8Array, verify: () => Promise<boolean>): Promise<boolean> {
+  if (maxEntries === 0) return verify();
+  const { hit, id } = lookUp(key, signature, message);
+  if (hit) return true;
+  const copy = Uint8Array.prototype.slice.call(message);
+  if (!(await verify())) return false;
+  remember(id, key, copy);
+  return true;
 }
 
 function remember(id: string, key: string, message: Uint8Array): void {
@@ -118,19 +120,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** @internal A token's verified chain remembered under `key` (see {@link rememberChain}), or undefined; off with the signature cache. */
+export function cachedChain<T extends object>(key: string): T | undefined {
+  if (maxEntries === 0) return undefined;
+  const hit = chains.get(key) as T | undefined;
+  if (hit !== undefined) hits++;
+  return hit;
+}
+
 /**
- * @internal A token's verified chain from the cache when the same token was verified with
- * the same trust and limits (`key` names all three), else `verify()`'s, remembered (frozen)
- * only when it did not throw. Off when the signature cache is.
+ * @internal Remembers (deeply frozen) a token's verified chain under `key`, which names the
+ * token, the trust and the limits it was verified with: what verification proves is a pure
+ * function of those. Only a chain that verified is remembered. Returns the frozen chain.
  */
-export function verifyChainCached<T extends object>(key: string, verify: () => T): T {
-  if (maxEntries === 0) return verify();
-  const hit = chains.get(key);
-  if (hit !== undefined) {
-    hits++;
-    return hit as T;
-  }
-  const result = deepFreeze(verify());
+export function rememberChain<T extends object>(key: string, chain: T): T {
+  const result = deepFreeze(chain);
+  if (maxEntries === 0) return result;
   if (chains.size >= MAX_CHAINS) chains.delete(chains.keys().next().value as string);
   chains.set(key, result);
   return result;

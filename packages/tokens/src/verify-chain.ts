@@ -1,7 +1,7 @@
 import type { DelegationHop, PublicKey } from '@agent-id/core';
 import { UntrustedIssuerError, base64urlEncode } from '@agent-id/core';
 import { PLATFORM, equalBytes } from '@agent-id/core/internal';
-import { preverifyBiscuit, verifyBiscuit } from './biscuit/chain.js';
+import { verifyBiscuit, verifyBiscuitAsync } from './biscuit/chain.js';
 import { DEFAULT_LIMITS, type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
@@ -9,7 +9,7 @@ import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRootKey, TrustedRoots } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, hashAhead, toToken } from './token.js';
 import { toArray } from './util.js';
-import { chainKey, verifyChainCached } from './signature-cache.js';
+import { cachedChain, chainKey, rememberChain } from './signature-cache.js';
 
 /** Options of {@link verifyChain}. */
 export interface VerifyChainOptions {
@@ -44,8 +44,7 @@ export interface VerifiedChain {
 export async function verifyChain(token: CapabilityToken | string, options: VerifyChainOptions): Promise<VerifiedChain> {
   const limits = resolveLimits(options.limits);
   const t = toToken(token, limits.maxTokenChars);
-  await preverifyTokenChain(t, options, limits);
-  return verifiedChainOf(t.format, verifyTokenChain(t, options, limits).chain);
+  return verifiedChainOf(t.format, (await verifyTokenChain(t, options, limits)).chain);
 }
 
 /** @internal The public view of a verified chain record. */
@@ -66,23 +65,6 @@ export interface VerifiedTokenChain {
   root: PublicKey | undefined;
   /** Macaroon: each discharge's expiry, in the order given (decided by `authorize` only). */
   dischargeExpiries: number[];
-}
-
-/**
- * @internal The signatures and chain of a token, either format, against the trusted roots
- * (`untrusted_issuer` when there are none for its format), discharges included (their
- * signatures; their expiry is returned, not decided), then `assertChain`. Exactly what
- * {@link verifyChain} proves; `authorize` starts from it.
- */
-/**
- * @internal Off Node, a Biscuit's signatures verified with WebCrypto before the synchronous
- * {@link verifyTokenChain} (which then finds them in the signature cache); nothing on Node.
- */
-export async function preverifyTokenChain(t: CapabilityToken, trust: Pick<VerifyChainOptions, 'trustedRoots'>, limits: TokenLimits): Promise<void> {
-  if (PLATFORM === 'node' || t.format !== 'biscuit') return;
-  const trusted = toArray(trust.trustedRoots);
-  // The token's hash (the verified-chain cache's key) is JavaScript's SHA-256 in the synchronous pass otherwise.
-  if (trusted.length > 0) await Promise.all([preverifyBiscuit(bytesOf(t), trusted, limits), hashAhead(t)]);
 }
 
 /** A root key's name in the chain cache's key: its type and bytes. */
@@ -144,23 +126,34 @@ function trustKeyOf(source: TrustedRoots | undefined, list: readonly TrustedRoot
   return key;
 }
 
-export function verifyTokenChain(
+/**
+ * @internal The signatures and chain of a token, either format, against the trusted roots
+ * (`untrusted_issuer` when there are none for its format), discharges included (their
+ * signatures; their expiry is returned, not decided), then `assertChain`. Exactly what
+ * {@link verifyChain} proves; `authorize` starts from it. A Biscuit verified before with
+ * the same trust and limits comes from the chain cache; otherwise its signatures verify
+ * natively on Node, with WebCrypto elsewhere.
+ */
+export async function verifyTokenChain(
   t: CapabilityToken,
   trust: Pick<VerifyChainOptions, 'trustedRoots' | 'rootSecrets' | 'discharges'>,
   limits: TokenLimits,
-): VerifiedTokenChain {
+): Promise<VerifiedTokenChain> {
   let verified: VerifiedTokenChain;
   if (t.format === 'biscuit') {
     const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
     const trustKey = trustKeyOf(trust.trustedRoots, trusted, limits);
+    // The token's hash (the cache's key) by WebCrypto off Node, rather than JavaScript's SHA-256.
+    if (PLATFORM !== 'node') await hashAhead(t);
     // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
-    return verifyChainCached(chainKey(t.hash(), trustKey), () => {
-      const { chain, revocationIds, blockRevocationIds, checks, root } = verifyBiscuit(bytesOf(t), trusted, limits);
-      const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
-      assertChain(result.chain);
-      return result;
-    });
+    const key = chainKey(t.hash(), trustKey);
+    const hit = cachedChain<VerifiedTokenChain>(key);
+    if (hit !== undefined) return hit;
+    const { chain, revocationIds, blockRevocationIds, checks, root } = PLATFORM === 'node' ? verifyBiscuit(bytesOf(t), trusted, limits) : await verifyBiscuitAsync(bytesOf(t), trusted, limits);
+    const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
+    assertChain(result.chain);
+    return rememberChain(key, result);
   } else {
     const secrets = toArray(trust.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });

@@ -2,14 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { expectCode } from '@agent-id/test-support';
 
 // Biscuit verification as browsers, Deno, Bun and workerd run it: core's web platform layer
-// (WebCrypto) in place of node:crypto. authorize verifies the signatures with WebCrypto
-// first and the synchronous pass then finds them in the signature cache, so no signature is
-// verified with @noble/curves on the way to an allow.
+// (WebCrypto) in place of node:crypto. authorize verifies every signature once, with
+// WebCrypto, while it reads the blocks; none is verified with @noble/curves.
 vi.mock('../../core/dist/platform/node.js', async () => await import('../../core/dist/platform/web.js'));
 
 const { PLATFORM } = await import('@agent-id/core/internal');
-const { authorize, configureSignatureCache, signatureCacheStats, verifyChain } = await import('../src/index.js');
-const { AUD, chainOf, clock, dids, orgKey, trust } = await import('./helpers.js');
+const { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } = await import('../src/index.js');
+const { AUD, agents, chainOf, clock, dids, orgKey, trust } = await import('./helpers.js');
 const { envelopeOf, tokenOf } = await import('./envelope.js');
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
@@ -19,16 +18,51 @@ describe('Biscuit on the web platform', () => {
     expect(PLATFORM).toBe('web');
   });
 
-  it('authorize allows a 3-hop token with every signature verified by WebCrypto (all cache hits, no miss)', async () => {
+  it('authorize allows a 3-hop token with every signature verified once, by WebCrypto', async () => {
     const token = await chainOf('biscuit', 3);
     configureSignatureCache({ maxEntries: 10_000 });
-    const result = await authorize(token.serialize(), { request, presenter: dids[3]!, clock, ...trust('biscuit') });
-    expect(result.agent).toBe(dids[3]);
-    const stats = signatureCacheStats();
-    expect(stats.misses).toBe(0);
-    // The authority block, three hop blocks and their three external signatures.
-    expect(stats.hits).toBe(7);
-    expect((await verifyChain(token, { trustedRoots: orgKey.publicKey })).chain).toHaveLength(4);
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const result = await authorize(token.serialize(), { request, presenter: dids[3]!, clock, ...trust('biscuit') });
+      expect(result.agent).toBe(dids[3]);
+      // The authority block, three hop blocks and their three external signatures.
+      expect(verify).toHaveBeenCalledTimes(7);
+      expect(signatureCacheStats()).toMatchObject({ misses: 7, hits: 0 });
+      expect((await verifyChain(token, { trustedRoots: orgKey.publicKey })).chain).toHaveLength(4);
+      // Verified before with the same trust: from the chain cache.
+      expect(verify).toHaveBeenCalledTimes(7);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it("a sub-agent's first-seen token below a verified parent costs WebCrypto only its new hop's two signatures", async () => {
+    const parent = await chainOf('biscuit', 2);
+    configureSignatureCache({ maxEntries: 10_000 });
+    expect((await authorize(parent, { request, presenter: dids[2]!, clock, ...trust('biscuit') })).agent).toBe(dids[2]);
+    const child = await attenuate(parent, { to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey, clock });
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      expect((await authorize(child, { request, presenter: dids[3]!, clock, ...trust('biscuit') })).agent).toBe(dids[3]);
+      expect(verify).toHaveBeenCalledTimes(2);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('attenuates with WebCrypto verifying the parent, and the child verifies', async () => {
+    configureSignatureCache({ maxEntries: 0 });
+    const parent = await chainOf('biscuit', 1);
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const child = await attenuate(parent, { to: dids[2]!, signer: agents[1]!, trustedRoots: orgKey.publicKey, clock });
+      // The parent's authority block, its hop block and that block's external signature.
+      expect(verify).toHaveBeenCalledTimes(3);
+      expect((await authorize(child, { request, presenter: dids[2]!, clock, ...trust('biscuit') })).agent).toBe(dids[2]);
+    } finally {
+      verify.mockRestore();
+      configureSignatureCache({ maxEntries: 10_000 });
+    }
   });
 
   it('a tampered signature is refused with invalid_signature, with the cache on or off', async () => {
@@ -43,7 +77,7 @@ describe('Biscuit on the web platform', () => {
       await expectCode(authorize(forged, { request, presenter: dids[2]!, clock, ...trust('biscuit') }), 'invalid_signature', 'signature');
     }
     configureSignatureCache({ maxEntries: 0 });
-    // Without the cache the synchronous pass verifies with @noble/curves: the same answer.
+    // Without the cache: the same answer.
     expect((await authorize(token, { request, presenter: dids[2]!, clock, ...trust('biscuit') })).agent).toBe(dids[2]);
     configureSignatureCache({ maxEntries: 10_000 });
   });

@@ -23,6 +23,13 @@ export function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data);
 }
 
+/** SHA-256 of `data`'s first `prefixLength` bytes and of all of it, each byte hashed once. */
+export function sha256WithPrefix(data: Uint8Array, prefixLength: number): [Uint8Array, Uint8Array] {
+  const hash = nobleSha256.create().update(data.subarray(0, prefixLength));
+  const prefix = hash.clone().digest();
+  return [prefix, hash.update(data.subarray(prefixLength)).digest()];
+}
+
 export function hmacSha256Key(secret: Uint8Array): HmacKey {
   return Uint8Array.from(secret) as unknown as HmacKey;
 }

@@ -1,10 +1,11 @@
 import { MalformedInputError, type PublicKey } from '@agent-id/core';
+import { PLATFORM } from '@agent-id/core/internal';
 import { publicKeyFromDidKey } from '@agent-id/did';
 import type { Delegation, HopPlan } from '../hop.js';
 import type { TokenLimits } from '../limits.js';
 import type { ChainRecord } from '../model.js';
 import { CapabilityToken, bytesOf } from '../token.js';
-import { verifyEnvelope } from './chain.js';
+import { verifyEnvelope, verifyEnvelopeAsync } from './chain.js';
 import { hopBlockOf } from './datalog.js';
 import { algorithmOf } from './keys.js';
 import { writeBlock } from './proto/block-writer.js';
@@ -18,7 +19,7 @@ import { type NextKey, blockPayload, externalPayload, newNextKey, signWithNextSe
  * biscuit-auth appends one: the block (`HOP_CODE`) with its own symbol table, the
  * delegator's external signature over it and the previous block's signature (payload
  * version 1), then the block signed with the token's next secret, naming a fresh next key.
- * The token is verified first, natively, as `authorize` verifies it (signatures against
+ * The token is verified first, as `authorize` verifies it (signatures against
  * `roots`, the profile, every block its template). Biscuit needs both agents' keys to be
  * ones it can check: the signer's, and the delegate's did:key (it signs the following
  * hop); `unsupported_algorithm` / `unknown_did` otherwise. A sealed token cannot take a
@@ -35,9 +36,11 @@ export async function attenuateBiscuit(
 ): Promise<CapabilityToken> {
   algorithmOf(delegation.signer.publicKey);
   algorithmOf(publicKeyFromDidKey(delegation.to));
-  // Everything below is synchronous: the bytes may be a shared buffer (see bytesOf).
-  const envelope = readSerialized(bytesOf(token));
-  const { chain } = verifyEnvelope(envelope, roots, limits);
+  // On Node everything below is synchronous, so the bytes may stay a shared buffer (see
+  // bytesOf); elsewhere WebCrypto verifies them asynchronously, from a copy of their own.
+  const native = PLATFORM === 'node';
+  const envelope = readSerialized(native ? bytesOf(token) : Uint8Array.from(bytesOf(token)));
+  const { chain } = native ? verifyEnvelope(envelope, roots, limits) : await verifyEnvelopeAsync(envelope, roots, limits);
   const hop = plan(chain);
   if (envelope.proof.kind !== 'secret') throw new MalformedInputError('biscuit: token is sealed and cannot be attenuated', { check: 'sealed' });
   const previous = envelope.blocks.at(-1)!;

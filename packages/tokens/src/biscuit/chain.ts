@@ -8,7 +8,7 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { blocksDigests, preverifySignatures, verifySignatures } from './signatures.js';
+import { type VerifiedBefore, blocksDigests, verifySignatures, verifySignaturesAsync } from './signatures.js';
 import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
@@ -260,11 +260,47 @@ function assertProfile(blocks: readonly SignedBlockView[]): void {
   });
 }
 
+/** A token's verification before its signatures: the roots, and what a verified parent already established. */
+interface Plan {
+  envelope: EnvelopeView;
+  roots: PublicKey[];
+  /** The parent's verified blocks, when its root is still trusted. */
+  parent: VerifiedBlocks | undefined;
+  verifiedBefore: VerifiedBefore | undefined;
+  digest: string;
+}
+
 /**
- * Verifies a serialized token ({@link verifySignatures}) against the
- * trusted roots that may speak for the issuer it names, then reads its chain from the
- * verified blocks (strict: every block its template or check-only). Returns the root that
- * verified.
+ * What is decided of a token before its signatures: its block count, this profile's rules,
+ * and whether every block but its last was verified before (every sub-agent's token is
+ * its parent's blocks plus one), in which case only the new hop block's signatures and
+ * reading are left to do. The root must still be one this verifier trusts for the issuer
+ * named (read from the same authority block bytes when the parent was verified).
+ */
+function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): Plan {
+  assertBlockCount(envelope.blocks.length, limits);
+  assertProfile(envelope.blocks);
+  const { blocks } = envelope;
+  const digests = blocksDigests(envelope);
+  const cached = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
+  const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimedIssuer(blocks[0]!));
+  const parentRoot = cached === undefined ? undefined : roots.find((r) => r.equals(cached.root));
+  const parent = parentRoot === undefined ? undefined : cached;
+  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all };
+}
+
+/** The chain read from a token's blocks (strict), `root` having verified them; remembered for the tokens that extend it. */
+function verified(p: Plan, root: PublicKey, read: BiscuitChain): BiscuitChain & { root: PublicKey } {
+  const { chain, revocationIds, blockRevocationIds, blockKinds, checks } = read;
+  rememberPrefix<VerifiedBlocks>(p.digest, { chain: { ...chain, hops: [...chain.hops] }, revocationIds: [...revocationIds], blockRevocationIds: [...blockRevocationIds], blockKinds: [...blockKinds], checks: [...checks], root });
+  return { ...read, root };
+}
+
+/**
+ * Verifies a serialized token ({@link verifySignatures}) against the trusted roots that
+ * may speak for the issuer it names, then reads its chain from the verified blocks
+ * (strict: every block its template or check-only). Returns the root that verified.
+ * Synchronous: for Node, where signatures verify natively.
  */
 export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   return verifyEnvelope(readSerialized(bytes), trusted, limits);
@@ -272,44 +308,35 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
 
 /** {@link verifyBiscuit} of an envelope already read. */
 export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
-  assertBlockCount(envelope.blocks.length, limits);
-  assertProfile(envelope.blocks);
-  const { blocks } = envelope;
-  const digests = blocksDigests(blocks);
-  // A token one hop below a token verified before (every sub-agent's token is its parent's
-  // blocks plus one): only the new hop block's signatures and reading are left to do. Its
-  // root must still be one this verifier trusts for the issuer named (read from the same
-  // authority block bytes when the parent was verified).
-  const parent = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
-  const roots = rootKeysFor(trusted, parent !== undefined ? parent.chain.issuer : claimedIssuer(blocks[0]!));
-  const parentRoot = parent === undefined ? undefined : roots.find((r) => r.equals(parent.root));
-  let result: BiscuitChain & { root: PublicKey };
-  if (parent !== undefined && parentRoot !== undefined) {
-    const root = verifySignatures(envelope, roots, { blocks: blocks.length - 1, root: parentRoot });
-    result = { ...readChainFrom(blocks, limits, true, parent), root };
-  } else {
-    const root = verifySignatures(envelope, roots);
-    result = { ...readChainFrom(blocks, limits, true), root };
-  }
-  if (result.unattributed === undefined) {
-    const { chain, revocationIds, blockRevocationIds, blockKinds, checks, root } = result;
-    rememberPrefix<VerifiedBlocks>(digests.all, { chain: { ...chain, hops: [...chain.hops] }, revocationIds: [...revocationIds], blockRevocationIds: [...blockRevocationIds], blockKinds: [...blockKinds], checks: [...checks], root });
-  }
-  return result;
+  const p = plan(envelope, trusted, limits);
+  const root = verifySignatures(envelope, p.roots, p.verifiedBefore);
+  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent));
 }
 
 /**
- * Off Node, the token's signatures verified with WebCrypto ahead of {@link verifyBiscuit}
- * (see {@link preverifySignatures}); decides nothing, so any failure is left to it.
+ * {@link verifyBiscuit} with {@link verifySignaturesAsync}: off Node, the signatures verify
+ * with WebCrypto while the blocks are read, and the verdict is the synchronous one. The
+ * bytes are copied first: the caller's may change while WebCrypto works.
  */
-export async function preverifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<void> {
+export async function verifyBiscuitAsync(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
+  return verifyEnvelopeAsync(readSerialized(Uint8Array.from(bytes)), trusted, limits);
+}
+
+/** {@link verifyBiscuitAsync} of an envelope already read (from bytes no one else changes). */
+export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
+  const p = plan(envelope, trusted, limits);
+  const signatures = verifySignaturesAsync(envelope, p.roots, p.verifiedBefore);
+  // Read while the signatures verify; a signature's refusal still comes first, as in verifyEnvelope.
+  let read: BiscuitChain | undefined;
+  let unreadable: unknown;
   try {
-    const envelope = readSerialized(Uint8Array.from(bytes));
-    assertBlockCount(envelope.blocks.length, limits);
-    await preverifySignatures(envelope, rootKeysFor(trusted, claimedIssuer(envelope.blocks[0]!)));
-  } catch {
-    // verifyBiscuit refuses it with its code.
+    read = readChainFrom(envelope.blocks, limits, true, p.parent);
+  } catch (error) {
+    unreadable = error;
   }
+  const root = await signatures;
+  if (read === undefined) throw unreadable;
+  return verified(p, root, read);
 }
 
 /** What the signatures and strict reading of a token's blocks established (the proof aside). */

@@ -1,13 +1,13 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { PLATFORM, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
-import { knownVerified, rememberVerified, verifyCached } from '../signature-cache.js';
+import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
  * format modules), verified natively (node:crypto on Node; off Node with WebCrypto through
- * {@link preverifySignatures}, else @noble/curves): block 0 by the root key, block i by the
+ * {@link verifySignaturesAsync}, else @noble/curves): block 0 by the root key, block i by the
  * next key block i-1 carries, each third-party block's external signature by its external
  * key, and the proof (the last next key's secret, or the sealing signature). Payload
  * version 0 is the original concatenation; version 1 labels each part and binds the
@@ -126,8 +126,12 @@ function keyObject(view: KeyView, what: string): RawVerifier {
 
 function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
   const key = keyObject(view, what);
-  const algorithm = view.algorithm;
-  return verifyCached(`biscuit:${keyId(view)}`, signature, payload, () => verifiesNow(key, algorithm, signature, payload));
+  return verifyCached(`biscuit:${keyId(view)}`, signature, payload, () => verifiesNow(key, view.algorithm, signature, payload));
+}
+
+async function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
+  const key = keyObject(view, what);
+  return verifyCachedAsync(`biscuit:${keyId(view)}`, signature, payload, () => verifiesNowAsync(key, view.algorithm, signature, payload));
 }
 
 // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
@@ -155,8 +159,7 @@ function rememberSecretPublic(id: string, publicKey: string): void {
   if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
   secretPublics.set(id, publicKey);
 }
-function publicOfSecret(algorithm: number, secret: Uint8Array): string {
-  const id = secretId(algorithm, secret);
+function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(algorithm, secret)): string {
   const cached = secretPublics.get(id);
   if (cached !== undefined) return cached;
   let publicKey: string;
@@ -172,6 +175,16 @@ function publicOfSecret(algorithm: number, secret: Uint8Array): string {
   }
   rememberSecretPublic(id, publicKey);
   return publicKey;
+}
+
+/** {@link publicOfSecret}, an Ed25519 key derived by WebCrypto off Node (where it can). */
+async function publicOfSecretAsync(algorithm: number, secret: Uint8Array): Promise<string> {
+  const id = secretId(algorithm, secret);
+  if (algorithm === ED25519 && secret.length === 32 && !secretPublics.has(id)) {
+    const derived = await ed25519PublicKeyFromSecretAsync(secret);
+    if (derived !== undefined) rememberSecretPublic(id, base64urlEncode(derived));
+  }
+  return publicOfSecret(algorithm, secret, id);
 }
 
 /** An ephemeral Ed25519 next key: the secret a token carries as its proof, and its public key. */
@@ -196,164 +209,155 @@ export function signWithNextSecret(secret: Uint8Array, payload: Uint8Array): Uin
   return ed25519RawSign(secret, payload);
 }
 
-function assertProof(envelope: EnvelopeView): void {
-  const last = envelope.blocks.at(-1)!;
-  const { proof } = envelope;
-  if (proof.kind === 'seal') {
-    if (!verifies(last.nextKey, 'the last next key', proof.value, sealPayload(last))) {
-      throw new InvalidSignatureError('biscuit: the sealing signature does not verify', { check: 'proof' });
-    }
-    return;
-  }
-  if (publicOfSecret(last.nextKey.algorithm, proof.value) !== base64urlEncode(last.nextKey.key)) {
-    throw new InvalidSignatureError("biscuit: the proof does not match the last block's next key", { check: 'proof' });
-  }
+/** A signature a token's verification checks, and how it is refused when it does not verify. */
+interface SignatureCheck {
+  key: KeyView;
+  /** The key, as a refusal of it names it. */
+  what: string;
+  signature: Uint8Array;
+  payload: Uint8Array;
+  refusal: string;
+  check: 'signature' | 'proof';
 }
 
-/** Block 0 under each trusted root in turn: the root that verifies it. */
-function authorityRoot(authority: SignedBlockView, roots: readonly PublicKey[]): PublicKey {
-  const payload = blockPayload(authority, undefined);
-  for (const root of roots) {
-    const view = rootView(root);
-    if (verifies(view, 'the root key', authority.signature, payload)) return root;
+/**
+ * The signatures of blocks `from` onwards (each block's, then its external signature) and
+ * a sealed token's seal, in the order their refusals are reported.
+ */
+function signatureChecks(envelope: EnvelopeView, from: number): SignatureCheck[] {
+  const { blocks, proof } = envelope;
+  const checks: SignatureCheck[] = [];
+  for (let i = from; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    const previous = blocks[i - 1]!;
+    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, signature: block.signature, payload: blockPayload(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
+    if (block.externalKey && block.externalSignature) {
+      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, signature: block.externalSignature, payload: externalPayload(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
+    }
   }
-  throw new InvalidSignatureError(
+  const last = blocks.at(-1)!;
+  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', signature: proof.value, payload: sealPayload(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
+  return checks;
+}
+
+const refusalOf = (check: SignatureCheck) => new InvalidSignatureError(check.refusal, { check: check.check });
+
+function authorityRefusal(roots: readonly PublicKey[]): InvalidSignatureError {
+  return new InvalidSignatureError(
     roots.length === 1 ? 'biscuit: the authority block is not signed by the trusted root key' : 'biscuit: no trusted root key verifies the token',
     { check: roots.length === 1 ? 'signature' : 'root_key' },
   );
 }
 
-/** @internal Counts {@link verifySignatures} calls, so tests can tell a refusal verified a token once. */
-export const signatureRuns = { count: 0 };
+/** An attenuable token's proof, the secret of its last next key, whose public key is `derived`. */
+function assertSecretProof(envelope: EnvelopeView, derived: string): void {
+  if (derived !== base64urlEncode(envelope.blocks.at(-1)!.nextKey.key)) {
+    throw new InvalidSignatureError("biscuit: the proof does not match the last block's next key", { check: 'proof' });
+  }
+}
 
-/**
- * Verifies every signature of a serialized Biscuit (natively on Node; elsewhere run
- * {@link preverifySignatures} first, or @noble/curves does it): the authority block
- * against one of `roots` (Ed25519 only), each following block against the previous
- * block's next key, each external signature against its key, and the proof. Returns the
- * root that verified; throws `invalid_signature` (check `signature`, `root_key` or
- * `proof`), `malformed_input` or `unsupported_algorithm`.
- */
-export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore?: { blocks: number; root: PublicKey }): PublicKey {
-  signatureRuns.count++;
+/** What is refused before any signature is checked: no roots (a caller's bug), a root that is not Ed25519, an unknown signature version. */
+function assertVerifiable(envelope: EnvelopeView, roots: readonly PublicKey[]): void {
   if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
   for (const root of roots) assertRootKey(root);
-  const { blocks } = envelope;
-  blocks.forEach((block, i) => {
+  envelope.blocks.forEach((block, i) => {
     if (block.version > 1) throw new MalformedInputError(`biscuit: block ${i} has signature version ${block.version}, which is not supported`, { check: 'version' });
     if (block.externalKey && block.version !== 1) throw new MalformedInputError(`biscuit: third-party block ${i} has signature version ${block.version}, not 1`, { check: 'version' });
   });
-  // The first `verifiedBefore.blocks` blocks are, byte for byte, blocks whose signatures verified (see `blocksDigests`).
-  const root = verifiedBefore ? verifiedBefore.root : authorityRoot(blocks[0]!, roots);
-  for (let i = verifiedBefore ? verifiedBefore.blocks : 1; i < blocks.length; i++) {
-    const block = blocks[i]!;
-    const previous = blocks[i - 1]!;
-    const key = previous.nextKey;
-    if (!verifies(key, `block ${i - 1}'s next key`, block.signature, blockPayload(block, previous))) {
-      throw new InvalidSignatureError(`biscuit: block ${i}'s signature does not verify`, { check: 'signature' });
-    }
-    if (block.externalKey && block.externalSignature) {
-      const external = block.externalKey;
-      if (!verifies(external, `block ${i}'s external key`, block.externalSignature, externalPayload(block, previous))) {
-        throw new InvalidSignatureError(`biscuit: block ${i}'s external signature does not verify`, { check: 'signature' });
-      }
-    }
+}
+
+/** @internal Counts {@link verifySignatures} and {@link verifySignaturesAsync} calls, so tests can tell a refusal verified a token once. */
+export const signatureRuns = { count: 0 };
+
+/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see `blocksDigests`). */
+export interface VerifiedBefore {
+  blocks: number;
+  root: PublicKey;
+}
+
+/**
+ * Verifies every signature of a serialized Biscuit, synchronously (natively on Node; with
+ * @noble/curves elsewhere, about ten times slower than {@link verifySignaturesAsync}): the
+ * authority block against one of `roots` (Ed25519 only, the first that verifies), each
+ * following block against the previous block's next key, each external signature against
+ * its key, and the proof. Returns the root that verified; throws `invalid_signature`
+ * (check `signature`, `root_key` or `proof`), `malformed_input` or `unsupported_algorithm`.
+ */
+export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore?: VerifiedBefore): PublicKey {
+  signatureRuns.count++;
+  assertVerifiable(envelope, roots);
+  const authority = envelope.blocks[0]!;
+  let root = verifiedBefore?.root;
+  if (root === undefined) {
+    const payload = blockPayload(authority, undefined);
+    root = roots.find((r) => verifies(rootView(r), 'the root key', authority.signature, payload));
+    if (root === undefined) throw authorityRefusal(roots);
   }
-  assertProof(envelope);
+  for (const check of signatureChecks(envelope, verifiedBefore?.blocks ?? 1)) {
+    if (!verifies(check.key, check.what, check.signature, check.payload)) throw refusalOf(check);
+  }
+  const { proof } = envelope;
+  if (proof.kind === 'secret') assertSecretProof(envelope, publicOfSecret(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value));
   return root;
 }
 
+type Settled<T> = { value: T } | { error: unknown };
+const settle = <T>(run: () => Promise<T>): Promise<Settled<T>> =>
+  run().then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+const unwrap = <T>(settled: Settled<T>): T => {
+  if ('error' in settled) throw settled.error;
+  return settled.value;
+};
+
 /**
- * Off Node, verifies the token's signatures with WebCrypto ahead of {@link verifySignatures}
- * and remembers those that verify in the signature cache, so that the synchronous pass
- * finds them there instead of verifying each with @noble/curves (about ten times slower).
- * Decides nothing: whatever fails or is malformed here is left to the synchronous pass,
- * which refuses it with its code. On Node (native and synchronous already) it does nothing.
+ * {@link verifySignatures} with WebCrypto off Node (natively on Node): every signature
+ * check and the proof's key derivation start at once, and are then decided in the same
+ * order as there, so a token gets the same verdict and the same refusal either way.
+ * Synchronous until the checks have started: a caller can do other work before awaiting.
  */
-export async function preverifySignatures(envelope: EnvelopeView, roots: readonly PublicKey[]): Promise<void> {
-  if (PLATFORM === 'node') return;
-  const work: Promise<void>[] = [];
-  const check = (view: KeyView, signature: Uint8Array, payload: Uint8Array) => {
-    let key: RawVerifier;
-    try {
-      key = keyObject(view, 'a key');
-    } catch {
-      return;
-    }
-    // Already verified (a parent's blocks, a token seen before): no WebCrypto call for it.
-    if (knownVerified(`biscuit:${keyId(view)}`, signature, payload)) return;
-    work.push(
-      verifiesNowAsync(key, view.algorithm, signature, payload).then(
-        (ok) => {
-          if (ok) rememberVerified(`biscuit:${keyId(view)}`, signature, payload);
-        },
-        () => {},
-      ),
-    );
-  };
-  const { blocks, proof } = envelope;
-  const authority = blocks[0];
-  if (!authority) return;
-  const authorityPayload = blockPayload(authority, undefined);
-  for (const root of roots) {
-    if (root.type === 'Ed25519') check({ algorithm: ED25519, key: root.bytes }, authority.signature, authorityPayload);
-  }
-  for (let i = 1; i < blocks.length; i++) {
-    const block = blocks[i]!;
-    const previous = blocks[i - 1]!;
-    check(previous.nextKey, block.signature, blockPayload(block, previous));
-    if (block.externalKey && block.externalSignature && block.version === 1) check(block.externalKey, block.externalSignature, externalPayload(block, previous));
-  }
-  const last = blocks.at(-1)!;
-  if (proof.kind === 'seal') check(last.nextKey, proof.value, sealPayload(last));
-  else if (last.nextKey.algorithm === ED25519 && proof.value.length === 32) {
-    // The proof's public key, derived by WebCrypto here rather than by @noble/curves in the
-    // synchronous pass (which compares it with the last next key, and derives it itself when
-    // this could not).
-    const id = secretId(ED25519, proof.value);
-    if (!secretPublics.has(id)) {
-      work.push(
-        ed25519PublicKeyFromSecretAsync(proof.value).then(
-          (publicKey) => {
-            if (publicKey !== undefined) rememberSecretPublic(id, base64urlEncode(publicKey));
-          },
-          () => {},
-        ),
-      );
-    }
-  }
-  await Promise.all(work);
+export async function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore?: VerifiedBefore): Promise<PublicKey> {
+  signatureRuns.count++;
+  assertVerifiable(envelope, roots);
+  const authority = envelope.blocks[0]!;
+  const payload = verifiedBefore === undefined ? blockPayload(authority, undefined) : undefined;
+  const rootChecks = payload === undefined ? [] : roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, payload)));
+  const checks = signatureChecks(envelope, verifiedBefore?.blocks ?? 1);
+  const results = checks.map((check) => settle(() => verifiesAsync(check.key, check.what, check.signature, check.payload)));
+  const { proof } = envelope;
+  const derived = proof.kind === 'secret' ? settle(() => publicOfSecretAsync(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value)) : undefined;
+  let root = verifiedBefore?.root;
+  for (let i = 0; root === undefined && i < rootChecks.length; i++) if (unwrap(await rootChecks[i]!)) root = roots[i];
+  if (root === undefined) throw authorityRefusal(roots);
+  for (let i = 0; i < checks.length; i++) if (!unwrap(await results[i]!)) throw refusalOf(checks[i]!);
+  if (derived !== undefined) assertSecretProof(envelope, unwrap(await derived));
+  return root;
 }
 
-function u32(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value >>> 0);
+/** The envelope's encoded blocks as one run of bytes: a view when they lie end to end (as every writer lays them out), else a copy. */
+function encodedRun(fields: readonly Uint8Array[]): Uint8Array {
+  const first = fields[0]!;
+  let length = 0;
+  for (const f of fields) {
+    if (f.buffer !== first.buffer || f.byteOffset !== first.byteOffset + length) return concatBytes(...fields);
+    length += f.length;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, length);
 }
 
 /**
- * Digests naming a token's blocks exactly (every signed field, length-prefixed, in order,
- * the proof excluded): of all its blocks but the last, and of all of them. Two tokens whose
- * digests are equal carry the same blocks, so what was verified of one holds for the other.
+ * Digests naming a read token's blocks exactly (their fields as encoded, in order, the
+ * proof excluded): of all its blocks but the last, and of all of them. Two tokens whose
+ * digests are equal carry the same encoded blocks, which read the same, so what was
+ * verified of one holds for the other.
  */
-export function blocksDigests(blocks: readonly SignedBlockView[]): { parent: string | undefined; all: string } {
-  const parts: Uint8Array[] = [];
-  let parent: string | undefined;
-  for (let i = 0; i < blocks.length; i++) {
-    if (i === blocks.length - 1 && i > 0) parent = base64urlEncode(sha256(concatBytes(...parts)));
-    const b = blocks[i]!;
-    const header = new Uint8Array(36);
-    const view = new DataView(header.buffer);
-    u32(view, 0, b.version);
-    u32(view, 4, b.block.length);
-    u32(view, 8, b.signature.length);
-    u32(view, 12, b.nextKey.algorithm);
-    u32(view, 16, b.nextKey.key.length);
-    u32(view, 20, (b.externalKey ? 1 : 0) | (b.externalSignature ? 2 : 0));
-    u32(view, 24, b.externalKey?.algorithm ?? 0);
-    u32(view, 28, b.externalKey?.key.length ?? 0);
-    u32(view, 32, b.externalSignature?.length ?? 0);
-    parts.push(header, b.block, b.signature, b.nextKey.key);
-    if (b.externalKey) parts.push(b.externalKey.key);
-    if (b.externalSignature) parts.push(b.externalSignature);
-  }
-  return { parent, all: base64urlEncode(sha256(concatBytes(...parts))) };
+export function blocksDigests(envelope: EnvelopeView): { parent: string | undefined; all: string } {
+  const fields = envelope.encodedBlocks;
+  if (fields === undefined || fields.length !== envelope.blocks.length) throw new TypeError('blocksDigests takes an envelope as read');
+  const run = encodedRun(fields);
+  if (fields.length === 1) return { parent: undefined, all: base64urlEncode(sha256(run)) };
+  const [parent, all] = sha256WithPrefix(run, run.length - fields.at(-1)!.length);
+  return { parent: base64urlEncode(parent), all: base64urlEncode(all) };
 }

@@ -32,6 +32,11 @@ export interface EnvelopeView {
   blocks: SignedBlockView[];
   /** `secret`: the next secret key (attenuable token); `seal`: the final signature (sealed token). */
   proof: { kind: 'secret' | 'seal'; value: Uint8Array };
+  /**
+   * Read envelopes only: each signed block's field exactly as encoded (tag, length and
+   * message), parallel to `blocks`. Reading is deterministic, so equal bytes are equal blocks.
+   */
+  encodedBlocks?: Uint8Array[];
 }
 
 /** A `PublicKey` message (the envelope's keys, and the keys a block's scopes may name). */
@@ -127,9 +132,12 @@ export function readSerialized(bytes: Uint8Array): EnvelopeView {
   const seen = new Set<number>();
   let rootKeyId: number | undefined;
   let authority: SignedBlockView | undefined;
+  let authorityField: Uint8Array | undefined;
   let proof: EnvelopeView['proof'] | undefined;
   const blocks: SignedBlockView[] = [];
+  const fields: Uint8Array[] = [];
   while (!r.done()) {
+    const start = r.pos;
     const { field, wire } = r.key();
     if (field !== 3) once(seen, field);
     if (field === 1) {
@@ -138,18 +146,20 @@ export function readSerialized(bytes: Uint8Array): EnvelopeView {
     } else if (field === 2) {
       expectWire(wire, LEN);
       authority = readSignedBlock(r.sub());
+      authorityField = bytes.subarray(start, r.pos);
     } else if (field === 3) {
       expectWire(wire, LEN);
       blocks.push(readSignedBlock(r.sub()));
+      fields.push(bytes.subarray(start, r.pos));
     } else if (field === 4) {
       expectWire(wire, LEN);
       proof = readProof(r.sub());
     } else bad('unknown token field');
   }
-  if (!authority) bad('no authority block');
+  if (!authority || !authorityField) bad('no authority block');
   if (!proof) bad('no proof');
   if (authority.externalKey) bad('the authority block has an external signature');
-  const view: EnvelopeView = { blocks: [authority, ...blocks], proof };
+  const view: EnvelopeView = { blocks: [authority, ...blocks], proof, encodedBlocks: [authorityField, ...fields] };
   if (rootKeyId !== undefined) view.rootKeyId = rootKeyId;
   return view;
 }
