@@ -39,11 +39,20 @@ let misses = 0;
 // digest to compute: a cached Biscuit block costs a map lookup and a byte comparison).
 const verified = new Map<string, { key: string; message: Uint8Array }>();
 let cachedBytes = 0;
-// Verified Biscuit chains by (token, trusted roots, limits): what `verifyTokenChain` proves is a
+// Verified Biscuit chains by (trusted roots, limits, token text): what `verifyTokenChain` proves is a
 // pure function of those, so a token presented again is not parsed and checked again. Its
 // result is deeply frozen, so no caller can change what the next one gets.
+// Keyed by the token's text itself (a hit compares it whole; hashing it would cost more than
+// the lookup), so the characters kept are bounded too.
+// By trust description, then by the token text's last characters (its proof: random per
+// token) and the whole text compared on a hit. Hashing a whole token, natively or as a map
+// key, costs more than the lookup is worth on a token's first verification.
 const MAX_CHAINS = 2_000;
-const chains = new Map<string, unknown>();
+const MAX_CHAIN_TOKEN_CHARS = 8 * 1024 * 1024;
+const TAIL = 48;
+const chains = new Map<string, Map<string, { token: string; chain: unknown }>>();
+let chainCount = 0;
+let chainTokenChars = 0;
 // Verified Biscuit block lists (see `prefix-cache` users), by a digest of every block.
 const MAX_PREFIXES = 2_000;
 const prefixes = new Map<string, unknown>();
@@ -120,25 +129,51 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** @internal A token's verified chain remembered under `key` (see {@link rememberChain}), or undefined; off with the signature cache. */
-export function cachedChain<T extends object>(key: string): T | undefined {
+/**
+ * @internal A token's verified chain remembered for this token text under this trust
+ * (see {@link rememberChain}), or undefined; off with the signature cache.
+ */
+export function cachedChain<T extends object>(trust: string, token: string): T | undefined {
   if (maxEntries === 0) return undefined;
-  const hit = chains.get(key) as T | undefined;
-  if (hit !== undefined) hits++;
-  return hit;
+  const held = chains.get(trust)?.get(token.slice(-TAIL));
+  if (held === undefined || held.token !== token) return undefined;
+  hits++;
+  return held.chain as T;
 }
 
 /**
- * @internal Remembers (deeply frozen) a token's verified chain under `key`, which names the
- * token, the trust and the limits it was verified with: what verification proves is a pure
- * function of those. Only a chain that verified is remembered. Returns the frozen chain.
+ * @internal Remembers (deeply frozen) a token's verified chain for its text (its canonical
+ * serialization: one text per byte string) and `trust`, which names the trusted roots and
+ * the limits it was verified with: what verification proves is a pure function of those.
+ * Only a chain that verified is remembered. Returns the frozen chain.
  */
-export function rememberChain<T extends object>(key: string, chain: T): T {
+export function rememberChain<T extends object>(trust: string, token: string, chain: T): T {
   const result = deepFreeze(chain);
-  if (maxEntries === 0) return result;
-  if (chains.size >= MAX_CHAINS) chains.delete(chains.keys().next().value as string);
-  chains.set(key, result);
+  if (maxEntries === 0 || token.length > MAX_CHAIN_TOKEN_CHARS / 64) return result;
+  const tail = token.slice(-TAIL);
+  // Another token with the same last characters (made so on purpose) takes its place.
+  const replaced = chains.get(trust)?.get(tail);
+  if (replaced !== undefined) forgetChain(trust, tail, replaced.token);
+  while (chainCount > 0 && (chainCount >= MAX_CHAINS || chainTokenChars + token.length > MAX_CHAIN_TOKEN_CHARS)) {
+    // The oldest entry of the oldest trust: first in, first out while one trust is in use.
+    const [oldestTrust, group] = chains.entries().next().value as [string, Map<string, { token: string }>];
+    const [oldestTail, oldest] = group.entries().next().value as [string, { token: string }];
+    forgetChain(oldestTrust, oldestTail, oldest.token);
+  }
+  let group = chains.get(trust);
+  if (group === undefined) chains.set(trust, (group = new Map()));
+  group.set(tail, { token, chain: result });
+  chainCount++;
+  chainTokenChars += token.length;
   return result;
+}
+
+function forgetChain(trust: string, tail: string, token: string): void {
+  const group = chains.get(trust)!;
+  group.delete(tail);
+  if (group.size === 0) chains.delete(trust);
+  chainCount--;
+  chainTokenChars -= token.length;
 }
 
 /** @internal A verified prefix remembered under `key` (see `biscuit/chain.ts`), or undefined; off with the signature cache. */
@@ -149,11 +184,13 @@ export function cachedPrefix<T extends object>(key: string): T | undefined {
   return hit;
 }
 
-/** @internal Remembers a verified prefix (deeply frozen) under `key`. */
-export function rememberPrefix<T extends object>(key: string, value: T): void {
-  if (maxEntries === 0 || prefixes.has(key)) return;
+/** @internal Remembers a verified prefix under `key`, deeply frozen; returns it frozen (remembered or not). */
+export function rememberPrefix<T extends object>(key: string, value: T): T {
+  const frozen = deepFreeze(value);
+  if (maxEntries === 0 || prefixes.has(key)) return frozen;
   if (prefixes.size >= MAX_PREFIXES) prefixes.delete(prefixes.keys().next().value as string);
-  prefixes.set(key, deepFreeze(value));
+  prefixes.set(key, frozen);
+  return frozen;
 }
 
 /** @internal SHA-256 of a token's wire form (ASCII), base64url. */
@@ -161,10 +198,6 @@ export function tokenTextDigest(token: string): string {
   return base64urlEncode(sha256Text(token));
 }
 
-/** @internal The cache key of a token (the digest of its canonical serialization) under a trust and limits description. */
-export function chainKey(tokenDigest: string, trust: string): string {
-  return `${tokenDigest}|${trust}`;
-}
 
 /**
  * Sizes (or turns off, with 0) the process-wide cache of verified signatures that
@@ -184,6 +217,8 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
   verified.clear();
   cachedBytes = 0;
   chains.clear();
+  chainCount = 0;
+  chainTokenChars = 0;
   prefixes.clear();
   hits = 0;
   misses = 0;

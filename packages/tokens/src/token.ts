@@ -1,5 +1,5 @@
 import { MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
-import { assertCanonicalBase64url, assertSize, base64urlSextet, sha256Async, utf8ToBytes } from '@agent-id/core/internal';
+import { assertCanonicalBase64url, assertSize, base64urlSextet } from '@agent-id/core/internal';
 import { tokenTextDigest } from './signature-cache.js';
 
 // One decode buffer for the whole module, reused by every parse and every verification.
@@ -26,15 +26,6 @@ function decodeShared(input: string): Uint8Array {
 }
 
 let bytesOfToken: (token: CapabilityToken) => Uint8Array;
-let hashAheadOf: (token: CapabilityToken) => Promise<void>;
-
-/**
- * @internal Off Node, computes {@link CapabilityToken.hash} with WebCrypto's SHA-256 ahead of
- * the synchronous pass that reads it (the same digest, JavaScript's SHA-256 otherwise).
- */
-export function hashAhead(token: CapabilityToken): Promise<void> {
-  return hashAheadOf(token);
-}
 
 /**
  * @internal The token's decoded bytes without a copy. The view may be a shared buffer that
@@ -70,11 +61,6 @@ export class CapabilityToken {
 
   static {
     bytesOfToken = (token) => token.#bytes ?? decodeShared(token.#encoded);
-    hashAheadOf = async (token) => {
-      if (token.#hash !== undefined) return;
-      const digest = base64urlEncode(await sha256Async(utf8ToBytes(token.#encoded)));
-      token.#hash ??= digest;
-    };
   }
 
   private constructor(format: TokenFormat, encoded: string, size: number, bytes?: Uint8Array) {
@@ -122,7 +108,7 @@ export class CapabilityToken {
 
   /**
    * SHA-256 of the wire form, base64url: a name for the token that reveals nothing of it
-   * (what an RFC 9449 proof's `ath` carries, and what verification caches key by).
+   * (what an RFC 9449 proof's `ath` carries).
    * Computed once per object.
    * @example
    * ```ts

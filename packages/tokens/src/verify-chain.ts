@@ -7,9 +7,9 @@ import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRootKey, TrustedRoots } from './roots.js';
-import { type CapabilityToken, type TokenFormat, bytesOf, hashAhead, toToken } from './token.js';
+import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
 import { toArray } from './util.js';
-import { cachedChain, chainKey, rememberChain } from './signature-cache.js';
+import { cachedChain, rememberChain } from './signature-cache.js';
 
 /** Options of {@link verifyChain}. */
 export interface VerifyChainOptions {
@@ -144,16 +144,13 @@ export async function verifyTokenChain(
     const trusted = toArray(trust.trustedRoots);
     if (trusted.length === 0) throw new UntrustedIssuerError('this verifier trusts no Biscuit root key', { check: 'root_key' });
     const trustKey = trustKeyOf(trust.trustedRoots, trusted, limits);
-    // The token's hash (the cache's key) by WebCrypto off Node, rather than JavaScript's SHA-256.
-    if (PLATFORM !== 'node') await hashAhead(t);
     // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
-    const key = chainKey(t.hash(), trustKey);
-    const hit = cachedChain<VerifiedTokenChain>(key);
+    const hit = cachedChain<VerifiedTokenChain>(trustKey, t.serialize());
     if (hit !== undefined) return hit;
     const { chain, revocationIds, blockRevocationIds, checks, root } = PLATFORM === 'node' ? verifyBiscuit(bytesOf(t), trusted, limits) : await verifyBiscuitAsync(bytesOf(t), trusted, limits);
     const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
     assertChain(result.chain);
-    return rememberChain(key, result);
+    return rememberChain(trustKey, t.serialize(), result);
   } else {
     const secrets = toArray(trust.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });

@@ -289,11 +289,13 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
   return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all };
 }
 
-/** The chain read from a token's blocks (strict), `root` having verified them; remembered for the tokens that extend it. */
+/**
+ * The chain read from a token's blocks (strict), `root` having verified them; remembered
+ * for the tokens that extend it. What it returns is that remembered record, deeply frozen.
+ */
 function verified(p: Plan, root: PublicKey, read: BiscuitChain): BiscuitChain & { root: PublicKey } {
   const { chain, revocationIds, blockRevocationIds, blockKinds, checks } = read;
-  rememberPrefix<VerifiedBlocks>(p.digest, { chain: { ...chain, hops: [...chain.hops] }, revocationIds: [...revocationIds], blockRevocationIds: [...blockRevocationIds], blockKinds: [...blockKinds], checks: [...checks], root });
-  return { ...read, root };
+  return rememberPrefix<VerifiedBlocks>(p.digest, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root });
 }
 
 /**
