@@ -161,7 +161,10 @@ export function rememberChain<T extends object>(trust: string, token: string, ch
     forgetChain(oldestTrust, oldestTail, oldest.token);
   }
   let group = chains.get(trust);
-  if (group === undefined) chains.set(trust, (group = new Map()));
+  if (group === undefined) {
+    group = new Map();
+    chains.set(trust, group);
+  }
   group.set(tail, { token, chain: result });
   chainCount++;
   chainTokenChars += token.length;
