@@ -35,6 +35,16 @@ describe('the web platform gives the node platform answers', () => {
     }));
   });
 
+  it('SHA-256 of parts: the one-shot digest of their concatenation', () => {
+    fc.assert(
+      fc.property(fc.array(bytes(300), { maxLength: 8 }), (parts) => {
+        const want = node.sha256(Uint8Array.from(parts.flatMap((p) => [...p])));
+        expect(node.sha256Parts(parts)).toEqual(want);
+        expect(web.sha256Parts(parts)).toEqual(want);
+      }),
+    );
+  });
+
   it('SHA-256 of a prefix and of the whole, in one pass: each the one-shot digest', () => {
     fc.assert(
       fc.property(bytes(2048), fc.nat(), (data, at) => {

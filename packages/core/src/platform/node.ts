@@ -18,6 +18,13 @@ export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
+/** SHA-256 of the concatenation of `parts`, without concatenating them. */
+export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+}
+
 /** SHA-256 of `data`'s first `prefixLength` bytes and of all of it, each byte hashed once. */
 export function sha256WithPrefix(data: Uint8Array, prefixLength: number): [Uint8Array, Uint8Array] {
   const hash = createHash('sha256').update(data.subarray(0, prefixLength));

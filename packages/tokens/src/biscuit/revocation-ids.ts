@@ -1,6 +1,6 @@
-import { blockPayload, externalPayload } from './signatures.js';
+import { blockPayloadParts, externalPayloadParts } from './signatures.js';
 import type { SignedBlockView } from './proto/envelope.js';
-import { bytesToHex, concatBytes, sha256, utf8ToBytes } from '@agent-id/core/internal';
+import { bytesToHex, sha256Parts, utf8ToBytes } from '@agent-id/core/internal';
 
 /*
  * Revocation ids of Biscuit hops that no re-signing can change.
@@ -43,11 +43,11 @@ import { bytesToHex, concatBytes, sha256, utf8ToBytes } from '@agent-id/core/int
 const AUTHORITY_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0authority\0');
 const HOP_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0hop\0');
 
-const sha256hex = (label: Uint8Array, payload: Uint8Array) => bytesToHex(sha256(concatBytes(label, payload)));
+const sha256hex = (label: Uint8Array, payload: Uint8Array[]) => bytesToHex(sha256Parts([label, ...payload]));
 
 /** Hop 0's revocation id: SHA-256 of what the root signed (see the module comment). */
 export function authorityRevocationId(authority: SignedBlockView): string {
-  return sha256hex(AUTHORITY_LABEL, blockPayload(authority, undefined));
+  return sha256hex(AUTHORITY_LABEL, blockPayloadParts(authority, undefined));
 }
 
 /**
@@ -56,7 +56,7 @@ export function authorityRevocationId(authority: SignedBlockView): string {
  * a third-party block of a token whose signatures verified.
  */
 export function hopRevocationId(block: SignedBlockView, previous: SignedBlockView): string {
-  return sha256hex(HOP_LABEL, externalPayload(block, previous));
+  return sha256hex(HOP_LABEL, externalPayloadParts(block, previous));
 }
 
 /** Biscuit's own revocation id of a block: its signature, in hex. */

@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
+import { type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -33,29 +33,42 @@ function le32(value: number): Uint8Array {
   new DataView(out.buffer).setUint32(0, value >>> 0, true);
   return out;
 }
+// Versions and algorithms are 0 or 1: their encodings are made once (and only ever read).
+const LE32_SMALL = [le32(0), le32(1)];
+const le32Of = (value: number) => LE32_SMALL[value] ?? le32(value);
 
 const hexOf = (y: bigint) => Uint8Array.from((y.toString(16).padStart(64, '0').match(/../g) ?? []).map((h) => Number.parseInt(h, 16)));
 const keyId = (view: KeyView) => `${view.algorithm}:${base64urlEncode(view.key)}`;
 
-/** What a block's signature covers (`previous` undefined for the authority block). */
-export function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Uint8Array {
+/** The parts of what a block's signature covers, in order (`previous` undefined for the authority block). */
+export function blockPayloadParts(block: SignedBlockView, previous: SignedBlockView | undefined): Uint8Array[] {
   const { version, nextKey } = block;
   if (version === 0) {
-    return concatBytes(block.block, ...(block.externalSignature ? [block.externalSignature] : []), le32(nextKey.algorithm), nextKey.key);
+    return block.externalSignature ? [block.block, block.externalSignature, le32Of(nextKey.algorithm), nextKey.key] : [block.block, le32Of(nextKey.algorithm), nextKey.key];
   }
-  const parts = [BLOCK_VERSION, le32(version), PAYLOAD, block.block, ALGORITHM, le32(nextKey.algorithm), NEXT_KEY, nextKey.key];
+  const parts = [BLOCK_VERSION, le32Of(version), PAYLOAD, block.block, ALGORITHM, le32Of(nextKey.algorithm), NEXT_KEY, nextKey.key];
   if (previous) parts.push(PREVIOUS_SIGNATURE, previous.signature);
   if (block.externalSignature) parts.push(EXTERNAL_SIGNATURE, block.externalSignature);
-  return concatBytes(...parts);
+  return parts;
 }
 
-/** What a third-party block's external signature covers: its version, its Datalog and the previous block's signature. */
+/** What a block's signature covers (`previous` undefined for the authority block). */
+export function blockPayload(block: SignedBlockView, previous: SignedBlockView | undefined): Uint8Array {
+  return concatBytes(...blockPayloadParts(block, previous));
+}
+
+/** The parts of what a third-party block's external signature covers: its version, its Datalog and the previous block's signature. */
+export function externalPayloadParts(block: SignedBlockView, previous: SignedBlockView): Uint8Array[] {
+  return [EXTERNAL_VERSION, le32Of(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature];
+}
+
+/** What a third-party block's external signature covers (see {@link externalPayloadParts}). */
 export function externalPayload(block: SignedBlockView, previous: SignedBlockView): Uint8Array {
-  return concatBytes(EXTERNAL_VERSION, le32(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature);
+  return concatBytes(...externalPayloadParts(block, previous));
 }
 
 function sealPayload(last: SignedBlockView): Uint8Array {
-  return concatBytes(last.block, le32(last.nextKey.algorithm), last.nextKey.key, last.signature);
+  return concatBytes(last.block, le32Of(last.nextKey.algorithm), last.nextKey.key, last.signature);
 }
 
 const P = 2n ** 255n - 19n;
@@ -154,7 +167,7 @@ function rootView(root: PublicKey): KeyView {
 const MAX_CACHED_SECRETS = 4096;
 const secretPublics = new Map<string, string>();
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
-const secretId = (algorithm: number, secret: Uint8Array) => base64urlEncode(sha256(concatBytes(secret, le32(algorithm))));
+const secretId = (algorithm: number, secret: Uint8Array) => base64urlEncode(sha256Parts([secret, le32Of(algorithm)]));
 function rememberSecretPublic(id: string, publicKey: string): void {
   if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
   secretPublics.set(id, publicKey);

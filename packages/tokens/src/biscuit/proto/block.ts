@@ -1,5 +1,5 @@
 import { readPublicKey } from './envelope.js';
-import { LEN, Reader, VARINT, bad, expectWire, once, text } from './reader.js';
+import { LEN, Reader, VARINT, bad, expectWire, once } from './reader.js';
 
 /*
  * The block schema (biscuit-auth schema.proto `Block` and the Datalog messages inside
@@ -14,6 +14,7 @@ export const DEFAULT_SYMBOLS: readonly string[] = [
   'user', 'team', 'service', 'admin', 'email', 'group', 'member', 'ip_address', 'client', 'client_ip',
   'domain', 'path', 'version', 'cluster', 'node', 'hostname', 'nonce', 'query',
 ];
+const DEFAULT_SYMBOL_SET: ReadonlySet<string> = new Set(DEFAULT_SYMBOLS);
 /** The index of a block's first own symbol. */
 export const SYMBOL_OFFSET = 1024;
 
@@ -48,8 +49,12 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
     } else if (field === 2) {
       expectWire(wire, VARINT);
       // int64, two's complement: the capability facts and templates use small non-negative ones.
-      const value = BigInt.asIntN(64, r.varint64());
-      term = value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? { kind: 'integer', value: Number(value) } : { kind: 'other' };
+      const small = r.smallVarint64();
+      if (small !== undefined) term = { kind: 'integer', value: small };
+      else {
+        const value = BigInt.asIntN(64, r.varint64());
+        term = value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? { kind: 'integer', value: Number(value) } : { kind: 'other' };
+      }
     } else if (field === 3) {
       expectWire(wire, VARINT);
       term = { kind: 'string', value: symbol(r.varint()) };
@@ -87,14 +92,14 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
 
 /** A predicate (fact, rule head or body): `name(terms…)`. */
 function readPredicate(p: Reader, symbol: Symbols): FactView {
-  const seen = new Set<number>();
+  let seen = 0;
   let name: string | undefined;
   const terms: TermValue[] = [];
   while (!p.done()) {
     const k = p.key();
     expectWire(k.wire, k.field === 1 ? VARINT : LEN);
     if (k.field === 1) {
-      once(seen, 1);
+      seen = once(seen, 1);
       name = symbol(p.varint());
     } else if (k.field === 2) terms.push(readTerm(p.sub(), symbol, 0));
     else bad('unknown predicate field');
@@ -165,12 +170,12 @@ export const MAX_DATALOG_VERSION = 6;
 const MAX_OP_DEPTH = 16;
 
 function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpView {
-  const seen = new Set<number>();
+  let seen = 0;
   let kind: number | undefined;
   let ffi: string | undefined;
   while (!r.done()) {
     const k = r.key();
-    once(seen, k.field);
+    seen = once(seen, k.field);
     expectWire(k.wire, VARINT);
     if (k.field === 1) kind = r.varint();
     else if (k.field === 2) ffi = symbol(r.varint());
@@ -229,7 +234,7 @@ function readScope(r: Reader): ScopeView {
 }
 
 function readRule(r: Reader, symbol: Symbols): RuleView {
-  const seen = new Set<number>();
+  let seen = 0;
   let head: FactView | undefined;
   const body: FactView[] = [];
   const expressions: OpView[][] = [];
@@ -238,7 +243,7 @@ function readRule(r: Reader, symbol: Symbols): RuleView {
     const { field, wire } = r.key();
     expectWire(wire, LEN);
     if (field === 1) {
-      once(seen, 1);
+      seen = once(seen, 1);
       head = readPredicate(r.sub(), symbol);
     } else if (field === 2) body.push(readPredicate(r.sub(), symbol));
     else if (field === 3) {
@@ -259,7 +264,7 @@ function readRule(r: Reader, symbol: Symbols): RuleView {
 }
 
 function readCheck(r: Reader, symbol: Symbols): CheckView {
-  const seen = new Set<number>();
+  let seen = 0;
   let kind = 0;
   const queries: RuleView[] = [];
   while (!r.done()) {
@@ -268,7 +273,7 @@ function readCheck(r: Reader, symbol: Symbols): CheckView {
       expectWire(wire, LEN);
       queries.push(readRule(r.sub(), symbol));
     } else if (field === 2) {
-      once(seen, 2);
+      seen = once(seen, 2);
       expectWire(wire, VARINT);
       kind = r.varint();
     } else bad('unknown check field');
@@ -284,19 +289,19 @@ type Span = { start: number; end: number };
  */
 export function readBlock(block: Uint8Array, inherited: readonly string[] = []): BlockView {
   const r = new Reader(block);
-  const seen = new Set<number>();
+  let seen = 0;
   const own: string[] = [...inherited];
   const spans: Record<'facts' | 'rules' | 'checks' | 'scopes' | 'keys', Span[]> = { facts: [], rules: [], checks: [], scopes: [], keys: [] };
   let context = false;
   let version: number | undefined;
   while (!r.done()) {
     const { field, wire } = r.key();
-    if (field === 2 || field === 3) once(seen, field);
+    if (field === 2 || field === 3) seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);
-      const name = text(r.bytes(), 'a symbol');
+      const name = r.string('a symbol');
       // As biscuit-auth: a block's symbols extend the table, never repeat an entry of it.
-      if (DEFAULT_SYMBOLS.includes(name) || own.includes(name)) bad('a symbol repeats one already in the table');
+      if (DEFAULT_SYMBOL_SET.has(name) || own.includes(name)) bad('a symbol repeats one already in the table');
       own.push(name);
     } else if (field === 2) {
       expectWire(wire, LEN);

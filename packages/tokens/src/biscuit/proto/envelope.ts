@@ -41,12 +41,12 @@ export interface EnvelopeView {
 
 /** A `PublicKey` message (the envelope's keys, and the keys a block's scopes may name). */
 export function readPublicKey(r: Reader): KeyView {
-  const seen = new Set<number>();
+  let seen = 0;
   let algorithm: number | undefined;
   let key: Uint8Array | undefined;
   while (!r.done()) {
     const { field, wire } = r.key();
-    once(seen, field);
+    seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, VARINT);
       algorithm = r.varint();
@@ -60,12 +60,12 @@ export function readPublicKey(r: Reader): KeyView {
 }
 
 function readExternalSignature(r: Reader): { signature: Uint8Array; key: KeyView } {
-  const seen = new Set<number>();
+  let seen = 0;
   let signature: Uint8Array | undefined;
   let key: KeyView | undefined;
   while (!r.done()) {
     const { field, wire } = r.key();
-    once(seen, field);
+    seen = once(seen, field);
     expectWire(wire, LEN);
     if (field === 1) signature = r.bytes();
     else if (field === 2) key = readPublicKey(r.sub());
@@ -76,7 +76,7 @@ function readExternalSignature(r: Reader): { signature: Uint8Array; key: KeyView
 }
 
 function readSignedBlock(r: Reader): SignedBlockView {
-  const seen = new Set<number>();
+  let seen = 0;
   let block: Uint8Array | undefined;
   let signature: Uint8Array | undefined;
   let nextKey: KeyView | undefined;
@@ -84,7 +84,7 @@ function readSignedBlock(r: Reader): SignedBlockView {
   let version = 0;
   while (!r.done()) {
     const { field, wire } = r.key();
-    once(seen, field);
+    seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);
       block = r.bytes();
@@ -129,7 +129,7 @@ function readProof(r: Reader): EnvelopeView['proof'] {
 /** A serialized Biscuit's envelope: signed blocks, authority first, and the proof. */
 export function readSerialized(bytes: Uint8Array): EnvelopeView {
   const r = new Reader(bytes);
-  const seen = new Set<number>();
+  let seen = 0;
   let rootKeyId: number | undefined;
   let authority: SignedBlockView | undefined;
   let authorityField: Uint8Array | undefined;
@@ -139,7 +139,7 @@ export function readSerialized(bytes: Uint8Array): EnvelopeView {
   while (!r.done()) {
     const start = r.pos;
     const { field, wire } = r.key();
-    if (field !== 3) once(seen, field);
+    if (field !== 3) seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, VARINT);
       rootKeyId = r.varint();

@@ -19,6 +19,7 @@ export function bad(what: string): never {
 }
 
 // Strings are kept exactly as encoded (a leading U+FEFF included), as prost reads them.
+const SHORT_STRING = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function text(bytes: Uint8Array, what: string): string {
@@ -93,6 +94,42 @@ export class Reader {
     return this.buf.subarray(start, end);
   }
 
+  /** A length-delimited UTF-8 string (see {@link text}); a short ASCII one is read without a decoder call. */
+  string(what: string): string {
+    const { start, end } = this.span();
+    if (end - start <= SHORT_STRING) {
+      let out = '';
+      let i = start;
+      for (; i < end; i++) {
+        const byte = this.buf[i]!;
+        if (byte >= 0x80) break;
+        out += String.fromCharCode(byte);
+      }
+      // ASCII is UTF-8 as it stands: the decoder could not read it otherwise.
+      if (i === end) return out;
+    }
+    return text(this.buf.subarray(start, end), what);
+  }
+
+  /**
+   * An int64 varint that fits in 7 bytes (so a non-negative safe integer, below 2^49) as a
+   * number, read as {@link varint64} reads it; undefined, reading nothing, when it is longer.
+   */
+  smallVarint64(): number | undefined {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 7 && this.pos + i < this.end; i++) {
+      const byte = this.buf[this.pos + i]!;
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        this.pos += i + 1;
+        return result;
+      }
+      scale *= 128;
+    }
+    return undefined;
+  }
+
   sub(): Reader {
     const { start, end } = this.span();
     return new Reader(this.buf, start, end);
@@ -109,8 +146,14 @@ export function expectWire(actual: number, expected: number): void {
   if (actual !== expected) bad('field has the wrong wire type');
 }
 
-/** Records singular fields so a second occurrence is refused. */
-export function once(seen: Set<number>, field: number): void {
-  if (seen.has(field)) bad(`field ${field} repeated`);
-  seen.add(field);
+/**
+ * Records a singular field in `seen` (a bit per field number) so a second occurrence is
+ * refused; returns the new `seen`. Field numbers past 30 are no schema's here: every reader
+ * refuses them as unknown.
+ */
+export function once(seen: number, field: number): number {
+  if (field > 30) return seen;
+  const bit = 1 << field;
+  if (seen & bit) bad(`field ${field} repeated`);
+  return seen | bit;
 }
