@@ -1,7 +1,6 @@
 import { PLATFORM, asyncVerifier, type PlatformJwk, publicKeyFromSecret, type SignatureAlgorithm, syncSigner, syncVerifier } from '#platform';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
-import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { base64urlDecode, base64urlEncode } from './base64url.js';
 import { concatBytes } from './bytes.js';
 import { ed25519VerifyCofactorless } from './keys.js';
@@ -44,6 +43,19 @@ function rawVerifier(
   };
 }
 
+// The order L of the Ed25519 base point, little-endian.
+const ED25519_ORDER_LE = [237, 211, 245, 92, 26, 99, 18, 88, 214, 156, 247, 162, 222, 249, 222, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16];
+
+/** Whether the little-endian 32-byte scalar at `offset` is below L, compared byte by byte from the top (no BigInt, no view). */
+export function scalarBelowOrder(bytes: Uint8Array, offset: number): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const b = bytes[offset + i]!;
+    const l = ED25519_ORDER_LE[i]!;
+    if (b !== l) return b < l;
+  }
+  return false;
+}
+
 /**
  * A verifier for a raw 32-byte Ed25519 key, with node:crypto's acceptance rules (S below
  * the group order, cofactorless equation) on every path. Checks nothing about the key
@@ -53,7 +65,7 @@ export function ed25519RawVerifier(publicKey: Uint8Array): RawVerifier {
   if (publicKey.length !== 32) throw new RangeError('an Ed25519 key is 32 bytes');
   const key = Uint8Array.from(publicKey);
   // node:crypto and @noble (cofactorless) refuse S >= L; so does every WebCrypto, checked here too.
-  return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && bytesToNumberLE(s.subarray(32)) < ed25519.Point.Fn.ORDER);
+  return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && scalarBelowOrder(s, 32));
 }
 
 /**

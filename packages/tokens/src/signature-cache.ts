@@ -76,7 +76,9 @@ function lookUp(key: string, signature: Uint8Array, message: Uint8Array): { hit:
 /**
  * @internal Whether `signature` over `message` verifies under the key named `key` (its
  * algorithm and bytes, in any one fixed spelling per key): from the cache when this exact
- * triple verified before, else by `verify()`, remembered only when it verified.
+ * triple verified before, else by `verify()`, remembered only when it verified. `message`
+ * is kept as it is: pass bytes of its own (a payload just built), never a view of a buffer
+ * that is used again.
  */
 export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
   if (maxEntries === 0) return verify();
@@ -87,18 +89,13 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   return true;
 }
 
-/**
- * @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). The message
- * is copied before `verify()` starts, so a caller's buffer changed meanwhile cannot be
- * what is remembered.
- */
+/** @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). */
 export async function verifyCachedAsync(key: string, signature: Uint8Array, message: Uint8Array, verify: () => Promise<boolean>): Promise<boolean> {
   if (maxEntries === 0) return verify();
   const { hit, id } = lookUp(key, signature, message);
   if (hit) return true;
-  const copy = Uint8Array.prototype.slice.call(message);
   if (!(await verify())) return false;
-  remember(id, key, copy);
+  remember(id, key, message);
   return true;
 }
 
@@ -115,8 +112,7 @@ function remember(id: string, key: string, message: Uint8Array): void {
     verified.delete(oldest);
     cachedBytes -= entry.message.length + entry.key.length + oldest.length;
   }
-  // A copy: the message may be a view of a buffer the caller reuses.
-  verified.set(id, { key, message: Uint8Array.prototype.slice.call(message) });
+  verified.set(id, { key, message });
   cachedBytes += size;
 }
 

@@ -89,12 +89,12 @@ const SMALL_ORDER_Y = [
   55188659117513257062467267217118295137698188065244968500265048394206261417927n,
 ].map((y) => hexOf(y).reverse());
 
-/** Whether a 32-byte Ed25519 point encoding is one of a small-order point (either sign). */
-export function isSmallOrderEncoding(bytes: Uint8Array): boolean {
-  if (bytes.length !== 32) return false;
+/** Whether the 32-byte Ed25519 point encoding at `offset` is one of a small-order point (either sign). */
+export function isSmallOrderEncoding(bytes: Uint8Array, offset = 0): boolean {
+  if (bytes.length < offset + 32) return false;
   return SMALL_ORDER_Y.some((y) => {
-    for (let i = 0; i < 31; i++) if (bytes[i] !== y[i]) return false;
-    return (bytes[31]! & 0x7f) === y[31];
+    for (let i = 0; i < 31; i++) if (bytes[offset + i] !== y[i]) return false;
+    return (bytes[offset + 31]! & 0x7f) === y[31];
   });
 }
 
@@ -111,8 +111,7 @@ const keyObjects = new Map<string, RawVerifier>();
  * attenuable token has anyway) get only this one; root and delegator keys pass the full
  * check through their callers.
  */
-function keyObject(view: KeyView, what: string): RawVerifier {
-  const id = keyId(view);
+function keyObject(view: KeyView, what: string, id = keyId(view)): RawVerifier {
   const cached = keyObjects.get(id);
   if (cached) return cached;
   let key: RawVerifier;
@@ -138,23 +137,25 @@ function keyObject(view: KeyView, what: string): RawVerifier {
 }
 
 function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
-  const key = keyObject(view, what);
-  return verifyCached(`biscuit:${keyId(view)}`, signature, payload, () => verifiesNow(key, view.algorithm, signature, payload));
+  const id = keyId(view);
+  const key = keyObject(view, what, id);
+  return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(key, view.algorithm, signature, payload));
 }
 
 async function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
-  const key = keyObject(view, what);
-  return verifyCachedAsync(`biscuit:${keyId(view)}`, signature, payload, () => verifiesNowAsync(key, view.algorithm, signature, payload));
+  const id = keyId(view);
+  const key = keyObject(view, what, id);
+  return verifyCachedAsync(`biscuit:${id}`, signature, payload, () => verifiesNowAsync(key, view.algorithm, signature, payload));
 }
 
 // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
 function verifiesNow(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
-  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature.subarray(0, 32)))) return false;
+  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature, 0))) return false;
   return key.verify(signature, payload);
 }
 
 async function verifiesNowAsync(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
-  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature.subarray(0, 32)))) return false;
+  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature, 0))) return false;
   return key.verifyAsync(signature, payload);
 }
 
