@@ -83,20 +83,6 @@ for (const name of ['core', 'did', 'tokens', 'a2a-cards', 'postgres']) {
 }
 const externals = new Set();
 
-/**
- * CommonJS packages a group may need on some runs only (macaroon for Macaroon tokens, its
- * cryptography with it): the bundle reads them with `require` on first use instead of
- * importing them when the group loads. The stand-in has only a default export, whose
- * members it forwards: a named import of such a package fails the build (esbuild: no
- * matching export) rather than misbehave at run time.
- */
-const LOAD_ON_FIRST_USE = new Set(['macaroon']);
-const lazyDefaultExport = (name) => `import { createRequire } from 'node:module';
-let lib;
-const load = () => (lib ??= createRequire(import.meta.url)(${JSON.stringify(name)}));
-export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });
-`;
-
 /** Bundles @agent-id/* (and relative files); leaves every registry package external. */
 const keepRegistryPackagesExternal = {
   name: 'keep-registry-packages-external',
@@ -110,10 +96,8 @@ const keepRegistryPackagesExternal = {
       // A workspace package's own `#…` imports (its platform layer) are bundled with it.
       if (args.path.startsWith(WORKSPACE_SCOPE) || args.path.startsWith('#')) return undefined;
       externals.add(packageName(args.path));
-      if (LOAD_ON_FIRST_USE.has(args.path) && args.namespace === 'file') return { path: args.path, namespace: 'load-on-first-use' };
       return { path: args.path, external: true };
     });
-    b.onLoad({ filter: /.*/, namespace: 'load-on-first-use' }, (args) => ({ contents: lazyDefaultExport(args.path), loader: 'js', resolveDir: root }));
   },
 };
 

@@ -1,4 +1,5 @@
 import { KeyPair, base64urlEncode } from '@agent-id/core';
+import macaroonLib from 'macaroon';
 import { describe, expect, it } from 'vitest';
 import { datalogRuns } from '../src/biscuit/authorize.js';
 import { HOP_CODE, scopeParams } from '../src/biscuit/datalog.js';
@@ -14,7 +15,7 @@ import {
   mintCapability,
 } from '../src/index.js';
 import { formatCaveat } from '../src/macaroon/caveats.js';
-import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { exportBinary } from '../src/macaroon/codec.js';
 import { randomId } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { appendHopWithWasm, appendWithWasm } from './envelope.js';
@@ -47,7 +48,7 @@ async function widenedBiscuit(template: boolean): Promise<CapabilityToken> {
 
 /** A Macaroon whose last hop (agent `from` → agent `from + 1`) widens its parent, properly signed. */
 function widenedMacaroon(token: CapabilityToken, from: number): CapabilityToken {
-  const m = importBinary(token.toBytes());
+  const m = macaroonLib.importMacaroon(token.toBytes());
   const hop = { actions: wide.actions, audience: wide.audience, expires_at: wide.expiresAt, from: dids[from]!, id: randomId(), index: from + 1, issued_at: NOW, max_depth: 3, resources: wide.resources, to: dids[from + 1]! };
   const sig = base64urlEncode(agents[from]!.sign(hopSigningInput(hop, m.signature)));
   m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
@@ -58,7 +59,7 @@ function widenedMacaroon(token: CapabilityToken, from: number): CapabilityToken 
 async function withFailingCheck(format: 'biscuit' | 'macaroon', token: CapabilityToken): Promise<CapabilityToken> {
   const limit = new Date(NOW * 1000).toISOString().replace('.000Z', 'Z');
   if (format === 'biscuit') return appendWithWasm(token, `check if time($t), $t < ${limit};`);
-  const m = importBinary(token.toBytes());
+  const m = macaroonLib.importMacaroon(token.toBytes());
   m.addFirstPartyCaveat(`time < ${limit}`);
   return CapabilityToken.fromBytes('macaroon', exportBinary(m));
 }
@@ -90,7 +91,7 @@ describe('authorize: the documented check order, pair by pair', () => {
   });
 
   it('Macaroon: 2 the caveat language before 4 signatures', async () => {
-    const m = importBinary((await chainOf('macaroon', 1)).toBytes());
+    const m = macaroonLib.importMacaroon((await chainOf('macaroon', 1)).toBytes());
     m.addFirstPartyCaveat('allow = true');
     const token = CapabilityToken.fromBytes('macaroon', exportBinary(m));
     expect(await refusal(token, { rootSecrets: { ...rootSecret, secret: new Uint8Array(32).fill(5) } })).toEqual({ code: 'denied', check: 'caveat' });

@@ -7,7 +7,7 @@ import { wasmPrivateKey, } from '../src/biscuit/keys.js';
 import { CapabilityToken, type TokenFormat, attenuate, authorize, inspectToken, mintCapability, verifyChain } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { formatCaveat, formatIdentifier } from '../src/macaroon/caveats.js';
-import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { exportBinary } from '../src/macaroon/codec.js';
 import { randomId, tokenRootKey } from '../src/macaroon/keys.js';
 import { hopSigningInput } from '../src/macaroon/read.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
@@ -130,7 +130,7 @@ describe('hand-made tokens (bypassing mint and attenuate)', () => {
   }
 
   function macaroonHop(token: CapabilityToken, hop: Record<string, unknown>): CapabilityToken {
-    const m = importBinary(token.toBytes());
+    const m = macaroonLib.importMacaroon(token.toBytes());
     const value = { actions: leaf.actions, audience: leaf.audience, expires_at: leaf.expiresAt, from: dids[1]!, id: randomId(), index: 2, max_depth: 0, resources: leaf.resources, to: dids[2]!, ...hop };
     const sig = base64urlEncode(agents[1]!.sign(hopSigningInput(value as never, m.signature)));
     m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...value, sig } as never }));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import macaroonLib from 'macaroon';
 import { KeyPair, base64urlDecode, base64urlEncode, canonicalize } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { p256 } from '@noble/curves/nist.js';
@@ -7,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readSerialized } from '../src/biscuit/proto/envelope.js';
 import { type CapabilityToken, MemoryRevocationStore, attenuate, authorize, inspectToken, mintCapability } from '../src/index.js';
 import { parseCaveat } from '../src/macaroon/caveats.js';
-import { exportBinary, importBinary } from '../src/macaroon/codec.js';
+import { exportBinary } from '../src/macaroon/codec.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
 import { envelopeOf, hex, proofOf, resignBlock, wasmAccepts } from './envelope.js';
 import { AUD, ORG, agents, capability, clock, codeOf, dids, mint, orgKey, rootSecret } from './helpers.js';
@@ -159,16 +160,16 @@ describe('Biscuit: a re-signed hop keeps its hop id', () => {
 describe('Macaroon: hop ids are inside the signed caveat, so they are not malleable', () => {
   const mTrust = { rootSecrets: rootSecret };
   const delegationIndex = (token: CapabilityToken, n: number) =>
-    importBinary(token.toBytes())
+    macaroonLib.importMacaroon(token.toBytes())
       .caveats.map((c, i) => [i, c] as const)
       .filter(([, c]) => !c.vid && parseCaveat(c.identifier).name === 'delegation')[n - 1]![0];
 
   it('a hop re-added with a new id (by anyone holding the token before it) fails its delegator signature', async () => {
     const t1 = await attenuate(await mint('macaroon'), { to: dids[1]!, signer: agents[0]!, clock });
     const t2 = await attenuate(t1, { to: dids[2]!, signer: agents[1]!, clock });
-    const hop = parseCaveat(importBinary(t2.toBytes()).caveats[delegationIndex(t2, 2)]!.identifier);
+    const hop = parseCaveat(macaroonLib.importMacaroon(t2.toBytes()).caveats[delegationIndex(t2, 2)]!.identifier);
     if (hop.name !== 'delegation') throw new Error('not a delegation');
-    const m = importBinary(t1.toBytes());
+    const m = macaroonLib.importMacaroon(t1.toBytes());
     m.addFirstPartyCaveat(`delegation = ${canonicalize({ ...hop.value, id: 'a-fresh-id' })}`);
     const copy = exportBinary(m);
     await expect(authorize(base64urlEncode(copy), { request, presenter: dids[2]!, clock, ...mTrust })).rejects.toMatchObject({ code: 'invalid_signature', check: 'hop_signature' });
@@ -178,12 +179,12 @@ describe('Macaroon: hop ids are inside the signed caveat, so they are not mallea
     const p = KeyPair.generate('P-256');
     const t0 = await mintCapability(capability({ holder: didKeyFromPublicKey(p.publicKey) }), { format: 'macaroon', rootSecret, issuer: ORG });
     const t1 = await attenuate(t0, { to: dids[1]!, signer: p, clock });
-    const hop = parseCaveat(importBinary(t1.toBytes()).caveats[delegationIndex(t1, 1)]!.identifier);
+    const hop = parseCaveat(macaroonLib.importMacaroon(t1.toBytes()).caveats[delegationIndex(t1, 1)]!.identifier);
     if (hop.name !== 'delegation') throw new Error('not a delegation');
     const signature = p256.Signature.fromBytes(base64urlDecode(hop.value.sig, 'sig'), 'compact');
     const flipped = base64urlEncode(new p256.Signature(signature.r, p256.Point.CURVE().n - signature.s).toBytes('compact'));
     // Whoever holds t0 (the holder, the issuer) appends the same hop with the flipped signature.
-    const m = importBinary(t0.toBytes());
+    const m = macaroonLib.importMacaroon(t0.toBytes());
     m.addFirstPartyCaveat(`delegation = ${canonicalize({ ...hop.value, sig: flipped })}`);
     const copy = base64urlEncode(exportBinary(m));
     expect(copy).not.toBe(t1.serialize());
@@ -196,7 +197,7 @@ describe('Macaroon: hop ids are inside the signed caveat, so they are not mallea
   });
 
   it('the token id (tid) is in the identifier, under the HMAC root key it derives: another tid does not verify', async () => {
-    const t0 = importBinary((await mint('macaroon')).toBytes());
+    const t0 = macaroonLib.importMacaroon((await mint('macaroon')).toBytes());
     const identifier = JSON.parse(Buffer.from(t0.identifier).toString('utf8')) as { kid: string; tid: string; v: number };
     const bytes = exportBinary(t0);
     const start = Buffer.from(bytes).indexOf(Buffer.from(identifier.tid));

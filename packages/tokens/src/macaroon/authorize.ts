@@ -1,17 +1,17 @@
 import { DeniedError, ExpiredError, InvalidSignatureError, MalformedInputError, UntrustedIssuerError } from '@agent-id/core';
-import type { Macaroon } from 'macaroon';
 import type { TokenLimits } from '../limits.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import type { ChainRecord } from '../model.js';
 import { type CapabilityToken, toToken } from '../token.js';
 import type { MacaroonRootSecret } from '../roots.js';
 import { parseCaveat } from './caveats.js';
-import { importBinary, readBinary } from './codec.js';
+import { readBinary } from './codec.js';
+import { type MacaroonFields, verifyWithDischarges } from './macaroon.js';
 import { tokenRootKey } from './keys.js';
 import { readMacaroon, verifyMacaroonChain } from './read.js';
 
 /** A discharge's shape; returns its expiry (checked against the time only once every signature verified). */
-function checkDischarge(d: Macaroon, index: number): number {
+function checkDischarge(d: MacaroonFields, index: number): number {
   if (d.location) throw new MalformedInputError(`discharge ${index} must not carry a location`, { check: 'discharge' });
   let expires: number | undefined;
   for (const c of d.caveats) {
@@ -53,19 +53,12 @@ export function evaluateMacaroon(
   const dischargeExpiries: number[] = [];
   if (read.thirdParty.length > 0 || discharges.length > 0) {
     const dms = discharges.map((d, i) => {
-      const m = importBinary(toToken(d, limits.maxTokenChars).toBytes(), `discharge ${i}`);
+      const m = readBinary(toToken(d, limits.maxTokenChars).toBytes(), `discharge ${i}`);
       dischargeExpiries.push(checkDischarge(m, i));
       return m;
     });
-    try {
-      // Discharges need the caveat keys sealed in each caveat's vid: macaroon's verify opens them.
-      importBinary(bytes).verify(rootKey, () => null, dms);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : '';
-      if (message.startsWith('cannot find discharge')) throw new DeniedError('a third-party caveat is not discharged', { check: 'third_party' });
-      if (message.includes('was not used') || message.includes('more than once')) throw new MalformedInputError('a discharge does not belong to this token', { check: 'discharge' });
-      throw new InvalidSignatureError('a discharge macaroon does not verify (not bound to this token, or tampered)', { check: 'discharge_signature' });
-    }
+    // Discharges need the caveat keys sealed in each caveat's vid.
+    verifyWithDischarges(read.macaroon, rootKey, dms);
   }
   return { chain: read.chain, revocationIds: read.chain.hops.map((h) => h.revocationId), checks: read.checks, dischargeExpiries };
 }

@@ -1,6 +1,5 @@
 import { MalformedInputError } from '@agent-id/core';
-import { equalBytes } from '@agent-id/core/internal';
-import macaroonLib, { type Macaroon, type MacaroonCaveat } from 'macaroon';
+import type { MacaroonCaveat, MacaroonDraft, MacaroonFields } from './macaroon.js';
 
 const FIELD_EOS = 0;
 const FIELD_LOCATION = 1;
@@ -8,12 +7,8 @@ const FIELD_IDENTIFIER = 2;
 const FIELD_VID = 4;
 const FIELD_SIGNATURE = 6;
 
-/**
- * Macaroon v2 binary encoding. macaroon 3.0.4's own `exportBinary` never records its
- * buffer capacity and doubles on every append (RangeError after a few caveats); this
- * writes the same format directly.
- */
-export function exportBinary(m: Macaroon): Uint8Array {
+/** Macaroon v2 binary encoding (libmacaroons' and the `macaroon` package's format). */
+export function exportBinary(m: MacaroonFields): Uint8Array {
   const parts: number[] = [2];
   const field = (type: number, data?: Uint8Array): void => {
     parts.push(type);
@@ -42,44 +37,25 @@ export function exportBinary(m: Macaroon): Uint8Array {
 }
 
 /**
- * Imports a v2 binary macaroon, refusing any encoding that would not be written back
- * byte for byte (so every token has exactly one encoding).
+ * A v2 binary macaroon to append caveats to ({@link readBinary}: only the one encoding
+ * {@link exportBinary} writes).
  */
-export function importBinary(bytes: Uint8Array, what = 'macaroon'): Macaroon {
-  let m: Macaroon;
-  try {
-    m = macaroonLib.importMacaroon(bytes);
-  } catch (cause) {
-    throw new MalformedInputError(`${what} does not parse`, { check: 'parse', cause });
-  }
-  let again: Uint8Array;
-  try {
-    again = exportBinary(m);
-  } catch (cause) {
-    throw new MalformedInputError(`${what} does not parse`, { check: 'parse', cause });
-  }
-  if (!equalBytes(again, bytes)) throw new MalformedInputError(`${what} is not canonically encoded`, { check: 'parse' });
-  return m;
+export function importBinary(bytes: Uint8Array, what = 'macaroon'): MacaroonDraft {
+  const { location, identifier, caveats, signature } = readBinary(bytes, what);
+  return { location, identifier, caveats: [...caveats], signature };
 }
 
-/** The parts of a macaroon the verifier reads: what {@link readBinary} returns and a `Macaroon` has. */
-export interface MacaroonView {
-  readonly location: string;
-  readonly identifier: Uint8Array;
-  readonly caveats: readonly MacaroonCaveat[];
-  readonly signature: Uint8Array;
-}
+/** The parts of a macaroon the verifier reads: what {@link readBinary} returns. */
+export type MacaroonView = MacaroonFields;
 
 // Locations are read as encoded: a leading U+FEFF is kept, then refused (see readBinary).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Reads a v2 binary macaroon without the macaroon library (whose pure-JS bit arrays cost
- * more than everything else the verifier does), accepting exactly what {@link importBinary}
- * accepts: the encoding {@link exportBinary} writes, field by field, with minimal
- * lengths, no empty location, UTF-8 locations not starting with U+FEFF, and nothing after
- * the signature. A test
- * holds the two readers to the same answer.
+ * Reads a v2 binary macaroon, accepting only the encoding {@link exportBinary} writes, field
+ * by field: minimal lengths, no empty location, UTF-8 locations not starting with U+FEFF,
+ * and nothing after the signature, so every token has exactly one encoding. A test holds it
+ * to the `macaroon` package's reading of the same bytes.
  */
 export function readBinary(bytes: Uint8Array, what = 'macaroon'): MacaroonView {
   let pos = 0;

@@ -1,9 +1,9 @@
 import { DeniedError, MalformedInputError, SCOPE_LIMITS, base64urlDecode, base64urlEncode } from '@agent-id/core';
-import macaroonLib from 'macaroon';
 import { CapabilityToken, toToken } from '../token.js';
 import { formatCaveat, parseThirdPartyId } from './caveats.js';
 import { exportBinary, importBinary } from './codec.js';
 import { caveatRootKey } from './keys.js';
+import { addFirstPartyCaveat, boundSignature, newMacaroon } from './macaroon.js';
 
 /**
  * A third-party caveat to add: the token is only usable together with a discharge
@@ -70,8 +70,8 @@ export async function dischargeThirdPartyCaveat(caveatId: string, options: Disch
     throw new DeniedError('the third party refused to confirm the caveat', { check: 'third_party', cause });
   }
   if (!confirmed) throw new DeniedError('the third party refused to confirm the caveat', { check: 'third_party' });
-  const m = macaroonLib.newMacaroon({ identifier: idBytes, rootKey: caveatRootKey(options.secret, id.nonce), version: 2 });
-  m.addFirstPartyCaveat(formatCaveat({ name: 'expires_at', value: options.expiresAt }));
+  const m = newMacaroon(idBytes, caveatRootKey(options.secret, id.nonce));
+  addFirstPartyCaveat(m, formatCaveat({ name: 'expires_at', value: options.expiresAt }));
   return CapabilityToken.fromBytes('macaroon', exportBinary(m));
 }
 
@@ -88,8 +88,7 @@ export async function dischargeThirdPartyCaveat(caveatId: string, options: Disch
 export function bindDischarge(token: CapabilityToken | string, discharge: CapabilityToken | string): CapabilityToken {
   const primary = importBinary(toToken(token, 16_384).toBytes());
   const d = importBinary(toToken(discharge, 16_384).toBytes(), 'discharge');
-  d.bindToRoot(primary.signature);
-  return CapabilityToken.fromBytes('macaroon', exportBinary(d));
+  return CapabilityToken.fromBytes('macaroon', exportBinary({ ...d, signature: boundSignature(primary.signature, d.signature) }));
 }
 
 export function describeThirdParty(id: { condition: string; kid: string; location: string; caveatId: Uint8Array }): ThirdPartyCaveatInfo {

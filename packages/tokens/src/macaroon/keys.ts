@@ -36,9 +36,19 @@ export function caveatRootKey(secret: Uint8Array, nonce: string): Uint8Array {
   return hmac(keyObject(secret), THIRD_PARTY_LABEL, nonce);
 }
 
-/** The macaroon signature chain, computed natively (node:crypto on Node), as in macaroon 3.0.4. */
+/** A root key as the chain uses it: HMAC-SHA256 keyed with "macaroons-key-generator" (libmacaroons' derivation). */
+export function derivedKey(rootKey: Uint8Array): Uint8Array {
+  return hmac(KEY_GENERATOR, rootKey);
+}
+
+/** The first signature of a chain whose key is already derived (a discharge's, from its caveat). */
+export function signatureFromKey(key: Uint8Array, identifier: Uint8Array): Uint8Array {
+  return hmac(key, identifier);
+}
+
+/** The macaroon signature chain, computed natively (node:crypto on Node), as libmacaroons and macaroon 3.0.4 compute it. */
 export function initialSignature(rootKey: Uint8Array, identifier: Uint8Array): Uint8Array {
-  return hmac(hmac(KEY_GENERATOR, rootKey), identifier);
+  return signatureFromKey(derivedKey(rootKey), identifier);
 }
 
 export function firstPartyStep(signature: Uint8Array, caveat: Uint8Array): Uint8Array {

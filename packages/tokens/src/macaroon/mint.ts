@@ -1,29 +1,29 @@
 import type { Capability, KeyPair } from '@agent-id/core';
 import { base64urlEncode } from '@agent-id/core';
-import macaroonLib, { type Macaroon } from 'macaroon';
 import type { MacaroonMintOptions } from '../mint-options.js';
 import { validateAgentDid } from '../model.js';
 import { CapabilityToken } from '../token.js';
 import type { ThirdPartyCaveatSpec } from './discharge.js';
 import { type DelegationCaveat, formatCaveat, formatIdentifier, formatThirdPartyId } from './caveats.js';
 import { exportBinary } from './codec.js';
+import { type MacaroonDraft, addFirstPartyCaveat, addThirdPartyCaveat, newMacaroon } from './macaroon.js';
 import { hopSigningInput } from './read.js';
 import { caveatRootKey, randomId, tokenRootKey } from './keys.js';
 
-export function addThirdPartyCaveats(m: Macaroon, specs: readonly ThirdPartyCaveatSpec[] | undefined): void {
+export function addThirdPartyCaveats(m: MacaroonDraft, specs: readonly ThirdPartyCaveatSpec[] | undefined): void {
   for (const spec of specs ?? []) {
     if (typeof spec.location !== 'string' || !spec.location || typeof spec.keyId !== 'string' || !spec.keyId || typeof spec.condition !== 'string' || !spec.condition) {
       throw new TypeError('a third-party caveat needs location, keyId, secret and condition');
     }
     const nonce = randomId();
     const id = formatThirdPartyId({ condition: spec.condition, kid: spec.keyId, location: spec.location, nonce });
-    m.addThirdPartyCaveat(caveatRootKey(spec.secret, nonce), id, spec.location);
+    addThirdPartyCaveat(m, caveatRootKey(spec.secret, nonce), id, spec.location);
   }
 }
 
-export function addDelegation(m: Macaroon, hop: Omit<DelegationCaveat, 'sig'>, signer: KeyPair): void {
+export function addDelegation(m: MacaroonDraft, hop: Omit<DelegationCaveat, 'sig'>, signer: KeyPair): void {
   const sig = base64urlEncode(signer.sign(hopSigningInput(hop, m.signature)));
-  m.addFirstPartyCaveat(formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
+  addFirstPartyCaveat(m, formatCaveat({ name: 'delegation', value: { ...hop, sig } }));
 }
 
 export function mintMacaroon(capability: Capability, issuedAt: number, options: MacaroonMintOptions): CapabilityToken {
@@ -31,8 +31,9 @@ export function mintMacaroon(capability: Capability, issuedAt: number, options: 
   const { id: kid, secret } = options.rootSecret ?? {};
   if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('rootSecret.id must be a non-empty string');
   const tid = randomId();
-  const m = macaroonLib.newMacaroon({ identifier: formatIdentifier({ kid, tid }), rootKey: tokenRootKey(secret, tid), version: 2 });
-  m.addFirstPartyCaveat(
+  const m = newMacaroon(formatIdentifier({ kid, tid }), tokenRootKey(secret, tid));
+  addFirstPartyCaveat(
+    m,
     formatCaveat({
       name: 'capability',
       value: {
