@@ -150,6 +150,8 @@ function single(request: GuardedRequest, name: string): string | undefined {
 // token68 (RFC 7235 §2.1): what a DPoP- or Bearer-scheme credential may be.
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+const SPACE = /\s/;
+
 const notToken68 = () => new MalformedInputError('the Authorization header is not "<scheme> <token>"', { check: 'authorization' });
 
 /**
@@ -160,16 +162,17 @@ function readAuthorization(request: GuardedRequest): string {
   const value = single(request, 'authorization');
   if (value === undefined) throw new CredentialRequiredError('the request carries no capability token (Authorization: DPoP <token>)', { check: 'authorization' });
   const space = value.indexOf(' ');
-  const scheme = space < 0 ? value : value.slice(0, space);
-  const credentials = space < 0 ? '' : value.slice(space + 1).trim();
+  const scheme = (space < 0 ? value : value.slice(0, space)).toLowerCase();
+  let credentials = space < 0 ? '' : value.slice(space + 1);
+  // Trimmed only when it needs it (`\s` is the set trim removes): no copy of a 2 KB token.
+  if (credentials.length > 0 && (SPACE.test(credentials[0]!) || SPACE.test(credentials[credentials.length - 1]!))) credentials = credentials.trim();
   if (credentials.length > 65_536) throw notToken68();
-  if (scheme.toLowerCase() === 'dpop') return credentials;
+  if (scheme === 'dpop') return credentials;
   if (!TOKEN68.test(credentials)) throw notToken68();
-  if (scheme.toLowerCase() === 'bearer') {
+  if (scheme === 'bearer') {
     throw new SignatureRequiredError('the token is bound to its holder: send it as "Authorization: DPoP <token>" with a proof in the DPoP header, not as a bearer token', { check: 'proof' });
   }
-  if (scheme.toLowerCase() !== 'dpop') throw new MalformedInputError(`the Authorization scheme is not DPoP`, { check: 'authorization' });
-  return credentials;
+  throw new MalformedInputError(`the Authorization scheme is not DPoP`, { check: 'authorization' });
 }
 
 /** `CapabilityToken.parse`, after {@link readAuthorization}: text that is not even token68 is refused as the header it came in. */
@@ -186,12 +189,31 @@ function parseToken(text: string, maxTokenChars: number | undefined, at: { token
   return token;
 }
 
-function splitTarget(target: string): { path: string; query: URLSearchParams } {
+// Tokens an agent presented before with a proof that verified, parsed and hashed, by a short
+// name of their text (its length and last characters), each confirmed by the whole text:
+// parsing a token (its alphabet) and hashing it (for `ath`) are functions of the text alone,
+// and cost more than comparing it, while a Map keyed by 2 KB texts would hash each one anew.
+// A collision of names only misses (the text is parsed again). Frozen: handlers share it.
+const MAX_TOKENS = 1024;
+const TOKEN_NAME_CHARS = 48;
+
+function tokenName(text: string): string {
+  return `${text.length}:${text.slice(-TOKEN_NAME_CHARS)}`;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+const one = (mapped: MappedRequest | undefined): MappedRequest[] | undefined => (mapped === undefined ? undefined : [mapped]);
+
+/** The path of a request target, and where its query starts (-1: none). */
+function splitTarget(target: string): { path: string; q: number } {
   if (typeof target !== 'string' || !target.startsWith('/') || target.length > 8192) throw new MalformedInputError('the request target is not a path', { check: 'target' });
   const q = target.indexOf('?');
   const hash = target.indexOf('#');
   if (hash >= 0) throw new MalformedInputError('the request target holds a fragment', { check: 'target' });
-  return q < 0 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+  return { path: q < 0 ? target : target.slice(0, q), q };
 }
 
 /**
@@ -236,6 +258,7 @@ export class HttpGuard {
   readonly #clock: Clock;
   readonly #replay: ReplayStore;
   readonly #credentials: CredentialCache;
+  readonly #tokens = new Map<string, CapabilityToken>();
 
   constructor(options: HttpGuardOptions) {
     if (typeof options?.map !== 'function') throw new TypeError('map must be a function (see routeTable)');
@@ -251,6 +274,13 @@ export class HttpGuard {
     readClockTolerance(options.proofMaxAgeSec, 60);
     this.#replay = options.replay ?? new ReplayCache({ clock: this.#clock });
     this.#credentials = options.credentials ?? new CredentialCache({ clock: this.#clock });
+  }
+
+  #rememberToken(name: string, token: CapabilityToken): void {
+    this.#tokens.delete(name);
+    if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value as string);
+    Object.freeze(token);
+    this.#tokens.set(name, token);
   }
 
   /** This resource's RFC 9728 protected-resource metadata. */
@@ -273,35 +303,48 @@ export class HttpGuard {
     return (await this.#authenticate(request, { stage: 'request' })).presented;
   }
 
-  async #authenticate(request: GuardedRequest, at: { stage: Stage; agent?: string; token?: string }): Promise<{ presented: AuthenticatedRequest }> {
+  async #authenticate(request: GuardedRequest, at: { stage: Stage; agent?: string; token?: string }, knownPath?: string): Promise<{ presented: AuthenticatedRequest }> {
     at.stage = 'request';
-    const { path } = splitTarget(request.target);
+    const path = knownPath ?? splitTarget(request.target).path;
     at.stage = 'authorization';
     const text = readAuthorization(request);
-    const token = parseToken(text, this.#o.limits?.maxTokenChars, at);
+    const name = tokenName(text);
+    const seen = this.#tokens.get(name);
+    let token: CapabilityToken;
+    if (seen !== undefined && seen.serialize() === text) {
+      token = seen;
+      at.token = text;
+    } else token = parseToken(text, this.#o.limits?.maxTokenChars, at);
     at.stage = 'proof';
     const proofHeader = single(request, 'dpop');
     if (proofHeader === undefined) throw new SignatureRequiredError('the request carries no proof of possession (DPoP header)', { check: 'proof' });
-    const checked = await checkProof(proofHeader, {
-      method: request.method,
-      url: `${this.#origin}${path}`,
-      token: text,
-      resolver: this.#o.resolver,
-      replay: this.#replay,
-      clock: this.#clock,
-      ...(this.#o.nonces ? { nonces: this.#o.nonces } : {}),
-      ...(this.#o.proofMaxAgeSec !== undefined ? { maxAgeSec: this.#o.proofMaxAgeSec } : {}),
-      ...(this.#o.clockToleranceSec !== undefined ? { clockToleranceSec: this.#o.clockToleranceSec } : {}),
-    }, { tokenHash: token.hash() });
+    // One literal, no spreads: this runs on every request (absent options are undefined, their defaults).
+    const checked = await checkProof(
+      proofHeader,
+      {
+        method: request.method,
+        url: `${this.#origin}${path}`,
+        token: text,
+        resolver: this.#o.resolver,
+        replay: this.#replay,
+        clock: this.#clock,
+        nonces: this.#o.nonces,
+        maxAgeSec: this.#o.proofMaxAgeSec,
+        clockToleranceSec: this.#o.clockToleranceSec,
+      },
+      { tokenHash: token.hash() },
+    );
     const proof = checked.proof;
     at.stage = 'credential';
     const credential = await this.#credential(request, proof.agent);
     // Only an agent a trusted organisation vouches for takes a slot of the bounded replay
     // store: anyone can make a did:key and sign proofs, and a full store refuses everyone.
     at.stage = 'proof';
-    await checked.claim();
+    const claimed = checked.claim();
+    if (claimed !== undefined) await claimed;
     // Named only now: until its id is claimed, a proof may be a copy sent by anyone.
     at.agent = proof.agent;
+    if (token !== seen) this.#rememberToken(name, token);
     return { presented: { proof, credential, token } };
   }
 
@@ -338,9 +381,9 @@ export class HttpGuard {
    * ```
    */
   async check(request: GuardedRequest): Promise<HttpDecision> {
-    const decided = await this.checkEach(request, async (facts) => {
-      const mapped = await this.#o.map(facts);
-      return mapped === undefined ? undefined : [mapped];
+    const decided = await this.checkEach(request, (facts) => {
+      const mapped = this.#o.map(facts);
+      return isPromise(mapped) ? mapped.then(one) : one(mapped);
     });
     return Array.isArray(decided) ? decided[0]! : decided;
   }
@@ -366,20 +409,27 @@ export class HttpGuard {
     const at: { stage: Stage; agent?: string; token?: string } = { stage: 'request' };
     let mapped: readonly MappedRequest[] | undefined;
     try {
-      const { path, query } = splitTarget(request.target);
+      const { path, q } = splitTarget(request.target);
+      let query: URLSearchParams | undefined;
       const facts: RequestFacts = {
         method: request.method,
         path,
-        query,
+        // Made when a mapper reads it: most routes never look at the query.
+        get query() {
+          query ??= new URLSearchParams(q < 0 ? '' : request.target.slice(q + 1));
+          return query;
+        },
         header: (name) => {
           const v = request.header(name);
           return typeof v === 'string' ? v : v?.[0];
         },
         ...(request.body !== undefined ? { body: request.body } : {}),
       };
-      mapped = await map(facts);
+      const answer = map(facts);
+      // Awaited only when it is a promise: a route table answers synchronously.
+      mapped = isPromise(answer) ? await answer : answer;
       if (mapped === undefined || mapped.length === 0) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
-      const { presented } = await this.#authenticate(request, at);
+      const { presented } = await this.#authenticate(request, at, path);
       return await this.#decideAll(request, presented, mapped);
     } catch (error) {
       return this.#deny(request, error, at, mapped?.[0]);
