@@ -28,7 +28,7 @@ import {
   authorize,
   refusalRecord,
 } from '@agent-id/tokens';
-import { CredentialCache } from './credential-cache.js';
+import { CredentialCache, type CredentialCheck } from './credential-cache.js';
 import { type ProtectedResourceMetadata, metadataUrlOf, protectedResourceMetadata } from './metadata.js';
 import type { NonceIssuer } from './nonces.js';
 import { ReplayCache, type ReplayStore } from './replay-cache.js';
@@ -259,6 +259,7 @@ export class HttpGuard {
   readonly #replay: ReplayStore;
   readonly #credentials: CredentialCache;
   readonly #tokens = new Map<string, CapabilityToken>();
+  readonly #credentialCheck: CredentialCheck;
 
   constructor(options: HttpGuardOptions) {
     if (typeof options?.map !== 'function') throw new TypeError('map must be a function (see routeTable)');
@@ -274,6 +275,7 @@ export class HttpGuard {
     readClockTolerance(options.proofMaxAgeSec, 60);
     this.#replay = options.replay ?? new ReplayCache({ clock: this.#clock });
     this.#credentials = options.credentials ?? new CredentialCache({ clock: this.#clock });
+    this.#credentialCheck = { resolver: options.resolver, trustedIssuers: options.trustedIssuers, clock: this.#clock, ...(options.statusLists ? { statusLists: options.statusLists } : {}) };
   }
 
   #rememberToken(name: string, token: CapabilityToken): void {
@@ -336,7 +338,8 @@ export class HttpGuard {
     );
     const proof = checked.proof;
     at.stage = 'credential';
-    const credential = await this.#credential(request, proof.agent);
+    const vouched = this.#credential(request, proof.agent);
+    const credential = isPromise(vouched) ? await vouched : vouched;
     // Only an agent a trusted organisation vouches for takes a slot of the bounded replay
     // store: anyone can make a did:key and sign proofs, and a full store refuses everyone.
     at.stage = 'proof';
@@ -348,19 +351,21 @@ export class HttpGuard {
     return { presented: { proof, credential, token } };
   }
 
-  async #credential(request: GuardedRequest, agent: string): Promise<VerifiedOwnershipCredential> {
+  /** The agent's ownership credential: synchronously when it is cached and nothing needs a lookup. */
+  #credential(request: GuardedRequest, agent: string): VerifiedOwnershipCredential | Promise<VerifiedOwnershipCredential> {
+    if (this.#o.revocations) return this.#credentialOfRevocable(request, agent, this.#o.revocations);
+    const sent = single(request, CREDENTIAL_HEADER);
+    return this.#credentials.cachedWithoutStatus(agent, sent, this.#credentialCheck) ?? this.#credentials.verified(agent, sent, this.#credentialCheck);
+  }
+
+  async #credentialOfRevocable(request: GuardedRequest, agent: string, revocations: RevocationStore): Promise<VerifiedOwnershipCredential> {
     // A revoked agent is refused here already, and its cached credential dropped: the
     // credential alone vouches for nothing once its agent is revoked.
-    if (this.#o.revocations && (await this.#o.revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
+    if ((await revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
       this.#credentials.forget(agent);
       throw new RevokedError('this agent is revoked', { check: 'revocation_agent' });
     }
-    return this.#credentials.verified(agent, single(request, CREDENTIAL_HEADER), {
-      resolver: this.#o.resolver,
-      trustedIssuers: this.#o.trustedIssuers,
-      clock: this.#clock,
-      ...(this.#o.statusLists ? { statusLists: this.#o.statusLists } : {}),
-    });
+    return this.#credentials.verified(agent, single(request, CREDENTIAL_HEADER), this.#credentialCheck);
   }
 
   /**
