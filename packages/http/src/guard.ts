@@ -205,7 +205,28 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
-const one = (mapped: MappedRequest | undefined): MappedRequest[] | undefined => (mapped === undefined ? undefined : [mapped]);
+/** What a mapper reads of a request. */
+function factsOf(request: GuardedRequest, path: string, q: number): RequestFacts {
+  let query: URLSearchParams | undefined;
+  const facts: RequestFacts = {
+    method: request.method,
+    path,
+    // Made when a mapper reads it: most routes never look at the query.
+    get query() {
+      query ??= new URLSearchParams(q < 0 ? '' : request.target.slice(q + 1));
+      return query;
+    },
+    header: (name) => {
+      const v = request.header(name);
+      return typeof v === 'string' ? v : v?.[0];
+    },
+  };
+  if (request.body !== undefined) facts.body = request.body;
+  return facts;
+}
+
+/** Where a refusal of an authenticated request's token stands: its agent proven, its token read. */
+const tokenStage = (presented: AuthenticatedRequest): { stage: Stage; agent?: string; token?: string } => ({ stage: 'token', agent: presented.proof.agent, token: presented.token.serialize() });
 
 /** The path of a request target, and where its query starts (-1: none). */
 function splitTarget(target: string): { path: string; q: number } {
@@ -302,10 +323,10 @@ export class HttpGuard {
    * `tools/call`): follow with {@link HttpGuard.decide}.
    */
   async authenticate(request: GuardedRequest): Promise<AuthenticatedRequest> {
-    return (await this.#authenticate(request, { stage: 'request' })).presented;
+    return this.#authenticate(request, { stage: 'request' });
   }
 
-  async #authenticate(request: GuardedRequest, at: { stage: Stage; agent?: string; token?: string }, knownPath?: string): Promise<{ presented: AuthenticatedRequest }> {
+  async #authenticate(request: GuardedRequest, at: { stage: Stage; agent?: string; token?: string }, knownPath?: string): Promise<AuthenticatedRequest> {
     at.stage = 'request';
     const path = knownPath ?? splitTarget(request.target).path;
     at.stage = 'authorization';
@@ -348,7 +369,7 @@ export class HttpGuard {
     // Named only now: until its id is claimed, a proof may be a copy sent by anyone.
     at.agent = proof.agent;
     if (token !== seen) this.#rememberToken(name, token);
-    return { presented: { proof, credential, token } };
+    return { proof, credential, token };
   }
 
   /** The agent's ownership credential: synchronously when it is cached and nothing needs a lookup. */
@@ -386,11 +407,25 @@ export class HttpGuard {
    * ```
    */
   async check(request: GuardedRequest): Promise<HttpDecision> {
-    const decided = await this.checkEach(request, (facts) => {
-      const mapped = this.#o.map(facts);
-      return isPromise(mapped) ? mapped.then(one) : one(mapped);
-    });
-    return Array.isArray(decided) ? decided[0]! : decided;
+    // checkEach for one operation, without its lists and the frames they take on every request.
+    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'request' };
+    let mapped: MappedRequest | undefined;
+    try {
+      const { path, q } = splitTarget(request.target);
+      const answer = this.#o.map(factsOf(request, path, q));
+      mapped = isPromise(answer) ? await answer : answer;
+      if (mapped === undefined) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
+      const presented = await this.#authenticate(request, at, path);
+      let verified: AuthorizationResult;
+      try {
+        verified = await this.#authorize(presented, mapped);
+      } catch (error) {
+        return this.#deny(request, error, tokenStage(presented), mapped);
+      }
+      return await this.#allow(request, presented, mapped, verified);
+    } catch (error) {
+      return this.#deny(request, error, at, mapped);
+    }
   }
 
   /**
@@ -415,26 +450,11 @@ export class HttpGuard {
     let mapped: readonly MappedRequest[] | undefined;
     try {
       const { path, q } = splitTarget(request.target);
-      let query: URLSearchParams | undefined;
-      const facts: RequestFacts = {
-        method: request.method,
-        path,
-        // Made when a mapper reads it: most routes never look at the query.
-        get query() {
-          query ??= new URLSearchParams(q < 0 ? '' : request.target.slice(q + 1));
-          return query;
-        },
-        header: (name) => {
-          const v = request.header(name);
-          return typeof v === 'string' ? v : v?.[0];
-        },
-        ...(request.body !== undefined ? { body: request.body } : {}),
-      };
-      const answer = map(facts);
+      const answer = map(factsOf(request, path, q));
       // Awaited only when it is a promise: a route table answers synchronously.
       mapped = isPromise(answer) ? await answer : answer;
       if (mapped === undefined || mapped.length === 0) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
-      const { presented } = await this.#authenticate(request, at, path);
+      const presented = await this.#authenticate(request, at, path);
       return await this.#decideAll(request, presented, mapped);
     } catch (error) {
       return this.#deny(request, error, at, mapped?.[0]);
@@ -442,7 +462,7 @@ export class HttpGuard {
   }
 
   async #decideAll(request: GuardedRequest, presented: AuthenticatedRequest, mapped: readonly MappedRequest[]): Promise<HttpAllow[] | HttpDeny> {
-    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'token', agent: presented.proof.agent, token: presented.token.serialize() };
+    const at = tokenStage(presented);
     const verified: AuthorizationResult[] = [];
     for (const one of mapped) {
       try {
