@@ -120,7 +120,7 @@ const headers = new Map<string, SeenHeader>();
 
 const EMPTY = new Uint8Array(0);
 type NodeBuffer = Uint8Array & { write(text: string, encoding: 'base64url'): number };
-const NodeBufferClass = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): NodeBuffer } }).Buffer;
+const NodeBufferClass = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): NodeBuffer; from(text: string, encoding: 'latin1' | 'base64url'): Uint8Array } }).Buffer;
 const MAX_PAYLOAD_CHARS = 8192;
 const scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow((MAX_PAYLOAD_CHARS * 3) / 4);
 
@@ -133,6 +133,16 @@ function decodeText(part: string): string {
   assertCanonicalBase64url(part, 'proof payload');
   const length = scratch.write(part, 'base64url');
   return bytesToUtf8(scratch.subarray(0, length), 'proof claims');
+}
+
+/**
+ * Strict base64url decoding of public bytes (a signature): on Node into Buffer's shared
+ * pool, which only secrets must stay out of (core's decoder copies for them).
+ */
+function decodePublic(part: string, what: string): Uint8Array {
+  if (NodeBufferClass === undefined) return base64urlDecode(part, what);
+  assertCanonicalBase64url(part, what);
+  return NodeBufferClass.from(part, 'base64url');
 }
 
 /** `parseCompactJws` (type, size, three parts, header, payload, signature), the header read once per text. */
@@ -151,8 +161,8 @@ function parseProof(proof: unknown): { jws: ParsedJws & { payloadText?: string }
           payload: EMPTY,
           payloadText: decodeText(proof.slice(first + 1, second)),
           // The header was checked to be base64url, the payload just now: ASCII, one byte per character.
-          signingInput: utf8ToBytes(proof.slice(0, second)),
-          signature: base64urlDecode(proof.slice(second + 1), 'proof signature'),
+          signingInput: NodeBufferClass ? NodeBufferClass.from(proof.slice(0, second), 'latin1') : utf8ToBytes(proof.slice(0, second)),
+          signature: decodePublic(proof.slice(second + 1), 'proof signature'),
         },
         seen,
       };
