@@ -195,6 +195,8 @@ function parseToken(text: string, maxTokenChars: number | undefined, at: { token
 // and cost more than comparing it, while a Map keyed by 2 KB texts would hash each one anew.
 // A collision of names only misses (the text is parsed again). Frozen: handlers share it.
 const MAX_TOKENS = 1024;
+// At most 8 MiB of token text kept per guard.
+const MAX_TOKEN_CHARS_KEPT = 8192;
 const TOKEN_NAME_CHARS = 48;
 
 function tokenName(text: string): string {
@@ -368,7 +370,7 @@ export class HttpGuard {
     if (claimed !== undefined) await claimed;
     // Named only now: until its id is claimed, a proof may be a copy sent by anyone.
     at.agent = proof.agent;
-    if (token !== seen) this.#rememberToken(name, token);
+    if (token !== seen && text.length <= MAX_TOKEN_CHARS_KEPT) this.#rememberToken(name, token);
     return { proof, credential, token };
   }
 

@@ -75,7 +75,8 @@ export function routeTable(scheme: string, routes: readonly Route[]): RequestMap
   // Answers by method and path text, frozen: a function of those texts and this table alone.
   const answers = new Map<string, MappedRequest | null>();
   return (request) => {
-    const key = typeof request.method === 'string' && typeof request.path === 'string' && request.path.length <= 2048 ? `${request.method} ${request.path}` : undefined;
+    const key =
+      typeof request.method === 'string' && request.method.length <= 32 && typeof request.path === 'string' && request.path.length <= 2048 ? `${request.method} ${request.path}` : undefined;
     const known = key === undefined ? undefined : answers.get(key);
     if (known !== undefined) return known ?? undefined;
     const answer = decide(request);
