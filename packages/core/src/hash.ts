@@ -1,4 +1,4 @@
-import { PLATFORM, bytesToHex, sha256 } from '#platform';
+import { PLATFORM, bytesToHex, sha256, sha256Utf8 } from '#platform';
 import { utf8ToBytes } from './bytes.js';
 
 const encoder = new TextEncoder();
@@ -16,6 +16,7 @@ let scratch = new Uint8Array(4096);
  * ```
  */
 export function sha256Text(text: string): Uint8Array {
+  if (sha256Utf8 !== undefined) return sha256Utf8(text);
   const most = text.length * 3;
   if (most > MAX_SCRATCH) return sha256(utf8ToBytes(text));
   if (most > scratch.length) scratch = new Uint8Array(MAX_SCRATCH);

@@ -56,6 +56,16 @@ describe('the web platform gives the node platform answers', () => {
     );
   });
 
+  it('SHA-256 of a string: node hashes the text directly, as the UTF-8 bytes TextEncoder gives (lone surrogates included)', () => {
+    expect(web.sha256Utf8).toBeUndefined();
+    const sha256Utf8 = node.sha256Utf8!;
+    expect(node.bytesToHex(sha256Utf8('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    for (const text of ['', '\ud800', 'a\udfffb', '\u{1f600}', 'é'.repeat(3000)]) expect(sha256Utf8(text)).toEqual(web.sha256(new TextEncoder().encode(text)));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 2048 }), (text) => {
+      expect(sha256Utf8(text)).toEqual(web.sha256(new TextEncoder().encode(text)));
+    }));
+  });
+
   it('HMAC-SHA256: the RFC 4231 case 2 vector, prepared and raw keys, several parts', () => {
     const key = new TextEncoder().encode('Jefe');
     const data = new TextEncoder().encode('what do ya want for nothing?');

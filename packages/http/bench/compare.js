@@ -35,7 +35,9 @@ const mk = (lib) => {
   return new lib.http.HttpGuard({ resource: RESOURCE, map: lib.http.routeTable('api', [{ method: 'GET', path: '/orders/*', action: 'read' }]), resolver: lib.did.createDidResolver(), trustedIssuers: [org.did], trustedRoots: [pub], audit: { append: async (record) => ({ seq: 0, prevHash: '', hash: '', record }) } });
 };
 const gw = mk(w), gb = mk(b);
-const request = (proof, wc) => ({ method: 'GET', target: '/orders/42', header: (n) => (n === 'authorization' ? `DPoP ${token3}` : n === 'dpop' ? proof : n === 'agent-credential' && wc ? credential : undefined) });
+// The header as a server's HTTP parser hands it over: one flat string, not a rope per call.
+const authorization = Buffer.from(`DPoP ${token3}`, 'latin1').toString('latin1');
+const request = (proof, wc) => ({ method: 'GET', target: '/orders/42', header: (n) => (n === 'authorization' ? authorization : n === 'dpop' ? proof : n === 'agent-credential' && wc ? credential : undefined) });
 for (const g of [gw, gb]) { const d = await g.check(request(w.http.createProof(holder, { method: 'GET', url, token: token3 }), true)); if (d.decision !== 'allow') throw new Error(d.code); }
 const msg = randomBytes(200); const sig = holder.keyPair.sign(msg);
 const ko = createPublicKey({ key: holder.keyPair.publicKey.toJwk(), format: 'jwk' });

@@ -42,10 +42,13 @@ const token3 = (await chainTo(3)).serialize();
 const holder = agents[3];
 const credential = await issueOwnershipCredential(org, { agent: holder.did, onBehalfOf: USER });
 const url = `${RESOURCE.replace(/\/api$/, '')}/orders/42`;
+// The header as a server's HTTP parser hands it over: one flat string (a template literal
+// per call would be a rope the guard's first read flattens, a copy no server makes).
+const authorization = Buffer.from(`DPoP ${token3}`, 'latin1').toString('latin1');
 const request = (proof, withCredential) => ({
   method: 'GET',
   target: '/orders/42',
-  header: (name) => (name === 'authorization' ? `DPoP ${token3}` : name === 'dpop' ? proof : name === 'agent-credential' && withCredential ? credential : undefined),
+  header: (name) => (name === 'authorization' ? authorization : name === 'dpop' ? proof : name === 'agent-credential' && withCredential ? credential : undefined),
 });
 const first = await guard.check(request(createProof(holder, { method: 'GET', url, token: token3 }), true));
 if (first.decision !== 'allow') throw new Error(`bench setup refused: ${first.code} ${first.reason}`);

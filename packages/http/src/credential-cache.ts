@@ -89,10 +89,7 @@ export class CredentialCache {
    */
   async verified(agent: string, sent: string | undefined, check: CredentialCheck): Promise<VerifiedOwnershipCredential> {
     const hash = sent === undefined ? undefined : CredentialCache.hashOf(sent);
-    // A cache may be shared with verifiers that trust other organisations: an entry vouches
-    // here only when its issuer is one this check trusts.
-    const hit = this.get(agent, hash);
-    const cached = hit !== undefined && check.trustedIssuers.includes(hit.issuer) ? hit : undefined;
+    const cached = this.#trusted(agent, hash, check);
     if (cached !== undefined) {
       if (cached.credentialStatus !== undefined) {
         if (check.statusLists === undefined) throw new TypeError('a cached credential carries a status, but no statusLists were given');
@@ -111,6 +108,24 @@ export class CredentialCache {
     });
     this.set(hash, verified);
     return verified;
+  }
+
+  // A cache may be shared with verifiers that trust other organisations: an entry vouches
+  // here only when its issuer is one this check trusts.
+  #trusted(agent: string, hash: string | undefined, check: CredentialCheck): VerifiedOwnershipCredential | undefined {
+    const hit = this.get(agent, hash);
+    return hit !== undefined && check.trustedIssuers.includes(hit.issuer) ? hit : undefined;
+  }
+
+  /**
+   * @internal What {@link CredentialCache.verified} answers when the agent sent no
+   * credential, its cached one is trusted here and carries no status to look up: that
+   * credential, without a promise. Undefined otherwise (then call `verified`).
+   */
+  cachedWithoutStatus(agent: string, sent: string | undefined, check: CredentialCheck): VerifiedOwnershipCredential | undefined {
+    if (sent !== undefined) return undefined;
+    const cached = this.#trusted(agent, undefined, check);
+    return cached?.credentialStatus === undefined ? cached : undefined;
   }
 
   /** Drops what is cached for an agent. */

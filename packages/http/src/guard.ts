@@ -28,7 +28,7 @@ import {
   authorize,
   refusalRecord,
 } from '@agent-id/tokens';
-import { CredentialCache } from './credential-cache.js';
+import { CredentialCache, type CredentialCheck } from './credential-cache.js';
 import { type ProtectedResourceMetadata, metadataUrlOf, protectedResourceMetadata } from './metadata.js';
 import type { NonceIssuer } from './nonces.js';
 import { ReplayCache, type ReplayStore } from './replay-cache.js';
@@ -150,6 +150,8 @@ function single(request: GuardedRequest, name: string): string | undefined {
 // token68 (RFC 7235 §2.1): what a DPoP- or Bearer-scheme credential may be.
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+const SPACE = /\s/;
+
 const notToken68 = () => new MalformedInputError('the Authorization header is not "<scheme> <token>"', { check: 'authorization' });
 
 /**
@@ -160,16 +162,17 @@ function readAuthorization(request: GuardedRequest): string {
   const value = single(request, 'authorization');
   if (value === undefined) throw new CredentialRequiredError('the request carries no capability token (Authorization: DPoP <token>)', { check: 'authorization' });
   const space = value.indexOf(' ');
-  const scheme = space < 0 ? value : value.slice(0, space);
-  const credentials = space < 0 ? '' : value.slice(space + 1).trim();
+  const scheme = (space < 0 ? value : value.slice(0, space)).toLowerCase();
+  let credentials = space < 0 ? '' : value.slice(space + 1);
+  // Trimmed only when it needs it (`\s` is the set trim removes): no copy of a 2 KB token.
+  if (credentials.length > 0 && (SPACE.test(credentials[0]!) || SPACE.test(credentials[credentials.length - 1]!))) credentials = credentials.trim();
   if (credentials.length > 65_536) throw notToken68();
-  if (scheme.toLowerCase() === 'dpop') return credentials;
+  if (scheme === 'dpop') return credentials;
   if (!TOKEN68.test(credentials)) throw notToken68();
-  if (scheme.toLowerCase() === 'bearer') {
+  if (scheme === 'bearer') {
     throw new SignatureRequiredError('the token is bound to its holder: send it as "Authorization: DPoP <token>" with a proof in the DPoP header, not as a bearer token', { check: 'proof' });
   }
-  if (scheme.toLowerCase() !== 'dpop') throw new MalformedInputError(`the Authorization scheme is not DPoP`, { check: 'authorization' });
-  return credentials;
+  throw new MalformedInputError(`the Authorization scheme is not DPoP`, { check: 'authorization' });
 }
 
 /** `CapabilityToken.parse`, after {@link readAuthorization}: text that is not even token68 is refused as the header it came in. */
@@ -186,12 +189,54 @@ function parseToken(text: string, maxTokenChars: number | undefined, at: { token
   return token;
 }
 
-function splitTarget(target: string): { path: string; query: URLSearchParams } {
+// Tokens an agent presented before with a proof that verified, parsed and hashed, by a short
+// name of their text (its length and last characters), each confirmed by the whole text:
+// parsing a token (its alphabet) and hashing it (for `ath`) are functions of the text alone,
+// and cost more than comparing it, while a Map keyed by 2 KB texts would hash each one anew.
+// A collision of names only misses (the text is parsed again). Frozen: handlers share it.
+const MAX_TOKENS = 1024;
+// At most 8 MiB of token text kept per guard.
+const MAX_TOKEN_CHARS_KEPT = 8192;
+const TOKEN_NAME_CHARS = 48;
+
+function tokenName(text: string): string {
+  return `${text.length}:${text.slice(-TOKEN_NAME_CHARS)}`;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** What a mapper reads of a request. */
+function factsOf(request: GuardedRequest, path: string, q: number): RequestFacts {
+  let query: URLSearchParams | undefined;
+  const facts: RequestFacts = {
+    method: request.method,
+    path,
+    // Made when a mapper reads it: most routes never look at the query.
+    get query() {
+      query ??= new URLSearchParams(q < 0 ? '' : request.target.slice(q + 1));
+      return query;
+    },
+    header: (name) => {
+      const v = request.header(name);
+      return typeof v === 'string' ? v : v?.[0];
+    },
+  };
+  if (request.body !== undefined) facts.body = request.body;
+  return facts;
+}
+
+/** Where a refusal of an authenticated request's token stands: its agent proven, its token read. */
+const tokenStage = (presented: AuthenticatedRequest): { stage: Stage; agent?: string; token?: string } => ({ stage: 'token', agent: presented.proof.agent, token: presented.token.serialize() });
+
+/** The path of a request target, and where its query starts (-1: none). */
+function splitTarget(target: string): { path: string; q: number } {
   if (typeof target !== 'string' || !target.startsWith('/') || target.length > 8192) throw new MalformedInputError('the request target is not a path', { check: 'target' });
   const q = target.indexOf('?');
   const hash = target.indexOf('#');
   if (hash >= 0) throw new MalformedInputError('the request target holds a fragment', { check: 'target' });
-  return q < 0 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+  return { path: q < 0 ? target : target.slice(0, q), q };
 }
 
 /**
@@ -236,6 +281,8 @@ export class HttpGuard {
   readonly #clock: Clock;
   readonly #replay: ReplayStore;
   readonly #credentials: CredentialCache;
+  readonly #tokens = new Map<string, CapabilityToken>();
+  readonly #credentialCheck: CredentialCheck;
 
   constructor(options: HttpGuardOptions) {
     if (typeof options?.map !== 'function') throw new TypeError('map must be a function (see routeTable)');
@@ -251,6 +298,14 @@ export class HttpGuard {
     readClockTolerance(options.proofMaxAgeSec, 60);
     this.#replay = options.replay ?? new ReplayCache({ clock: this.#clock });
     this.#credentials = options.credentials ?? new CredentialCache({ clock: this.#clock });
+    this.#credentialCheck = { resolver: options.resolver, trustedIssuers: options.trustedIssuers, clock: this.#clock, ...(options.statusLists ? { statusLists: options.statusLists } : {}) };
+  }
+
+  #rememberToken(name: string, token: CapabilityToken): void {
+    this.#tokens.delete(name);
+    if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value as string);
+    Object.freeze(token);
+    this.#tokens.set(name, token);
   }
 
   /** This resource's RFC 9728 protected-resource metadata. */
@@ -270,54 +325,70 @@ export class HttpGuard {
    * `tools/call`): follow with {@link HttpGuard.decide}.
    */
   async authenticate(request: GuardedRequest): Promise<AuthenticatedRequest> {
-    return (await this.#authenticate(request, { stage: 'request' })).presented;
+    return this.#authenticate(request, { stage: 'request' });
   }
 
-  async #authenticate(request: GuardedRequest, at: { stage: Stage; agent?: string; token?: string }): Promise<{ presented: AuthenticatedRequest }> {
+  async #authenticate(request: GuardedRequest, at: { stage: Stage; agent?: string; token?: string }, knownPath?: string): Promise<AuthenticatedRequest> {
     at.stage = 'request';
-    const { path } = splitTarget(request.target);
+    const path = knownPath ?? splitTarget(request.target).path;
     at.stage = 'authorization';
     const text = readAuthorization(request);
-    const token = parseToken(text, this.#o.limits?.maxTokenChars, at);
+    const name = tokenName(text);
+    const seen = this.#tokens.get(name);
+    let token: CapabilityToken;
+    if (seen !== undefined && seen.serialize() === text) {
+      token = seen;
+      at.token = text;
+    } else token = parseToken(text, this.#o.limits?.maxTokenChars, at);
     at.stage = 'proof';
     const proofHeader = single(request, 'dpop');
     if (proofHeader === undefined) throw new SignatureRequiredError('the request carries no proof of possession (DPoP header)', { check: 'proof' });
-    const checked = await checkProof(proofHeader, {
-      method: request.method,
-      url: `${this.#origin}${path}`,
-      token: text,
-      resolver: this.#o.resolver,
-      replay: this.#replay,
-      clock: this.#clock,
-      ...(this.#o.nonces ? { nonces: this.#o.nonces } : {}),
-      ...(this.#o.proofMaxAgeSec !== undefined ? { maxAgeSec: this.#o.proofMaxAgeSec } : {}),
-      ...(this.#o.clockToleranceSec !== undefined ? { clockToleranceSec: this.#o.clockToleranceSec } : {}),
-    }, { tokenHash: token.hash() });
+    // One literal, no spreads: this runs on every request (absent options are undefined, their defaults).
+    const checked = await checkProof(
+      proofHeader,
+      {
+        method: request.method,
+        url: `${this.#origin}${path}`,
+        token: text,
+        resolver: this.#o.resolver,
+        replay: this.#replay,
+        clock: this.#clock,
+        nonces: this.#o.nonces,
+        maxAgeSec: this.#o.proofMaxAgeSec,
+        clockToleranceSec: this.#o.clockToleranceSec,
+      },
+      { tokenHash: token.hash() },
+    );
     const proof = checked.proof;
     at.stage = 'credential';
-    const credential = await this.#credential(request, proof.agent);
+    const vouched = this.#credential(request, proof.agent);
+    const credential = isPromise(vouched) ? await vouched : vouched;
     // Only an agent a trusted organisation vouches for takes a slot of the bounded replay
     // store: anyone can make a did:key and sign proofs, and a full store refuses everyone.
     at.stage = 'proof';
-    await checked.claim();
+    const claimed = checked.claim();
+    if (claimed !== undefined) await claimed;
     // Named only now: until its id is claimed, a proof may be a copy sent by anyone.
     at.agent = proof.agent;
-    return { presented: { proof, credential, token } };
+    if (token !== seen && text.length <= MAX_TOKEN_CHARS_KEPT) this.#rememberToken(name, token);
+    return { proof, credential, token };
   }
 
-  async #credential(request: GuardedRequest, agent: string): Promise<VerifiedOwnershipCredential> {
+  /** The agent's ownership credential: synchronously when it is cached and nothing needs a lookup. */
+  #credential(request: GuardedRequest, agent: string): VerifiedOwnershipCredential | Promise<VerifiedOwnershipCredential> {
+    if (this.#o.revocations) return this.#credentialOfRevocable(request, agent, this.#o.revocations);
+    const sent = single(request, CREDENTIAL_HEADER);
+    return this.#credentials.cachedWithoutStatus(agent, sent, this.#credentialCheck) ?? this.#credentials.verified(agent, sent, this.#credentialCheck);
+  }
+
+  async #credentialOfRevocable(request: GuardedRequest, agent: string, revocations: RevocationStore): Promise<VerifiedOwnershipCredential> {
     // A revoked agent is refused here already, and its cached credential dropped: the
     // credential alone vouches for nothing once its agent is revoked.
-    if (this.#o.revocations && (await this.#o.revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
+    if ((await revocations.findRevoked({ tokenIds: [], agents: [agent], principals: [] })) !== undefined) {
       this.#credentials.forget(agent);
       throw new RevokedError('this agent is revoked', { check: 'revocation_agent' });
     }
-    return this.#credentials.verified(agent, single(request, CREDENTIAL_HEADER), {
-      resolver: this.#o.resolver,
-      trustedIssuers: this.#o.trustedIssuers,
-      clock: this.#clock,
-      ...(this.#o.statusLists ? { statusLists: this.#o.statusLists } : {}),
-    });
+    return this.#credentials.verified(agent, single(request, CREDENTIAL_HEADER), this.#credentialCheck);
   }
 
   /**
@@ -338,11 +409,25 @@ export class HttpGuard {
    * ```
    */
   async check(request: GuardedRequest): Promise<HttpDecision> {
-    const decided = await this.checkEach(request, async (facts) => {
-      const mapped = await this.#o.map(facts);
-      return mapped === undefined ? undefined : [mapped];
-    });
-    return Array.isArray(decided) ? decided[0]! : decided;
+    // checkEach for one operation, without its lists and the frames they take on every request.
+    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'request' };
+    let mapped: MappedRequest | undefined;
+    try {
+      const { path, q } = splitTarget(request.target);
+      const answer = this.#o.map(factsOf(request, path, q));
+      mapped = isPromise(answer) ? await answer : answer;
+      if (mapped === undefined) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
+      const presented = await this.#authenticate(request, at, path);
+      let verified: AuthorizationResult;
+      try {
+        verified = await this.#authorize(presented, mapped);
+      } catch (error) {
+        return this.#deny(request, error, tokenStage(presented), mapped);
+      }
+      return await this.#allow(request, presented, mapped, verified);
+    } catch (error) {
+      return this.#deny(request, error, at, mapped);
+    }
   }
 
   /**
@@ -366,20 +451,12 @@ export class HttpGuard {
     const at: { stage: Stage; agent?: string; token?: string } = { stage: 'request' };
     let mapped: readonly MappedRequest[] | undefined;
     try {
-      const { path, query } = splitTarget(request.target);
-      const facts: RequestFacts = {
-        method: request.method,
-        path,
-        query,
-        header: (name) => {
-          const v = request.header(name);
-          return typeof v === 'string' ? v : v?.[0];
-        },
-        ...(request.body !== undefined ? { body: request.body } : {}),
-      };
-      mapped = await map(facts);
+      const { path, q } = splitTarget(request.target);
+      const answer = map(factsOf(request, path, q));
+      // Awaited only when it is a promise: a route table answers synchronously.
+      mapped = isPromise(answer) ? await answer : answer;
       if (mapped === undefined || mapped.length === 0) throw new DeniedError(`no capability covers ${request.method} ${path.slice(0, 200)}`, { check: 'route' });
-      const { presented } = await this.#authenticate(request, at);
+      const presented = await this.#authenticate(request, at, path);
       return await this.#decideAll(request, presented, mapped);
     } catch (error) {
       return this.#deny(request, error, at, mapped?.[0]);
@@ -387,7 +464,7 @@ export class HttpGuard {
   }
 
   async #decideAll(request: GuardedRequest, presented: AuthenticatedRequest, mapped: readonly MappedRequest[]): Promise<HttpAllow[] | HttpDeny> {
-    const at: { stage: Stage; agent?: string; token?: string } = { stage: 'token', agent: presented.proof.agent, token: presented.token.serialize() };
+    const at = tokenStage(presented);
     const verified: AuthorizationResult[] = [];
     for (const one of mapped) {
       try {

@@ -119,12 +119,11 @@ export class ReplayCache implements ReplayStore {
     if (typeof expiresAtMs !== 'number' || !Number.isFinite(expiresAtMs)) throw new TypeError('expiresAtMs must be a finite number');
     const now = readClock(this.#clock);
     if (now >= this.#nextDrop) this.#drop(now);
-    const digest = sha256Of(id);
-    const view = new DataView(digest.buffer, digest.byteOffset, 16);
-    const a = view.getUint32(0);
-    const b = view.getUint32(4);
-    const c = view.getUint32(8);
-    const d = (view.getUint32(12) | 1) >>> 0;
+    const h = sha256Of(id);
+    const a = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+    const b = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
+    const c = ((h[8]! << 24) | (h[9]! << 16) | (h[10]! << 8) | h[11]!) >>> 0;
+    const d = ((h[12]! << 24) | (h[13]! << 16) | (h[14]! << 8) | h[15]! | 1) >>> 0;
     for (const table of this.#buckets.values()) if (table.has(a, b, c, d)) return false;
     // Expired already: nothing to hold it for (the proof is refused as too old anyway).
     if (expiresAtMs <= now) return true;

@@ -72,7 +72,22 @@ export function routeTable(scheme: string, routes: readonly Route[]): RequestMap
         (route.method === '*' || route.method === method || (headAsGet && method === 'HEAD' && route.method === 'GET')) &&
         (route.prefix === undefined ? path === route.path : path.startsWith(route.prefix) || `${path}/` === route.prefix),
     );
+  // Answers by method and path text, frozen: a function of those texts and this table alone.
+  const answers = new Map<string, MappedRequest | null>();
   return (request) => {
+    const key =
+      typeof request.method === 'string' && request.method.length <= 32 && typeof request.path === 'string' && request.path.length <= 2048 ? `${request.method} ${request.path}` : undefined;
+    const known = key === undefined ? undefined : answers.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const answer = decide(request);
+    if (key !== undefined) {
+      if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value as string);
+      answers.set(key, answer === undefined ? null : Object.freeze(answer));
+    }
+    return answer;
+  };
+
+  function decide(request: RequestFacts): MappedRequest | undefined {
     const resource = canonicalResourcePath(scheme, request.path);
     const path = resource.slice(scheme.length + 1);
     const route = first(table, request.method, path, false);
@@ -85,8 +100,10 @@ export function routeTable(scheme: string, routes: readonly Route[]): RequestMap
     }
     if (route === undefined) return undefined;
     return { action: route.action, resource, ...(route.task !== undefined ? { task: route.task } : {}) };
-  };
+  }
 }
+
+const MAX_ANSWERS = 1024;
 
 function looseOf(path: string): string {
   const lower = path.toLowerCase();

@@ -15,9 +15,10 @@ import {
   parseCompactJws,
   readClock,
   readClockTolerance,
+  verifyJwsSignature,
   verifyJwsSignatureAsync,
 } from '@agent-id/core';
-import { assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
+import { PLATFORM, assertCanonicalBase64url, assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
 import { type DidResolver, didKeyFromPublicKey } from '@agent-id/did';
 import { PROOF_TYPE } from './create-proof.js';
 import { normalizeHtu } from './htu.js';
@@ -69,8 +70,8 @@ interface ProofClaims {
 
 const JTI = /^[\x21-\x7e]{8,256}$/;
 
-function readClaims(payload: Uint8Array): ProofClaims {
-  const claims = parseJson(bytesToUtf8(payload, 'proof claims'), { maxBytes: 8192, maxDepth: 4, what: 'proof claims' });
+function readClaims(payload: string): ProofClaims {
+  const claims = parseJson(payload, { maxBytes: 8192, maxDepth: 4, what: 'proof claims' });
   if (!isRecord(claims)) throw new MalformedInputError('proof claims are not a JSON object', { check: 'proof_claims' });
   const { jti, htm, htu, iat, ath, nonce } = claims;
   if (typeof jti !== 'string' || !JTI.test(jti)) throw new MalformedInputError('proof "jti" is not 8 to 256 visible ASCII characters', { check: 'jti' });
@@ -117,8 +118,35 @@ interface SeenHeader {
 }
 const headers = new Map<string, SeenHeader>();
 
+const EMPTY = new Uint8Array(0);
+type NodeBuffer = Uint8Array & { write(text: string, encoding: 'base64url'): number };
+const NodeBufferClass = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): NodeBuffer; from(text: string, encoding: 'latin1' | 'base64url'): Uint8Array } }).Buffer;
+const MAX_PAYLOAD_CHARS = 8192;
+const scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow((MAX_PAYLOAD_CHARS * 3) / 4);
+
+/**
+ * Strict base64url (core's check: alphabet, length, canonical trailing bits), then strict
+ * UTF-8: on Node decoded in one reused buffer, as only the text is kept (no array per proof).
+ */
+function decodeText(part: string): string {
+  if (scratch === undefined || part.length > MAX_PAYLOAD_CHARS) return bytesToUtf8(base64urlDecode(part, 'proof payload'), 'proof claims');
+  assertCanonicalBase64url(part, 'proof payload');
+  const length = scratch.write(part, 'base64url');
+  return bytesToUtf8(scratch.subarray(0, length), 'proof claims');
+}
+
+/**
+ * Strict base64url decoding of public bytes (a signature): on Node into Buffer's shared
+ * pool, which only secrets must stay out of (core's decoder copies for them).
+ */
+function decodePublic(part: string, what: string): Uint8Array {
+  if (NodeBufferClass === undefined) return base64urlDecode(part, what);
+  assertCanonicalBase64url(part, what);
+  return NodeBufferClass.from(part, 'base64url');
+}
+
 /** `parseCompactJws` (type, size, three parts, header, payload, signature), the header read once per text. */
-function parseProof(proof: unknown): { jws: ParsedJws; seen: SeenHeader } {
+function parseProof(proof: unknown): { jws: ParsedJws & { payloadText?: string }; seen: SeenHeader } {
   if (typeof proof === 'string') {
     assertSize(proof, 8192, 'proof');
     const first = proof.indexOf('.');
@@ -129,10 +157,12 @@ function parseProof(proof: unknown): { jws: ParsedJws; seen: SeenHeader } {
         jws: {
           header: seen.header,
           protected: proof.slice(0, first),
-          payload: base64urlDecode(proof.slice(first + 1, second), 'proof payload'),
+          // Read as text only (the claims): no byte array is kept of it.
+          payload: EMPTY,
+          payloadText: decodeText(proof.slice(first + 1, second)),
           // The header was checked to be base64url, the payload just now: ASCII, one byte per character.
-          signingInput: utf8ToBytes(proof.slice(0, second)),
-          signature: base64urlDecode(proof.slice(second + 1), 'proof signature'),
+          signingInput: NodeBufferClass ? NodeBufferClass.from(proof.slice(0, second), 'latin1') : utf8ToBytes(proof.slice(0, second)),
+          signature: decodePublic(proof.slice(second + 1), 'proof signature'),
         },
         seen,
       };
@@ -198,7 +228,8 @@ async function proofKey(header: Record<string, unknown>, seen: SeenHeader, resol
  */
 export async function verifyProof(proof: unknown, options: VerifyProofOptions): Promise<VerifiedProof> {
   const checked = await checkProof(proof, options);
-  await checked.claim();
+  const claimed = checked.claim();
+  if (claimed !== undefined) await claimed;
   return checked.proof;
 }
 
@@ -207,16 +238,18 @@ export async function verifyProof(proof: unknown, options: VerifyProofOptions): 
  * must check who the agent is before its proof id takes a slot of a bounded store.
  * `known.tokenHash` is `tokenHash(options.token)` when the caller has it already.
  */
-export async function checkProof(proof: unknown, options: VerifyProofOptions, known?: { tokenHash?: string }): Promise<{ proof: VerifiedProof; claim(): Promise<void> }> {
+export async function checkProof(proof: unknown, options: VerifyProofOptions, known?: { tokenHash?: string }): Promise<{ proof: VerifiedProof; claim(): Promise<void> | undefined }> {
   const now = Math.floor(readClock(options.clock) / 1000);
   const maxAge = readClockTolerance(options.maxAgeSec, 60);
   const ahead = readClockTolerance(options.clockToleranceSec, 5);
   const { jws, seen } = parseProof(proof);
   if (jws.header.typ !== PROOF_TYPE) throw new MalformedInputError(`proof "typ" is not ${PROOF_TYPE}`, { check: 'typ' });
-  const claims = readClaims(jws.payload);
+  const claims = readClaims(jws.payloadText ?? bytesToUtf8(jws.payload, 'proof claims'));
   const key = await proofKey(jws.header, seen, options.resolver);
   try {
-    await verifyJwsSignatureAsync(jws, key.publicKey, 'proof signature');
+    // node:crypto verifies synchronously: no promise per request there.
+    if (PLATFORM === 'node') verifyJwsSignature(jws, key.publicKey, 'proof signature');
+    else await verifyJwsSignatureAsync(jws, key.publicKey, 'proof signature');
   } catch (error) {
     if (error instanceof KeyMismatchError || error instanceof InvalidSignatureError) throw new (error.constructor as typeof InvalidSignatureError)(error.message, { check: 'proof_signature' });
     throw error;
@@ -239,9 +272,16 @@ export async function checkProof(proof: unknown, options: VerifyProofOptions, kn
   return {
     proof: { agent: key.agent, keyId: key.keyId, jti: claims.jti, issuedAt: claims.iat },
     // Recorded last, so a proof refused for any other reason does not use up its id.
-    async claim() {
-      const fresh = await options.replay.claim(`${key.keyId}\n${claims.jti}`, (claims.iat + maxAge + 1) * 1000);
-      if (!fresh) throw new ReplayedError('this proof was used before', { check: 'jti' });
+    // Synchronous when the store answers synchronously (no promise per request); else a promise.
+    claim() {
+      const fresh = options.replay.claim(`${key.keyId}\n${claims.jti}`, (claims.iat + maxAge + 1) * 1000);
+      if (typeof fresh === 'boolean') {
+        if (!fresh) throw new ReplayedError('this proof was used before', { check: 'jti' });
+        return undefined;
+      }
+      return Promise.resolve(fresh).then((ok) => {
+        if (!ok) throw new ReplayedError('this proof was used before', { check: 'jti' });
+      });
     },
   };
 }

@@ -183,7 +183,7 @@ export async function authorize(token: CapabilityToken | string, options: Author
     assertRequest(chain, request, nowSeconds, tolerance);
     // What holders appended without a hop (Biscuit check-only blocks, Macaroon `time <`
     // caveats), on the facts Datalog would see.
-    assertFirstPartyChecks(verified.checks, requestFacts(request, nowSeconds));
+    if (verified.checks.length > 0) assertFirstPartyChecks(verified.checks, requestFacts(request, nowSeconds));
     // Biscuit only: a refused token never costs a wasm call, so Datalog runs last.
     if (root && options.datalog) {
       const refusal = await datalogRefusal(t, request, nowSeconds, root, limits, tolerance);

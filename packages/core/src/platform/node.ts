@@ -6,6 +6,7 @@
  *
  * @module platform/node
  */
+import * as nodeCrypto from 'node:crypto';
 import { type KeyObject, constants, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
 
@@ -14,8 +15,12 @@ export type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, 
 /** Which implementation this is. */
 export const PLATFORM = 'node' as const;
 
+// crypto.hash (Node 20.12 and later): one call, no Hash object; for the short inputs hashed
+// on every request it costs about two thirds of createHash's.
+const oneShot = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
+
 export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return new Uint8Array(oneShot ? oneShot('sha256', data, 'buffer') : createHash('sha256').update(data).digest());
 }
 
 /** SHA-256 of the concatenation of `parts`, without concatenating them. */
@@ -31,6 +36,10 @@ export function sha256WithPrefix(data: Uint8Array, prefixLength: number): [Uint8
   const prefix = new Uint8Array(hash.copy().digest());
   return [prefix, new Uint8Array(hash.update(data.subarray(prefixLength)).digest())];
 }
+
+/** SHA-256 of a string's UTF-8 bytes, without encoding it into an array first (`web.ts` has none). */
+export const sha256Utf8: ((text: string) => Uint8Array) | undefined = (text) =>
+  new Uint8Array(oneShot ? oneShot('sha256', text, 'buffer') : createHash('sha256').update(text, 'utf8').digest());
 
 export function hmacSha256Key(secret: Uint8Array): HmacKey {
   return createSecretKey(secret) as unknown as HmacKey;

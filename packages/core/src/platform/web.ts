@@ -37,6 +37,9 @@ export function sha256WithPrefix(data: Uint8Array, prefixLength: number): [Uint8
   return [prefix, hash.update(data.subarray(prefixLength)).digest()];
 }
 
+/** None here: `sha256Text` encodes into a reused buffer, then hashes. */
+export const sha256Utf8: ((text: string) => Uint8Array) | undefined = undefined;
+
 export function hmacSha256Key(secret: Uint8Array): HmacKey {
   return Uint8Array.from(secret) as unknown as HmacKey;
 }
