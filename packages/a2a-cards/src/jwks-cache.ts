@@ -157,3 +157,23 @@ export function jwksUrl(href: unknown, allowHttpLoopback: boolean): URL {
   if (url.username || url.password || url.hash) throw new MalformedInputError('JWKS URL must not carry credentials or a fragment', { check: 'jwks_url' });
   return url;
 }
+
+// URLs a policy pinned, by their exact text: the check and the host are functions of the
+// text alone, and a policy is checked on every verification.
+const MAX_POLICY_URLS = 256;
+const policyUrls = new Map<string, string>();
+
+/** @internal How many policy URLs are kept. */
+export function policyUrlsHeld(): number {
+  return policyUrls.size;
+}
+
+/** The host (`host[:port]`, lower case) of a JWKS URL a policy may pin (see {@link jwksUrl}, loopback HTTP allowed). */
+export function policyJwksHost(href: unknown): string {
+  const known = typeof href === 'string' ? policyUrls.get(href) : undefined;
+  if (known !== undefined) return known;
+  const host = jwksUrl(href, true).host.toLowerCase();
+  if (policyUrls.size >= MAX_POLICY_URLS) policyUrls.delete(policyUrls.keys().next().value as string);
+  policyUrls.set(href as string, host);
+  return host;
+}

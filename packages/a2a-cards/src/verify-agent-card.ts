@@ -15,9 +15,9 @@ import {
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
-import { type CardSignature, readSignatures, short, signingInput } from './card-signatures.js';
+import { type CardSignature, type SignatureSlot, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
-import { type JwksCache, createJwksCache } from './jwks-cache.js';
+import { type JwksCache, createJwksCache, policyJwksHost } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
 import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
@@ -235,6 +235,61 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// The signature entries of a kept card, read (headers parsed and checked, signatures
+// decoded): a function of its frozen text alone. Kept only when every entry could be read.
+const readSlots = new WeakMap<ReadCard, { max: number; slots: SignatureSlot[] }>();
+
+function keptSlots(card: ReadCard, max: number): SignatureSlot[] {
+  const known = readSlots.get(card);
+  if (known !== undefined && known.max === max) return known.slots;
+  const slots = readSignatures(card.prepared.raw.signatures, max);
+  if (slots.every((slot) => slot.ok)) {
+    for (const slot of slots) if (slot.ok) Object.freeze(slot.sig);
+    readSlots.set(card, { max, slots: Object.freeze(slots) as SignatureSlot[] });
+  }
+  return slots;
+}
+
+// Card objects (not texts) verified before: the caller keeps its card object and verifies it
+// again. The object maps to the text it serialized to, and that text's kept parse is the
+// reference: when the object still holds exactly the parse's members (same keys in the same
+// order, the same strings, numbers, booleans and nulls, plain objects and arrays, no toJSON),
+// JSON.stringify would give that text again, so it is not serialized again (the
+// serialization and the lookup by a new string cost about a third of an RSA verify). Any
+// difference falls back to serializing it.
+const objectTexts = new WeakMap<object, string>();
+
+/** Whether JSON.stringify(live) equals JSON.stringify(parsed), where `parsed` came from JSON.parse. */
+export function sameJson(live: unknown, parsed: unknown): boolean {
+  if (typeof parsed !== 'object' || parsed === null) return live === parsed;
+  if (typeof live !== 'object' || live === null || (live as { toJSON?: unknown }).toJSON !== undefined) return false;
+  if (Array.isArray(parsed)) {
+    if (!Array.isArray(live) || Object.getPrototypeOf(live) !== Array.prototype || live.length !== parsed.length) return false;
+    for (let i = 0; i < parsed.length; i++) if (!sameJson(live[i], parsed[i])) return false;
+    return true;
+  }
+  if (Array.isArray(live) || Object.getPrototypeOf(live) !== Object.prototype) return false;
+  const names = Object.keys(parsed);
+  const liveNames = Object.keys(live);
+  if (liveNames.length !== names.length) return false;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (liveNames[i] !== name || !sameJson((live as Record<string, unknown>)[name], (parsed as Record<string, unknown>)[name])) return false;
+  }
+  return true;
+}
+
+/** The text of a card object verified before, when it still serializes to it (see objectTexts). */
+function keptObjectText(card: unknown): string | undefined {
+  if (typeof card !== 'object' || card === null) return undefined;
+  const text = objectTexts.get(card);
+  if (text === undefined) return undefined;
+  const kept = readCards.get(text);
+  if (kept !== undefined && sameJson(card, kept.prepared.raw)) return text;
+  objectTexts.delete(card);
+  return undefined;
+}
+
 /** @internal What the cache of cards verified before holds: cards and characters, kept and seen once. */
 export function readCardsHeld(): { cards: number; chars: number; seenOnce: number; seenOnceChars: number } {
   return { cards: readCards.size, chars: readCardChars, seenOnce: verifiedOnce.size, seenOnceChars: verifiedOnceChars };
@@ -310,10 +365,11 @@ export async function verifyAgentCard(
     return sharedJwksCache;
   };
 
-  const text = cardText(card, options.maxCardBytes);
+  const known = keptObjectText(card);
+  const text = cardText(known ?? card, options.maxCardBytes);
   const seen = text.length <= MAX_READ_CARD_CHARS ? readCards.get(text) : undefined;
   const prepared = seen?.prepared ?? prepareCardText(text, true);
-  const slots = readSignatures(prepared.raw.signatures, maxSignatures);
+  const slots = seen ? keptSlots(seen, maxSignatures) : readSignatures(prepared.raw.signatures, maxSignatures);
   const hosts = seen ? [...seen.hosts] : interfaceHosts(prepared.signed);
   const read: ReadCard = seen ?? { prepared, hosts: [...hosts] };
   if (prepared.unsigned.length > 0 && p.unsignedFields !== 'ignore') {
@@ -372,7 +428,7 @@ export async function verifyAgentCard(
           if (error instanceof UnknownKeyError && !pinnedJku) continue;
           throw error;
         }
-        const own = new URL(entry.urls[0]!).host.toLowerCase();
+        const own = policyJwksHost(entry.urls[0]);
         return {
           rule: ruleOf(entry.index),
           id: `jwks ${entry.urls[0]}`,
@@ -491,5 +547,6 @@ export async function verifyAgentCard(
     verdict.ownership = { ...vc, source: caller === undefined ? 'card' : 'caller', agentKeyId: agentSig.kid };
   }
   rememberCard(text, read);
+  if (known === undefined && isRecord(card) && !ArrayBuffer.isView(card) && readCards.has(text)) objectTexts.set(card, text);
   return verdict;
 }
