@@ -136,8 +136,7 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
     const kids = new Set<unknown>();
     p.signers.forEach((s: Partial<DidSigner & KeySigner & JwksSigner>, i) => {
       if (typeof s !== 'object' || s === null) fail(`signers[${i}] must be an object`);
-      const kinds = (['did', 'jwk', 'jwks'] as const).filter((k) => s[k] !== undefined);
-      if (kinds.length !== 1) fail(`signers[${i}] needs exactly one of did, jwk or jwks`);
+      if ((s.did !== undefined ? 1 : 0) + (s.jwk !== undefined ? 1 : 0) + (s.jwks !== undefined ? 1 : 0) !== 1) fail(`signers[${i}] needs exactly one of did, jwk or jwks`);
       if (s.did !== undefined && (typeof s.did !== 'string' || !s.did.startsWith('did:') || s.did.includes('#'))) fail(`signers[${i}].did must be a DID without fragment`);
       if (s.jwk !== undefined) {
         if (!isRecord(s.jwk) || typeof s.jwk.kid !== 'string' || s.jwk.kid.length === 0) fail(`signers[${i}].jwk must be a public JWK with its "kid"`);

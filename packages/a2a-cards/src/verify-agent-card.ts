@@ -184,7 +184,10 @@ interface Match {
   index?: number;
   hosts: readonly string[];
   signer: Omit<TrustedCardSigner, 'keyId' | 'alg' | 'rule' | 'readings'>;
-  key: () => Promise<CardKey | VerificationKey>;
+  /** The key, when known without waiting (pinned, or from a cached JWKS). */
+  key?: VerificationKey;
+  /** Where the key comes from otherwise (the DID document). */
+  resolveKey?: () => Promise<CardKey>;
 }
 
 let sharedJwksCache: JwksCache | undefined;
@@ -394,29 +397,35 @@ export async function verifyAgentCard(
   const jwksEntries = signers.flatMap((s, index) => ('jwks' in s && s.jwks !== undefined ? [{ s, index, urls: typeof s.jwks === 'string' ? [s.jwks] : [...s.jwks] }] : []));
   const ruleOf = (index: number) => signers[index]!.label ?? `signers[${index}]`;
 
-  const match = async (sig: CardSignature): Promise<Match | undefined> => {
-    for (const [index, s] of signers.entries()) {
+  // Synchronous unless a JWKS must be looked up: each await is a turn of the microtask queue.
+  const match = (sig: CardSignature): Match | undefined | Promise<Match | undefined> => {
+    for (let index = 0; index < signers.length; index++) {
+      const s = signers[index]!;
       if ('jwk' in s && s.jwk !== undefined && s.jwk.kid === sig.kid) {
         const key = pinnedKey(s.jwk);
         const thumbprint = key.thumbprint();
-        return { rule: ruleOf(index), id: `jwk ${thumbprint}`, index, hosts: s.hosts ?? [], signer: { source: 'jwk', thumbprint }, key: async () => key };
+        return { rule: ruleOf(index), id: `jwk ${thumbprint}`, index, hosts: s.hosts ?? [], signer: { source: 'jwk', thumbprint }, key };
       }
     }
     if (sig.did !== undefined) {
       const did = sig.did;
       const index = signers.findIndex((s) => 'did' in s && s.did === did);
-      const key = () => resolveDidKey(sig, resolver);
+      const resolveKey = () => resolveDidKey(sig, resolver);
       if (index >= 0) {
         const own = didWebHost(did);
-        return { rule: ruleOf(index), id: did, index, hosts: signers[index]!.hosts ?? (own ? [own] : []), signer: { source: 'did', did }, key };
+        return { rule: ruleOf(index), id: did, index, hosts: signers[index]!.hosts ?? (own ? [own] : []), signer: { source: 'did', did }, resolveKey };
       }
       const own = p.trustDidWebHost ? didWebHost(did) : undefined;
-      if (own !== undefined) return { rule: 'trustDidWebHost', id: `host ${own}`, hosts: [own], signer: { source: 'did', did }, key };
+      if (own !== undefined) return { rule: 'trustDidWebHost', id: `host ${own}`, hosts: [own], signer: { source: 'did', did }, resolveKey };
       if (p.trustSigner) {
         const answer = p.trustSigner({ did, keyId: sig.kid, hosts });
-        if (typeof answer === 'string' && answer.length > 0) return { rule: answer, id: did, hosts: ['*'], signer: { source: 'did', did }, key };
+        if (typeof answer === 'string' && answer.length > 0) return { rule: answer, id: did, hosts: ['*'], signer: { source: 'did', did }, resolveKey };
       }
     }
+    return jwksEntries.length > 0 ? matchJwks(sig) : undefined;
+  };
+
+  const matchJwks = async (sig: CardSignature): Promise<Match | undefined> => {
     // A jku counts only as a choice among the URLs the policy already pins.
     const pinnedJku = sig.jku === undefined ? undefined : jwksEntries.find((e) => e.urls.includes(sig.jku!));
     for (const entry of pinnedJku ? [pinnedJku] : jwksEntries) {
@@ -435,7 +444,7 @@ export async function verifyAgentCard(
           index: entry.index,
           hosts: entry.s.hosts ?? [own],
           signer: { source: 'jwks', jwks: url, ...(sig.jku !== undefined ? { jku: pinnedJku ? 'pinned' : 'ignored' } : {}) },
-          key: async () => key,
+          key,
         };
       }
     }
@@ -458,12 +467,13 @@ export async function verifyAgentCard(
     let m: Match | undefined;
     let readings: CanonicalReading[];
     try {
-      m = await match(sig);
+      const found = match(sig);
+      m = found instanceof Promise ? await found : found;
       if (m === undefined) {
         others.push({ number: sig.number, kid: short(sig.kid), status: 'untrusted' });
         continue;
       }
-      readings = await checkSignature(sig, await m.key(), prepared);
+      readings = await checkSignature(sig, m.key ?? (await m.resolveKey!()), prepared);
     } catch (error) {
       if (!(error instanceof AgentIdError)) throw error;
       refuse(sig.number, sig.kid, error);
