@@ -288,7 +288,11 @@ function keptObjectText(card: unknown): string | undefined {
   const text = objectTexts.get(card);
   if (text === undefined) return undefined;
   const kept = readCards.get(text);
-  if (kept !== undefined && sameJson(card, kept.prepared.raw)) return text;
+  try {
+    if (kept !== undefined && sameJson(card, kept.prepared.raw)) return text;
+  } catch {
+    // A getter or proxy trap that throws: serializing the card reports it with a code.
+  }
   objectTexts.delete(card);
   return undefined;
 }

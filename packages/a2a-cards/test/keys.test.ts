@@ -453,6 +453,34 @@ describe('a card object, a pinned JWK object and a policy URL verified before (k
     );
   });
 
+  it('a card object verified before whose getter or proxy trap now throws gets a coded error, never a crash', async () => {
+    const s = signers.PS256!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const live = structuredClone(card) as Record<string, unknown>;
+    let fail = false;
+    const name = live.name;
+    Object.defineProperty(live, 'name', {
+      get: () => {
+        if (fail) throw new Error('boom');
+        return name;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    const proxy = new Proxy(structuredClone(card) as Record<string, unknown>, {
+      ownKeys: (target) => {
+        if (fail) throw new Error('boom');
+        return Reflect.ownKeys(target);
+      },
+    });
+    for (const input of [live, proxy]) {
+      fail = false;
+      for (let i = 0; i < 3; i++) expect((await verifyAgentCard(input, resolver, pin(s))).signers[0]).toMatchObject({ alg: 'PS256' });
+      fail = true;
+      await expectCode(verifyAgentCard(input, resolver, pin(s)), 'malformed_input');
+    }
+  });
+
   it('a pinned JWK object changed in place is read again: another kid, alg, a getter, a private member inherited, toJSON', async () => {
     const s = signers.RS256!;
     const card = await joseSign(makeCard(ORIGIN), s);
