@@ -104,18 +104,39 @@ export interface AgentCardVerdict {
   unsignedFields: string[];
 }
 
+// Hosts of interface URLs read before, by exact URL text (only URLs that have one): a new
+// version of a card keeps its URLs, and parsing two URLs costs about a tenth of an RSA verify.
+const MAX_URL_HOSTS = 1024;
+const urlHosts = new Map<string, string>();
+
+function urlHost(url: string): string {
+  const known = urlHosts.get(url);
+  if (known !== undefined) return known;
+  let host = '';
+  try {
+    host = new URL(url).host.toLowerCase();
+  } catch {
+    return '';
+  }
+  if (host && url.length <= 2048) {
+    if (urlHosts.size >= MAX_URL_HOSTS) urlHosts.delete(urlHosts.keys().next().value as string);
+    urlHosts.set(url, host);
+  }
+  return host;
+}
+
+/** @internal How many interface URL hosts are kept. */
+export function urlHostsHeld(): number {
+  return urlHosts.size;
+}
+
 function interfaceHosts(signed: Record<string, unknown>): string[] {
   const hosts: string[] = [];
   const list = Array.isArray(signed.supportedInterfaces) ? signed.supportedInterfaces : [];
   list.forEach((iface, i) => {
     const url = isRecord(iface) ? iface.url : undefined;
     if (typeof url !== 'string') return;
-    let host = '';
-    try {
-      host = new URL(url).host.toLowerCase();
-    } catch {
-      // reported below
-    }
+    const host = urlHost(url);
     if (!host) throw new MalformedInputError(`supportedInterfaces[${i}].url is not an absolute URL with a host`, { check: 'interface_url' });
     if (!hosts.includes(host)) hosts.push(host);
   });

@@ -512,6 +512,21 @@ describe('a card object, a pinned JWK object and a policy URL verified before (k
     await ok();
   });
 
+  it('keeps at most 1,024 interface URL hosts, however many cards are read; a URL read before gives the same host and refusal', async () => {
+    const { urlHostsHeld } = await import('../src/verify-agent-card.js');
+    for (let i = 0; i < 1100; i++) {
+      await expectCode(verifyAgentCard(makeCard(`https://H${i}.example`), resolver, { signers: [] }), 'signature_required');
+      expect(urlHostsHeld()).toBeLessThanOrEqual(1024);
+    }
+    const s = signers.EdDSA!;
+    for (let i = 0; i < 2; i++) {
+      const card = await joseSign(makeCard('https://Agents.ACME.example:8443'), s);
+      expect((await verifyAgentCard(card, resolver, pin(s, { hosts: ['agents.acme.example:8443'] }))).hosts).toEqual(['agents.acme.example:8443']);
+      const bad = makeCard(ORIGIN, { supportedInterfaces: [{ url: '/relative', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }] });
+      await expectCode(verifyAgentCard(bad, resolver, { signers: [] }), 'malformed_input', 'interface_url');
+    }
+  });
+
   it('keeps at most 256 policy JWKS URLs, however many policies are checked', async () => {
     const { policyUrlsHeld } = await import('../src/jwks-cache.js');
     for (let i = 0; i < 600; i++) {
