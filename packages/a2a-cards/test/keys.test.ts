@@ -456,7 +456,7 @@ describe('a card object, a pinned JWK object and a policy URL verified before (k
   it('a card object verified before whose getter or proxy trap now throws gets a coded error, never a crash', async () => {
     const s = signers.PS256!;
     const card = await joseSign(makeCard(ORIGIN), s);
-    const live = structuredClone(card) as Record<string, unknown>;
+    const live = structuredClone(card) as unknown as Record<string, unknown>;
     let fail = false;
     const name = live.name;
     Object.defineProperty(live, 'name', {
@@ -467,7 +467,7 @@ describe('a card object, a pinned JWK object and a policy URL verified before (k
       enumerable: true,
       configurable: true,
     });
-    const proxy = new Proxy(structuredClone(card) as Record<string, unknown>, {
+    const proxy = new Proxy(structuredClone(card) as unknown as Record<string, unknown>, {
       ownKeys: (target) => {
         if (fail) throw new Error('boom');
         return Reflect.ownKeys(target);
