@@ -11,9 +11,9 @@ import {
   SignatureRequiredError,
   UnknownKeyError,
   UntrustedSignerError,
-  type VerificationKey,
+  VerificationKey,
 } from '@agent-id/core';
-import { isRecord } from '@agent-id/core/internal';
+import { PLATFORM, isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
 import { type CardSignature, type SignatureSlot, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
@@ -176,12 +176,28 @@ function formInput(form: CanonicalForm, sig: CardSignature): Uint8Array {
   return input;
 }
 
-/** The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. */
-async function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
+function notCovered(sig: CardSignature, prepared: PreparedCard): InvalidSignatureError {
+  return new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
+}
+
+/**
+ * The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. A key
+ * the verifier holds (pinned, or from a JWKS) verifies synchronously on Node, where
+ * `verify` and `verifyAsync` are the same native check: no turn of the microtask queue.
+ */
+function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): CanonicalReading[] | Promise<CanonicalReading[]> {
+  if (PLATFORM !== 'node' || !(key instanceof VerificationKey)) return checkSignatureAsync(sig, key, prepared);
+  for (const form of prepared.forms) {
+    if (key.verify(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
+  }
+  throw notCovered(sig, prepared);
+}
+
+async function checkSignatureAsync(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
   for (const form of prepared.forms) {
     if (await key.verifyAsync(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
   }
-  throw new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
+  throw notCovered(sig, prepared);
 }
 
 async function resolveDidKey(sig: CardSignature, resolver: DidResolver): Promise<CardKey> {
@@ -498,7 +514,8 @@ export async function verifyAgentCard(
         others.push({ number: sig.number, kid: short(sig.kid), status: 'untrusted' });
         continue;
       }
-      readings = await checkSignature(sig, m.key ?? (await m.resolveKey!()), prepared);
+      const checked = checkSignature(sig, m.key ?? (await m.resolveKey!()), prepared);
+      readings = checked instanceof Promise ? await checked : checked;
     } catch (error) {
       if (!(error instanceof AgentIdError)) throw error;
       refuse(sig.number, sig.kid, error);
