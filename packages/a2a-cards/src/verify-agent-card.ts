@@ -299,24 +299,63 @@ function keptSlots(card: ReadCard, max: number): SignatureSlot[] {
 // difference falls back to serializing it.
 const objectTexts = new WeakMap<object, string>();
 
-/** Whether JSON.stringify(live) equals JSON.stringify(parsed), where `parsed` came from JSON.parse. */
-export function sameJson(live: unknown, parsed: unknown): boolean {
-  if (typeof parsed !== 'object' || parsed === null) return live === parsed;
-  if (typeof live !== 'object' || live === null || (live as { toJSON?: unknown }).toJSON !== undefined) return false;
-  if (Array.isArray(parsed)) {
-    if (!Array.isArray(live) || Object.getPrototypeOf(live) !== Array.prototype || live.length !== parsed.length) return false;
-    for (let i = 0; i < parsed.length; i++) if (!sameJson(live[i], parsed[i])) return false;
-    return true;
+// A kept parse flattened once, depth first: an object is OBJECT, its member count, then each
+// name and value; an array is ARRAY, its length, then each item; anything else itself. The
+// markers are symbols, which no parse holds.
+const OBJECT = Symbol('object');
+const ARRAY = Symbol('array');
+const flatParses = new WeakMap<object, unknown[]>();
+
+function flatten(value: unknown, out: unknown[]): unknown[] {
+  if (Array.isArray(value)) {
+    out.push(ARRAY, value.length);
+    for (const item of value) flatten(item, out);
+  } else if (typeof value === 'object' && value !== null) {
+    const names = Object.keys(value);
+    out.push(OBJECT, names.length);
+    for (const name of names) {
+      out.push(name);
+      flatten((value as Record<string, unknown>)[name], out);
+    }
+  } else out.push(value);
+  return out;
+}
+
+/** The index after `live` in `flat` when it matches from `at` (see sameJson), or -1. */
+function matchFrom(live: unknown, flat: unknown[], at: number): number {
+  const kind = flat[at];
+  if (kind !== OBJECT && kind !== ARRAY) return live === kind ? at + 1 : -1;
+  if (typeof live !== 'object' || live === null || (live as { toJSON?: unknown }).toJSON !== undefined) return -1;
+  const count = flat[at + 1] as number;
+  let next = at + 2;
+  if (kind === ARRAY) {
+    if (!Array.isArray(live) || Object.getPrototypeOf(live) !== Array.prototype || live.length !== count) return -1;
+    for (let i = 0; i < count && next >= 0; i++) next = matchFrom(live[i], flat, next);
+    return next;
   }
-  if (Array.isArray(live) || Object.getPrototypeOf(live) !== Object.prototype) return false;
-  const names = Object.keys(parsed);
-  const liveNames = Object.keys(live);
-  if (liveNames.length !== names.length) return false;
-  for (let i = 0; i < names.length; i++) {
+  if (Array.isArray(live) || Object.getPrototypeOf(live) !== Object.prototype) return -1;
+  const names = Object.keys(live);
+  if (names.length !== count) return -1;
+  for (let i = 0; i < count && next >= 0; i++) {
     const name = names[i]!;
-    if (liveNames[i] !== name || !sameJson((live as Record<string, unknown>)[name], (parsed as Record<string, unknown>)[name])) return false;
+    next = name === flat[next] ? matchFrom((live as Record<string, unknown>)[name], flat, next + 1) : -1;
   }
-  return true;
+  return next;
+}
+
+/**
+ * Whether JSON.stringify(live) equals JSON.stringify(parsed), where `parsed` is a frozen
+ * JSON.parse result: the same member names in the same order, the same strings, numbers,
+ * booleans and nulls (===), and only plain objects and arrays without toJSON, the only
+ * things JSON.stringify writes exactly as the parse does.
+ */
+function sameJson(live: unknown, parsed: object): boolean {
+  let flat = flatParses.get(parsed);
+  if (flat === undefined) {
+    flat = flatten(parsed, []);
+    flatParses.set(parsed, flat);
+  }
+  return matchFrom(live, flat, 0) === flat.length;
 }
 
 /** The text of a card object verified before, when it still serializes to it (see objectTexts). */
