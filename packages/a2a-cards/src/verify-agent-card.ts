@@ -19,7 +19,7 @@ import { type CardSignature, type SignatureSlot, readSignatures, short, signingI
 import { ownershipCredentialIn } from './ownership-extension.js';
 import { type JwksCache, createJwksCache, policyJwksHost } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
-import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
+import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText, ruleOneForm } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
 import type { AgentCard } from './types.js';
 
@@ -176,8 +176,31 @@ function formInput(form: CanonicalForm, sig: CardSignature): Uint8Array {
   return input;
 }
 
+// The `rule-1-as-written` form of a card whose readings differ, read the first time a
+// signature does not cover the `prune-empty` one (most cards are signed in that reading).
+// Deeply frozen with its card once the card is kept (rememberCard).
+const ruleOneForms = new WeakMap<PreparedCard, CanonicalForm>();
+
+/** The form a signature is tried on after the `prune-empty` one, or undefined when both readings are the same bytes. */
+function otherForm(prepared: PreparedCard): CanonicalForm | undefined {
+  if (prepared.forms[0]!.readings.includes('rule-1-as-written')) return undefined;
+  let form = ruleOneForms.get(prepared);
+  if (form === undefined) {
+    form = ruleOneForm(prepared.raw);
+    if (Object.isFrozen(prepared)) deepFreeze(form);
+    ruleOneForms.set(prepared, form);
+  }
+  return form;
+}
+
+/** The form in the `rule-1-as-written` reading. */
+function keptReadingForm(prepared: PreparedCard): CanonicalForm {
+  return otherForm(prepared) ?? prepared.forms[0]!;
+}
+
 function notCovered(sig: CardSignature, prepared: PreparedCard): InvalidSignatureError {
-  return new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
+  const two = !prepared.forms[0]!.readings.includes('rule-1-as-written');
+  return new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${two ? ' under either canonical reading' : ''}`);
 }
 
 /**
@@ -187,16 +210,18 @@ function notCovered(sig: CardSignature, prepared: PreparedCard): InvalidSignatur
  */
 function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): CanonicalReading[] | Promise<CanonicalReading[]> {
   if (PLATFORM !== 'node' || !(key instanceof VerificationKey)) return checkSignatureAsync(sig, key, prepared);
-  for (const form of prepared.forms) {
-    if (key.verify(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
-  }
+  const first = prepared.forms[0]!;
+  if (key.verify(sig.alg, sig.signature, formInput(first, sig))) return first.readings;
+  const other = otherForm(prepared);
+  if (other !== undefined && key.verify(sig.alg, sig.signature, formInput(other, sig))) return other.readings;
   throw notCovered(sig, prepared);
 }
 
 async function checkSignatureAsync(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
-  for (const form of prepared.forms) {
-    if (await key.verifyAsync(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
-  }
+  const first = prepared.forms[0]!;
+  if (await key.verifyAsync(sig.alg, sig.signature, formInput(first, sig))) return first.readings;
+  const other = otherForm(prepared);
+  if (other !== undefined && (await key.verifyAsync(sig.alg, sig.signature, formInput(other, sig)))) return other.readings;
   throw notCovered(sig, prepared);
 }
 
@@ -397,6 +422,8 @@ function rememberCard(text: string, read: ReadCard): void {
     readCardChars -= oldest.length;
   }
   readCards.set(text, deepFreeze(read));
+  const other = ruleOneForms.get(read.prepared);
+  if (other !== undefined) deepFreeze(other);
   readCardChars += text.length;
 }
 
@@ -451,7 +478,7 @@ export async function verifyAgentCard(
   const known = keptObjectText(card);
   const text = cardText(known ?? card, options.maxCardBytes);
   const seen = text.length <= MAX_READ_CARD_CHARS ? readCards.get(text) : undefined;
-  const prepared = seen?.prepared ?? prepareCardText(text, true);
+  const prepared = seen?.prepared ?? prepareCardText(text, 'on-demand');
   const slots = seen ? keptSlots(seen, maxSignatures) : readSignatures(prepared.raw.signatures, maxSignatures);
   const hosts = seen ? [...seen.hosts] : interfaceHosts(prepared.signed);
   const read: ReadCard = seen ?? { prepared, hosts: [...hosts] };
@@ -605,11 +632,10 @@ export async function verifyAgentCard(
 
   const readings: CanonicalReading[] = [];
   for (const s of trustedList) for (const r of s.readings) if (!readings.includes(r)) readings.push(r);
-  const kept = prepared.forms.find((f) => f.readings.includes('rule-1-as-written'))!;
   const allKept = trustedList.length > 0 && trustedList.every((s) => s.readings.includes('rule-1-as-written'));
   const verdict: AgentCardVerdict = {
     // Frozen below when this card is kept for the next verification of its text.
-    card: (allKept ? kept.signed : prepared.signed) as unknown as AgentCard,
+    card: (allKept ? keptReadingForm(prepared).signed : prepared.signed) as unknown as AgentCard,
     host: hosts[0],
     hosts,
     signers: trustedList,
