@@ -359,13 +359,16 @@ function matchFrom(live: unknown, flat: unknown[], at: number): number {
     return next;
   }
   if (Array.isArray(live) || Object.getPrototypeOf(live) !== Object.prototype) return -1;
-  const names = Object.keys(live);
-  if (names.length !== count) return -1;
-  for (let i = 0; i < count && next >= 0; i++) {
-    const name = names[i]!;
-    next = name === flat[next] ? matchFrom((live as Record<string, unknown>)[name], flat, next + 1) : -1;
+  // for-in lists the own enumerable names in Object.keys order, then inherited ones, which
+  // sameJson has made sure there are none of; it reads members without a list of names.
+  let seen = 0;
+  for (const name in live) {
+    if (seen === count || name !== flat[next]) return -1;
+    next = matchFrom((live as Record<string, unknown>)[name], flat, next + 1);
+    if (next < 0) return -1;
+    seen++;
   }
-  return next;
+  return seen === count ? next : -1;
 }
 
 /**
@@ -375,6 +378,8 @@ function matchFrom(live: unknown, flat: unknown[], at: number): number {
  * things JSON.stringify writes exactly as the parse does.
  */
 function sameJson(live: unknown, parsed: object): boolean {
+  // An enumerable member added to Object.prototype would be listed by for-in, not written by JSON.stringify.
+  if (Object.keys(Object.prototype).length > 0) return false;
   let flat = flatParses.get(parsed);
   if (flat === undefined) {
     flat = flatten(parsed, []);

@@ -435,6 +435,38 @@ describe('a card object, a pinned JWK object and a policy URL verified before (k
     );
   });
 
+  it('a card object verified before is serialized again while Object.prototype has an enumerable member (JSON.stringify would not write it)', async () => {
+    const s = signers.RS256!;
+    const policy = { ...pin(s), unsignedFields: 'ignore' as const };
+    // Every object of the card carries zzz (outside the schema): an inherited zzz in each would
+    // be listed where the kept text has it, so only the check of Object.prototype tells them apart.
+    const everywhere = (node: unknown, add: boolean): void => {
+      if (typeof node !== 'object' || node === null) return;
+      if (!Array.isArray(node)) {
+        if (add) (node as Record<string, unknown>).zzz = 'z';
+        else delete (node as Record<string, unknown>).zzz;
+      }
+      for (const v of Object.values(node)) everywhere(v, add);
+    };
+    const { securitySchemes: _s, securityRequirements: _r, ...noMaps } = makeCard(ORIGIN);
+    const card = structuredClone(await joseSign(noMaps, s)) as unknown as Record<string, unknown>;
+    everywhere(card, true);
+    const first = await verifyAgentCard(card, resolver, policy);
+    expect(first.unsignedFields).toContain('$.zzz');
+    for (let i = 0; i < 2; i++) expect((await verifyAgentCard(card, resolver, policy)).unsignedFields).toEqual(first.unsignedFields);
+    everywhere(card, false);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.zzz = 'z';
+    let outcome: ReturnType<typeof verifyAgentCard>;
+    try {
+      outcome = verifyAgentCard(card, resolver, policy);
+    } finally {
+      delete proto.zzz;
+    }
+    // What JSON.stringify(card) gives: no zzz, so nothing outside the schema.
+    expect((await outcome).unsignedFields).toEqual([]);
+  });
+
   it('property: after a pinned RSA JWK object verified a card, a byte changed in its modulus (in place) never verifies that card', async () => {
     const s = signers.PS256!;
     const card = await joseSign(makeCard(ORIGIN), s);
