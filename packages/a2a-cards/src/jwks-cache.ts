@@ -124,7 +124,7 @@ export function createJwksCache(cacheOptions?: JwksCacheOptions): JwksCache {
     return key;
   };
 
-  return {
+  const cached: JwksCache = {
     async getKey(url, kid) {
       if (typeof url !== 'string') throw new MalformedInputError('JWKS URL must be a string', { check: 'jwks_url' });
       if (typeof kid !== 'string' || kid.length === 0) throw new MalformedInputError('kid must be a non-empty string', { check: 'kid' });
@@ -141,6 +141,25 @@ export function createJwksCache(cacheOptions?: JwksCacheOptions): JwksCache {
       cache.clear();
     },
   };
+  peekers.set(cached, (url, kid) => {
+    const entry = cache.get(url);
+    return entry !== undefined && entry.expires > readClock(options.clock) ? entry.keys.get(kid) : undefined;
+  });
+  return cached;
+}
+
+// What a cache created here already holds, read without waiting: the key getKey would
+// return at once (its set cached and fresh, the kid's key already read). Anything else
+// (expired, not fetched, unknown kid, a bad clock) goes through getKey.
+const peekers = new WeakMap<JwksCache, (url: string, kid: string) => VerificationKey | undefined>();
+
+/** @internal The key `cache.getKey(url, kid)` would answer at once, or undefined when it would have to wait or refuse. */
+export function cachedJwksKey(cache: JwksCache, url: string, kid: string): VerificationKey | undefined {
+  try {
+    return peekers.get(cache)?.(url, kid);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A JWKS URL a policy may pin: absolute, https (http for a loopback host when allowed), no credentials or fragment. */

@@ -17,7 +17,7 @@ import { PLATFORM, isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
 import { type CardSignature, type SignatureSlot, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
-import { type JwksCache, createJwksCache, policyJwksHost } from './jwks-cache.js';
+import { type JwksCache, cachedJwksKey, createJwksCache, policyJwksHost } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
 import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText, ruleOneForm } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
@@ -537,9 +537,30 @@ export async function verifyAgentCard(
     return jwksEntries.length > 0 ? matchJwks(sig) : undefined;
   };
 
-  const matchJwks = async (sig: CardSignature): Promise<Match | undefined> => {
+  const jwksMatch = (sig: CardSignature, entry: (typeof jwksEntries)[number], url: string, pinnedJku: boolean, key: VerificationKey): Match => {
+    const own = policyJwksHost(entry.urls[0]);
+    return {
+      rule: ruleOf(entry.index),
+      id: `jwks ${entry.urls[0]}`,
+      index: entry.index,
+      hosts: entry.s.hosts ?? [own],
+      signer: { source: 'jwks', jwks: url, ...(sig.jku !== undefined ? { jku: pinnedJku ? 'pinned' : 'ignored' } : {}) },
+      key,
+    };
+  };
+
+  const matchJwks = (sig: CardSignature): Match | Promise<Match | undefined> => {
     // A jku counts only as a choice among the URLs the policy already pins.
     const pinnedJku = sig.jku === undefined ? undefined : jwksEntries.find((e) => e.urls.includes(sig.jku!));
+    // The first URL tried, when its set is cached, fresh and holds the kid: what getKey would answer, without waiting.
+    const entry = pinnedJku ?? jwksEntries[0]!;
+    const url = pinnedJku ? sig.jku! : entry.urls[0]!;
+    const key = cachedJwksKey(jwksCache(), url, sig.kid);
+    if (key !== undefined) return jwksMatch(sig, entry, url, pinnedJku !== undefined, key);
+    return fetchJwksMatch(sig, pinnedJku);
+  };
+
+  const fetchJwksMatch = async (sig: CardSignature, pinnedJku: (typeof jwksEntries)[number] | undefined): Promise<Match | undefined> => {
     for (const entry of pinnedJku ? [pinnedJku] : jwksEntries) {
       for (const url of pinnedJku ? [sig.jku!] : entry.urls) {
         let key: VerificationKey;
@@ -549,15 +570,7 @@ export async function verifyAgentCard(
           if (error instanceof UnknownKeyError && !pinnedJku) continue;
           throw error;
         }
-        const own = policyJwksHost(entry.urls[0]);
-        return {
-          rule: ruleOf(entry.index),
-          id: `jwks ${entry.urls[0]}`,
-          index: entry.index,
-          hosts: entry.s.hosts ?? [own],
-          signer: { source: 'jwks', jwks: url, ...(sig.jku !== undefined ? { jku: pinnedJku ? 'pinned' : 'ignored' } : {}) },
-          key,
-        };
+        return jwksMatch(sig, entry, url, pinnedJku !== undefined, key);
       }
     }
     return undefined;

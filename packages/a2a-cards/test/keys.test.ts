@@ -275,6 +275,37 @@ describe('a JWKS the verifier names', () => {
   });
 });
 
+describe('a JWKS key read from the cache without waiting', () => {
+  it('is what getKey answers: a set past its TTL is fetched again, a rotated-out key is refused, a bad clock is refused with its code', async () => {
+    let served = { keys: [signers.RS256!.publicJwk] };
+    const server = await startCountingServer((_url, res) => res.writeHead(200).end(JSON.stringify(served)));
+    try {
+      const p: TrustPolicy = { signers: [{ jwks: `${server.origin}/jwks.json`, hosts: HOSTS }] };
+      let now = 1_000_000;
+      let broken = false;
+      const jwksCache = createJwksCache({ allowHttpLoopback: true, cacheTtlMs: 60_000, refetchUnknownKidAfterMs: 0, clock: () => (broken ? Number.NaN : now) });
+      const card = await joseSign(makeCard(ORIGIN), signers.RS256!);
+      for (let i = 0; i < 3; i++) expect((await verifyAgentCard(card, resolver, p, { jwksCache })).signers[0]).toMatchObject({ source: 'jwks', alg: 'RS256' });
+      expect(server.hits).toHaveLength(1);
+      served = { keys: [signers.PS256!.publicJwk] };
+      now += 59_000;
+      expect((await verifyAgentCard(card, resolver, p, { jwksCache })).signers[0]).toMatchObject({ source: 'jwks' });
+      expect(server.hits).toHaveLength(1);
+      now += 2_000;
+      await expectCode(verifyAgentCard(card, resolver, p, { jwksCache }), 'untrusted_signer');
+      // Fetched again past its TTL, then once more for the kid it lacks (refetchUnknownKidAfterMs 0).
+      expect(server.hits).toHaveLength(3);
+      served = { keys: [signers.RS256!.publicJwk] };
+      now += 61_000;
+      expect((await verifyAgentCard(card, resolver, p, { jwksCache })).signers[0]).toMatchObject({ source: 'jwks' });
+      broken = true;
+      await expectCode(verifyAgentCard(card, resolver, p, { jwksCache }), 'bad_clock');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a card verified before (its canonical forms kept by text)', () => {
   it('decides trust, hosts and signature again on every call: another policy, another key, other hosts, a changed byte', async () => {
     const s = signers.EdDSA!;
