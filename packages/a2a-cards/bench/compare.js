@@ -1,8 +1,8 @@
 // This checkout against another (BASE, the `packages` folder of a built checkout), in one
 // process: card verification with a pinned key, the same card again and cards never seen
 // before, each batch a ratio to a batch of native verifies of the same algorithm timed just
-// before it, by wall clock and by this process's CPU time; medians. ALG=EdDSA|ES256|RS256.
-import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+// before it, by wall clock and by this process's CPU time; medians. ALG=EdDSA|ES256|RS256|PS256.
+import { constants, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { card } from './card.js';
 const W = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 const B = process.env.BASE;
@@ -10,7 +10,7 @@ if (!B) throw new Error('set BASE to the packages folder of a built checkout to 
 const lw = await import(`${W}/a2a-cards/dist/index.js`), lb = await import(`${B}/a2a-cards/dist/index.js`);
 const { createDidResolver } = await import(`${W}/did/dist/index.js`);
 const alg = process.env.ALG ?? 'EdDSA';
-const A = { EdDSA: [['ed25519'], null, {}], ES256: [['ec', { namedCurve: 'P-256' }], 'sha256', { dsaEncoding: 'ieee-p1363' }], RS256: [['rsa', { modulusLength: 2048 }], 'sha256', {}] }[alg];
+const A = { EdDSA: [['ed25519'], null, {}], ES256: [['ec', { namedCurve: 'P-256' }], 'sha256', { dsaEncoding: 'ieee-p1363' }], RS256: [['rsa', { modulusLength: 2048 }], 'sha256', {}], PS256: [['rsa', { modulusLength: 2048 }], 'sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }] }[alg];
 const { publicKey, privateKey } = generateKeyPairSync(...A[0]);
 const kid = 'k-1'; const prot = Buffer.from(JSON.stringify({ alg, kid, typ: 'JOSE' })).toString('base64url');
 const mk = (c) => { const b64 = Buffer.from(lw.canonicalizeAgentCard(c)).toString('base64url'); const input = Buffer.from(`${prot}.${b64}`); const s = sign(A[1], input, { key: privateKey, ...A[2] }); return { input, s, signed: { ...c, signatures: [{ protected: prot, signature: s.toString('base64url') }] } }; };

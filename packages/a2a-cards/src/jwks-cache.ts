@@ -124,7 +124,7 @@ export function createJwksCache(cacheOptions?: JwksCacheOptions): JwksCache {
     return key;
   };
 
-  return {
+  const cached: JwksCache = {
     async getKey(url, kid) {
       if (typeof url !== 'string') throw new MalformedInputError('JWKS URL must be a string', { check: 'jwks_url' });
       if (typeof kid !== 'string' || kid.length === 0) throw new MalformedInputError('kid must be a non-empty string', { check: 'kid' });
@@ -141,6 +141,25 @@ export function createJwksCache(cacheOptions?: JwksCacheOptions): JwksCache {
       cache.clear();
     },
   };
+  peekers.set(cached, (url, kid) => {
+    const entry = cache.get(url);
+    return entry !== undefined && entry.expires > readClock(options.clock) ? entry.keys.get(kid) : undefined;
+  });
+  return cached;
+}
+
+// What a cache created here already holds, read without waiting: the key getKey would
+// return at once (its set cached and fresh, the kid's key already read). Anything else
+// (expired, not fetched, unknown kid, a bad clock) goes through getKey.
+const peekers = new WeakMap<JwksCache, (url: string, kid: string) => VerificationKey | undefined>();
+
+/** @internal The key `cache.getKey(url, kid)` would answer at once, or undefined when it would have to wait or refuse. */
+export function cachedJwksKey(cache: JwksCache, url: string, kid: string): VerificationKey | undefined {
+  try {
+    return peekers.get(cache)?.(url, kid);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A JWKS URL a policy may pin: absolute, https (http for a loopback host when allowed), no credentials or fragment. */
@@ -156,4 +175,24 @@ export function jwksUrl(href: unknown, allowHttpLoopback: boolean): URL {
   if (url.protocol !== 'https:' && !httpOk) throw new MalformedInputError(`JWKS URL must be https (got ${url.protocol})`, { check: 'jwks_url' });
   if (url.username || url.password || url.hash) throw new MalformedInputError('JWKS URL must not carry credentials or a fragment', { check: 'jwks_url' });
   return url;
+}
+
+// URLs a policy pinned, by their exact text: the check and the host are functions of the
+// text alone, and a policy is checked on every verification.
+const MAX_POLICY_URLS = 256;
+const policyUrls = new Map<string, string>();
+
+/** @internal How many policy URLs are kept. */
+export function policyUrlsHeld(): number {
+  return policyUrls.size;
+}
+
+/** The host (`host[:port]`, lower case) of a JWKS URL a policy may pin (see {@link jwksUrl}, loopback HTTP allowed). */
+export function policyJwksHost(href: unknown): string {
+  const known = typeof href === 'string' ? policyUrls.get(href) : undefined;
+  if (known !== undefined) return known;
+  const host = jwksUrl(href, true).host.toLowerCase();
+  if (policyUrls.size >= MAX_POLICY_URLS) policyUrls.delete(policyUrls.keys().next().value as string);
+  policyUrls.set(href as string, host);
+  return host;
 }

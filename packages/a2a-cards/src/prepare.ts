@@ -22,7 +22,12 @@ export interface PreparedCard extends NormalizedCard {
   /** The `prune-empty` form (the one agent-id signs). */
   canonical: string;
   payload: Uint8Array;
-  /** With `bothReadings`: one form per distinct byte string, `prune-empty` first. */
+  /**
+   * With `bothReadings`: one form per distinct byte string, `prune-empty` first. With
+   * `bothReadings: 'on-demand'` only the `prune-empty` one (its readings include
+   * `rule-1-as-written` when both give the same bytes); the other is {@link ruleOneForm}'s,
+   * read when a signature needs it.
+   */
   forms: CanonicalForm[];
 }
 
@@ -30,7 +35,7 @@ export interface PreparedCard extends NormalizedCard {
  * Type → size → parse → schema. Accepts JSON text, UTF-8 bytes or a plain object. Depth is
  * bounded by the schema walk (32 levels), not by a separate pass.
  */
-export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES, bothReadings = false): PreparedCard {
+export function prepareCard(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES, bothReadings: boolean | 'on-demand' = false): PreparedCard {
   return prepareCardText(cardText(input, maxBytes), bothReadings);
 }
 
@@ -57,7 +62,7 @@ export function cardText(input: unknown, maxBytes = DEFAULT_MAX_CARD_BYTES): str
 }
 
 /** Parse → schema → canonical forms of a card's text (see {@link cardText}). */
-export function prepareCardText(text: string, bothReadings = false): PreparedCard {
+export function prepareCardText(text: string, bothReadings: boolean | 'on-demand' = false): PreparedCard {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -75,13 +80,16 @@ export function prepareCardText(text: string, bothReadings = false): PreparedCar
     forms.push(pruned);
     // The readings differ only where a REQUIRED field is carried at its default value.
     if (normalized.defaultRequired.length === 0) pruned.readings.push('rule-1-as-written');
-    else {
-      const kept = normalizeCard(raw, 'rule-1-as-written').signed;
-      const text = canonicalize(kept);
-      forms.push({ readings: ['rule-1-as-written'], signed: kept, canonical: text, payloadB64: base64urlEncode(text) });
-    }
+    else if (bothReadings === true) forms.push(ruleOneForm(raw));
   }
   return { raw, ...normalized, canonical, payload, forms };
+}
+
+/** The `rule-1-as-written` form of a parsed card (empty REQUIRED fields kept). */
+export function ruleOneForm(raw: Record<string, unknown>): CanonicalForm {
+  const kept = normalizeCard(raw, 'rule-1-as-written').signed;
+  const text = canonicalize(kept);
+  return { readings: ['rule-1-as-written'], signed: kept, canonical: text, payloadB64: base64urlEncode(text) };
 }
 
 /**

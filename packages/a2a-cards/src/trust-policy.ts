@@ -1,7 +1,7 @@
 import { type Clock, MalformedInputError, VerificationKey } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import { type StatusListResolver, parseDidWeb } from '@agent-id/did';
-import { jwksUrl } from './jwks-cache.js';
+import { policyJwksHost } from './jwks-cache.js';
 
 interface SignerRule {
   /**
@@ -136,8 +136,7 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
     const kids = new Set<unknown>();
     p.signers.forEach((s: Partial<DidSigner & KeySigner & JwksSigner>, i) => {
       if (typeof s !== 'object' || s === null) fail(`signers[${i}] must be an object`);
-      const kinds = (['did', 'jwk', 'jwks'] as const).filter((k) => s[k] !== undefined);
-      if (kinds.length !== 1) fail(`signers[${i}] needs exactly one of did, jwk or jwks`);
+      if ((s.did !== undefined ? 1 : 0) + (s.jwk !== undefined ? 1 : 0) + (s.jwks !== undefined ? 1 : 0) !== 1) fail(`signers[${i}] needs exactly one of did, jwk or jwks`);
       if (s.did !== undefined && (typeof s.did !== 'string' || !s.did.startsWith('did:') || s.did.includes('#'))) fail(`signers[${i}].did must be a DID without fragment`);
       if (s.jwk !== undefined) {
         if (!isRecord(s.jwk) || typeof s.jwk.kid !== 'string' || s.jwk.kid.length === 0) fail(`signers[${i}].jwk must be a public JWK with its "kid"`);
@@ -155,7 +154,7 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
         if (urls.length === 0) fail(`signers[${i}].jwks must name at least one URL`);
         for (const url of urls) {
           try {
-            jwksUrl(url, true);
+            policyJwksHost(url);
           } catch (cause) {
             throw new MalformedInputError(`trust policy: signers[${i}].jwks: ${(cause as Error).message}`, { check: 'policy', cause });
           }
@@ -185,25 +184,78 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
   return Object.freeze(Object.assign({}, p));
 }
 
+const MAX_PINNED = 256;
 const pinned = new Map<string, VerificationKey>();
 
+/** A JWK object's own members as last read (strings, numbers, booleans, lists of strings). */
+interface PinnedRead {
+  key: VerificationKey;
+  names: string[];
+  values: unknown[];
+}
+const pinnedReads = new WeakMap<object, PinnedRead>();
+
+function sameMember(live: unknown, kept: unknown): boolean {
+  if (!Array.isArray(kept)) return live === kept;
+  if (!Array.isArray(live) || Object.getPrototypeOf(live) !== Array.prototype || live.length !== kept.length) return false;
+  for (let i = 0; i < kept.length; i++) if (live[i] !== kept[i]) return false;
+  return true;
+}
+
+function sameMembers(jwk: Readonly<Record<string, unknown>>, read: PinnedRead): boolean {
+  const proto = Object.getPrototypeOf(jwk);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const names = Object.keys(jwk);
+  if (names.length !== read.names.length) return false;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== read.names[i] || !sameMember(jwk[names[i]!], read.values[i])) return false;
+  }
+  return true;
+}
+
+/** A plain JWK object's own members, copied, when each is a data property holding a string, number, boolean or list of strings. */
+function plainMembers(jwk: Readonly<Record<string, unknown>>): { names: string[]; values: unknown[] } | undefined {
+  const proto = Object.getPrototypeOf(jwk);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const descriptors = Object.getOwnPropertyDescriptors(jwk);
+  const names = Object.keys(descriptors);
+  const values: unknown[] = [];
+  for (const name of names) {
+    const d = descriptors[name]!;
+    if (!d.enumerable || !('value' in d)) return undefined;
+    const v: unknown = d.value;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') values.push(v);
+    else if (Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && v.length <= 64 && v.every((m) => typeof m === 'string')) values.push([...v]);
+    else return undefined;
+  }
+  return { names, values };
+}
+
 /**
- * The key of a `{ jwk }` signer. Cached by the JWK's JSON text (not by object), so a JWK
- * object changed after first use is read again; the cache is bounded.
+ * The key of a `{ jwk }` signer. A plain JWK object (own data members: strings, numbers,
+ * booleans, lists of strings) is copied and its key read from the copy, cached by the
+ * copy's JSON text (bounded); when the same object comes again with the same members in the
+ * same order, its key is found without serializing it again (an RSA modulus makes that text
+ * long). Any other JWK (getters, a prototype of its own, nested objects) is read anew on
+ * every call.
  */
 export function pinnedKey(jwk: Readonly<Record<string, unknown>>): VerificationKey {
-  let text: string;
-  try {
-    text = JSON.stringify(jwk);
-  } catch (cause) {
-    throw new MalformedInputError('JWK is not serializable as JSON', { check: 'public_key', cause });
+  const read = pinnedReads.get(jwk);
+  if (read !== undefined && sameMembers(jwk, read)) return read.key;
+  const snapshot = plainMembers(jwk);
+  if (snapshot === undefined) {
+    pinnedReads.delete(jwk);
+    return VerificationKey.fromJwk(jwk);
   }
+  const copy = Object.fromEntries(snapshot.names.map((name, i) => [name, snapshot.values[i]]));
+  const text = JSON.stringify(copy);
   let key = pinned.get(text);
   if (!key) {
-    key = VerificationKey.fromJwk(jwk);
-    if (pinned.size >= 256) pinned.delete(pinned.keys().next().value as string);
+    key = VerificationKey.fromJwk(copy);
+    if (pinned.size >= MAX_PINNED) pinned.delete(pinned.keys().next().value as string);
     pinned.set(text, key);
   }
+  pinnedReads.set(jwk, { key, ...snapshot });
   return key;
 }
 

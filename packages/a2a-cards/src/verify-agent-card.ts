@@ -11,15 +11,15 @@ import {
   SignatureRequiredError,
   UnknownKeyError,
   UntrustedSignerError,
-  type VerificationKey,
+  VerificationKey,
 } from '@agent-id/core';
-import { isRecord } from '@agent-id/core/internal';
+import { PLATFORM, isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
-import { type CardSignature, readSignatures, short, signingInput } from './card-signatures.js';
+import { type CardSignature, type SignatureSlot, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
-import { type JwksCache, createJwksCache } from './jwks-cache.js';
+import { type JwksCache, cachedJwksKey, createJwksCache, policyJwksHost } from './jwks-cache.js';
 import type { CanonicalReading } from './normalize.js';
-import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText } from './prepare.js';
+import { type CanonicalForm, type PreparedCard, cardText, optionsObject, prepareCardText, ruleOneForm } from './prepare.js';
 import { type TrustPolicy, defineTrustPolicy, didWebHost, hostsAllowed, pinnedKey } from './trust-policy.js';
 import type { AgentCard } from './types.js';
 
@@ -104,18 +104,39 @@ export interface AgentCardVerdict {
   unsignedFields: string[];
 }
 
+// Hosts of interface URLs read before, by exact URL text (only URLs that have one): a new
+// version of a card keeps its URLs, and parsing two URLs costs about a tenth of an RSA verify.
+const MAX_URL_HOSTS = 1024;
+const urlHosts = new Map<string, string>();
+
+function urlHost(url: string): string {
+  const known = urlHosts.get(url);
+  if (known !== undefined) return known;
+  let host = '';
+  try {
+    host = new URL(url).host.toLowerCase();
+  } catch {
+    return '';
+  }
+  if (host && url.length <= 2048) {
+    if (urlHosts.size >= MAX_URL_HOSTS) urlHosts.delete(urlHosts.keys().next().value as string);
+    urlHosts.set(url, host);
+  }
+  return host;
+}
+
+/** @internal How many interface URL hosts are kept. */
+export function urlHostsHeld(): number {
+  return urlHosts.size;
+}
+
 function interfaceHosts(signed: Record<string, unknown>): string[] {
   const hosts: string[] = [];
   const list = Array.isArray(signed.supportedInterfaces) ? signed.supportedInterfaces : [];
   list.forEach((iface, i) => {
     const url = isRecord(iface) ? iface.url : undefined;
     if (typeof url !== 'string') return;
-    let host = '';
-    try {
-      host = new URL(url).host.toLowerCase();
-    } catch {
-      // reported below
-    }
+    const host = urlHost(url);
     if (!host) throw new MalformedInputError(`supportedInterfaces[${i}].url is not an absolute URL with a host`, { check: 'interface_url' });
     if (!hosts.includes(host)) hosts.push(host);
   });
@@ -155,12 +176,53 @@ function formInput(form: CanonicalForm, sig: CardSignature): Uint8Array {
   return input;
 }
 
-/** The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. */
-async function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
-  for (const form of prepared.forms) {
-    if (await key.verifyAsync(sig.alg, sig.signature, formInput(form, sig))) return form.readings;
+// The `rule-1-as-written` form of a card whose readings differ, read the first time a
+// signature does not cover the `prune-empty` one (most cards are signed in that reading).
+// Deeply frozen with its card once the card is kept (rememberCard).
+const ruleOneForms = new WeakMap<PreparedCard, CanonicalForm>();
+
+/** The form a signature is tried on after the `prune-empty` one, or undefined when both readings are the same bytes. */
+function otherForm(prepared: PreparedCard): CanonicalForm | undefined {
+  if (prepared.forms[0]!.readings.includes('rule-1-as-written')) return undefined;
+  let form = ruleOneForms.get(prepared);
+  if (form === undefined) {
+    form = ruleOneForm(prepared.raw);
+    if (Object.isFrozen(prepared)) deepFreeze(form);
+    ruleOneForms.set(prepared, form);
   }
-  throw new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${prepared.forms.length > 1 ? ' under either canonical reading' : ''}`);
+  return form;
+}
+
+/** The form in the `rule-1-as-written` reading. */
+function keptReadingForm(prepared: PreparedCard): CanonicalForm {
+  return otherForm(prepared) ?? prepared.forms[0]!;
+}
+
+function notCovered(sig: CardSignature, prepared: PreparedCard): InvalidSignatureError {
+  const two = !prepared.forms[0]!.readings.includes('rule-1-as-written');
+  return new InvalidSignatureError(`card signature ${sig.number} (${short(sig.kid)}) does not verify${two ? ' under either canonical reading' : ''}`);
+}
+
+/**
+ * The readings whose bytes `sig` covers; `invalid_signature` when it covers neither. A key
+ * the verifier holds (pinned, or from a JWKS) verifies synchronously on Node, where
+ * `verify` and `verifyAsync` are the same native check: no turn of the microtask queue.
+ */
+function checkSignature(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): CanonicalReading[] | Promise<CanonicalReading[]> {
+  if (PLATFORM !== 'node' || !(key instanceof VerificationKey)) return checkSignatureAsync(sig, key, prepared);
+  const first = prepared.forms[0]!;
+  if (key.verify(sig.alg, sig.signature, formInput(first, sig))) return first.readings;
+  const other = otherForm(prepared);
+  if (other !== undefined && key.verify(sig.alg, sig.signature, formInput(other, sig))) return other.readings;
+  throw notCovered(sig, prepared);
+}
+
+async function checkSignatureAsync(sig: CardSignature, key: CardKey | VerificationKey, prepared: PreparedCard): Promise<CanonicalReading[]> {
+  const first = prepared.forms[0]!;
+  if (await key.verifyAsync(sig.alg, sig.signature, formInput(first, sig))) return first.readings;
+  const other = otherForm(prepared);
+  if (other !== undefined && (await key.verifyAsync(sig.alg, sig.signature, formInput(other, sig)))) return other.readings;
+  throw notCovered(sig, prepared);
 }
 
 async function resolveDidKey(sig: CardSignature, resolver: DidResolver): Promise<CardKey> {
@@ -184,7 +246,10 @@ interface Match {
   index?: number;
   hosts: readonly string[];
   signer: Omit<TrustedCardSigner, 'keyId' | 'alg' | 'rule' | 'readings'>;
-  key: () => Promise<CardKey | VerificationKey>;
+  /** The key, when known without waiting (pinned, or from a cached JWKS). */
+  key?: VerificationKey;
+  /** Where the key comes from otherwise (the DID document). */
+  resolveKey?: () => Promise<CardKey>;
 }
 
 let sharedJwksCache: JwksCache | undefined;
@@ -235,6 +300,109 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// The signature entries of a kept card, read (headers parsed and checked, signatures
+// decoded): a function of its frozen text alone. Kept only when every entry could be read.
+const readSlots = new WeakMap<ReadCard, { max: number; slots: SignatureSlot[] }>();
+
+function keptSlots(card: ReadCard, max: number): SignatureSlot[] {
+  const known = readSlots.get(card);
+  if (known !== undefined && known.max === max) return known.slots;
+  const slots = readSignatures(card.prepared.raw.signatures, max);
+  if (slots.every((slot) => slot.ok)) {
+    for (const slot of slots) if (slot.ok) Object.freeze(slot.sig);
+    readSlots.set(card, { max, slots: Object.freeze(slots) as SignatureSlot[] });
+  }
+  return slots;
+}
+
+// Card objects (not texts) verified before: the caller keeps its card object and verifies it
+// again. The object maps to the text it serialized to, and that text's kept parse is the
+// reference: when the object still holds exactly the parse's members (same keys in the same
+// order, the same strings, numbers, booleans and nulls, plain objects and arrays, no toJSON),
+// JSON.stringify would give that text again, so it is not serialized again (the
+// serialization and the lookup by a new string cost about a third of an RSA verify). Any
+// difference falls back to serializing it.
+const objectTexts = new WeakMap<object, string>();
+
+// A kept parse flattened once, depth first: an object is OBJECT, its member count, then each
+// name and value; an array is ARRAY, its length, then each item; anything else itself. The
+// markers are symbols, which no parse holds.
+const OBJECT = Symbol('object');
+const ARRAY = Symbol('array');
+const flatParses = new WeakMap<object, unknown[]>();
+
+function flatten(value: unknown, out: unknown[]): unknown[] {
+  if (Array.isArray(value)) {
+    out.push(ARRAY, value.length);
+    for (const item of value) flatten(item, out);
+  } else if (typeof value === 'object' && value !== null) {
+    const names = Object.keys(value);
+    out.push(OBJECT, names.length);
+    for (const name of names) {
+      out.push(name);
+      flatten((value as Record<string, unknown>)[name], out);
+    }
+  } else out.push(value);
+  return out;
+}
+
+/** The index after `live` in `flat` when it matches from `at` (see sameJson), or -1. */
+function matchFrom(live: unknown, flat: unknown[], at: number): number {
+  const kind = flat[at];
+  if (kind !== OBJECT && kind !== ARRAY) return live === kind ? at + 1 : -1;
+  if (typeof live !== 'object' || live === null || (live as { toJSON?: unknown }).toJSON !== undefined) return -1;
+  const count = flat[at + 1] as number;
+  let next = at + 2;
+  if (kind === ARRAY) {
+    if (!Array.isArray(live) || Object.getPrototypeOf(live) !== Array.prototype || live.length !== count) return -1;
+    for (let i = 0; i < count && next >= 0; i++) next = matchFrom(live[i], flat, next);
+    return next;
+  }
+  if (Array.isArray(live) || Object.getPrototypeOf(live) !== Object.prototype) return -1;
+  // for-in lists the own enumerable names in Object.keys order, then inherited ones, which
+  // sameJson has made sure there are none of; it reads members without a list of names.
+  let seen = 0;
+  for (const name in live) {
+    if (seen === count || name !== flat[next]) return -1;
+    next = matchFrom((live as Record<string, unknown>)[name], flat, next + 1);
+    if (next < 0) return -1;
+    seen++;
+  }
+  return seen === count ? next : -1;
+}
+
+/**
+ * Whether JSON.stringify(live) equals JSON.stringify(parsed), where `parsed` is a frozen
+ * JSON.parse result: the same member names in the same order, the same strings, numbers,
+ * booleans and nulls (===), and only plain objects and arrays without toJSON, the only
+ * things JSON.stringify writes exactly as the parse does.
+ */
+function sameJson(live: unknown, parsed: object): boolean {
+  // An enumerable member added to Object.prototype would be listed by for-in, not written by JSON.stringify.
+  if (Object.keys(Object.prototype).length > 0) return false;
+  let flat = flatParses.get(parsed);
+  if (flat === undefined) {
+    flat = flatten(parsed, []);
+    flatParses.set(parsed, flat);
+  }
+  return matchFrom(live, flat, 0) === flat.length;
+}
+
+/** The text of a card object verified before, when it still serializes to it (see objectTexts). */
+function keptObjectText(card: unknown): string | undefined {
+  if (typeof card !== 'object' || card === null) return undefined;
+  const text = objectTexts.get(card);
+  if (text === undefined) return undefined;
+  const kept = readCards.get(text);
+  try {
+    if (kept !== undefined && sameJson(card, kept.prepared.raw)) return text;
+  } catch {
+    // A getter or proxy trap that throws: serializing the card reports it with a code.
+  }
+  objectTexts.delete(card);
+  return undefined;
+}
+
 /** @internal What the cache of cards verified before holds: cards and characters, kept and seen once. */
 export function readCardsHeld(): { cards: number; chars: number; seenOnce: number; seenOnceChars: number } {
   return { cards: readCards.size, chars: readCardChars, seenOnce: verifiedOnce.size, seenOnceChars: verifiedOnceChars };
@@ -259,6 +427,8 @@ function rememberCard(text: string, read: ReadCard): void {
     readCardChars -= oldest.length;
   }
   readCards.set(text, deepFreeze(read));
+  const other = ruleOneForms.get(read.prepared);
+  if (other !== undefined) deepFreeze(other);
   readCardChars += text.length;
 }
 
@@ -310,10 +480,11 @@ export async function verifyAgentCard(
     return sharedJwksCache;
   };
 
-  const text = cardText(card, options.maxCardBytes);
+  const known = keptObjectText(card);
+  const text = cardText(known ?? card, options.maxCardBytes);
   const seen = text.length <= MAX_READ_CARD_CHARS ? readCards.get(text) : undefined;
-  const prepared = seen?.prepared ?? prepareCardText(text, true);
-  const slots = readSignatures(prepared.raw.signatures, maxSignatures);
+  const prepared = seen?.prepared ?? prepareCardText(text, 'on-demand');
+  const slots = seen ? keptSlots(seen, maxSignatures) : readSignatures(prepared.raw.signatures, maxSignatures);
   const hosts = seen ? [...seen.hosts] : interfaceHosts(prepared.signed);
   const read: ReadCard = seen ?? { prepared, hosts: [...hosts] };
   if (prepared.unsigned.length > 0 && p.unsignedFields !== 'ignore') {
@@ -338,31 +509,58 @@ export async function verifyAgentCard(
   const jwksEntries = signers.flatMap((s, index) => ('jwks' in s && s.jwks !== undefined ? [{ s, index, urls: typeof s.jwks === 'string' ? [s.jwks] : [...s.jwks] }] : []));
   const ruleOf = (index: number) => signers[index]!.label ?? `signers[${index}]`;
 
-  const match = async (sig: CardSignature): Promise<Match | undefined> => {
-    for (const [index, s] of signers.entries()) {
+  // Synchronous unless a JWKS must be looked up: each await is a turn of the microtask queue.
+  const match = (sig: CardSignature): Match | undefined | Promise<Match | undefined> => {
+    for (let index = 0; index < signers.length; index++) {
+      const s = signers[index]!;
       if ('jwk' in s && s.jwk !== undefined && s.jwk.kid === sig.kid) {
         const key = pinnedKey(s.jwk);
         const thumbprint = key.thumbprint();
-        return { rule: ruleOf(index), id: `jwk ${thumbprint}`, index, hosts: s.hosts ?? [], signer: { source: 'jwk', thumbprint }, key: async () => key };
+        return { rule: ruleOf(index), id: `jwk ${thumbprint}`, index, hosts: s.hosts ?? [], signer: { source: 'jwk', thumbprint }, key };
       }
     }
     if (sig.did !== undefined) {
       const did = sig.did;
       const index = signers.findIndex((s) => 'did' in s && s.did === did);
-      const key = () => resolveDidKey(sig, resolver);
+      const resolveKey = () => resolveDidKey(sig, resolver);
       if (index >= 0) {
         const own = didWebHost(did);
-        return { rule: ruleOf(index), id: did, index, hosts: signers[index]!.hosts ?? (own ? [own] : []), signer: { source: 'did', did }, key };
+        return { rule: ruleOf(index), id: did, index, hosts: signers[index]!.hosts ?? (own ? [own] : []), signer: { source: 'did', did }, resolveKey };
       }
       const own = p.trustDidWebHost ? didWebHost(did) : undefined;
-      if (own !== undefined) return { rule: 'trustDidWebHost', id: `host ${own}`, hosts: [own], signer: { source: 'did', did }, key };
+      if (own !== undefined) return { rule: 'trustDidWebHost', id: `host ${own}`, hosts: [own], signer: { source: 'did', did }, resolveKey };
       if (p.trustSigner) {
         const answer = p.trustSigner({ did, keyId: sig.kid, hosts });
-        if (typeof answer === 'string' && answer.length > 0) return { rule: answer, id: did, hosts: ['*'], signer: { source: 'did', did }, key };
+        if (typeof answer === 'string' && answer.length > 0) return { rule: answer, id: did, hosts: ['*'], signer: { source: 'did', did }, resolveKey };
       }
     }
+    return jwksEntries.length > 0 ? matchJwks(sig) : undefined;
+  };
+
+  const jwksMatch = (sig: CardSignature, entry: (typeof jwksEntries)[number], url: string, pinnedJku: boolean, key: VerificationKey): Match => {
+    const own = policyJwksHost(entry.urls[0]);
+    return {
+      rule: ruleOf(entry.index),
+      id: `jwks ${entry.urls[0]}`,
+      index: entry.index,
+      hosts: entry.s.hosts ?? [own],
+      signer: { source: 'jwks', jwks: url, ...(sig.jku !== undefined ? { jku: pinnedJku ? 'pinned' : 'ignored' } : {}) },
+      key,
+    };
+  };
+
+  const matchJwks = (sig: CardSignature): Match | Promise<Match | undefined> => {
     // A jku counts only as a choice among the URLs the policy already pins.
     const pinnedJku = sig.jku === undefined ? undefined : jwksEntries.find((e) => e.urls.includes(sig.jku!));
+    // The first URL tried, when its set is cached, fresh and holds the kid: what getKey would answer, without waiting.
+    const entry = pinnedJku ?? jwksEntries[0]!;
+    const url = pinnedJku ? sig.jku! : entry.urls[0]!;
+    const key = cachedJwksKey(jwksCache(), url, sig.kid);
+    if (key !== undefined) return jwksMatch(sig, entry, url, pinnedJku !== undefined, key);
+    return fetchJwksMatch(sig, pinnedJku);
+  };
+
+  const fetchJwksMatch = async (sig: CardSignature, pinnedJku: (typeof jwksEntries)[number] | undefined): Promise<Match | undefined> => {
     for (const entry of pinnedJku ? [pinnedJku] : jwksEntries) {
       for (const url of pinnedJku ? [sig.jku!] : entry.urls) {
         let key: VerificationKey;
@@ -372,15 +570,7 @@ export async function verifyAgentCard(
           if (error instanceof UnknownKeyError && !pinnedJku) continue;
           throw error;
         }
-        const own = new URL(entry.urls[0]!).host.toLowerCase();
-        return {
-          rule: ruleOf(entry.index),
-          id: `jwks ${entry.urls[0]}`,
-          index: entry.index,
-          hosts: entry.s.hosts ?? [own],
-          signer: { source: 'jwks', jwks: url, ...(sig.jku !== undefined ? { jku: pinnedJku ? 'pinned' : 'ignored' } : {}) },
-          key: async () => key,
-        };
+        return jwksMatch(sig, entry, url, pinnedJku !== undefined, key);
       }
     }
     return undefined;
@@ -402,12 +592,14 @@ export async function verifyAgentCard(
     let m: Match | undefined;
     let readings: CanonicalReading[];
     try {
-      m = await match(sig);
+      const found = match(sig);
+      m = found instanceof Promise ? await found : found;
       if (m === undefined) {
         others.push({ number: sig.number, kid: short(sig.kid), status: 'untrusted' });
         continue;
       }
-      readings = await checkSignature(sig, await m.key(), prepared);
+      const checked = checkSignature(sig, m.key ?? (await m.resolveKey!()), prepared);
+      readings = checked instanceof Promise ? await checked : checked;
     } catch (error) {
       if (!(error instanceof AgentIdError)) throw error;
       refuse(sig.number, sig.kid, error);
@@ -458,11 +650,10 @@ export async function verifyAgentCard(
 
   const readings: CanonicalReading[] = [];
   for (const s of trustedList) for (const r of s.readings) if (!readings.includes(r)) readings.push(r);
-  const kept = prepared.forms.find((f) => f.readings.includes('rule-1-as-written'))!;
   const allKept = trustedList.length > 0 && trustedList.every((s) => s.readings.includes('rule-1-as-written'));
   const verdict: AgentCardVerdict = {
     // Frozen below when this card is kept for the next verification of its text.
-    card: (allKept ? kept.signed : prepared.signed) as unknown as AgentCard,
+    card: (allKept ? keptReadingForm(prepared).signed : prepared.signed) as unknown as AgentCard,
     host: hosts[0],
     hosts,
     signers: trustedList,
@@ -491,5 +682,6 @@ export async function verifyAgentCard(
     verdict.ownership = { ...vc, source: caller === undefined ? 'card' : 'caller', agentKeyId: agentSig.kid };
   }
   rememberCard(text, read);
+  if (known === undefined && isRecord(card) && !ArrayBuffer.isView(card) && readCards.has(text)) objectTexts.set(card, text);
   return verdict;
 }

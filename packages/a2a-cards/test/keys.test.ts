@@ -275,6 +275,37 @@ describe('a JWKS the verifier names', () => {
   });
 });
 
+describe('a JWKS key read from the cache without waiting', () => {
+  it('is what getKey answers: a set past its TTL is fetched again, a rotated-out key is refused, a bad clock is refused with its code', async () => {
+    let served = { keys: [signers.RS256!.publicJwk] };
+    const server = await startCountingServer((_url, res) => res.writeHead(200).end(JSON.stringify(served)));
+    try {
+      const p: TrustPolicy = { signers: [{ jwks: `${server.origin}/jwks.json`, hosts: HOSTS }] };
+      let now = 1_000_000;
+      let broken = false;
+      const jwksCache = createJwksCache({ allowHttpLoopback: true, cacheTtlMs: 60_000, refetchUnknownKidAfterMs: 0, clock: () => (broken ? Number.NaN : now) });
+      const card = await joseSign(makeCard(ORIGIN), signers.RS256!);
+      for (let i = 0; i < 3; i++) expect((await verifyAgentCard(card, resolver, p, { jwksCache })).signers[0]).toMatchObject({ source: 'jwks', alg: 'RS256' });
+      expect(server.hits).toHaveLength(1);
+      served = { keys: [signers.PS256!.publicJwk] };
+      now += 59_000;
+      expect((await verifyAgentCard(card, resolver, p, { jwksCache })).signers[0]).toMatchObject({ source: 'jwks' });
+      expect(server.hits).toHaveLength(1);
+      now += 2_000;
+      await expectCode(verifyAgentCard(card, resolver, p, { jwksCache }), 'untrusted_signer');
+      // Fetched again past its TTL, then once more for the kid it lacks (refetchUnknownKidAfterMs 0).
+      expect(server.hits).toHaveLength(3);
+      served = { keys: [signers.RS256!.publicJwk] };
+      now += 61_000;
+      expect((await verifyAgentCard(card, resolver, p, { jwksCache })).signers[0]).toMatchObject({ source: 'jwks' });
+      broken = true;
+      await expectCode(verifyAgentCard(card, resolver, p, { jwksCache }), 'bad_clock');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a card verified before (its canonical forms kept by text)', () => {
   it('decides trust, hosts and signature again on every call: another policy, another key, other hosts, a changed byte', async () => {
     const s = signers.EdDSA!;
@@ -346,5 +377,227 @@ describe('a card verified before (its canonical forms kept by text)', () => {
       }),
       { numRuns: 20 },
     );
+  });
+});
+
+describe('a card object, a pinned JWK object and a policy URL verified before (kept by object or text, read again on every call)', () => {
+  type Node = Record<string, unknown> | unknown[];
+  /** Every object and array inside `root`, with `root` first. */
+  function nodes(root: Node): Node[] {
+    const out: Node[] = [root];
+    for (const v of Object.values(root)) if (typeof v === 'object' && v !== null) out.push(...nodes(v as Node));
+    return out;
+  }
+  const MUTATIONS = ['flip', 'delete', 'add', 'move', 'toJSON', 'proto', 'same', 'getter'] as const;
+  function mutate(node: Node, kind: (typeof MUTATIONS)[number], pick: number): void {
+    const keys = Object.keys(node);
+    const key = keys.length ? keys[pick % keys.length]! : undefined;
+    const rec = node as Record<string, unknown>;
+    switch (kind) {
+      case 'flip': {
+        if (key === undefined) return;
+        const v = rec[key];
+        if (typeof v === 'string') rec[key] = v.length ? `${v.slice(0, pick % v.length)}${v[pick % v.length] === 'A' ? 'B' : 'A'}${v.slice((pick % v.length) + 1)}` : 'A';
+        else if (typeof v === 'number') rec[key] = v + 1;
+        else if (typeof v === 'boolean') rec[key] = !v;
+        else rec[key] = 'A';
+        return;
+      }
+      case 'delete':
+        if (Array.isArray(node)) node.splice(pick % Math.max(node.length, 1), 1);
+        else if (key !== undefined) delete rec[key];
+        return;
+      case 'add':
+        if (Array.isArray(node)) node.push(node.length ? structuredClone(node[0]) : 'x');
+        else rec.x = 'y';
+        return;
+      case 'move':
+        if (key !== undefined && !Array.isArray(node)) {
+          const v = rec[key];
+          delete rec[key];
+          rec[key] = v;
+        }
+        return;
+      case 'toJSON':
+        Object.defineProperty(node, 'toJSON', { value: () => ({}), enumerable: false });
+        return;
+      case 'proto':
+        Object.setPrototypeOf(node, Object.create(Array.isArray(node) ? Array.prototype : Object.prototype, { extra: { value: 1, enumerable: true } }));
+        return;
+      case 'same':
+        // Equal content, another object or string: still the same text.
+        if (key !== undefined) rec[key] = typeof rec[key] === 'string' ? [...(rec[key] as string)].join('') : structuredClone(rec[key]);
+        return;
+      case 'getter':
+        if (key !== undefined) {
+          const v = rec[key];
+          Object.defineProperty(node, key, { get: () => v, enumerable: true, configurable: true });
+        }
+        return;
+    }
+  }
+  async function outcome(input: unknown, policy: TrustPolicy): Promise<unknown> {
+    try {
+      const v = await verifyAgentCard(input, resolver, policy);
+      return { card: v.card, signers: v.signers, hosts: v.hosts };
+    } catch (error) {
+      return { code: (error as { code?: string }).code, check: (error as { check?: string }).check };
+    }
+  }
+
+  it('property: a card object verified before and changed in place (any member, byte, order, toJSON, prototype) verifies exactly as its new text does', async () => {
+    const s = signers.RS256!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const policy = pin(s);
+    await verifyAgentCard(card, resolver, policy);
+    await verifyAgentCard(card, resolver, policy);
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.constantFrom(...MUTATIONS), fc.nat(), async (at, kind, pick) => {
+        const live = structuredClone(card) as unknown as Node;
+        expect(await outcome(live, policy)).toMatchObject({ signers: [{ alg: 'RS256' }] });
+        const all = nodes(live);
+        mutate(all[at % all.length]!, kind, pick);
+        const text = JSON.stringify(live);
+        const asObject = await outcome(live, policy);
+        // The text is new to the verifier (not kept), so it is read and checked from scratch.
+        expect(asObject).toEqual(await outcome(text, policy));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a card object verified before is serialized again while Object.prototype has an enumerable member (JSON.stringify would not write it)', async () => {
+    const s = signers.RS256!;
+    const policy = { ...pin(s), unsignedFields: 'ignore' as const };
+    // Every object of the card carries zzz (outside the schema): an inherited zzz in each would
+    // be listed where the kept text has it, so only the check of Object.prototype tells them apart.
+    const everywhere = (node: unknown, add: boolean): void => {
+      if (typeof node !== 'object' || node === null) return;
+      if (!Array.isArray(node)) {
+        if (add) (node as Record<string, unknown>).zzz = 'z';
+        else delete (node as Record<string, unknown>).zzz;
+      }
+      for (const v of Object.values(node)) everywhere(v, add);
+    };
+    const { securitySchemes: _s, securityRequirements: _r, ...noMaps } = makeCard(ORIGIN);
+    const card = structuredClone(await joseSign(noMaps, s)) as unknown as Record<string, unknown>;
+    everywhere(card, true);
+    const first = await verifyAgentCard(card, resolver, policy);
+    expect(first.unsignedFields).toContain('$.zzz');
+    for (let i = 0; i < 2; i++) expect((await verifyAgentCard(card, resolver, policy)).unsignedFields).toEqual(first.unsignedFields);
+    everywhere(card, false);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.zzz = 'z';
+    let outcome: ReturnType<typeof verifyAgentCard>;
+    try {
+      outcome = verifyAgentCard(card, resolver, policy);
+    } finally {
+      delete proto.zzz;
+    }
+    // What JSON.stringify(card) gives: no zzz, so nothing outside the schema.
+    expect((await outcome).unsignedFields).toEqual([]);
+  });
+
+  it('property: after a pinned RSA JWK object verified a card, a byte changed in its modulus (in place) never verifies that card', async () => {
+    const s = signers.PS256!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const jwk = { ...s.publicJwk };
+    const policy = { signers: [{ jwk, hosts: HOSTS }] };
+    const n = jwk.n!;
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: n.length - 1 }), fc.constantFrom(...'AQgw_-'), async (i, c) => {
+        jwk.n = n;
+        expect((await verifyAgentCard(card, resolver, policy)).signers[0]).toMatchObject({ source: 'jwk', alg: 'PS256' });
+        fc.pre(n[i] !== c);
+        jwk.n = `${n.slice(0, i)}${c}${n.slice(i + 1)}`;
+        await expect(verifyAgentCard(card, resolver, policy)).rejects.toSatisfy((e: { code?: string }) => e.code === 'invalid_signature' || e.code === 'malformed_input' || e.code === 'unsupported_algorithm');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a card object verified before whose getter or proxy trap now throws gets a coded error, never a crash', async () => {
+    const s = signers.PS256!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const live = structuredClone(card) as unknown as Record<string, unknown>;
+    let fail = false;
+    const name = live.name;
+    Object.defineProperty(live, 'name', {
+      get: () => {
+        if (fail) throw new Error('boom');
+        return name;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    const proxy = new Proxy(structuredClone(card) as unknown as Record<string, unknown>, {
+      ownKeys: (target) => {
+        if (fail) throw new Error('boom');
+        return Reflect.ownKeys(target);
+      },
+    });
+    for (const input of [live, proxy]) {
+      fail = false;
+      for (let i = 0; i < 3; i++) expect((await verifyAgentCard(input, resolver, pin(s))).signers[0]).toMatchObject({ alg: 'PS256' });
+      fail = true;
+      await expectCode(verifyAgentCard(input, resolver, pin(s)), 'malformed_input');
+    }
+  });
+
+  it('a pinned JWK object changed in place is read again: another kid, alg, a getter, a private member inherited, toJSON', async () => {
+    const s = signers.RS256!;
+    const card = await joseSign(makeCard(ORIGIN), s);
+    const jwk: Record<string, unknown> = { ...s.publicJwk };
+    const policy = { signers: [{ jwk: jwk as Jwk, hosts: HOSTS }] };
+    const ok = async () => expect((await verifyAgentCard(card, resolver, policy)).signers[0]).toMatchObject({ source: 'jwk', alg: 'RS256' });
+    await ok();
+    await ok();
+    jwk.kid = 'other-1';
+    await expectCode(verifyAgentCard(card, resolver, policy), 'untrusted_signer');
+    jwk.kid = s.kid;
+    await ok();
+    jwk.alg = 'PS256';
+    await expectCode(verifyAgentCard(card, resolver, policy), 'key_mismatch');
+    delete jwk.alg;
+    await ok();
+    const other = signers.PS256!.publicJwk.n;
+    Object.defineProperty(jwk, 'n', { get: () => other, enumerable: true, configurable: true });
+    await expectCode(verifyAgentCard(card, resolver, policy), 'invalid_signature');
+    Object.defineProperty(jwk, 'n', { value: s.publicJwk.n, enumerable: true, configurable: true, writable: true });
+    await ok();
+    Object.setPrototypeOf(jwk, { d: 'AQAB' });
+    await expectCode(verifyAgentCard(card, resolver, policy), 'malformed_input');
+    Object.setPrototypeOf(jwk, Object.prototype);
+    await ok();
+    // toJSON changes what the JWK serializes to, not the members its key is read from.
+    const twin = { ...signers.PS256!.publicJwk, kid: s.kid, toJSON: () => s.publicJwk };
+    await expectCode(verifyAgentCard(card, resolver, { signers: [{ jwk: twin, hosts: HOSTS }] }), 'invalid_signature');
+    await ok();
+  });
+
+  it('keeps at most 1,024 interface URL hosts, however many cards are read; a URL read before gives the same host and refusal', async () => {
+    const { urlHostsHeld } = await import('../src/verify-agent-card.js');
+    for (let i = 0; i < 1100; i++) {
+      await expectCode(verifyAgentCard(makeCard(`https://H${i}.example`), resolver, { signers: [] }), 'signature_required');
+      expect(urlHostsHeld()).toBeLessThanOrEqual(1024);
+    }
+    const s = signers.EdDSA!;
+    for (let i = 0; i < 2; i++) {
+      const card = await joseSign(makeCard('https://Agents.ACME.example:8443'), s);
+      expect((await verifyAgentCard(card, resolver, pin(s, { hosts: ['agents.acme.example:8443'] }))).hosts).toEqual(['agents.acme.example:8443']);
+      const bad = makeCard(ORIGIN, { supportedInterfaces: [{ url: '/relative', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }] });
+      await expectCode(verifyAgentCard(bad, resolver, { signers: [] }), 'malformed_input', 'interface_url');
+    }
+  });
+
+  it('keeps at most 256 policy JWKS URLs, however many policies are checked', async () => {
+    const { policyUrlsHeld } = await import('../src/jwks-cache.js');
+    for (let i = 0; i < 600; i++) {
+      defineTrustPolicy({ signers: [{ jwks: `https://h${i}.example/jwks.json` }] });
+      expect(policyUrlsHeld()).toBeLessThanOrEqual(256);
+    }
+    expectCode(() => defineTrustPolicy({ signers: [{ jwks: 'http://h1.example/jwks.json' }] }), 'malformed_input');
+    defineTrustPolicy({ signers: [{ jwks: 'https://h1.example/jwks.json' }] });
+    expectCode(() => defineTrustPolicy({ signers: [{ jwks: 'https://h1.example/jwks.json#x' }] }), 'malformed_input');
   });
 });

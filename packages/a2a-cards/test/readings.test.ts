@@ -69,6 +69,25 @@ describe('both canonical readings on verify', () => {
     expect((await verifyAgentCard(prunedWithout, resolver, policy)).readings).toEqual(['prune-empty', 'rule-1-as-written']);
   });
 
+  it('a card verified again under either reading (the second read only when needed) gives the same verdict, frozen once kept, as text or object', async () => {
+    const card = makeCard('https://acme.example', { description: '', skills: [] });
+    for (const reading of ['rule-1-as-written', 'prune-empty'] as const) {
+      const signed = await signReading(card, reading);
+      const first = await verifyAgentCard(JSON.stringify(signed), resolver, policy);
+      expect(first.readings).toEqual([reading]);
+      expect(first.card.description === '').toBe(reading === 'rule-1-as-written');
+      for (let i = 0; i < 3; i++) {
+        for (const input of [signed, JSON.stringify(signed)]) {
+          const again = await verifyAgentCard(input, resolver, policy);
+          expect([again.readings, again.card]).toEqual([first.readings, first.card]);
+          if (i > 0) expect(Object.isFrozen(again.card) && Object.isFrozen(again.card.skills)).toBe(true);
+        }
+      }
+      // A changed byte in the field only the kept reading signs is refused under both readings.
+      await expectCode(verifyAgentCard({ ...signed, description: ' ' }, resolver, policy), 'invalid_signature');
+    }
+  });
+
   it('signing uses prune-empty and refuses cards whose readings differ, so what we sign verifies under both', async () => {
     const { KeyPair } = await import('@agent-id/core');
     const { createAgentIdentity } = await import('@agent-id/did');
