@@ -3,7 +3,8 @@
 // would; a durable audit log) against a bare node:http endpoint verifying one Ed25519
 // signature per request (its client signs one per request too). Throughput ratio, p99
 // latency, and the guarded server's RSS sampled over the run (BENCH_REQUESTS, default
-// 1,000,000 requests).
+// 1,000,000 requests; BENCH_CONNECTIONS, default 16; LOAD_SERVER_ARGS, Node flags for the
+// servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile the guarded one).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,13 +17,14 @@ import { createProof } from '../dist/index.js';
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
 const BARE_SECONDS = Number(process.env.BENCH_BARE_SECONDS ?? 30);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const org = createAgentIdentity();
 const rootKey = KeyPair.generate('Ed25519');
 const agents = [createAgentIdentity(), createAgentIdentity()];
 const config = { org: org.did, root: rootKey.publicKey.toMultibase(), agentJwk: agents[1].keyPair.publicKey.toJwk() };
 
 async function start(kind) {
-  const child = spawn(process.execPath, [new URL('./load-server.js', import.meta.url).pathname, kind], {
+  const child = spawn(process.execPath, [...(process.env.LOAD_SERVER_ARGS ? process.env.LOAD_SERVER_ARGS.split(' ') : []), new URL('./load-server.js', import.meta.url).pathname, kind], {
     env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -38,7 +40,7 @@ const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/
 function run(url, amountOrDuration, setupRequest) {
   const { origin, pathname } = new URL(url);
   return new Promise((resolve, reject) => {
-    const options = { url: origin, connections: 16, pipelining: 1, ...amountOrDuration, requests: [{ method: 'GET', path: pathname, setupRequest }] };
+    const options = { url: origin, connections: CONNECTIONS, pipelining: 1, ...amountOrDuration, requests: [{ method: 'GET', path: pathname, setupRequest }] };
     const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
     instance.on('error', reject);
   });
@@ -77,7 +79,7 @@ refused = guardedResult.non2xx;
 guarded.child.kill('SIGTERM');
 
 const rps = (r) => r.requests.average;
-console.log(`\nload run: autocannon, 16 connections, loopback; guarded ${guardedResult.requests.total ?? TOTAL} requests, bare ${BARE_SECONDS} s`);
+console.log(`\nload run: autocannon, ${CONNECTIONS} connections, loopback; guarded ${guardedResult.requests.total ?? TOTAL} requests, bare ${BARE_SECONDS} s`);
 console.log(`bare node:http, 1 Ed25519 verify per request: ${rps(bareResult).toFixed(0)} req/s, p99 ${bareResult.latency.p99} ms`);
 console.log(`guarded (proof + token + credential cache + durable audit): ${rps(guardedResult).toFixed(0)} req/s, p99 ${guardedResult.latency.p99} ms`);
 console.log(`throughput guarded / bare: ${(rps(guardedResult) / rps(bareResult)).toFixed(2)}×; non-2xx answers: ${refused}; errors: ${guardedResult.errors}`);
