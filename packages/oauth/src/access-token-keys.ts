@@ -21,6 +21,8 @@ interface Entry {
   publicJwk: PublishedKey;
   /** When it stops being published, ms (undefined while current). */
   retireAtMs?: number;
+  /** The encoded protected header by `typ`: one string per key and type. */
+  headers: Map<string, string>;
 }
 
 const ALGORITHMS: readonly AccessTokenAlgorithm[] = ['ES256', 'EdDSA', 'RS256', 'PS256'];
@@ -113,7 +115,7 @@ export class AccessTokenKeys {
     const kid = await calculateJwkThumbprint(pub);
     const now = readClock(this.#clock);
     for (const entry of this.#entries) entry.retireAtMs ??= now + this.#overlapMs;
-    this.#entries.unshift({ kid, alg, signer: privateKey, publicJwk: { ...pub, kid, alg, use: 'sig' } });
+    this.#entries.unshift({ kid, alg, signer: privateKey, publicJwk: { ...pub, kid, alg, use: 'sig' }, headers: new Map() });
   }
 
   /**
@@ -139,8 +141,14 @@ export class AccessTokenKeys {
   sign(claims: Record<string, unknown>, typ: string): string {
     const e = this.#entries[0];
     if (e === undefined) throw new TypeError('the key ring holds no key');
-    const input = `${Buffer.from(JSON.stringify({ alg: e.alg, kid: e.kid, typ })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    const data = Buffer.from(input);
+    let header = e.headers.get(typ);
+    if (header === undefined) {
+      header = Buffer.from(JSON.stringify({ alg: e.alg, kid: e.kid, typ })).toString('base64url');
+      // Callers sign with a type or two (`at+jwt`): a caller passing new ones each time finds a bounded map.
+      if (e.headers.size < 16) e.headers.set(typ, header);
+    }
+    const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const data = Buffer.from(input, 'latin1');
     const signature =
       e.alg === 'EdDSA'
         ? sign(null, data, e.signer)

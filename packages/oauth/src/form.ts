@@ -1,4 +1,5 @@
 import { InputTooLargeError, MalformedInputError } from '@agent-id/core';
+import { isWellFormed } from '@agent-id/core/internal';
 
 /** Parameters that RFC 8693 lets a request repeat. */
 const REPEATABLE = new Set(['resource', 'audience']);
@@ -10,18 +11,30 @@ export interface TokenRequestParams {
   all(name: string): string[];
 }
 
-// Printable ASCII but `%` and `+`: such a name or value reads as itself.
-const VERBATIM = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/;
+// Printable ASCII: `decodeURIComponent` reads its percent-escapes as URLSearchParams does
+// when they spell UTF-8, and throws when they do not.
+const PRINTABLE = /^[\x21-\x7e]*$/;
 
 function decodePart(part: string): string {
-  return VERBATIM.test(part) ? part : (new URLSearchParams(`v=${part}`).get('v') ?? '');
+  // URLSearchParams changes nothing else of a well-formed string: `%`, `+`, lone surrogates.
+  if (part.indexOf('%') === -1 && part.indexOf('+') === -1 && isWellFormed(part)) return part;
+  if (PRINTABLE.test(part)) {
+    try {
+      return decodeURIComponent(part.replaceAll('+', ' '));
+    } catch {
+      // A `%` without two hex digits, or escapes that are not UTF-8: URLSearchParams' rules below.
+    }
+  }
+  return new URLSearchParams(`v=${part}`).get('v') ?? '';
 }
 
 /**
  * @internal The name–value pairs of an `application/x-www-form-urlencoded` string, exactly as
  * `URLSearchParams` reads them (WHATWG URL §5.1), but without its per-character decoding of
  * parts that need none: tokens are base64url and JWTs. On a request carrying a 5-hop
- * capability and a credential (7.5 KB) it took 18–28 µs of CPU here, `URLSearchParams` 56–84.
+ * capability and a credential (7.5 KB) it took 18–28 µs of CPU here, `URLSearchParams` 56–84;
+ * finding the parts that need no decoding with `indexOf` rather than a pattern, and decoding
+ * the others with `decodeURIComponent`, about 3.
  */
 export function formPairs(body: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   AgentIdError,
   type AuditEntry,
@@ -17,9 +17,11 @@ import {
   WrongAudienceError,
   WrongSubjectError,
   auditRecord,
+  base64urlEncode,
   readClock,
   systemClock,
 } from '@agent-id/core';
+import { randomBytes } from '@agent-id/core/internal';
 import type { DidResolver, StatusListResolver, VerifiedOwnershipCredential } from '@agent-id/did';
 import { CredentialCache, PROOF_ALGORITHMS, ReplayCache, type ReplayStore, type VerifiedProof, verifyProof } from '@agent-id/http';
 import {
@@ -520,7 +522,7 @@ export class TokenService {
         aud: resource,
         exp: expiresAt,
         iat: now,
-        jti: randomBytes(16).toString('base64url'),
+        jti: base64urlEncode(randomBytes(16)),
         client_id: proof.agent,
         scope: names.join(' '),
         act: trace.workload === undefined ? actClaim(last.chain) : { ...actClaim(last.chain), spiffe_id: trace.workload },

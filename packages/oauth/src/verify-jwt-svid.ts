@@ -12,7 +12,7 @@ import {
   readClock,
   readClockTolerance,
 } from '@agent-id/core';
-import { type JWTPayload, decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from './decode-jwt.js';
 import { verifiesJws } from './jws-signature.js';
 import { type BundleKey, type SpiffeBundles, readSpiffeBundles } from './spiffe-bundles.js';
 import { parseSpiffeId } from './spiffe-id.js';
@@ -87,15 +87,9 @@ export async function verifyJwtSvid(token: unknown, bundles: SpiffeBundles, opti
   const keysByDomain = readSpiffeBundles(bundles);
   if (typeof token !== 'string' || token.length === 0) throw new MalformedInputError('the JWT-SVID is not a string', { check: 'svid' });
   if (token.length > MAX_TOKEN_CHARS) throw new InputTooLargeError(`the JWT-SVID is longer than ${MAX_TOKEN_CHARS} characters`, { check: 'svid' });
-  if (token.split('.').length !== 3) throw new MalformedInputError('the JWT-SVID is not in JWS compact serialization', { check: 'svid' });
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let claims: JWTPayload;
-  try {
-    header = decodeProtectedHeader(token);
-    claims = decodeJwt(token);
-  } catch {
-    throw new MalformedInputError('the JWT-SVID is not a JWT', { check: 'svid' });
-  }
+  const decoded = decodeJwt(token);
+  if (decoded === undefined) throw new MalformedInputError('the JWT-SVID is not a JWT in JWS compact serialization', { check: 'svid' });
+  const { header, claims } = decoded;
   for (const name of Object.keys(header)) if (!HEADERS.has(name)) throw new MalformedInputError(`the JWT-SVID header has a parameter JWT-SVID forbids ("${name.slice(0, 20)}")`, { check: 'svid_header' });
   if (header.typ !== undefined && header.typ !== 'JWT' && header.typ !== 'JOSE') throw new MalformedInputError('the JWT-SVID "typ" is neither JWT nor JOSE', { check: 'svid_type' });
   const alg = header.alg as JwtSvidAlgorithm;

@@ -15,7 +15,8 @@ import {
 } from '@agent-id/core';
 import { isRecord } from '@agent-id/core/internal';
 import { KeyObject } from 'node:crypto';
-import { type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors } from 'jose';
+import { type JSONWebKeySet, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors } from 'jose';
+import { type DecodedJwt, decodeJwt } from './decode-jwt.js';
 import { verifiesJws } from './jws-signature.js';
 import { TOKEN_TYPES } from './token-types.js';
 
@@ -117,7 +118,7 @@ function nativeKey(key: unknown): KeyObject {
 }
 
 /** The issuer's keys jose's key set selects for the token's header (`kid`, `alg`, key type): one, or every candidate when several match. */
-async function candidateKeys(keySet: JWTVerifyGetKey, header: ReturnType<typeof decodeProtectedHeader>, token: string): Promise<KeyObject[]> {
+async function candidateKeys(keySet: JWTVerifyGetKey, header: DecodedJwt['header'], token: string): Promise<KeyObject[]> {
   const [protectedHeader, payload, signature] = token.split('.');
   try {
     return [nativeKey(await keySet(header as Parameters<JWTVerifyGetKey>[0], { payload: payload!, signature: signature!, protected: protectedHeader! }))];
@@ -136,7 +137,7 @@ function timeClaim(value: unknown, name: string): number | undefined {
 }
 
 /** RFC 7519 §4.1 checks on a token whose signature verified, as jose's `jwtVerify` makes them. */
-function checkClaims(payload: JWTPayload, provider: TrustedIdentityProvider, nowSeconds: number, tolerance: number): void {
+function checkClaims(payload: DecodedJwt['claims'], provider: TrustedIdentityProvider, nowSeconds: number, tolerance: number): void {
   if (payload.iss !== provider.issuer) throw new UntrustedIssuerError('the subject token is from another issuer', { check: 'subject_issuer' });
   const audiences = typeof provider.audience === 'string' ? [provider.audience] : provider.audience;
   const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
@@ -180,14 +181,9 @@ export async function verifySubjectToken(token: unknown, providers: readonly Tru
   if (kind === undefined) throw new MalformedInputError('subject_token_type is not an ID token or a JWT access token', { check: 'subject_token_type' });
   if (typeof token !== 'string' || token.length === 0) throw new MalformedInputError('the subject token is not a string', { check: 'subject_token' });
   if (token.length > MAX_TOKEN_CHARS) throw new MalformedInputError(`the subject token is longer than ${MAX_TOKEN_CHARS} characters`, { check: 'subject_token' });
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let claims: JWTPayload;
-  try {
-    header = decodeProtectedHeader(token);
-    claims = decodeJwt(token);
-  } catch {
-    throw new MalformedInputError('the subject token is not a JWT', { check: 'subject_token' });
-  }
+  const decoded = decodeJwt(token);
+  if (decoded === undefined) throw new MalformedInputError('the subject token is not a JWT', { check: 'subject_token' });
+  const { header, claims } = decoded;
   const provider = providers.find((p) => p.issuer === claims.iss);
   if (provider === undefined) throw new UntrustedIssuerError('the subject token is from an issuer this service does not trust', { check: 'subject_issuer' });
   const algorithms = [...(provider.algorithms ?? DEFAULT_ALGORITHMS)].filter((a) => a !== 'none');

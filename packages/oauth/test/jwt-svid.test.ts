@@ -129,6 +129,9 @@ describe('verifyJwtSvid: SVIDs signed with jose, bundles in SPIFFE format', () =
     const [h, p, sig] = (await svid(es256)).split('.');
     await expectCode(verifyJwtSvid(JSON.stringify({ protected: h, payload: p, signature: sig }), bundles, opts), 'malformed_input', 'svid');
     await expectCode(verifyJwtSvid(`${h}.${p}.${sig}.x`, bundles, opts), 'malformed_input', 'svid');
+    await expectCode(verifyJwtSvid(`${h}=.${p}.${sig}`, bundles, opts), 'malformed_input', 'svid');
+    await expectCode(verifyJwtSvid(`${h}.${Buffer.from('[1]').toString('base64url')}.${sig}`, bundles, opts), 'malformed_input', 'svid');
+    await expectCode(verifyJwtSvid(`${h}.${p}`, bundles, opts), 'malformed_input', 'svid');
     await expectCode(verifyJwtSvid(`${h}.${Buffer.from(JSON.stringify({ sub: 'spiffe://acme.example/ns/agents/sa/admin', aud: AUD, exp: now + 60 })).toString('base64url')}.${sig}`, bundles, opts), 'invalid_signature', 'svid_signature');
     await expectCode(verifyJwtSvid('x'.repeat(9000), bundles, opts), 'input_too_large', 'svid');
   });

@@ -33,3 +33,20 @@ it('signs with every algorithm it offers, verified by jose, and never publishes 
   expect(JSON.stringify(imported.jwks())).not.toContain('"d"');
   await expect(AccessTokenKeys.fromPrivateJwk({ kty: 'EC', alg: 'ES256' })).rejects.toThrow(TypeError);
 });
+
+it('names the signing key and the type asked for in every header: each key encodes its header once per type, for a bounded number of types', async () => {
+  const keys = await AccessTokenKeys.generate({ alg: 'EdDSA' });
+  const types = [...Array.from({ length: 24 }, (_, i) => `t${i}+jwt`), 'at+jwt', 'at+jwt'];
+  for (const typ of types) {
+    const jwt = keys.sign({ sub: 'alice', typ }, typ);
+    const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(keys.jwks()), { typ });
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: keys.jwks().keys[0]!.kid, typ });
+    expect(payload.typ).toBe(typ);
+  }
+  // After a rotation the new key's kid is in the header, not the one its predecessor encoded.
+  const before = decodeProtectedHeader(keys.sign({}, 'at+jwt')).kid;
+  await keys.rotate();
+  const after = decodeProtectedHeader(keys.sign({}, 'at+jwt')).kid;
+  expect(after).not.toBe(before);
+  expect(after).toBe(keys.jwks().keys[0]!.kid);
+});

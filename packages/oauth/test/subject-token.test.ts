@@ -76,6 +76,32 @@ it('refuses a forged, re-encoded or wrongly keyed signature, and a crit header',
   await expectCode(verifySubjectToken(await idToken('es', 'ES256', {}, { kid: 'nope' }), [provider], opts), 'unknown_key', 'subject_key');
 });
 
+it('reads a token only in its one spelling: three segments of canonical base64url, each part a UTF-8 JSON object', async () => {
+  const token = await idToken('es', 'ES256');
+  const [h, p, s] = token.split('.') as [string, string, string];
+  const b64 = (text: string) => Buffer.from(text).toString('base64url');
+  const spellings = [
+    `${h}.${p}`,
+    `${h}.${p}.${s}.${s}`,
+    `${h}.${p}.${s}.`,
+    `.${p}.${s}`,
+    `${h}..${s}`,
+    // Padding, white space and a non-canonical last character (jose's decoder takes each).
+    `${h}=.${p}.${s}`,
+    `${h}.${p} .${s}`,
+    `${h.slice(0, -1)}${String.fromCharCode(h.charCodeAt(h.length - 1) + 1)}.${p}.${s}`,
+    `${h}.${Buffer.from(p, 'base64url').toString('base64')}.${s}`,
+    // Not JSON objects, or not UTF-8.
+    `${b64('[1]')}.${p}.${s}`,
+    `${h}.${b64('"alice"')}.${s}`,
+    `${h}.${b64('null')}.${s}`,
+    `${h}.${Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]).toString('base64url')}.${s}`,
+    `${b64('{"alg":"ES256"')}.${p}.${s}`,
+  ];
+  for (const spelling of spellings) await expectCode(verifySubjectToken(spelling, [provider], opts), 'malformed_input', 'subject_token');
+  expect((await verifySubjectToken(token, [provider], opts)).subject).toBe('alice');
+});
+
 it('never takes a secret from the JWKS as the key, even for an HS256 the provider was told to allow', async () => {
   const secret = new TextEncoder().encode('a-shared-secret-of-thirty-two-bytes!');
   const hs = { ...provider, algorithms: ['HS256'], jwks: { keys: [{ kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'hs', alg: 'HS256' }] } };

@@ -1,7 +1,7 @@
 import { isWellFormed } from '@agent-id/core/internal';
 import type { CheckView, FactView, OpView, TermValue } from './block.js';
 import { DEFAULT_SYMBOLS, SYMBOL_OFFSET } from './block.js';
-import { bytesField, message, numberField } from './writer.js';
+import { ProtoWriter } from './writer.js';
 
 /*
  * The block schema written (biscuit-auth schema.proto `Block`, `FactV2`, `CheckV2`,
@@ -35,11 +35,6 @@ function compareUtf8(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** A repeated message field: one length-delimited value per item. */
-function repeated(field: number, items: readonly Uint8Array[], out: number[]): void {
-  for (const item of items) bytesField(field, item, out);
-}
-
 const DEFAULT_INDEX = new Map(DEFAULT_SYMBOLS.map((name, i) => [name, i]));
 
 class Symbols {
@@ -65,32 +60,37 @@ function uint(value: number, what: string): number {
   return value;
 }
 
-/** A term, its symbols interned now (a message's bytes are fixed once written). */
-function term(t: TermValue, symbols: Symbols, inSet = false): Uint8Array {
+/** A term as message field `field`, its symbols interned as it is written (biscuit-auth's order: each term's before the next). */
+function term(w: ProtoWriter, field: number, t: TermValue, symbols: Symbols, inSet = false): void {
   switch (t.kind) {
     case 'variable': {
       if (inSet) break;
       const index = symbols.intern(t.name);
-      return message((out) => numberField(1, index, out));
+      w.messageField(field, () => w.numberField(1, index));
+      return;
     }
     case 'integer': {
       if (inSet) break;
       const value = uint(t.value, 'an integer term');
-      return message((out) => numberField(2, value, out));
+      w.messageField(field, () => w.numberField(2, value));
+      return;
     }
     case 'string': {
       const index = symbols.intern(t.value);
-      return message((out) => numberField(3, index, out));
+      w.messageField(field, () => w.numberField(3, index));
+      return;
     }
     case 'date': {
       if (inSet) break;
       const value = uint(t.value, 'a date term');
-      return message((out) => numberField(4, value, out));
+      w.messageField(field, () => w.numberField(4, value));
+      return;
     }
     case 'bytes': {
       if (inSet || !(t.value instanceof Uint8Array)) break;
       const value = t.value;
-      return message((out) => bytesField(5, value, out));
+      w.messageField(field, () => w.bytesField(5, value));
+      return;
     }
     case 'set': {
       if (inSet) break;
@@ -101,79 +101,88 @@ function term(t: TermValue, symbols: Symbols, inSet = false): Uint8Array {
       }
       // Interned in the builder's order (a BTreeSet of strings), written in the
       // converted set's order (a BTreeSet of symbol indexes).
-      const indexes = [...strings].sort(compareUtf8).map((s) => ({ index: symbols.intern(s), s }));
-      indexes.sort((a, b) => a.index - b.index);
-      const items = indexes.map(({ s }) => term({ kind: 'string', value: s }, symbols, true));
-      return message((out) => bytesField(7, message((set) => repeated(1, items, set)), out));
+      const indexes = [...strings].sort(compareUtf8).map((s) => symbols.intern(s));
+      indexes.sort((a, b) => a - b);
+      w.messageField(field, () =>
+        w.messageField(7, () => {
+          for (const index of indexes) w.messageField(1, () => w.numberField(3, index));
+        }),
+      );
+      return;
     }
   }
   throw new TypeError(`a ${t.kind} term${inSet ? ' inside a set' : ''} is not part of this package's templates`);
 }
 
-function predicate(p: FactView, symbols: Symbols): Uint8Array {
+function predicate(w: ProtoWriter, field: number, p: FactView, symbols: Symbols): void {
   const name = symbols.intern(p.name);
-  const terms = p.terms.map((t) => term(t, symbols));
-  return message((out) => {
-    numberField(1, name, out);
-    for (const t of terms) bytesField(2, t, out);
+  w.messageField(field, () => {
+    w.numberField(1, name);
+    for (const t of p.terms) term(w, 2, t, symbols);
   });
 }
 
-function op(o: OpView, symbols: Symbols): Uint8Array {
+function op(w: ProtoWriter, field: number, o: OpView, symbols: Symbols): void {
   if (o.op === 'value') {
-    const value = term(o.term, symbols);
-    return message((out) => bytesField(1, value, out));
+    w.messageField(field, () => term(w, 1, o.term, symbols));
+    return;
   }
   if (o.op === 'binary' || o.op === 'unary') {
     if (o.ffi !== undefined) throw new TypeError('foreign operators are not part of this package\'s templates');
     const kind = uint(o.kind, 'an operator kind');
-    return message((out) => bytesField(o.op === 'unary' ? 2 : 3, message((k) => numberField(1, kind, k)), out));
+    w.messageField(field, () => w.messageField(o.op === 'unary' ? 2 : 3, () => w.numberField(1, kind)));
+    return;
   }
   if (o.op === 'closure') {
     const params = o.params.map((p) => symbols.intern(p));
-    const ops = o.ops.map((inner) => op(inner, symbols));
-    return message((out) =>
-      bytesField(
-        4,
-        message((c) => {
-          // Unpacked, as biscuit-auth's proto2 schema declares it.
-          for (const p of params) numberField(1, p, c);
-          for (const inner of ops) bytesField(2, inner, c);
-        }),
-        out,
-      ),
+    const ops = o.ops;
+    w.messageField(field, () =>
+      w.messageField(4, () => {
+        // Unpacked, as biscuit-auth's proto2 schema declares it.
+        for (const p of params) w.numberField(1, p);
+        for (const inner of ops) op(w, 2, inner, symbols);
+      }),
     );
+    return;
   }
   throw new TypeError('unknown expression operation');
 }
 
-function check(c: CheckView, symbols: Symbols): Uint8Array {
+function check(w: ProtoWriter, field: number, c: CheckView, symbols: Symbols): void {
   if (c.kind !== 0) throw new TypeError('only `check if` is part of this package\'s templates');
-  const queries = c.queries.map((q) => {
-    if (q.scopes.length > 0) throw new TypeError('scopes are not part of this package\'s templates');
-    const head = predicate(q.head, symbols);
-    const body = q.body.map((p) => predicate(p, symbols));
-    const expressions = q.expressions.map((e) => e.map((o) => op(o, symbols)));
-    return message((out) => {
-      bytesField(1, head, out);
-      for (const b of body) bytesField(2, b, out);
-      for (const e of expressions) bytesField(3, message((x) => repeated(1, e, x)), out);
-    });
-  });
+  for (const q of c.queries) if (q.scopes.length > 0) throw new TypeError('scopes are not part of this package\'s templates');
   // `check if` is the schema's default kind: biscuit-auth leaves the field out.
-  return message((out) => repeated(1, queries, out));
+  w.messageField(field, () => {
+    for (const q of c.queries) {
+      w.messageField(1, () => {
+        predicate(w, 1, q.head, symbols);
+        for (const b of q.body) predicate(w, 2, b, symbols);
+        for (const e of q.expressions) w.messageField(3, () => {
+          for (const o of e) op(w, 1, o, symbols);
+        });
+      });
+    }
+  });
 }
 
-/** One block's bytes (the `Block` message a signed block carries), from a fresh symbol table. */
+// Blocks are written synchronously, one at a time, and hold nothing secret: two buffers serve every block.
+const body = new ProtoWriter(1024);
+const head = new ProtoWriter(1024);
+
+/**
+ * One block's bytes (the `Block` message a signed block carries), from a fresh symbol
+ * table. Facts and checks are written first, interning as they go, and the symbols they
+ * added written before them.
+ */
 export function writeBlock(input: BlockInput): Uint8Array {
   const symbols = new Symbols();
-  const facts = input.facts.map((f) => predicate(f, symbols));
-  const checks = input.checks.map((c) => check(c, symbols));
+  body.reset();
+  head.reset();
+  for (const f of input.facts) body.messageField(4, () => predicate(body, 1, f, symbols));
+  for (const c of input.checks) check(body, 6, c, symbols);
   const version = uint(input.version, 'the Datalog version');
-  return message((out) => {
-    for (const name of symbols.own) bytesField(1, utf8.encode(name), out);
-    numberField(3, version, out);
-    for (const f of facts) bytesField(4, message((fact) => bytesField(1, f, fact)), out);
-    for (const c of checks) bytesField(6, c, out);
-  });
+  for (const name of symbols.own) head.stringField(1, name);
+  head.numberField(3, version);
+  head.raw(body.view());
+  return head.finish();
 }
