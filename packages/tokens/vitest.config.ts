@@ -13,5 +13,9 @@ export default packageTestConfig({
     'test/runtime-concurrency.test.ts',
     'test/verification-cache.test.ts',
     'test/audit-path.test.ts',
+    'test/review-web-async.test.ts',
+    'test/review-p256-web.test.ts',
+    'test/review-p256-node.test.ts',
+    'test/review-chain-cache.test.ts',
   ],
 });

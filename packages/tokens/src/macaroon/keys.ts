@@ -1,19 +1,20 @@
 import { base64urlEncode } from '@agent-id/core';
-import { type HmacKey, hmacSha256, hmacSha256Key, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
+import { type HmacKey, equalBytes, hmacSha256, hmacSha256Key, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 
 const ROOT_LABEL = 'agent-id/macaroon/root/v1\u0000';
 const THIRD_PARTY_LABEL = 'agent-id/macaroon/third-party/v1\u0000';
 const KEY_GENERATOR = hmacSha256Key(utf8ToBytes('macaroons-key-generator'));
 
-const keyObjects = new WeakMap<Uint8Array, HmacKey>();
+// Imported keys by secret array, with the bytes they were imported from: a secret changed
+// in place (rotated) is imported again rather than verifying under its old bytes.
+const keyObjects = new WeakMap<Uint8Array, { bytes: Uint8Array; key: HmacKey }>();
 
 function keyObject(secret: Uint8Array): HmacKey {
-  let key = keyObjects.get(secret);
-  if (!key) {
-    if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('a Macaroon secret must be at least 32 bytes');
-    key = hmacSha256Key(secret);
-    keyObjects.set(secret, key);
-  }
+  const held = keyObjects.get(secret);
+  if (held !== undefined && equalBytes(held.bytes, secret)) return held.key;
+  if (!(secret instanceof Uint8Array) || secret.length < 32) throw new TypeError('a Macaroon secret must be at least 32 bytes');
+  const key = hmacSha256Key(secret);
+  keyObjects.set(secret, { bytes: Uint8Array.from(secret), key });
   return key;
 }
 
