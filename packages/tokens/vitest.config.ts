@@ -13,9 +13,9 @@ export default packageTestConfig({
     'test/runtime-concurrency.test.ts',
     'test/verification-cache.test.ts',
     'test/audit-path.test.ts',
-    'test/review-web-async.test.ts',
-    'test/review-p256-web.test.ts',
-    'test/review-p256-node.test.ts',
-    'test/review-chain-cache.test.ts',
+    'test/web-async-equivalence.test.ts',
+    'test/p256-external-web.test.ts',
+    'test/p256-external-node.test.ts',
+    'test/chain-cache-trust.test.ts',
   ],
 });

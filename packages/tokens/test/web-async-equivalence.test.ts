@@ -64,7 +64,7 @@ async function sealed(bytes: Uint8Array): Promise<Uint8Array> {
   });
 }
 
-describe('review: crafted Biscuits on the web platform, sync and async', () => {
+describe('crafted Biscuits on the web platform, sync and async', () => {
   afterAll(() => configureSignatureCache());
   const other = KeyPair.generate();
   const other2 = KeyPair.generate();

@@ -9,7 +9,7 @@ import { NOW, chainOf, orgKey } from './helpers.js';
 // Review: a holder's first-party block with its Datalog bytes changed (flips, inserted and
 // repeated bytes, fields past 30) and signed again with the holder's own secret: whatever
 // this reader accepts, biscuit-wasm (prost) parses too, and a refusal is always coded.
-describe('review: the strict reader against biscuit-wasm on re-signed first-party blocks', () => {
+describe('the strict reader against biscuit-wasm on re-signed first-party blocks', () => {
   it('never accepts a block biscuit-wasm cannot read', async () => {
     const parent = await chainOf('biscuit', 2);
     const withChecks = await appendWithWasm(parent, `check if time($t), $t < ${NOW + 60}, "abc" == "abc", 12345678901 > 2;`);

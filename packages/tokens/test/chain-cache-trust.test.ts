@@ -5,7 +5,7 @@ import { ORG, chainOf, failure, orgKey } from './helpers.js';
 
 // Review: a chain verified once (and so in the verified-chain cache) is not lent to another
 // trust or other limits: each of these is refused as it is with the cache empty.
-describe('review: the verified-chain cache and a changed trust', () => {
+describe('the verified-chain cache and a changed trust', () => {
   afterAll(() => configureSignatureCache());
 
   it('refuses under another trust or limits after a verification under the right one', async () => {

@@ -1,12 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
-
-vi.mock('../../core/dist/platform/node.js', async () => await import('../../core/dist/platform/web.js'));
+import { describe, expect, it } from 'vitest';
 import { verifyBiscuit, verifyBiscuitAsync } from '../src/biscuit/chain.js';
 import { configureSignatureCache } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { wasmAccepts } from './envelope.js';
 import { orgKey } from './helpers.js';
-import { p256Variants } from './review-p256-variants.js';
+import { p256Variants } from './p256-variants.js';
 
 const outcome = async (run: () => unknown) => {
   try {
@@ -17,7 +15,7 @@ const outcome = async (run: () => unknown) => {
   }
 };
 
-describe('review: P-256 external signatures in other DER forms, on the web platform', () => {
+describe('P-256 external signatures in other DER forms, on Node', () => {
   it('get biscuit-wasm verdict, sync and async alike', async () => {
     configureSignatureCache({ maxEntries: 0 });
     const lines: string[] = [];

@@ -51,7 +51,7 @@ function oursResult(m: MacaroonDraft, ds: MacaroonDraft[]): string {
   }
 }
 
-describe('review: verifyWithDischarges against the macaroon package', () => {
+describe('verifyWithDischarges against the macaroon package', () => {
   it('never accepts what the package refuses, always with a code', () => {
     const seen = new Map<string, number>();
     fc.assert(

@@ -13,7 +13,7 @@ const partner2 = { ...partner, keyId: 'other-partner', secret: new Uint8Array(32
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD };
 const fromBytes = (b: Uint8Array) => CapabilityToken.fromBytes('macaroon', b);
 
-describe('review: hostile discharges through authorize', () => {
+describe('hostile discharges through authorize', () => {
   it('refuses each with its code', async () => {
     const minted = await mintCapability(capability(), { format: 'macaroon', rootSecret, issuer: ORG });
     const token = await attenuate(minted, { clock, to: dids[1]!, signer: agents[0]!, thirdPartyCaveats: [partner, partner2] });
