@@ -109,7 +109,7 @@ export function verifyMacaroonChain(read: ReadMacaroon, rootKey: Uint8Array): vo
     try {
       const signature = base64urlDecode(hop.sig, 'hop signature');
       const input = hopSigningInput(hop, parent);
-      ok = verifyCached(hop.from, signature, input, () => publicKeyFromDidKey(hop.from).verify(signature, input));
+      ok = verifyCached(`macaroon:${hop.from}`, signature, input, () => publicKeyFromDidKey(hop.from).verify(signature, input));
     } catch {
       ok = false;
     }
