@@ -1,7 +1,10 @@
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
-import { attenuate, mintCapability } from '../src/index.js';
-import { proofOf, resignBlock } from './envelope.js';
+import { expect } from 'vitest';
+import { verifyBiscuit, verifyBiscuitAsync } from '../src/biscuit/chain.js';
+import { attenuate, configureSignatureCache, mintCapability } from '../src/index.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
+import { proofOf, resignBlock, wasmAccepts } from './envelope.js';
 import { AUD, NOW, ORG, USER, clock, dids, orgKey } from './helpers.js';
 
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -51,4 +54,32 @@ export async function p256Variants(): Promise<[string, Uint8Array][]> {
   variant('r = 0', (sig) => der([0], parts(sig).s));
   variant('s = n', (sig) => der(parts(sig).r, bytesOf(N)));
   return out;
+}
+
+const outcome = async (run: () => unknown) => {
+  try {
+    await run();
+    return 'accepted';
+  } catch (error) {
+    return `${(error as { code?: string }).code}/${(error as { check?: string }).check}`;
+  }
+};
+
+/**
+ * Each of {@link p256Variants}, verified synchronously and asynchronously on the platform the
+ * calling test file runs (cache off): the same code and check both ways, and accepted exactly
+ * when biscuit-wasm accepts it.
+ */
+export async function expectP256VerdictsAgree(): Promise<void> {
+  configureSignatureCache({ maxEntries: 0 });
+  try {
+    for (const [, bytes] of await p256Variants()) {
+      const sync = await outcome(() => verifyBiscuit(bytes, [orgKey.publicKey], DEFAULT_LIMITS));
+      const async = await outcome(() => verifyBiscuitAsync(bytes, [orgKey.publicKey], DEFAULT_LIMITS));
+      expect(async).toBe(sync);
+      expect(sync === 'accepted').toBe(await wasmAccepts(bytes));
+    }
+  } finally {
+    configureSignatureCache();
+  }
 }
