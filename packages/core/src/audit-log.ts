@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { type AuditCheckpoint, signCheckpoint } from './audit-checkpoint.js';
 import { LOG_ID } from './audit-lines.js';
-import { type AuditEntry, type AuditHead, type AuditLogHeader, type AuditLogReport, type AuditRecord, type AuditSink, type VerifyAuditLogOptions, AUDIT_LOG_FORMAT, checkLog, makeEntry, readLog, sanitizeStrings, verifyAuditLinesReport } from './audit.js';
+import { type AuditEntry, type AuditHead, type AuditLogHeader, type AuditLogReport, type AuditRecord, type AuditSink, type VerifyAuditLogOptions, AUDIT_LOG_FORMAT, auditEntryLine, checkLog, readLog, verifyAuditLinesReport } from './audit.js';
 import { base64urlEncode } from './base64url.js';
 import { type Clock, readClock } from './clock.js';
 import { AuditChainBrokenError } from './errors.js';
@@ -114,7 +114,7 @@ export class AuditLog implements AuditSink {
   /** The newest entry on disk. */
   #durable: AuditHead;
   /** Entries accepted and waiting for the next write, with their callers. */
-  #batch: { entry: AuditEntry; resolve: (entry: AuditEntry) => void; reject: (error: unknown) => void }[] = [];
+  #batch: { entry: AuditEntry; line: string; resolve: (entry: AuditEntry) => void; reject: (error: unknown) => void }[] = [];
   /** Set once a write failed: the in-memory chain ran ahead of the file, so no further append is possible. */
   #broken: unknown;
   #clock: Clock | undefined;
@@ -253,18 +253,18 @@ export class AuditLog implements AuditSink {
    * ```
    */
   append(input: AuditRecord): Promise<AuditEntry> {
-    const record = sanitizeStrings(input);
     if (this.#broken !== undefined) return Promise.reject(this.#broken);
-    let entry: AuditEntry;
+    let made: { entry: AuditEntry; line: string };
     try {
-      entry = makeEntry(this.#seq, this.#head, record);
+      made = auditEntryLine(this.#seq, this.#head, input);
     } catch (error) {
       return Promise.reject(error);
     }
+    const { entry, line } = made;
     this.#seq = entry.seq + 1;
     this.#head = entry.hash;
     return new Promise<AuditEntry>((resolve, reject) => {
-      this.#batch.push({ entry, resolve, reject });
+      this.#batch.push({ entry, line, resolve, reject });
       // One write is queued for everything accepted until it starts.
       if (this.#batch.length === 1) this.#enqueue(() => this.#writeBatch()).catch(() => undefined);
     });
@@ -276,7 +276,7 @@ export class AuditLog implements AuditSink {
     try {
       this.#throwDeferred();
       if (this.#broken !== undefined) throw this.#broken;
-      await this.#file.appendAll(batch.map((b) => b.entry));
+      await this.#file.appendLines(batch.map((b) => b.line));
     } catch (error) {
       this.#broken ??= error;
       for (const b of batch) b.reject(error);

@@ -2,7 +2,7 @@ import { type AuditCheckpoint, readCheckpoints, } from './audit-checkpoint.js';
 import { brokenAt, extraMember, HASH_HEX, isCanonicalLine, isIsoTime, LOG_ID, parseObjectLine, splitLines } from './audit-lines.js';
 import type { DelegationHop } from './capability.js';
 import { type Clock, readClock } from './clock.js';
-import { AuditChainBrokenError, type ErrorCode } from './errors.js';
+import { AuditChainBrokenError, type ErrorCode, MalformedInputError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { canonicalize } from './jcs.js';
 import { isRecord } from './json.js';
@@ -67,7 +67,7 @@ export interface AuditLogHeader {
 
 // Records carry attacker-chosen strings (resource names, reasons); a lone surrogate must not
 // make a refusal go unrecorded, so it is replaced by U+FFFD before hashing.
-export function sanitizeStrings<T>(value: T): T {
+function sanitizeStrings<T>(value: T): T {
   if (typeof value === 'string') return toWellFormed(value) as T;
   if (Array.isArray(value)) return value.map(sanitizeStrings) as T;
   if (isRecord(value) && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
@@ -76,24 +76,35 @@ export function sanitizeStrings<T>(value: T): T {
   return value;
 }
 
+// The record's canonical text with its lone surrogates replaced. Nearly every record has
+// none, so it is canonicalized as it is, and copied with its strings repaired only when that
+// fails (a value that still fails, such as a non-finite number, fails again the same way).
+function canonicalRecord(input: AuditRecord): string {
+  try {
+    return canonicalize(input);
+  } catch (error) {
+    if (!(error instanceof MalformedInputError)) throw error;
+    return canonicalize(sanitizeStrings(input));
+  }
+}
+
 function entryHash(seq: number, prevHash: string, record: AuditRecord): string {
   return sha256Hex(canonicalize({ seq, prevHash, record }));
 }
 
-/** The entry for a record, holding the record exactly as its canonical line stores it. */
-export function makeEntry(seq: number, prevHash: string, input: AuditRecord): AuditEntry {
-  const record = JSON.parse(canonicalize(input)) as AuditRecord;
-  return { seq, prevHash, hash: entryHash(seq, prevHash, record), record };
-}
-
 /**
  * What the log writer stores for one record: the entry (record sanitized and in its JSON
- * form, linked to `prevHash`) and its line, exactly as a log file holds it. For stores
- * other than the file (`@agent-id/postgres`), so every chain is hashed by this one code.
+ * form, linked to `prevHash`) and its line, exactly as a log file holds it. Used by the file
+ * log and by other stores (`@agent-id/postgres`), so every chain is hashed by this one code.
  */
 export function auditEntryLine(seq: number, prevHash: string, input: AuditRecord): { entry: AuditEntry; line: string } {
-  const entry = makeEntry(seq, prevHash, sanitizeStrings(input));
-  return { entry, line: canonicalize(entry) };
+  const recordText = canonicalRecord(input);
+  // RFC 8785 orders an entry's members hash, prevHash, record, seq, so the hashed form
+  // ({seq, prevHash, record}) and the line are the record's one canonical text with the
+  // other members around it; canonicalizing the parsed record again gives the same text.
+  const linked = `"prevHash":${JSON.stringify(prevHash)},"record":${recordText},"seq":${JSON.stringify(seq)}}`;
+  const hash = sha256Hex(`{${linked}`);
+  return { entry: { seq, prevHash, hash, record: JSON.parse(recordText) as AuditRecord }, line: `{"hash":"${hash}",${linked}` };
 }
 
 /** A log's header line (line 1 of the file) and its hash, the first entry's `prevHash`. */

@@ -58,8 +58,7 @@ export class JsonLinesWriter {
   append<T>(make: () => T, commit?: (value: T) => void): Promise<T> {
     const run = this.#queue.then(async () => {
       const value = make();
-      const line = this.#serialize(value);
-      if (typeof line !== 'string' || line.includes('\n')) throw new TypeError('a JSON Lines value must serialize to one line');
+      const line = oneLine(this.#serialize(value));
       await this.#handle.appendFile(`${line}\n`, 'utf8');
       await this.#handle.datasync();
       commit?.(value);
@@ -78,13 +77,32 @@ export class JsonLinesWriter {
    * ```
    */
   appendAll(values: readonly unknown[]): Promise<void> {
-    const run = this.#queue.then(async () => {
+    return this.#appendText(() => {
       let text = '';
-      for (const value of values) {
-        const line = this.#serialize(value);
-        if (typeof line !== 'string' || line.includes('\n')) throw new TypeError('a JSON Lines value must serialize to one line');
-        text += `${line}\n`;
-      }
+      for (const value of values) text += `${oneLine(this.#serialize(value))}\n`;
+      return text;
+    });
+  }
+
+  /**
+   * Appends lines already serialized (each one line, no newline), in order, with one write
+   * and one `datasync`, as {@link JsonLinesWriter.appendAll} does for values.
+   * @example
+   * ```ts
+   * await file.appendLines(['{"seq":1}', '{"seq":2}']);
+   * ```
+   */
+  appendLines(lines: readonly string[]): Promise<void> {
+    return this.#appendText(() => {
+      let text = '';
+      for (const line of lines) text += `${oneLine(line)}\n`;
+      return text;
+    });
+  }
+
+  #appendText(make: () => string): Promise<void> {
+    const run = this.#queue.then(async () => {
+      const text = make();
       if (text === '') return;
       await this.#handle.appendFile(text, 'utf8');
       await this.#handle.datasync();
@@ -104,6 +122,11 @@ export class JsonLinesWriter {
     await this.#queue;
     await this.#handle.close();
   }
+}
+
+function oneLine(line: unknown): string {
+  if (typeof line !== 'string' || line.includes('\n')) throw new TypeError('a JSON Lines value must serialize to one line');
+  return line;
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -390,6 +390,29 @@ describe('auditEntryLine and auditHeaderLine (core/internal, for stores other th
     expect(report.entries[0]!.record.resource).toBe('files:/\ufffd0');
     expect(() => auditHeaderLine('bad id!', '2026-12-01T00:00:00.000Z')).toThrow(TypeError);
   });
+
+  it('property: the entry and line are those of the definition (record canonicalized with lone surrogates as U+FFFD, hash of {seq, prevHash, record}, line the canonical entry), for any members, keys and strings', () => {
+    // The definition, written independently: every string of plain objects and arrays repaired, keys too.
+    const repair = (v: unknown): unknown =>
+      typeof v === 'string' ? v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+      : Array.isArray(v) ? v.map(repair)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [repair(k), repair(x)]))
+      : v;
+    const surrogateHeavy = fc.string({ unit: fc.oneof(fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)), fc.constantFrom('a', '"', '\\', '\n')), maxLength: 6 });
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), surrogateHeavy);
+    const json = fc.letrec((tie) => ({ value: fc.oneof({ depthSize: 'small' }, text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(text, tie('value'), { maxKeys: 3 })) })).value;
+    fc.assert(
+      fc.property(fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex")), fc.dictionary(text, json, { maxKeys: 4 }), text, (seq, prevHash, fields, resource) => {
+        const input = { ...fields, resource, chain: [{ agent: resource, resources: [resource] }] } as unknown as AuditRecord;
+        const record = JSON.parse(canonicalize(repair(input))) as AuditRecord;
+        const hash = sha256Hex(canonicalize({ seq, prevHash, record }));
+        const { entry, line } = auditEntryLine(seq, prevHash, input);
+        expect(entry).toEqual({ seq, prevHash, hash, record });
+        expect(line).toBe(canonicalize({ seq, prevHash, hash, record }));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('audit record times', () => {

@@ -61,4 +61,16 @@ describe('JsonLinesWriter', () => {
     await file.close();
     expect(await readFile(path, 'utf8')).toBe('{"a":[2,{"c":4,"d":3}],"b":1}\n"x"\n');
   });
+
+  it('appendLines writes lines already serialized, queued in call order with append and appendAll; a batch holding a line that is not one line writes nothing', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-jl-')), 'x.jsonl');
+    const file = await JsonLinesWriter.open(path);
+    const done = [file.append(() => 1), file.appendLines(['2', '3']), file.appendAll([4]), file.appendLines([])];
+    await Promise.all(done);
+    await expect(file.appendLines(['5', '6\n7'])).rejects.toThrow(TypeError);
+    await expect(file.appendLines([8 as unknown as string])).rejects.toThrow(TypeError);
+    await file.appendLines(['9']);
+    await file.close();
+    expect(await readFile(path, 'utf8')).toBe('1\n2\n3\n4\n9\n');
+  });
 });

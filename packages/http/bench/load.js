@@ -35,6 +35,15 @@ async function start(kind) {
   return { child, origin };
 }
 
+// CPU seconds used so far by the server (utime + stime, clock ticks of 1/100 s) and by this
+// process (the generator), to tell which side a run is bound by.
+const serverCpu = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
+const generatorCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+function cpuShare(pid) {
+  const t0 = performance.now(), s0 = serverCpu(pid), g0 = generatorCpu();
+  return () => { const wall = (performance.now() - t0) / 1000; return { server: (serverCpu(pid) - s0) / wall, generator: (generatorCpu() - g0) / wall }; };
+}
+
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 function run(url, amountOrDuration, setupRequest) {
@@ -48,11 +57,13 @@ function run(url, amountOrDuration, setupRequest) {
 
 // Bare: one signature verified per request.
 const bare = await start('bare');
+const bareCpu = cpuShare(bare.child.pid);
 const bareResult = await run(`${bare.origin}/x`, { duration: BARE_SECONDS }, (req) => {
   const msg = randomBytes(32);
   req.headers = { ...req.headers, 'x-msg': msg.toString('base64url'), 'x-sig': Buffer.from(agents[1].keyPair.sign(msg)).toString('base64url') };
   return req;
 });
+const bareShare = bareCpu();
 bare.child.kill('SIGTERM');
 
 // Guarded: a two-hop token, a fresh proof per request, credential sent once beforehand.
@@ -70,11 +81,13 @@ if (first.status !== 200) throw new Error(`guarded warm-up refused: ${first.stat
 const samples = [];
 const sampler = setInterval(() => samples.push(rssMiB(guarded.child.pid)), 2000);
 let refused = 0;
+const guardedCpu = cpuShare(guarded.child.pid);
 const guardedResult = await run(url, { amount: TOTAL }, (req) => {
   req.headers = { ...req.headers, authorization: `DPoP ${token}`, dpop: createProof(agents[1], { method: 'GET', url, token }) };
   return req;
 });
 clearInterval(sampler);
+const guardedShare = guardedCpu();
 refused = guardedResult.non2xx;
 guarded.child.kill('SIGTERM');
 
@@ -83,5 +96,9 @@ console.log(`\nload run: autocannon, ${CONNECTIONS} connections, loopback; guard
 console.log(`bare node:http, 1 Ed25519 verify per request: ${rps(bareResult).toFixed(0)} req/s, p99 ${bareResult.latency.p99} ms`);
 console.log(`guarded (proof + token + credential cache + durable audit): ${rps(guardedResult).toFixed(0)} req/s, p99 ${guardedResult.latency.p99} ms`);
 console.log(`throughput guarded / bare: ${(rps(guardedResult) / rps(bareResult)).toFixed(2)}×; non-2xx answers: ${refused}; errors: ${guardedResult.errors}`);
+const pct = (x) => `${(x * 100).toFixed(0)}%`;
+const perRequest = (share, r) => `${((share.server / rps(r)) * 1e6).toFixed(0)} µs`;
+console.log(`CPU of one core, server / generator: bare ${pct(bareShare.server)} / ${pct(bareShare.generator)}; guarded ${pct(guardedShare.server)} / ${pct(guardedShare.generator)}`);
+console.log(`server CPU per request: bare ${perRequest(bareShare, bareResult)}, guarded ${perRequest(guardedShare, guardedResult)}`);
 const q = (f) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))]?.toFixed(0);
 console.log(`guarded server RSS (MiB) at 10% / 50% / 100% of the run: ${q(0.1)} / ${q(0.5)} / ${q(1)} (${samples.length} samples)`);
