@@ -45,14 +45,25 @@ function jsonString(v: string): string {
 // acyclic value (nearly always a few levels deep) costs no bookkeeping per object.
 const CYCLE_CHECK = 32;
 
+// The canonical text of a deeply frozen plain value, kept while the value lives: nothing in
+// it can change (no accessor, no toJSON, every member frozen too), and a verified chain, kept
+// frozen, is serialized into the audit record of every request it allows. `height` is its
+// nesting, so a text is reused only where the value would not exceed the depth limit.
+const frozenTexts = new WeakMap<object, { text: string; height: number }>();
+
+// What the last serialize call learned of the value it serialized: its nesting, and whether
+// its text depends only on frozen data (then a frozen parent's text may be kept).
+let lastHeight = 0;
+let lastFixed = true;
+
 // One string built by concatenation (the engine joins it once), keys sorted in place: this
 // runs over every card and audit record verified.
 function serialize(input: unknown, depth: number, key: string | number, maxDepth: number, path: object[]): string {
   // As JSON.stringify (and RFC 8785 appendix A) does: an object's toJSON() stands for it.
-  const v =
-    typeof input === 'object' && input !== null && typeof (input as { toJSON?: unknown }).toJSON === 'function'
-      ? (input as { toJSON(key: string): unknown }).toJSON(String(key))
-      : input;
+  const hasToJson = typeof input === 'object' && input !== null && typeof (input as { toJSON?: unknown }).toJSON === 'function';
+  const v = hasToJson ? (input as { toJSON(key: string): unknown }).toJSON(String(key)) : input;
+  lastHeight = 0;
+  lastFixed = !hasToJson;
   if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':
@@ -68,6 +79,15 @@ function serialize(input: unknown, depth: number, key: string | number, maxDepth
       throw new TypeError(`JCS: ${typeof v} is not a JSON value`);
   }
   const obj = v as object;
+  const frozen = !hasToJson && Object.isFrozen(obj);
+  if (frozen) {
+    const held = frozenTexts.get(obj);
+    if (held !== undefined && depth + held.height <= maxDepth) {
+      lastHeight = held.height;
+      lastFixed = true;
+      return held.text;
+    }
+  }
   if (depth >= maxDepth) {
     // Cyclic when an object on the path repeats (then its last one, the parent, does).
     const parent = path[path.length - 1];
@@ -77,12 +97,16 @@ function serialize(input: unknown, depth: number, key: string | number, maxDepth
   if (depth % CYCLE_CHECK === CYCLE_CHECK - 1 && path.includes(obj)) throw new TypeError('JCS: cyclic structure');
   path.push(obj);
   let out: string;
+  let height = 0;
+  let fixed = frozen;
   if (Array.isArray(obj)) {
     out = '[';
     for (let i = 0; i < obj.length; i++) {
       const item: unknown = obj[i];
       if (i > 0) out += ',';
       out += serialize(item === undefined ? null : item, depth + 1, i, maxDepth, path);
+      if (lastHeight > height) height = lastHeight;
+      fixed &&= lastFixed;
     }
     out += ']';
   } else {
@@ -97,11 +121,28 @@ function serialize(input: unknown, depth: number, key: string | number, maxDepth
       if (!first) out += ',';
       first = false;
       out += `${jsonString(k)}:${serialize(member, depth + 1, k, maxDepth, path)}`;
+      if (lastHeight > height) height = lastHeight;
+      fixed &&= lastFixed;
     }
     out += '}';
   }
   path.pop();
+  height += 1;
+  fixed &&= isPlainData(obj);
+  if (fixed) frozenTexts.set(obj, { text: out, height });
+  lastHeight = height;
+  lastFixed = fixed;
   return out;
+}
+
+// A plain object or array whose own members are all data properties: a frozen one reads the
+// same every time.
+function isPlainData(obj: object): boolean {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
+  const descriptors = Object.getOwnPropertyDescriptors(obj);
+  for (const k in descriptors) if (descriptors[k]!.get !== undefined || descriptors[k]!.set !== undefined) return false;
+  return true;
 }
 
 /**

@@ -216,3 +216,81 @@ describe('cycles and depth', () => {
     );
   });
 });
+
+describe('deeply frozen values (their canonical text is kept while they live)', () => {
+  const deepFreeze = <T>(v: T): T => {
+    if (typeof v === 'object' && v !== null) {
+      for (const m of Object.values(v)) deepFreeze(m);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const nest = (v: unknown, levels: number): unknown => (levels === 0 ? v : [nest(v, levels - 1)]);
+  const outcome = (f: () => string): string => {
+    try {
+      return f();
+    } catch (error) {
+      return `error ${(error as { code?: string }).code ?? (error as Error).name}`;
+    }
+  };
+
+  it('property: a frozen value reads as its unfrozen copy, again and again, at any nesting under any depth limit', () => {
+    fc.assert(
+      fc.property(jsonValue, fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 16 }), (value, levels, maxDepth) => {
+        const frozen = deepFreeze(structuredClone(value));
+        for (const k of levels) {
+          expect(outcome(() => canonicalize(nest(frozen, k), { maxDepth }))).toBe(outcome(() => canonicalize(nest(value, k), { maxDepth })));
+          expect(outcome(() => canonicalize(nest(frozen, k)))).toBe(outcome(() => canonicalize(nest(value, k))));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('what can still change is read every time: an unfrozen member, a getter, toJSON, a frozen class instance', () => {
+    const inner = { n: 1 };
+    const withMutable = Object.freeze({ a: inner, b: Object.freeze(['x']) });
+    expect(canonicalize(withMutable)).toBe('{"a":{"n":1},"b":["x"]}');
+    inner.n = 2;
+    expect(canonicalize(withMutable)).toBe('{"a":{"n":2},"b":["x"]}');
+
+    let count = 0;
+    const withGetter = Object.freeze(
+      Object.defineProperty({}, 'n', {
+        enumerable: true,
+        get: () => ++count,
+      }),
+    );
+    expect(canonicalize(withGetter)).toBe('{"n":1}');
+    expect(canonicalize(withGetter)).toBe('{"n":2}');
+    const getterInArray = Object.freeze([withGetter]);
+    expect(canonicalize(getterInArray)).toBe('[{"n":3}]');
+    expect(canonicalize(getterInArray)).toBe('[{"n":4}]');
+
+    let stamp = 0;
+    const withToJson = Object.freeze({ d: Object.freeze({ toJSON: () => ++stamp }) });
+    expect(canonicalize(withToJson)).toBe('{"d":1}');
+    expect(canonicalize(withToJson)).toBe('{"d":2}');
+
+    class Box {
+      get v(): number {
+        return ++count;
+      }
+      w = 1;
+    }
+    const box = Object.freeze(new Box());
+    expect(canonicalize(box)).toBe('{"w":1}');
+    expect(canonicalize(Object.freeze({ box }))).toBe('{"box":{"w":1}}');
+  });
+
+  it('a frozen value with a lone surrogate is refused every time, never kept', () => {
+    const bad = Object.freeze({ a: Object.freeze(['ok', '\ud800']) });
+    expectCode(() => canonicalize(bad), 'malformed_input', 'canonicalize');
+    expectCode(() => canonicalize(bad), 'malformed_input', 'canonicalize');
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    Object.freeze(cyclic);
+    expect(() => canonicalize(cyclic)).toThrow(TypeError);
+    expect(() => canonicalize(cyclic)).toThrow(TypeError);
+  });
+});
