@@ -49,7 +49,22 @@ export async function verifyChain(token: CapabilityToken | string, options: Veri
 
 /** @internal The public view of a verified chain record. */
 export function verifiedChainOf(format: TokenFormat, chain: ChainRecord): VerifiedChain {
-  return { format, issuer: chain.issuer, onBehalfOf: chain.onBehalfOf, task: chain.task, chain: chain.hops.map(toDelegationHop) };
+  return { format, issuer: chain.issuer, onBehalfOf: chain.onBehalfOf, task: chain.task, chain: hopsOf(chain) };
+}
+
+// The hops of a chain the chain cache holds (deeply frozen) are shown by one frozen view,
+// made once: every request it allows is recorded with that view, and the canonical text of
+// a frozen value is computed once.
+const frozenHops = new WeakMap<ChainRecord, DelegationHop[]>();
+
+function hopsOf(chain: ChainRecord): DelegationHop[] {
+  if (!Object.isFrozen(chain)) return chain.hops.map(toDelegationHop);
+  let hops = frozenHops.get(chain);
+  if (hops === undefined) {
+    hops = Object.freeze(chain.hops.map((hop) => Object.freeze(toDelegationHop(hop)))) as DelegationHop[];
+    frozenHops.set(chain, hops);
+  }
+  return hops;
 }
 
 /** What {@link verifyTokenChain} proved. */

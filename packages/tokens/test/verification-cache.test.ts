@@ -24,6 +24,27 @@ describe('the verification cache', () => {
     await expect(authorize(token, { ...options, clock: () => Date.UTC(2100, 0, 1) })).rejects.toMatchObject({ code: 'expired' });
   });
 
+  it("a cached chain's hops are one deeply frozen view, the same for every request it allows, equal to the uncached view", async () => {
+    const token = await chainOf('biscuit', 3);
+    const options = { request, presenter: dids[3]!, clock, trustedRoots: orgKey.publicKey };
+    configureSignatureCache({ maxEntries: 0 });
+    const uncached = await authorize(token, options);
+    configureSignatureCache();
+    const first = await authorize(token, options);
+    const second = await authorize(token, options);
+    expect(second.chain).toBe(first.chain);
+    expect(second.record.chain).toBe(first.chain);
+    expect(first.chain).toEqual(uncached.chain);
+    expect(first.record).toEqual({ ...uncached.record, timestamp: first.record.timestamp });
+    const frozenThrough = (v: unknown): boolean => typeof v !== 'object' || v === null || (Object.isFrozen(v) && Object.values(v).every(frozenThrough));
+    expect(frozenThrough(first.chain)).toBe(true);
+    expect(() => (first.chain as unknown[]).push({})).toThrow(TypeError);
+    expect(() => {
+      (first.chain[0] as { from: string }).from = 'did:key:zOther';
+    }).toThrow(TypeError);
+    expect((await authorize(token, options)).chain[0]!.from).toBe(uncached.chain[0]!.from);
+  });
+
   it('a token that ends like a cached one (its proof) but differs before is verified for itself, and the cached one still hits', async () => {
     const token = await chainOf('biscuit', 2);
     const options = { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey };
