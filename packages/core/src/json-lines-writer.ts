@@ -1,10 +1,12 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
  * An append-only JSON Lines file, owner-only (0600), for embedded state that must survive a
  * crash: appends are serialized, and each resolves only once its line is on disk
- * (`datasync`). A newly created file's directory entry is synced too.
+ * (opened `O_DSYNC` where the platform has it, so one write call is also its data sync;
+ * elsewhere `datasync` after each write). A newly created file's directory entry is synced too.
  *
  * @example
  * ```ts
@@ -40,8 +42,13 @@ export class JsonLinesWriter {
       (h) => h.close().then(() => true),
       () => false,
     );
-    const handle = await open(path, 'a', 0o600);
-    if (options.truncateTo !== undefined) await handle.truncate(options.truncateTo);
+    // O_DSYNC: each write returns once its data (and the size that reaches it) is durable, as
+    // write then fdatasync would, in one call to the thread pool instead of two.
+    const handle = await open(path, DSYNC === undefined ? 'a' : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | DSYNC, 0o600);
+    if (options.truncateTo !== undefined) {
+      await handle.truncate(options.truncateTo);
+      await handle.datasync();
+    }
     if (!existed) await syncDirectory(dirname(path));
     return new JsonLinesWriter(path, handle, options.serialize ?? ((value) => JSON.stringify(value)));
   }
@@ -59,8 +66,7 @@ export class JsonLinesWriter {
     const run = this.#queue.then(async () => {
       const value = make();
       const line = oneLine(this.#serialize(value));
-      await this.#handle.appendFile(`${line}\n`, 'utf8');
-      await this.#handle.datasync();
+      await this.#write(`${line}\n`);
       commit?.(value);
       return value;
     });
@@ -104,11 +110,15 @@ export class JsonLinesWriter {
     const run = this.#queue.then(async () => {
       const text = make();
       if (text === '') return;
-      await this.#handle.appendFile(text, 'utf8');
-      await this.#handle.datasync();
+      await this.#write(text);
     });
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  async #write(text: string): Promise<void> {
+    await this.#handle.appendFile(text, 'utf8');
+    if (DSYNC === undefined) await this.#handle.datasync();
   }
 
   /**
@@ -123,6 +133,9 @@ export class JsonLinesWriter {
     await this.#handle.close();
   }
 }
+
+// Undefined where the platform has no O_DSYNC (Windows).
+const DSYNC: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
 
 function oneLine(line: unknown): string {
   if (typeof line !== 'string' || line.includes('\n')) throw new TypeError('a JSON Lines value must serialize to one line');

@@ -73,4 +73,27 @@ describe('JsonLinesWriter', () => {
     await file.close();
     expect(await readFile(path, 'utf8')).toBe('1\n2\n3\n4\n9\n');
   });
+
+  it.runIf(process.platform === 'linux')('an append resolves once durable: the file is written O_DSYNC (Linux, read back from /proc/self/fdinfo), a truncated one too', async () => {
+    const { readdir, readlink } = await import('node:fs/promises');
+    const { constants } = await import('node:fs');
+    const path = join(await mkdtemp(join(tmpdir(), 'agent-id-jl-')), 'x.jsonl');
+    const flagsOf = async (): Promise<number> => {
+      for (const fd of await readdir('/proc/self/fd')) {
+        if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) !== path) continue;
+        return Number.parseInt(/flags:\s+(\d+)/.exec(await readFile(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+      }
+      throw new Error('the file is not open');
+    };
+    const file = await JsonLinesWriter.open(path);
+    await file.appendLines(['{"a":1}']);
+    expect((await flagsOf()) & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    expect((await flagsOf()) & constants.O_APPEND).toBe(constants.O_APPEND);
+    await file.close();
+    const again = await JsonLinesWriter.open(path, { truncateTo: 0 });
+    expect((await flagsOf()) & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    await again.appendLines(['{"b":2}']);
+    await again.close();
+    expect(await readFile(path, 'utf8')).toBe('{"b":2}\n');
+  });
 });
