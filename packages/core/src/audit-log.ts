@@ -68,6 +68,10 @@ function checkLogId(value: unknown): string | undefined {
   return value;
 }
 
+function afterThisTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {
   try {
     return await readFile(path);
@@ -265,8 +269,10 @@ export class AuditLog implements AuditSink {
     this.#head = entry.hash;
     return new Promise<AuditEntry>((resolve, reject) => {
       this.#batch.push({ entry, line, resolve, reject });
-      // One write is queued for everything accepted until it starts.
-      if (this.#batch.length === 1) this.#enqueue(() => this.#writeBatch()).catch(() => undefined);
+      // One write is queued for everything accepted until it starts. It starts once the
+      // event loop has run every callback of this turn (the requests read together), not
+      // at the first record's microtask: a group then holds all of them, not just the first.
+      if (this.#batch.length === 1) this.#enqueue(() => afterThisTurn().then(() => this.#writeBatch())).catch(() => undefined);
     });
   }
 
