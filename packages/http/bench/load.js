@@ -1,10 +1,14 @@
-// A load run over loopback with autocannon (a real load generator, in this process), 16
-// connections: the guarded endpoint (a fresh proof per request, signed here as a client
-// would; a durable audit log) against a bare node:http endpoint verifying one Ed25519
-// signature per request (its client signs one per request too). Throughput ratio, p99
-// latency, and the guarded server's RSS sampled over the run (BENCH_REQUESTS, default
-// 1,000,000 requests; BENCH_CONNECTIONS, default 16; LOAD_SERVER_ARGS, Node flags for the
-// servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile the guarded one).
+// A load run over loopback with autocannon (a real load generator, in this process): the
+// guarded endpoint (a fresh proof per request, signed here as a client would; a durable
+// audit log) against a bare node:http endpoint verifying one Ed25519 signature per request
+// (its client signs one per request too). Both servers run throughout and are loaded in
+// turns, bare then guarded, BENCH_ROUNDS times: each round's ratio compares two phases a
+// few seconds apart (this machine's speed drifts by a third from minute to minute), and the
+// figure is their median. Also p99 latency, each server's CPU per request, and the guarded
+// server's RSS sampled over all its requests.
+// BENCH_REQUESTS: guarded requests in all (default 1,000,000); BENCH_BARE_SECONDS: bare
+// seconds in all (default 50); BENCH_ROUNDS (default 5); BENCH_CONNECTIONS (default 16);
+// LOAD_SERVER_ARGS: Node flags for the servers (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,7 +20,8 @@ import { attenuate, mintCapability } from '@agent-id/tokens';
 import { createProof } from '../dist/index.js';
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
-const BARE_SECONDS = Number(process.env.BENCH_BARE_SECONDS ?? 30);
+const BARE_SECONDS = Number(process.env.BENCH_BARE_SECONDS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const org = createAgentIdentity();
 const rootKey = KeyPair.generate('Ed25519');
@@ -35,40 +40,36 @@ async function start(kind) {
   return { child, origin };
 }
 
-// CPU seconds used so far by the server (utime + stime, clock ticks of 1/100 s) and by this
-// process (the generator), to tell which side a run is bound by.
+// CPU seconds used so far by a server (utime + stime of all its threads, in clock ticks of
+// 1/100 s) and by this process (the generator), to tell which side a phase is bound by.
 const serverCpu = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
-const generatorCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-function cpuShare(pid) {
-  const t0 = performance.now(), s0 = serverCpu(pid), g0 = generatorCpu();
-  return () => { const wall = (performance.now() - t0) / 1000; return { server: (serverCpu(pid) - s0) / wall, generator: (generatorCpu() - g0) / wall }; };
-}
-
+const generatorCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-function run(url, amountOrDuration, setupRequest) {
+/** One autocannon phase against `url`, with the CPU each side used per second of it. */
+async function phase(server, url, amountOrDuration, setupRequest) {
   const { origin, pathname } = new URL(url);
-  return new Promise((resolve, reject) => {
+  const t0 = performance.now();
+  const s0 = serverCpu(server.child.pid);
+  const g0 = generatorCpu();
+  const result = await new Promise((resolve, reject) => {
     const options = { url: origin, connections: CONNECTIONS, pipelining: 1, ...amountOrDuration, requests: [{ method: 'GET', path: pathname, setupRequest }] };
-    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon(options, (error, r) => (error ? reject(error) : resolve(r)));
     instance.on('error', reject);
   });
+  const wall = (performance.now() - t0) / 1000;
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
+  // Requests over the phase's own time: autocannon's per-second average counts a last partial second as whole.
+  return { rps: result.requests.total / wall, p99: result.latency.p99, requests: result.requests.total, server: (serverCpu(server.child.pid) - s0) / wall, generator: (generatorCpu() - g0) / wall };
 }
 
-// Bare: one signature verified per request.
 const bare = await start('bare');
-const bareCpu = cpuShare(bare.child.pid);
-const bareResult = await run(`${bare.origin}/x`, { duration: BARE_SECONDS }, (req) => {
-  const msg = randomBytes(32);
-  req.headers = { ...req.headers, 'x-msg': msg.toString('base64url'), 'x-sig': Buffer.from(agents[1].keyPair.sign(msg)).toString('base64url') };
-  return req;
-});
-const bareShare = bareCpu();
-bare.child.kill('SIGTERM');
-
-// Guarded: a two-hop token, a fresh proof per request, credential sent once beforehand.
 const guarded = await start('guarded');
 const resource = guarded.origin;
+// Guarded: a two-hop token, a fresh proof per request, credential sent once beforehand.
 let token = await mintCapability(
   { onBehalfOf: 'did:web:acme.example:users:alice', holder: agents[0].did, task: 'load', resources: ['api:/orders/*'], actions: ['read'], audience: [resource], expiresAt: Math.floor(Date.now() / 1000) + 86_400, maxDepth: 3 },
   { format: 'biscuit', rootKey, issuer: org.did },
@@ -78,27 +79,41 @@ const credential = await issueOwnershipCredential(org, { agent: agents[1].did })
 const url = `${resource}/orders/42`;
 const first = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: createProof(agents[1], { method: 'GET', url, token }), 'agent-credential': credential } });
 if (first.status !== 200) throw new Error(`guarded warm-up refused: ${first.status} ${await first.text()}`);
-const samples = [];
-const sampler = setInterval(() => samples.push(rssMiB(guarded.child.pid)), 2000);
-let refused = 0;
-const guardedCpu = cpuShare(guarded.child.pid);
-const guardedResult = await run(url, { amount: TOTAL }, (req) => {
+
+const signedRequest = (req) => {
+  const msg = randomBytes(32);
+  req.headers = { ...req.headers, 'x-msg': msg.toString('base64url'), 'x-sig': Buffer.from(agents[1].keyPair.sign(msg)).toString('base64url') };
+  return req;
+};
+const guardedRequest = (req) => {
   req.headers = { ...req.headers, authorization: `DPoP ${token}`, dpop: createProof(agents[1], { method: 'GET', url, token }) };
   return req;
-});
-clearInterval(sampler);
-const guardedShare = guardedCpu();
-refused = guardedResult.non2xx;
+};
+
+const samples = [];
+const rounds = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const b = await phase(bare, `${bare.origin}/x`, { duration: Math.max(1, Math.round(BARE_SECONDS / ROUNDS)) }, signedRequest);
+  const sampler = setInterval(() => samples.push(rssMiB(guarded.child.pid)), 2000);
+  const g = await phase(guarded, url, { amount: Math.round(TOTAL / ROUNDS) }, guardedRequest);
+  clearInterval(sampler);
+  rounds.push({ bare: b, guarded: g, ratio: g.rps / b.rps });
+}
+bare.child.kill('SIGTERM');
 guarded.child.kill('SIGTERM');
 
-const rps = (r) => r.requests.average;
-console.log(`\nload run: autocannon, ${CONNECTIONS} connections, loopback; guarded ${guardedResult.requests.total ?? TOTAL} requests, bare ${BARE_SECONDS} s`);
-console.log(`bare node:http, 1 Ed25519 verify per request: ${rps(bareResult).toFixed(0)} req/s, p99 ${bareResult.latency.p99} ms`);
-console.log(`guarded (proof + token + credential cache + durable audit): ${rps(guardedResult).toFixed(0)} req/s, p99 ${guardedResult.latency.p99} ms`);
-console.log(`throughput guarded / bare: ${(rps(guardedResult) / rps(bareResult)).toFixed(2)}×; non-2xx answers: ${refused}; errors: ${guardedResult.errors}`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
-const perRequest = (share, r) => `${((share.server / rps(r)) * 1e6).toFixed(0)} µs`;
-console.log(`CPU of one core, server / generator: bare ${pct(bareShare.server)} / ${pct(bareShare.generator)}; guarded ${pct(guardedShare.server)} / ${pct(guardedShare.generator)}`);
-console.log(`server CPU per request: bare ${perRequest(bareShare, bareResult)}, guarded ${perRequest(guardedShare, guardedResult)}`);
+const us = (p) => `${((p.server / p.rps) * 1e6).toFixed(0)} µs`;
+console.log(`\nload run: autocannon, ${CONNECTIONS} connections, loopback, ${ROUNDS} rounds of bare ${Math.round(BARE_SECONDS / ROUNDS)} s then guarded ${Math.round(TOTAL / ROUNDS)} requests`);
+console.log('round | bare req/s | guarded req/s | guarded / bare | p99 bare / guarded | server CPU per request, bare / guarded | CPU of one core, server / generator, bare; guarded');
+for (const [i, r] of rounds.entries()) {
+  console.log(
+    `${i + 1} | ${r.bare.rps.toFixed(0)} | ${r.guarded.rps.toFixed(0)} | ${r.ratio.toFixed(2)}× | ${r.bare.p99} / ${r.guarded.p99} ms | ${us(r.bare)} / ${us(r.guarded)} | ${pct(r.bare.server)} / ${pct(r.bare.generator)}; ${pct(r.guarded.server)} / ${pct(r.guarded.generator)}`,
+  );
+}
+const guardedTotal = rounds.reduce((n, r) => n + r.guarded.requests, 0);
+console.log(`throughput guarded / bare, median of the rounds: ${median(rounds.map((r) => r.ratio)).toFixed(2)}× (${guardedTotal} guarded requests, every one answered 200)`);
+console.log(`p99, median of the rounds: bare ${median(rounds.map((r) => r.bare.p99))} ms, guarded ${median(rounds.map((r) => r.guarded.p99))} ms`);
 const q = (f) => samples[Math.min(samples.length - 1, Math.floor(samples.length * f))]?.toFixed(0);
-console.log(`guarded server RSS (MiB) at 10% / 50% / 100% of the run: ${q(0.1)} / ${q(0.5)} / ${q(1)} (${samples.length} samples)`);
+console.log(`guarded server RSS (MiB) at 10% / 50% / 100% of its requests: ${q(0.1)} / ${q(0.5)} / ${q(1)} (${samples.length} samples)`);
