@@ -3,7 +3,7 @@
 // verifying one Ed25519 signature per request). Prints its origin on the first line.
 import { createPublicKey, verify } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyPair, PublicKey } from '@agent-id/core';
@@ -25,7 +25,8 @@ if (process.argv[2] === 'bare') {
     res.end(ok ? '{"ok":true}' : '{"ok":false}');
   });
 } else {
-  const path = join(await mkdtemp(join(tmpdir(), 'agent-id-load-')), 'audit.jsonl');
+  const dir = await mkdtemp(join(tmpdir(), 'agent-id-load-'));
+  const path = join(dir, 'audit.jsonl');
   const audit = await AuditLog.open(path, { checkpointKey: KeyPair.generate('Ed25519'), checkpointEvery: 1000 });
   const guard = new HttpGuard({
     resource: origin,
@@ -44,6 +45,8 @@ if (process.argv[2] === 'bare') {
   );
   process.on('SIGTERM', async () => {
     await audit.close();
+    // A million records are about 1.7 GB.
+    await rm(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }

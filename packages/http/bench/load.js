@@ -99,8 +99,8 @@ for (let round = 0; round < ROUNDS; round++) {
   clearInterval(sampler);
   rounds.push({ bare: b, guarded: g, ratio: g.rps / b.rps });
 }
-bare.child.kill('SIGTERM');
-guarded.child.kill('SIGTERM');
+// The guarded server closes its log and removes it on SIGTERM.
+await Promise.all([bare, guarded].map(({ child }) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (x) => `${(x * 100).toFixed(0)}%`;

@@ -45,10 +45,20 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(JSON.stringify(body));
 }
 
+// A guard's metadata path, parsed from its metadata URL once rather than per request.
+const metadataPaths = new WeakMap<HttpGuard, { url: string; path: string }>();
+function metadataPathOf(guard: HttpGuard): string {
+  const held = metadataPaths.get(guard);
+  if (held !== undefined && held.url === guard.metadataUrl) return held.path;
+  const path = new URL(guard.metadataUrl).pathname;
+  metadataPaths.set(guard, { url: guard.metadataUrl, path });
+  return path;
+}
+
 /** Serves metadata or runs the guard; returns the decision, or undefined when it answered the request itself. */
 async function run(guard: HttpGuard, req: IncomingMessage, res: ServerResponse, options: GuardNodeOptions, preParsed?: unknown): Promise<HttpAllow | undefined> {
   const path = targetOf(req).split('?')[0];
-  if (path === new URL(guard.metadataUrl).pathname && (req.method === 'GET' || req.method === 'HEAD')) {
+  if (path === metadataPathOf(guard) && (req.method === 'GET' || req.method === 'HEAD')) {
     send(res, 200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }, guard.metadata());
     return undefined;
   }
