@@ -5,6 +5,7 @@
  * @module audit-log
  */
 import { readFile } from 'node:fs/promises';
+import { setImmediate } from 'node:timers';
 import { type AuditCheckpoint, signCheckpoint } from './audit-checkpoint.js';
 import { LOG_ID } from './audit-lines.js';
 import { type AuditEntry, type AuditHead, type AuditLogHeader, type AuditLogReport, type AuditRecord, type AuditSink, type VerifyAuditLogOptions, AUDIT_LOG_FORMAT, auditEntryLine, checkLog, readLog, verifyAuditLinesReport } from './audit.js';
