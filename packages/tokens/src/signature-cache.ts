@@ -120,7 +120,9 @@ function deepFreeze<T>(value: T): T {
   // Byte arrays cannot be frozen; the chain holds none a caller could reach (`root` is a PublicKey, whose bytes are copied out).
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    // Own enumerable members, as Object.values lists them, without making that list.
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    else for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
   }
   return value;
 }

@@ -190,15 +190,17 @@ export function readChain(bytes: Uint8Array, limits: TokenLimits, strict = true)
   return readChainFrom(readEnvelope(bytes), limits, strict);
 }
 
-/** The issuer the authority block names, read without trusting it (undefined if unreadable). */
-function claimedIssuer(authority: SignedBlockView): string | undefined {
+/** The authority block read (undefined if unreadable), and the issuer it names, not yet trusted (undefined if none). */
+function claimedIssuer(authority: SignedBlockView): { view: BlockView | undefined; issuer: string | undefined } {
+  let view: BlockView;
   try {
-    const rows = factsNamed(readBlock(authority.block).facts, 'authority', 5);
-    const issuer = rows.length === 1 ? rows[0]![0] : undefined;
-    return issuer?.kind === 'string' ? issuer.value : undefined;
+    view = readBlock(authority.block);
   } catch {
-    return undefined;
+    return { view: undefined, issuer: undefined };
   }
+  const rows = factsNamed(view.facts, 'authority', 5);
+  const issuer = rows.length === 1 ? rows[0]![0] : undefined;
+  return { view, issuer: issuer?.kind === 'string' ? issuer.value : undefined };
 }
 
 /**
@@ -242,6 +244,8 @@ interface Plan {
   parent: VerifiedBlocks | undefined;
   verifiedBefore: VerifiedBefore | undefined;
   digest: string;
+  /** The authority block as read to find the issuer (reading is a pure function of its bytes, which do not change meanwhile). */
+  authority: BlockView | undefined;
 }
 
 /**
@@ -257,10 +261,11 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
   const { blocks } = envelope;
   const digests = blocksDigests(envelope);
   const cached = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
-  const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimedIssuer(blocks[0]!));
+  const claimed = cached !== undefined ? undefined : claimedIssuer(blocks[0]!);
+  const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimed!.issuer);
   const parentRoot = cached === undefined ? undefined : roots.find((r) => r.equals(cached.root));
   const parent = parentRoot === undefined ? undefined : cached;
-  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all };
+  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all, authority: claimed?.view };
 }
 
 /**
@@ -286,7 +291,7 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
 export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   const p = plan(envelope, trusted, limits);
   const root = verifySignatures(envelope, p.roots, p.verifiedBefore);
-  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent));
+  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent, p.authority));
 }
 
 /**
@@ -306,7 +311,7 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
   let read: BiscuitChain | undefined;
   let unreadable: unknown;
   try {
-    read = readChainFrom(envelope.blocks, limits, true, p.parent);
+    read = readChainFrom(envelope.blocks, limits, true, p.parent, p.authority);
   } catch (error) {
     unreadable = error;
   }
@@ -320,9 +325,10 @@ type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & { root: PublicKey };
 
 /**
  * Reads the chain from `blocks`; with `verified`, the strict reading of every block but
- * the last (a third-party hop block), established before from the same bytes.
+ * the last (a third-party hop block), established before from the same bytes; with
+ * `authorityView`, the authority block already read from the same bytes.
  */
-function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean, verified?: VerifiedBlocks): BiscuitChain {
+function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean, verified?: VerifiedBlocks, authorityView?: BlockView): BiscuitChain {
   assertBlockCount(blocks.length, limits);
   let start: number;
   let chain: ChainRecord;
@@ -346,7 +352,7 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
   } else {
     start = 1;
     blockRevocationIds = blocks.map(blockRevocationId);
-    const authority = readBlock(blocks[0]!.block);
+    const authority = authorityView ?? readBlock(blocks[0]!.block);
     authorityFacts = authority.facts;
     const authorities = factsNamed(authorityFacts, 'authority', 5);
     const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
