@@ -22,7 +22,7 @@ describe('validatePrincipal remembers accepted principals', () => {
         const first = values.map(outcome);
         const again = values.map(outcome);
         expect(again).toEqual(first);
-        values.forEach((v, i) => expect(first[i]).toBe(principalProblem(v) === undefined ? 'accepted' : 'malformed_input/principal'));
+        expect(first).toEqual(values.map((v) => (principalProblem(v) === undefined ? 'accepted' : 'malformed_input/principal')));
       }),
       { numRuns: 500 },
     );
