@@ -291,6 +291,8 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
   const r = new Reader(block);
   let seen = 0;
   const own: string[] = [...inherited];
+  // The same entries as `own`, to find a repeat by hash rather than by comparing with each.
+  const known = new Set<string>(inherited);
   const spans: Record<'facts' | 'rules' | 'checks' | 'scopes' | 'keys', Span[]> = { facts: [], rules: [], checks: [], scopes: [], keys: [] };
   let context = false;
   let version: number | undefined;
@@ -301,8 +303,9 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
       expectWire(wire, LEN);
       const name = r.string('a symbol');
       // As biscuit-auth: a block's symbols extend the table, never repeat an entry of it.
-      if (DEFAULT_SYMBOL_SET.has(name) || own.includes(name)) bad('a symbol repeats one already in the table');
+      if (DEFAULT_SYMBOL_SET.has(name) || known.has(name)) bad('a symbol repeats one already in the table');
       own.push(name);
+      known.add(name);
     } else if (field === 2) {
       expectWire(wire, LEN);
       r.span();
