@@ -2,8 +2,9 @@
 // a 5-hop capability for an access token with each build, alternating which goes first, each
 // batch a ratio to the floor batch (bench/run.js's: 12 Ed25519 verifies + 1 ES256 sign, with
 // node:crypto) timed just before it; the medians of those ratios, by CPU time (user + system
-// of this process) and wall clock. On a shared machine this compares two builds where
-// separate runs cannot. Signature cache off in both, as in bench/run.js.
+// of this process) and wall clock, and the median of each round's ratio of the two builds'
+// exchange CPU. Then the same for `authorize` of the token alone. On a shared machine this
+// compares two builds where separate runs cannot. Signature cache off in both, as in bench/run.js.
 //   BASE=/path/to/other/checkout/packages node bench/compare.js   (both built)
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 const W = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
@@ -69,7 +70,16 @@ const cpu = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-const rows = { cpuW: [], cpuB: [], wallW: [], wallB: [], pair: [] };
+const rows = { cpuW: [], cpuB: [], wallW: [], wallB: [], pair: [], authW: [], authB: [], authPair: [] };
+// authorize of the same 5-hop token alone (bench/run.js's "part: authorize"), each build with its own parsed token.
+const authorizeOf = (lib) => {
+  const capability = lib.tokens.CapabilityToken.parse(token5);
+  const trustedRoots = lib.core.PublicKey.fromMultibase(rootKey.publicKey.toMultibase());
+  return () => lib.tokens.authorize(capability, { request: { resource: 'api:/orders/*', action: 'read', audience: API }, presenter: agents[5].did, trustedRoots });
+};
+const authorizeW = authorizeOf(w);
+const authorizeB = authorizeOf(b);
+for (let i = 0; i < 100; i++) for (const f of [authorizeW, authorizeB]) await f();
 for (let round = 0; round < ROUNDS; round++) {
   const proofs = Array.from({ length: 2 * K }, proof);
   let pi = 0;
@@ -90,9 +100,22 @@ for (let round = 0; round < ROUNDS; round++) {
     rows[`wall${o}`].push((performance.now() - t) / floorWall);
   }
   rows.pair.push(exchangeCpu.W / exchangeCpu.B);
+  const authorizeCpu = {};
+  for (const o of order) {
+    const c = cpu();
+    for (let i = 0; i < K; i++) floor();
+    const floorCpu = cpu() - c;
+    const f = o === 'W' ? authorizeW : authorizeB;
+    const a = cpu();
+    for (let i = 0; i < K; i++) await f();
+    authorizeCpu[o] = cpu() - a;
+    rows[`auth${o}`].push(authorizeCpu[o] / floorCpu);
+  }
+  rows.authPair.push(authorizeCpu.W / authorizeCpu.B);
 }
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(`5-hop capability → access token, exchange ÷ floor, median of ${ROUNDS} rounds of ${K}:`);
 console.log(`  CPU time: BASE ${med(rows.cpuB).toFixed(3)}×  this ${med(rows.cpuW).toFixed(3)}×  (this/BASE ${(med(rows.cpuW) / med(rows.cpuB)).toFixed(3)})`);
 console.log(`  this build's exchange CPU ÷ BASE's in the same round: median ${med(rows.pair).toFixed(3)} (quartiles ${[...rows.pair].sort((x, y) => x - y)[rows.pair.length >> 2].toFixed(3)}–${[...rows.pair].sort((x, y) => x - y)[(3 * rows.pair.length) >> 2].toFixed(3)})`);
 console.log(`  wall:     BASE ${med(rows.wallB).toFixed(3)}×  this ${med(rows.wallW).toFixed(3)}×`);
+console.log(`authorize of the 5-hop token alone ÷ the same floor, CPU: BASE ${med(rows.authB).toFixed(3)}×  this ${med(rows.authW).toFixed(3)}×; same-round ratio this ÷ BASE ${med(rows.authPair).toFixed(3)}`);
