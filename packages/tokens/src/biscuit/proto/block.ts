@@ -38,6 +38,9 @@ export interface FactView {
 
 type Symbols = (index: number) => string;
 
+// Field tags are read here as numbers (field = tag / 8, wire = tag & 7, as `Reader.key`
+// reads them) rather than as one object per field: every block of every verification is read.
+
 function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
   let term: TermValue | undefined;
   while (!r.done()) {
@@ -101,8 +104,8 @@ function readPredicate(p: Reader, symbol: Symbols): FactView {
   const terms: TermValue[] = [];
   while (!p.done()) {
     const kt = p.varint();
-        const kField = Math.floor(kt / 8);
-        const kWire = kt & 7;
+    const kField = Math.floor(kt / 8);
+    const kWire = kt & 7;
     expectWire(kWire, kField === 1 ? VARINT : LEN);
     if (kField === 1) {
       seen = once(seen, 1);
@@ -183,8 +186,8 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
   let ffi: string | undefined;
   while (!r.done()) {
     const kt = r.varint();
-        const kField = Math.floor(kt / 8);
-        const kWire = kt & 7;
+    const kField = Math.floor(kt / 8);
+    const kWire = kt & 7;
     seen = once(seen, kField);
     expectWire(kWire, VARINT);
     if (kField === 1) kind = r.varint();
