@@ -612,8 +612,17 @@ function scopeParam(params: TokenRequestParams): string[] | undefined {
   return names === undefined || names.length === 0 ? undefined : [...new Set(names)];
 }
 
+// Thumbprints by the text they are computed from (a pure function of it): agents come back.
+const MAX_THUMBPRINTS = 1024;
+const thumbprints = new Map<string, string>();
+
 /** The RFC 7638 thumbprint of a public JWK (OKP or EC): SHA-256 of its required members in lexicographic order. */
 function jwkThumbprint(jwk: PublicJwk): string {
-  const members = jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+  const members = JSON.stringify(jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  const known = thumbprints.get(members);
+  if (known !== undefined) return known;
+  const thumbprint = createHash('sha256').update(members).digest('base64url');
+  if (thumbprints.size >= MAX_THUMBPRINTS) thumbprints.delete(thumbprints.keys().next().value as string);
+  thumbprints.set(members, thumbprint);
+  return thumbprint;
 }

@@ -193,6 +193,19 @@ describe('exchange B: capability → RFC 9068 access token', () => {
     await expect(jwtVerify(at, jwks, { issuer: s.origin, audience: s.otherApi })).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
   });
 
+  it('cnf.jkt is each agent\'s own thumbprint, exchange after exchange (thumbprints are remembered by key)', async () => {
+    const jkt = async (token: CapabilityToken, agent: number) => {
+      const r = await capabilityExchange(token, agent);
+      expect(r.status).toBe(200);
+      return (decodeJwt(r.body.access_token as string).cnf as { jkt: string }).jkt;
+    };
+    const want = async (agent: number) => await calculateJwkThumbprint(s.agents[agent]!.keyPair.publicKey.toJwk() as Parameters<typeof calculateJwkThumbprint>[0]);
+    const [one, two] = [await delegated(1, { actions: ['read'] }), await delegated(2, { actions: ['read'] })];
+    const seen = [await jkt(one, 1), await jkt(two, 2), await jkt(one, 1), await jkt(two, 2)];
+    expect(seen).toEqual([await want(1), await want(2), await want(1), await want(2)]);
+    expect(seen[0]).not.toBe(seen[1]);
+  });
+
   it('exchanges a delegated Macaroon the same way', async () => {
     const root = CapabilityToken.parse(await rootCapability(0, { requested_token_type: TOKEN_TYPES.macaroon }));
     const token = await attenuate(root, { to: s.agents[1]!.did, signer: s.agents[0]!.keyPair, narrowing: { actions: ['write'] } });

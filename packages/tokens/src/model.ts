@@ -163,10 +163,17 @@ export function principalProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+// Principals found in their one form, by their text (the finding is a pure function of it):
+// every chain names one, and the same users come back.
+const acceptedPrincipals = new Set<string>();
+
 /** Validates a principal ({@link principalProblem}): `malformed_input`, check `principal`. */
 export function validatePrincipal(value: unknown, what: string): string {
+  if (typeof value === 'string' && acceptedPrincipals.has(value)) return value;
   const problem = principalProblem(value);
   if (problem !== undefined) throw new MalformedInputError(`${what} ${problem}: ${String(value).slice(0, 120)}`, { check: 'principal' });
+  if (acceptedPrincipals.size >= MAX_CACHED_DIDS) acceptedPrincipals.delete(acceptedPrincipals.values().next().value as string);
+  acceptedPrincipals.add(value as string);
   return value as string;
 }
 

@@ -76,9 +76,8 @@ function lookUp(key: string, signature: Uint8Array, message: Uint8Array): { hit:
 /**
  * @internal Whether `signature` over `message` verifies under the key named `key` (its
  * algorithm and bytes, in any one fixed spelling per key): from the cache when this exact
- * triple verified before, else by `verify()`, remembered only when it verified. `message`
- * is kept as it is: pass bytes of its own (a payload just built), never a view of a buffer
- * that is used again.
+ * triple verified before, else by `verify()`, remembered only when it verified. A message
+ * remembered is copied: `message` may be a view of a buffer that is used again.
  */
 export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
   if (maxEntries === 0) return verify();
@@ -112,7 +111,7 @@ function remember(id: string, key: string, message: Uint8Array): void {
     verified.delete(oldest);
     cachedBytes -= entry.message.length + entry.key.length + oldest.length;
   }
-  verified.set(id, { key, message });
+  verified.set(id, { key, message: Uint8Array.from(message) });
   cachedBytes += size;
 }
 
@@ -120,7 +119,9 @@ function deepFreeze<T>(value: T): T {
   // Byte arrays cannot be frozen; the chain holds none a caller could reach (`root` is a PublicKey, whose bytes are copied out).
   if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    // Own enumerable members, as Object.values lists them, without making that list.
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    else for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
   }
   return value;
 }

@@ -12,12 +12,12 @@ const NodeBufferClass = (globalThis as { Buffer?: { allocUnsafeSlow(size: number
 let scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow(16_384);
 
 /**
- * Strict unpadded base64url decoding (as core's `base64urlDecode`: alphabet, length and
- * canonical trailing bits) into the shared buffer. The view is valid until the next
- * decode: use it synchronously.
+ * Unpadded base64url decoding into the shared buffer, of a token's text that
+ * `CapabilityToken.parse` found canonical (alphabet, length and trailing bits: the only
+ * texts a token is made from; the others are encoded from bytes and keep them). The view
+ * is valid until the next decode: use it synchronously.
  */
 function decodeShared(input: string): Uint8Array {
-  assertCanonicalBase64url(input, 'token');
   if (!NodeBufferClass || !scratch) return base64urlDecode(input, 'token');
   const need = Math.ceil((input.length * 3) / 4);
   if (need > scratch.length) scratch = NodeBufferClass.allocUnsafeSlow(need);

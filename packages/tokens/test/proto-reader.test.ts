@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectCode } from '@agent-id/test-support';
+import { DEFAULT_SYMBOLS, readBlock } from '../src/biscuit/proto/block.js';
 import { Reader, once } from '../src/biscuit/proto/reader.js';
 
 // The reader's short paths (ASCII strings without a decoder call, small int64 varints
@@ -68,5 +69,24 @@ describe('the protobuf reader', () => {
       await expectCode(Promise.resolve().then(() => once(seen, field)), 'malformed_input', 'parse');
     }
     await expectCode(Promise.resolve().then(() => once(once(0, 3), 3)), 'malformed_input', 'parse');
+  });
+});
+
+describe('a block\'s symbol table', () => {
+  // A block of symbols only (field 1), Datalog version 3 (field 3).
+  const blockOf = (symbols: readonly string[]) =>
+    Uint8Array.from([...symbols.flatMap((s) => [0x0a, ...lengthDelimited(new TextEncoder().encode(s))]), 0x18, 3]);
+
+  it('is refused exactly when a symbol repeats the default table, the table it extends, or itself', () => {
+    const name = fc.constantFrom('a', 'b', 'read', 'query', 'did:key:z6MkexampleA', 'did:key:z6MkexampleB', 'é', '');
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 4 }), fc.array(name, { maxLength: 6 }), (inherited, own) => {
+        const table = inherited.filter((s) => !DEFAULT_SYMBOLS.includes(s));
+        const repeats = own.some((s, i) => DEFAULT_SYMBOLS.includes(s) || table.includes(s) || own.indexOf(s) !== i);
+        if (repeats) expectCode(() => readBlock(blockOf(own), table), 'malformed_input');
+        else expect(readBlock(blockOf(own), table).symbols).toEqual([...table, ...own]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

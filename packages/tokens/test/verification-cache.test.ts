@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureRuns } from '../src/biscuit/signatures.js';
+import { verifyCached } from '../src/signature-cache.js';
 import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
 import { envelopeOf, tokenOf } from './envelope.js';
 import { AUD, ORG, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
@@ -158,5 +159,26 @@ describe('the verification cache', () => {
     await verifyChain(token, { trustedRoots: orgKey.publicKey });
     expect(signatureRuns.count).toBe(before + 1);
     for (const bad of [-1, 1.5, Number.NaN, '10']) expect(() => configureSignatureCache({ maxEntries: bad as number })).toThrow(TypeError);
+  });
+});
+
+describe('what the signature cache keeps of a message', () => {
+  it('a copy: a buffer its caller reuses after the call changes nothing remembered', () => {
+    configureSignatureCache();
+    const buffer = Uint8Array.from([1, 2, 3, 4]);
+    const signature = new Uint8Array(64).fill(7);
+    let runs = 0;
+    const answer = (verdict: boolean) => () => {
+      runs++;
+      return verdict;
+    };
+    expect(verifyCached('biscuit:k', signature, buffer, answer(true))).toBe(true);
+    // The caller joins its next payload into the same buffer: other bytes, verified afresh (and refused).
+    buffer[0] = 9;
+    expect(verifyCached('biscuit:k', signature, buffer, answer(false))).toBe(false);
+    // The bytes that verified are still a hit.
+    expect(verifyCached('biscuit:k', signature, Uint8Array.from([1, 2, 3, 4]), answer(false))).toBe(true);
+    expect(runs).toBe(2);
+    configureSignatureCache();
   });
 });

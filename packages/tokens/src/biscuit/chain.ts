@@ -4,9 +4,9 @@ import { type TokenLimits, assertBlockCount } from '../limits.js';
 import type { ChainRecord, HopRecord } from '../model.js';
 import { mapWasmError } from '../wasm/errors.js';
 import type { Glue } from '../wasm/runtime.js';
-import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, hopCheckOf, joinResources } from './datalog.js';
+import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, isHopCheck, joinResources } from './datalog.js';
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
-import { type BlockView, type FactView, type TermValue, readBlock } from './proto/block.js';
+import { type BlockView, type CheckView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
 import { type VerifiedBefore, blocksDigests, verifySignatures, verifySignaturesAsync } from './signatures.js';
 import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
@@ -14,7 +14,6 @@ import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
 import { authorityRevocationId, blockRevocationId, hopRevocationId } from './revocation-ids.js';
-import { bytesToHex } from '@agent-id/core/internal';
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
@@ -107,36 +106,6 @@ function sameKey(external: { algorithm: number; key: Uint8Array } | undefined, k
   return diff === 0;
 }
 
-/** Structural equality of decoded block parts (plain objects, arrays, bytes, primitives). */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  // Plain loops: this runs on every block of every verification.
-  if (a instanceof Uint8Array || b instanceof Uint8Array) {
-    if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  const isArray = Array.isArray(a);
-  if (isArray !== Array.isArray(b)) return false;
-  if (isArray) {
-    const x = a as unknown[];
-    const y = b as unknown[];
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!same(x[i], y[i])) return false;
-    return true;
-  }
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let keys = 0;
-  for (const k in x) {
-    if (!Object.hasOwn(y, k) || !same(x[k], y[k])) return false;
-    keys++;
-  }
-  for (const _ in y) keys--;
-  return keys === 0;
-}
-
 /**
  * Refuses a block that is not exactly its template: the template's facts (by name and
  * arity, in order) and checks, and no rules, scopes, public keys or context. Only then do
@@ -147,7 +116,8 @@ function same(a: unknown, b: unknown): boolean {
 function assertTemplate(
   view: BlockView,
   facts: ReadonlyArray<readonly [string, number]>,
-  checks: readonly unknown[],
+  checks: number,
+  isCheck: ((check: CheckView, index: number) => boolean) | undefined,
   what: string,
   check: string,
   minVersion: number,
@@ -164,13 +134,17 @@ function assertTemplate(
   if (view.scopes.length > 0) fail('it has a scope (trusting …)');
   if (view.publicKeys > 0) fail(`it names ${view.publicKeys} public key(s)`);
   if (view.context) fail('it has a context');
-  if (view.checks.length !== checks.length) fail(`it has ${view.checks.length} check(s), expected ${checks.length}`);
+  if (view.checks.length !== checks) fail(`it has ${view.checks.length} check(s), expected ${checks}`);
   view.checks.forEach((c, i) => {
-    if (!same(c, checks[i])) fail(`check ${i} differs from the template's`);
+    if (isCheck === undefined || !isCheck(c, i)) fail(`check ${i} differs from the template's`);
   });
 }
 
-const hex = (bytes: Uint8Array) => bytesToHex(bytes);
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** A block that could not be read as a hop or check-only block (inspect only). */
 export interface UnattributedHop {
@@ -216,15 +190,17 @@ export function readChain(bytes: Uint8Array, limits: TokenLimits, strict = true)
   return readChainFrom(readEnvelope(bytes), limits, strict);
 }
 
-/** The issuer the authority block names, read without trusting it (undefined if unreadable). */
-function claimedIssuer(authority: SignedBlockView): string | undefined {
+/** The authority block read (undefined if unreadable), and the issuer it names, not yet trusted (undefined if none). */
+function claimedIssuer(authority: SignedBlockView): { view: BlockView | undefined; issuer: string | undefined } {
+  let view: BlockView;
   try {
-    const rows = factsNamed(readBlock(authority.block).facts, 'authority', 5);
-    const issuer = rows.length === 1 ? rows[0]![0] : undefined;
-    return issuer?.kind === 'string' ? issuer.value : undefined;
+    view = readBlock(authority.block);
   } catch {
-    return undefined;
+    return { view: undefined, issuer: undefined };
   }
+  const rows = factsNamed(view.facts, 'authority', 5);
+  const issuer = rows.length === 1 ? rows[0]![0] : undefined;
+  return { view, issuer: issuer?.kind === 'string' ? issuer.value : undefined };
 }
 
 /**
@@ -268,6 +244,8 @@ interface Plan {
   parent: VerifiedBlocks | undefined;
   verifiedBefore: VerifiedBefore | undefined;
   digest: string;
+  /** The authority block as read to find the issuer (reading is a pure function of its bytes, which do not change meanwhile). */
+  authority: BlockView | undefined;
 }
 
 /**
@@ -283,10 +261,11 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
   const { blocks } = envelope;
   const digests = blocksDigests(envelope);
   const cached = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
-  const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimedIssuer(blocks[0]!));
+  const claimed = cached !== undefined ? undefined : claimedIssuer(blocks[0]!);
+  const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimed!.issuer);
   const parentRoot = cached === undefined ? undefined : roots.find((r) => r.equals(cached.root));
   const parent = parentRoot === undefined ? undefined : cached;
-  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all };
+  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all, authority: claimed?.view };
 }
 
 /**
@@ -312,7 +291,7 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
 export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   const p = plan(envelope, trusted, limits);
   const root = verifySignatures(envelope, p.roots, p.verifiedBefore);
-  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent));
+  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent, p.authority));
 }
 
 /**
@@ -332,7 +311,7 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
   let read: BiscuitChain | undefined;
   let unreadable: unknown;
   try {
-    read = readChainFrom(envelope.blocks, limits, true, p.parent);
+    read = readChainFrom(envelope.blocks, limits, true, p.parent, p.authority);
   } catch (error) {
     unreadable = error;
   }
@@ -346,9 +325,10 @@ type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & { root: PublicKey };
 
 /**
  * Reads the chain from `blocks`; with `verified`, the strict reading of every block but
- * the last (a third-party hop block), established before from the same bytes.
+ * the last (a third-party hop block), established before from the same bytes; with
+ * `authorityView`, the authority block already read from the same bytes.
  */
-function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean, verified?: VerifiedBlocks): BiscuitChain {
+function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean, verified?: VerifiedBlocks, authorityView?: BlockView): BiscuitChain {
   assertBlockCount(blocks.length, limits);
   let start: number;
   let chain: ChainRecord;
@@ -372,13 +352,13 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
   } else {
     start = 1;
     blockRevocationIds = blocks.map(blockRevocationId);
-    const authority = readBlock(blocks[0]!.block);
+    const authority = authorityView ?? readBlock(blocks[0]!.block);
     authorityFacts = authority.facts;
     const authorities = factsNamed(authorityFacts, 'authority', 5);
     const scopes = factsNamed(authorityFacts, 'hop_scope', 7, 0);
     const rows = authorities.length * scopes.length;
     if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
-    if (strict) assertTemplate(authority, AUTHORITY_FACTS, [], 'the authority block', 'authority_block', AUTHORITY_VERSION);
+    if (strict) assertTemplate(authority, AUTHORITY_FACTS, 0, undefined, 'the authority block', 'authority_block', AUTHORITY_VERSION);
     const a = authorities[0]!;
     revocationIds = [authorityRevocationId(blocks[0]!)];
     chain = {
@@ -420,9 +400,10 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
       if (hops.length === 0 || hopScopes.length === 0) throw new InvalidSignatureError(`hop ${index} (block ${b}) is not stated by its delegator ${from.slice(0, 120)}`, { check: 'hop_signature' });
       if (hops.length > 1 || hopScopes.length > 1) throw new MalformedInputError(`hop ${index} is stated more than once`, { check: 'chain' });
       const row = hops[0]!;
-      assertTemplate(view, HOP_FACTS, [hopCheckOf(hopScopes[0]!, row[4]!)], `hop block ${b}`, 'hop_block', HOP_VERSION);
+      assertTemplate(view, HOP_FACTS, 1, (c) => isHopCheck(c, hopScopes[0]!, row[4]!), `hop block ${b}`, 'hop_block', HOP_VERSION);
       const previous = row[3]!;
-      if (previous.kind !== 'bytes' || hex(previous.value) !== blockRevocationIds[b - 1]) {
+      // Byte for byte: the same test as comparing it with block b-1's revocation id (its signature in hex).
+      if (previous.kind !== 'bytes' || !sameBytes(previous.value, blocks[b - 1]!.signature)) {
         throw new MalformedInputError(`hop ${index} (block ${b}) is not bound to block ${b - 1}`, { check: 'chain' });
       }
       const hopFrom = text(row[1], `hop ${index} delegator`);

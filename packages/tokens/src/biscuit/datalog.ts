@@ -88,6 +88,80 @@ export function hopCheckOf(hopScope: readonly TermValue[], issuedAt: TermValue):
   };
 }
 
+const isVariable = (term: TermValue, name: string): boolean => term.kind === 'variable' && term.name === name;
+
+/** Equality of two terms as the block reader makes them (each kind has one shape). */
+function sameTerm(a: TermValue, b: TermValue): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'variable':
+      return a.name === (b as typeof a).name;
+    case 'bytes': {
+      const x = a.value;
+      const y = (b as typeof a).value;
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+      return true;
+    }
+    case 'set': {
+      const x = a.value;
+      const y = (b as typeof a).value;
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (!sameTerm(x[i]!, y[i]!)) return false;
+      return true;
+    }
+    case 'other':
+      return true;
+    default:
+      return a.value === (b as typeof a).value;
+  }
+}
+
+function isPredicate(p: FactView, name: string, variables: readonly string[]): boolean {
+  if (p.name !== name || p.terms.length !== variables.length) return false;
+  for (let i = 0; i < variables.length; i++) if (!isVariable(p.terms[i]!, variables[i]!)) return false;
+  return true;
+}
+
+const isValue = (op: OpView | undefined, term: TermValue): boolean => op?.op === 'value' && sameTerm(op.term, term);
+const isVariableOp = (op: OpView | undefined, name: string): boolean => op?.op === 'value' && isVariable(op.term, name);
+const isBinary = (op: OpView | undefined, kind: number): boolean => op?.op === 'binary' && op.kind === kind && op.ffi === undefined;
+const REQUEST_BODY: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['resource', ['r']],
+  ['action', ['a']],
+  ['audience', ['aud']],
+  ['time', ['t']],
+  ['issue_limit', ['l']],
+];
+
+/**
+ * Whether a check read from a block (`readBlock`) is exactly {@link hopCheckOf}`(hopScope,
+ * issuedAt)`, compared member by member without building it: the test of every hop block
+ * on every verification. A property test holds it to the structural comparison with the
+ * built check.
+ */
+export function isHopCheck(check: CheckView, hopScope: readonly TermValue[], issuedAt: TermValue): boolean {
+  const [, exact, prefixes, actions, audience, expires] = hopScope;
+  if (!exact || !prefixes || !actions || !audience || !expires) throw new TypeError('hop_scope has seven terms');
+  if (check.kind !== 0 || check.queries.length !== 1) return false;
+  const q = check.queries[0]!;
+  if (q.scopes.length !== 0 || !isPredicate(q.head, 'query', []) || q.body.length !== REQUEST_BODY.length || q.expressions.length !== 5) return false;
+  for (let i = 0; i < REQUEST_BODY.length; i++) if (!isPredicate(q.body[i]!, REQUEST_BODY[i]![0], REQUEST_BODY[i]![1])) return false;
+  const [e0, e1, e2, e3, e4] = q.expressions as [OpView[], OpView[], OpView[], OpView[], OpView[]];
+  if (e0.length !== 3 || !isValue(e0[0], actions) || !isVariableOp(e0[1], 'a') || !isBinary(e0[2], CONTAINS)) return false;
+  if (e1.length !== 3 || !isValue(e1[0], audience) || !isVariableOp(e1[1], 'aud') || !isBinary(e1[2], CONTAINS)) return false;
+  if (e2.length !== 3 || !isVariableOp(e2[0], 't') || !isValue(e2[1], expires) || !isBinary(e2[2], LESS_THAN)) return false;
+  if (e3.length !== 3 || !isValue(e3[0], issuedAt) || !isVariableOp(e3[1], 'l') || !isBinary(e3[2], LESS_OR_EQUAL)) return false;
+  if (e4.length !== 5 || !isValue(e4[0], exact) || !isVariableOp(e4[1], 'r') || !isBinary(e4[2], CONTAINS) || !isBinary(e4[4], LAZY_OR)) return false;
+  const outer = e4[3]!;
+  if (outer.op !== 'closure' || outer.params.length !== 0 || outer.ops.length !== 3) return false;
+  const [o0, inner, o2] = outer.ops;
+  if (!isValue(o0, prefixes) || !isBinary(o2, ANY) || inner?.op !== 'closure') return false;
+  if (inner.params.length !== 1 || inner.params[0] !== 'p' || inner.ops.length !== 3) return false;
+  return isVariableOp(inner.ops[0], 'r') && isVariableOp(inner.ops[1], 'p') && isBinary(inner.ops[2], PREFIX);
+}
+
 /**
  * The authorizer's request facts, one parsed template each (values set per call).
  * `operation` repeats the action under the name stock Biscuit checks use; holders'

@@ -67,8 +67,8 @@ export function externalPayload(block: SignedBlockView, previous: SignedBlockVie
   return concatBytes(...externalPayloadParts(block, previous));
 }
 
-function sealPayload(last: SignedBlockView): Uint8Array {
-  return concatBytes(last.block, le32Of(last.nextKey.algorithm), last.nextKey.key, last.signature);
+function sealPayloadParts(last: SignedBlockView): Uint8Array[] {
+  return [last.block, le32Of(last.nextKey.algorithm), last.nextKey.key, last.signature];
 }
 
 const P = 2n ** 255n - 19n;
@@ -229,9 +229,26 @@ interface SignatureCheck {
   /** The key, as a refusal of it names it. */
   what: string;
   signature: Uint8Array;
-  payload: Uint8Array;
+  /** What the signature covers, in parts (joined when it is checked). */
+  parts: Uint8Array[];
   refusal: string;
   check: 'signature' | 'proof';
+}
+
+// The synchronous path checks one signature at a time: each payload is joined into this
+// buffer, not into a fresh one (a few KiB of external memory per token, which V8 collects
+// for). The signature cache copies a payload it keeps.
+let payloadScratch = new Uint8Array(8192);
+function joinedInScratch(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  if (length > payloadScratch.length) payloadScratch = new Uint8Array(Math.max(length, 2 * payloadScratch.length));
+  let offset = 0;
+  for (const part of parts) {
+    payloadScratch.set(part, offset);
+    offset += part.length;
+  }
+  return payloadScratch.subarray(0, length);
 }
 
 /**
@@ -244,13 +261,13 @@ function signatureChecks(envelope: EnvelopeView, from: number): SignatureCheck[]
   for (let i = from; i < blocks.length; i++) {
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
-    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, signature: block.signature, payload: blockPayload(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
+    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
     if (block.externalKey && block.externalSignature) {
-      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, signature: block.externalSignature, payload: externalPayload(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
+      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
     }
   }
   const last = blocks.at(-1)!;
-  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', signature: proof.value, payload: sealPayload(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
+  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
   return checks;
 }
 
@@ -308,7 +325,7 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
     if (root === undefined) throw authorityRefusal(roots);
   }
   for (const check of signatureChecks(envelope, verifiedBefore?.blocks ?? 1)) {
-    if (!verifies(check.key, check.what, check.signature, check.payload)) throw refusalOf(check);
+    if (!verifies(check.key, check.what, check.signature, joinedInScratch(check.parts))) throw refusalOf(check);
   }
   const { proof } = envelope;
   if (proof.kind === 'secret') assertSecretProof(envelope, publicOfSecret(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value));
@@ -339,7 +356,7 @@ export async function verifySignaturesAsync(envelope: EnvelopeView, roots: reado
   const payload = verifiedBefore === undefined ? blockPayload(authority, undefined) : undefined;
   const rootChecks = payload === undefined ? [] : roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, payload)));
   const checks = signatureChecks(envelope, verifiedBefore?.blocks ?? 1);
-  const results = checks.map((check) => settle(() => verifiesAsync(check.key, check.what, check.signature, check.payload)));
+  const results = checks.map((check) => settle(() => verifiesAsync(check.key, check.what, check.signature, concatBytes(...check.parts))));
   const { proof } = envelope;
   const derived = proof.kind === 'secret' ? settle(() => publicOfSecretAsync(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value)) : undefined;
   let root = verifiedBefore?.root;

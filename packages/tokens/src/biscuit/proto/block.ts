@@ -38,10 +38,15 @@ export interface FactView {
 
 type Symbols = (index: number) => string;
 
+// Field tags are read here as numbers (field = tag / 8, wire = tag & 7, as `Reader.key`
+// reads them) rather than as one object per field: every block of every verification is read.
+
 function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
   let term: TermValue | undefined;
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     if (term !== undefined) bad('term has two values');
     if (field === 1) {
       expectWire(wire, VARINT);
@@ -70,9 +75,11 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
       const set = r.sub();
       const items: TermValue[] = [];
       while (!set.done()) {
-        const k = set.key();
-        if (k.field !== 1) bad('unknown set field');
-        expectWire(k.wire, LEN);
+        const kt = set.varint();
+        const kField = Math.floor(kt / 8);
+        const kWire = kt & 7;
+        if (kField !== 1) bad('unknown set field');
+        expectWire(kWire, LEN);
         items.push(readTerm(set.sub(), symbol, depth + 1));
       }
       term = { kind: 'set', value: items };
@@ -96,12 +103,14 @@ function readPredicate(p: Reader, symbol: Symbols): FactView {
   let name: string | undefined;
   const terms: TermValue[] = [];
   while (!p.done()) {
-    const k = p.key();
-    expectWire(k.wire, k.field === 1 ? VARINT : LEN);
-    if (k.field === 1) {
+    const kt = p.varint();
+    const kField = Math.floor(kt / 8);
+    const kWire = kt & 7;
+    expectWire(kWire, kField === 1 ? VARINT : LEN);
+    if (kField === 1) {
       seen = once(seen, 1);
       name = symbol(p.varint());
-    } else if (k.field === 2) terms.push(readTerm(p.sub(), symbol, 0));
+    } else if (kField === 2) terms.push(readTerm(p.sub(), symbol, 0));
     else bad('unknown predicate field');
   }
   if (name === undefined) bad('predicate without a name');
@@ -111,7 +120,9 @@ function readPredicate(p: Reader, symbol: Symbols): FactView {
 function readFact(r: Reader, symbol: Symbols): FactView {
   let fact: FactView | undefined;
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     if (field !== 1 || fact) bad('malformed fact');
     expectWire(wire, LEN);
     fact = readPredicate(r.sub(), symbol);
@@ -174,11 +185,13 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
   let kind: number | undefined;
   let ffi: string | undefined;
   while (!r.done()) {
-    const k = r.key();
-    seen = once(seen, k.field);
-    expectWire(k.wire, VARINT);
-    if (k.field === 1) kind = r.varint();
-    else if (k.field === 2) ffi = symbol(r.varint());
+    const kt = r.varint();
+    const kField = Math.floor(kt / 8);
+    const kWire = kt & 7;
+    seen = once(seen, kField);
+    expectWire(kWire, VARINT);
+    if (kField === 1) kind = r.varint();
+    else if (kField === 2) ffi = symbol(r.varint());
     else bad(`unknown ${op} operator field`);
   }
   if (kind === undefined) bad(`${op} operator without a kind`);
@@ -189,7 +202,9 @@ function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
   if (depth > MAX_OP_DEPTH) bad('expression nested too deep');
   let op: OpView | undefined;
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     if (op !== undefined) bad('operation has two values');
     expectWire(wire, LEN);
     if (field === 1) op = { op: 'value', term: readTerm(r.sub(), symbol, 0) };
@@ -200,13 +215,15 @@ function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
       const params: string[] = [];
       const ops: OpView[] = [];
       while (!c.done()) {
-        const k = c.key();
-        if (k.field === 1) {
+        const kt = c.varint();
+        const kField = Math.floor(kt / 8);
+        const kWire = kt & 7;
+        if (kField === 1) {
           // Unpacked, as biscuit writes it; a packed list is not what the templates write.
-          expectWire(k.wire, VARINT);
+          expectWire(kWire, VARINT);
           params.push(symbol(c.varint()));
-        } else if (k.field === 2) {
-          expectWire(k.wire, LEN);
+        } else if (kField === 2) {
+          expectWire(kWire, LEN);
           ops.push(readOp(c.sub(), symbol, depth + 1));
         } else bad('unknown closure field');
       }
@@ -220,7 +237,9 @@ function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
 function readScope(r: Reader): ScopeView {
   let scope: ScopeView | undefined;
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     if (scope !== undefined) bad('scope has two values');
     expectWire(wire, VARINT);
     if (field === 1) {
@@ -240,7 +259,9 @@ function readRule(r: Reader, symbol: Symbols): RuleView {
   const expressions: OpView[][] = [];
   const scopes: ScopeView[] = [];
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     expectWire(wire, LEN);
     if (field === 1) {
       seen = once(seen, 1);
@@ -250,9 +271,11 @@ function readRule(r: Reader, symbol: Symbols): RuleView {
       const e = r.sub();
       const ops: OpView[] = [];
       while (!e.done()) {
-        const k = e.key();
-        if (k.field !== 1) bad('unknown expression field');
-        expectWire(k.wire, LEN);
+        const kt = e.varint();
+        const kField = Math.floor(kt / 8);
+        const kWire = kt & 7;
+        if (kField !== 1) bad('unknown expression field');
+        expectWire(kWire, LEN);
         ops.push(readOp(e.sub(), symbol, 0));
       }
       expressions.push(ops);
@@ -268,7 +291,9 @@ function readCheck(r: Reader, symbol: Symbols): CheckView {
   let kind = 0;
   const queries: RuleView[] = [];
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     if (field === 1) {
       expectWire(wire, LEN);
       queries.push(readRule(r.sub(), symbol));
@@ -291,18 +316,23 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
   const r = new Reader(block);
   let seen = 0;
   const own: string[] = [...inherited];
+  // The same entries as `own`, to find a repeat by hash rather than by comparing with each.
+  const known = new Set<string>(inherited);
   const spans: Record<'facts' | 'rules' | 'checks' | 'scopes' | 'keys', Span[]> = { facts: [], rules: [], checks: [], scopes: [], keys: [] };
   let context = false;
   let version: number | undefined;
   while (!r.done()) {
-    const { field, wire } = r.key();
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
     if (field === 2 || field === 3) seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);
       const name = r.string('a symbol');
       // As biscuit-auth: a block's symbols extend the table, never repeat an entry of it.
-      if (DEFAULT_SYMBOL_SET.has(name) || own.includes(name)) bad('a symbol repeats one already in the table');
+      if (DEFAULT_SYMBOL_SET.has(name) || known.has(name)) bad('a symbol repeats one already in the table');
       own.push(name);
+      known.add(name);
     } else if (field === 2) {
       expectWire(wire, LEN);
       r.span();
