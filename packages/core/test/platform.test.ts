@@ -167,6 +167,47 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
     });
   }
 
+  for (const { alg, jwk, sign } of keys.filter((k) => k.alg !== 'RS256' && k.alg !== 'PS256')) {
+    it(`${alg}: one verifier used again and again (its key imported once, verifies then posted at once) answers as node:crypto`, async () => {
+      const verifier = web.asyncVerifier(jwk, alg)!;
+      const nodeVerify = node.syncVerifier(jwk, alg)!;
+      const message = new TextEncoder().encode(`agent-id again ${alg}`);
+      const signature = sign(message);
+      // Before the import resolves and after: started together, and then one at a time.
+      const early = await Promise.all([verifier(signature, message), verifier(flip(signature, 3, 1), message), verifier(signature, flip(message, 0, 0))]);
+      expect(early).toEqual([true, false, false]);
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 2 }), async (index, bit, what) => {
+          const s = what === 1 ? flip(signature, index, bit) : signature;
+          const m = what === 2 ? flip(message, index, bit) : message;
+          expect(await verifier(s, m)).toBe(nodeVerify(s, m));
+        }),
+        { numRuns: 60 },
+      );
+      for (const junk of [new Uint8Array(0), new Uint8Array(signature.length), signature.subarray(1), new Uint8Array([...signature, 0])]) {
+        expect(await verifier(junk, message)).toBe(false);
+      }
+    });
+
+    it(`${alg}: the bytes verified are the caller's when it calls, whether or not the key is imported yet`, async () => {
+      const message = new TextEncoder().encode(`agent-id bytes ${alg}`);
+      const signature = sign(message);
+      for (const verifier of [web.asyncVerifier(jwk, alg)!, web.asyncVerifier(jwk, alg)!]) {
+        for (let round = 0; round < 2; round++) {
+          const m = Uint8Array.from(message);
+          const s = Uint8Array.from(signature);
+          const pending = verifier(s, m);
+          m[0]! ^= 1;
+          s[s.length - 1]! ^= 1;
+          expect(await pending).toBe(true);
+          // And changed bytes before the call are refused.
+          expect(await verifier(s, message)).toBe(false);
+          expect(await verifier(signature, m)).toBe(false);
+        }
+      }
+    });
+  }
+
   it('EdDSA: WebCrypto signs byte for byte as node:crypto (deterministic), for any message', async () => {
     const kp = KeyPair.generate('Ed25519');
     const jwk = kp.exportPrivateJwk();
