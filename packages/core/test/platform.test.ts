@@ -168,7 +168,7 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
   }
 
   for (const { alg, jwk, sign } of keys.filter((k) => k.alg !== 'RS256' && k.alg !== 'PS256')) {
-    it(`${alg}: one verifier used again and again (its key imported once, verifies then posted at once) answers as node:crypto`, async () => {
+    it(`${alg}: one verifier used again and again (its key imported once) answers as node:crypto`, async () => {
       const verifier = web.asyncVerifier(jwk, alg)!;
       const nodeVerify = node.syncVerifier(jwk, alg)!;
       const message = new TextEncoder().encode(`agent-id again ${alg}`);
@@ -186,24 +186,6 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
       );
       for (const junk of [new Uint8Array(0), new Uint8Array(signature.length), signature.subarray(1), new Uint8Array([...signature, 0])]) {
         expect(await verifier(junk, message)).toBe(false);
-      }
-    });
-
-    it(`${alg}: the bytes verified are the caller's when it calls, whether or not the key is imported yet`, async () => {
-      const message = new TextEncoder().encode(`agent-id bytes ${alg}`);
-      const signature = sign(message);
-      for (const verifier of [web.asyncVerifier(jwk, alg)!, web.asyncVerifier(jwk, alg)!]) {
-        for (let round = 0; round < 2; round++) {
-          const m = Uint8Array.from(message);
-          const s = Uint8Array.from(signature);
-          const pending = verifier(s, m);
-          m[0]! ^= 1;
-          s[s.length - 1]! ^= 1;
-          expect(await pending).toBe(true);
-          // And changed bytes before the call are refused.
-          expect(await verifier(s, message)).toBe(false);
-          expect(await verifier(signature, m)).toBe(false);
-        }
       }
     });
   }

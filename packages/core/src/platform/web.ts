@@ -193,37 +193,26 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): AsyncV
   const params = webParams(alg);
   const s = subtle();
   if (!params || !s) return null;
-  // The key once imported: a verify is then posted to WebCrypto's thread at once, not after
-  // an await, so it runs while the caller goes on with its synchronous work.
-  let ready: WebCryptoKey | undefined;
   let key: Promise<WebCryptoKey | undefined> | undefined;
   const importKey = () => {
     const fromJwk = () => s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']);
     const raw = rawPublicKey(jwk);
     key ??= (raw === undefined ? fromJwk() : s.importKey('raw', raw, params.importParams, false, ['verify']).catch(fromJwk)).then(
-      (k) => {
-        ready = k;
-        return k;
-      },
+      (k) => k,
       () => undefined,
     );
     return key;
   };
-  const verifyWith = (k: WebCryptoKey, signature: Uint8Array, message: Uint8Array): Promise<boolean> => {
+  return async (signature, message) => {
+    const k = await importKey();
+    if (!k) return undefined;
     const raw = alg === 'ES256-DER' ? derToRaw(signature) : signature;
-    if (!raw) return Promise.resolve(false);
+    if (!raw) return false;
     try {
-      return s.verify(params.verifyParams, k, view(raw), view(message)).catch(() => false);
+      return await s.verify(params.verifyParams, k, view(raw), view(message));
     } catch {
-      return Promise.resolve(false);
+      return false;
     }
-  };
-  return (signature, message) => {
-    if (ready !== undefined) return verifyWith(ready, signature, message);
-    // WebCrypto copies the bytes when called: the caller's, as they are now, are verified when the import resolves.
-    const signatureNow = Uint8Array.from(signature);
-    const messageNow = Uint8Array.from(message);
-    return importKey().then((k) => (k === undefined ? undefined : verifyWith(k, signatureNow, messageNow)));
   };
 }
 
