@@ -9,6 +9,11 @@
 // `node bench/run.js --profile`: instead of 2., a CPU profile (Chromium's sampling profiler,
 // through the DevTools protocol) of `authorize` of new 5-hop tokens in the page, printed as
 // the functions with the most time, self and with callees.
+//
+// `node bench/run.js --timeline`: instead of 2., when each WebCrypto call of `authorize` of
+// new 5-hop tokens is posted and settles (as the page sees it), and in the same page what
+// WebCrypto alone, the JavaScript alone, posting one call and the proof key's derivation
+// cost, and whether WebCrypto work overlaps the page's JavaScript.
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { attenuate, authorize, inspectToken, mintCapability } from '@agent-id/tokens';
@@ -27,7 +32,6 @@ const VERIFY_ONLY = {
 // `--profile --same`: the same token every call (its signatures and chain then cached).
 const PROFILE = process.argv.includes('--profile') || process.argv.includes('--timeline');
 const SAME = process.argv.includes('--same');
-// `--timeline`: every WebCrypto call of `authorize` of new 5-hop tokens, posted and settled, as the page's thread sees them.
 const TIMELINE = process.argv.includes('--timeline');
 if (!PROFILE) console.log('\n## Verify-only browser bundles (esbuild, platform browser, minified; gzip -9; no WebAssembly)\n');
 if (!PROFILE) console.log('| library | exports | minified bytes | gzipped bytes | Node built-ins left | WebAssembly imports |');
@@ -101,10 +105,11 @@ try {
     const med = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
     console.log(`\nmedians over the last 30 calls: total ${med(calls.map((c) => c.totalUs)).toFixed(0)} µs; first WebCrypto call posted at ${med(calls.map((c) => c.events[0]?.postedUs ?? Number.NaN)).toFixed(0)} µs; last settled at ${med(calls.map((c) => Math.max(...c.events.map((e) => e.settledUs)))).toFixed(0)} µs; baseline ${out.baseline.totalUs.toFixed(0)} µs`);
     console.log(`WebCrypto alone (medians of 30): ${signatures} verifies awaited one by one ${out.parts.baselineUs.toFixed(0)} µs; posted at once ${out.parts.allAtOnceUs.toFixed(0)} µs; with ${HOPS} raw imports and a PKCS#8 import + JWK export, all posted at once (each verify after its import) ${out.parts.withImportsUs.toFixed(0)} µs`);
-    console.log(`overlap: 1 ms of JavaScript ${out.parts.spinUs.toFixed(0)} µs; ${signatures} verifies posted then 1 ms of JavaScript then awaited ${out.parts.elevenThenSpinUs.toFixed(0)} µs; posting one verify while WebCrypto's thread is idle ${out.parts.lonePostVerifyUs.toFixed(1)} µs`);
+    console.log(`overlap: 1 ms of JavaScript ${out.parts.spinUs.toFixed(0)} µs; ${signatures} verifies posted then 1 ms of JavaScript then awaited ${out.parts.elevenThenSpinUs.toFixed(0)} µs; posting one verify while WebCrypto is idle (mean) ${out.parts.lonePostVerifyUs.toFixed(1)} µs`);
     console.log(`an Ed25519 secret's public key: WebCrypto (PKCS#8 import, JWK export) ${out.parts.deriveWebCryptoUs.toFixed(0)} µs; @noble/curves ${out.parts.deriveNobleUs.toFixed(0)} µs`);
     console.log(`posting one verify (the call, synchronous part, in batches of 100): ${out.parts.postOneVerifyUs.toFixed(1)} µs`);
     console.log(`authorize of a new token with every verify and raw import answered at once (no WebCrypto but the proof key's derivation): ${out.parts.jsOnlyUs.toFixed(0)} µs`);
+    await page.close();
     process.exit(0);
   }
   if (PROFILE) {

@@ -180,7 +180,7 @@ async function timeline(input: PageBenchInput): Promise<{ calls: { totalUs: numb
       postTimes.push(((performance.now() - t0) * 1000) / 100);
       await Promise.all(posted);
     }
-    // Posting one verify while WebCrypto's thread is idle (the mean of 200).
+    // Posting one verify while WebCrypto is idle (the mean of 200).
     let lonePostUs = 0;
     for (let round = 0; round < 200; round++) {
       const t0 = performance.now();
@@ -188,7 +188,7 @@ async function timeline(input: PageBenchInput): Promise<{ calls: { totalUs: numb
       lonePostUs += ((performance.now() - t0) * 1000) / 200;
       await posted;
     }
-    // Whether WebCrypto's thread runs beside this one: 11 verifies posted, then 1 ms of
+    // Whether WebCrypto's work runs beside this thread's: 11 verifies posted, then 1 ms of
     // JavaScript, then awaited; against each alone.
     const spin = () => {
       const t0 = performance.now();
