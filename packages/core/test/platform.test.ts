@@ -182,6 +182,29 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
     });
   }
 
+  for (const { alg, jwk, sign } of keys.filter((k) => k.alg !== 'RS256' && k.alg !== 'PS256')) {
+    it(`${alg}: one verifier used again and again (its key imported once) answers as node:crypto`, async () => {
+      const verifier = web.asyncVerifier(jwk, alg)!;
+      const nodeVerify = node.syncVerifier(jwk, alg)!;
+      const message = new TextEncoder().encode(`agent-id again ${alg}`);
+      const signature = sign(message);
+      // Before the import resolves and after: started together, and then one at a time.
+      const early = await Promise.all([verifier(signature, message), verifier(flip(signature, 3, 1), message), verifier(signature, flip(message, 0, 0))]);
+      expect(early).toEqual([true, false, false]);
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 2 }), async (index, bit, what) => {
+          const s = what === 1 ? flip(signature, index, bit) : signature;
+          const m = what === 2 ? flip(message, index, bit) : message;
+          expect(await verifier(s, m)).toBe(nodeVerify(s, m));
+        }),
+        { numRuns: 60 },
+      );
+      for (const junk of [new Uint8Array(0), new Uint8Array(signature.length), signature.subarray(1), new Uint8Array([...signature, 0])]) {
+        expect(await verifier(junk, message)).toBe(false);
+      }
+    });
+  }
+
   it('EdDSA: WebCrypto signs byte for byte as node:crypto (deterministic), for any message', async () => {
     const kp = KeyPair.generate('Ed25519');
     const jwk = kp.exportPrivateJwk();

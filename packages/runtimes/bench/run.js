@@ -9,6 +9,11 @@
 // `node bench/run.js --profile`: instead of 2., a CPU profile (Chromium's sampling profiler,
 // through the DevTools protocol) of `authorize` of new 5-hop tokens in the page, printed as
 // the functions with the most time, self and with callees.
+//
+// `node bench/run.js --timeline`: instead of 2., when each WebCrypto call of `authorize` of
+// new 5-hop tokens is posted and settles (as the page sees it), and in the same page what
+// WebCrypto alone, the JavaScript alone, posting one call and the proof key's derivation
+// cost, and whether WebCrypto work overlaps the page's JavaScript.
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { attenuate, authorize, inspectToken, mintCapability } from '@agent-id/tokens';
@@ -25,8 +30,9 @@ const VERIFY_ONLY = {
 };
 
 // `--profile --same`: the same token every call (its signatures and chain then cached).
-const PROFILE = process.argv.includes('--profile');
+const PROFILE = process.argv.includes('--profile') || process.argv.includes('--timeline');
 const SAME = process.argv.includes('--same');
+const TIMELINE = process.argv.includes('--timeline');
 if (!PROFILE) console.log('\n## Verify-only browser bundles (esbuild, platform browser, minified; gzip -9; no WebAssembly)\n');
 if (!PROFILE) console.log('| library | exports | minified bytes | gzipped bytes | Node built-ins left | WebAssembly imports |');
 if (!PROFILE) console.log('| --- | --- | ---: | ---: | --- | --- |');
@@ -83,6 +89,29 @@ let page;
 try {
   const b = await bundle('browser', ENTRIES.page);
   page = await openChromiumPage(b.code);
+  if (TIMELINE) {
+    const out = await page.page.evaluate(
+      async (text) => /** @type {any} */ (globalThis).agentIdRuntime.timeline(JSON.parse(text)),
+      JSON.stringify({ tokens: tokens.slice(1, 81).map((t) => t.serialize()), root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: 0, iterations: 0 }),
+    );
+    const show = (/** @type {string} */ title, /** @type {{ totalUs: number, events: { op: string, postedUs: number, settledUs: number }[] }} */ call) => {
+      console.log(`${title}: ${call.totalUs.toFixed(0)} µs`);
+      for (const e of call.events) console.log(`  ${e.op.padEnd(18)} posted ${e.postedUs.toFixed(0).padStart(6)}  settled ${e.settledUs.toFixed(0).padStart(6)}  (${(e.settledUs - e.postedUs).toFixed(0)} µs)`);
+    };
+    show('baseline (last of 5 rounds)', out.baseline);
+    const calls = out.calls.slice(10, 40);
+    const sorted = [...calls].sort((a, b) => a.totalUs - b.totalUs);
+    show('authorize, new token (the median of the last 30)', sorted[sorted.length >> 1]);
+    const med = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
+    console.log(`\nmedians over the last 30 calls: total ${med(calls.map((c) => c.totalUs)).toFixed(0)} µs; first WebCrypto call posted at ${med(calls.map((c) => c.events[0]?.postedUs ?? Number.NaN)).toFixed(0)} µs; last settled at ${med(calls.map((c) => Math.max(...c.events.map((e) => e.settledUs)))).toFixed(0)} µs; baseline ${out.baseline.totalUs.toFixed(0)} µs`);
+    console.log(`WebCrypto alone (medians of 30): ${signatures} verifies awaited one by one ${out.parts.baselineUs.toFixed(0)} µs; posted at once ${out.parts.allAtOnceUs.toFixed(0)} µs; with ${HOPS} raw imports and a PKCS#8 import + JWK export, all posted at once (each verify after its import) ${out.parts.withImportsUs.toFixed(0)} µs`);
+    console.log(`overlap: 1 ms of JavaScript ${out.parts.spinUs.toFixed(0)} µs; ${signatures} verifies posted then 1 ms of JavaScript then awaited ${out.parts.elevenThenSpinUs.toFixed(0)} µs; posting one verify while WebCrypto is idle (mean) ${out.parts.lonePostVerifyUs.toFixed(1)} µs`);
+    console.log(`an Ed25519 secret's public key: WebCrypto (PKCS#8 import, JWK export) ${out.parts.deriveWebCryptoUs.toFixed(0)} µs; @noble/curves ${out.parts.deriveNobleUs.toFixed(0)} µs`);
+    console.log(`posting one verify (the call, synchronous part, in batches of 100): ${out.parts.postOneVerifyUs.toFixed(1)} µs`);
+    console.log(`authorize of a new token with every verify and raw import answered at once (no WebCrypto but the proof key's derivation): ${out.parts.jsOnlyUs.toFixed(0)} µs`);
+    await page.close();
+    process.exit(0);
+  }
   if (PROFILE) {
     const profiled = SAME ? tokens.slice(1).map(() => token.serialize()) : tokens.slice(1).map((t) => t.serialize());
     await profile(page.page, { tokens: profiled, root: didKeyFromPublicKey(root.publicKey), presenter, request, hops: HOPS, signatures, batches: 0, iterations: 0 });

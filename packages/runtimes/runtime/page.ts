@@ -2,6 +2,7 @@
  * Entry for the browser page (headless Chromium): puts the checks and the in-page benchmark
  * on `globalThis.agentIdRuntime`, for the Node side to call with `page.evaluate`.
  */
+import { ed25519PublicKeyFromSecretAsync, publicKeyFromSecret } from '@agent-id/core/internal';
 import { publicKeyFromDidKey } from '@agent-id/did';
 import { authorize } from '@agent-id/tokens';
 import { runChecks } from './checks.js';
@@ -96,4 +97,151 @@ async function authorizeEach(input: PageBenchInput): Promise<number> {
   return input.tokens.length;
 }
 
-(globalThis as { agentIdRuntime?: unknown }).agentIdRuntime = { runChecks, benchVerify, authorizeEach };
+/** One WebCrypto call of {@link timeline}: what, when it was posted and when its promise settled on this thread (µs from the call's start). */
+export interface TimelineEvent {
+  op: string;
+  postedUs: number;
+  settledUs: number;
+}
+
+/**
+ * `authorize` of each token once, with every `crypto.subtle` call it makes timed (posted,
+ * settled, as this thread sees it), and the baseline's 11 awaited verifies timed the same
+ * way: what `bench/run.js --timeline` prints, to see where the page waits.
+ */
+async function timeline(input: PageBenchInput): Promise<{ calls: { totalUs: number; events: TimelineEvent[] }[]; baseline: { totalUs: number; events: TimelineEvent[] }; parts: Record<string, number> }> {
+  const trustedRoots = publicKeyFromDidKey(input.root);
+  const subtle = crypto.subtle as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  let start = 0;
+  let events: TimelineEvent[] = [];
+  for (const op of ['importKey', 'exportKey', 'verify', 'sign']) {
+    const fn = subtle[op]!;
+    original.set(op, fn);
+    subtle[op] = function (this: unknown, ...args: unknown[]) {
+      const event = { op: op === 'importKey' ? `importKey(${String(args[0])})` : op, postedUs: (performance.now() - start) * 1000, settledUs: Number.NaN };
+      events.push(event);
+      const settled = () => {
+        event.settledUs = (performance.now() - start) * 1000;
+      };
+      const promise = fn.apply(crypto.subtle, args);
+      promise.then(settled, settled);
+      return promise;
+    };
+  }
+  try {
+    const calls = [];
+    for (const token of input.tokens.slice(0, input.tokens.length >> 1)) {
+      events = [];
+      start = performance.now();
+      await authorize(token, { request: input.request, presenter: input.presenter, trustedRoots });
+      calls.push({ totalUs: (performance.now() - start) * 1000, events });
+    }
+    type Key = Parameters<typeof crypto.subtle.verify>[1];
+    const keys = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as { privateKey: Key; publicKey: Key };
+    const message = new TextEncoder().encode(input.tokens[0]);
+    const signature = await crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, message);
+    let baseline = { totalUs: 0, events: [] as TimelineEvent[] };
+    for (let round = 0; round < 5; round++) {
+      events = [];
+      start = performance.now();
+      for (let i = 0; i < input.signatures; i++) await crypto.subtle.verify({ name: 'Ed25519' }, keys.publicKey, signature, message);
+      baseline = { totalUs: (performance.now() - start) * 1000, events };
+    }
+    for (const [op, fn] of original) subtle[op] = fn;
+    // This page's clock ticks by 100 µs (not cross-origin isolated): what takes less is
+    // timed over many calls, in means, below.
+    // What WebCrypto alone costs of a token's verification, every operation posted at once:
+    // its verifies, and with them the imports of 5 new keys and the proof key's derivation.
+    const rawKeys = await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as { privateKey: Key; publicKey: Key };
+        return {
+          raw: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)),
+          pkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey)),
+        };
+      }),
+    );
+    const timed = async (fn: (round: number) => Promise<unknown>) => {
+      const times: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        const t0 = performance.now();
+        await fn(round);
+        times.push((performance.now() - t0) * 1000);
+      }
+      return median(times.slice(10));
+    };
+    const verify = () => crypto.subtle.verify({ name: 'Ed25519' }, keys.publicKey, signature, message);
+    // The page's own cost of posting a verify, 100 at a time (synchronous calls, no await between them).
+    const postTimes: number[] = [];
+    for (let round = 0; round < 40; round++) {
+      const t0 = performance.now();
+      const posted = Array.from({ length: 100 }, verify);
+      postTimes.push(((performance.now() - t0) * 1000) / 100);
+      await Promise.all(posted);
+    }
+    // Posting one verify while WebCrypto is idle (the mean of 200).
+    let lonePostUs = 0;
+    for (let round = 0; round < 200; round++) {
+      const t0 = performance.now();
+      const posted = verify();
+      lonePostUs += ((performance.now() - t0) * 1000) / 200;
+      await posted;
+    }
+    // Whether WebCrypto's work runs beside this thread's: 11 verifies posted, then 1 ms of
+    // JavaScript, then awaited; against each alone.
+    const spin = () => {
+      const t0 = performance.now();
+      let x = 0;
+      while (performance.now() - t0 < 1) x++;
+      return x;
+    };
+    // A token's proof check derives the public key of a secret: with WebCrypto (a PKCS#8
+    // import, then a JWK export) or in JavaScript (@noble/curves).
+    const secrets = Array.from({ length: 40 }, () => crypto.getRandomValues(new Uint8Array(32)));
+    publicKeyFromSecret('Ed25519', secrets[0]!);
+    const parts = {
+      deriveWebCryptoUs: await timed((round) => ed25519PublicKeyFromSecretAsync(secrets[round]!)),
+      deriveNobleUs: await timed(async (round) => publicKeyFromSecret('Ed25519', secrets[round]!)),
+      lonePostVerifyUs: lonePostUs,
+      spinUs: await timed(async () => spin()),
+      elevenThenSpinUs: await timed(async () => {
+        const posted = Array.from({ length: input.signatures }, verify);
+        spin();
+        await Promise.all(posted);
+      }),
+      postOneVerifyUs: median(postTimes.slice(10)),
+      baselineUs: await timed(async () => {
+        for (let i = 0; i < input.signatures; i++) await verify();
+      }),
+      allAtOnceUs: await timed(() => Promise.all(Array.from({ length: input.signatures }, verify))),
+      withImportsUs: await timed((round) =>
+        Promise.all([
+          ...Array.from({ length: input.signatures - input.hops }, verify),
+          ...Array.from({ length: input.hops }, (_, i) =>
+            crypto.subtle.importKey('raw', rawKeys[(round * 5 + i) % 64]!.raw, { name: 'Ed25519' }, false, ['verify']).then(() => verify()),
+          ),
+          crypto.subtle.importKey('pkcs8', rawKeys[round % 64]!.pkcs8, { name: 'Ed25519' }, true, ['sign']).then((k) => crypto.subtle.exportKey('jwk', k as Key)),
+        ]),
+      ),
+    };
+    // The JavaScript alone: `authorize` of new tokens with every verify and raw import
+    // answered at once without WebCrypto (the proof key still derived by it).
+    const fake = new Map<string, (...args: unknown[]) => Promise<unknown>>([
+      ['verify', () => Promise.resolve(true)],
+      ['importKey', (format, ...rest) => (format === 'raw' ? Promise.resolve({ type: 'public' }) : original.get('importKey')!.call(crypto.subtle, format, ...rest))],
+    ]);
+    for (const [op, fn] of fake) subtle[op] = fn;
+    const jsTimes: number[] = [];
+    for (const token of input.tokens.slice(input.tokens.length >> 1)) {
+      const t0 = performance.now();
+      await authorize(token, { request: input.request, presenter: input.presenter, trustedRoots });
+      jsTimes.push((performance.now() - t0) * 1000);
+    }
+    return { calls, baseline, parts: { ...parts, jsOnlyUs: median(jsTimes) } };
+  } finally {
+    for (const [op, fn] of original) subtle[op] = fn;
+  }
+}
+
+(globalThis as { agentIdRuntime?: unknown }).agentIdRuntime = { runChecks, benchVerify, authorizeEach, timeline };
