@@ -102,7 +102,7 @@ export function auditEntryLine(seq: number, prevHash: string, input: AuditRecord
   // RFC 8785 orders an entry's members hash, prevHash, record, seq, so the hashed form
   // ({seq, prevHash, record}) and the line are the record's one canonical text with the
   // other members around it; canonicalizing the parsed record again gives the same text.
-  const linked = `"prevHash":${JSON.stringify(prevHash)},"record":${recordText},"seq":${JSON.stringify(seq)}}`;
+  const linked = `"prevHash":${canonicalize(prevHash)},"record":${recordText},"seq":${canonicalize(seq)}}`;
   const hash = sha256Hex(`{${linked}`);
   return { entry: { seq, prevHash, hash, record: JSON.parse(recordText) as AuditRecord }, line: `{"hash":"${hash}",${linked}` };
 }

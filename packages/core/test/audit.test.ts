@@ -391,6 +391,13 @@ describe('auditEntryLine and auditHeaderLine (core/internal, for stores other th
     expect(() => auditHeaderLine('bad id!', '2026-12-01T00:00:00.000Z')).toThrow(TypeError);
   });
 
+  it('a prevHash or seq that has no canonical form is refused as the definition refuses it (malformed_input), never written in another form', () => {
+    const rec = auditRecord({ agent: 'did:web:a.example', onBehalfOf: 'user:alice', task: null, action: 'read', resource: 'files:/x', decision: 'allow', reason: 'ok', chain: [] });
+    expectCode(() => auditEntryLine(0, 'ab\ud800', rec), 'malformed_input', 'canonicalize');
+    expectCode(() => auditEntryLine(Number.NaN, 'ab', rec), 'malformed_input', 'canonicalize');
+    expect(auditEntryLine(1, 'a"b\\', rec).line).toBe(canonicalize({ seq: 1, prevHash: 'a"b\\', hash: auditEntryLine(1, 'a"b\\', rec).entry.hash, record: JSON.parse(canonicalize(rec)) }));
+  });
+
   it('property: the entry and line are those of the definition (record canonicalized with lone surrogates as U+FFFD, hash of {seq, prevHash, record}, line the canonical entry), for any members, keys and strings', () => {
     // The definition, written independently: every string of plain objects and arrays repaired, keys too.
     const repair = (v: unknown): unknown =>
