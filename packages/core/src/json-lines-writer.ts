@@ -75,7 +75,7 @@ export class JsonLinesWriter {
   }
 
   /**
-   * Appends several values as lines, in order, with one write and one `datasync`; resolves
+   * Appends several values as lines, in order, with one durable write; resolves
    * once all are on disk. Queued with {@link JsonLinesWriter.append} calls, in call order.
    * @example
    * ```ts
@@ -91,8 +91,8 @@ export class JsonLinesWriter {
   }
 
   /**
-   * Appends lines already serialized (each one line, no newline), in order, with one write
-   * and one `datasync`, as {@link JsonLinesWriter.appendAll} does for values.
+   * Appends lines already serialized (each one line, no newline), in order, with one
+   * durable write, as {@link JsonLinesWriter.appendAll} does for values.
    * @example
    * ```ts
    * await file.appendLines(['{"seq":1}', '{"seq":2}']);
