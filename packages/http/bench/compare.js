@@ -6,17 +6,9 @@
 // batch is timed twice: wall clock, and this process's CPU time (user + system), which other
 // work on a shared machine distorts far less.
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { loadBuilds } from '@agent-id/test-support/bench';
 // BASE: the `packages` folder of another checkout, built (`pnpm build`), e.g. main's.
-const W = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
-const B = process.env.BASE;
-if (!B) throw new Error('set BASE to the packages folder of a built checkout to compare with');
-const load = async (root) => ({
-  core: await import(`${root}/core/dist/index.js`),
-  did: await import(`${root}/did/dist/index.js`),
-  tokens: await import(`${root}/tokens/dist/index.js`),
-  http: await import(`${root}/http/dist/index.js`),
-});
-const w = await load(W), b = await load(B);
+const { work: w, base: b } = await loadBuilds(new URL('../../', import.meta.url), ['core', 'did', 'tokens', 'http']);
 const { KeyPair } = w.core; const { createAgentIdentity, issueOwnershipCredential } = w.did;
 const RESOURCE = 'https://tools.example/api';
 const org = createAgentIdentity(); const rootKey = KeyPair.generate('Ed25519');

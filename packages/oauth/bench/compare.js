@@ -7,18 +7,8 @@
 // compares two builds where separate runs cannot. Signature cache off in both, as in bench/run.js.
 //   BASE=/path/to/other/checkout/packages node bench/compare.js   (both built)
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-const W = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
-const B = process.env.BASE;
-if (!B) throw new Error('set BASE to the packages folder of a built checkout to compare with');
-const load = async (root) => ({
-  core: await import(`${root}/core/dist/index.js`),
-  did: await import(`${root}/did/dist/index.js`),
-  tokens: await import(`${root}/tokens/dist/index.js`),
-  http: await import(`${root}/http/dist/index.js`),
-  oauth: await import(`${root}/oauth/dist/index.js`),
-});
-const w = await load(W);
-const b = await load(B);
+import { loadBuilds } from '@agent-id/test-support/bench';
+const { work: w, base: b } = await loadBuilds(new URL('../../', import.meta.url), ['core', 'did', 'tokens', 'http', 'oauth']);
 const ISSUER = 'https://tokens.acme.example';
 const IDP = 'https://login.acme.example';
 const API = 'https://orders.acme.example/api';

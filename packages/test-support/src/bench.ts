@@ -109,3 +109,26 @@ export function printTable(rows: readonly Row[], baselineName?: string, write: (
 export function _sink(): unknown {
   return sink;
 }
+
+/** The `dist/index.js` modules of some packages, by package folder name. */
+export type BuildModules = Record<string, Record<string, unknown>>;
+
+/**
+ * Two builds of the same packages, loaded into one process to be timed interleaved: this
+ * checkout's (`packages`, its `packages` folder) and the one the `BASE` environment
+ * variable names (another checkout's `packages` folder, built). Throws when `BASE` is unset.
+ *
+ * ```js
+ * const { work, base } = await loadBuilds(new URL('../../', import.meta.url), ['core', 'tokens']);
+ * ```
+ */
+export async function loadBuilds(packages: URL, names: readonly string[]): Promise<{ work: BuildModules; base: BuildModules }> {
+  const other = process.env.BASE;
+  if (!other) throw new Error('set BASE to the packages folder of a built checkout to compare with');
+  const load = async (root: string): Promise<BuildModules> => {
+    const modules: BuildModules = {};
+    for (const name of names) modules[name] = (await import(`${root}/${name}/dist/index.js`)) as Record<string, unknown>;
+    return modules;
+  };
+  return { work: await load(packages.pathname.replace(/\/$/, '')), base: await load(other) };
+}
