@@ -132,8 +132,7 @@ export function validateAgentDid(value: unknown, what: string): string {
   if (!isCanonicalAgentDid(value)) {
     throw new MalformedInputError(`${what} must be a bare DID in canonical form (no fragment, query or path; did:key as its key encodes it): ${value.slice(0, 120)}`, { check: 'did' });
   }
-  if (acceptedDids.size >= MAX_CACHED_DIDS) acceptedDids.delete(acceptedDids.values().next().value as string);
-  acceptedDids.add(value);
+  accept(acceptedDids, value);
   return value;
 }
 
@@ -163,6 +162,12 @@ export function principalProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Remembers a text found valid, the oldest forgotten past {@link MAX_CACHED_DIDS}. */
+function accept(accepted: Set<string>, value: string): void {
+  if (accepted.size >= MAX_CACHED_DIDS) accepted.delete(accepted.values().next().value as string);
+  accepted.add(value);
+}
+
 // Principals found in their one form, by their text (the finding is a pure function of it):
 // every chain names one, and the same users come back.
 const acceptedPrincipals = new Set<string>();
@@ -172,8 +177,7 @@ export function validatePrincipal(value: unknown, what: string): string {
   if (typeof value === 'string' && acceptedPrincipals.has(value)) return value;
   const problem = principalProblem(value);
   if (problem !== undefined) throw new MalformedInputError(`${what} ${problem}: ${String(value).slice(0, 120)}`, { check: 'principal' });
-  if (acceptedPrincipals.size >= MAX_CACHED_DIDS) acceptedPrincipals.delete(acceptedPrincipals.values().next().value as string);
-  acceptedPrincipals.add(value as string);
+  accept(acceptedPrincipals, value as string);
   return value as string;
 }
 
