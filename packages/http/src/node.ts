@@ -45,20 +45,10 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.end(JSON.stringify(body));
 }
 
-// A guard's metadata path, parsed from its metadata URL once rather than per request.
-const metadataPaths = new WeakMap<HttpGuard, { url: string; path: string }>();
-function metadataPathOf(guard: HttpGuard): string {
-  const held = metadataPaths.get(guard);
-  if (held !== undefined && held.url === guard.metadataUrl) return held.path;
-  const path = new URL(guard.metadataUrl).pathname;
-  metadataPaths.set(guard, { url: guard.metadataUrl, path });
-  return path;
-}
-
 /** Serves metadata or runs the guard; returns the decision, or undefined when it answered the request itself. */
-async function run(guard: HttpGuard, req: IncomingMessage, res: ServerResponse, options: GuardNodeOptions, preParsed?: unknown): Promise<HttpAllow | undefined> {
+async function run(guard: HttpGuard, metadataPath: string, req: IncomingMessage, res: ServerResponse, options: GuardNodeOptions, preParsed?: unknown): Promise<HttpAllow | undefined> {
   const path = targetOf(req).split('?')[0];
-  if (path === metadataPathOf(guard) && (req.method === 'GET' || req.method === 'HEAD')) {
+  if (path === metadataPath && (req.method === 'GET' || req.method === 'HEAD')) {
     send(res, 200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }, guard.metadata());
     return undefined;
   }
@@ -95,8 +85,9 @@ export function guardNodeHandler(
   handler: (req: IncomingMessage, res: ServerResponse, decision: HttpAllow) => unknown,
   options: GuardNodeOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const metadataPath = new URL(guard.metadataUrl).pathname;
   return (req, res) => {
-    run(guard, req, res, options)
+    run(guard, metadataPath, req, res, options)
       .then(async (decision) => {
         if (decision) await handler(req, res, decision);
       })
@@ -127,8 +118,9 @@ export function guardExpress(
   guard: HttpGuard,
   options: GuardNodeOptions = {},
 ): (req: IncomingMessage & { body?: unknown }, res: ServerResponse & { locals: Record<string, unknown> }, next: (error?: unknown) => void) => void {
+  const metadataPath = new URL(guard.metadataUrl).pathname;
   return (req, res, next) => {
-    run(guard, req, res, options, req.body)
+    run(guard, metadataPath, req, res, options, req.body)
       .then((decision) => {
         if (decision === undefined) return;
         res.locals.agentId = decision;
