@@ -39,7 +39,8 @@ export function packageTestConfig(options: PackageTestOptions = {}): ViteUserCon
     ...(options.alias ? { resolve: { alias: options.alias } } : {}),
     test: {
       // No `include` here: projects that extend this config would add theirs to it.
-      testTimeout: options.testTimeout ?? 30_000,
+      // Timeouts only catch a hang: a loaded CI machine runs the suite two or three times slower.
+      testTimeout: options.testTimeout ?? 120_000,
       hookTimeout: options.hookTimeout ?? 120_000,
       ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
       ...(options.maxWorkers !== undefined ? { maxWorkers: options.maxWorkers } : {}),

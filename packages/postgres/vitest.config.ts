@@ -1,3 +1,3 @@
 import { packageTestConfig } from '../../vitest.shared.ts';
 
-export default packageTestConfig({ testTimeout: 60_000, hookTimeout: 60_000, globalSetup: ['test/global-setup.ts'] });
+export default packageTestConfig({ globalSetup: ['test/global-setup.ts'] });

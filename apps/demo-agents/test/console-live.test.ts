@@ -65,7 +65,7 @@ describe('pnpm demo --serve: the console beside the demo', () => {
   }, 180_000);
 
   it("serves Acme's audit log at /audit once the scenario has written it, and stops cleanly on SIGTERM", async () => {
-    await expect.poll(() => /^OK: all \d+ steps as expected/m.test(output.join('')), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => /^OK: all \d+ steps as expected/m.test(output.join('')), { timeout: 120_000 }).toBe(true);
     const response = await fetch(new URL('audit', consoleUrl));
     expect(response.status).toBe(200);
     const lines = (await response.text()).trim().split('\n');
@@ -74,5 +74,5 @@ describe('pnpm demo --serve: the console beside the demo', () => {
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     demo.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -67,13 +67,13 @@ describe('the scenario with --store postgres://…', () => {
 
   it('node dist/main.js --store runs against the same database again and exits 0; a --store that is not postgres:// or cannot be reached fails at once', async () => {
     const main = join(root, 'dist', 'main.js');
-    const { stdout } = await run(process.execPath, [main, '--quiet', '--store', pg.url], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [main, '--quiet', '--store', pg.url], { timeout: 120_000 });
     expect(stdout).toContain('OK: all 38 steps as expected, 2 audit chains verified');
     // Generous timeouts: loading the demo takes seconds on a busy machine; how fast it fails is not what this checks.
-    const bad = await run(process.execPath, [main, '--store', 'mysql://localhost/x'], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, [main, '--store', 'mysql://localhost/x'], { timeout: 120_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('--store needs a postgres:// URL') });
     // A database that cannot be reached: a coded failure at once, the password never printed, no server left running.
-    const down = await run(process.execPath, [main, '--quiet', '--store', 'postgres://nobody:s3cret@127.0.0.1:1/x'], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e);
+    const down = await run(process.execPath, [main, '--quiet', '--store', 'postgres://nobody:s3cret@127.0.0.1:1/x'], { timeout: 120_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(down).toMatchObject({ code: 1, stderr: expect.stringContaining('UnreachableError: migrate: PostgreSQL at 127.0.0.1:1/x') });
     expect((down as { stderr: string }).stderr).not.toContain('s3cret');
   }, 240_000);

@@ -445,17 +445,14 @@ describe('act 8: a login becomes a capability at the token service, and a narrow
 describe('node dist/main.js', () => {
   let stdout = '';
   let stderr = '';
-  let elapsedMs = 0;
   beforeAll(async () => {
     const main = join(root, 'dist', 'main.js');
     if (await builtBeforeItsSources(main)) await run(process.execPath, [join(root, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')]);
-    const started = Date.now();
-    ({ stdout, stderr } = await run(process.execPath, [main], { timeout: 30_000 }));
-    elapsedMs = Date.now() - started;
-  }, 40_000);
+    // A few seconds alone; the timeout only catches a hang (CI runs this beside Chromium suites).
+    ({ stdout, stderr } = await run(process.execPath, [main], { timeout: 120_000 }));
+  }, 240_000);
 
-  it('runs the whole demo as a process and exits 0 within 30 s', () => {
-    expect(elapsedMs).toBeLessThan(30_000);
+  it('runs the whole demo as a process and exits 0', () => {
     expect(stdout).toContain('OK: all 38 steps as expected, 2 audit chains verified');
     expect(stdout).toMatch(/≡ acme: .*acme-audit\.jsonl: 20 records \(12 allow, 8 deny\), hash chain verified up to the checkpoint acme\/tools signed at record 20$/m);
     expect(stdout).toMatch(/≡ globex: .*globex-audit\.jsonl: 5 records \(4 allow, 1 deny\), hash chain verified up to the checkpoint globex\/tools signed at record 5$/m);
@@ -479,7 +476,7 @@ describe('node dist/main.js', () => {
     child.stdout.once('data', () => child.stdout.destroy());
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect({ code, stderr: childErr }).toEqual({ code: 0, stderr: '' });
-  }, 30_000);
+  }, 120_000);
 
   it('numbers no signature from 0', () => {
     expect(stdout).toMatch(/card signature \d+ \(/);

@@ -39,7 +39,7 @@ describe.skipIf(!hasPnpm())('pnpm agent-id in the workspace', () => {
     const r = await run('pnpm', ['agent-id', '--version'], { cwd: join(cliRoot, 'test') });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${version}\n`);
-  }, 60_000);
+  }, 120_000);
 
   it("resolves relative paths against the caller's directory, and pipes", async () => {
     const made = await run('bash', ['-c', 'pnpm agent-id key new --out org.jwk && pnpm agent-id key new --out agent.jwk'], { cwd: dir });

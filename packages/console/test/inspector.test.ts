@@ -168,7 +168,7 @@ it('serves the page with a CSP that stops inline script: an injected inline scri
     return (window as { __inline?: boolean }).__inline === true;
   });
   expect(ran).toBe(false);
-  await expect.poll(() => c.errors.some((e) => e.includes('Content Security Policy'))).toBe(true);
+  await expect.poll(() => c.errors.some((e) => e.includes('Content Security Policy')), { timeout: 30_000 }).toBe(true);
   c.errors.length = 0;
 });
 

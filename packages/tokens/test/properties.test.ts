@@ -79,7 +79,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s properties', (format) => {
       }),
       { numRuns: 8 },
     );
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('fuzz: random input never crashes the parsers', () => {

@@ -85,7 +85,7 @@ describe.each(['biscuit', 'macaroon'] as const)('%s', (format) => {
       }),
       { numRuns: 150 },
     );
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a hand-made hop (bypassing attenuate) narrowing to a traversal name is a widening at authorize', () => {

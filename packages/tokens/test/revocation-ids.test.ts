@@ -133,7 +133,7 @@ describe('Biscuit: a re-signed hop keeps its hop id', () => {
       }),
       { numRuns: Number(process.env.RESIGN_RUNS ?? 20) },
     );
-  }, 60_000);
+  }, 120_000);
 
   it('the ids are what the README defines: SHA-256 of a label and the payload the hop’s issuer signed (computed here from the spec, not the package)', async () => {
     const { t2 } = await chain3();
