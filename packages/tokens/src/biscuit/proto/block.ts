@@ -41,7 +41,13 @@ type Symbols = (index: number) => string;
 // Field tags are read here as numbers (field = tag / 8, wire = tag & 7, as `Reader.key`
 // reads them) rather than as one object per field: every block of every verification is read.
 
-function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
+/** Where a term is read: at the top of a predicate or expression, in a set, or in an array or map (its nesting, 1 and up). */
+const TOP = 0;
+const IN_SET = -1;
+/** Arrays and maps nested deeper than this are refused (biscuit-wasm reads deeper ones; none is part of this profile). */
+const MAX_NESTING = 8;
+
+function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
   let term: TermValue | undefined;
   while (!r.done()) {
     const tag = r.varint();
@@ -50,6 +56,7 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
     if (term !== undefined) bad('term has two values');
     if (field === 1) {
       expectWire(wire, VARINT);
+      if (where !== TOP) bad('variable in a set, array or map');
       term = { kind: 'variable', name: symbol(r.varint()) };
     } else if (field === 2) {
       expectWire(wire, VARINT);
@@ -71,7 +78,7 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
       term = { kind: 'bytes', value: r.bytes() };
     } else if (field === 7) {
       expectWire(wire, LEN);
-      if (depth > 0) bad('nested set');
+      if (where === IN_SET) bad('nested set');
       const set = r.sub();
       const items: TermValue[] = [];
       while (!set.done()) {
@@ -80,7 +87,7 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
         const kWire = kt & 7;
         if (kField !== 1) bad('unknown set field');
         expectWire(kWire, LEN);
-        items.push(readTerm(set.sub(), symbol, depth + 1));
+        items.push(readTerm(set.sub(), symbol, IN_SET));
       }
       term = { kind: 'set', value: items };
     } else if (field === 6) {
@@ -88,13 +95,75 @@ function readTerm(r: Reader, symbol: Symbols, depth: number): TermValue {
       // prost reads any non-zero varint as true.
       term = { kind: 'bool', value: r.varint64() !== 0n };
     } else if (field === 8 || field === 9 || field === 10) {
-      // null, array, map: valid Datalog, never part of a capability fact, template or supported check
-      r.skip(wire);
+      // null, array, map: valid Datalog, never part of a capability fact, template or
+      // supported check. Each is a message, read as strictly as the others: a block this
+      // reader accepts must be one biscuit-wasm reads.
+      expectWire(wire, LEN);
+      if (where === IN_SET) bad('null, array or map in a set');
+      const inner = r.sub();
+      if (field === 8) {
+        if (!inner.done()) bad('null term with content');
+      } else {
+        const nesting = where > 0 ? where + 1 : 1;
+        if (nesting > MAX_NESTING) bad('arrays and maps nested too deeply');
+        if (field === 9) readArray(inner, symbol, nesting);
+        else readMap(inner, symbol, nesting);
+      }
       term = { kind: 'other' };
     } else bad('unknown term field');
   }
   if (term === undefined) bad('empty term');
   return term;
+}
+
+/** `Array { repeated TermV2 array = 1 }`. */
+function readArray(a: Reader, symbol: Symbols, nesting: number): void {
+  while (!a.done()) {
+    const tag = a.varint();
+    if (Math.floor(tag / 8) !== 1) bad('unknown array field');
+    expectWire(tag & 7, LEN);
+    readTerm(a.sub(), symbol, nesting);
+  }
+}
+
+/** `Map { repeated MapEntry entries = 1 }`, each `MapEntry { MapKey key = 1; TermV2 value = 2 }` with both. */
+function readMap(m: Reader, symbol: Symbols, nesting: number): void {
+  while (!m.done()) {
+    const tag = m.varint();
+    if (Math.floor(tag / 8) !== 1) bad('unknown map field');
+    expectWire(tag & 7, LEN);
+    const entry = m.sub();
+    let seen = 0;
+    while (!entry.done()) {
+      const et = entry.varint();
+      const eField = Math.floor(et / 8);
+      expectWire(et & 7, LEN);
+      if (eField === 1) {
+        seen = once(seen, 1);
+        readMapKey(entry.sub(), symbol);
+      } else if (eField === 2) {
+        seen = once(seen, 2);
+        readTerm(entry.sub(), symbol, nesting);
+      } else bad('unknown map entry field');
+    }
+    if (seen !== 0b110) bad('map entry without its key or value');
+  }
+}
+
+/** `MapKey { oneof { int64 integer = 1; uint64 string = 2 } }`: exactly one. */
+function readMapKey(k: Reader, symbol: Symbols): void {
+  let read = false;
+  while (!k.done()) {
+    const tag = k.varint();
+    if (read) bad('map key has two values');
+    expectWire(tag & 7, VARINT);
+    const field = Math.floor(tag / 8);
+    if (field === 1) k.varint64();
+    else if (field === 2) symbol(k.varint());
+    else bad('unknown map key field');
+    read = true;
+  }
+  if (!read) bad('empty map key');
 }
 
 /** A predicate (fact, rule head or body): `name(terms…)`. */
@@ -110,7 +179,7 @@ function readPredicate(p: Reader, symbol: Symbols): FactView {
     if (kField === 1) {
       seen = once(seen, 1);
       name = symbol(p.varint());
-    } else if (kField === 2) terms.push(readTerm(p.sub(), symbol, 0));
+    } else if (kField === 2) terms.push(readTerm(p.sub(), symbol, TOP));
     else bad('unknown predicate field');
   }
   if (name === undefined) bad('predicate without a name');
@@ -207,7 +276,7 @@ function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
     const wire = tag & 7;
     if (op !== undefined) bad('operation has two values');
     expectWire(wire, LEN);
-    if (field === 1) op = { op: 'value', term: readTerm(r.sub(), symbol, 0) };
+    if (field === 1) op = { op: 'value', term: readTerm(r.sub(), symbol, TOP) };
     else if (field === 2) op = readOperator(r.sub(), symbol, 'unary');
     else if (field === 3) op = readOperator(r.sub(), symbol, 'binary');
     else if (field === 4) {
