@@ -1,5 +1,5 @@
 import { InputTooLargeError, JWS_VERIFY_ALGORITHMS, type JwsVerifyAlgorithm, MalformedInputError, UnsupportedAlgorithmError, base64urlDecode } from '@agent-id/core';
-import { assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
 
 /** One entry of a card's `signatures`, its protected header read; nothing verified. */
 export interface CardSignature {
@@ -67,7 +67,7 @@ interface ReadHeader {
 // check below are kept (frozen).
 const MAX_HEADERS = 1024;
 const MAX_HEADER_CHARS = 1024;
-const headers = new Map<string, ReadHeader>();
+const headers = new BoundedMap<string, ReadHeader>(MAX_HEADERS);
 
 function readHeader(p: string, what: string): ReadHeader {
   const seen = p.length <= MAX_HEADER_CHARS ? headers.get(p) : undefined;
@@ -89,10 +89,7 @@ function readHeader(p: string, what: string): ReadHeader {
   if (jku !== undefined && typeof jku !== 'string') throw new MalformedInputError(`${what} "jku" is not a string`, { check: 'header' });
   const did = DID_URL.test(kid) ? kid.slice(0, kid.indexOf('#')) : undefined;
   const read: ReadHeader = Object.freeze({ header: deepFreeze(header), alg: alg as JwsVerifyAlgorithm, kid, did, jku });
-  if (p.length <= MAX_HEADER_CHARS) {
-    if (headers.size >= MAX_HEADERS) headers.delete(headers.keys().next().value as string);
-    headers.set(p, read);
-  }
+  if (p.length <= MAX_HEADER_CHARS) headers.set(p, read);
   return read;
 }
 

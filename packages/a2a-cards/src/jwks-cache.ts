@@ -1,5 +1,5 @@
 import { type Clock, MalformedInputError, UnknownKeyError, UnreachableError, VerificationKey, readClock } from '@agent-id/core';
-import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
+import { BoundedMap, bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import { fetchBounded, isLoopbackHost } from '@agent-id/did';
 import { optionsObject } from './prepare.js';
 
@@ -74,7 +74,7 @@ export function createJwksCache(cacheOptions?: JwksCacheOptions): JwksCache {
     if (!Number.isSafeInteger(value) || value < min) throw new MalformedInputError(`${name} must be an integer >= ${min}`, { check: 'options' });
   }
   if (options.clock !== undefined) readClock(options.clock);
-  const cache = new Map<string, Entry>();
+  const cache = new BoundedMap<string, Entry>(maxEntries);
   const inflight = new Map<string, Promise<Entry>>();
 
   const load = async (href: string): Promise<Entry> => {
@@ -96,10 +96,7 @@ export function createJwksCache(cacheOptions?: JwksCacheOptions): JwksCache {
     for (const kid of twice) jwks.set(kid, undefined);
     const now = readClock(options.clock);
     const entry: Entry = { fetched: now, expires: now + ttl, jwks, keys: new Map() };
-    if (ttl > 0) {
-      if (cache.size >= maxEntries && !cache.has(href)) cache.delete(cache.keys().next().value as string);
-      cache.set(href, entry);
-    }
+    if (ttl > 0) cache.set(href, entry);
     return entry;
   };
 
@@ -180,7 +177,7 @@ export function jwksUrl(href: unknown, allowHttpLoopback: boolean): URL {
 // URLs a policy pinned, by their exact text: the check and the host are functions of the
 // text alone, and a policy is checked on every verification.
 const MAX_POLICY_URLS = 256;
-const policyUrls = new Map<string, string>();
+const policyUrls = new BoundedMap<string, string>(MAX_POLICY_URLS);
 
 /** @internal How many policy URLs are kept. */
 export function policyUrlsHeld(): number {
@@ -192,7 +189,6 @@ export function policyJwksHost(href: unknown): string {
   const known = typeof href === 'string' ? policyUrls.get(href) : undefined;
   if (known !== undefined) return known;
   const host = jwksUrl(href, true).host.toLowerCase();
-  if (policyUrls.size >= MAX_POLICY_URLS) policyUrls.delete(policyUrls.keys().next().value as string);
   policyUrls.set(href as string, host);
   return host;
 }

@@ -1,5 +1,5 @@
 import { type Clock, MalformedInputError, VerificationKey } from '@agent-id/core';
-import { isRecord } from '@agent-id/core/internal';
+import { BoundedMap, isRecord } from '@agent-id/core/internal';
 import { type StatusListResolver, parseDidWeb } from '@agent-id/did';
 import { policyJwksHost } from './jwks-cache.js';
 
@@ -185,7 +185,7 @@ export function defineTrustPolicy(policy: TrustPolicy): Readonly<TrustPolicy> {
 }
 
 const MAX_PINNED = 256;
-const pinned = new Map<string, VerificationKey>();
+const pinned = new BoundedMap<string, VerificationKey>(MAX_PINNED);
 
 /** A JWK object's own members as last read (strings, numbers, booleans, lists of strings). */
 interface PinnedRead {
@@ -252,7 +252,6 @@ export function pinnedKey(jwk: Readonly<Record<string, unknown>>): VerificationK
   let key = pinned.get(text);
   if (!key) {
     key = VerificationKey.fromJwk(copy);
-    if (pinned.size >= MAX_PINNED) pinned.delete(pinned.keys().next().value as string);
     pinned.set(text, key);
   }
   pinnedReads.set(jwk, { key, ...snapshot });

@@ -13,7 +13,7 @@ import {
   UntrustedSignerError,
   VerificationKey,
 } from '@agent-id/core';
-import { PLATFORM, isRecord } from '@agent-id/core/internal';
+import { BoundedMap, PLATFORM, isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
 import { type CardSignature, type SignatureSlot, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
@@ -107,7 +107,7 @@ export interface AgentCardVerdict {
 // Hosts of interface URLs read before, by exact URL text (only URLs that have one): a new
 // version of a card keeps its URLs, and parsing two URLs costs about a tenth of an RSA verify.
 const MAX_URL_HOSTS = 1024;
-const urlHosts = new Map<string, string>();
+const urlHosts = new BoundedMap<string, string>(MAX_URL_HOSTS);
 
 function urlHost(url: string): string {
   const known = urlHosts.get(url);
@@ -118,10 +118,7 @@ function urlHost(url: string): string {
   } catch {
     return '';
   }
-  if (host && url.length <= 2048) {
-    if (urlHosts.size >= MAX_URL_HOSTS) urlHosts.delete(urlHosts.keys().next().value as string);
-    urlHosts.set(url, host);
-  }
+  if (host && url.length <= 2048) urlHosts.set(url, host);
   return host;
 }
 

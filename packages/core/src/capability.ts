@@ -1,3 +1,4 @@
+import { BoundedMap } from './bounded.js';
 import { DeniedError, DepthExceededError, ExpiredError, MalformedInputError, ScopeWidenedError, WrongAudienceError } from './errors.js';
 import { isWellFormed } from './unicode.js';
 
@@ -213,13 +214,11 @@ export function isCanonicalResource(resource: string): boolean {
 // a server decides the same few paths again and again, and each reading walks the name.
 const MAX_KEPT = 1024;
 const MAX_KEPT_CHARS = 512;
-const canonicalNames = new Map<string, boolean>();
-const canonicalPaths = new Map<string, string>();
+const canonicalNames = new BoundedMap<string, boolean>(MAX_KEPT);
+const canonicalPaths = new BoundedMap<string, string>(MAX_KEPT);
 
 function keep<T>(map: Map<string, T>, key: string, value: T): void {
-  if (key.length > MAX_KEPT_CHARS) return;
-  if (map.size >= MAX_KEPT) map.delete(map.keys().next().value as string);
-  map.set(key, value);
+  if (key.length <= MAX_KEPT_CHARS) map.set(key, value);
 }
 
 function readCanonical(resource: string): boolean {

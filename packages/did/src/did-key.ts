@@ -1,9 +1,10 @@
 import { MalformedInputError, PublicKey, UnknownDidError } from '@agent-id/core';
+import { BoundedMap } from '@agent-id/core/internal';
 
 // Decoding and subgroup checks cost more than a signature verification, and the result
 // depends only on the string: keep the last few (PublicKey is immutable).
 const MAX_CACHED = 1024;
-const decoded = new Map<string, PublicKey>();
+const decoded = new BoundedMap<string, PublicKey>(MAX_CACHED);
 
 const DID_KEY = /^did:key:(z[1-9A-HJ-NP-Za-km-z]{32,200})$/;
 
@@ -42,7 +43,6 @@ export function publicKeyFromDidKey(did: string): PublicKey {
   const key = PublicKey.fromMultibase(m[1]!);
   // One key, one DID: an uncompressed EC encoding of the same key is refused.
   if (key.toMultibase() !== m[1]) throw new MalformedInputError('did:key is not in canonical (compressed) form', { check: 'did_syntax' });
-  if (decoded.size >= MAX_CACHED) decoded.delete(decoded.keys().next().value as string);
   decoded.set(bare, key);
   return key;
 }

@@ -13,7 +13,7 @@ import {
   readClockSeconds,
   systemClock,
 } from '@agent-id/core';
-import { isRecord, randomBytes, sha256Hex, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, isRecord, randomBytes, sha256Hex, utf8ToBytes } from '@agent-id/core/internal';
 import { type VerifiedOwnershipCredential, verifyOwnershipCredential } from './credential.js';
 import { parseDidJwt, verifyDidJwtSignature } from './did-jwt-signature.js';
 import type { AgentIdentity } from './identity.js';
@@ -54,16 +54,17 @@ export interface ChallengeStoreOptions {
 export class ChallengeStore {
   readonly audience: string;
   readonly #ttl: number;
-  readonly #max: number;
   readonly #clock: Clock;
-  readonly #open = new Map<string, number>();
+  readonly #open: BoundedMap<string, number>;
   readonly #used = new Map<string, number>();
 
   constructor(options: ChallengeStoreOptions) {
     if (typeof options?.audience !== 'string') throw new TypeError('audience must be the verifier DID');
     this.audience = options.audience;
     this.#ttl = options.ttlMs ?? 60_000;
-    this.#max = options.maxOutstanding ?? 10_000;
+    const max = options.maxOutstanding ?? 10_000;
+    if (!Number.isSafeInteger(max) || max < 1) throw new TypeError('maxOutstanding must be a positive integer');
+    this.#open = new BoundedMap(max);
     this.#clock = options.clock ?? systemClock;
     readClock(this.#clock);
   }
@@ -79,7 +80,6 @@ export class ChallengeStore {
     this.#purge();
     const nonce = base64urlEncode(randomBytes(16));
     const expiresAt = readClock(this.#clock) + this.#ttl;
-    if (this.#open.size >= this.#max) this.#open.delete(this.#open.keys().next().value as string);
     this.#open.set(nonce, expiresAt);
     return { nonce, audience: this.audience, expiresAt };
   }

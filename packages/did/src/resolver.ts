@@ -8,7 +8,7 @@ import {
   UnknownKeyError,
   readClock,
 } from '@agent-id/core';
-import { bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
+import { BoundedMap, bytesToUtf8, isRecord, parseJson } from '@agent-id/core/internal';
 import { type DIDResolutionResult, Resolver } from 'did-resolver';
 import { didKeyDocument } from './did-key-document.js';
 import { publicKeyFromDidKey } from './did-key.js';
@@ -101,12 +101,13 @@ function validateDocument(did: string, value: unknown): DidDocument {
 export function createDidResolver(options: DidResolverOptions = {}): DidResolver {
   const ttl = options.cacheTtlMs ?? 300_000;
   const maxEntries = options.maxCacheEntries ?? 1_000;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxCacheEntries must be a positive integer');
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxBytes = options.maxDocumentBytes ?? 65_536;
   const clock = options.clock;
   // Refused at creation too, so a misconfigured resolver fails at start-up, not at its first lookup.
   if (clock !== undefined) readClock(clock);
-  const cache = new Map<string, CacheEntry>();
+  const cache = new BoundedMap<string, CacheEntry>(maxEntries);
   const inflight = new Map<string, Promise<CacheEntry>>();
 
   const web = async (did: string): Promise<DIDResolutionResult> => {
@@ -142,10 +143,7 @@ export function createDidResolver(options: DidResolverOptions = {}): DidResolver
     if (error || !result.didDocument) throw new UnknownDidError(`${did.slice(0, 64)} cannot be resolved (${String(error)})`);
     const doc = validateDocument(did, result.didDocument);
     const entry: CacheEntry = { expires: readClock(clock) + ttl, doc, keys: new Map() };
-    if (ttl > 0) {
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(did, entry);
-    }
+    if (ttl > 0) cache.set(did, entry);
     return entry;
   };
 

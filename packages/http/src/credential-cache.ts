@@ -1,5 +1,5 @@
 import { type Clock, CredentialRequiredError, base64urlEncode, readClock } from '@agent-id/core';
-import { sha256Text } from '@agent-id/core/internal';
+import { BoundedMap, sha256Text } from '@agent-id/core/internal';
 import { type DidResolver, type StatusListResolver, type VerifiedOwnershipCredential, checkCredentialStatus, verifyOwnershipCredential } from '@agent-id/did';
 
 /** Options of {@link CredentialCache}. */
@@ -42,14 +42,13 @@ interface Entry {
  * ```
  */
 export class CredentialCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #max: number;
+  readonly #entries: BoundedMap<string, Entry>;
   readonly #clock: Clock | undefined;
 
   constructor(options: CredentialCacheOptions = {}) {
     const max = options.maxEntries ?? 10_000;
     if (!Number.isSafeInteger(max) || max < 1) throw new TypeError('maxEntries must be a positive integer');
-    this.#max = max;
+    this.#entries = new BoundedMap(max);
     this.#clock = options.clock;
   }
 
@@ -72,8 +71,8 @@ export class CredentialCache {
 
   /** Remembers a credential verified for `verified.agent`, replacing the one before. */
   set(hash: string, verified: VerifiedOwnershipCredential): void {
+    // Deleted first, so a replaced credential counts as the newest.
     this.#entries.delete(verified.agent);
-    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
     this.#entries.set(verified.agent, { hash, verified });
   }
 

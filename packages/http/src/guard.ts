@@ -35,6 +35,7 @@ import { ReplayCache, type ReplayStore } from './replay-cache.js';
 import type { MappedRequest, RequestFacts, RequestMapper } from './request-map.js';
 import { type Refusal, refusalOf } from './refusal.js';
 import { type VerifiedProof, checkProof } from './verify-proof.js';
+import { BoundedMap } from '@agent-id/core/internal';
 
 /** The header an agent sends its ownership credential (VC-JWT) in, on first contact. */
 export const CREDENTIAL_HEADER = 'agent-credential';
@@ -281,7 +282,7 @@ export class HttpGuard {
   readonly #clock: Clock;
   readonly #replay: ReplayStore;
   readonly #credentials: CredentialCache;
-  readonly #tokens = new Map<string, CapabilityToken>();
+  readonly #tokens = new BoundedMap<string, CapabilityToken>(MAX_TOKENS);
   readonly #credentialCheck: CredentialCheck;
 
   constructor(options: HttpGuardOptions) {
@@ -303,7 +304,6 @@ export class HttpGuard {
 
   #rememberToken(name: string, token: CapabilityToken): void {
     this.#tokens.delete(name);
-    if (this.#tokens.size >= MAX_TOKENS) this.#tokens.delete(this.#tokens.keys().next().value as string);
     Object.freeze(token);
     this.#tokens.set(name, token);
   }

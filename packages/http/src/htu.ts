@@ -1,4 +1,5 @@
 import { MalformedInputError } from '@agent-id/core';
+import { BoundedMap } from '@agent-id/core/internal';
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
@@ -20,10 +21,7 @@ export function normalizeHtu(url: string): string {
   const seen = url.length <= MAX_KEPT_CHARS ? normalized.get(url) : undefined;
   if (seen !== undefined) return seen;
   const result = normalize(url);
-  if (url.length <= MAX_KEPT_CHARS) {
-    if (normalized.size >= MAX_KEPT) normalized.delete(normalized.keys().next().value as string);
-    normalized.set(url, result);
-  }
+  if (url.length <= MAX_KEPT_CHARS) normalized.set(url, result);
   return result;
 }
 
@@ -31,7 +29,7 @@ export function normalizeHtu(url: string): string {
 // normalizes its proof's `htu` and its own URL, and parsing a URL costs about a microsecond.
 const MAX_KEPT = 1024;
 const MAX_KEPT_CHARS = 2048;
-const normalized = new Map<string, string>();
+const normalized = new BoundedMap<string, string>(MAX_KEPT);
 
 function normalize(url: string): string {
   let parsed: URL;

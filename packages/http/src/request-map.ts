@@ -1,4 +1,5 @@
 import { DeniedError, canonicalResourcePath } from '@agent-id/core';
+import { BoundedMap } from '@agent-id/core/internal';
 
 /** A request as a {@link RequestMapper} sees it. */
 export interface RequestFacts {
@@ -73,17 +74,14 @@ export function routeTable(scheme: string, routes: readonly Route[]): RequestMap
         (route.prefix === undefined ? path === route.path : path.startsWith(route.prefix) || `${path}/` === route.prefix),
     );
   // Answers by method and path text, frozen: a function of those texts and this table alone.
-  const answers = new Map<string, MappedRequest | null>();
+  const answers = new BoundedMap<string, MappedRequest | null>(MAX_ANSWERS);
   return (request) => {
     const key =
       typeof request.method === 'string' && request.method.length <= 32 && typeof request.path === 'string' && request.path.length <= 2048 ? `${request.method} ${request.path}` : undefined;
     const known = key === undefined ? undefined : answers.get(key);
     if (known !== undefined) return known ?? undefined;
     const answer = decide(request);
-    if (key !== undefined) {
-      if (answers.size >= MAX_ANSWERS) answers.delete(answers.keys().next().value as string);
-      answers.set(key, answer === undefined ? null : Object.freeze(answer));
-    }
+    if (key !== undefined) answers.set(key, answer === undefined ? null : Object.freeze(answer));
     return answer;
   };
 

@@ -18,7 +18,7 @@ import {
   verifyJwsSignature,
   verifyJwsSignatureAsync,
 } from '@agent-id/core';
-import { PLATFORM, assertCanonicalBase64url, assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, PLATFORM, assertCanonicalBase64url, assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
 import { type DidResolver, didKeyFromPublicKey } from '@agent-id/did';
 import { PROOF_TYPE } from './create-proof.js';
 import { normalizeHtu } from './htu.js';
@@ -86,7 +86,7 @@ function readClaims(payload: string): ProofClaims {
 // Keys of the `jwk` headers seen, by their members: validating a key (its subgroup check)
 // costs several verifications, and an agent signs every request with the same key.
 const MAX_EMBEDDED_KEYS = 4096;
-const embeddedKeys = new Map<string, PublicKey>();
+const embeddedKeys = new BoundedMap<string, PublicKey>(MAX_EMBEDDED_KEYS);
 
 function embeddedKey(jwk: unknown): PublicKey {
   if (!isRecord(jwk)) throw new MalformedInputError('proof "jwk" is not a JSON object', { check: 'proof_key' });
@@ -101,7 +101,6 @@ function embeddedKey(jwk: unknown): PublicKey {
   } catch (cause) {
     throw new MalformedInputError('proof "jwk" is not a supported public key', { check: 'proof_key', cause });
   }
-  if (embeddedKeys.size >= MAX_EMBEDDED_KEYS) embeddedKeys.delete(embeddedKeys.keys().next().value as string);
   embeddedKeys.set(id, key);
   return key;
 }
@@ -116,7 +115,7 @@ interface SeenHeader {
   /** The key of its `jwk`, once read. */
   embedded?: PublicKey;
 }
-const headers = new Map<string, SeenHeader>();
+const headers = new BoundedMap<string, SeenHeader>(MAX_HEADERS);
 
 const EMPTY = new Uint8Array(0);
 type NodeBuffer = Uint8Array & { write(text: string, encoding: 'base64url'): number };
@@ -170,7 +169,6 @@ function parseProof(proof: unknown): { jws: ParsedJws & { payloadText?: string }
   }
   const jws = parseCompactJws(proof, { maxBytes: 8192, what: 'proof' });
   if (jws.protected.length > MAX_HEADER_CHARS) return { jws, seen: { header: jws.header } };
-  if (headers.size >= MAX_HEADERS) headers.delete(headers.keys().next().value as string);
   const seen: SeenHeader = { header: deepFreeze(jws.header) };
   headers.set(jws.protected, seen);
   return { jws, seen };

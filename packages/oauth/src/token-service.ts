@@ -21,7 +21,7 @@ import {
   readClock,
   systemClock,
 } from '@agent-id/core';
-import { randomBytes } from '@agent-id/core/internal';
+import { BoundedMap, randomBytes } from '@agent-id/core/internal';
 import type { DidResolver, StatusListResolver, VerifiedOwnershipCredential } from '@agent-id/did';
 import { CredentialCache, PROOF_ALGORITHMS, ReplayCache, type ReplayStore, type VerifiedProof, verifyProof } from '@agent-id/http';
 import {
@@ -614,7 +614,7 @@ function scopeParam(params: TokenRequestParams): string[] | undefined {
 
 // Thumbprints by the text they are computed from (a pure function of it): agents come back.
 const MAX_THUMBPRINTS = 1024;
-const thumbprints = new Map<string, string>();
+const thumbprints = new BoundedMap<string, string>(MAX_THUMBPRINTS);
 
 /** The RFC 7638 thumbprint of a public JWK (OKP or EC): SHA-256 of its required members in lexicographic order. */
 function jwkThumbprint(jwk: PublicJwk): string {
@@ -622,7 +622,6 @@ function jwkThumbprint(jwk: PublicJwk): string {
   const known = thumbprints.get(members);
   if (known !== undefined) return known;
   const thumbprint = createHash('sha256').update(members).digest('base64url');
-  if (thumbprints.size >= MAX_THUMBPRINTS) thumbprints.delete(thumbprints.keys().next().value as string);
   thumbprints.set(members, thumbprint);
   return thumbprint;
 }

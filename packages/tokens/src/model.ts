@@ -13,7 +13,7 @@ import {
   assertCapabilityRequest,
   assertScope,
 } from '@agent-id/core';
-import { decidePermits, isWellFormed } from '@agent-id/core/internal';
+import { BoundedSet, decidePermits, isWellFormed } from '@agent-id/core/internal';
 import { didKeyFromPublicKey, didWebFromDomain, parseDidWeb, publicKeyFromDidKey } from '@agent-id/did';
 
 /** One hop as read from a token: hop 0 is the authority (issuer → first holder). */
@@ -91,7 +91,7 @@ export function validateDid(value: unknown, what: string): string {
 const BARE_DID = /^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-F]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-F]{2})+$/;
 // Validation depends only on the string: remember the last few accepted ones.
 const MAX_CACHED_DIDS = 1024;
-const acceptedDids = new Set<string>();
+const acceptedDids = new BoundedSet<string>(MAX_CACHED_DIDS);
 
 /**
  * The one spelling chains use for the agent a DID (or DID URL) names, or undefined when it
@@ -132,7 +132,7 @@ export function validateAgentDid(value: unknown, what: string): string {
   if (!isCanonicalAgentDid(value)) {
     throw new MalformedInputError(`${what} must be a bare DID in canonical form (no fragment, query or path; did:key as its key encodes it): ${value.slice(0, 120)}`, { check: 'did' });
   }
-  accept(acceptedDids, value);
+  acceptedDids.add(value);
   return value;
 }
 
@@ -162,22 +162,16 @@ export function principalProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Remembers a text found valid, the oldest forgotten past {@link MAX_CACHED_DIDS}. */
-function accept(accepted: Set<string>, value: string): void {
-  if (accepted.size >= MAX_CACHED_DIDS) accepted.delete(accepted.values().next().value as string);
-  accepted.add(value);
-}
-
 // Principals found in their one form, by their text (the finding is a pure function of it):
 // every chain names one, and the same users come back.
-const acceptedPrincipals = new Set<string>();
+const acceptedPrincipals = new BoundedSet<string>(MAX_CACHED_DIDS);
 
 /** Validates a principal ({@link principalProblem}): `malformed_input`, check `principal`. */
 export function validatePrincipal(value: unknown, what: string): string {
   if (typeof value === 'string' && acceptedPrincipals.has(value)) return value;
   const problem = principalProblem(value);
   if (problem !== undefined) throw new MalformedInputError(`${what} ${problem}: ${String(value).slice(0, 120)}`, { check: 'principal' });
-  accept(acceptedPrincipals, value as string);
+  acceptedPrincipals.add(value as string);
   return value as string;
 }
 

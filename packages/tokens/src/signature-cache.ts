@@ -1,5 +1,5 @@
 import { base64urlEncode } from '@agent-id/core';
-import { equalBytes, sha256Text } from '@agent-id/core/internal';
+import { BoundedMap, equalBytes, sha256Text } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -55,7 +55,7 @@ let chainCount = 0;
 let chainTokenChars = 0;
 // Verified Biscuit block lists (see `prefix-cache` users), by a digest of every block.
 const MAX_PREFIXES = 2_000;
-const prefixes = new Map<string, unknown>();
+const prefixes = new BoundedMap<string, unknown>(MAX_PREFIXES);
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && equalBytes(a, b);
@@ -187,9 +187,7 @@ export function cachedPrefix<T extends object>(key: string): T | undefined {
 /** @internal Remembers a verified prefix under `key`, deeply frozen; returns it frozen (remembered or not). */
 export function rememberPrefix<T extends object>(key: string, value: T): T {
   const frozen = deepFreeze(value);
-  if (maxEntries === 0 || prefixes.has(key)) return frozen;
-  if (prefixes.size >= MAX_PREFIXES) prefixes.delete(prefixes.keys().next().value as string);
-  prefixes.set(key, frozen);
+  if (maxEntries !== 0 && !prefixes.has(key)) prefixes.set(key, frozen);
   return frozen;
 }
 

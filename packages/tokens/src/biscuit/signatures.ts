@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -101,7 +101,7 @@ export function isSmallOrderEncoding(bytes: Uint8Array, offset = 0): boolean {
 // Imported keys, by algorithm and bytes: importing is deterministic and carries no
 // decision, so repeated tokens (and repeated ephemeral keys) skip it.
 const MAX_CACHED_KEYS = 4096;
-const keyObjects = new Map<string, RawVerifier>();
+const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
 
 /**
  * A key from the envelope, ready to verify with. Ed25519 keys of small order are refused
@@ -131,7 +131,6 @@ function keyObject(view: KeyView, what: string, id = keyId(view)): RawVerifier {
     if (cause instanceof UnsupportedAlgorithmError) throw cause;
     throw new MalformedInputError(`biscuit: ${what} is not a valid public key`, { check: 'public_key', cause });
   }
-  if (keyObjects.size >= MAX_CACHED_KEYS) keyObjects.delete(keyObjects.keys().next().value as string);
   keyObjects.set(id, key);
   return key;
 }
@@ -166,13 +165,9 @@ function rootView(root: PublicKey): KeyView {
 // The public key of each next secret seen, by a hash of the secret: deriving it costs
 // about half a verification, and one token is usually verified many times.
 const MAX_CACHED_SECRETS = 4096;
-const secretPublics = new Map<string, string>();
+const secretPublics = new BoundedMap<string, string>(MAX_CACHED_SECRETS);
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
 const secretId = (algorithm: number, secret: Uint8Array) => base64urlEncode(sha256Parts([secret, le32Of(algorithm)]));
-function rememberSecretPublic(id: string, publicKey: string): void {
-  if (secretPublics.size >= MAX_CACHED_SECRETS) secretPublics.delete(secretPublics.keys().next().value as string);
-  secretPublics.set(id, publicKey);
-}
 function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(algorithm, secret)): string {
   const cached = secretPublics.get(id);
   if (cached !== undefined) return cached;
@@ -187,7 +182,7 @@ function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(alg
   } catch (cause) {
     throw new MalformedInputError('biscuit: the proof is not a valid secret key for the last next key', { check: 'proof', cause });
   }
-  rememberSecretPublic(id, publicKey);
+  secretPublics.set(id, publicKey);
   return publicKey;
 }
 
@@ -196,7 +191,7 @@ async function publicOfSecretAsync(algorithm: number, secret: Uint8Array): Promi
   const id = secretId(algorithm, secret);
   if (algorithm === ED25519 && secret.length === 32 && !secretPublics.has(id)) {
     const derived = await ed25519PublicKeyFromSecretAsync(secret);
-    if (derived !== undefined) rememberSecretPublic(id, base64urlEncode(derived));
+    if (derived !== undefined) secretPublics.set(id, base64urlEncode(derived));
   }
   return publicOfSecret(algorithm, secret, id);
 }
