@@ -87,6 +87,13 @@ describe('proof of control', () => {
     expect(() => store.consume(a.nonce)).toThrow(expect.objectContaining({ code: 'unknown_challenge' }));
     expect(() => store.consume(42)).toThrow(expect.objectContaining({ code: 'malformed_input' }));
   });
+
+  it('a bound on outstanding nonces or cached documents below one is a caller bug: TypeError at creation', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new ChallengeStore({ audience: verifierDid, maxOutstanding: bad })).toThrow(TypeError);
+      expect(() => createDidResolver({ maxCacheEntries: bad })).toThrow(TypeError);
+    }
+  });
 });
 
 describe('proof of control never fetches what an unauthenticated caller names', () => {
