@@ -25,7 +25,7 @@ const logOf = (org: string): { schema: string; logId: string } => {
 beforeAll(async () => {
   pg = await startPgServer();
   result = await runScenario({ outDir: await mkdtemp(join(tmpdir(), 'demo-pg-test-')), store: pg.url });
-}, 90_000);
+}, 240_000);
 afterAll(() => pg?.destroy());
 
 describe('the scenario with --store postgres://…', () => {
@@ -76,5 +76,5 @@ describe('the scenario with --store postgres://…', () => {
     const down = await run(process.execPath, [main, '--quiet', '--store', 'postgres://nobody:s3cret@127.0.0.1:1/x'], { timeout: 120_000 }).catch((e: { code: number; stderr: string }) => e);
     expect(down).toMatchObject({ code: 1, stderr: expect.stringContaining('UnreachableError: migrate: PostgreSQL at 127.0.0.1:1/x') });
     expect((down as { stderr: string }).stderr).not.toContain('s3cret');
-  }, 240_000);
+  }, 400_000);
 });

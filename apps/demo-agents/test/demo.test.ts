@@ -52,7 +52,7 @@ async function builtBeforeItsSources(built: string): Promise<boolean> {
 // The servers stay up until the end: the forged-card test reads a card the demo refused.
 beforeAll(async () => {
   result = await runScenario({ outDir: await mkdtemp(join(tmpdir(), 'demo-test-')), keepRunning: true });
-}, 30_000);
+}, 240_000);
 afterAll(() => result?.stop());
 
 describe('the scenario, run in-process', () => {
