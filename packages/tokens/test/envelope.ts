@@ -120,3 +120,25 @@ export async function wasmAccepts(bytes: Uint8Array, root: PublicKey = orgKey.pu
     }
   });
 }
+
+/**
+ * Whether biscuit-wasm parses the token and also converts every block to Datalog
+ * (`getBlockSource`): the conversion is where biscuit-auth refuses what prost reads but
+ * Datalog cannot hold (a set mixing types, v3.3 terms under an older declared version).
+ */
+export async function wasmConverts(bytes: Uint8Array, root: PublicKey = orgKey.publicKey): Promise<boolean> {
+  return withBiscuit((glue) => {
+    const key = glue.PublicKey.fromBytes(root.bytes, 0 as never);
+    let biscuit: { countBlocks(): number; getBlockSource(i: number): string; free(): void } | undefined;
+    try {
+      biscuit = glue.Biscuit.fromBytes(bytes, key);
+      for (let i = 0; i < biscuit.countBlocks(); i++) biscuit.getBlockSource(i);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      biscuit?.free();
+      key.free();
+    }
+  });
+}

@@ -403,6 +403,14 @@ function requiredVersion(checks: readonly CheckView[]): number {
   return version;
 }
 
+/** Whether the checks hold a null, an array or a map, in a predicate or an expression (closures included). */
+function hasDatalog33Terms(checks: readonly CheckView[]): boolean {
+  const inOps = (ops: readonly OpView[]): boolean => ops.some((op) => (op.op === 'value' ? op.term.kind === 'other' && op.term.datalog33 === true : op.op === 'closure' && inOps(op.ops)));
+  return checks.some((check) =>
+    check.queries.some((query) => [query.head, ...query.body].some((p) => p.terms.some((t) => t.kind === 'other' && t.datalog33 === true)) || query.expressions.some(inOps)),
+  );
+}
+
 /**
  * Reads a first-party block of a verified token as check-only: no fact, rule, scope, public
  * key or context (`malformed_input`, check `check_block`), check kinds biscuit-auth knows,
@@ -426,6 +434,9 @@ export function readCheckBlock(view: BlockView, blockIndex: number, authorityFac
   });
   const needed = requiredVersion(view.checks);
   if (view.version < needed) fail(`Datalog version ${view.version} declared, below the ${needed} its checks need`);
+  // biscuit-auth refuses null, arrays and maps in a block declaring 3.1 or 3.2 (4, 5); under
+  // 3 it does not look (and writes them so itself).
+  if ((view.version === 4 || view.version === 5) && hasDatalog33Terms(view.checks)) fail(`Datalog version ${view.version} declared, with null, an array or a map, which need 3.3 (6)`);
   return view.checks.map((check, i) => compileCheck(check, `block ${blockIndex}, check ${i}`, authorityFacts));
 }
 

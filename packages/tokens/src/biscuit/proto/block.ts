@@ -28,8 +28,11 @@ export type TermValue =
   | { kind: 'variable'; name: string }
   /** Read for first-party checks (`check if … == true`); never part of a template. */
   | { kind: 'bool'; value: boolean }
-  /** null, array, map, or an integer outside 0..2^53-1: never part of a template. */
-  | { kind: 'other' };
+  /**
+   * null, array, map (`datalog33`: Datalog 3.3, which biscuit-auth refuses in a block
+   * declaring 3.1 or 3.2), or an integer outside 0..2^53-1: never part of a template.
+   */
+  | { kind: 'other'; datalog33?: true };
 
 export interface FactView {
   name: string;
@@ -87,7 +90,10 @@ function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
         const kWire = kt & 7;
         if (kField !== 1) bad('unknown set field');
         expectWire(kWire, LEN);
-        items.push(readTerm(set.sub(), symbol, IN_SET));
+        const item = readTerm(set.sub(), symbol, IN_SET);
+        // As biscuit-auth: a set's members are of one type (an integer past 2^53 is an integer).
+        if (items.length > 0 && typeOf(item) !== typeOf(items[0]!)) bad('a set mixing kinds');
+        items.push(item);
       }
       term = { kind: 'set', value: items };
     } else if (field === 6) {
@@ -109,12 +115,15 @@ function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
         if (field === 9) readArray(inner, symbol, nesting);
         else readMap(inner, symbol, nesting);
       }
-      term = { kind: 'other' };
+      term = { kind: 'other', datalog33: true };
     } else bad('unknown term field');
   }
   if (term === undefined) bad('empty term');
   return term;
 }
+
+/** A set member's Datalog type. */
+const typeOf = (term: TermValue): string => (term.kind === 'other' ? 'integer' : term.kind);
 
 /** `Array { repeated TermV2 array = 1 }`. */
 function readArray(a: Reader, symbol: Symbols, nesting: number): void {
@@ -246,6 +255,9 @@ export interface BlockView {
 export const MIN_DATALOG_VERSION = 3;
 export const MAX_DATALOG_VERSION = 6;
 
+const UNARY_FFI = 4;
+const BINARY_FFI = 28;
+
 /** Closures nest (`.any($p -> …)`); the templates nest two deep. Prost stops at 100. */
 const MAX_OP_DEPTH = 16;
 
@@ -264,6 +276,11 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
     else bad(`unknown ${op} operator field`);
   }
   if (kind === undefined) bad(`${op} operator without a kind`);
+  // The kinds biscuit-auth knows (OpUnary.Kind 0–4, OpBinary.Kind 0–28, the last Ffi, which
+  // alone names a function): it refuses any other when it converts the block to Datalog.
+  const ffiKind = op === 'unary' ? UNARY_FFI : BINARY_FFI;
+  if (kind > ffiKind) bad(`unknown ${op} operator kind ${kind}`);
+  if ((kind === ffiKind) !== (ffi !== undefined)) bad(`${op} operator: a function name goes with the Ffi kind, and only with it`);
   return ffi === undefined ? { op, kind } : { op, kind, ffi };
 }
 
@@ -313,7 +330,8 @@ function readScope(r: Reader): ScopeView {
     expectWire(wire, VARINT);
     if (field === 1) {
       const type = r.varint();
-      scope = { kind: type === 0 ? 'authority' : type === 1 ? 'previous' : 'other' };
+      if (type !== 0 && type !== 1) bad(`unknown scope type ${type}`);
+      scope = { kind: type === 0 ? 'authority' : 'previous' };
     } else if (field === 2) scope = { kind: 'public_key', index: r.varint() };
     else bad('unknown scope field');
   }
