@@ -136,12 +136,6 @@ export class Reader {
     const { start, end } = this.span();
     return new Reader(this.buf, start, end);
   }
-
-  skip(wire: number): void {
-    if (wire === VARINT) this.varint();
-    else if (wire === LEN) this.span();
-    else bad(`unexpected wire type ${wire}`);
-  }
 }
 
 export function expectWire(actual: number, expected: number): void {
