@@ -62,6 +62,8 @@ export class ChallengeStore {
     if (typeof options?.audience !== 'string') throw new TypeError('audience must be the verifier DID');
     this.audience = options.audience;
     this.#ttl = options.ttlMs ?? 60_000;
+    // NaN or Infinity would keep every challenge (and every used nonce) for ever.
+    if (!Number.isSafeInteger(this.#ttl) || this.#ttl < 1) throw new TypeError('ttlMs must be a positive integer');
     const max = options.maxOutstanding ?? 10_000;
     if (!Number.isSafeInteger(max) || max < 1) throw new TypeError('maxOutstanding must be a positive integer');
     this.#open = new BoundedMap(max);

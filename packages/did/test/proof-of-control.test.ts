@@ -88,9 +88,10 @@ describe('proof of control', () => {
     expect(() => store.consume(42)).toThrow(expect.objectContaining({ code: 'malformed_input' }));
   });
 
-  it('a bound on outstanding nonces or cached documents below one is a caller bug: TypeError at creation', () => {
-    for (const bad of [0, -1, 1.5, Number.NaN]) {
+  it('a bound on outstanding nonces or cached documents, or a challenge lifetime, below one is a caller bug: TypeError at creation', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new ChallengeStore({ audience: verifierDid, maxOutstanding: bad })).toThrow(TypeError);
+      expect(() => new ChallengeStore({ audience: verifierDid, ttlMs: bad })).toThrow(TypeError);
       expect(() => createDidResolver({ maxCacheEntries: bad })).toThrow(TypeError);
     }
   });
