@@ -23,10 +23,11 @@ export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(oneShot ? oneShot('sha256', data, 'buffer') : createHash('sha256').update(data).digest());
 }
 
-/** SHA-256 of the concatenation of `parts`, without concatenating them. */
 // Small inputs are copied into one buffer and hashed in one call: a Hash object and a native
 // call per part cost more than the copy (a Biscuit hop's revocation id has seven parts).
 const PARTS_SCRATCH = Buffer.allocUnsafeSlow(4096);
+
+/** SHA-256 of the concatenation of `parts` (small ones joined in a reused buffer, larger ones hashed part by part). */
 export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
   if (oneShot) {
     let length = 0;

@@ -14,6 +14,7 @@ import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
 import { authorityRevocationId, blockRevocationId, hopRevocationId } from './revocation-ids.js';
+import { equalBytes } from '@agent-id/core/internal';
 
 type Biscuit = Glue['Biscuit']['prototype'];
 
@@ -138,12 +139,6 @@ function assertTemplate(
   view.checks.forEach((c, i) => {
     if (isCheck === undefined || !isCheck(c, i)) fail(`check ${i} differs from the template's`);
   });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A block that could not be read as a hop or check-only block (inspect only). */
@@ -403,7 +398,7 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
       assertTemplate(view, HOP_FACTS, 1, (c) => isHopCheck(c, hopScopes[0]!, row[4]!), `hop block ${b}`, 'hop_block', HOP_VERSION);
       const previous = row[3]!;
       // Byte for byte: the same test as comparing it with block b-1's revocation id (its signature in hex).
-      if (previous.kind !== 'bytes' || !sameBytes(previous.value, blocks[b - 1]!.signature)) {
+      if (previous.kind !== 'bytes' || !equalBytes(previous.value, blocks[b - 1]!.signature)) {
         throw new MalformedInputError(`hop ${index} (block ${b}) is not bound to block ${b - 1}`, { check: 'chain' });
       }
       const hopFrom = text(row[1], `hop ${index} delegator`);

@@ -1,6 +1,7 @@
 import type { Scope } from '@agent-id/core';
 import type { CheckView, FactView, OpView, TermValue } from './proto/block.js';
 import type { BlockInput } from './proto/block-writer.js';
+import { equalBytes } from '@agent-id/core/internal';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
 
@@ -97,13 +98,8 @@ function sameTerm(a: TermValue, b: TermValue): boolean {
   switch (a.kind) {
     case 'variable':
       return a.name === (b as typeof a).name;
-    case 'bytes': {
-      const x = a.value;
-      const y = (b as typeof a).value;
-      if (x.length !== y.length) return false;
-      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-      return true;
-    }
+    case 'bytes':
+      return equalBytes(a.value, (b as typeof a).value);
     case 'set': {
       const x = a.value;
       const y = (b as typeof a).value;
