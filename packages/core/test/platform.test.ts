@@ -35,38 +35,41 @@ describe('the web platform gives the node platform answers', () => {
     }));
   });
 
-  it('SHA-256 of parts: the one-shot digest of their concatenation', () => {
+  const texts = (digest: Uint8Array) => ({ hex: Buffer.from(digest).toString('hex'), base64url: Buffer.from(digest).toString('base64url') });
+  const ENCODINGS = ['hex', 'base64url'] as const;
+
+  it('SHA-256 of parts: the one-shot digest of their concatenation, as hex and as base64url', () => {
+    expect(node.sha256Parts([new TextEncoder().encode('ab'), new TextEncoder().encode('c')], 'hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(web.sha256Parts([new TextEncoder().encode('abc')], 'base64url')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
     fc.assert(
-      fc.property(fc.array(bytes(300), { maxLength: 8 }), (parts) => {
-        const want = node.sha256(Uint8Array.from(parts.flatMap((p) => [...p])));
-        expect(node.sha256Parts(parts)).toEqual(want);
-        expect(web.sha256Parts(parts)).toEqual(want);
+      fc.property(fc.array(bytes(300), { maxLength: 8 }), fc.constantFrom(...ENCODINGS), (parts, encoding) => {
+        const want = texts(node.sha256(Uint8Array.from(parts.flatMap((p) => [...p]))))[encoding];
+        expect(node.sha256Parts(parts, encoding)).toBe(want);
+        expect(web.sha256Parts(parts, encoding)).toBe(want);
       }),
     );
   });
 
   it('SHA-256 of parts: the same digest below and above the one-call copy limit (4 KiB), of views at any offset, called again and again', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(bytes(1500), fc.nat({ max: 16 })), { maxLength: 8 }), (specs) => {
+      fc.property(fc.array(fc.tuple(bytes(1500), fc.nat({ max: 16 })), { maxLength: 8 }), fc.constantFrom(...ENCODINGS), (specs, encoding) => {
         const parts = specs.map(([p, skip]) => p.subarray(Math.min(skip, p.length)));
-        const want = node.sha256(Uint8Array.from(parts.flatMap((p) => [...p])));
-        const first = node.sha256Parts(parts);
-        expect(first).toEqual(want);
-        expect(node.sha256Parts([new Uint8Array(5000)])).toEqual(node.sha256(new Uint8Array(5000)));
-        // A result is the caller's own: the next call does not change it.
-        expect(first).toEqual(want);
+        const want = texts(node.sha256(Uint8Array.from(parts.flatMap((p) => [...p]))))[encoding];
+        expect(node.sha256Parts(parts, encoding)).toBe(want);
+        expect(node.sha256Parts([new Uint8Array(5000)], encoding)).toBe(texts(node.sha256(new Uint8Array(5000)))[encoding]);
+        expect(node.sha256Parts(parts, encoding)).toBe(want);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('SHA-256 of a prefix and of the whole, in one pass: each the one-shot digest', () => {
+  it('SHA-256 of a prefix and of the whole, in one pass: each the one-shot digest, as hex and as base64url', () => {
     fc.assert(
-      fc.property(bytes(2048), fc.nat(), (data, at) => {
+      fc.property(bytes(2048), fc.nat(), fc.constantFrom(...ENCODINGS), (data, at, encoding) => {
         const prefixLength = data.length === 0 ? 0 : at % (data.length + 1);
-        const want = [node.sha256(data.subarray(0, prefixLength)), node.sha256(data)];
-        expect(node.sha256WithPrefix(data, prefixLength)).toEqual(want);
-        expect(web.sha256WithPrefix(data, prefixLength)).toEqual(want);
+        const want = [texts(node.sha256(data.subarray(0, prefixLength)))[encoding], texts(node.sha256(data))[encoding]];
+        expect(node.sha256WithPrefix(data, prefixLength, encoding)).toEqual(want);
+        expect(web.sha256WithPrefix(data, prefixLength, encoding)).toEqual(want);
       }),
     );
   });

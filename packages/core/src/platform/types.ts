@@ -27,6 +27,9 @@ export interface HmacKey {
   readonly __hmacKey: unique symbol;
 }
 
+/** How a digest is handed back as text: lower-case hex, or unpadded base64url. */
+export type DigestEncoding = 'hex' | 'base64url';
+
 export type SyncVerify = (signature: Uint8Array, message: Uint8Array) => boolean;
 /** Resolves `undefined` when the runtime turns out to lack the algorithm (the caller then verifies another way). */
 export type AsyncVerify = (signature: Uint8Array, message: Uint8Array) => Promise<boolean | undefined>;

@@ -12,9 +12,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex as nobleBytesToHex } from '@noble/hashes/utils.js';
 import { base64urlnopad } from '@scure/base';
-import type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
+import type { AsyncSign, AsyncVerify, DigestEncoding, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
 
-export type { AsyncSign, AsyncVerify, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
+export type { AsyncSign, AsyncVerify, DigestEncoding, HmacKey, PlatformJwk, SignatureAlgorithm, SyncSign, SyncVerify } from './types.js';
 
 /** Which implementation this is. */
 export const PLATFORM = 'web' as const;
@@ -23,19 +23,21 @@ export function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data);
 }
 
-/** SHA-256 of the concatenation of `parts`, without concatenating them. */
-export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
+/** SHA-256 of the concatenation of `parts`, without concatenating them, as text. */
+export function sha256Parts(parts: readonly Uint8Array[], encoding: DigestEncoding): string {
   const hash = nobleSha256.create();
   for (const part of parts) hash.update(part);
-  return hash.digest();
+  return encoded(hash.digest(), encoding);
 }
 
-/** SHA-256 of `data`'s first `prefixLength` bytes and of all of it, each byte hashed once. */
-export function sha256WithPrefix(data: Uint8Array, prefixLength: number): [Uint8Array, Uint8Array] {
+/** SHA-256 of `data`'s first `prefixLength` bytes and of all of it, each byte hashed once, as text. */
+export function sha256WithPrefix(data: Uint8Array, prefixLength: number, encoding: DigestEncoding): [string, string] {
   const hash = nobleSha256.create().update(data.subarray(0, prefixLength));
   const prefix = hash.clone().digest();
-  return [prefix, hash.update(data.subarray(prefixLength)).digest()];
+  return [encoded(prefix, encoding), encoded(hash.update(data.subarray(prefixLength)).digest(), encoding)];
 }
+
+const encoded = (digest: Uint8Array, encoding: DigestEncoding): string => (encoding === 'hex' ? bytesToHex(digest) : base64urlFromBytes(digest));
 
 /** None here: `sha256Text` encodes into a reused buffer, then hashes. */
 export const sha256Utf8: ((text: string) => Uint8Array) | undefined = undefined;

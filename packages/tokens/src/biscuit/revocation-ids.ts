@@ -43,7 +43,7 @@ import { bytesToHex, sha256Parts, utf8ToBytes } from '@agent-id/core/internal';
 const AUTHORITY_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0authority\0');
 const HOP_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0hop\0');
 
-const sha256hex = (label: Uint8Array, payload: Uint8Array[]) => bytesToHex(sha256Parts([label, ...payload]));
+const sha256hex = (label: Uint8Array, payload: Uint8Array[]) => sha256Parts([label, ...payload], 'hex');
 
 /** Hop 0's revocation id: SHA-256 of what the root signed (see the module comment). */
 export function authorityRevocationId(authority: SignedBlockView): string {

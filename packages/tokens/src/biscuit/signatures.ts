@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -167,7 +167,7 @@ function rootView(root: PublicKey): KeyView {
 const MAX_CACHED_SECRETS = 4096;
 const secretPublics = new BoundedMap<string, string>(MAX_CACHED_SECRETS);
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
-const secretId = (algorithm: number, secret: Uint8Array) => base64urlEncode(sha256Parts([secret, le32Of(algorithm)]));
+const secretId = (algorithm: number, secret: Uint8Array) => sha256Parts([secret, le32Of(algorithm)], 'base64url');
 function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(algorithm, secret)): string {
   const cached = secretPublics.get(id);
   if (cached !== undefined) return cached;
@@ -383,7 +383,7 @@ export function blocksDigests(envelope: EnvelopeView): { parent: string | undefi
   const fields = envelope.encodedBlocks;
   if (fields === undefined || fields.length !== envelope.blocks.length) throw new TypeError('blocksDigests takes an envelope as read');
   const run = encodedRun(fields);
-  if (fields.length === 1) return { parent: undefined, all: base64urlEncode(sha256(run)) };
-  const [parent, all] = sha256WithPrefix(run, run.length - fields.at(-1)!.length);
-  return { parent: base64urlEncode(parent), all: base64urlEncode(all) };
+  if (fields.length === 1) return { parent: undefined, all: sha256Parts([run], 'base64url') };
+  const [parent, all] = sha256WithPrefix(run, run.length - fields.at(-1)!.length, 'base64url');
+  return { parent, all };
 }
