@@ -57,15 +57,11 @@ let chainTokenChars = 0;
 const MAX_PREFIXES = 2_000;
 const prefixes = new BoundedMap<string, unknown>(MAX_PREFIXES);
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && equalBytes(a, b);
-}
-
 /** The cache's id of a signature when (key, signature, message) verified before (a hit, counted), else undefined (a miss, counted). */
 function lookUp(key: string, signature: Uint8Array, message: Uint8Array): { hit: boolean; id: string } {
   const id = base64urlEncode(signature);
   const held = verified.get(id);
-  if (held !== undefined && held.key === key && sameBytes(held.message, message)) {
+  if (held !== undefined && held.key === key && equalBytes(held.message, message)) {
     hits++;
     return { hit: true, id };
   }

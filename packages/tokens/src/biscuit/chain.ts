@@ -98,13 +98,7 @@ function factsNamed(facts: readonly FactView[], name: string, arity: number, ind
 }
 
 function sameKey(external: { algorithm: number; key: Uint8Array } | undefined, key: PublicKey): boolean {
-  if (!external || external.algorithm !== algorithmOf(key)) return false;
-  const a = external.key;
-  const b = key.bytes;
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
+  return external !== undefined && external.algorithm === algorithmOf(key) && equalBytes(external.key, key.bytes);
 }
 
 /**

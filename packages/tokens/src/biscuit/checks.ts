@@ -372,43 +372,46 @@ function unsupportedCheck(check: CheckView): string | undefined {
   return undefined;
 }
 
+const isDatalog33Term = (term: TermValue): boolean => term.kind === 'other' && term.datalog33 === true;
+
 /**
- * The lowest Datalog version biscuit-auth accepts for these checks
- * (datalog/mod.rs `get_schema_version`): `check all` and `!==` need 3.1 (4); `reject if`,
- * closures, `==`/`!=` (heterogeneous), lazy `&&`/`||`, `.all`, `.any` and `.type()` need
- * 3.3 (6). A block declaring less is refused by biscuit-auth, so it is refused here too.
+ * What these checks demand of the Datalog version a block declares, in one walk:
+ * `version`, the lowest biscuit-auth accepts (datalog/mod.rs `get_schema_version`): `check
+ * all` and `!==` need 3.1 (4); `reject if`, closures, `==`/`!=` (heterogeneous), lazy
+ * `&&`/`||`, `.all`, `.any` and `.type()` need 3.3 (6). And `datalog33`, whether they hold a
+ * null, an array or a map (in a predicate or an expression, closures included), which
+ * biscuit-auth refuses in a block declaring 3.1 or 3.2.
  */
-function requiredVersion(checks: readonly CheckView[]): number {
+function demandsOf(checks: readonly CheckView[]): { version: number; datalog33: boolean } {
   let version = 3;
+  let datalog33 = false;
   const atLeast = (v: number) => {
     version = Math.max(version, v);
+  };
+  const walk = (ops: readonly OpView[]): void => {
+    for (const op of ops) {
+      if (op.op === 'value') datalog33 ||= isDatalog33Term(op.term);
+      else if (op.op === 'closure') {
+        atLeast(6);
+        walk(op.ops);
+      } else if (op.op === 'unary') {
+        if (op.kind === TYPE_OF || op.ffi !== undefined) atLeast(6);
+      } else {
+        if (op.kind === NOT_EQUAL || (op.kind >= 17 && op.kind <= 19)) atLeast(4);
+        if ((op.kind >= HETEROGENEOUS_EQUAL && op.kind <= ANY) || op.ffi !== undefined) atLeast(6);
+      }
+    }
   };
   for (const check of checks) {
     if (check.kind === CHECK_ALL) atLeast(4);
     if (check.kind === REJECT_IF) atLeast(6);
     for (const query of check.queries) {
       if (query.scopes.length > 0) atLeast(4);
-      for (const expression of query.expressions) {
-        for (const op of expression) {
-          if (op.op === 'closure') atLeast(6);
-          else if (op.op === 'unary' && (op.kind === TYPE_OF || op.ffi !== undefined)) atLeast(6);
-          else if (op.op === 'binary') {
-            if (op.kind === NOT_EQUAL || (op.kind >= 17 && op.kind <= 19)) atLeast(4);
-            if ((op.kind >= HETEROGENEOUS_EQUAL && op.kind <= ANY) || op.ffi !== undefined) atLeast(6);
-          }
-        }
-      }
+      for (const predicate of [query.head, ...query.body]) datalog33 ||= predicate.terms.some(isDatalog33Term);
+      for (const expression of query.expressions) walk(expression);
     }
   }
-  return version;
-}
-
-/** Whether the checks hold a null, an array or a map, in a predicate or an expression (closures included). */
-function hasDatalog33Terms(checks: readonly CheckView[]): boolean {
-  const inOps = (ops: readonly OpView[]): boolean => ops.some((op) => (op.op === 'value' ? op.term.kind === 'other' && op.term.datalog33 === true : op.op === 'closure' && inOps(op.ops)));
-  return checks.some((check) =>
-    check.queries.some((query) => [query.head, ...query.body].some((p) => p.terms.some((t) => t.kind === 'other' && t.datalog33 === true)) || query.expressions.some(inOps)),
-  );
+  return { version, datalog33 };
 }
 
 /**
@@ -432,11 +435,11 @@ export function readCheckBlock(view: BlockView, blockIndex: number, authorityFac
   view.checks.forEach((check, i) => {
     if (check.kind !== CHECK_IF && check.kind !== CHECK_ALL && check.kind !== REJECT_IF) fail(`check ${i} of unknown kind ${check.kind}`);
   });
-  const needed = requiredVersion(view.checks);
-  if (view.version < needed) fail(`Datalog version ${view.version} declared, below the ${needed} its checks need`);
+  const needed = demandsOf(view.checks);
+  if (view.version < needed.version) fail(`Datalog version ${view.version} declared, below the ${needed.version} its checks need`);
   // biscuit-auth refuses null, arrays and maps in a block declaring 3.1 or 3.2 (4, 5); under
   // 3 it does not look (and writes them so itself).
-  if ((view.version === 4 || view.version === 5) && hasDatalog33Terms(view.checks)) fail(`Datalog version ${view.version} declared, with null, an array or a map, which need 3.3 (6)`);
+  if ((view.version === 4 || view.version === 5) && needed.datalog33) fail(`Datalog version ${view.version} declared, with null, an array or a map, which need 3.3 (6)`);
   return view.checks.map((check, i) => compileCheck(check, `block ${blockIndex}, check ${i}`, authorityFacts));
 }
 

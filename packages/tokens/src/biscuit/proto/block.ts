@@ -41,9 +41,6 @@ export interface FactView {
 
 type Symbols = (index: number) => string;
 
-// Field tags are read here as numbers (field = tag / 8, wire = tag & 7, as `Reader.key`
-// reads them) rather than as one object per field: every block of every verification is read.
-
 /** Where a term is read: at the top of a predicate or expression, in a set, or in an array or map (its nesting, 1 and up). */
 const TOP = 0;
 const IN_SET = -1;
@@ -52,10 +49,8 @@ const MAX_NESTING = 8;
 
 function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
   let term: TermValue | undefined;
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     if (term !== undefined) bad('term has two values');
     if (field === 1) {
       expectWire(wire, VARINT);
@@ -84,10 +79,8 @@ function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
       if (where === IN_SET) bad('nested set');
       const set = r.sub();
       const items: TermValue[] = [];
-      while (!set.done()) {
-        const kt = set.varint();
-        const kField = Math.floor(kt / 8);
-        const kWire = kt & 7;
+      while (set.next()) {
+        const { field: kField, wire: kWire } = set;
         if (kField !== 1) bad('unknown set field');
         expectWire(kWire, LEN);
         const item = readTerm(set.sub(), symbol, IN_SET);
@@ -127,26 +120,23 @@ const typeOf = (term: TermValue): string => (term.kind === 'other' ? 'integer' :
 
 /** `Array { repeated TermV2 array = 1 }`. */
 function readArray(a: Reader, symbol: Symbols, nesting: number): void {
-  while (!a.done()) {
-    const tag = a.varint();
-    if (Math.floor(tag / 8) !== 1) bad('unknown array field');
-    expectWire(tag & 7, LEN);
+  while (a.next()) {
+    if (a.field !== 1) bad('unknown array field');
+    expectWire(a.wire, LEN);
     readTerm(a.sub(), symbol, nesting);
   }
 }
 
 /** `Map { repeated MapEntry entries = 1 }`, each `MapEntry { MapKey key = 1; TermV2 value = 2 }` with both. */
 function readMap(m: Reader, symbol: Symbols, nesting: number): void {
-  while (!m.done()) {
-    const tag = m.varint();
-    if (Math.floor(tag / 8) !== 1) bad('unknown map field');
-    expectWire(tag & 7, LEN);
+  while (m.next()) {
+    if (m.field !== 1) bad('unknown map field');
+    expectWire(m.wire, LEN);
     const entry = m.sub();
     let seen = 0;
-    while (!entry.done()) {
-      const et = entry.varint();
-      const eField = Math.floor(et / 8);
-      expectWire(et & 7, LEN);
+    while (entry.next()) {
+      const eField = entry.field;
+      expectWire(entry.wire, LEN);
       if (eField === 1) {
         seen = once(seen, 1);
         readMapKey(entry.sub(), symbol);
@@ -162,11 +152,10 @@ function readMap(m: Reader, symbol: Symbols, nesting: number): void {
 /** `MapKey { oneof { int64 integer = 1; uint64 string = 2 } }`: exactly one. */
 function readMapKey(k: Reader, symbol: Symbols): void {
   let read = false;
-  while (!k.done()) {
-    const tag = k.varint();
+  while (k.next()) {
     if (read) bad('map key has two values');
-    expectWire(tag & 7, VARINT);
-    const field = Math.floor(tag / 8);
+    expectWire(k.wire, VARINT);
+    const field = k.field;
     if (field === 1) k.varint64();
     else if (field === 2) symbol(k.varint());
     else bad('unknown map key field');
@@ -180,10 +169,8 @@ function readPredicate(p: Reader, symbol: Symbols): FactView {
   let seen = 0;
   let name: string | undefined;
   const terms: TermValue[] = [];
-  while (!p.done()) {
-    const kt = p.varint();
-    const kField = Math.floor(kt / 8);
-    const kWire = kt & 7;
+  while (p.next()) {
+    const { field: kField, wire: kWire } = p;
     expectWire(kWire, kField === 1 ? VARINT : LEN);
     if (kField === 1) {
       seen = once(seen, 1);
@@ -197,10 +184,8 @@ function readPredicate(p: Reader, symbol: Symbols): FactView {
 
 function readFact(r: Reader, symbol: Symbols): FactView {
   let fact: FactView | undefined;
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     if (field !== 1 || fact) bad('malformed fact');
     expectWire(wire, LEN);
     fact = readPredicate(r.sub(), symbol);
@@ -216,7 +201,7 @@ export type OpView =
   | { op: 'closure'; params: string[]; ops: OpView[] };
 
 /** A rule or block scope: `trusting authority`, `trusting previous`, or a public key (index into the block's keys). */
-export type ScopeView = { kind: 'authority' | 'previous' | 'other' } | { kind: 'public_key'; index: number };
+export type ScopeView = { kind: 'authority' | 'previous' } | { kind: 'public_key'; index: number };
 
 export interface RuleView {
   head: FactView;
@@ -265,10 +250,8 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
   let seen = 0;
   let kind: number | undefined;
   let ffi: string | undefined;
-  while (!r.done()) {
-    const kt = r.varint();
-    const kField = Math.floor(kt / 8);
-    const kWire = kt & 7;
+  while (r.next()) {
+    const { field: kField, wire: kWire } = r;
     seen = once(seen, kField);
     expectWire(kWire, VARINT);
     if (kField === 1) kind = r.varint();
@@ -287,10 +270,8 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
 function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
   if (depth > MAX_OP_DEPTH) bad('expression nested too deep');
   let op: OpView | undefined;
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     if (op !== undefined) bad('operation has two values');
     expectWire(wire, LEN);
     if (field === 1) op = { op: 'value', term: readTerm(r.sub(), symbol, TOP) };
@@ -300,10 +281,8 @@ function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
       const c = r.sub();
       const params: string[] = [];
       const ops: OpView[] = [];
-      while (!c.done()) {
-        const kt = c.varint();
-        const kField = Math.floor(kt / 8);
-        const kWire = kt & 7;
+      while (c.next()) {
+        const { field: kField, wire: kWire } = c;
         if (kField === 1) {
           // Unpacked, as biscuit writes it; a packed list is not what the templates write.
           expectWire(kWire, VARINT);
@@ -322,10 +301,8 @@ function readOp(r: Reader, symbol: Symbols, depth: number): OpView {
 
 function readScope(r: Reader): ScopeView {
   let scope: ScopeView | undefined;
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     if (scope !== undefined) bad('scope has two values');
     expectWire(wire, VARINT);
     if (field === 1) {
@@ -345,10 +322,8 @@ function readRule(r: Reader, symbol: Symbols): RuleView {
   const body: FactView[] = [];
   const expressions: OpView[][] = [];
   const scopes: ScopeView[] = [];
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     expectWire(wire, LEN);
     if (field === 1) {
       seen = once(seen, 1);
@@ -357,10 +332,8 @@ function readRule(r: Reader, symbol: Symbols): RuleView {
     else if (field === 3) {
       const e = r.sub();
       const ops: OpView[] = [];
-      while (!e.done()) {
-        const kt = e.varint();
-        const kField = Math.floor(kt / 8);
-        const kWire = kt & 7;
+      while (e.next()) {
+        const { field: kField, wire: kWire } = e;
         if (kField !== 1) bad('unknown expression field');
         expectWire(kWire, LEN);
         ops.push(readOp(e.sub(), symbol, 0));
@@ -377,10 +350,8 @@ function readCheck(r: Reader, symbol: Symbols): CheckView {
   let seen = 0;
   let kind = 0;
   const queries: RuleView[] = [];
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === 1) {
       expectWire(wire, LEN);
       queries.push(readRule(r.sub(), symbol));
@@ -408,10 +379,8 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
   const spans: Record<'facts' | 'rules' | 'checks' | 'scopes' | 'keys', Span[]> = { facts: [], rules: [], checks: [], scopes: [], keys: [] };
   let context = false;
   let version: number | undefined;
-  while (!r.done()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+  while (r.next()) {
+    const { field, wire } = r;
     if (field === 2 || field === 3) seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);

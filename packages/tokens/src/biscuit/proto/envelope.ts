@@ -44,8 +44,8 @@ export function readPublicKey(r: Reader): KeyView {
   let seen = 0;
   let algorithm: number | undefined;
   let key: Uint8Array | undefined;
-  while (!r.done()) {
-    const { field, wire } = r.key();
+  while (r.next()) {
+    const { field, wire } = r;
     seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, VARINT);
@@ -63,8 +63,8 @@ function readExternalSignature(r: Reader): { signature: Uint8Array; key: KeyView
   let seen = 0;
   let signature: Uint8Array | undefined;
   let key: KeyView | undefined;
-  while (!r.done()) {
-    const { field, wire } = r.key();
+  while (r.next()) {
+    const { field, wire } = r;
     seen = once(seen, field);
     expectWire(wire, LEN);
     if (field === 1) signature = r.bytes();
@@ -82,8 +82,8 @@ function readSignedBlock(r: Reader): SignedBlockView {
   let nextKey: KeyView | undefined;
   let external: { signature: Uint8Array; key: KeyView } | undefined;
   let version = 0;
-  while (!r.done()) {
-    const { field, wire } = r.key();
+  while (r.next()) {
+    const { field, wire } = r;
     seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, LEN);
@@ -114,8 +114,8 @@ function readSignedBlock(r: Reader): SignedBlockView {
 
 function readProof(r: Reader): EnvelopeView['proof'] {
   let proof: EnvelopeView['proof'] | undefined;
-  while (!r.done()) {
-    const { field, wire } = r.key();
+  while (r.next()) {
+    const { field, wire } = r;
     expectWire(wire, LEN);
     if (proof) bad('proof has two values');
     if (field === 1) proof = { kind: 'secret', value: r.bytes() };
@@ -138,7 +138,8 @@ export function readSerialized(bytes: Uint8Array): EnvelopeView {
   const fields: Uint8Array[] = [];
   while (!r.done()) {
     const start = r.pos;
-    const { field, wire } = r.key();
+    r.next();
+    const { field, wire } = r;
     if (field !== 3) seen = once(seen, field);
     if (field === 1) {
       expectWire(wire, VARINT);

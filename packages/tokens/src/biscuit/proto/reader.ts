@@ -76,9 +76,22 @@ export class Reader {
     return bad('varint too long');
   }
 
-  key(): { field: number; wire: number } {
-    const k = this.varint();
-    return { field: Math.floor(k / 8), wire: k & 7 };
+  /** The field number of the tag {@link next} read last. */
+  field = 0;
+  /** The wire type of the tag {@link next} read last. */
+  wire = 0;
+
+  /**
+   * Reads the next field's tag into {@link field} and {@link wire}; false, reading nothing,
+   * at the end of the message. Kept on the reader rather than returned as an object: every
+   * field of every block of every verification is read through here.
+   */
+  next(): boolean {
+    if (this.pos >= this.end) return false;
+    const tag = this.varint();
+    this.field = Math.floor(tag / 8);
+    this.wire = tag & 7;
+    return true;
   }
 
   /** A length-delimited value: [start, end) inside the buffer. */
