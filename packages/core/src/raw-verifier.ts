@@ -9,17 +9,8 @@ import { ed25519VerifyCofactorless } from './keys.js';
 export interface RawVerifier {
   /** Native on Node; @noble/curves elsewhere (about ten times slower than WebCrypto). */
   verify(signature: Uint8Array, message: Uint8Array): boolean;
-  /**
-   * Native on Node, WebCrypto elsewhere (@noble/curves where WebCrypto lacks the curve).
-   * After {@link prepareAsync} settled, WebCrypto has the verification before this returns.
-   */
+  /** Native on Node, WebCrypto elsewhere (@noble/curves where WebCrypto lacks the curve). */
   verifyAsync(signature: Uint8Array, message: Uint8Array): Promise<boolean>;
-  /**
-   * Readies {@link verifyAsync}: off Node, imports the key into WebCrypto (once), so that a
-   * verification started later runs while the caller's JavaScript goes on; nothing to do on
-   * Node. Never rejects (a key WebCrypto refuses is decided by the verification).
-   */
-  prepareAsync(): Promise<void>;
 }
 
 function rawVerifier(
@@ -36,13 +27,10 @@ function rawVerifier(
       return false;
     }
   };
-  if (native) return { verify: native, verifyAsync: async (s, m) => native(s, m), prepareAsync: async () => {} };
+  if (native) return { verify: native, verifyAsync: async (s, m) => native(s, m) };
   let web = asyncVerifier(jwk, alg);
   return {
     verify: safe,
-    prepareAsync: async () => {
-      await web?.prepare();
-    },
     async verifyAsync(signature, message) {
       if (web) {
         if (!precheck(signature)) return false;

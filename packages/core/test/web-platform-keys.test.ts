@@ -171,33 +171,4 @@ describe('core on the web platform', () => {
       expect(await kp.publicKey.verifyAsync(wrap(signature), wrap(flip(message, 0, 0)))).toBe(false);
     }
   });
-
-  it('a raw verifier, once prepared, hands its verification to WebCrypto before verifyAsync returns; unprepared, it waits for the import', async () => {
-    const kp = KeyPair.generate('Ed25519');
-    const message = new TextEncoder().encode('handed over at once');
-    const signature = kp.sign(message);
-    const posted = vi.spyOn(globalThis.crypto.subtle, 'verify');
-    try {
-      const cold = ed25519RawVerifier(kp.publicKey.bytes);
-      const waiting = cold.verifyAsync(signature, message);
-      expect(posted).not.toHaveBeenCalled();
-      expect(await waiting).toBe(true);
-
-      const ready = ed25519RawVerifier(kp.publicKey.bytes);
-      await ready.prepareAsync();
-      posted.mockClear();
-      const answers = [ready.verifyAsync(signature, message), ready.verifyAsync(flip(signature, 5, 1), message), ready.verifyAsync(signature, flip(message, 0, 0))];
-      expect(posted).toHaveBeenCalledTimes(3);
-      expect(await Promise.all(answers)).toEqual([true, false, false]);
-    } finally {
-      posted.mockRestore();
-    }
-  });
-
-  it('preparing a key WebCrypto refuses never rejects; the verification still decides (false)', async () => {
-    // A point that is not on the curve: the import fails, the @noble fallback refuses it.
-    const verifier = ed25519RawVerifier(new Uint8Array(32).fill(0xff));
-    await expect(verifier.prepareAsync()).resolves.toBeUndefined();
-    expect(await verifier.verifyAsync(new Uint8Array(64), new Uint8Array(1))).toBe(false);
-  });
 });

@@ -31,17 +31,8 @@ export interface HmacKey {
 export type DigestEncoding = 'hex' | 'base64url';
 
 export type SyncVerify = (signature: Uint8Array, message: Uint8Array) => boolean;
-/**
- * Resolves `undefined` when the runtime turns out to lack the algorithm (the caller then
- * verifies another way). Once `prepare()` has settled, a call hands its verification to the
- * runtime before it returns, so the runtime works on it while the caller's JavaScript goes
- * on; before that, the verification waits for the key's import and for the caller to yield.
- */
-export interface AsyncVerify {
-  (signature: Uint8Array, message: Uint8Array): Promise<boolean | undefined>;
-  /** Imports the key (once); never rejects. */
-  prepare(): Promise<void>;
-}
+/** Resolves `undefined` when the runtime turns out to lack the algorithm (the caller then verifies another way). */
+export type AsyncVerify = (signature: Uint8Array, message: Uint8Array) => Promise<boolean | undefined>;
 export type SyncSign = (message: Uint8Array) => Uint8Array;
 /** Resolves `undefined` when the runtime turns out to lack the algorithm. */
 export type AsyncSign = (message: Uint8Array) => Promise<Uint8Array | undefined>;

@@ -186,35 +186,28 @@ function rawPublicKey(jwk: PlatformJwk): Uint8Array<ArrayBuffer> | undefined {
 }
 
 /**
- * A WebCrypto verifier for a public JWK: the key is imported on first use (or by
- * `prepare()`). Resolves `undefined` when this runtime's WebCrypto lacks the algorithm
- * (import refused), so the caller can fall back; a signature that does not verify (or a
- * WebCrypto error while verifying) is `false`. With the key imported, a call hands its
- * verification to WebCrypto before returning: no turn of the event loop between.
+ * A WebCrypto verifier for a public JWK: the key is imported on first use. Resolves
+ * `undefined` when this runtime's WebCrypto lacks the algorithm (import refused), so the
+ * caller can fall back; a signature that does not verify (or a WebCrypto error while
+ * verifying) is `false`.
  */
 export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): AsyncVerify | null {
   const params = webParams(alg);
   const s = subtle();
   if (!params || !s) return null;
   let key: Promise<WebCryptoKey | undefined> | undefined;
-  // The imported key once its import settled (null: WebCrypto refused it).
-  let imported: WebCryptoKey | null | undefined;
   const importKey = () => {
     const fromJwk = () => s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']);
     const raw = rawPublicKey(jwk);
     key ??= (raw === undefined ? fromJwk() : s.importKey('raw', raw, params.importParams, false, ['verify']).catch(fromJwk)).then(
-      (k) => {
-        imported = k;
-        return k;
-      },
-      () => {
-        imported = null;
-        return undefined;
-      },
+      (k) => k,
+      () => undefined,
     );
     return key;
   };
-  const verifyWith = async (k: WebCryptoKey, signature: Uint8Array, message: Uint8Array): Promise<boolean> => {
+  return async (signature, message) => {
+    const k = await importKey();
+    if (!k) return undefined;
     const raw = alg === 'ES256-DER' ? derToRaw(signature) : signature;
     if (!raw) return false;
     try {
@@ -223,15 +216,6 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): AsyncV
       return false;
     }
   };
-  const verify = async (signature: Uint8Array, message: Uint8Array): Promise<boolean | undefined> => {
-    const k = imported === undefined ? await importKey() : imported;
-    return k ? verifyWith(k, signature, message) : undefined;
-  };
-  return Object.assign(verify, {
-    prepare: async () => {
-      await importKey();
-    },
-  });
 }
 
 /** A WebCrypto signer (EdDSA, ES256) for a private JWK; resolves `undefined` when WebCrypto lacks the curve. */

@@ -8,9 +8,9 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, isHopCheck,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type CheckView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { type VerifiedBefore, blocksDigests, prepareSignaturesAsync, verifySignatures, verifySignaturesAsync } from './signatures.js';
+import { type VerifiedBefore, blocksDigests, verifySignatures, verifySignaturesAsync } from './signatures.js';
 import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
-import { type TrustedRootKey, publicKeysOf, rootKeysFor } from '../roots.js';
+import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
 import { authorityRevocationId, blockRevocationId, hopRevocationId } from './revocation-ids.js';
@@ -294,12 +294,7 @@ export async function verifyBiscuitAsync(bytes: Uint8Array, trusted: readonly Tr
 
 /** {@link verifyBiscuitAsync} of an envelope already read (from bytes no one else changes). */
 export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
-  // WebCrypto imports the keys while the plan is made; once they are in, every verification
-  // is handed over before the blocks are read, and runs while they are.
-  assertBlockCount(envelope.blocks.length, limits);
-  const keys = prepareSignaturesAsync(envelope, publicKeysOf(trusted));
   const p = plan(envelope, trusted, limits);
-  await keys;
   const signatures = verifySignaturesAsync(envelope, p.roots, p.verifiedBefore);
   // Read while the signatures verify; a signature's refusal still comes first, as in verifyEnvelope.
   let read: BiscuitChain | undefined;

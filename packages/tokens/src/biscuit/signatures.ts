@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { BoundedMap, PLATFORM, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -186,27 +186,12 @@ function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(alg
   return publicKey;
 }
 
-// Derivations under way, by secret id: a verification that needs a secret's public key
-// while its derivation is under way (started by `prepareSignaturesAsync`) waits for that one.
-const deriving = new Map<string, Promise<void>>();
-
 /** {@link publicOfSecret}, an Ed25519 key derived by WebCrypto off Node (where it can). */
 async function publicOfSecretAsync(algorithm: number, secret: Uint8Array): Promise<string> {
   const id = secretId(algorithm, secret);
   if (algorithm === ED25519 && secret.length === 32 && !secretPublics.has(id)) {
-    let pending = deriving.get(id);
-    if (pending === undefined) {
-      pending = ed25519PublicKeyFromSecretAsync(secret)
-        .then(
-          (derived) => {
-            if (derived !== undefined) secretPublics.set(id, base64urlEncode(derived));
-          },
-          () => {},
-        )
-        .finally(() => deriving.delete(id));
-      deriving.set(id, pending);
-    }
-    await pending;
+    const derived = await ed25519PublicKeyFromSecretAsync(secret);
+    if (derived !== undefined) secretPublics.set(id, base64urlEncode(derived));
   }
   return publicOfSecret(algorithm, secret, id);
 }
@@ -375,43 +360,6 @@ export async function verifySignaturesAsync(envelope: EnvelopeView, roots: reado
   for (let i = 0; i < checks.length; i++) if (!unwrap(await results[i]!)) throw refusalOf(checks[i]!);
   if (derived !== undefined) assertSecretProof(envelope, unwrap(await derived));
   return root;
-}
-
-/**
- * Readies what {@link verifySignaturesAsync} will check, off Node: WebCrypto imports every
- * next key and external key of the envelope and every root in `roots`, and starts deriving
- * an attenuable token's proof key, while the caller's JavaScript goes on. Called before
- * and awaited before {@link verifySignaturesAsync}, every verification is then in
- * WebCrypto's hands when that returns, and runs while the caller reads the blocks (a
- * verification whose key is still importing waits for the caller to yield). Decides
- * nothing and never rejects: a key that cannot be read is refused by the verification, in
- * its order. On Node there is nothing to ready.
- */
-export function prepareSignaturesAsync(envelope: EnvelopeView, roots: readonly PublicKey[]): Promise<void> {
-  if (PLATFORM === 'node') return Promise.resolve();
-  const ready: Promise<void>[] = [];
-  const prepare = (view: KeyView | undefined) => {
-    if (view === undefined) return;
-    try {
-      ready.push(keyObject(view, 'a key').prepareAsync());
-    } catch {
-      // Refused by the verification, in its order.
-    }
-  };
-  for (const root of roots) {
-    try {
-      prepare(rootView(root));
-    } catch {
-      // Refused by the verification, in its order.
-    }
-  }
-  for (const block of envelope.blocks) {
-    prepare(block.nextKey);
-    prepare(block.externalKey);
-  }
-  const { proof } = envelope;
-  if (proof.kind === 'secret') void publicOfSecretAsync(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value).catch(() => {});
-  return Promise.all(ready).then(() => undefined);
 }
 
 /** The envelope's encoded blocks as one run of bytes: a view when they lie end to end (as every writer lays them out), else a copy. */
