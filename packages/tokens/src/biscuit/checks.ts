@@ -372,25 +372,32 @@ function unsupportedCheck(check: CheckView): string | undefined {
   return undefined;
 }
 
-const isDatalog33Term = (term: TermValue): boolean => term.kind === 'other' && term.datalog33 === true;
+const isNull = (term: TermValue): boolean => term.kind === 'other' && term.datalog33 === 'null';
 
 /**
- * What these checks demand of the Datalog version a block declares, in one walk:
- * `version`, the lowest biscuit-auth accepts (datalog/mod.rs `get_schema_version`): `check
- * all` and `!==` need 3.1 (4); `reject if`, closures, `==`/`!=` (heterogeneous), lazy
- * `&&`/`||`, `.all`, `.any` and `.type()` need 3.3 (6). And `datalog33`, whether they hold a
- * null, an array or a map (in a predicate or an expression, closures included), which
- * biscuit-auth refuses in a block declaring 3.1 or 3.2.
+ * What these checks demand of the Datalog version a block declares, in one walk.
+ *
+ * `version`: `check all`, `!==` and scopes need 3.1 (4); `reject if`, closures,
+ * `==`/`!=` (heterogeneous), lazy `&&`/`||`, `.all`, `.any` and `.type()` need 3.3 (6)
+ * (biscuit-auth's datalog/mod.rs `get_schema_version`, which sets the version its writer
+ * declares). biscuit-auth 6 refuses a block declaring less, with one exception: under 3 it
+ * reads 3.3 operations (closures, `.type()`, heterogeneous `==`, lazy `&&`/`||`). This
+ * verifier refuses those too: no writer of Biscuit declares 3 for them (biscuit-wasm writes
+ * 6), and the tests hold every other case to biscuit-wasm's verdict.
+ *
+ * `nullTerm`: whether a predicate or an expression holds `null` itself (not inside an array
+ * or a map), which biscuit-auth refuses in a block declaring 3.1 or 3.2. Arrays and maps it
+ * reads there, and biscuit-wasm writes them so (`check all` with an array is a 3.1 block).
  */
-function demandsOf(checks: readonly CheckView[]): { version: number; datalog33: boolean } {
+function demandsOf(checks: readonly CheckView[]): { version: number; nullTerm: boolean } {
   let version = 3;
-  let datalog33 = false;
+  let nullTerm = false;
   const atLeast = (v: number) => {
     version = Math.max(version, v);
   };
   const walk = (ops: readonly OpView[]): void => {
     for (const op of ops) {
-      if (op.op === 'value') datalog33 ||= isDatalog33Term(op.term);
+      if (op.op === 'value') nullTerm ||= isNull(op.term);
       else if (op.op === 'closure') {
         atLeast(6);
         walk(op.ops);
@@ -407,11 +414,11 @@ function demandsOf(checks: readonly CheckView[]): { version: number; datalog33: 
     if (check.kind === REJECT_IF) atLeast(6);
     for (const query of check.queries) {
       if (query.scopes.length > 0) atLeast(4);
-      for (const predicate of [query.head, ...query.body]) datalog33 ||= predicate.terms.some(isDatalog33Term);
+      for (const predicate of [query.head, ...query.body]) nullTerm ||= predicate.terms.some(isNull);
       for (const expression of query.expressions) walk(expression);
     }
   }
-  return { version, datalog33 };
+  return { version, nullTerm };
 }
 
 /**
@@ -437,9 +444,8 @@ export function readCheckBlock(view: BlockView, blockIndex: number, authorityFac
   });
   const needed = demandsOf(view.checks);
   if (view.version < needed.version) fail(`Datalog version ${view.version} declared, below the ${needed.version} its checks need`);
-  // biscuit-auth refuses null, arrays and maps in a block declaring 3.1 or 3.2 (4, 5); under
-  // 3 it does not look (and writes them so itself).
-  if ((view.version === 4 || view.version === 5) && needed.datalog33) fail(`Datalog version ${view.version} declared, with null, an array or a map, which need 3.3 (6)`);
+  // As biscuit-auth: null in a block declaring 3.1 or 3.2 (4, 5); under 3 it does not look.
+  if ((view.version === 4 || view.version === 5) && needed.nullTerm) fail(`Datalog version ${view.version} declared, with null, which needs 3.3 (6)`);
   return view.checks.map((check, i) => compileCheck(check, `block ${blockIndex}, check ${i}`, authorityFacts));
 }
 

@@ -29,10 +29,10 @@ export type TermValue =
   /** Read for first-party checks (`check if … == true`); never part of a template. */
   | { kind: 'bool'; value: boolean }
   /**
-   * null, array, map (`datalog33`: Datalog 3.3, which biscuit-auth refuses in a block
-   * declaring 3.1 or 3.2), or an integer outside 0..2^53-1: never part of a template.
+   * null, array or map (`datalog33`: which of the Datalog 3.3 terms it is), or an integer
+   * outside 0..2^53-1: never part of a template.
    */
-  | { kind: 'other'; datalog33?: true };
+  | { kind: 'other'; datalog33?: 'null' | 'array' | 'map' };
 
 export interface FactView {
   name: string;
@@ -108,7 +108,7 @@ function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
         if (field === 9) readArray(inner, symbol, nesting);
         else readMap(inner, symbol, nesting);
       }
-      term = { kind: 'other', datalog33: true };
+      term = { kind: 'other', datalog33: field === 8 ? 'null' : field === 9 ? 'array' : 'map' };
     } else bad('unknown term field');
   }
   if (term === undefined) bad('empty term');
