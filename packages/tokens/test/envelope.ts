@@ -124,7 +124,7 @@ export async function wasmAccepts(bytes: Uint8Array, root: PublicKey = orgKey.pu
 /**
  * Whether biscuit-wasm parses the token and also converts every block to Datalog
  * (`getBlockSource`): the conversion is where biscuit-auth refuses what prost reads but
- * Datalog cannot hold (a set mixing types, v3.3 terms under an older declared version).
+ * Datalog cannot hold (a set mixing types, a null or a 3.3 operation under 3.1 or 3.2).
  */
 export async function wasmConverts(bytes: Uint8Array, root: PublicKey = orgKey.publicKey): Promise<boolean> {
   return withBiscuit((glue) => {
