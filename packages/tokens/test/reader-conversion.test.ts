@@ -98,6 +98,7 @@ describe('the strict reader against biscuit-auth’s conversion of a block to Da
       'closure (3.3)': 'check if time($t), [1, 2].all($x -> $x > 0);',
       'reject if (3.3)': 'reject if time($t), $t < 0;',
       '.type() (3.3)': 'check if time($t), $t.type() == "date";',
+      'try_or (3.3)': 'check if time($t), $t.try_or(1) == $t;',
     };
     const seen: Record<string, string> = {};
     for (const [name, code] of Object.entries(sources)) {
@@ -116,12 +117,12 @@ describe('the strict reader against biscuit-auth’s conversion of a block to Da
     expect(seen['check all (3.1) v3']).toBe('malformed_input/check_block, wasm refuses');
     expect(seen['!== (3.1) v3']).toBe('malformed_input/check_block, wasm refuses');
     for (const feature of ['check all (3.1)', '!== (3.1)']) for (const version of [4, 5, 6]) expect(seen[`${feature} v${version}`]).toBe('accepted, wasm converts');
-    for (const feature of ['closure (3.3)', 'reject if (3.3)', '.type() (3.3)']) {
+    for (const feature of ['closure (3.3)', 'reject if (3.3)', '.type() (3.3)', 'try_or (3.3)']) {
       for (const version of [4, 5]) expect(seen[`${feature} v${version}`]).toBe('malformed_input/check_block, wasm refuses');
       expect(seen[`${feature} v6`]).toBe('accepted, wasm converts');
     }
     expect(seen['reject if (3.3) v3']).toBe('malformed_input/check_block, wasm refuses');
     // biscuit-auth lets a block declaring 3 use 3.3 operations; this verifier does not.
-    for (const feature of ['closure (3.3)', '.type() (3.3)']) expect(seen[`${feature} v3`]).toBe('malformed_input/check_block, wasm converts');
+    for (const feature of ['closure (3.3)', '.type() (3.3)', 'try_or (3.3)']) expect(seen[`${feature} v3`]).toBe('malformed_input/check_block, wasm converts');
   }, 120_000);
 });

@@ -50,6 +50,8 @@ const method = fc.constantFrom(
   '(5 & 3) == 1',
   '{1, 2}.union({3}).length() == 3',
   '!false',
+  '$t.try_or(1) == $t',
+  '(1 / 0).try_or(true)',
 );
 const time = fc.constantFrom('$t < 2100-01-01T00:00:00Z', '$t <= 2100-01-01T00:00:00Z', '$t > 2000-01-01T00:00:00Z');
 const simple = fc.oneof(comparison, method, time);

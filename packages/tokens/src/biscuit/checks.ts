@@ -61,6 +61,7 @@ const LAZY_AND = 23;
 const LAZY_OR = 24;
 const ALL = 25;
 const ANY = 26;
+const TRY_OR = 29;
 
 const SUPPORTED_UNARY = new Set([NEGATE, PARENS, LENGTH, TYPE_OF]);
 const SUPPORTED_BINARY = new Set([
@@ -378,7 +379,7 @@ const isNull = (term: TermValue): boolean => term.kind === 'other' && term.datal
  * What these checks demand of the Datalog version a block declares, in one walk.
  *
  * `version`: `check all`, `!==` and scopes need 3.1 (4); `reject if`, closures,
- * `==`/`!=` (heterogeneous), lazy `&&`/`||`, `.all`, `.any` and `.type()` need 3.3 (6)
+ * `==`/`!=` (heterogeneous), lazy `&&`/`||`, `.all`, `.any`, `.try_or()` and `.type()` need 3.3 (6)
  * (biscuit-auth's datalog/mod.rs `get_schema_version`, which sets the version its writer
  * declares). biscuit-auth 6 refuses a block declaring less, with one exception: under 3 it
  * reads 3.3 operations (closures, `.type()`, heterogeneous `==`, lazy `&&`/`||`). This
@@ -405,7 +406,7 @@ function demandsOf(checks: readonly CheckView[]): { version: number; nullTerm: b
         if (op.kind === TYPE_OF || op.ffi !== undefined) atLeast(6);
       } else {
         if (op.kind === NOT_EQUAL || (op.kind >= 17 && op.kind <= 19)) atLeast(4);
-        if ((op.kind >= HETEROGENEOUS_EQUAL && op.kind <= ANY) || op.ffi !== undefined) atLeast(6);
+        if ((op.kind >= HETEROGENEOUS_EQUAL && op.kind <= ANY) || op.kind === TRY_OR || op.ffi !== undefined) atLeast(6);
       }
     }
   };

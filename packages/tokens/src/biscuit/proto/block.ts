@@ -242,6 +242,8 @@ export const MAX_DATALOG_VERSION = 6;
 
 const UNARY_FFI = 4;
 const BINARY_FFI = 28;
+/** The last binary kind biscuit-auth knows: TryOr (`.try_or()`), after Ffi. */
+const BINARY_TRY_OR = 29;
 
 /** Closures nest (`.any($p -> …)`); the templates nest two deep. Prost stops at 100. */
 const MAX_OP_DEPTH = 16;
@@ -259,10 +261,11 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
     else bad(`unknown ${op} operator field`);
   }
   if (kind === undefined) bad(`${op} operator without a kind`);
-  // The kinds biscuit-auth knows (OpUnary.Kind 0–4, OpBinary.Kind 0–28, the last Ffi, which
-  // alone names a function): it refuses any other when it converts the block to Datalog.
+  // The kinds biscuit-auth knows (OpUnary.Kind 0–4, the last Ffi; OpBinary.Kind 0–29, Ffi 28
+  // and TryOr 29): it refuses any other when it converts the block to Datalog. Only Ffi names
+  // a function.
   const ffiKind = op === 'unary' ? UNARY_FFI : BINARY_FFI;
-  if (kind > ffiKind) bad(`unknown ${op} operator kind ${kind}`);
+  if (kind > (op === 'unary' ? UNARY_FFI : BINARY_TRY_OR)) bad(`unknown ${op} operator kind ${kind}`);
   if ((kind === ffiKind) !== (ffi !== undefined)) bad(`${op} operator: a function name goes with the Ffi kind, and only with it`);
   return ffi === undefined ? { op, kind } : { op, kind, ffi };
 }
