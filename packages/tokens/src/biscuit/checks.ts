@@ -1,6 +1,32 @@
 import { DeniedError, MalformedInputError, ResourceLimitError, SCOPE_LIMITS } from '@agent-id/core';
 import type { CheckBudget, FirstPartyCheck, RequestFacts } from '../first-party.js';
 import type { BlockView, CheckView, FactView, OpView, RuleView, TermValue } from './proto/block.js';
+import {
+  ALL,
+  AND,
+  ANY,
+  BITWISE_AND,
+  BITWISE_XOR,
+  CONTAINS,
+  EQUAL,
+  GREATER_OR_EQUAL,
+  GREATER_THAN,
+  HETEROGENEOUS_EQUAL,
+  HETEROGENEOUS_NOT_EQUAL,
+  LAZY_AND,
+  LAZY_OR,
+  LENGTH,
+  LESS_OR_EQUAL,
+  LESS_THAN,
+  NEGATE,
+  NOT_EQUAL,
+  OR,
+  PARENS,
+  PREFIX,
+  SUFFIX,
+  TRY_OR,
+  TYPE_OF,
+} from './proto/op-kinds.js';
 import { bytesToHex, utf8Length } from '@agent-id/core/internal';
 
 /*
@@ -38,30 +64,6 @@ import { bytesToHex, utf8Length } from '@agent-id/core/internal';
  * order (which for strings is its symbol order, not knowable here).
  */
 
-// OpUnary kinds (biscuit-auth schema.proto).
-const NEGATE = 0;
-const PARENS = 1;
-const LENGTH = 2;
-const TYPE_OF = 3;
-// OpBinary kinds.
-const LESS_THAN = 0;
-const GREATER_THAN = 1;
-const LESS_OR_EQUAL = 2;
-const GREATER_OR_EQUAL = 3;
-const EQUAL = 4;
-const CONTAINS = 5;
-const PREFIX = 6;
-const SUFFIX = 7;
-const AND = 13;
-const OR = 14;
-const NOT_EQUAL = 20;
-const HETEROGENEOUS_EQUAL = 21;
-const HETEROGENEOUS_NOT_EQUAL = 22;
-const LAZY_AND = 23;
-const LAZY_OR = 24;
-const ALL = 25;
-const ANY = 26;
-const TRY_OR = 29;
 
 const SUPPORTED_UNARY = new Set([NEGATE, PARENS, LENGTH, TYPE_OF]);
 const SUPPORTED_BINARY = new Set([
@@ -405,7 +407,7 @@ function demandsOf(checks: readonly CheckView[]): { version: number; nullTerm: b
       } else if (op.op === 'unary') {
         if (op.kind === TYPE_OF || op.ffi !== undefined) atLeast(6);
       } else {
-        if (op.kind === NOT_EQUAL || (op.kind >= 17 && op.kind <= 19)) atLeast(4);
+        if (op.kind === NOT_EQUAL || (op.kind >= BITWISE_AND && op.kind <= BITWISE_XOR)) atLeast(4);
         if ((op.kind >= HETEROGENEOUS_EQUAL && op.kind <= ANY) || op.kind === TRY_OR || op.ffi !== undefined) atLeast(6);
       }
     }

@@ -1,6 +1,7 @@
 import type { Scope } from '@agent-id/core';
 import type { CheckView, FactView, OpView, TermValue } from './proto/block.js';
 import type { BlockInput } from './proto/block-writer.js';
+import { ANY, CONTAINS, LAZY_OR, LESS_OR_EQUAL, LESS_THAN, PREFIX } from './proto/op-kinds.js';
 import { equalBytes } from '@agent-id/core/internal';
 
 // Every value enters Datalog as a parameter; these templates are the only code.
@@ -36,14 +37,6 @@ export const HOP_FACTS = [
   ['hop', 5],
   ['hop_scope', 7],
 ] as const;
-
-// OpBinary kinds (biscuit-auth schema.proto).
-const LESS_THAN = 0;
-const LESS_OR_EQUAL = 2;
-const CONTAINS = 5;
-const PREFIX = 6;
-const LAZY_OR = 24;
-const ANY = 26;
 
 const variable = (name: string): TermValue => ({ kind: 'variable', name });
 const value = (term: TermValue): OpView => ({ op: 'value', term });

@@ -1,5 +1,6 @@
 import { readPublicKey } from './envelope.js';
 import { LEN, Reader, VARINT, bad, expectWire, once } from './reader.js';
+import { BINARY_FFI, TRY_OR, UNARY_FFI } from './op-kinds.js';
 
 /*
  * The block schema (biscuit-auth schema.proto `Block` and the Datalog messages inside
@@ -240,11 +241,6 @@ export interface BlockView {
 export const MIN_DATALOG_VERSION = 3;
 export const MAX_DATALOG_VERSION = 6;
 
-const UNARY_FFI = 4;
-const BINARY_FFI = 28;
-/** The last binary kind biscuit-auth knows: TryOr (`.try_or()`), after Ffi. */
-const BINARY_TRY_OR = 29;
-
 /** Closures nest (`.any($p -> …)`); the templates nest two deep. Prost stops at 100. */
 const MAX_OP_DEPTH = 16;
 
@@ -265,7 +261,7 @@ function readOperator(r: Reader, symbol: Symbols, op: 'unary' | 'binary'): OpVie
   // and TryOr 29): it refuses any other when it converts the block to Datalog. Only Ffi names
   // a function.
   const ffiKind = op === 'unary' ? UNARY_FFI : BINARY_FFI;
-  if (kind > (op === 'unary' ? UNARY_FFI : BINARY_TRY_OR)) bad(`unknown ${op} operator kind ${kind}`);
+  if (kind > (op === 'unary' ? UNARY_FFI : TRY_OR)) bad(`unknown ${op} operator kind ${kind}`);
   if ((kind === ffiKind) !== (ffi !== undefined)) bad(`${op} operator: a function name goes with the Ffi kind, and only with it`);
   return ffi === undefined ? { op, kind } : { op, kind, ffi };
 }
