@@ -4,6 +4,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { type EnvelopeView, type SignedBlockView, readSerialized } from '../src/biscuit/proto/envelope.js';
 import { writeEnvelope } from '../src/biscuit/proto/writer.js';
 import { blockPayload } from '../src/biscuit/signatures.js';
+import { verifyBiscuit } from '../src/biscuit/chain.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
 import { CapabilityToken } from '../src/index.js';
 import { wasmPrivateKey, wasmPublicKey } from '../src/biscuit/keys.js';
 import { withBiscuit } from '../src/wasm/runtime.js';
@@ -141,4 +143,20 @@ export async function wasmConverts(bytes: Uint8Array, root: PublicKey = orgKey.p
       key.free();
     }
   });
+}
+
+/**
+ * Our verdict on a token's bytes, beside biscuit-wasm's ({@link wasmConverts}): 'accepted'
+ * (`verifyBiscuit` under the org's root), or the refusal's code and check. A refusal without
+ * a string code is thrown on, failing the test.
+ */
+export function ourVerdict(bytes: Uint8Array): string {
+  try {
+    verifyBiscuit(bytes, [orgKey.publicKey], DEFAULT_LIMITS);
+    return 'accepted';
+  } catch (error) {
+    const { code, check } = error as { code?: unknown; check?: unknown };
+    if (typeof code !== 'string') throw error;
+    return `${code}/${String(check)}`;
+  }
 }

@@ -1,9 +1,7 @@
 import { KeyPair } from '@agent-id/core';
 import { describe, expect, it } from 'vitest';
-import { verifyBiscuit } from '../src/biscuit/chain.js';
-import { DEFAULT_LIMITS } from '../src/limits.js';
-import { appendWithWasm, envelopeOf, proofOf, resignBlock, wasmConverts } from './envelope.js';
-import { NOW, chainOf, orgKey } from './helpers.js';
+import { appendWithWasm, envelopeOf, ourVerdict, proofOf, resignBlock, wasmConverts } from './envelope.js';
+import { NOW, chainOf } from './helpers.js';
 import { encode, fieldNumber, fieldsOf, varint } from './protobuf.js';
 
 // Past prost's reading, biscuit-auth converts each block to Datalog and refuses there what
@@ -32,15 +30,6 @@ function checkBlock(term: number[], version: number, as: 'body' | 'expression'):
   return Uint8Array.from([...vi(3, version), ...len(6, len(1, rule))]);
 }
 
-function verdictOf(bytes: Uint8Array): string {
-  try {
-    verifyBiscuit(bytes, [orgKey.publicKey], DEFAULT_LIMITS);
-    return 'accepted';
-  } catch (error) {
-    return `${String((error as { code?: unknown }).code)}/${(error as { check?: string }).check}`;
-  }
-}
-
 describe('the strict reader against biscuit-auth’s conversion of a block to Datalog', () => {
   it('accepts a block exactly when biscuit-wasm converts it: refuses mixed sets, and null under versions 4 and 5, coded', async () => {
     const parent = await chainOf('biscuit', 2);
@@ -63,7 +52,7 @@ describe('the strict reader against biscuit-auth’s conversion of a block to Da
       for (const [name, term] of Object.entries(terms)) {
         for (const as of ['body', 'expression'] as const) {
           const bytes = resignBlock(token, 3, secret, { next: KeyPair.generate() }, (b) => ({ ...b, block: checkBlock(term, version, as) })).toBytes();
-          const ours = verdictOf(bytes);
+          const ours = ourVerdict(bytes);
           expect({ name, version, as, accepted: ours === 'accepted' }).toEqual({ name, version, as, accepted: await wasmConverts(bytes) });
           verdicts[`${name} v${version} ${as}`] = ours;
         }
@@ -85,7 +74,7 @@ describe('the strict reader against biscuit-auth’s conversion of a block to Da
     for (const code of ['check all time($t), [1, 2].contains(1);', 'check all time($t), {"a": 1}.contains("a");', 'check if time($t), [1, null].contains(1);']) {
       const bytes = (await appendWithWasm(parent, code)).toBytes();
       expect({ code, converts: await wasmConverts(bytes) }).toEqual({ code, converts: true });
-      expect({ code, ours: verdictOf(bytes) }).toEqual({ code, ours: 'accepted' });
+      expect({ code, ours: ourVerdict(bytes) }).toEqual({ code, ours: 'accepted' });
     }
   }, 120_000);
 
@@ -107,7 +96,7 @@ describe('the strict reader against biscuit-auth’s conversion of a block to Da
       for (const version of [3, 4, 5, 6]) {
         const declared = encode(fieldsOf(block).map((f) => (fieldNumber(f) === 3 ? { ...f, data: Uint8Array.from(varint(version)) } : f)));
         const bytes = resignBlock(written, 3, secret, { next: KeyPair.generate() }, (b) => ({ ...b, block: declared })).toBytes();
-        const ours = verdictOf(bytes);
+        const ours = ourVerdict(bytes);
         const wasm = await wasmConverts(bytes);
         seen[`${name} v${version}`] = `${ours === 'accepted' ? 'accepted' : ours}, wasm ${wasm ? 'converts' : 'refuses'}`;
         // Never looser than biscuit-auth.

@@ -1,10 +1,8 @@
 import { KeyPair } from '@agent-id/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { verifyBiscuit } from '../src/biscuit/chain.js';
-import { DEFAULT_LIMITS } from '../src/limits.js';
-import { appendWithWasm, proofOf, resignBlock, wasmConverts } from './envelope.js';
-import { NOW, chainOf, orgKey } from './helpers.js';
+import { appendWithWasm, ourVerdict, proofOf, resignBlock, wasmConverts } from './envelope.js';
+import { NOW, chainOf } from './helpers.js';
 
 // Review: a holder's first-party block with its Datalog bytes changed (flips, inserted and
 // repeated bytes, fields past 30) and signed again with the holder's own secret: whatever
@@ -15,23 +13,11 @@ import { NOW, chainOf, orgKey } from './helpers.js';
 // set, null, arrays and maps nested in each other.
 const CHECKS = `check if time($t), $t < ${NOW + 60}, "abc" == "abc", 12345678901 > 2, {1, 2}.contains(1), [1, [2], {"k": null, 3: {4}}].length() == 3, null == null;`;
 
-/** Our verdict on a token's bytes: 'accepted', or the refusal's code (always a string) and check. */
-function oursOn(bytes: Uint8Array): string {
-  try {
-    verifyBiscuit(bytes, [orgKey.publicKey], DEFAULT_LIMITS);
-    return 'accepted';
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    expect(typeof code).toBe('string');
-    return `${String(code)}/${(error as { check?: string }).check}`;
-  }
-}
-
 describe('the strict reader against biscuit-wasm on re-signed first-party blocks', () => {
   it('every term kind biscuit-wasm writes is read; no single flipped bit of such a block is accepted unless biscuit-wasm reads it', async () => {
     const parent = await chainOf('biscuit', 2);
     const withChecks = await appendWithWasm(parent, CHECKS);
-    expect(oursOn(withChecks.toBytes())).toBe('accepted');
+    expect(ourVerdict(withChecks.toBytes())).toBe('accepted');
     const secret = proofOf(parent);
     let length = 0;
     resignBlock(withChecks, 3, secret, { next: KeyPair.generate() }, (block) => {
@@ -47,7 +33,7 @@ describe('the strict reader against biscuit-wasm on re-signed first-party blocks
           return { ...block, block: b };
         });
         const bytes = token.toBytes();
-        const ours = oursOn(bytes);
+        const ours = ourVerdict(bytes);
         outcomes.set(ours, (outcomes.get(ours) ?? 0) + 1);
         // A term's tag turned into null's, an array's or a map's with the wrong wire type was once accepted.
         if (ours === 'accepted') expect({ at, bit, wasm: await wasmConverts(bytes) }).toEqual({ at, bit, wasm: true });
@@ -87,7 +73,7 @@ describe('the strict reader against biscuit-wasm on re-signed first-party blocks
           return { ...block, block: b };
         });
         const bytes = token.toBytes();
-        const ours = oursOn(bytes);
+        const ours = ourVerdict(bytes);
         outcomes.set(ours, (outcomes.get(ours) ?? 0) + 1);
         if (ours === 'accepted') expect(await wasmConverts(bytes)).toBe(true);
       }),
