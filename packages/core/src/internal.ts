@@ -22,4 +22,4 @@ export { isWellFormed, toWellFormed } from './unicode.js';
 export { auditEntryLine, auditHeaderLine } from './audit.js';
 export { signCheckpoint, type CheckpointLine } from './audit-checkpoint.js';
 export { LOG_ID } from './audit-lines.js';
-export { BoundedMap, BoundedSet } from './bounded.js';
+export { BoundedMap, BoundedSet, WeightedMap } from './bounded.js';
