@@ -18,6 +18,7 @@ function rawVerifier(
   alg: SignatureAlgorithm,
   portable: (signature: Uint8Array, message: Uint8Array) => boolean,
   precheck: (signature: Uint8Array) => boolean = () => true,
+  raw?: Uint8Array<ArrayBuffer>,
 ): RawVerifier {
   const native = syncVerifier(jwk, alg);
   const safe = (signature: Uint8Array, message: Uint8Array) => {
@@ -28,7 +29,7 @@ function rawVerifier(
     }
   };
   if (native) return { verify: native, verifyAsync: async (s, m) => native(s, m) };
-  let web = asyncVerifier(jwk, alg);
+  let web = asyncVerifier(jwk, alg, raw);
   return {
     verify: safe,
     async verifyAsync(signature, message) {
@@ -63,9 +64,9 @@ export function scalarBelowOrder(bytes: Uint8Array, offset: number): boolean {
  */
 export function ed25519RawVerifier(publicKey: Uint8Array): RawVerifier {
   if (publicKey.length !== 32) throw new RangeError('an Ed25519 key is 32 bytes');
-  const key = Uint8Array.from(publicKey);
+  const key = publicKey.slice();
   // node:crypto and @noble (cofactorless) refuse S >= L; so does every WebCrypto, checked here too.
-  return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && scalarBelowOrder(s, 32));
+  return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && scalarBelowOrder(s, 32), key);
 }
 
 /**

@@ -63,17 +63,6 @@ describe('the web platform gives the node platform answers', () => {
     );
   });
 
-  it('SHA-256 of a prefix and of the whole, in one pass: each the one-shot digest, as hex and as base64url', () => {
-    fc.assert(
-      fc.property(bytes(2048), fc.nat(), fc.constantFrom(...ENCODINGS), (data, at, encoding) => {
-        const prefixLength = data.length === 0 ? 0 : at % (data.length + 1);
-        const want = [texts(node.sha256(data.subarray(0, prefixLength)))[encoding], texts(node.sha256(data))[encoding]];
-        expect(node.sha256WithPrefix(data, prefixLength, encoding)).toEqual(want);
-        expect(web.sha256WithPrefix(data, prefixLength, encoding)).toEqual(want);
-      }),
-    );
-  });
-
   it('SHA-256 of a string: node hashes the text directly, as the UTF-8 bytes TextEncoder gives (lone surrogates included)', () => {
     expect(web.sha256Utf8).toBeUndefined();
     const sha256Utf8 = node.sha256Utf8!;

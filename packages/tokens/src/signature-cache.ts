@@ -1,5 +1,5 @@
 import { base64urlEncode } from '@agent-id/core';
-import { BoundedMap, equalBytes, sha256Text } from '@agent-id/core/internal';
+import { WeightedMap, equalBytes, sha256Text } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -30,15 +30,14 @@ export interface SignatureCacheStats {
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 // The bytes the signature cache keeps (keys and messages), so long messages cannot make
-// 10,000 entries cost more than this.
+// 10,000 entries cost more than this; one message may take at most a 64th of it.
 const MAX_CACHED_BYTES = 16 * 1024 * 1024;
 let maxEntries = DEFAULT_MAX_ENTRIES;
 let hits = 0;
 let misses = 0;
 // By signature: the key name and message it verified under, compared whole on a hit (no
 // digest to compute: a cached Biscuit block costs a map lookup and a byte comparison).
-const verified = new Map<string, { key: string; message: Uint8Array }>();
-let cachedBytes = 0;
+let verified = new WeightedMap<string, { key: string; message: Uint8Array }>(maxEntries, MAX_CACHED_BYTES, MAX_CACHED_BYTES / 64);
 // Verified Biscuit chains by (trusted roots, limits, token text): what `verifyTokenChain` proves is a
 // pure function of those, so a token presented again is not parsed and checked again. Its
 // result is deeply frozen, so no caller can change what the next one gets.
@@ -53,9 +52,12 @@ const TAIL = 48;
 const chains = new Map<string, Map<string, { token: string; chain: unknown }>>();
 let chainCount = 0;
 let chainTokenChars = 0;
-// Verified Biscuit block lists (see `prefix-cache` users), by a digest of every block.
+// Verified Biscuit block runs (see `biscuit/chain.ts`): by the signature of a run's last
+// block, with the run's bytes, compared whole on a hit (no digest of the token to compute
+// on its first verification, when nothing is found).
 const MAX_PREFIXES = 2_000;
-const prefixes = new BoundedMap<string, unknown>(MAX_PREFIXES);
+const MAX_PREFIX_BYTES = 16 * 1024 * 1024;
+const prefixes = new WeightedMap<string, { encoded: Uint8Array; value: unknown }>(MAX_PREFIXES, MAX_PREFIX_BYTES, MAX_PREFIX_BYTES / 64);
 
 /** The cache's id of a signature when (key, signature, message) verified before (a hit, counted), else undefined (a miss, counted). */
 function lookUp(key: string, signature: Uint8Array, message: Uint8Array): { hit: boolean; id: string } {
@@ -80,11 +82,14 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   const { hit, id } = lookUp(key, signature, message);
   if (hit) return true;
   if (!verify()) return false;
-  remember(id, key, message);
+  remember(id, key, message.slice());
   return true;
 }
 
-/** @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). */
+/**
+ * @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). `message` is
+ * remembered as it is, not copied: a buffer of the caller's own that no one changes.
+ */
 export async function verifyCachedAsync(key: string, signature: Uint8Array, message: Uint8Array, verify: () => Promise<boolean>): Promise<boolean> {
   if (maxEntries === 0) return verify();
   const { hit, id } = lookUp(key, signature, message);
@@ -94,21 +99,9 @@ export async function verifyCachedAsync(key: string, signature: Uint8Array, mess
   return true;
 }
 
+/** Keeps `message` itself: the caller's own copy, which no one changes. */
 function remember(id: string, key: string, message: Uint8Array): void {
-  const held = verified.get(id);
-  if (held !== undefined) {
-    verified.delete(id);
-    cachedBytes -= held.message.length + held.key.length + id.length;
-  }
-  const size = message.length + key.length + id.length;
-  if (size > MAX_CACHED_BYTES / 64) return;
-  while (verified.size > 0 && (verified.size >= maxEntries || cachedBytes + size > MAX_CACHED_BYTES)) {
-    const [oldest, entry] = verified.entries().next().value as [string, { key: string; message: Uint8Array }];
-    verified.delete(oldest);
-    cachedBytes -= entry.message.length + entry.key.length + oldest.length;
-  }
-  verified.set(id, { key, message: Uint8Array.from(message) });
-  cachedBytes += size;
+  verified.set(id, { key, message }, message.length + key.length + id.length);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -172,18 +165,25 @@ function forgetChain(trust: string, tail: string, token: string): void {
   chainTokenChars -= token.length;
 }
 
-/** @internal A verified prefix remembered under `key` (see `biscuit/chain.ts`), or undefined; off with the signature cache. */
-export function cachedPrefix<T extends object>(key: string): T | undefined {
+/**
+ * @internal A verified run of blocks remembered under `id` (see `biscuit/chain.ts`) whose
+ * bytes are exactly `encoded`, or undefined; off with the signature cache.
+ */
+export function cachedPrefix<T extends object>(id: string, encoded: Uint8Array): T | undefined {
   if (maxEntries === 0) return undefined;
-  const hit = prefixes.get(key) as T | undefined;
-  if (hit !== undefined) hits++;
-  return hit;
+  const held = prefixes.get(id);
+  if (held === undefined || !equalBytes(held.encoded, encoded)) return undefined;
+  hits++;
+  return held.value as T;
 }
 
-/** @internal Remembers a verified prefix under `key`, deeply frozen; returns it frozen (remembered or not). */
-export function rememberPrefix<T extends object>(key: string, value: T): T {
+/**
+ * @internal Remembers a verified run of blocks, `encoded` (copied), under `id`, deeply
+ * frozen; returns it frozen (remembered or not). A run already held under `id` stays.
+ */
+export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array, value: T): T {
   const frozen = deepFreeze(value);
-  if (maxEntries !== 0 && !prefixes.has(key)) prefixes.set(key, frozen);
+  if (maxEntries !== 0 && !prefixes.has(id)) prefixes.set(id, { encoded: encoded.slice(), value: frozen }, encoded.length + id.length);
   return frozen;
 }
 
@@ -208,8 +208,7 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
   const size = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   if (!Number.isSafeInteger(size) || size < 0) throw new TypeError('maxEntries must be a non-negative integer');
   maxEntries = size;
-  verified.clear();
-  cachedBytes = 0;
+  verified = new WeightedMap(Math.max(size, 1), MAX_CACHED_BYTES, MAX_CACHED_BYTES / 64);
   chains.clear();
   chainCount = 0;
   chainTokenChars = 0;

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureRuns } from '../src/biscuit/signatures.js';
-import { verifyCached } from '../src/signature-cache.js';
+import { cachedPrefix, rememberPrefix, verifyCached } from '../src/signature-cache.js';
 import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
 import { envelopeOf, tokenOf } from './envelope.js';
 import { AUD, ORG, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
@@ -179,6 +179,33 @@ describe('what the signature cache keeps of a message', () => {
     // The bytes that verified are still a hit.
     expect(verifyCached('biscuit:k', signature, Uint8Array.from([1, 2, 3, 4]), answer(false))).toBe(true);
     expect(runs).toBe(2);
+    configureSignatureCache();
+  });
+
+  it('a verified run of blocks is lent only to the same bytes: a run named alike but differing anywhere is not, and a copy is kept', () => {
+    configureSignatureCache();
+    const run = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const verified = { chain: 'verified' };
+    rememberPrefix('sig-of-last-block', run, verified);
+    expect(cachedPrefix('sig-of-last-block', run.slice())).toBe(verified);
+    for (const at of [0, 150, 299]) {
+      const other = run.slice();
+      other[at] = other[at]! ^ 1;
+      expect(cachedPrefix('sig-of-last-block', other)).toBeUndefined();
+    }
+    expect(cachedPrefix('sig-of-last-block', run.subarray(0, 299))).toBeUndefined();
+    expect(cachedPrefix('another-name', run)).toBeUndefined();
+    // The caller's buffer changing afterwards changes nothing remembered.
+    const original = run.slice();
+    run[7] = 0;
+    expect(cachedPrefix('sig-of-last-block', run)).toBeUndefined();
+    expect(cachedPrefix('sig-of-last-block', original)).toBe(verified);
+    // A second run under the same name does not replace the first.
+    rememberPrefix('sig-of-last-block', run, { chain: 'other' });
+    expect(cachedPrefix('sig-of-last-block', original)).toBe(verified);
+    expect(Object.isFrozen(verified)).toBe(true);
+    configureSignatureCache({ maxEntries: 0 });
+    expect(cachedPrefix('sig-of-last-block', original)).toBeUndefined();
     configureSignatureCache();
   });
 });

@@ -48,13 +48,6 @@ export function sha256Parts(parts: readonly Uint8Array[], encoding: DigestEncodi
   return hash.digest(encoding);
 }
 
-/** SHA-256 of `data`'s first `prefixLength` bytes and of all of it, each byte hashed once, as text. */
-export function sha256WithPrefix(data: Uint8Array, prefixLength: number, encoding: DigestEncoding): [string, string] {
-  const hash = createHash('sha256').update(data.subarray(0, prefixLength));
-  const prefix = hash.copy().digest(encoding);
-  return [prefix, hash.update(data.subarray(prefixLength)).digest(encoding)];
-}
-
 /** SHA-256 of a string's UTF-8 bytes, without encoding it into an array first (`web.ts` has none). */
 export const sha256Utf8: ((text: string) => Uint8Array) | undefined = (text) =>
   new Uint8Array(oneShot ? oneShot('sha256', text, 'buffer') : createHash('sha256').update(text, 'utf8').digest());
@@ -132,7 +125,7 @@ export function syncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm): SyncVer
 }
 
 /** Node verifies synchronously at native speed: no asynchronous path is needed. */
-export function asyncVerifier(_jwk: PlatformJwk, _alg: SignatureAlgorithm): AsyncVerify | null {
+export function asyncVerifier(_jwk: PlatformJwk, _alg: SignatureAlgorithm, _raw?: Uint8Array<ArrayBuffer>): AsyncVerify | null {
   return null;
 }
 

@@ -8,7 +8,7 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, isHopCheck,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type CheckView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { type VerifiedBefore, blocksDigests, verifySignatures, verifySignaturesAsync } from './signatures.js';
+import { type BlockRun, type VerifiedBefore, blockRuns, verifySignatures, verifySignaturesAsync } from './signatures.js';
 import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
@@ -232,7 +232,8 @@ interface Plan {
   /** The parent's verified blocks, when its root is still trusted. */
   parent: VerifiedBlocks | undefined;
   verifiedBefore: VerifiedBefore | undefined;
-  digest: string;
+  /** All its blocks, remembered once verified. */
+  run: BlockRun;
   /** The authority block as read to find the issuer (reading is a pure function of its bytes, which do not change meanwhile). */
   authority: BlockView | undefined;
 }
@@ -248,13 +249,13 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
   assertBlockCount(envelope.blocks.length, limits);
   assertProfile(envelope.blocks);
   const { blocks } = envelope;
-  const digests = blocksDigests(envelope);
-  const cached = digests.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(digests.parent) : undefined;
+  const runs = blockRuns(envelope);
+  const cached = runs.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(runs.parent.id, runs.parent.encoded) : undefined;
   const claimed = cached !== undefined ? undefined : claimedIssuer(blocks[0]!);
   const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimed!.issuer);
   const parentRoot = cached === undefined ? undefined : roots.find((r) => r.equals(cached.root));
   const parent = parentRoot === undefined ? undefined : cached;
-  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, digest: digests.all, authority: claimed?.view };
+  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, run: runs.all, authority: claimed?.view };
 }
 
 /**
@@ -263,7 +264,7 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
  */
 function verified(p: Plan, root: PublicKey, read: BiscuitChain): BiscuitChain & { root: PublicKey } {
   const { chain, revocationIds, blockRevocationIds, blockKinds, checks } = read;
-  return rememberPrefix<VerifiedBlocks>(p.digest, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root });
+  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root });
 }
 
 /**

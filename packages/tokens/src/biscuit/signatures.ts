@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, sha256WithPrefix, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -295,7 +295,7 @@ function assertVerifiable(envelope: EnvelopeView, roots: readonly PublicKey[]): 
 /** @internal Counts {@link verifySignatures} and {@link verifySignaturesAsync} calls, so tests can tell a refusal verified a token once. */
 export const signatureRuns = { count: 0 };
 
-/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see `blocksDigests`). */
+/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see `blockRuns`). */
 export interface VerifiedBefore {
   blocks: number;
   root: PublicKey;
@@ -373,17 +373,23 @@ function encodedRun(fields: readonly Uint8Array[]): Uint8Array {
   return new Uint8Array(first.buffer, first.byteOffset, length);
 }
 
+/** A run of a read token's blocks as encoded, named by the signature of its last block (a name only: a run is its bytes, compared whole). */
+export interface BlockRun {
+  id: string;
+  encoded: Uint8Array;
+}
+
 /**
- * Digests naming a read token's blocks exactly (their fields as encoded, in order, the
- * proof excluded): of all its blocks but the last, and of all of them. Two tokens whose
- * digests are equal carry the same encoded blocks, which read the same, so what was
- * verified of one holds for the other.
+ * A read token's blocks (their fields as encoded, in order, the proof excluded): all of
+ * them, and all but the last. Two runs of equal bytes are the same blocks, which read the
+ * same, so what was verified of one holds for the other.
  */
-export function blocksDigests(envelope: EnvelopeView): { parent: string | undefined; all: string } {
+export function blockRuns(envelope: EnvelopeView): { parent: BlockRun | undefined; all: BlockRun } {
   const fields = envelope.encodedBlocks;
-  if (fields === undefined || fields.length !== envelope.blocks.length) throw new TypeError('blocksDigests takes an envelope as read');
-  const run = encodedRun(fields);
-  if (fields.length === 1) return { parent: undefined, all: sha256Parts([run], 'base64url') };
-  const [parent, all] = sha256WithPrefix(run, run.length - fields.at(-1)!.length, 'base64url');
-  return { parent, all };
+  const { blocks } = envelope;
+  if (fields === undefined || fields.length !== blocks.length) throw new TypeError('blockRuns takes an envelope as read');
+  const encoded = encodedRun(fields);
+  const all = { id: base64urlEncode(blocks.at(-1)!.signature), encoded };
+  if (fields.length === 1) return { parent: undefined, all };
+  return { parent: { id: base64urlEncode(blocks.at(-2)!.signature), encoded: encoded.subarray(0, encoded.length - fields.at(-1)!.length) }, all };
 }
