@@ -15,7 +15,7 @@ export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './
 export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
 export { sha256Async, sha256Hex, sha256Text } from './hash.js';
 export { decidePermits } from './capability.js';
-export { bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, sha256Parts, utf8Length, type DigestEncoding, type HmacKey } from '#platform';
+export { bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, sha256Parts, sha256PartsAsync, utf8Length, type DigestEncoding, type HmacKey } from '#platform';
 export { randomBytes, randomUUID } from './random.js';
 export { ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, type RawVerifier } from './raw-verifier.js';
 export { isWellFormed, toWellFormed } from './unicode.js';

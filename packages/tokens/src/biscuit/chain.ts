@@ -13,7 +13,7 @@ import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import type { FirstPartyCheck } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
-import { authorityRevocationId, blockRevocationId, hopRevocationId } from './revocation-ids.js';
+import { authorityRevocationId, blockRevocationId, hopRevocationId, revocationIdsAsync } from './revocation-ids.js';
 import { equalBytes } from '@agent-id/core/internal';
 
 type Biscuit = Glue['Biscuit']['prototype'];
@@ -297,11 +297,14 @@ export async function verifyBiscuitAsync(bytes: Uint8Array, trusted: readonly Tr
 export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
   const p = plan(envelope, trusted, limits);
   const signatures = verifySignaturesAsync(envelope, p.roots, p.verifiedBefore);
+  // Awaited below, after the reading: a refusal meanwhile is not an unhandled rejection.
+  signatures.catch(() => undefined);
+  const ids = revocationIdsAsync(envelope.blocks, p.parent === undefined ? 0 : envelope.blocks.length - 1);
   // Read while the signatures verify; a signature's refusal still comes first, as in verifyEnvelope.
   let read: BiscuitChain | undefined;
   let unreadable: unknown;
   try {
-    read = readChainFrom(envelope.blocks, limits, true, p.parent, p.authority);
+    read = readChainFrom(envelope.blocks, limits, true, p.parent, p.authority, await ids);
   } catch (error) {
     unreadable = error;
   }
@@ -316,9 +319,18 @@ type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & { root: PublicKey };
 /**
  * Reads the chain from `blocks`; with `verified`, the strict reading of every block but
  * the last (a third-party hop block), established before from the same bytes; with
- * `authorityView`, the authority block already read from the same bytes.
+ * `authorityView`, the authority block already read from the same bytes; with `ids`, the
+ * revocation ids of the blocks (by index) already computed from the same bytes
+ * (`revocationIdsAsync`).
  */
-function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, strict: boolean, verified?: VerifiedBlocks, authorityView?: BlockView): BiscuitChain {
+function readChainFrom(
+  blocks: readonly SignedBlockView[],
+  limits: TokenLimits,
+  strict: boolean,
+  verified?: VerifiedBlocks,
+  authorityView?: BlockView,
+  ids?: ReadonlyArray<string | undefined>,
+): BiscuitChain {
   assertBlockCount(blocks.length, limits);
   let start: number;
   let chain: ChainRecord;
@@ -350,7 +362,7 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
     if (rows !== 1) throw new MalformedInputError(`authority block must state one capability, found ${rows}`, { check: 'authority' });
     if (strict) assertTemplate(authority, AUTHORITY_FACTS, 0, undefined, 'the authority block', 'authority_block', AUTHORITY_VERSION);
     const a = authorities[0]!;
-    revocationIds = [authorityRevocationId(blocks[0]!)];
+    revocationIds = [ids?.[0] ?? authorityRevocationId(blocks[0]!)];
     chain = {
       issuer: text(a[0], 'issuer'),
       onBehalfOf: text(a[2], 'on-behalf-of'),
@@ -398,7 +410,7 @@ function readChainFrom(blocks: readonly SignedBlockView[], limits: TokenLimits, 
       }
       const hopFrom = text(row[1], `hop ${index} delegator`);
       if (hopFrom !== from) throw new MalformedInputError(`hop ${index} names delegator ${hopFrom.slice(0, 120)}, expected ${from.slice(0, 120)}`, { check: 'chain' });
-      revocationIds.push(hopRevocationId(block, blocks[b - 1]!));
+      revocationIds.push(ids?.[b] ?? hopRevocationId(block, blocks[b - 1]!));
       chain.hops.push({
         from: hopFrom,
         to: text(row[2], `hop ${index} delegate`),

@@ -1,6 +1,6 @@
 import { blockPayloadParts, externalPayloadParts } from './signatures.js';
 import type { SignedBlockView } from './proto/envelope.js';
-import { bytesToHex, sha256Parts, utf8ToBytes } from '@agent-id/core/internal';
+import { bytesToHex, sha256Parts, sha256PartsAsync, utf8ToBytes } from '@agent-id/core/internal';
 
 /*
  * Revocation ids of Biscuit hops that no re-signing can change.
@@ -43,11 +43,15 @@ import { bytesToHex, sha256Parts, utf8ToBytes } from '@agent-id/core/internal';
 const AUTHORITY_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0authority\0');
 const HOP_LABEL = utf8ToBytes('agent-id/biscuit/revocation-id/v1\0hop\0');
 
-const sha256hex = (label: Uint8Array, payload: Uint8Array[]) => sha256Parts([label, ...payload], 'hex');
+/** What hop 0's revocation id hashes: the label, then what the root signed (see the module comment). */
+const authorityIdParts = (authority: SignedBlockView) => [AUTHORITY_LABEL, ...blockPayloadParts(authority, undefined)];
+
+/** What a hop's revocation id hashes: the label, then what its delegating agent signed (the payload of the block's external signature). */
+const hopIdParts = (block: SignedBlockView, previous: SignedBlockView) => [HOP_LABEL, ...externalPayloadParts(block, previous)];
 
 /** Hop 0's revocation id: SHA-256 of what the root signed (see the module comment). */
 export function authorityRevocationId(authority: SignedBlockView): string {
-  return sha256hex(AUTHORITY_LABEL, blockPayloadParts(authority, undefined));
+  return sha256Parts(authorityIdParts(authority), 'hex');
 }
 
 /**
@@ -56,7 +60,23 @@ export function authorityRevocationId(authority: SignedBlockView): string {
  * a third-party block of a token whose signatures verified.
  */
 export function hopRevocationId(block: SignedBlockView, previous: SignedBlockView): string {
-  return sha256hex(HOP_LABEL, externalPayloadParts(block, previous));
+  return sha256Parts(hopIdParts(block, previous), 'hex');
+}
+
+/**
+ * The revocation ids {@link authorityRevocationId} and {@link hopRevocationId} give, of
+ * the blocks from `from` on that can carry one (the authority, third-party blocks), by the
+ * runtime's WebCrypto off Node; undefined for the others. Each is a hop's id only once
+ * the block is read as a hop.
+ */
+export function revocationIdsAsync(blocks: readonly SignedBlockView[], from: number): Promise<Array<string | undefined>> {
+  return Promise.all(
+    blocks.map((block, b) => {
+      if (b < from) return undefined;
+      if (b === 0) return sha256PartsAsync(authorityIdParts(block), 'hex');
+      return block.externalKey ? sha256PartsAsync(hopIdParts(block, blocks[b - 1]!), 'hex') : undefined;
+    }),
+  );
 }
 
 /** Biscuit's own revocation id of a block: its signature, in hex. */

@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, sha256PartsAsync, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -167,7 +167,8 @@ function rootView(root: PublicKey): KeyView {
 const MAX_CACHED_SECRETS = 4096;
 const secretPublics = new BoundedMap<string, string>(MAX_CACHED_SECRETS);
 /** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
-const secretId = (algorithm: number, secret: Uint8Array) => sha256Parts([secret, le32Of(algorithm)], 'base64url');
+const secretIdParts = (algorithm: number, secret: Uint8Array) => [secret, le32Of(algorithm)];
+const secretId = (algorithm: number, secret: Uint8Array) => sha256Parts(secretIdParts(algorithm, secret), 'base64url');
 function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(algorithm, secret)): string {
   const cached = secretPublics.get(id);
   if (cached !== undefined) return cached;
@@ -188,7 +189,7 @@ function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(alg
 
 /** {@link publicOfSecret}, an Ed25519 key derived by WebCrypto off Node (where it can). */
 async function publicOfSecretAsync(algorithm: number, secret: Uint8Array): Promise<string> {
-  const id = secretId(algorithm, secret);
+  const id = await sha256PartsAsync(secretIdParts(algorithm, secret), 'base64url');
   if (algorithm === ED25519 && secret.length === 32 && !secretPublics.has(id)) {
     const derived = await ed25519PublicKeyFromSecretAsync(secret);
     if (derived !== undefined) secretPublics.set(id, base64urlEncode(derived));
