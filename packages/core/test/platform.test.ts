@@ -125,6 +125,9 @@ describe('the web platform gives the node platform answers', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
       expect(web.utf8Length(text)).toBe(node.utf8Length(text));
     }));
+    fc.assert(fc.property(fc.string({ unit: 'binary-ascii', maxLength: 300 }), fc.constantFrom('', '\x7f', '\x80', '\u00e9', '\ud800'), (ascii, tail) => {
+      expect(web.utf8Length(ascii + tail)).toBe(node.utf8Length(ascii + tail));
+    }));
     fc.assert(fc.property(fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)), maxLength: 20 }), (text) => {
       expect(web.utf8Length(text)).toBe(node.utf8Length(text));
     }));

@@ -16,6 +16,12 @@ export interface PageRow {
   maxUs: number;
   batches: number;
   iterations: number;
+  /**
+   * Calls of each subject before timing (default: `iterations`), so the page's JIT has
+   * compiled what a verifier runs again and again; the first `iterations` calls of the page
+   * are timed apart (`cold`).
+   */
+  warmup?: number;
 }
 
 export interface PageBenchInput {
@@ -56,11 +62,12 @@ async function batch(fn: () => Promise<unknown>, iterations: number): Promise<nu
  * awaited WebCrypto Ed25519 verifies of a message of a token's size, in this page. Every
  * token must be allowed: the first one's result is returned for the caller to check.
  */
-async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; rows: PageRow[]; pairedRatios: number[] }> {
+async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; rows: PageRow[]; pairedRatios: number[]; cold: { baselineUs: number; freshUs: number } }> {
   const trustedRoots = publicKeyFromDidKey(input.root);
   const run = (token: string) => authorize(token, { request: input.request, presenter: input.presenter, trustedRoots });
+  const warmup = input.warmup ?? input.iterations;
   const [first, ...fresh] = input.tokens;
-  if (first === undefined || fresh.length < (input.batches + 1) * input.iterations) throw new Error('not enough tokens');
+  if (first === undefined || fresh.length < input.iterations + warmup + input.batches * input.iterations) throw new Error('not enough tokens');
   const { record: _record, ...result } = await run(first);
   let next = 0;
   const runFresh = () => run(fresh[next++]!);
@@ -82,12 +89,14 @@ async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; ro
   // The method of @agent-id/test-support/bench (warm-up, batches, median), with the batches
   // of the baseline and of each subject taken in turn, so that a busy machine slows all alike;
   // `pairedRatios` are the medians of the per-batch ratios to the baseline batch just before.
-  for (const s of subjects) await batch(s.fn, input.iterations);
+  // The page's first calls (new tokens), before any warm-up, against as many verifies.
+  const cold = { baselineUs: await batch(webCrypto, input.iterations), freshUs: await batch(runFresh, input.iterations) };
+  for (const s of subjects) await batch(s.fn, warmup);
   const times: number[][] = subjects.map(() => []);
   for (let b = 0; b < input.batches; b++) for (const [i, s] of subjects.entries()) times[i]!.push(await batch(s.fn, input.iterations));
   const rows = subjects.map((s, i) => row(s.name, times[i]!, input.iterations));
   const pairedRatios = times.map((t) => median(t.map((us, b) => us / times[0]![b]!)));
-  return { result, rows, pairedRatios };
+  return { result, rows, pairedRatios, cold };
 }
 
 /** `authorize` of each of `input.tokens` once, awaited one by one (what `bench/run.js --profile` samples). */

@@ -1,12 +1,12 @@
-import { MalformedInputError, base64urlDecode, base64urlEncode } from '@agent-id/core';
-import { assertCanonicalBase64url, assertSize, base64urlSextet } from '@agent-id/core/internal';
+import { MalformedInputError, base64urlEncode } from '@agent-id/core';
+import { assertCanonicalBase64url, assertSize, base64urlSextet, bytesFromBase64url } from '@agent-id/core/internal';
 import { tokenTextDigest } from './signature-cache.js';
 
 // One decode buffer for the whole module, reused by every parse and every verification.
 // Verification is allocation-sensitive: each fresh buffer of a few KiB is external
 // memory to V8, and next to the large WebAssembly memory enough of them force a
 // collection on nearly every call.
-// Node's Buffer decodes in place; other runtimes decode with core's strict decoder.
+// Node's Buffer decodes in place; other runtimes decode afresh (natively where they can).
 type NodeBuffer = Uint8Array & { write(text: string, encoding: 'base64url'): number; toString(encoding: 'base64url', start: number, end: number): string };
 const NodeBufferClass = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): NodeBuffer } }).Buffer;
 let scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow(16_384);
@@ -18,7 +18,7 @@ let scratch: NodeBuffer | undefined = NodeBufferClass?.allocUnsafeSlow(16_384);
  * is valid until the next decode: use it synchronously.
  */
 function decodeShared(input: string): Uint8Array {
-  if (!NodeBufferClass || !scratch) return base64urlDecode(input, 'token');
+  if (!NodeBufferClass || !scratch) return bytesFromBase64url(input);
   const need = Math.ceil((input.length * 3) / 4);
   if (need > scratch.length) scratch = NodeBufferClass.allocUnsafeSlow(need);
   const length = scratch.write(input, 'base64url');
@@ -26,6 +26,7 @@ function decodeShared(input: string): Uint8Array {
 }
 
 let bytesOfToken: (token: CapabilityToken) => Uint8Array;
+let ownBytesOfToken: (token: CapabilityToken) => Uint8Array;
 
 /**
  * @internal The token's decoded bytes without a copy. The view may be a shared buffer that
@@ -33,6 +34,14 @@ let bytesOfToken: (token: CapabilityToken) => Uint8Array;
  */
 export function bytesOf(token: CapabilityToken): Uint8Array {
   return bytesOfToken(token);
+}
+
+/**
+ * @internal The token's decoded bytes, which no later call changes, for work that awaits:
+ * its own bytes, or a fresh decode, or a copy of the shared one. Never modify them.
+ */
+export function ownBytesOf(token: CapabilityToken): Uint8Array {
+  return ownBytesOfToken(token);
 }
 
 /** The two token formats. */
@@ -61,6 +70,7 @@ export class CapabilityToken {
 
   static {
     bytesOfToken = (token) => token.#bytes ?? decodeShared(token.#encoded);
+    ownBytesOfToken = (token) => token.#bytes ?? (scratch ? decodeShared(token.#encoded).slice() : bytesFromBase64url(token.#encoded));
   }
 
   private constructor(format: TokenFormat, encoded: string, size: number, bytes?: Uint8Array) {

@@ -7,7 +7,7 @@ import { evaluateMacaroon } from './macaroon/authorize.js';
 import type { FirstPartyCheck } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRootKey, TrustedRoots } from './roots.js';
-import { type CapabilityToken, type TokenFormat, bytesOf, toToken } from './token.js';
+import { type CapabilityToken, type TokenFormat, bytesOf, ownBytesOf, toToken } from './token.js';
 import { toArray } from './util.js';
 import { cachedChain, rememberChain } from './signature-cache.js';
 
@@ -162,7 +162,7 @@ export async function verifyTokenChain(
     // Keyed by the canonical base64url text (one text per byte string), so a hit decodes nothing.
     const hit = cachedChain<VerifiedTokenChain>(trustKey, t.serialize());
     if (hit !== undefined) return hit;
-    const { chain, revocationIds, blockRevocationIds, checks, root } = PLATFORM === 'node' ? verifyBiscuit(bytesOf(t), trusted, limits) : await verifyBiscuitAsync(bytesOf(t), trusted, limits);
+    const { chain, revocationIds, blockRevocationIds, checks, root } = PLATFORM === 'node' ? verifyBiscuit(bytesOf(t), trusted, limits) : await verifyBiscuitAsync(ownBytesOf(t), trusted, limits);
     const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
     assertChain(result.chain);
     return rememberChain(trustKey, t.serialize(), result);

@@ -95,7 +95,11 @@ export const base64urlFromBytes: (bytes: Uint8Array) => string =
 export const bytesFromBase64url: (text: string) => Uint8Array =
   nativeFromBase64 !== undefined ? (text) => nativeFromBase64(text, { alphabet: 'base64url', lastChunkHandling: 'loose' }) : (text) => base64urlnopad.decode(text);
 
+const NON_ASCII = /[^\0-\x7f]/;
+
 export function utf8Length(text: string): number {
+  // Tokens, DIDs and JSON are mostly ASCII: one native scan, then a byte per unit.
+  if (!NON_ASCII.test(text)) return text.length;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

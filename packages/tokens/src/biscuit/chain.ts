@@ -286,11 +286,11 @@ export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly Trusted
 
 /**
  * {@link verifyBiscuit} with {@link verifySignaturesAsync}: off Node, the signatures verify
- * with WebCrypto while the blocks are read, and the verdict is the synchronous one. The
- * bytes are copied first: the caller's may change while WebCrypto works.
+ * with WebCrypto while the blocks are read, and the verdict is the synchronous one.
+ * `bytes` must not change until it settles (the caller's own: `ownBytesOf`).
  */
 export async function verifyBiscuitAsync(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
-  return verifyEnvelopeAsync(readSerialized(Uint8Array.from(bytes)), trusted, limits);
+  return verifyEnvelopeAsync(readSerialized(bytes), trusted, limits);
 }
 
 /** {@link verifyBiscuitAsync} of an envelope already read (from bytes no one else changes). */
