@@ -8,6 +8,9 @@ function assertMax(max: number): void {
  * the table was last rebuilt: in a full cache that forgets its oldest entry at every
  * insertion, thousands of them (about 5 µs per insertion at 10,000 entries).
  */
+/** What {@link InsertionOrder.shift} returns when no key is held (any value, `undefined` included, can be a key). */
+const NONE: unique symbol = Symbol('none');
+
 class InsertionOrder<K> {
   #queue: K[] = [];
   #head = 0;
@@ -21,8 +24,8 @@ class InsertionOrder<K> {
     this.#count.set(key, (this.#count.get(key) ?? 0) + 1);
   }
 
-  /** Takes the oldest key that `isHeld` (passing over keys since deleted or set again); undefined if none. */
-  shift(isHeld: (key: K) => boolean): K | undefined {
+  /** Takes the oldest key that `isHeld` (passing over keys since deleted or set again); {@link NONE} if none. */
+  shift(isHeld: (key: K) => boolean): K | typeof NONE {
     while (this.#head < this.#queue.length) {
       const key = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as K;
@@ -35,7 +38,7 @@ class InsertionOrder<K> {
       }
       if (left === 0 && isHeld(key)) return key;
     }
-    return undefined;
+    return NONE;
   }
 
   /** When keys deleted and set again have left more than twice `held` in the queue, starts it again from `keys` (oldest first). */
@@ -76,7 +79,10 @@ export class BoundedMap<K, V> extends Map<K, V> {
 
   override set(key: K, value: V): this {
     if (!this.has(key)) {
-      if (this.size >= this.max) super.delete(this.#order.shift((k) => this.has(k)) as K);
+      if (this.size >= this.max) {
+        const oldest = this.#order.shift((k) => this.has(k));
+        if (oldest !== NONE) super.delete(oldest);
+      }
       this.#order.compact(this.size, () => this.keys());
       this.#order.push(key);
     }
@@ -111,7 +117,10 @@ export class BoundedSet<T> extends Set<T> {
 
   override add(value: T): this {
     if (!this.has(value)) {
-      if (this.size >= this.max) super.delete(this.#order.shift((v) => this.has(v)) as T);
+      if (this.size >= this.max) {
+        const oldest = this.#order.shift((v) => this.has(v));
+        if (oldest !== NONE) super.delete(oldest);
+      }
       this.#order.compact(this.size, () => this.values());
       this.#order.push(value);
     }
@@ -185,7 +194,7 @@ export class WeightedMap<K, V> {
     if (weight > this.maxEntryWeight) return false;
     while (this.#entries.size > 0 && (this.#entries.size >= this.maxEntries || this.#weight + weight > this.maxWeight)) {
       const oldest = this.#order.shift((k) => this.#entries.has(k));
-      if (oldest === undefined) break;
+      if (oldest === NONE) break;
       this.delete(oldest);
     }
     this.#order.compact(this.#entries.size, () => this.#entries.keys());

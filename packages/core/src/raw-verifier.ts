@@ -64,7 +64,7 @@ export function scalarBelowOrder(bytes: Uint8Array, offset: number): boolean {
  */
 export function ed25519RawVerifier(publicKey: Uint8Array): RawVerifier {
   if (publicKey.length !== 32) throw new RangeError('an Ed25519 key is 32 bytes');
-  const key = publicKey.slice();
+  const key = Uint8Array.from(publicKey); // a copy even of a Buffer (whose slice is a view)
   // node:crypto and @noble (cofactorless) refuse S >= L; so does every WebCrypto, checked here too.
   return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && scalarBelowOrder(s, 32), key);
 }

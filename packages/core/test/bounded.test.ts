@@ -146,6 +146,20 @@ describe('WeightedMap', () => {
     );
   });
 
+  it('any value is a key, undefined included: the bounds hold and the oldest goes first', () => {
+    const map = new WeightedMap<unknown, number>(1, 10);
+    map.set(undefined, 1, 1);
+    map.set({ a: 1 }, 2, 1);
+    expect(map.size).toBe(1);
+    expect(map.has(undefined)).toBe(false);
+    map.set(undefined, 3, 10);
+    expect([map.size, map.weight, map.get(undefined)]).toEqual([1, 10, 3]);
+    const bounded = new BoundedMap<unknown, number>(1).set(undefined, 1).set(Number.NaN, 2);
+    expect([...bounded.keys()]).toEqual([Number.NaN]);
+    const set = new BoundedSet<unknown>(1).add(undefined).add(null);
+    expect([...set]).toEqual([null]);
+  });
+
   it('refuses bounds and weights that are not non-negative integers (a caller bug: TypeError)', () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new WeightedMap(bad, 10)).toThrow(TypeError);

@@ -126,6 +126,19 @@ describe('core on the web platform', () => {
     await expect(ed25519PublicKeyFromSecretAsync(new Uint8Array(31))).rejects.toThrow(RangeError);
   });
 
+  it("ed25519RawVerifier keeps its own copy of the key, even of a Buffer's bytes (whose slice is a view): the buffer reused later changes nothing", () => {
+    const honest = KeyPair.generate('Ed25519');
+    const other = KeyPair.generate('Ed25519');
+    const shared = Buffer.alloc(64);
+    shared.set(honest.publicKey.bytes, 16);
+    const verifier = ed25519RawVerifier(shared.subarray(16, 48));
+    const message = new TextEncoder().encode('anything');
+    const forged = other.sign(message);
+    shared.set(other.publicKey.bytes, 16);
+    expect(verifier.verify(forged, message)).toBe(false);
+    expect(verifier.verify(honest.sign(message), message)).toBe(true);
+  });
+
   it('sha256PartsAsync (WebCrypto) gives node:crypto SHA-256, for any bytes, a view into a larger buffer and shared memory too', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(8), async (data, offset) => {

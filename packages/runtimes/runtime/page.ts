@@ -16,16 +16,10 @@ export interface PageRow {
   maxUs: number;
   batches: number;
   iterations: number;
-  /**
-   * Calls of each subject before timing (default: `iterations`), so the page's JIT has
-   * compiled what a verifier runs again and again; the first `iterations` calls of the page
-   * are timed apart (`cold`).
-   */
-  warmup?: number;
 }
 
 export interface PageBenchInput {
-  /** Tokens of one shape, each used once (a verifier meeting a token for the first time): at least (batches + 1) × iterations. */
+  /** Tokens of one shape, each used once (a verifier meeting a token for the first time): at least 1 + iterations + warmup + batches × iterations. */
   tokens: string[];
   root: string;
   presenter: string;
@@ -35,6 +29,12 @@ export interface PageBenchInput {
   signatures: number;
   batches: number;
   iterations: number;
+  /**
+   * Calls of each subject before timing (default: `iterations`), so the page's JIT has
+   * compiled what a verifier runs again and again; the first `iterations` calls of the page
+   * are timed apart (`cold`).
+   */
+  warmup?: number;
 }
 
 /** `PageRow` of per-call times (µs), one per batch. */

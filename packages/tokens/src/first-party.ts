@@ -59,3 +59,19 @@ export function assertFirstPartyChecks(checks: readonly FirstPartyCheck[], facts
   const budget: CheckBudget = { steps: 0 };
   for (const check of checks) check.decide(facts, budget);
 }
+
+// What one compiled check holds beyond its text, at least: 150 stock-written time checks
+// kept about 1.9 KiB each (V8, Node 20).
+const CHECK_OVERHEAD = 2048;
+const CHECK_PER_CHARACTER = 16;
+
+/**
+ * An estimate, in bytes, of the memory compiled first-party checks hold (a fixed overhead
+ * each, and in proportion to their source): the weight a cache of verified chains gives
+ * them, so that tokens carrying many checks cannot hold more than the cache's bound.
+ */
+export function checksWeight(checks: readonly FirstPartyCheck[]): number {
+  let weight = 0;
+  for (const check of checks) weight += CHECK_OVERHEAD + CHECK_PER_CHARACTER * check.source.length;
+  return weight;
+}

@@ -41,17 +41,16 @@ let verified = new WeightedMap<string, { key: string; message: Uint8Array }>(max
 // Verified Biscuit chains by (trusted roots, limits, token text): what `verifyTokenChain` proves is a
 // pure function of those, so a token presented again is not parsed and checked again. Its
 // result is deeply frozen, so no caller can change what the next one gets.
-// Keyed by the token's text itself (a hit compares it whole; hashing it would cost more than
-// the lookup), so the characters kept are bounded too.
-// By trust description, then by the token text's last characters (its proof: random per
-// token) and the whole text compared on a hit. Hashing a whole token, natively or as a map
-// key, costs more than the lookup is worth on a token's first verification.
+// By trust description and the token text's last characters (its proof: random per
+// token), the trust and the whole text compared on a hit. Hashing a whole token, natively
+// or as a map key, costs more than the lookup is worth on a token's first verification.
+// Weighed by the text's characters and what its compiled first-party checks hold.
 const MAX_CHAINS = 2_000;
-const MAX_CHAIN_TOKEN_CHARS = 8 * 1024 * 1024;
+const MAX_CHAIN_WEIGHT = 8 * 1024 * 1024;
 const TAIL = 48;
-const chains = new Map<string, Map<string, { token: string; chain: unknown }>>();
-let chainCount = 0;
-let chainTokenChars = 0;
+const chains = new WeightedMap<string, { trust: string; token: string; chain: unknown }>(MAX_CHAINS, MAX_CHAIN_WEIGHT, MAX_CHAIN_WEIGHT / 64);
+// A token's text is base64url: its tail holds no line feed, so the last one separates the two.
+const chainKey = (trust: string, token: string) => `${trust}\n${token.slice(-TAIL)}`;
 // Verified Biscuit block runs (see `biscuit/chain.ts`): by the signature of a run's last
 // block, with the run's bytes, compared whole on a hit (no digest of the token to compute
 // on its first verification, when nothing is found).
@@ -82,7 +81,7 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   const { hit, id } = lookUp(key, signature, message);
   if (hit) return true;
   if (!verify()) return false;
-  remember(id, key, message.slice());
+  remember(id, key, Uint8Array.from(message));
   return true;
 }
 
@@ -121,8 +120,8 @@ function deepFreeze<T>(value: T): T {
  */
 export function cachedChain<T extends object>(trust: string, token: string): T | undefined {
   if (maxEntries === 0) return undefined;
-  const held = chains.get(trust)?.get(token.slice(-TAIL));
-  if (held === undefined || held.token !== token) return undefined;
+  const held = chains.get(chainKey(trust, token));
+  if (held === undefined || held.token !== token || held.trust !== trust) return undefined;
   hits++;
   return held.chain as T;
 }
@@ -131,38 +130,14 @@ export function cachedChain<T extends object>(trust: string, token: string): T |
  * @internal Remembers (deeply frozen) a token's verified chain for its text (its canonical
  * serialization: one text per byte string) and `trust`, which names the trusted roots and
  * the limits it was verified with: what verification proves is a pure function of those.
- * Only a chain that verified is remembered. Returns the frozen chain.
+ * Only a chain that verified is remembered; another token ending in the same characters
+ * (made so on purpose) takes its place. `retained` estimates what the chain holds beyond
+ * the text (its compiled checks: `checksWeight`). Returns the frozen chain.
  */
-export function rememberChain<T extends object>(trust: string, token: string, chain: T): T {
+export function rememberChain<T extends object>(trust: string, token: string, chain: T, retained = 0): T {
   const result = deepFreeze(chain);
-  if (maxEntries === 0 || token.length > MAX_CHAIN_TOKEN_CHARS / 64) return result;
-  const tail = token.slice(-TAIL);
-  // Another token with the same last characters (made so on purpose) takes its place.
-  const replaced = chains.get(trust)?.get(tail);
-  if (replaced !== undefined) forgetChain(trust, tail, replaced.token);
-  while (chainCount > 0 && (chainCount >= MAX_CHAINS || chainTokenChars + token.length > MAX_CHAIN_TOKEN_CHARS)) {
-    // The oldest entry of the oldest trust: first in, first out while one trust is in use.
-    const [oldestTrust, group] = chains.entries().next().value as [string, Map<string, { token: string }>];
-    const [oldestTail, oldest] = group.entries().next().value as [string, { token: string }];
-    forgetChain(oldestTrust, oldestTail, oldest.token);
-  }
-  let group = chains.get(trust);
-  if (group === undefined) {
-    group = new Map();
-    chains.set(trust, group);
-  }
-  group.set(tail, { token, chain: result });
-  chainCount++;
-  chainTokenChars += token.length;
+  if (maxEntries !== 0) chains.set(chainKey(trust, token), { trust, token, chain: result }, token.length + retained);
   return result;
-}
-
-function forgetChain(trust: string, tail: string, token: string): void {
-  const group = chains.get(trust)!;
-  group.delete(tail);
-  if (group.size === 0) chains.delete(trust);
-  chainCount--;
-  chainTokenChars -= token.length;
 }
 
 /**
@@ -180,10 +155,11 @@ export function cachedPrefix<T extends object>(id: string, encoded: Uint8Array):
 /**
  * @internal Remembers a verified run of blocks, `encoded` (copied), under `id`, deeply
  * frozen; returns it frozen (remembered or not). A run already held under `id` stays.
+ * `retained` estimates what `value` holds beyond the bytes (its compiled checks).
  */
-export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array, value: T): T {
+export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array, value: T, retained = 0): T {
   const frozen = deepFreeze(value);
-  if (maxEntries !== 0 && !prefixes.has(id)) prefixes.set(id, { encoded: encoded.slice(), value: frozen }, encoded.length + id.length);
+  if (maxEntries !== 0 && !prefixes.has(id)) prefixes.set(id, { encoded: Uint8Array.from(encoded), value: frozen }, encoded.length + id.length + retained);
   return frozen;
 }
 
@@ -210,8 +186,6 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
   maxEntries = size;
   verified = new WeightedMap(Math.max(size, 1), MAX_CACHED_BYTES, MAX_CACHED_BYTES / 64);
   chains.clear();
-  chainCount = 0;
-  chainTokenChars = 0;
   prefixes.clear();
   hits = 0;
   misses = 0;

@@ -70,7 +70,7 @@ export class CapabilityToken {
 
   static {
     bytesOfToken = (token) => token.#bytes ?? decodeShared(token.#encoded);
-    ownBytesOfToken = (token) => token.#bytes ?? (scratch ? decodeShared(token.#encoded).slice() : bytesFromBase64url(token.#encoded));
+    ownBytesOfToken = (token) => token.#bytes ?? (scratch ? Uint8Array.from(decodeShared(token.#encoded)) : bytesFromBase64url(token.#encoded));
   }
 
   private constructor(format: TokenFormat, encoded: string, size: number, bytes?: Uint8Array) {

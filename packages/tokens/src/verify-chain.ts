@@ -4,7 +4,7 @@ import { PLATFORM, equalBytes } from '@agent-id/core/internal';
 import { verifyBiscuit, verifyBiscuitAsync } from './biscuit/chain.js';
 import { DEFAULT_LIMITS, type TokenLimits, resolveLimits } from './limits.js';
 import { evaluateMacaroon } from './macaroon/authorize.js';
-import type { FirstPartyCheck } from './first-party.js';
+import { type FirstPartyCheck, checksWeight } from './first-party.js';
 import { type ChainRecord, assertChain, toDelegationHop } from './model.js';
 import type { MacaroonRootSecret, TrustedRootKey, TrustedRoots } from './roots.js';
 import { type CapabilityToken, type TokenFormat, bytesOf, ownBytesOf, toToken } from './token.js';
@@ -165,7 +165,7 @@ export async function verifyTokenChain(
     const { chain, revocationIds, blockRevocationIds, checks, root } = PLATFORM === 'node' ? verifyBiscuit(bytesOf(t), trusted, limits) : await verifyBiscuitAsync(ownBytesOf(t), trusted, limits);
     const result: VerifiedTokenChain = { chain, revocationIds, blockRevocationIds, checks, root, dischargeExpiries: [] };
     assertChain(result.chain);
-    return rememberChain(trustKey, t.serialize(), result);
+    return rememberChain(trustKey, t.serialize(), result, checksWeight(checks));
   } else {
     const secrets = toArray(trust.rootSecrets);
     if (secrets.length === 0) throw new UntrustedIssuerError('this verifier trusts no Macaroon root secret', { check: 'root_key' });

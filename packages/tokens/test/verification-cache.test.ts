@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureRuns } from '../src/biscuit/signatures.js';
 import { cachedPrefix, rememberPrefix, verifyCached } from '../src/signature-cache.js';
 import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
-import { envelopeOf, tokenOf } from './envelope.js';
+import { appendWithWasm, envelopeOf, tokenOf } from './envelope.js';
 import { AUD, ORG, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
+import { CapabilityToken } from '../src/index.js';
 
 const request = { resource: 'files:/reports/q3.pdf', action: 'read', audience: AUD, task: 'task-q3' };
 
@@ -149,6 +150,31 @@ describe('the verification cache', () => {
       expect(['invalid_signature', 'malformed_input']).toContain(outcome.code);
     }
     await expect(verifyChain(child, { trustedRoots: orgKey.publicKey })).resolves.toMatchObject({ chain: { length: 4 } });
+  });
+
+  it("a cached first-party check's bytes literal is its own: decoding other tokens later does not change what it compares", async () => {
+    const checked = await appendWithWasm(await chainOf('biscuit', 1), 'check if hex:00112233445566778899 == hex:00112233445566778899;');
+    const options = { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey };
+    await expect(authorize(CapabilityToken.parse(checked.serialize()), options)).resolves.toMatchObject({ agent: dids[1] });
+    // Another token, as long, decoded over the same bytes (it is refused).
+    const junk = Buffer.from(Uint8Array.from({ length: checked.size }, (_, i) => (i * 7 + 3) & 0xff)).toString('base64url');
+    expect(await codeOf(authorize(CapabilityToken.parse(junk), options))).not.toMatch(/^(passed|uncoded)/);
+    const before = signatureRuns.count;
+    await expect(authorize(CapabilityToken.parse(checked.serialize()), options)).resolves.toMatchObject({ agent: dids[1] });
+    expect(signatureRuns.count).toBe(before);
+  });
+
+  it("a token whose first-party checks weigh more than a 64th of the chain cache (about 2 KiB a check) is not kept: it is verified again", async () => {
+    const many = Array.from({ length: 70 }, (_, i) => `check if time($t), $t <= 2100-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`).join(';\n');
+    const heavy = await appendWithWasm(await chainOf('biscuit', 1), `${many};`);
+    const light = await appendWithWasm(await chainOf('biscuit', 1), 'check if time($t), $t <= 2100-01-01T00:00:00Z;');
+    const options = { request, presenter: dids[1]!, clock, trustedRoots: orgKey.publicKey };
+    for (const [token, again] of [[heavy, 1], [light, 0]] as const) {
+      await authorize(token, options);
+      const before = signatureRuns.count;
+      await authorize(token, options);
+      expect(signatureRuns.count - before).toBe(again);
+    }
   });
 
   it('maxEntries 0 turns both caches off; junk sizes are a TypeError', async () => {

@@ -11,7 +11,7 @@ import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized }
 import { type BlockRun, type VerifiedBefore, blockRuns, verifySignatures, verifySignaturesAsync } from './signatures.js';
 import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
-import type { FirstPartyCheck } from '../first-party.js';
+import { type FirstPartyCheck, checksWeight } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
 import { authorityRevocationId, blockRevocationId, hopRevocationId, revocationIdsAsync } from './revocation-ids.js';
 import { equalBytes } from '@agent-id/core/internal';
@@ -264,7 +264,7 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
  */
 function verified(p: Plan, root: PublicKey, read: BiscuitChain): BiscuitChain & { root: PublicKey } {
   const { chain, revocationIds, blockRevocationIds, blockKinds, checks } = read;
-  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root });
+  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root }, checksWeight(checks));
 }
 
 /**

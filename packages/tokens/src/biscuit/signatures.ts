@@ -141,7 +141,8 @@ function verifies(view: KeyView, what: string, signature: Uint8Array, payload: U
   return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(key, view.algorithm, signature, payload));
 }
 
-async function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
+// Not async: each async layer that only returns another promise costs a promise and ticks, per signature.
+function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
   const id = keyId(view);
   const key = keyObject(view, what, id);
   return verifyCachedAsync(`biscuit:${id}`, signature, payload, () => verifiesNowAsync(key, view.algorithm, signature, payload));
@@ -153,8 +154,8 @@ function verifiesNow(key: RawVerifier, algorithm: number, signature: Uint8Array,
   return key.verify(signature, payload);
 }
 
-async function verifiesNowAsync(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
-  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature, 0))) return false;
+function verifiesNowAsync(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
+  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature, 0))) return Promise.resolve(false);
   return key.verifyAsync(signature, payload);
 }
 
@@ -329,11 +330,19 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
 }
 
 type Settled<T> = { value: T } | { error: unknown };
-const settle = <T>(run: () => Promise<T>): Promise<Settled<T>> =>
-  run().then(
+/** `run()`'s outcome, a throw included (a function that throws before it returns a promise is refused in order too). */
+function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
+  let running: Promise<T>;
+  try {
+    running = run();
+  } catch (error) {
+    return Promise.resolve({ error });
+  }
+  return running.then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
+}
 const unwrap = <T>(settled: Settled<T>): T => {
   if ('error' in settled) throw settled.error;
   return settled.value;

@@ -74,7 +74,8 @@ function readTerm(r: Reader, symbol: Symbols, where: number): TermValue {
       term = { kind: 'date', value: r.varint() };
     } else if (field === 5) {
       expectWire(wire, LEN);
-      term = { kind: 'bytes', value: r.bytes() };
+      // A copy: the token's bytes may be a shared decode buffer, and a compiled check that keeps this literal is cached.
+      term = { kind: 'bytes', value: Uint8Array.from(r.bytes()) };
     } else if (field === 7) {
       expectWire(wire, LEN);
       if (where === IN_SET) bad('nested set');
