@@ -53,6 +53,24 @@ class InsertionOrder<K> {
     this.#head = 0;
     this.#count.clear();
   }
+
+  /** Makes room for `key`, not held by `collection`: forgets its oldest key when it holds `max`, then queues `key` as the newest. */
+  admit(key: K, collection: KeyedCollection<K>, max: number): void {
+    if (collection.size >= max) {
+      const oldest = this.shift((k) => collection.has(k));
+      if (oldest !== NONE) collection.delete(oldest);
+    }
+    this.compact(collection.size, () => collection.keys());
+    this.push(key);
+  }
+}
+
+/** What {@link InsertionOrder.admit} needs of a Map or a Set. */
+interface KeyedCollection<K> {
+  readonly size: number;
+  has(key: K): boolean;
+  delete(key: K): boolean;
+  keys(): Iterable<K>;
 }
 
 /**
@@ -78,14 +96,7 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 
   override set(key: K, value: V): this {
-    if (!this.has(key)) {
-      if (this.size >= this.max) {
-        const oldest = this.#order.shift((k) => this.has(k));
-        if (oldest !== NONE) super.delete(oldest);
-      }
-      this.#order.compact(this.size, () => this.keys());
-      this.#order.push(key);
-    }
+    if (!this.has(key)) this.#order.admit(key, this, this.max);
     return super.set(key, value);
   }
 
@@ -116,14 +127,7 @@ export class BoundedSet<T> extends Set<T> {
   }
 
   override add(value: T): this {
-    if (!this.has(value)) {
-      if (this.size >= this.max) {
-        const oldest = this.#order.shift((v) => this.has(v));
-        if (oldest !== NONE) super.delete(oldest);
-      }
-      this.#order.compact(this.size, () => this.values());
-      this.#order.push(value);
-    }
+    if (!this.has(value)) this.#order.admit(value, this, this.max);
     return super.add(value);
   }
 

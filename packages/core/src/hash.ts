@@ -1,5 +1,5 @@
-import { bytesToHex, sha256, sha256Utf8 } from '#platform';
-import { utf8ToBytes } from './bytes.js';
+import { type DigestEncoding, PLATFORM, base64urlFromBytes, bytesToHex, sha256, sha256Parts, sha256Utf8 } from '#platform';
+import { concatBytes, utf8ToBytes } from './bytes.js';
 
 const encoder = new TextEncoder();
 // Text to hash is encoded into this one buffer, zeroed after use: a fresh array per hash
@@ -36,4 +36,29 @@ export function sha256Text(text: string): Uint8Array {
  */
 export function sha256Hex(data: Uint8Array | string): string {
   return bytesToHex(typeof data === 'string' ? sha256Text(data) : sha256(data));
+}
+
+interface DigestingSubtle {
+  digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
+}
+
+/**
+ * `sha256Parts`, asynchronously: off Node by the runtime's WebCrypto where it has it (a
+ * secure context), several times faster than JavaScript's for a Biscuit block in Chromium;
+ * on Node, or without WebCrypto, or where it refuses, `sha256Parts` itself. Same text.
+ * @example
+ * ```ts
+ * await sha256PartsAsync([label, payload], 'hex');
+ * ```
+ */
+export async function sha256PartsAsync(parts: readonly Uint8Array[], encoding: DigestEncoding): Promise<string> {
+  const subtle = PLATFORM === 'node' ? undefined : (globalThis as { crypto?: { subtle?: DigestingSubtle } }).crypto?.subtle;
+  if (subtle === undefined) return sha256Parts(parts, encoding);
+  let digest: Uint8Array;
+  try {
+    digest = new Uint8Array(await subtle.digest('SHA-256', concatBytes(...parts) as Uint8Array<ArrayBuffer>));
+  } catch {
+    return sha256Parts(parts, encoding);
+  }
+  return encoding === 'hex' ? bytesToHex(digest) : base64urlFromBytes(digest);
 }

@@ -13,10 +13,10 @@ export { abytes, assertSize, bytesToUtf8, concatBytes, equalBytes, utf8ToBytes }
 export { assertCanonicalBase64url, base64urlSextet } from './base64url.js';
 export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './multibase.js';
 export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
-export { sha256Hex, sha256Text } from './hash.js';
+export { sha256Hex, sha256PartsAsync, sha256Text } from './hash.js';
 export { decidePermits } from './capability.js';
 // bytesFromBase64url: lenient (whitespace, any trailing bits); only for text already found canonical (assertCanonicalBase64url).
-export { bytesFromBase64url, bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, sha256Parts, sha256PartsAsync, utf8Length, type DigestEncoding, type HmacKey } from '#platform';
+export { bytesFromBase64url, bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, sha256Parts, utf8Length, type DigestEncoding, type HmacKey } from '#platform';
 export { randomBytes, randomUUID } from './random.js';
 export { ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, type RawVerifier } from './raw-verifier.js';
 export { isWellFormed, toWellFormed } from './unicode.js';

@@ -13,6 +13,7 @@ import {
   multibaseEncode,
   sha256,
   sha256Hex,
+  sha256PartsAsync,
   sha256Text,
   utf8ToBytes,
 } from '../src/internal.js';
@@ -133,6 +134,12 @@ describe('bytes helpers', () => {
     assertSize('€'.repeat(3), 9, 'x');
     expectCode(() => assertSize('€'.repeat(4), 9, 'x'), 'input_too_large');
     expectCode(() => assertSize(new Uint8Array(11), 10, 'x'), 'input_too_large');
+  });
+
+  it('sha256PartsAsync on Node: the digest of the joined parts, as hex and base64url (natively; WebCrypto only off Node)', async () => {
+    const parts = [utf8ToBytes('a'), new Uint8Array(0), utf8ToBytes('bc')];
+    expect(await sha256PartsAsync(parts, 'hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(await sha256PartsAsync(parts, 'base64url')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
   it('sha256Hex (FIPS 180-2 "abc")', () => {

@@ -139,6 +139,28 @@ describe('core on the web platform', () => {
     expect(verifier.verify(honest.sign(message), message)).toBe(true);
   });
 
+  it('sha256PartsAsync: by WebCrypto where there is one, by JavaScript where there is none (no secure context), the same text in both encodings', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 1500 }), { maxLength: 8 }), fc.constantFrom('hex', 'base64url' as const), async (parts, encoding) => {
+        const want = createHash('sha256').update(Buffer.concat(parts)).digest(encoding);
+        expect(await sha256PartsAsync(parts, encoding)).toBe(want);
+      }),
+      { numRuns: 200 },
+    );
+    const parts = [new TextEncoder().encode('ab'), new TextEncoder().encode('c')];
+    const digest = vi.spyOn(globalThis.crypto.subtle, 'digest');
+    expect(await sha256PartsAsync(parts, 'hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(digest).toHaveBeenCalledTimes(1);
+    digest.mockRestore();
+    vi.stubGlobal('crypto', undefined);
+    try {
+      expect(await sha256PartsAsync(parts, 'base64url')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(globalThis.crypto.subtle).toBeDefined();
+  });
+
   it('sha256PartsAsync (WebCrypto) gives node:crypto SHA-256, for any bytes, a view into a larger buffer and shared memory too', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(8), async (data, offset) => {

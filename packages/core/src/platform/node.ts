@@ -48,11 +48,6 @@ export function sha256Parts(parts: readonly Uint8Array[], encoding: DigestEncodi
   return hash.digest(encoding);
 }
 
-/** {@link sha256Parts}, natively (its promise is only for the web platform's WebCrypto). */
-export async function sha256PartsAsync(parts: readonly Uint8Array[], encoding: DigestEncoding): Promise<string> {
-  return sha256Parts(parts, encoding);
-}
-
 /** SHA-256 of a string's UTF-8 bytes, without encoding it into an array first (`web.ts` has none). */
 export const sha256Utf8: ((text: string) => Uint8Array) | undefined = (text) =>
   new Uint8Array(oneShot ? oneShot('sha256', text, 'buffer') : createHash('sha256').update(text, 'utf8').digest());

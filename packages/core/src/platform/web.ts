@@ -30,31 +30,6 @@ export function sha256Parts(parts: readonly Uint8Array[], encoding: DigestEncodi
   return encoded(hash.digest(), encoding);
 }
 
-/**
- * {@link sha256Parts} by the runtime's WebCrypto where it has it (a secure context):
- * several times faster than JavaScript's for a Biscuit block in Chromium; else as
- * `sha256Parts`.
- */
-export async function sha256PartsAsync(parts: readonly Uint8Array[], encoding: DigestEncoding): Promise<string> {
-  const s = subtle();
-  if (s === undefined) return sha256Parts(parts, encoding);
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  let digest: ArrayBuffer;
-  try {
-    digest = await s.digest('SHA-256', joined);
-  } catch {
-    return sha256Parts(parts, encoding);
-  }
-  return encoded(new Uint8Array(digest), encoding);
-}
-
 const encoded = (digest: Uint8Array, encoding: DigestEncoding): string => (encoding === 'hex' ? bytesToHex(digest) : base64urlFromBytes(digest));
 
 /** None here: `sha256Text` encodes into a reused buffer, then hashes. */
@@ -131,7 +106,6 @@ interface Subtle {
   importKey(format: 'jwk' | 'raw', keyData: object, algorithm: object, extractable: boolean, usages: string[]): Promise<WebCryptoKey>;
   verify(algorithm: object, key: WebCryptoKey, signature: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>): Promise<boolean>;
   sign(algorithm: object, key: WebCryptoKey, data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
-  digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
 }
 
 type Params = { importParams: object; verifyParams: object };
