@@ -1,5 +1,5 @@
 import { base64urlEncode } from '@agent-id/core';
-import { WeightedMap, equalBytes, sha256Text } from '@agent-id/core/internal';
+import { BoundedMap, WeightedMap, equalBytes, sha256Text } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -49,8 +49,18 @@ const MAX_CHAINS = 2_000;
 const MAX_CHAIN_WEIGHT = 8 * 1024 * 1024;
 const TAIL = 48;
 const chains = new WeightedMap<string, { trust: string; token: string; chain: unknown }>(MAX_CHAINS, MAX_CHAIN_WEIGHT, MAX_CHAIN_WEIGHT / 64);
-// A token's text is base64url: its tail holds no line feed, so the last one separates the two.
-const chainKey = (trust: string, token: string) => `${trust}\n${token.slice(-TAIL)}`;
+// Each trust description gets a short number, so a lookup does not build and hash a key as
+// long as the description (a verifier passes the same string every time, whose hash V8 keeps).
+const trustNumbers = new BoundedMap<string, number>(256);
+let trustCount = 0;
+function chainKey(trust: string, token: string): string {
+  let n = trustNumbers.get(trust);
+  if (n === undefined) {
+    n = trustCount++;
+    trustNumbers.set(trust, n);
+  }
+  return `${n}:${token.slice(-TAIL)}`;
+}
 // Verified Biscuit block runs (see `biscuit/chain.ts`): by the signature of a run's last
 // block, with the run's bytes, compared whole on a hit (no digest of the token to compute
 // on its first verification, when nothing is found).
