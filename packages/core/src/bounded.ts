@@ -2,15 +2,15 @@ function assertMax(max: number): void {
   if (!Number.isSafeInteger(max) || max < 1) throw new TypeError('a bounded collection holds at least one entry');
 }
 
+/** What {@link InsertionOrder.shift} returns when no key is held (any value, `undefined` included, can be a key). */
+const NONE: unique symbol = Symbol('none');
+
 /**
  * The keys of a bounded collection in insertion order, its oldest found in constant time.
  * A Map's own iterator walks from the start of V8's table over every entry deleted since
  * the table was last rebuilt: in a full cache that forgets its oldest entry at every
  * insertion, thousands of them (about 5 µs per insertion at 10,000 entries).
  */
-/** What {@link InsertionOrder.shift} returns when no key is held (any value, `undefined` included, can be a key). */
-const NONE: unique symbol = Symbol('none');
-
 class InsertionOrder<K> {
   #queue: K[] = [];
   #head = 0;
@@ -196,7 +196,7 @@ export class WeightedMap<K, V> {
     if (!Number.isSafeInteger(weight) || weight < 0) throw new TypeError('an entry weighs a non-negative integer');
     this.delete(key);
     if (weight > this.maxEntryWeight) return false;
-    while (this.#entries.size > 0 && (this.#entries.size >= this.maxEntries || this.#weight + weight > this.maxWeight)) {
+    while (this.#entries.size >= this.maxEntries || this.#weight + weight > this.maxWeight) {
       const oldest = this.#order.shift((k) => this.#entries.has(k));
       if (oldest === NONE) break;
       this.delete(oldest);

@@ -25,6 +25,12 @@ function decodeShared(input: string): Uint8Array {
   return scratch.subarray(0, length);
 }
 
+/** A decode of a token's text that no later decode changes: {@link decodeShared}'s bytes, copied where they are the shared buffer. */
+function decodeOwn(input: string): Uint8Array {
+  const bytes = decodeShared(input);
+  return scratch ? Uint8Array.from(bytes) : bytes;
+}
+
 let bytesOfToken: (token: CapabilityToken) => Uint8Array;
 let ownBytesOfToken: (token: CapabilityToken) => Uint8Array;
 
@@ -70,7 +76,7 @@ export class CapabilityToken {
 
   static {
     bytesOfToken = (token) => token.#bytes ?? decodeShared(token.#encoded);
-    ownBytesOfToken = (token) => token.#bytes ?? (scratch ? Uint8Array.from(decodeShared(token.#encoded)) : bytesFromBase64url(token.#encoded));
+    ownBytesOfToken = (token) => token.#bytes ?? decodeOwn(token.#encoded);
   }
 
   private constructor(format: TokenFormat, encoded: string, size: number, bytes?: Uint8Array) {
