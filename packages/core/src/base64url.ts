@@ -12,6 +12,21 @@ export function base64urlSextet(code: number): number {
   return code === 45 ? 62 : 63; // '-', '_'
 }
 
+/** Whether the last character of an unpadded base64url text carries only zero bits past its bytes (Node silently ignores non-zero ones; canonical form makes every encoding unique). */
+function zeroTrailingBits(input: string): boolean {
+  const tail = input.length % 4;
+  return tail === 0 || (base64urlSextet(input.charCodeAt(input.length - 1)) & (tail === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/**
+ * @internal Whether `input` is unpadded base64url in its one canonical spelling (alphabet,
+ * length, zero trailing bits), without decoding it. Such a text is ASCII: its length is its
+ * size in bytes.
+ */
+export function isCanonicalBase64url(input: string): boolean {
+  return BASE64URL.test(input) && input.length % 4 !== 1 && zeroTrailingBits(input);
+}
+
 /**
  * @internal Asserts unpadded base64url in its one canonical spelling (alphabet, length, zero
  * trailing bits) without decoding it: `malformed_input` naming `what` otherwise.
@@ -20,11 +35,7 @@ export function assertCanonicalBase64url(input: string, what = 'input'): void {
   if (typeof input !== 'string' || !BASE64URL.test(input) || input.length % 4 === 1) {
     throw new MalformedInputError(`${what} is not unpadded base64url`);
   }
-  // Node silently ignores non-zero trailing bits; canonical form makes every encoding unique.
-  const tail = input.length % 4;
-  if (tail !== 0 && (base64urlSextet(input.charCodeAt(input.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0) {
-    throw new MalformedInputError(`${what} is not canonical base64url`);
-  }
+  if (!zeroTrailingBits(input)) throw new MalformedInputError(`${what} is not canonical base64url`);
 }
 
 /**

@@ -26,11 +26,13 @@ export function abytes(value: unknown, length?: number, name = 'value'): Uint8Ar
  * ```
  */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let length = 0;
+  for (let i = 0; i < parts.length; i++) length += parts[i]!.length;
+  const out = new Uint8Array(length);
   let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
+  for (let i = 0; i < parts.length; i++) {
+    out.set(parts[i]!, offset);
+    offset += parts[i]!.length;
   }
   return out;
 }

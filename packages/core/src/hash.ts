@@ -51,14 +51,24 @@ interface DigestingSubtle {
  * await sha256PartsAsync([label, payload], 'hex');
  * ```
  */
-export async function sha256PartsAsync(parts: readonly Uint8Array[], encoding: DigestEncoding): Promise<string> {
+export function sha256PartsAsync(parts: readonly Uint8Array[], encoding: DigestEncoding): Promise<string> {
   const subtle = PLATFORM === 'node' ? undefined : (globalThis as { crypto?: { subtle?: DigestingSubtle } }).crypto?.subtle;
-  if (subtle === undefined) return sha256Parts(parts, encoding);
-  let digest: Uint8Array;
+  const inJavaScript = () => sha256Parts(parts, encoding);
+  if (subtle === undefined) return settled(inJavaScript);
+  // Not async: one promise over WebCrypto's, not an async function's layer and ticks.
+  // One part in a plain buffer is hashed where it lies (WebCrypto takes a view; it refuses shared memory).
+  const data = parts.length === 1 && parts[0]!.buffer instanceof ArrayBuffer ? parts[0]! : concatBytes(...parts);
+  return settled(() => subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>)).then(
+    (digest) => (encoding === 'hex' ? bytesToHex(new Uint8Array(digest)) : base64urlFromBytes(new Uint8Array(digest))),
+    inJavaScript,
+  );
+}
+
+/** `run()` as a promise: its value, or its throw as a rejection (as an async function would). */
+function settled<T>(run: () => T | Promise<T>): Promise<T> {
   try {
-    digest = new Uint8Array(await subtle.digest('SHA-256', concatBytes(...parts) as Uint8Array<ArrayBuffer>));
-  } catch {
-    return sha256Parts(parts, encoding);
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
   }
-  return encoding === 'hex' ? bytesToHex(digest) : base64urlFromBytes(digest);
 }

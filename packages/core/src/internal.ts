@@ -10,7 +10,7 @@
  * @module internal
  */
 export { abytes, assertSize, bytesToUtf8, concatBytes, equalBytes, utf8ToBytes } from './bytes.js';
-export { assertCanonicalBase64url, base64urlSextet } from './base64url.js';
+export { assertCanonicalBase64url, base64urlSextet, isCanonicalBase64url } from './base64url.js';
 export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './multibase.js';
 export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
 export { sha256Hex, sha256PartsAsync, sha256Text } from './hash.js';

@@ -28,18 +28,31 @@ function rawVerifier(
       return false;
     }
   };
-  if (native) return { verify: native, verifyAsync: async (s, m) => native(s, m) };
+  if (native) {
+    return {
+      verify: native,
+      verifyAsync: (s, m) => {
+        try {
+          return Promise.resolve(native(s, m));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+    };
+  }
   let web = asyncVerifier(jwk, alg, raw);
+  // Not async: an async layer over WebCrypto's promise costs a promise and ticks per signature.
+  const fallBack = (signature: Uint8Array, message: Uint8Array) => (result: boolean | undefined) => {
+    if (result !== undefined) return result;
+    web = null; // this runtime's WebCrypto lacks the curve
+    return safe(signature, message);
+  };
   return {
     verify: safe,
-    async verifyAsync(signature, message) {
-      if (web) {
-        if (!precheck(signature)) return false;
-        const result = await web(signature, message);
-        if (result !== undefined) return result;
-        web = null; // this runtime's WebCrypto lacks the curve
-      }
-      return safe(signature, message);
+    verifyAsync(signature, message) {
+      if (!web) return Promise.resolve(safe(signature, message));
+      if (!precheck(signature)) return Promise.resolve(false);
+      return web(signature, message).then(fallBack(signature, message));
     },
   };
 }
@@ -107,18 +120,24 @@ interface DerivingSubtle {
  * natively on Node. Resolves `undefined` where WebCrypto cannot (no Ed25519), for the
  * caller to derive synchronously.
  */
-export async function ed25519PublicKeyFromSecretAsync(secret: Uint8Array): Promise<Uint8Array | undefined> {
-  if (secret.length !== 32) throw new RangeError('an Ed25519 secret is 32 bytes');
-  if (PLATFORM === 'node') return publicKeyFromSecret('Ed25519', secret);
+export function ed25519PublicKeyFromSecretAsync(secret: Uint8Array): Promise<Uint8Array | undefined> {
+  if (secret.length !== 32) return Promise.reject(new RangeError('an Ed25519 secret is 32 bytes'));
+  if (PLATFORM === 'node') return Promise.resolve(publicKeyFromSecret('Ed25519', secret));
   const subtle = (globalThis as { crypto?: { subtle?: DerivingSubtle } }).crypto?.subtle;
-  if (subtle === undefined) return undefined;
+  if (subtle === undefined) return Promise.resolve(undefined);
+  const none = () => undefined;
+  // Not async: two WebCrypto promises and no async layer over them.
   try {
-    const key = await subtle.importKey('pkcs8', concatBytes(ED25519_PKCS8_PREFIX, secret) as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, true, ['sign']);
-    const { x } = await subtle.exportKey('jwk', key);
-    if (typeof x !== 'string') return undefined;
-    const publicKey = base64urlDecode(x);
-    return publicKey.length === 32 ? publicKey : undefined;
+    return subtle
+      .importKey('pkcs8', concatBytes(ED25519_PKCS8_PREFIX, secret) as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, true, ['sign'])
+      .then((key) => subtle.exportKey('jwk', key))
+      .then(({ x }) => {
+        if (typeof x !== 'string') return undefined;
+        const publicKey = base64urlDecode(x);
+        return publicKey.length === 32 ? publicKey : undefined;
+      })
+      .catch(none);
   } catch {
-    return undefined;
+    return Promise.resolve(undefined);
   }
 }

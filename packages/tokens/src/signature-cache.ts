@@ -99,18 +99,20 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
  * @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). `message` is
  * remembered as it is, not copied: a buffer of the caller's own that no one changes.
  */
-export async function verifyCachedAsync(key: string, signature: Uint8Array, message: Uint8Array, verify: () => Promise<boolean>): Promise<boolean> {
+export function verifyCachedAsync(key: string, signature: Uint8Array, message: Uint8Array, verify: () => Promise<boolean>): Promise<boolean> {
+  // Not async (an async layer costs a promise and ticks per signature); `verify()` throwing is the caller's to catch.
   if (maxEntries === 0) return verify();
   const { hit, id } = lookUp(key, signature, message);
-  if (hit) return true;
-  if (!(await verify())) return false;
-  remember(id, key, message);
-  return true;
+  if (hit) return Promise.resolve(true);
+  return verify().then((valid) => {
+    if (valid) remember(id, key, message);
+    return valid;
+  });
 }
 
-/** Keeps `message` itself: the caller's own copy, which no one changes. */
+/** Keeps `message` itself: the caller's own copy, which no one changes, weighed with all of the buffer it keeps alive (a view may lie in a larger one). */
 function remember(id: string, key: string, message: Uint8Array): void {
-  verified.set(id, { key, message }, message.length + key.length + id.length);
+  verified.set(id, { key, message }, Math.max(message.length, message.buffer.byteLength) + key.length + id.length);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -163,13 +165,18 @@ export function cachedPrefix<T extends object>(id: string, encoded: Uint8Array):
 }
 
 /**
- * @internal Remembers a verified run of blocks, `encoded` (copied), under `id`, deeply
- * frozen; returns it frozen (remembered or not). A run already held under `id` stays.
- * `retained` estimates what `value` holds beyond the bytes (its compiled checks).
+ * @internal Remembers a verified run of blocks, `encoded`, under `id`, deeply frozen;
+ * returns it frozen (remembered or not). A run already held under `id` stays. `retained`
+ * estimates what `value` holds beyond the bytes (its compiled checks). `encoded` is copied
+ * unless `own`: bytes of the caller's own that no one changes (then kept as they are, and
+ * weighed with the whole buffer they keep alive).
  */
-export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array, value: T, retained = 0): T {
+export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array, value: T, retained = 0, own = false): T {
   const frozen = deepFreeze(value);
-  if (maxEntries !== 0 && !prefixes.has(id)) prefixes.set(id, { encoded: Uint8Array.from(encoded), value: frozen }, encoded.length + id.length + retained);
+  if (maxEntries !== 0 && !prefixes.has(id)) {
+    const kept = own ? encoded : Uint8Array.from(encoded);
+    prefixes.set(id, { encoded: kept, value: frozen }, Math.max(kept.length, kept.buffer.byteLength) + id.length + retained);
+  }
   return frozen;
 }
 

@@ -1,5 +1,5 @@
 import { MalformedInputError, base64urlEncode } from '@agent-id/core';
-import { assertCanonicalBase64url, assertSize, base64urlSextet, bytesFromBase64url } from '@agent-id/core/internal';
+import { assertCanonicalBase64url, assertSize, base64urlSextet, bytesFromBase64url, isCanonicalBase64url } from '@agent-id/core/internal';
 import { tokenTextDigest } from './signature-cache.js';
 
 // One decode buffer for the whole module, reused by every parse and every verification.
@@ -96,9 +96,14 @@ export class CapabilityToken {
    */
   static parse(encoded: string, options: { maxTokenChars?: number } = {}): CapabilityToken {
     if (typeof encoded !== 'string') throw new MalformedInputError('token is not a string', { check: 'parse' });
-    assertSize(encoded, options.maxTokenChars ?? 16_384, 'token');
-    // Checked, not decoded: the format is in the first byte, and a token verified before is never decoded again.
-    assertCanonicalBase64url(encoded, 'token');
+    const max = options.maxTokenChars ?? 16_384;
+    // Checked, not decoded: the format is in the first byte, and a token verified before is
+    // never decoded again. Canonical base64url is ASCII, a byte a character: then its length
+    // is its size, and the text is scanned once. Otherwise the size is refused first, as ever.
+    if (encoded.length > max || !isCanonicalBase64url(encoded)) {
+      assertSize(encoded, max, 'token');
+      assertCanonicalBase64url(encoded, 'token');
+    }
     if (encoded.length === 0) throw new MalformedInputError('token is empty', { check: 'parse' });
     const first = (base64urlSextet(encoded.charCodeAt(0)) << 2) | (base64urlSextet(encoded.charCodeAt(1)) >> 4);
     // Macaroon v2 binary starts with its version byte 2; a Biscuit protobuf with a field tag.

@@ -29,6 +29,21 @@ describe('CapabilityToken.parse checks the encoding without decoding it', () => 
     );
   });
 
+  it('refuses the size before the encoding, in UTF-8 bytes: a text within the limit in characters but not in bytes is input_too_large', () => {
+    const max = 64;
+    // Canonical and within the limit: accepted, its length is its size.
+    expect(CapabilityToken.parse('A'.repeat(max), { maxTokenChars: max }).size).toBe(48);
+    expect(() => CapabilityToken.parse('A'.repeat(max + 4), { maxTokenChars: max })).toThrow(expect.objectContaining({ code: 'input_too_large' }));
+    // 40 characters, 80 bytes: too large, though its characters are within the limit and it is no base64url at all.
+    expect(() => CapabilityToken.parse('é'.repeat(40), { maxTokenChars: max })).toThrow(expect.objectContaining({ code: 'input_too_large' }));
+    // Within the limit in bytes too: then the encoding is what is refused.
+    expect(() => CapabilityToken.parse('é'.repeat(20), { maxTokenChars: max })).toThrow(expect.objectContaining({ code: 'malformed_input' }));
+    expect(() => CapabilityToken.parse('AB=', { maxTokenChars: max })).toThrow(expect.objectContaining({ code: 'malformed_input' }));
+    // Not canonical (non-zero trailing bits): refused as such.
+    expect(() => CapabilityToken.parse('AB', { maxTokenChars: max })).toThrow(expect.objectContaining({ code: 'malformed_input' }));
+    expect(CapabilityToken.parse('AA', { maxTokenChars: max }).size).toBe(1);
+  });
+
   it('hash() is the base64url SHA-256 of the wire form, the same for every parse of it', async () => {
     const token = await chainOf('biscuit', 1);
     const { createHash } = await import('node:crypto');

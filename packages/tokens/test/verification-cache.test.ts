@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureRuns } from '../src/biscuit/signatures.js';
-import { cachedPrefix, rememberPrefix, verifyCached } from '../src/signature-cache.js';
+import { cachedPrefix, rememberPrefix, verifyCached, verifyCachedAsync } from '../src/signature-cache.js';
 import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
 import { appendWithWasm, envelopeOf, tokenOf } from './envelope.js';
 import { AUD, ORG, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
@@ -45,6 +45,31 @@ describe('the verification cache', () => {
       (first.chain[0] as { from: string }).from = 'did:key:zOther';
     }).toThrow(TypeError);
     expect((await authorize(token, options)).chain[0]!.from).toBe(uncached.chain[0]!.from);
+  });
+
+  it('a proof seen to hold vouches for that secret only: another secret for the same next key is derived and refused', async () => {
+    const token = await chainOf('biscuit', 2);
+    const options = { request, presenter: dids[2]!, clock, trustedRoots: orgKey.publicKey };
+    await authorize(token, options);
+    const envelope = envelopeOf(token);
+    const other = Uint8Array.from(envelope.proof.value);
+    other[31]! ^= 0x80;
+    const forged = tokenOf({ ...envelope, proof: { kind: 'secret', value: other } });
+    expect(await failure(authorize(forged, options))).toMatchObject({ code: 'invalid_signature', check: 'proof' });
+    // The valid token's blocks verified before: only the proof differs, and it is what refuses it.
+    expect(await failure(verifyChain(forged, { trustedRoots: orgKey.publicKey }))).toMatchObject({ code: 'invalid_signature', check: 'proof' });
+    expect((await authorize(token, options)).agent).toBe(dids[2]);
+  });
+
+  it('a message kept is weighed with the whole buffer it keeps alive: a view of a large buffer is not kept', async () => {
+    const signature = new Uint8Array(64).fill(7);
+    const large = new Uint8Array(1024 * 1024);
+    expect(await verifyCachedAsync('k', signature, large.subarray(0, 16), () => Promise.resolve(true))).toBe(true);
+    expect(signatureCacheStats().entries).toBe(0);
+    expect(await verifyCachedAsync('k', signature, Uint8Array.from(large.subarray(0, 16)), () => Promise.resolve(true))).toBe(true);
+    expect(signatureCacheStats().entries).toBe(1);
+    // Kept: found again without verifying.
+    expect(await verifyCachedAsync('k', signature, new Uint8Array(16), () => Promise.reject(new Error('verified again')))).toBe(true);
   });
 
   it('a token that ends like a cached one (its proof) but differs before is verified for itself, and the cached one still hits', async () => {

@@ -194,26 +194,32 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, raw?: U
   const params = webParams(alg);
   const s = subtle();
   if (!params || !s) return null;
-  let key: Promise<WebCryptoKey | undefined> | undefined;
+  // The imported key once it is known (null: this runtime refused it), so a key seen
+  // before is verified with one WebCrypto call and one promise, no await in between.
+  let known: WebCryptoKey | null | undefined;
+  let importing: Promise<WebCryptoKey | null> | undefined;
   const importKey = () => {
     const fromJwk = () => s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']);
     const bytes = raw ?? rawPublicKey(jwk);
-    key ??= (bytes === undefined ? fromJwk() : s.importKey('raw', bytes, params.importParams, false, ['verify']).catch(fromJwk)).then(
-      (k) => k,
-      () => undefined,
+    importing ??= (bytes === undefined ? fromJwk() : s.importKey('raw', bytes, params.importParams, false, ['verify']).catch(fromJwk)).then(
+      (k) => (known = k),
+      () => (known = null),
     );
-    return key;
+    return importing;
   };
-  return async (signature, message) => {
-    const k = await importKey();
-    if (!k) return undefined;
+  const verifyWith = (k: WebCryptoKey | null, signature: Uint8Array, message: Uint8Array): Promise<boolean | undefined> | boolean | undefined => {
+    if (k === null) return undefined;
     const raw = alg === 'ES256-DER' ? derToRaw(signature) : signature;
     if (!raw) return false;
     try {
-      return await s.verify(params.verifyParams, k, view(raw), view(message));
+      return s.verify(params.verifyParams, k, view(raw), view(message)).catch(() => false);
     } catch {
       return false;
     }
+  };
+  return (signature, message) => {
+    if (known !== undefined) return Promise.resolve(verifyWith(known, signature, message));
+    return importKey().then((k) => verifyWith(k, signature, message));
   };
 }
 

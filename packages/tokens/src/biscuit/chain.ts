@@ -13,7 +13,7 @@ import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import { type FirstPartyCheck, checksWeight } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
-import { authorityRevocationId, blockRevocationId, hopRevocationId, revocationIdsAsync } from './revocation-ids.js';
+import { REVOCATION_ID_PREFIXES, authorityRevocationId, blockRevocationId, hopRevocationId, revocationIdsAsync } from './revocation-ids.js';
 import { equalBytes } from '@agent-id/core/internal';
 
 type Biscuit = Glue['Biscuit']['prototype'];
@@ -260,11 +260,12 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
 
 /**
  * The chain read from a token's blocks (strict), `root` having verified them; remembered
- * for the tokens that extend it. What it returns is that remembered record, deeply frozen.
+ * for the tokens that extend it (`ownBytes`: with the blocks' bytes as they are, the
+ * caller's own, else a copy). What it returns is that remembered record, deeply frozen.
  */
-function verified(p: Plan, root: PublicKey, read: BiscuitChain): BiscuitChain & { root: PublicKey } {
+function verified(p: Plan, root: PublicKey, read: BiscuitChain, ownBytes: boolean): BiscuitChain & { root: PublicKey } {
   const { chain, revocationIds, blockRevocationIds, blockKinds, checks } = read;
-  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root }, checksWeight(checks));
+  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root }, checksWeight(checks), ownBytes);
 }
 
 /**
@@ -281,25 +282,26 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
 export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   const p = plan(envelope, trusted, limits);
   const root = verifySignatures(envelope, p.roots, p.verifiedBefore);
-  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent, p.authority));
+  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent, p.authority), false);
 }
 
 /**
  * {@link verifyBiscuit} with {@link verifySignaturesAsync}: off Node, the signatures verify
  * with WebCrypto while the blocks are read, and the verdict is the synchronous one.
- * `bytes` must not change until it settles (the caller's own: `ownBytesOf`).
+ * `bytes` must never change (the caller's own: `ownBytesOf`): the verified blocks are kept as
+ * they are for the tokens that extend them.
  */
 export async function verifyBiscuitAsync(bytes: Uint8Array, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
   return verifyEnvelopeAsync(readSerialized(bytes), trusted, limits);
 }
 
-/** {@link verifyBiscuitAsync} of an envelope already read (from bytes no one else changes). */
+/** {@link verifyBiscuitAsync} of an envelope already read (from bytes no one ever changes). */
 export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): Promise<BiscuitChain & { root: PublicKey }> {
   const p = plan(envelope, trusted, limits);
-  const signatures = verifySignaturesAsync(envelope, p.roots, p.verifiedBefore);
+  const { root: signatures, issuerMessages } = verifySignaturesAsync(envelope, p.roots, p.verifiedBefore, REVOCATION_ID_PREFIXES);
   // Awaited below, after the reading: a refusal meanwhile is not an unhandled rejection.
   signatures.catch(() => undefined);
-  const ids = revocationIdsAsync(envelope.blocks, p.parent === undefined ? 0 : envelope.blocks.length - 1);
+  const ids = revocationIdsAsync(issuerMessages);
   // Read while the signatures verify; a signature's refusal still comes first, as in verifyEnvelope.
   let read: BiscuitChain | undefined;
   let unreadable: unknown;
@@ -310,7 +312,7 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
   }
   const root = await signatures;
   if (read === undefined) throw unreadable;
-  return verified(p, root, read);
+  return verified(p, root, read, true);
 }
 
 /** What the signatures and strict reading of a token's blocks established (the proof aside). */

@@ -1,4 +1,4 @@
-import { blockPayloadParts, externalPayloadParts } from './signatures.js';
+import { type IssuerPrefixes, blockPayloadParts, externalPayloadParts } from './signatures.js';
 import type { SignedBlockView } from './proto/envelope.js';
 import { bytesToHex, sha256Parts, sha256PartsAsync, utf8ToBytes } from '@agent-id/core/internal';
 
@@ -63,20 +63,17 @@ export function hopRevocationId(block: SignedBlockView, previous: SignedBlockVie
   return sha256Parts(hopIdParts(block, previous), 'hex');
 }
 
+/** What goes before the messages whose hashes are revocation ids (the labels above): `verifySignaturesAsync` joins them in. */
+export const REVOCATION_ID_PREFIXES: IssuerPrefixes = { authority: AUTHORITY_LABEL, hop: HOP_LABEL };
+
 /**
- * The revocation ids {@link authorityRevocationId} and {@link hopRevocationId} give, of
- * the blocks from `from` on that can carry one (the authority, third-party blocks), by the
- * runtime's WebCrypto off Node; undefined for the others. Each is a hop's id only once
- * the block is read as a hop.
+ * The revocation ids {@link authorityRevocationId} and {@link hopRevocationId} give, from
+ * the messages `verifySignaturesAsync` joined after {@link REVOCATION_ID_PREFIXES} (by
+ * block index), by the runtime's WebCrypto off Node; undefined where there is none. Each is
+ * a hop's id only once the block is read as a hop.
  */
-export function revocationIdsAsync(blocks: readonly SignedBlockView[], from: number): Promise<Array<string | undefined>> {
-  return Promise.all(
-    blocks.map((block, b) => {
-      if (b < from) return undefined;
-      if (b === 0) return sha256PartsAsync(authorityIdParts(block), 'hex');
-      return block.externalKey ? sha256PartsAsync(hopIdParts(block, blocks[b - 1]!), 'hex') : undefined;
-    }),
-  );
+export function revocationIdsAsync(prefixedMessages: ReadonlyArray<Uint8Array | undefined>): Promise<Array<string | undefined>> {
+  return Promise.all(prefixedMessages.map((message) => (message === undefined ? undefined : sha256PartsAsync([message], 'hex'))));
 }
 
 /** Biscuit's own revocation id of a block: its signature, in hex. */

@@ -1,5 +1,5 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, publicKeyFromSecret, randomBytes, sha256Parts, sha256PartsAsync, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, equalBytes, p256RawVerifier, publicKeyFromSecret, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
@@ -98,8 +98,10 @@ export function isSmallOrderEncoding(bytes: Uint8Array, offset = 0): boolean {
   });
 }
 
-// Imported keys, by algorithm and bytes: importing is deterministic and carries no
-// decision, so repeated tokens (and repeated ephemeral keys) skip it.
+// Imported keys of roots and delegating agents, by algorithm and bytes: importing is
+// deterministic and carries no decision, and these keys sign token after token. A next key
+// signs one block only, which the signature cache remembers: it is not kept (off Node, each
+// would keep a CryptoKey alive for the garbage collector to trace, token after token).
 const MAX_CACHED_KEYS = 4096;
 const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
 
@@ -111,7 +113,7 @@ const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
  * attenuable token has anyway) get only this one; root and delegator keys pass the full
  * check through their callers.
  */
-function keyObject(view: KeyView, what: string, id = keyId(view)): RawVerifier {
+function keyObject(view: KeyView, what: string, id: string, remember: boolean): RawVerifier {
   const cached = keyObjects.get(id);
   if (cached) return cached;
   let key: RawVerifier;
@@ -131,21 +133,25 @@ function keyObject(view: KeyView, what: string, id = keyId(view)): RawVerifier {
     if (cause instanceof UnsupportedAlgorithmError) throw cause;
     throw new MalformedInputError(`biscuit: ${what} is not a valid public key`, { check: 'public_key', cause });
   }
-  keyObjects.set(id, key);
+  if (remember) keyObjects.set(id, key);
   return key;
 }
 
-function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
+/**
+ * Whether `signature` over `payload` verifies under the key `view` (a refusal of the key
+ * names it as `what`): from the signature cache, else verified, the key made ready first
+ * (kept for later tokens unless `ephemeral`, a next key). A hit needs no key: the same
+ * key, signature and message verified before.
+ */
+function verifies(view: KeyView, what: string, ephemeral: boolean, signature: Uint8Array, payload: Uint8Array): boolean {
   const id = keyId(view);
-  const key = keyObject(view, what, id);
-  return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(key, view.algorithm, signature, payload));
+  return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload));
 }
 
-// Not async: each async layer that only returns another promise costs a promise and ticks, per signature.
-function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
+/** {@link verifies} with WebCrypto off Node. Not async: each async layer that only returns another promise costs a promise and ticks, per signature. */
+function verifiesAsync(view: KeyView, what: string, ephemeral: boolean, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
   const id = keyId(view);
-  const key = keyObject(view, what, id);
-  return verifyCachedAsync(`biscuit:${id}`, signature, payload, () => verifiesNowAsync(key, view.algorithm, signature, payload));
+  return verifyCachedAsync(`biscuit:${id}`, signature, payload, () => verifiesNowAsync(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload));
 }
 
 // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
@@ -163,39 +169,49 @@ function rootView(root: PublicKey): KeyView {
   return { algorithm: assertRootKey(root), key: root.bytes };
 }
 
-// The public key of each next secret seen, by a hash of the secret: deriving it costs
-// about half a verification, and one token is usually verified many times.
-const MAX_CACHED_SECRETS = 4096;
-const secretPublics = new BoundedMap<string, string>(MAX_CACHED_SECRETS);
-/** The public key (base64url: Ed25519 raw, P-256 compressed) of a next secret. */
-const secretIdParts = (algorithm: number, secret: Uint8Array) => [secret, le32Of(algorithm)];
-const secretId = (algorithm: number, secret: Uint8Array) => sha256Parts(secretIdParts(algorithm, secret), 'base64url');
-function publicOfSecret(algorithm: number, secret: Uint8Array, id = secretId(algorithm, secret)): string {
-  const cached = secretPublics.get(id);
-  if (cached !== undefined) return cached;
-  let publicKey: string;
+// Proofs seen to hold, by the last next key they prove (its algorithm and bytes): the
+// secret that proved it, copied. A token presented again then costs a comparison, not a
+// derivation (about half a verification) nor a hash of its secret. The chain cache holds
+// whole tokens, proofs included: this keeps no secret it does not.
+const MAX_CACHED_PROOFS = 4096;
+const provenSecrets = new BoundedMap<string, Uint8Array>(MAX_CACHED_PROOFS);
+
+/** Whether `secret` proved `nextKey` before (a constant-time comparison), and the key's name in that cache. */
+function provenBefore(nextKey: KeyView, secret: Uint8Array): { id: string; proven: boolean } {
+  const id = keyId(nextKey);
+  const held = provenSecrets.get(id);
+  return { id, proven: held !== undefined && equalBytes(held, secret) };
+}
+
+/** The public key of a next secret (Ed25519 raw, P-256 compressed); `malformed_input` (check `proof`) when it is none. */
+function publicOfSecret(algorithm: number, secret: Uint8Array): Uint8Array {
   try {
     if (secret.length !== 32) throw new RangeError('a next secret is 32 bytes');
-    if (algorithm === ED25519 || algorithm === P256) {
-      publicKey = base64urlEncode(publicKeyFromSecret(algorithm === ED25519 ? 'Ed25519' : 'P-256', secret));
-    } else {
-      throw new RangeError(`algorithm ${algorithm}`);
-    }
+    if (algorithm !== ED25519 && algorithm !== P256) throw new RangeError(`algorithm ${algorithm}`);
+    return publicKeyFromSecret(algorithm === ED25519 ? 'Ed25519' : 'P-256', secret);
   } catch (cause) {
     throw new MalformedInputError('biscuit: the proof is not a valid secret key for the last next key', { check: 'proof', cause });
   }
-  secretPublics.set(id, publicKey);
-  return publicKey;
 }
 
-/** {@link publicOfSecret}, an Ed25519 key derived by WebCrypto off Node (where it can). */
-async function publicOfSecretAsync(algorithm: number, secret: Uint8Array): Promise<string> {
-  const id = await sha256PartsAsync(secretIdParts(algorithm, secret), 'base64url');
-  if (algorithm === ED25519 && secret.length === 32 && !secretPublics.has(id)) {
-    const derived = await ed25519PublicKeyFromSecretAsync(secret);
-    if (derived !== undefined) secretPublics.set(id, base64urlEncode(derived));
-  }
-  return publicOfSecret(algorithm, secret, id);
+/** An attenuable token's proof, the secret of its last next key, whose public key is `derived`; remembered once it holds. */
+function assertSecretProof(nextKey: KeyView, secret: Uint8Array, derived: Uint8Array, id: string): void {
+  if (!equalBytes(derived, nextKey.key)) throw new InvalidSignatureError("biscuit: the proof does not match the last block's next key", { check: 'proof' });
+  provenSecrets.set(id, Uint8Array.from(secret));
+}
+
+/** The proof of an attenuable token whose last next key is `nextKey`: `malformed_input` or `invalid_signature` (check `proof`). */
+function assertProof(nextKey: KeyView, secret: Uint8Array): void {
+  const { id, proven } = provenBefore(nextKey, secret);
+  if (!proven) assertSecretProof(nextKey, secret, publicOfSecret(nextKey.algorithm, secret), id);
+}
+
+/** {@link assertProof}, an Ed25519 key derived by WebCrypto off Node (where it can). Not async: see `verifiesAsync`. */
+function assertProofAsync(nextKey: KeyView, secret: Uint8Array): Promise<void> {
+  const { id, proven } = provenBefore(nextKey, secret);
+  if (proven) return Promise.resolve();
+  const derived = nextKey.algorithm === ED25519 && secret.length === 32 ? ed25519PublicKeyFromSecretAsync(secret) : Promise.resolve(undefined);
+  return derived.then((publicKey) => assertSecretProof(nextKey, secret, publicKey ?? publicOfSecret(nextKey.algorithm, secret), id));
 }
 
 /** An ephemeral Ed25519 next key: the secret a token carries as its proof, and its public key. */
@@ -225,6 +241,10 @@ interface SignatureCheck {
   key: KeyView;
   /** The key, as a refusal of it names it. */
   what: string;
+  /** Whether the key is a next key (signing one block: not kept, see `keyObjects`). */
+  ephemeral: boolean;
+  /** The block whose issuer made this signature (a third-party block's external signature), if it is one. */
+  issuerOf?: number;
   signature: Uint8Array;
   /** What the signature covers, in parts (joined when it is checked). */
   parts: Uint8Array[];
@@ -258,13 +278,13 @@ function signatureChecks(envelope: EnvelopeView, from: number): SignatureCheck[]
   for (let i = from; i < blocks.length; i++) {
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
-    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
+    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, ephemeral: true, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
     if (block.externalKey && block.externalSignature) {
-      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
+      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, ephemeral: false, issuerOf: i, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
     }
   }
   const last = blocks.at(-1)!;
-  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
+  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', ephemeral: true, signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
   return checks;
 }
 
@@ -277,12 +297,6 @@ function authorityRefusal(roots: readonly PublicKey[]): InvalidSignatureError {
   );
 }
 
-/** An attenuable token's proof, the secret of its last next key, whose public key is `derived`. */
-function assertSecretProof(envelope: EnvelopeView, derived: string): void {
-  if (derived !== base64urlEncode(envelope.blocks.at(-1)!.nextKey.key)) {
-    throw new InvalidSignatureError("biscuit: the proof does not match the last block's next key", { check: 'proof' });
-  }
-}
 
 /** What is refused before any signature is checked: no roots (a caller's bug), a root that is not Ed25519, an unknown signature version. */
 function assertVerifiable(envelope: EnvelopeView, roots: readonly PublicKey[]): void {
@@ -318,14 +332,14 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
   let root = verifiedBefore?.root;
   if (root === undefined) {
     const payload = blockPayload(authority, undefined);
-    root = roots.find((r) => verifies(rootView(r), 'the root key', authority.signature, payload));
+    root = roots.find((r) => verifies(rootView(r), 'the root key', false, authority.signature, payload));
     if (root === undefined) throw authorityRefusal(roots);
   }
   for (const check of signatureChecks(envelope, verifiedBefore?.blocks ?? 1)) {
-    if (!verifies(check.key, check.what, check.signature, joinedInScratch(check.parts))) throw refusalOf(check);
+    if (!verifies(check.key, check.what, check.ephemeral, check.signature, joinedInScratch(check.parts))) throw refusalOf(check);
   }
   const { proof } = envelope;
-  if (proof.kind === 'secret') assertSecretProof(envelope, publicOfSecret(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value));
+  if (proof.kind === 'secret') assertProof(envelope.blocks.at(-1)!.nextKey, proof.value);
   return root;
 }
 
@@ -348,27 +362,90 @@ const unwrap = <T>(settled: Settled<T>): T => {
   return settled.value;
 };
 
+/** What is put before a message an issuer signed, for its caller to hash it (see {@link verifySignaturesAsync}). */
+export interface IssuerPrefixes {
+  /** Before the authority block's payload, what the root signed. */
+  authority: Uint8Array;
+  /** Before a third-party block's external payload, what its delegating agent signed. */
+  hop: Uint8Array;
+}
+
+/** `parts` joined after `prefix` in one buffer; returns the buffer and the message in it (a view). */
+function joinedAfter(prefix: Uint8Array, parts: readonly Uint8Array[]): { whole: Uint8Array; message: Uint8Array } {
+  let length = prefix.length;
+  for (let i = 0; i < parts.length; i++) length += parts[i]!.length;
+  const whole = new Uint8Array(length);
+  whole.set(prefix, 0);
+  let offset = prefix.length;
+  for (let i = 0; i < parts.length; i++) {
+    whole.set(parts[i]!, offset);
+    offset += parts[i]!.length;
+  }
+  return { whole, message: whole.subarray(prefix.length) };
+}
+
+/** {@link verifySignaturesAsync} under way. */
+export interface SignaturesUnderWay {
+  /** The root that verified, once every signature and the proof did; else the first refusal, in the synchronous order. */
+  root: Promise<PublicKey>;
+  /**
+   * By block index, the message its issuer signed, after its prefix, for the blocks whose
+   * issuer signature is verified now: block 0's payload (when its root signature is
+   * checked), each third-party block's external payload. Bytes no one changes.
+   */
+  issuerMessages: Array<Uint8Array | undefined>;
+}
+
 /**
  * {@link verifySignatures} with WebCrypto off Node (natively on Node): every signature
  * check and the proof's key derivation start at once, and are then decided in the same
- * order as there, so a token gets the same verdict and the same refusal either way.
- * Synchronous until the checks have started: a caller can do other work before awaiting.
+ * order as there, so a token gets the same verdict and the same refusal either way. What
+ * can be refused before any signature is thrown at once. A message an issuer signed is
+ * joined after `prefixes` in the buffer it is verified from, and handed back, so hashing it
+ * (revocation ids) joins nothing again.
  */
-export async function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore?: VerifiedBefore): Promise<PublicKey> {
+export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly PublicKey[], verifiedBefore: VerifiedBefore | undefined, prefixes: IssuerPrefixes): SignaturesUnderWay {
   signatureRuns.count++;
   assertVerifiable(envelope, roots);
-  const authority = envelope.blocks[0]!;
-  const payload = verifiedBefore === undefined ? blockPayload(authority, undefined) : undefined;
-  const rootChecks = payload === undefined ? [] : roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, payload)));
+  const { blocks, proof } = envelope;
+  const issuerMessages: Array<Uint8Array | undefined> = new Array(blocks.length).fill(undefined);
+  let rootChecks: Promise<Settled<boolean>>[] = [];
+  if (verifiedBefore === undefined) {
+    const authority = blocks[0]!;
+    const { whole, message } = joinedAfter(prefixes.authority, blockPayloadParts(authority, undefined));
+    issuerMessages[0] = whole;
+    rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', false, authority.signature, message)));
+  }
   const checks = signatureChecks(envelope, verifiedBefore?.blocks ?? 1);
-  const results = checks.map((check) => settle(() => verifiesAsync(check.key, check.what, check.signature, concatBytes(...check.parts))));
-  const { proof } = envelope;
-  const derived = proof.kind === 'secret' ? settle(() => publicOfSecretAsync(envelope.blocks.at(-1)!.nextKey.algorithm, proof.value)) : undefined;
-  let root = verifiedBefore?.root;
-  for (let i = 0; root === undefined && i < rootChecks.length; i++) if (unwrap(await rootChecks[i]!)) root = roots[i];
+  const results = checks.map((check) => {
+    let message = check.issuerOf === undefined ? concatBytes(...check.parts) : undefined;
+    if (message === undefined) {
+      const joined = joinedAfter(prefixes.hop, check.parts);
+      issuerMessages[check.issuerOf!] = joined.whole;
+      message = joined.message;
+    }
+    const signed = message;
+    return settle(() => verifiesAsync(check.key, check.what, check.ephemeral, check.signature, signed));
+  });
+  const proven = proof.kind === 'secret' ? settle(() => assertProofAsync(blocks.at(-1)!.nextKey, proof.value)) : undefined;
+  return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven), issuerMessages };
+}
+
+/** The verdict of {@link verifySignaturesAsync}: one wait for every check started, then each decided in the synchronous order. */
+async function decided(
+  roots: readonly PublicKey[],
+  verifiedRoot: PublicKey | undefined,
+  rootChecks: Promise<Settled<boolean>>[],
+  checks: readonly SignatureCheck[],
+  results: Promise<Settled<boolean>>[],
+  proven: Promise<Settled<unknown>> | undefined,
+): Promise<PublicKey> {
+  const outcomes: Settled<unknown>[] = await Promise.all<Settled<unknown>>(proven === undefined ? [...rootChecks, ...results] : [...rootChecks, ...results, proven]);
+  let root = verifiedRoot;
+  for (let i = 0; root === undefined && i < rootChecks.length; i++) if (unwrap(outcomes[i]!)) root = roots[i];
   if (root === undefined) throw authorityRefusal(roots);
-  for (let i = 0; i < checks.length; i++) if (!unwrap(await results[i]!)) throw refusalOf(checks[i]!);
-  if (derived !== undefined) assertSecretProof(envelope, unwrap(await derived));
+  for (let i = 0; i < checks.length; i++) if (!unwrap(outcomes[rootChecks.length + i]!)) throw refusalOf(checks[i]!);
+  if (proven !== undefined) unwrap(outcomes.at(-1)!);
   return root;
 }
 
