@@ -365,6 +365,8 @@ function readCheck(r: Reader, symbol: Symbols): CheckView {
 }
 
 type Span = { start: number; end: number };
+/** Block fields 4 to 8, each read once the symbols are known. */
+const SPAN_FIELDS = ['facts', 'rules', 'checks', 'scopes', 'keys'] as const;
 
 /**
  * One block, symbols resolved. `inherited` is the symbol table the block extends: empty
@@ -391,14 +393,14 @@ export function readBlock(block: Uint8Array, inherited: readonly string[] = []):
       known.add(name);
     } else if (field === 2) {
       expectWire(wire, LEN);
-      r.span();
+      r.skip();
       context = true;
     } else if (field === 3) {
       expectWire(wire, VARINT);
       version = r.varint();
     } else if (field >= 4 && field <= 8) {
       expectWire(wire, LEN);
-      spans[(['facts', 'rules', 'checks', 'scopes', 'keys'] as const)[field - 4]!].push(r.span());
+      spans[SPAN_FIELDS[field - 4]!].push(r.span());
     } else bad('unknown block field');
   }
   if (version === undefined || version < MIN_DATALOG_VERSION || version > MAX_DATALOG_VERSION) {
