@@ -57,6 +57,11 @@ const BATCHES = 15;
 const ITERATIONS = 10;
 // As the Node benchmarks of a new token do (50–100 calls): what a verifier runs again and again, compiled.
 const WARMUP = Number(process.env.WARMUP ?? 100);
+// Then the same measure again, once the page has met this many more new tokens: Chromium's
+// V8 compiles a function called once per token with Maglev only after some hundreds of
+// calls (`authorize`'s own steps after 250–500 tokens; TurboFan later still), so the first
+// figure times much of the verifier's code before that, this one a verifier at work.
+const STEADY_WARMUP = Number(process.env.STEADY_WARMUP ?? 1000);
 /** A 5-hop chain of fresh hops (new signatures) over the same agents. */
 async function chain() {
   let token = await mintCapability(
@@ -132,6 +137,20 @@ try {
   console.log('median of per-batch ratios (each batch against the baseline batch just before it):');
   for (const [i, r] of out.rows.entries()) console.log(`  ${r.name}: ${out.pairedRatios[i].toFixed(2)}×`);
   console.log(`the page's first ${ITERATIONS} new tokens, before the warm-up of ${WARMUP} calls: ${out.cold.freshUs.toFixed(0)} µs each against ${out.cold.baselineUs.toFixed(0)} µs for ${signatures} verifies (${(out.cold.freshUs / out.cold.baselineUs).toFixed(2)}×; JIT cold, one batch)`);
+  if (STEADY_WARMUP > 0) {
+    const more = [];
+    for (let i = 0; i < 1 + ITERATIONS + STEADY_WARMUP + BATCHES * ITERATIONS; i++) more.push((await chain()).serialize());
+    const steady = JSON.parse(
+      await page.page.evaluate(
+        async (text) => JSON.stringify(await /** @type {any} */ (globalThis).agentIdRuntime.benchVerify(JSON.parse(text))),
+        JSON.stringify({ ...input, tokens: more, warmup: STEADY_WARMUP }),
+      ),
+    );
+    const met = tokens.length + 1 + ITERATIONS + STEADY_WARMUP;
+    console.log(`\nthe same page again, after ${STEADY_WARMUP} more new tokens (${met} in all: a verifier at work, its code compiled):`);
+    printTable(steady.rows, steady.rows[0].name);
+    for (const [i, r] of steady.rows.entries()) console.log(`  ${r.name}: ${steady.pairedRatios[i].toFixed(2)}×`);
+  }
 } catch (e) {
   console.log(`not measured: the browser bundle does not run (${String(e instanceof Error ? e.message : e).split('\n').slice(0, 3).join(' ').slice(0, 400)})`);
 } finally {

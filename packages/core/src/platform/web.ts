@@ -58,9 +58,12 @@ type NativeBase64 = {
 type NativeFromBase64 = { fromBase64?: (text: string, options: { alphabet: 'base64url'; lastChunkHandling: 'loose' }) => Uint8Array };
 const nativeToBase64 = (Uint8Array.prototype as NativeBase64).toBase64;
 const nativeFromBase64 = (Uint8Array as NativeFromBase64).fromBase64;
+// The options, made once: every signature's cache id and key name is encoded here.
+const TO_BASE64URL = Object.freeze({ alphabet: 'base64url', omitPadding: true } as const);
+const FROM_BASE64URL = Object.freeze({ alphabet: 'base64url', lastChunkHandling: 'loose' } as const);
 
 export const base64urlFromBytes: (bytes: Uint8Array) => string =
-  nativeToBase64 !== undefined ? (bytes) => nativeToBase64.call(bytes, { alphabet: 'base64url', omitPadding: true }) : (bytes) => base64urlnopad.encode(bytes);
+  nativeToBase64 !== undefined ? (bytes) => nativeToBase64.call(bytes, TO_BASE64URL) : (bytes) => base64urlnopad.encode(bytes);
 
 /**
  * Decodes base64url leniently where it can (the caller checks the text is canonical); throws on text it cannot decode.
@@ -68,7 +71,7 @@ export const base64urlFromBytes: (bytes: Uint8Array) => string =
  * outside the alphabet first.)
  */
 export const bytesFromBase64url: (text: string) => Uint8Array =
-  nativeFromBase64 !== undefined ? (text) => nativeFromBase64(text, { alphabet: 'base64url', lastChunkHandling: 'loose' }) : (text) => base64urlnopad.decode(text);
+  nativeFromBase64 !== undefined ? (text) => nativeFromBase64(text, FROM_BASE64URL) : (text) => base64urlnopad.decode(text);
 
 const NON_ASCII = /[^\0-\x7f]/;
 
@@ -183,6 +186,9 @@ function rawPublicKey(jwk: PlatformJwk): Uint8Array<ArrayBuffer> | undefined {
   return undefined;
 }
 
+/** A WebCrypto error while verifying: the signature does not verify. */
+const refused = () => false;
+
 /**
  * A WebCrypto verifier for a public JWK: the key is imported on first use. Resolves
  * `undefined` when this runtime's WebCrypto lacks the algorithm (import refused), so the
@@ -212,7 +218,7 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, raw?: U
     const raw = alg === 'ES256-DER' ? derToRaw(signature) : signature;
     if (!raw) return false;
     try {
-      return s.verify(params.verifyParams, k, view(raw), view(message)).catch(() => false);
+      return s.verify(params.verifyParams, k, view(raw), view(message)).catch(refused);
     } catch {
       return false;
     }

@@ -370,18 +370,38 @@ export interface IssuerPrefixes {
   hop: Uint8Array;
 }
 
-/** `parts` joined after `prefix` in one buffer; returns the buffer and the message in it (a view). */
-function joinedAfter(prefix: Uint8Array, parts: readonly Uint8Array[]): { whole: Uint8Array; message: Uint8Array } {
-  let length = prefix.length;
-  for (let i = 0; i < parts.length; i++) length += parts[i]!.length;
-  const whole = new Uint8Array(length);
-  whole.set(prefix, 0);
-  let offset = prefix.length;
-  for (let i = 0; i < parts.length; i++) {
-    whole.set(parts[i]!, offset);
-    offset += parts[i]!.length;
+/** A message to verify, in parts, and what to put before it when it is also hashed. */
+interface MessageParts {
+  prefix: Uint8Array | undefined;
+  parts: readonly Uint8Array[];
+}
+
+/**
+ * Every message of one verification joined into one buffer, each as a view: the message,
+ * and the prefix with the message (`whole`). One allocation for a token rather than one a
+ * signature: an ArrayBuffer costs Chromium several microseconds.
+ */
+function joinedInOne(messages: readonly MessageParts[]): Array<{ whole: Uint8Array; message: Uint8Array }> {
+  let length = 0;
+  for (const { prefix, parts } of messages) {
+    length += prefix?.length ?? 0;
+    for (let i = 0; i < parts.length; i++) length += parts[i]!.length;
   }
-  return { whole, message: whole.subarray(prefix.length) };
+  const buffer = new Uint8Array(length);
+  let offset = 0;
+  return messages.map(({ prefix, parts }) => {
+    const start = offset;
+    if (prefix !== undefined) {
+      buffer.set(prefix, offset);
+      offset += prefix.length;
+    }
+    const messageStart = offset;
+    for (let i = 0; i < parts.length; i++) {
+      buffer.set(parts[i]!, offset);
+      offset += parts[i]!.length;
+    }
+    return { whole: buffer.subarray(start, offset), message: buffer.subarray(messageStart, offset) };
+  });
 }
 
 /** {@link verifySignaturesAsync} under way. */
@@ -409,23 +429,22 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
   assertVerifiable(envelope, roots);
   const { blocks, proof } = envelope;
   const issuerMessages: Array<Uint8Array | undefined> = new Array(blocks.length).fill(undefined);
+  const authority = blocks[0]!;
+  const checks = signatureChecks(envelope, verifiedBefore?.blocks ?? 1);
+  const messages = joinedInOne([
+    ...(verifiedBefore === undefined ? [{ prefix: prefixes.authority, parts: blockPayloadParts(authority, undefined) }] : []),
+    ...checks.map((check) => ({ prefix: check.issuerOf === undefined ? undefined : prefixes.hop, parts: check.parts })),
+  ]);
   let rootChecks: Promise<Settled<boolean>>[] = [];
   if (verifiedBefore === undefined) {
-    const authority = blocks[0]!;
-    const { whole, message } = joinedAfter(prefixes.authority, blockPayloadParts(authority, undefined));
+    const { whole, message } = messages.shift()!;
     issuerMessages[0] = whole;
     rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', false, authority.signature, message)));
   }
-  const checks = signatureChecks(envelope, verifiedBefore?.blocks ?? 1);
-  const results = checks.map((check) => {
-    let message = check.issuerOf === undefined ? concatBytes(...check.parts) : undefined;
-    if (message === undefined) {
-      const joined = joinedAfter(prefixes.hop, check.parts);
-      issuerMessages[check.issuerOf!] = joined.whole;
-      message = joined.message;
-    }
-    const signed = message;
-    return settle(() => verifiesAsync(check.key, check.what, check.ephemeral, check.signature, signed));
+  const results = checks.map((check, i) => {
+    const { whole, message } = messages[i]!;
+    if (check.issuerOf !== undefined) issuerMessages[check.issuerOf] = whole;
+    return settle(() => verifiesAsync(check.key, check.what, check.ephemeral, check.signature, message));
   });
   const proven = proof.kind === 'secret' ? settle(() => assertProofAsync(blocks.at(-1)!.nextKey, proof.value)) : undefined;
   return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven), issuerMessages };
