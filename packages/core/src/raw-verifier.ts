@@ -28,18 +28,7 @@ function rawVerifier(
       return false;
     }
   };
-  if (native) {
-    return {
-      verify: native,
-      verifyAsync: (s, m) => {
-        try {
-          return Promise.resolve(native(s, m));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      },
-    };
-  }
+  if (native) return { verify: native, verifyAsync: async (s, m) => native(s, m) };
   let web = asyncVerifier(jwk, alg, raw);
   // Not async: an async layer over WebCrypto's promise costs a promise and ticks per signature.
   const fallBack = (signature: Uint8Array, message: Uint8Array) => (result: boolean | undefined) => {

@@ -297,7 +297,6 @@ function authorityRefusal(roots: readonly PublicKey[]): InvalidSignatureError {
   );
 }
 
-
 /** What is refused before any signature is checked: no roots (a caller's bug), a root that is not Ed25519, an unknown signature version. */
 function assertVerifiable(envelope: EnvelopeView, roots: readonly PublicKey[]): void {
   if (roots.length === 0) throw new TypeError('at least one trusted Biscuit root public key is required');
