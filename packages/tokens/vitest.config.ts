@@ -15,6 +15,7 @@ export default packageTestConfig({
     'test/audit-path.test.ts',
     'test/web-async-equivalence.test.ts',
     'test/web-shared-buffer.test.ts',
+    'test/web-signature-cache.test.ts',
     'test/p256-external-web.test.ts',
     'test/p256-external-node.test.ts',
     'test/chain-cache-trust.test.ts',

@@ -95,24 +95,50 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   return true;
 }
 
-/**
- * @internal {@link verifyCached} with an asynchronous `verify()` (WebCrypto). `message` is
- * remembered as it is, not copied: a buffer of the caller's own that no one changes.
- */
-export function verifyCachedAsync(key: string, signature: Uint8Array, message: Uint8Array, verify: () => Promise<boolean>): Promise<boolean> {
-  // Not async (an async layer costs a promise and ticks per signature); `verify()` throwing is the caller's to catch.
-  if (maxEntries === 0) return verify();
-  const { hit, id } = lookUp(key, signature, message);
-  if (hit) return Promise.resolve(true);
-  return verify().then((valid) => {
-    if (valid) remember(id, key, message);
-    return valid;
-  });
+/** A signature that verified, to remember (see {@link rememberSignatures}). */
+export interface VerifiedSignature {
+  /** The cache's id of the signature ({@link signatureSeen}). */
+  id: string;
+  key: string;
+  message: Uint8Array;
 }
 
-/** Keeps `message` itself: the caller's own copy, which no one changes, weighed with all of the buffer it keeps alive (a view may lie in a larger one). */
+/**
+ * @internal {@link verifyCached}'s lookup alone, for a caller that verifies asynchronously
+ * and decides which signatures to remember afterwards: `true` when (key, signature,
+ * message) verified before (a hit, counted), else the id to remember it under once it
+ * verifies (a miss, counted); `undefined` when the cache is off.
+ */
+export function signatureSeen(key: string, signature: Uint8Array, message: Uint8Array): true | string | undefined {
+  if (maxEntries === 0) return undefined;
+  const { hit, id } = lookUp(key, signature, message);
+  return hit ? true : id;
+}
+
+/**
+ * @internal Remembers signatures that verified, in the order a synchronous verification
+ * would have (it stops at the first that does not). Their messages are copied together
+ * into one buffer of their own, each entry a view of it weighing its own bytes: the
+ * entries are set one after the other, so they are forgotten one after the other too, and
+ * the buffer with them.
+ */
+export function rememberSignatures(signatures: readonly VerifiedSignature[]): void {
+  if (maxEntries === 0 || signatures.length === 0) return;
+  let length = 0;
+  for (const { message } of signatures) length += message.length;
+  const buffer = new Uint8Array(length);
+  let offset = 0;
+  for (const { id, key, message } of signatures) {
+    const kept = buffer.subarray(offset, offset + message.length);
+    kept.set(message);
+    offset += message.length;
+    remember(id, key, kept);
+  }
+}
+
+/** Keeps `message` itself: a copy of the caller's, which no one changes, weighed by its own bytes (see {@link rememberSignatures} for copies that share a buffer). */
 function remember(id: string, key: string, message: Uint8Array): void {
-  verified.set(id, { key, message }, Math.max(message.length, message.buffer.byteLength) + key.length + id.length);
+  verified.set(id, { key, message }, message.length + key.length + id.length);
 }
 
 function deepFreeze<T>(value: T): T {

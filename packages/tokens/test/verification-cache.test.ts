@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signatureRuns } from '../src/biscuit/signatures.js';
-import { cachedPrefix, rememberPrefix, verifyCached, verifyCachedAsync } from '../src/signature-cache.js';
+import { cachedPrefix, rememberPrefix, rememberSignatures, signatureSeen, verifyCached } from '../src/signature-cache.js';
 import { attenuate, authorize, configureSignatureCache, signatureCacheStats, verifyChain } from '../src/index.js';
 import { appendWithWasm, envelopeOf, tokenOf } from './envelope.js';
 import { AUD, ORG, agents, chainOf, clock, codeOf, dids, failure, orgKey } from './helpers.js';
@@ -61,15 +61,25 @@ describe('the verification cache', () => {
     expect((await authorize(token, options)).agent).toBe(dids[2]);
   });
 
-  it('a message kept is weighed with the whole buffer it keeps alive: a view of a large buffer is not kept', async () => {
-    const signature = new Uint8Array(64).fill(7);
-    const large = new Uint8Array(1024 * 1024);
-    expect(await verifyCachedAsync('k', signature, large.subarray(0, 16), () => Promise.resolve(true))).toBe(true);
+  it('signatures remembered together are copied into one buffer of their own, each weighing its own bytes: views of large buffers are kept as their bytes', async () => {
+    const { base64urlEncode } = await import('@agent-id/core');
+    const entries = Array.from({ length: 100 }, (_, i) => {
+      // Each message a view of a buffer of its own, far over the cache's per-entry limit (256 KiB).
+      const large = new Uint8Array(1024 * 1024).fill(i);
+      const signature = new Uint8Array(64).fill(i);
+      return { signature, id: base64urlEncode(signature), key: `k${i % 3}`, message: large.subarray(i, i + 16) };
+    });
+    expect(entries.map(({ key, signature, message }) => signatureSeen(key, signature, message))).toEqual(entries.map((e) => e.id));
+    rememberSignatures(entries);
+    expect(signatureCacheStats().entries).toBe(100);
+    for (const { key, signature, message } of entries) expect(signatureSeen(key, signature, Uint8Array.from(message))).toBe(true);
+    // Another key or another message is not a hit.
+    expect(signatureSeen('k1', entries[0]!.signature, entries[0]!.message)).toBe(entries[0]!.id);
+    expect(signatureSeen('k0', entries[0]!.signature, new Uint8Array(16).fill(9))).toBe(entries[0]!.id);
+    configureSignatureCache({ maxEntries: 0 });
+    expect(signatureSeen('k0', entries[0]!.signature, entries[0]!.message)).toBeUndefined();
+    rememberSignatures(entries);
     expect(signatureCacheStats().entries).toBe(0);
-    expect(await verifyCachedAsync('k', signature, Uint8Array.from(large.subarray(0, 16)), () => Promise.resolve(true))).toBe(true);
-    expect(signatureCacheStats().entries).toBe(1);
-    // Kept: found again without verifying.
-    expect(await verifyCachedAsync('k', signature, new Uint8Array(16), () => Promise.reject(new Error('verified again')))).toBe(true);
   });
 
   it('a token that ends like a cached one (its proof) but differs before is verified for itself, and the cached one still hits', async () => {

@@ -2,7 +2,7 @@ import { InvalidSignatureError, MalformedInputError, type PublicKey, Unsupported
 import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, equalBytes, p256RawVerifier, publicKeyFromSecret, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
-import { verifyCached, verifyCachedAsync } from '../signature-cache.js';
+import { type VerifiedSignature, rememberSignatures, signatureSeen, verifyCached } from '../signature-cache.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
@@ -148,10 +148,27 @@ function verifies(view: KeyView, what: string, ephemeral: boolean, signature: Ui
   return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload));
 }
 
-/** {@link verifies} with WebCrypto off Node. Not async: each async layer that only returns another promise costs a promise and ticks, per signature. */
-function verifiesAsync(view: KeyView, what: string, ephemeral: boolean, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
+/** A signature checked off Node: whether it verifies, and what to remember it by when it did just now (not found in the cache). */
+interface AsyncVerdict {
+  valid: boolean;
+  verified?: VerifiedSignature;
+}
+const FOUND: AsyncVerdict = { valid: true };
+const INVALID: AsyncVerdict = { valid: false };
+
+/**
+ * {@link verifies} with WebCrypto off Node, remembering nothing: the caller remembers what
+ * verified in the synchronous order (`decided`). Not async: each async layer that only
+ * returns another promise costs a promise and ticks, per signature.
+ */
+function verifiesAsync(view: KeyView, what: string, ephemeral: boolean, signature: Uint8Array, payload: Uint8Array): Promise<AsyncVerdict> {
   const id = keyId(view);
-  return verifyCachedAsync(`biscuit:${id}`, signature, payload, () => verifiesNowAsync(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload));
+  const key = `biscuit:${id}`;
+  const seen = signatureSeen(key, signature, payload);
+  if (seen === true) return Promise.resolve(FOUND);
+  return verifiesNowAsync(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload).then((valid) =>
+    !valid ? INVALID : seen === undefined ? FOUND : { valid, verified: { id: seen, key, message: payload } },
+  );
 }
 
 // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
@@ -434,7 +451,7 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
     ...(verifiedBefore === undefined ? [{ prefix: prefixes.authority, parts: blockPayloadParts(authority, undefined) }] : []),
     ...checks.map((check) => ({ prefix: check.issuerOf === undefined ? undefined : prefixes.hop, parts: check.parts })),
   ]);
-  let rootChecks: Promise<Settled<boolean>>[] = [];
+  let rootChecks: Promise<Settled<AsyncVerdict>>[] = [];
   if (verifiedBefore === undefined) {
     const { whole, message } = messages.shift()!;
     issuerMessages[0] = whole;
@@ -453,18 +470,39 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
 async function decided(
   roots: readonly PublicKey[],
   verifiedRoot: PublicKey | undefined,
-  rootChecks: Promise<Settled<boolean>>[],
+  rootChecks: Promise<Settled<AsyncVerdict>>[],
   checks: readonly SignatureCheck[],
-  results: Promise<Settled<boolean>>[],
+  results: Promise<Settled<AsyncVerdict>>[],
   proven: Promise<Settled<unknown>> | undefined,
 ): Promise<PublicKey> {
   const outcomes: Settled<unknown>[] = await Promise.all<Settled<unknown>>(proven === undefined ? [...rootChecks, ...results] : [...rootChecks, ...results, proven]);
-  let root = verifiedRoot;
-  for (let i = 0; root === undefined && i < rootChecks.length; i++) if (unwrap(outcomes[i]!)) root = roots[i];
-  if (root === undefined) throw authorityRefusal(roots);
-  for (let i = 0; i < checks.length; i++) if (!unwrap(outcomes[rootChecks.length + i]!)) throw refusalOf(checks[i]!);
-  if (proven !== undefined) unwrap(outcomes.at(-1)!);
-  return root;
+  const verdict = (i: number) => unwrap(outcomes[i]!) as AsyncVerdict;
+  // What verified, up to the first refusal, as the synchronous path remembers it: nothing
+  // from a token no trusted root signed, whatever its other signatures.
+  const remembered: VerifiedSignature[] = [];
+  const keep = ({ verified }: AsyncVerdict) => {
+    if (verified !== undefined) remembered.push(verified);
+  };
+  try {
+    let root = verifiedRoot;
+    for (let i = 0; root === undefined && i < rootChecks.length; i++) {
+      const v = verdict(i);
+      if (v.valid) {
+        root = roots[i];
+        keep(v);
+      }
+    }
+    if (root === undefined) throw authorityRefusal(roots);
+    for (let i = 0; i < checks.length; i++) {
+      const v = verdict(rootChecks.length + i);
+      if (!v.valid) throw refusalOf(checks[i]!);
+      keep(v);
+    }
+    if (proven !== undefined) unwrap(outcomes.at(-1)!);
+    return root;
+  } finally {
+    rememberSignatures(remembered);
+  }
 }
 
 /** The envelope's encoded blocks as one run of bytes: a view when they lie end to end (as every writer lays them out), else a copy. */

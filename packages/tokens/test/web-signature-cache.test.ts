@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { describe, expect, it, vi } from 'vitest';
+
+// The signature cache on the web platform (WebCrypto, as web-platform.test.ts runs it): it
+// remembers what verified as the synchronous path does, so whoever sends tokens no trusted
+// root signed cannot fill it, and an honest token's signatures weigh their own bytes.
+vi.mock('../../core/dist/platform/node.js', async () => await import('../../core/dist/platform/web.js'));
+
+const { PLATFORM } = await import('@agent-id/core/internal');
+const { verifyBiscuitAsync } = await import('../src/biscuit/chain.js');
+const { blockPayload, externalPayload } = await import('../src/biscuit/signatures.js');
+const { writeEnvelope } = await import('../src/biscuit/proto/writer.js');
+const { configureSignatureCache, signatureCacheStats } = await import('../src/index.js');
+const { DEFAULT_LIMITS } = await import('../src/limits.js');
+const { chainOf, orgKey } = await import('./helpers.js');
+type SignedBlockView = import('../src/biscuit/proto/envelope.js').SignedBlockView;
+
+/** A token anyone can make: a junk authority block (no root signed it), then 15 third-party blocks, every other signature valid under keys its maker chose. */
+function junkToken(): Uint8Array {
+  const seeds = Array.from({ length: 16 }, () => Uint8Array.from(randomBytes(32)));
+  const external = Uint8Array.from(randomBytes(32));
+  const key = (seed: Uint8Array) => ({ algorithm: 0, key: ed25519.getPublicKey(seed) });
+  const blocks: SignedBlockView[] = [{ block: Uint8Array.from(randomBytes(500)), nextKey: key(seeds[0]!), version: 1, signature: Uint8Array.from(randomBytes(64)) }];
+  for (let i = 1; i < 16; i++) {
+    const block: SignedBlockView = { block: Uint8Array.from(randomBytes(500)), nextKey: key(seeds[i]!), version: 1, signature: new Uint8Array(0), externalKey: key(external) };
+    block.externalSignature = ed25519.sign(externalPayload(block, blocks[i - 1]!), external);
+    block.signature = ed25519.sign(blockPayload(block, blocks[i - 1]!), seeds[i - 1]!);
+    blocks.push(block);
+  }
+  return writeEnvelope({ blocks, proof: { kind: 'secret', value: seeds[15]! } });
+}
+
+describe('the signature cache on the web platform', () => {
+  it('runs on the web platform here', () => {
+    expect(PLATFORM).toBe('web');
+  });
+
+  it("tokens no trusted root signed add nothing to it, however many of their other signatures verify: an honest token's signatures stay", async () => {
+    const honest = (await chainOf('biscuit', 3)).toBytes();
+    configureSignatureCache();
+    await verifyBiscuitAsync(honest, [orgKey.publicKey], DEFAULT_LIMITS);
+    // The authority block, three hop blocks and their three external signatures.
+    expect(signatureCacheStats().entries).toBe(7);
+    for (let i = 0; i < 60; i++) {
+      const junk = junkToken();
+      expect(Math.ceil((junk.length * 4) / 3)).toBeLessThan(DEFAULT_LIMITS.maxTokenChars);
+      await expect(verifyBiscuitAsync(junk, [orgKey.publicKey], DEFAULT_LIMITS)).rejects.toMatchObject({ code: 'invalid_signature', check: 'signature' });
+    }
+    expect(signatureCacheStats().entries).toBe(7);
+    const { hits } = signatureCacheStats();
+    await verifyBiscuitAsync(honest, [orgKey.publicKey], DEFAULT_LIMITS);
+    expect(signatureCacheStats().hits - hits).toBe(7);
+  }, 60_000);
+
+  it('a token refused at a later signature keeps the ones before it, as the synchronous path does, and none after, even those that verified', async () => {
+    const { verifyBiscuit } = await import('../src/biscuit/chain.js');
+    const { readSerialized } = await import('../src/biscuit/proto/envelope.js');
+    const envelope = readSerialized((await chainOf('biscuit', 3)).toBytes());
+    // Block 2's own signature broken. Before it: the authority's, block 1's and block 1's
+    // external signature. After it: block 2's external signature, which still verifies (it
+    // covers block 1's signature, not block 2's), and block 3's two, which do not.
+    envelope.blocks[2]!.signature = Uint8Array.from(envelope.blocks[2]!.signature, (b, i) => (i === 0 ? b ^ 1 : b));
+    const broken = writeEnvelope(envelope);
+    for (const verify of [verifyBiscuitAsync, async (...args: Parameters<typeof verifyBiscuit>) => verifyBiscuit(...args)]) {
+      configureSignatureCache();
+      await expect(verify(broken, [orgKey.publicKey], DEFAULT_LIMITS)).rejects.toMatchObject({ code: 'invalid_signature', check: 'signature' });
+      expect(signatureCacheStats().entries).toBe(3);
+    }
+  });
+});
