@@ -117,15 +117,21 @@ export function signatureSeen(key: string, signature: Uint8Array, message: Uint8
 
 /**
  * @internal Remembers signatures that verified, in the order a synchronous verification
- * would have (it stops at the first that does not). Their messages are copied together
- * into one buffer of their own, each entry a view of it weighing its own bytes: the
- * entries are set one after the other, so they are forgotten one after the other too, and
- * the buffer with them.
+ * would have (it stops at the first that does not). With `bufferBytes`, their messages are
+ * all the messages of one buffer of the caller's own (no one changes it) of that many
+ * bytes: kept as they are, the last entry weighing what the buffer holds beyond them.
+ * Otherwise they are copied together into one buffer of their own. Either way each entry
+ * weighs its own bytes, and the entries are set one after the other, so they are forgotten
+ * one after the other too, and the buffer with the last of them.
  */
-export function rememberSignatures(signatures: readonly VerifiedSignature[]): void {
+export function rememberSignatures(signatures: readonly VerifiedSignature[], bufferBytes?: number): void {
   if (maxEntries === 0 || signatures.length === 0) return;
   let length = 0;
   for (const { message } of signatures) length += message.length;
+  if (bufferBytes !== undefined) {
+    signatures.forEach(({ id, key, message }, i) => remember(id, key, message, i === signatures.length - 1 ? Math.max(0, bufferBytes - length) : 0));
+    return;
+  }
   const buffer = new Uint8Array(length);
   let offset = 0;
   for (const { id, key, message } of signatures) {
@@ -136,9 +142,9 @@ export function rememberSignatures(signatures: readonly VerifiedSignature[]): vo
   }
 }
 
-/** Keeps `message` itself: a copy of the caller's, which no one changes, weighed by its own bytes (see {@link rememberSignatures} for copies that share a buffer). */
-function remember(id: string, key: string, message: Uint8Array): void {
-  verified.set(id, { key, message }, message.length + key.length + id.length);
+/** Keeps `message` itself (bytes no one changes), weighed by its own bytes and `shared` more (see {@link rememberSignatures} for messages that share a buffer). */
+function remember(id: string, key: string, message: Uint8Array, shared = 0): void {
+  verified.set(id, { key, message }, message.length + shared + key.length + id.length);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -447,10 +447,13 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
   const issuerMessages: Array<Uint8Array | undefined> = new Array(blocks.length).fill(undefined);
   const authority = blocks[0]!;
   const checks = signatureChecks(envelope, verifiedBefore?.blocks ?? 1);
-  const messages = joinedInOne([
+  const joined = joinedInOne([
     ...(verifiedBefore === undefined ? [{ prefix: prefixes.authority, parts: blockPayloadParts(authority, undefined) }] : []),
     ...checks.map((check) => ({ prefix: check.issuerOf === undefined ? undefined : prefixes.hop, parts: check.parts })),
   ]);
+  // Its buffer, and how many messages it holds: when every one verifies now, the cache keeps them where they are.
+  const buffer = { bytes: joined[0]?.whole.buffer.byteLength ?? 0, messages: joined.length };
+  const messages = [...joined];
   let rootChecks: Promise<Settled<AsyncVerdict>>[] = [];
   if (verifiedBefore === undefined) {
     const { whole, message } = messages.shift()!;
@@ -463,7 +466,7 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
     return settle(() => verifiesAsync(check.key, check.what, check.ephemeral, check.signature, message));
   });
   const proven = proof.kind === 'secret' ? settle(() => assertProofAsync(blocks.at(-1)!.nextKey, proof.value)) : undefined;
-  return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven), issuerMessages };
+  return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven, buffer), issuerMessages };
 }
 
 /** The verdict of {@link verifySignaturesAsync}: one wait for every check started, then each decided in the synchronous order. */
@@ -474,6 +477,7 @@ async function decided(
   checks: readonly SignatureCheck[],
   results: Promise<Settled<AsyncVerdict>>[],
   proven: Promise<Settled<unknown>> | undefined,
+  buffer: { bytes: number; messages: number },
 ): Promise<PublicKey> {
   const outcomes: Settled<unknown>[] = await Promise.all<Settled<unknown>>(proven === undefined ? [...rootChecks, ...results] : [...rootChecks, ...results, proven]);
   const verdict = (i: number) => unwrap(outcomes[i]!) as AsyncVerdict;
@@ -501,7 +505,8 @@ async function decided(
     if (proven !== undefined) unwrap(outcomes.at(-1)!);
     return root;
   } finally {
-    rememberSignatures(remembered);
+    // Every message of the buffer verified now (a new token, the common case): kept where they lie.
+    rememberSignatures(remembered, remembered.length === buffer.messages ? buffer.bytes : undefined);
   }
 }
 
