@@ -123,28 +123,47 @@ export function signatureSeen(key: string, signature: Uint8Array, message: Uint8
  * Otherwise they are copied together into one buffer of their own. Either way each entry
  * weighs its own bytes, and the entries are set one after the other, so they are forgotten
  * one after the other too, and the buffer with the last of them.
+ *
+ * So that a buffer is only ever freed that way, none of them replaces an entry (one a
+ * concurrent verification remembered first is left as it is), and none is dropped for its
+ * weight once in a shared buffer: those the cache would not keep are left out first, and
+ * then the others are copied.
  */
 export function rememberSignatures(signatures: readonly VerifiedSignature[], bufferBytes?: number): void {
   if (maxEntries === 0 || signatures.length === 0) return;
+  const ids = new Set<string>();
+  const kept = signatures.filter(({ id, key, message }) => {
+    if (verified.has(id) || ids.has(id) || entryWeight(id, key, message) > verified.maxEntryWeight) return false;
+    ids.add(id);
+    return true;
+  });
   let length = 0;
-  for (const { message } of signatures) length += message.length;
-  if (bufferBytes !== undefined) {
-    signatures.forEach(({ id, key, message }, i) => remember(id, key, message, i === signatures.length - 1 ? Math.max(0, bufferBytes - length) : 0));
-    return;
+  for (const { message } of kept) length += message.length;
+  const last = kept.at(-1);
+  if (last === undefined) return;
+  if (bufferBytes !== undefined && kept.length === signatures.length) {
+    const rest = Math.max(0, bufferBytes - length);
+    if (entryWeight(last.id, last.key, last.message, rest) <= verified.maxEntryWeight) {
+      kept.forEach(({ id, key, message }, i) => remember(id, key, message, i === kept.length - 1 ? rest : 0));
+      return;
+    }
   }
   const buffer = new Uint8Array(length);
   let offset = 0;
-  for (const { id, key, message } of signatures) {
-    const kept = buffer.subarray(offset, offset + message.length);
-    kept.set(message);
+  for (const { id, key, message } of kept) {
+    const copy = buffer.subarray(offset, offset + message.length);
+    copy.set(message);
     offset += message.length;
-    remember(id, key, kept);
+    remember(id, key, copy);
   }
 }
 
-/** Keeps `message` itself (bytes no one changes), weighed by its own bytes and `shared` more (see {@link rememberSignatures} for messages that share a buffer). */
+/** What an entry of the signature cache weighs: its message, `shared` more bytes of a buffer it keeps alive, its key's name and its id. */
+const entryWeight = (id: string, key: string, message: Uint8Array, shared = 0) => message.length + shared + key.length + id.length;
+
+/** Keeps `message` itself (bytes no one changes), weighed by {@link entryWeight} (see {@link rememberSignatures} for messages that share a buffer). */
 function remember(id: string, key: string, message: Uint8Array, shared = 0): void {
-  verified.set(id, { key, message }, message.length + shared + key.length + id.length);
+  verified.set(id, { key, message }, entryWeight(id, key, message, shared));
 }
 
 function deepFreeze<T>(value: T): T {

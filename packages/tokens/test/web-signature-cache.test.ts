@@ -7,14 +7,52 @@ import { describe, expect, it, vi } from 'vitest';
 // root signed cannot fill it, and an honest token's signatures weigh their own bytes.
 vi.mock('../../core/dist/platform/node.js', async () => await import('../../core/dist/platform/web.js'));
 
-const { PLATFORM } = await import('@agent-id/core/internal');
+const { PLATFORM, WeightedMap } = await import('@agent-id/core/internal');
 const { verifyBiscuitAsync } = await import('../src/biscuit/chain.js');
 const { blockPayload, externalPayload } = await import('../src/biscuit/signatures.js');
+const { readSerialized } = await import('../src/biscuit/proto/envelope.js');
 const { writeEnvelope } = await import('../src/biscuit/proto/writer.js');
 const { configureSignatureCache, signatureCacheStats } = await import('../src/index.js');
 const { DEFAULT_LIMITS } = await import('../src/limits.js');
 const { chainOf, orgKey } = await import('./helpers.js');
 type SignedBlockView = import('../src/biscuit/proto/envelope.js').SignedBlockView;
+type EnvelopeView = import('../src/biscuit/proto/envelope.js').EnvelopeView;
+
+// The signature cache itself, found when it sets an entry (a message and a key's name), to
+// count the memory its messages keep alive: each distinct buffer, whole.
+type Held = { key: string; message: Uint8Array };
+let cache: InstanceType<typeof WeightedMap<string, Held>> | undefined;
+const set = WeightedMap.prototype.set;
+WeightedMap.prototype.set = function (this: InstanceType<typeof WeightedMap<string, Held>>, key: string, value: Held, weight: number) {
+  if (typeof value === 'object' && value !== null && 'message' in value && 'key' in value) cache = this;
+  return set.call(this, key, value, weight);
+} as typeof set;
+function memory(): { weight: number; retained: number } {
+  const buffers = new Set<ArrayBufferLike>();
+  let retained = 0;
+  for (const id of cache!.keys()) {
+    const { buffer } = cache!.get(id)!.message;
+    if (!buffers.has(buffer)) retained += buffer.byteLength;
+    buffers.add(buffer);
+  }
+  return { weight: cache!.weight, retained };
+}
+
+/** `envelope` (attenuable) with first-party blocks of these contents appended: what any holder of it can make. */
+function extended(envelope: EnvelopeView, contents: Uint8Array[]): Uint8Array {
+  const blocks = [...envelope.blocks];
+  let secret = envelope.proof.value;
+  for (const content of contents) {
+    const seed = Uint8Array.from(randomBytes(32));
+    const block: SignedBlockView = { block: content, nextKey: { algorithm: 0, key: ed25519.getPublicKey(seed) }, version: 1, signature: new Uint8Array(0) };
+    block.signature = ed25519.sign(blockPayload(block, blocks.at(-1)!), secret);
+    blocks.push(block);
+    secret = seed;
+  }
+  return writeEnvelope({ blocks, proof: { kind: 'secret', value: secret } });
+}
+const junk = (n: number) => Uint8Array.from(randomBytes(n));
+const outcome = (p: Promise<unknown>) => p.then(() => 'allowed', (e: { code?: string }) => e.code ?? 'uncoded');
 
 /** A token anyone can make: a junk authority block (no root signed it), then 15 third-party blocks, every other signature valid under keys its maker chose. */
 function junkToken(): Uint8Array {
@@ -52,6 +90,31 @@ describe('the signature cache on the web platform', () => {
     await verifyBiscuitAsync(honest, [orgKey.publicKey], DEFAULT_LIMITS);
     expect(signatureCacheStats().hits - hits).toBe(7);
   }, 60_000);
+
+  it('keeps no more memory than it is charged: not with messages over its per-entry limit, nor with verifications sharing signatures at once', async () => {
+    const envelope = readSerialized((await chainOf('biscuit', 1)).toBytes());
+    const limits = { ...DEFAULT_LIMITS, maxTokenChars: 1_000_000 };
+    // Children of a verified token, each a small block then one of 300 KiB (over the 256 KiB
+    // an entry may weigh): refused as blocks, their signatures verified and remembered.
+    configureSignatureCache();
+    await verifyBiscuitAsync(writeEnvelope(envelope), [orgKey.publicKey], limits);
+    for (let i = 0; i < 30; i++) expect(await outcome(verifyBiscuitAsync(extended(envelope, [junk(40), junk(300 * 1024)]), [orgKey.publicKey], limits))).toBe('malformed_input');
+    let { weight, retained } = memory();
+    expect(retained).toBeLessThanOrEqual(weight);
+    // Forty children of one new parent at once: each looks the parent's signatures up before any remembers them.
+    configureSignatureCache();
+    for (let round = 0; round < 10; round++) {
+      const seed = Uint8Array.from(randomBytes(32));
+      const block: SignedBlockView = { block: junk(10 * 1024), nextKey: { algorithm: 0, key: ed25519.getPublicKey(seed) }, version: 1, signature: new Uint8Array(0) };
+      block.signature = ed25519.sign(blockPayload(block, envelope.blocks.at(-1)!), envelope.proof.value);
+      const parent: EnvelopeView = { blocks: [...envelope.blocks, block], proof: { kind: 'secret', value: seed } };
+      const children = Array.from({ length: 40 }, () => extended(parent, [junk(1)]));
+      const outcomes = await Promise.all(children.map((child) => outcome(verifyBiscuitAsync(child, [orgKey.publicKey], DEFAULT_LIMITS))));
+      expect(new Set(outcomes)).toEqual(new Set(['malformed_input']));
+    }
+    ({ weight, retained } = memory());
+    expect(retained).toBeLessThanOrEqual(weight);
+  }, 120_000);
 
   it('a token refused at a later signature keeps the ones before it, as the synchronous path does, and none after, even those that verified', async () => {
     const { verifyBiscuit } = await import('../src/biscuit/chain.js');
