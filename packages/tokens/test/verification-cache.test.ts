@@ -76,13 +76,18 @@ describe('the verification cache', () => {
     // Another key or another message is not a hit.
     expect(signatureSeen('k1', entries[0]!.signature, entries[0]!.message)).toBe(entries[0]!.id);
     expect(signatureSeen('k0', entries[0]!.signature, new Uint8Array(16).fill(9))).toBe(entries[0]!.id);
-    // All the messages of one buffer of the caller's: kept where they lie, the buffer charged
-    // to the last (here over the per-entry limit of 256 KiB, so that one is not kept).
+    // All the messages of one buffer of the caller's would be kept where they lie, the rest of
+    // the buffer charged to the last; here that is over the per-entry limit (256 KiB), so
+    // they are copied instead, and all kept.
     configureSignatureCache();
     const shared = new Uint8Array(300 * 1024);
     const views = entries.slice(0, 3).map((e, i) => ({ ...e, message: shared.subarray(i * 16, i * 16 + 16) }));
     rememberSignatures(views, shared.byteLength);
-    expect(views.map(({ key, signature, message }) => signatureSeen(key, signature, message))).toEqual([true, true, views[2]!.id]);
+    expect(views.map(({ key, signature, message }) => signatureSeen(key, signature, message))).toEqual([true, true, true]);
+    // One already held (a concurrent verification remembered it first) is left as it is.
+    const again = { ...views[0]!, key: 'another key' };
+    rememberSignatures([again]);
+    expect(signatureSeen(views[0]!.key, views[0]!.signature, views[0]!.message)).toBe(true);
     configureSignatureCache({ maxEntries: 0 });
     expect(signatureSeen('k0', entries[0]!.signature, entries[0]!.message)).toBeUndefined();
     rememberSignatures(entries);
