@@ -98,10 +98,8 @@ export function isSmallOrderEncoding(bytes: Uint8Array, offset = 0): boolean {
   });
 }
 
-// Imported keys of roots and delegating agents, by algorithm and bytes: importing is
-// deterministic and carries no decision, and these keys sign token after token. A next key
-// signs one block only, which the signature cache remembers: it is not kept (off Node, each
-// would keep a CryptoKey alive for the garbage collector to trace, token after token).
+// Imported keys, by algorithm and bytes: importing is deterministic and carries no
+// decision, so repeated tokens (and repeated ephemeral keys) skip it.
 const MAX_CACHED_KEYS = 4096;
 const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
 
@@ -113,7 +111,7 @@ const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
  * attenuable token has anyway) get only this one; root and delegator keys pass the full
  * check through their callers.
  */
-function keyObject(view: KeyView, what: string, id: string, remember: boolean): RawVerifier {
+function keyObject(view: KeyView, what: string, id: string): RawVerifier {
   const cached = keyObjects.get(id);
   if (cached) return cached;
   let key: RawVerifier;
@@ -133,19 +131,18 @@ function keyObject(view: KeyView, what: string, id: string, remember: boolean): 
     if (cause instanceof UnsupportedAlgorithmError) throw cause;
     throw new MalformedInputError(`biscuit: ${what} is not a valid public key`, { check: 'public_key', cause });
   }
-  if (remember) keyObjects.set(id, key);
+  keyObjects.set(id, key);
   return key;
 }
 
 /**
  * Whether `signature` over `payload` verifies under the key `view` (a refusal of the key
- * names it as `what`): from the signature cache, else verified, the key made ready first
- * (kept for later tokens unless `ephemeral`, a next key). A hit needs no key: the same
- * key, signature and message verified before.
+ * names it as `what`): from the signature cache, else verified, the key made ready first.
+ * A hit needs no key: the same key, signature and message verified before.
  */
-function verifies(view: KeyView, what: string, ephemeral: boolean, signature: Uint8Array, payload: Uint8Array): boolean {
+function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
   const id = keyId(view);
-  return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload));
+  return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(keyObject(view, what, id), view.algorithm, signature, payload));
 }
 
 /** A signature checked off Node: whether it verifies, and what to remember it by when it did just now (not found in the cache). */
@@ -161,12 +158,12 @@ const INVALID: AsyncVerdict = { valid: false };
  * verified in the synchronous order (`decided`). Not async: each async layer that only
  * returns another promise costs a promise and ticks, per signature.
  */
-function verifiesAsync(view: KeyView, what: string, ephemeral: boolean, signature: Uint8Array, payload: Uint8Array): Promise<AsyncVerdict> {
+function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<AsyncVerdict> {
   const id = keyId(view);
   const key = `biscuit:${id}`;
   const seen = signatureSeen(key, signature, payload);
   if (seen === true) return Promise.resolve(FOUND);
-  return verifiesNowAsync(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload).then((valid) =>
+  return verifiesNowAsync(keyObject(view, what, id), view.algorithm, signature, payload).then((valid) =>
     !valid ? INVALID : seen === undefined ? FOUND : { valid, verified: { id: seen, key, message: payload } },
   );
 }
@@ -258,8 +255,6 @@ interface SignatureCheck {
   key: KeyView;
   /** The key, as a refusal of it names it. */
   what: string;
-  /** Whether the key is a next key (signing one block: not kept, see `keyObjects`). */
-  ephemeral: boolean;
   /** The block whose issuer made this signature (a third-party block's external signature), if it is one. */
   issuerOf?: number;
   signature: Uint8Array;
@@ -295,13 +290,13 @@ function signatureChecks(envelope: EnvelopeView, from: number): SignatureCheck[]
   for (let i = from; i < blocks.length; i++) {
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
-    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, ephemeral: true, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
+    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
     if (block.externalKey && block.externalSignature) {
-      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, ephemeral: false, issuerOf: i, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
+      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, issuerOf: i, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
     }
   }
   const last = blocks.at(-1)!;
-  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', ephemeral: true, signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
+  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
   return checks;
 }
 
@@ -348,11 +343,11 @@ export function verifySignatures(envelope: EnvelopeView, roots: readonly PublicK
   let root = verifiedBefore?.root;
   if (root === undefined) {
     const payload = blockPayload(authority, undefined);
-    root = roots.find((r) => verifies(rootView(r), 'the root key', false, authority.signature, payload));
+    root = roots.find((r) => verifies(rootView(r), 'the root key', authority.signature, payload));
     if (root === undefined) throw authorityRefusal(roots);
   }
   for (const check of signatureChecks(envelope, verifiedBefore?.blocks ?? 1)) {
-    if (!verifies(check.key, check.what, check.ephemeral, check.signature, joinedInScratch(check.parts))) throw refusalOf(check);
+    if (!verifies(check.key, check.what, check.signature, joinedInScratch(check.parts))) throw refusalOf(check);
   }
   const { proof } = envelope;
   if (proof.kind === 'secret') assertProof(envelope.blocks.at(-1)!.nextKey, proof.value);
@@ -458,12 +453,12 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
   if (verifiedBefore === undefined) {
     const { whole, message } = messages.shift()!;
     issuerMessages[0] = whole;
-    rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', false, authority.signature, message)));
+    rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, message)));
   }
   const results = checks.map((check, i) => {
     const { whole, message } = messages[i]!;
     if (check.issuerOf !== undefined) issuerMessages[check.issuerOf] = whole;
-    return settle(() => verifiesAsync(check.key, check.what, check.ephemeral, check.signature, message));
+    return settle(() => verifiesAsync(check.key, check.what, check.signature, message));
   });
   const proven = proof.kind === 'secret' ? settle(() => assertProofAsync(blocks.at(-1)!.nextKey, proof.value)) : undefined;
   return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven, buffer), issuerMessages };
