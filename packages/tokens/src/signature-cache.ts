@@ -144,7 +144,7 @@ export function rememberSignatures(signatures: readonly VerifiedSignature[], buf
   if (bufferBytes !== undefined && kept.length === signatures.length) {
     const rest = Math.max(0, bufferBytes - length);
     if (entryWeight(last.id, last.key, last.message, rest) <= verified.maxEntryWeight) {
-      kept.forEach(({ id, key, message }, i) => remember(id, key, message, i === kept.length - 1 ? rest : 0));
+      for (let i = 0; i < kept.length; i++) remember(kept[i]!.id, kept[i]!.key, kept[i]!.message, i === kept.length - 1 ? rest : 0);
       return;
     }
   }
