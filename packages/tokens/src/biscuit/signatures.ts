@@ -448,15 +448,16 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
   ]);
   // Its buffer, and how many messages it holds: when every one verifies now, the cache keeps them where they are.
   const buffer = { bytes: joined[0]?.whole.buffer.byteLength ?? 0, messages: joined.length };
-  const messages = [...joined];
+  // The authority's payload comes first when it is checked; then one message a check.
+  const first = verifiedBefore === undefined ? 1 : 0;
   let rootChecks: Promise<Settled<AsyncVerdict>>[] = [];
-  if (verifiedBefore === undefined) {
-    const { whole, message } = messages.shift()!;
+  if (first === 1) {
+    const { whole, message } = joined[0]!;
     issuerMessages[0] = whole;
     rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, message)));
   }
   const results = checks.map((check, i) => {
-    const { whole, message } = messages[i]!;
+    const { whole, message } = joined[first + i]!;
     if (check.issuerOf !== undefined) issuerMessages[check.issuerOf] = whole;
     return settle(() => verifiesAsync(check.key, check.what, check.signature, message));
   });
