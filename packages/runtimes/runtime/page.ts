@@ -62,7 +62,7 @@ async function batch(fn: () => Promise<unknown>, iterations: number): Promise<nu
  * awaited WebCrypto Ed25519 verifies of a message of a token's size, in this page. Every
  * token must be allowed: the first one's result is returned for the caller to check.
  */
-async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; rows: PageRow[]; pairedRatios: number[]; cold: { baselineUs: number; freshUs: number } }> {
+async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; rows: PageRow[]; pairedRatios: number[]; totalRatios: number[]; cold: { baselineUs: number; freshUs: number } }> {
   const trustedRoots = publicKeyFromDidKey(input.root);
   const run = (token: string) => authorize(token, { request: input.request, presenter: input.presenter, trustedRoots });
   const warmup = input.warmup ?? input.iterations;
@@ -88,7 +88,9 @@ async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; ro
   ];
   // The method of @agent-id/test-support/bench (warm-up, batches, median), with the batches
   // of the baseline and of each subject taken in turn, so that a busy machine slows all alike;
-  // `pairedRatios` are the medians of the per-batch ratios to the baseline batch just before.
+  // `pairedRatios` are the medians of the per-batch ratios to the baseline batch just before;
+  // `totalRatios`, each subject's time over all its batches to the baseline's: what a page
+  // spends, pauses of the garbage collector included, which a median passes over.
   // The page's first calls (new tokens), before any warm-up, against as many verifies.
   const cold = { baselineUs: await batch(webCrypto, input.iterations), freshUs: await batch(runFresh, input.iterations) };
   for (const s of subjects) await batch(s.fn, warmup);
@@ -96,7 +98,9 @@ async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; ro
   for (let b = 0; b < input.batches; b++) for (const [i, s] of subjects.entries()) times[i]!.push(await batch(s.fn, input.iterations));
   const rows = subjects.map((s, i) => row(s.name, times[i]!, input.iterations));
   const pairedRatios = times.map((t) => median(t.map((us, b) => us / times[0]![b]!)));
-  return { result, rows, pairedRatios, cold };
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const totalRatios = times.map((t) => sum(t) / sum(times[0]!));
+  return { result, rows, pairedRatios, totalRatios, cold };
 }
 
 /** `authorize` of each of `input.tokens` once, awaited one by one (what `bench/run.js --profile` samples). */

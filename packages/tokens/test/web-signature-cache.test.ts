@@ -131,4 +131,24 @@ describe('the signature cache on the web platform', () => {
       expect(signatureCacheStats().entries).toBe(3);
     }
   });
+
+  it("keeps the root's and the agents' keys for the next token, not its next keys: verified again, only those are imported again", async () => {
+    const token = (await chainOf('biscuit', 3)).toBytes();
+    const hops = readSerialized(token).blocks.length - 1;
+    // Off, so the second verification checks every signature again rather than finding it.
+    configureSignatureCache({ maxEntries: 0 });
+    const importKey = vi.spyOn(crypto.subtle, 'importKey');
+    try {
+      await verifyBiscuitAsync(token, [orgKey.publicKey], DEFAULT_LIMITS);
+      const raw = () => importKey.mock.calls.filter(([format]) => format === 'raw').length;
+      // Each block's next key but the last (whose secret is the proof), and any root or agent key not met before.
+      const first = raw();
+      expect(first).toBeGreaterThanOrEqual(hops);
+      await verifyBiscuitAsync(token, [orgKey.publicKey], DEFAULT_LIMITS);
+      expect(raw() - first).toBe(hops);
+    } finally {
+      importKey.mockRestore();
+      configureSignatureCache();
+    }
+  });
 });

@@ -109,9 +109,9 @@ const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
  * and give it a new revocation id). The full subgroup check of `@agent-id/core` costs
  * about eight verifications, so ephemeral next keys (whose secret every holder of an
  * attenuable token has anyway) get only this one; root and delegator keys pass the full
- * check through their callers.
+ * check through their callers. Kept for the next token unless `keep` is false.
  */
-function keyObject(view: KeyView, what: string, id: string): RawVerifier {
+function keyObject(view: KeyView, what: string, id: string, keep = true): RawVerifier {
   const cached = keyObjects.get(id);
   if (cached) return cached;
   let key: RawVerifier;
@@ -131,7 +131,7 @@ function keyObject(view: KeyView, what: string, id: string): RawVerifier {
     if (cause instanceof UnsupportedAlgorithmError) throw cause;
     throw new MalformedInputError(`biscuit: ${what} is not a valid public key`, { check: 'public_key', cause });
   }
-  keyObjects.set(id, key);
+  if (keep) keyObjects.set(id, key);
   return key;
 }
 
@@ -158,12 +158,16 @@ const INVALID: AsyncVerdict = { valid: false };
  * verified in the synchronous order (`decided`). Not async: each async layer that only
  * returns another promise costs a promise and ticks, per signature.
  */
-function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): Promise<AsyncVerdict> {
+function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array, ephemeral: boolean): Promise<AsyncVerdict> {
   const id = keyId(view);
   const key = `biscuit:${id}`;
   const seen = signatureSeen(key, signature, payload);
   if (seen === true) return Promise.resolve(FOUND);
-  return verifiesNowAsync(keyObject(view, what, id), view.algorithm, signature, payload).then((valid) =>
+  // A next key is not kept off Node: WebCrypto imports one in about 4 µs, while a kept one
+  // holds a CryptoKey the collector traces, for a key that verifies one block of one chain
+  // (a token presented again finds its signatures in the cache, not its keys). A verifier
+  // meeting new tokens would keep five a token and forget five once full.
+  return verifiesNowAsync(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload).then((valid) =>
     !valid ? INVALID : seen === undefined ? FOUND : { valid, verified: { id: seen, key, message: payload } },
   );
 }
@@ -255,6 +259,8 @@ interface SignatureCheck {
   key: KeyView;
   /** The key, as a refusal of it names it. */
   what: string;
+  /** Whether the key is a next key (its secret travels with the token), not a root's or an agent's. */
+  ephemeral: boolean;
   /** The block whose issuer made this signature (a third-party block's external signature), if it is one. */
   issuerOf?: number;
   signature: Uint8Array;
@@ -290,13 +296,13 @@ function signatureChecks(envelope: EnvelopeView, from: number): SignatureCheck[]
   for (let i = from; i < blocks.length; i++) {
     const block = blocks[i]!;
     const previous = blocks[i - 1]!;
-    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
+    checks.push({ key: previous.nextKey, what: `block ${i - 1}'s next key`, ephemeral: true, signature: block.signature, parts: blockPayloadParts(block, previous), refusal: `biscuit: block ${i}'s signature does not verify`, check: 'signature' });
     if (block.externalKey && block.externalSignature) {
-      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, issuerOf: i, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
+      checks.push({ key: block.externalKey, what: `block ${i}'s external key`, ephemeral: false, issuerOf: i, signature: block.externalSignature, parts: externalPayloadParts(block, previous), refusal: `biscuit: block ${i}'s external signature does not verify`, check: 'signature' });
     }
   }
   const last = blocks.at(-1)!;
-  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
+  if (proof.kind === 'seal') checks.push({ key: last.nextKey, what: 'the last next key', ephemeral: true, signature: proof.value, parts: sealPayloadParts(last), refusal: 'biscuit: the sealing signature does not verify', check: 'proof' });
   return checks;
 }
 
@@ -454,12 +460,12 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
   if (first === 1) {
     const { whole, message } = joined[0]!;
     issuerMessages[0] = whole;
-    rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, message)));
+    rootChecks = roots.map((r) => settle(() => verifiesAsync(rootView(r), 'the root key', authority.signature, message, false)));
   }
   const results = checks.map((check, i) => {
     const { whole, message } = joined[first + i]!;
     if (check.issuerOf !== undefined) issuerMessages[check.issuerOf] = whole;
-    return settle(() => verifiesAsync(check.key, check.what, check.signature, message));
+    return settle(() => verifiesAsync(check.key, check.what, check.signature, message, check.ephemeral));
   });
   const proven = proof.kind === 'secret' ? settle(() => assertProofAsync(blocks.at(-1)!.nextKey, proof.value)) : undefined;
   return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven, buffer), issuerMessages };
