@@ -1,5 +1,5 @@
 import { InputTooLargeError, JWS_VERIFY_ALGORITHMS, type JwsVerifyAlgorithm, MalformedInputError, UnsupportedAlgorithmError, base64urlDecode } from '@agent-id/core';
-import { BoundedMap, assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, assertSize, bytesToUtf8, deepFreeze, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
 
 /** One entry of a card's `signatures`, its protected header read; nothing verified. */
 export interface CardSignature {
@@ -91,14 +91,6 @@ function readHeader(p: string, what: string): ReadHeader {
   const read: ReadHeader = Object.freeze({ header: deepFreeze(header), alg: alg as JwsVerifyAlgorithm, kid, did, jku });
   if (p.length <= MAX_HEADER_CHARS) headers.set(p, read);
   return read;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
 }
 
 function readSignature(entry: unknown, number: number): CardSignature {

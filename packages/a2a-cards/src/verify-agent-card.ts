@@ -13,7 +13,7 @@ import {
   UntrustedSignerError,
   VerificationKey,
 } from '@agent-id/core';
-import { BoundedMap, PLATFORM, isRecord } from '@agent-id/core/internal';
+import { BoundedMap, PLATFORM, deepFreeze, isRecord } from '@agent-id/core/internal';
 import { type DidResolver, type VerifiedOwnershipCredential, verifyOwnershipCredential } from '@agent-id/did';
 import { type CardSignature, type SignatureSlot, readSignatures, short, signingInput } from './card-signatures.js';
 import { ownershipCredentialIn } from './ownership-extension.js';
@@ -288,14 +288,6 @@ const readCards = new Map<string, ReadCard>();
 const verifiedOnce = new Set<string>();
 let readCardChars = 0;
 let verifiedOnceChars = 0;
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
-}
 
 // The signature entries of a kept card, read (headers parsed and checked, signatures
 // decoded): a function of its frozen text alone. Kept only when every entry could be read.

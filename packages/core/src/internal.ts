@@ -24,3 +24,4 @@ export { auditEntryLine, auditHeaderLine } from './audit.js';
 export { signCheckpoint, type CheckpointLine } from './audit-checkpoint.js';
 export { LOG_ID } from './audit-lines.js';
 export { BoundedMap, BoundedSet, WeightedMap } from './bounded.js';
+export { deepFreeze } from './deep-freeze.js';

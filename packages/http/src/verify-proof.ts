@@ -18,7 +18,7 @@ import {
   verifyJwsSignature,
   verifyJwsSignatureAsync,
 } from '@agent-id/core';
-import { BoundedMap, PLATFORM, assertCanonicalBase64url, assertSize, bytesToUtf8, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
+import { BoundedMap, PLATFORM, assertCanonicalBase64url, assertSize, bytesToUtf8, deepFreeze, isRecord, parseJson, utf8ToBytes } from '@agent-id/core/internal';
 import { type DidResolver, didKeyFromPublicKey } from '@agent-id/did';
 import { PROOF_TYPE } from './create-proof.js';
 import { normalizeHtu } from './htu.js';
@@ -172,14 +172,6 @@ function parseProof(proof: unknown): { jws: ParsedJws & { payloadText?: string }
   const seen: SeenHeader = { header: deepFreeze(jws.header) };
   headers.set(jws.protected, seen);
   return { jws, seen };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
 }
 
 /** The key a proof names: its `kid` resolved (and equal to `jwk` when both are given), or a did:key of its `jwk`. */

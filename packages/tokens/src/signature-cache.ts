@@ -1,5 +1,5 @@
 import { base64urlEncode } from '@agent-id/core';
-import { BoundedMap, WeightedMap, equalBytes, sha256Text } from '@agent-id/core/internal';
+import { BoundedMap, WeightedMap, deepFreeze, equalBytes, sha256Text } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -166,17 +166,6 @@ function remember(id: string, key: string, message: Uint8Array, shared = 0): voi
   verified.set(id, { key, message }, entryWeight(id, key, message, shared));
 }
 
-function deepFreeze<T>(value: T): T {
-  // Byte arrays cannot be frozen; the chain holds none a caller could reach (`root` is a PublicKey, whose bytes are copied out).
-  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    // Own enumerable members, as Object.values lists them, without making that list.
-    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
-    else for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
-
 /**
  * @internal A token's verified chain remembered for this token text under this trust
  * (see {@link rememberChain}), or undefined; off with the signature cache.
@@ -195,7 +184,9 @@ export function cachedChain<T extends object>(trust: string, token: string): T |
  * the limits it was verified with: what verification proves is a pure function of those.
  * Only a chain that verified is remembered; another token ending in the same characters
  * (made so on purpose) takes its place. `retained` estimates what the chain holds beyond
- * the text (its compiled checks: `checksWeight`). Returns the frozen chain.
+ * the text (its compiled checks: `checksWeight`). Returns the frozen chain. Byte arrays
+ * cannot be frozen: the chain holds none a caller could reach (`root` is a PublicKey, whose
+ * bytes are copied out).
  */
 export function rememberChain<T extends object>(trust: string, token: string, chain: T, retained = 0): T {
   const result = deepFreeze(chain);
@@ -235,7 +226,6 @@ export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array
 export function tokenTextDigest(token: string): string {
   return base64urlEncode(sha256Text(token));
 }
-
 
 /**
  * Sizes (or turns off, with 0) the process-wide cache of verified signatures that
