@@ -99,7 +99,8 @@ export function isSmallOrderEncoding(bytes: Uint8Array, offset = 0): boolean {
 }
 
 // Imported keys, by algorithm and bytes: importing is deterministic and carries no
-// decision, so repeated tokens (and repeated ephemeral keys) skip it.
+// decision, so repeated tokens skip it. Ephemeral next keys are kept on Node only (see
+// `verifiesAsync`).
 const MAX_CACHED_KEYS = 4096;
 const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
 
