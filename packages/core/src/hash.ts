@@ -38,6 +38,18 @@ export function sha256Hex(data: Uint8Array | string): string {
   return bytesToHex(typeof data === 'string' ? sha256Text(data) : sha256(data));
 }
 
+/**
+ * SHA-256 of a string's UTF-8 bytes, base64url without padding: a name for a token or a
+ * credential that reveals nothing of it (RFC 9449's `ath` is this of the token's ASCII).
+ * @example
+ * ```ts
+ * sha256Base64url('abc'); // 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0'
+ * ```
+ */
+export function sha256Base64url(text: string): string {
+  return base64urlFromBytes(sha256Text(text));
+}
+
 interface DigestingSubtle {
   digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
 }

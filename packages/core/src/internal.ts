@@ -13,7 +13,7 @@ export { abytes, assertSize, bytesToUtf8, concatBytes, equalBytes, utf8ToBytes }
 export { assertCanonicalBase64url, base64urlSextet, isCanonicalBase64url } from './base64url.js';
 export { base58Decode, base58Encode, multibaseDecode, multibaseEncode } from './multibase.js';
 export { isRecord, parseJson, type ParseJsonOptions } from './json.js';
-export { sha256Hex, sha256PartsAsync, sha256Text } from './hash.js';
+export { sha256Base64url, sha256Hex, sha256PartsAsync, sha256Text } from './hash.js';
 export { decidePermits } from './capability.js';
 // bytesFromBase64url: lenient (whitespace, any trailing bits); only for text already found canonical (assertCanonicalBase64url).
 export { bytesFromBase64url, bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, sha256Parts, utf8Length, type DigestEncoding, type HmacKey } from '#platform';

@@ -1,5 +1,5 @@
-import { type Clock, CredentialRequiredError, base64urlEncode, readClock } from '@agent-id/core';
-import { BoundedMap, sha256Text } from '@agent-id/core/internal';
+import { type Clock, CredentialRequiredError, readClock } from '@agent-id/core';
+import { BoundedMap, sha256Base64url } from '@agent-id/core/internal';
 import { type DidResolver, type StatusListResolver, type VerifiedOwnershipCredential, checkCredentialStatus, verifyOwnershipCredential } from '@agent-id/did';
 
 /** Options of {@link CredentialCache}. */
@@ -54,7 +54,7 @@ export class CredentialCache {
 
   /** The SHA-256 (base64url) a credential is cached under. */
   static hashOf(credential: string): string {
-    return base64urlEncode(sha256Text(credential));
+    return sha256Base64url(credential);
   }
 
   /** The agent's verified credential, if it is cached, unexpired and (when `hash` is given) that very credential. */

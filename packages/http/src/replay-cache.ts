@@ -1,5 +1,5 @@
 import { type Clock, ResourceLimitError, readClock } from '@agent-id/core';
-import { sha256Of } from './token-hash.js';
+import { sha256Text } from '@agent-id/core/internal';
 
 /**
  * Where the proof ids (`jti`) a server accepted are kept until their proofs are too old to
@@ -119,7 +119,7 @@ export class ReplayCache implements ReplayStore {
     if (typeof expiresAtMs !== 'number' || !Number.isFinite(expiresAtMs)) throw new TypeError('expiresAtMs must be a finite number');
     const now = readClock(this.#clock);
     if (now >= this.#nextDrop) this.#drop(now);
-    const h = sha256Of(id);
+    const h = sha256Text(id);
     const a = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
     const b = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0;
     const c = ((h[8]! << 24) | (h[9]! << 16) | (h[10]! << 8) | h[11]!) >>> 0;

@@ -1,5 +1,5 @@
 import { base64urlEncode } from '@agent-id/core';
-import { BoundedMap, WeightedMap, deepFreeze, equalBytes, sha256Text } from '@agent-id/core/internal';
+import { BoundedMap, WeightedMap, deepFreeze, equalBytes } from '@agent-id/core/internal';
 
 /**
  * Signatures already verified, so a token presented again, or one extending a chain whose
@@ -220,11 +220,6 @@ export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array
     prefixes.set(id, { encoded: kept, value: frozen }, Math.max(kept.length, kept.buffer.byteLength) + id.length + retained);
   }
   return frozen;
-}
-
-/** @internal SHA-256 of a token's wire form (ASCII), base64url. */
-export function tokenTextDigest(token: string): string {
-  return base64urlEncode(sha256Text(token));
 }
 
 /**

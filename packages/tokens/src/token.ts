@@ -1,6 +1,5 @@
 import { MalformedInputError, base64urlEncode } from '@agent-id/core';
-import { assertCanonicalBase64url, assertSize, base64urlSextet, bytesFromBase64url, isCanonicalBase64url } from '@agent-id/core/internal';
-import { tokenTextDigest } from './signature-cache.js';
+import { assertCanonicalBase64url, assertSize, base64urlSextet, bytesFromBase64url, isCanonicalBase64url, sha256Base64url } from '@agent-id/core/internal';
 
 // One decode buffer for the whole module, reused by every parse and every verification.
 // Verification is allocation-sensitive: each fresh buffer of a few KiB is external
@@ -137,7 +136,7 @@ export class CapabilityToken {
    * ```
    */
   hash(): string {
-    this.#hash ??= tokenTextDigest(this.#encoded);
+    this.#hash ??= sha256Base64url(this.#encoded);
     return this.#hash;
   }
 
