@@ -18,6 +18,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { median } from '@agent-id/test-support/bench';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -121,11 +122,6 @@ for (let round = 0; round < RUNS; round++) {
 }
 rmSync(work, { recursive: true, force: true });
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const baseline = median(samples.get('node -e 0'));
 const cpuBaseline = median(cpuSamples.get('node -e 0'));
 const results = cases.map(([name]) => {

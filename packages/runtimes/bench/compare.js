@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { attenuate, mintCapability } from '@agent-id/tokens';
+import { median } from '@agent-id/test-support/bench';
 import { build } from 'esbuild';
 import { AUDIENCE, openChromiumPage } from '../dist/index.js';
 
@@ -98,11 +99,6 @@ try {
 } finally {
   await page.close();
 }
-const median = (/** @type {number[]} */ xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? /** @type {number} */ (s[m]) : (/** @type {number} */ (s[m - 1]) + /** @type {number} */ (s[m])) / 2;
-};
 const range = (/** @type {number[]} */ xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 for (const kind of /** @type {const} */ (['fresh', 'cached'])) {
   const b = figures.base[kind];

@@ -17,7 +17,7 @@
 import { KeyPair } from '@agent-id/core';
 import { didKeyFromPublicKey } from '@agent-id/did';
 import { attenuate, authorize, inspectToken, mintCapability } from '@agent-id/tokens';
-import { printTable } from '@agent-id/test-support/bench';
+import { median, printTable } from '@agent-id/test-support/bench';
 import { AUDIENCE, ENTRIES, bundle, openChromiumPage } from '../dist/index.js';
 
 // What a verifier imports from each library.
@@ -169,11 +169,6 @@ try {
       figures[i]?.cached.push(out.pairedRatios[2]);
     }
   }
-  const median = (/** @type {number[]} */ xs) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
-  };
   const each = (/** @type {number[]} */ xs) => `${median(xs).toFixed(2)} (${xs.map((x) => x.toFixed(2)).join(', ')})`;
   console.log(`\nauthorize of a new ${HOPS}-hop token ÷ ${signatures} WebCrypto verifies awaited one by one; the median over the browsers (each browser's figure):\n`);
   console.log('| phase | median of per-batch ratios | total time ÷ baseline\'s (collector included) | the same token again |');

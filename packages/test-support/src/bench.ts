@@ -43,11 +43,23 @@ export interface Row {
 
 let sink: unknown;
 
+/**
+ * The median of `values` (the mean of the middle two when their number is even); NaN when
+ * there are none. `values` is left as it is.
+ * @example
+ * ```ts
+ * median([3, 1, 2, 10]); // 2.5
+ * ```
+ */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 function row(name: string, perCall: number[], batches: number, iterations: number): Row {
   perCall.sort((a, b) => a - b);
-  const mid = perCall.length >> 1;
-  const medianUs = perCall.length % 2 ? perCall[mid]! : (perCall[mid - 1]! + perCall[mid]!) / 2;
-  return { name, medianUs, minUs: perCall[0]!, maxUs: perCall[perCall.length - 1]!, batches, iterations };
+  return { name, medianUs: median(perCall), minUs: perCall[0]!, maxUs: perCall[perCall.length - 1]!, batches, iterations };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measure, measureAsync, printTable } from '../src/bench.js';
+import { measure, measureAsync, median, printTable } from '../src/bench.js';
 
 describe('bench helper', () => {
   it('measures the median of its batches and prints the ratio to the baseline', async () => {
@@ -15,5 +15,14 @@ describe('bench helper', () => {
     expect(lines).toHaveLength(5);
     expect(lines[2]).toMatch(/^baseline\s.*\s1\.00$/);
     expect(lines[4]).toBe('baseline: baseline (3 batches × 10 calls, median)');
+  });
+
+  it('takes the median of odd and even counts (the mean of the middle two), leaving its input as it is', () => {
+    const values = [3, 1, 2, 10];
+    expect(median(values)).toBe(2.5);
+    expect(values).toEqual([3, 1, 2, 10]);
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([7])).toBe(7);
+    expect(median([])).toBeNaN();
   });
 });
