@@ -2,13 +2,19 @@ import { base64urlEncode } from '@agent-id/core';
 import { BoundedMap, WeightedMap, deepFreeze, equalBytes } from '@agent-id/core/internal';
 
 /**
- * Signatures already verified, so a token presented again, or one extending a chain whose
+ * What was verified already, so a token presented again, or one extending a chain whose
  * blocks were verified before (every sub-agent's token repeats its parent's blocks), costs
- * no second verification of them. An entry is (key, signature, message), kept by
- * signature, after that signature verified under that key: a hit means exactly this signature over
- * exactly these bytes was verified, so it verifies now. Only signatures are cached, never
- * a decision: expiry, revocation, holder, audience and the request are decided on every
- * call. A failed verification is not cached (a forger cannot make a valid signature fail
+ * no second verification of it:
+ * - Macaroon hop signatures, as (key, signature, message), kept by signature after that
+ *   signature verified under that key: a hit means exactly this signature over exactly
+ *   these bytes was verified, so it verifies now;
+ * - Biscuit runs of first blocks (their bytes, whose every signature verified under a
+ *   trusted root, and how they read), and whole Biscuit chains by token text. A Biscuit is
+ *   remembered whole, not signature by signature: a new token's eleven signatures would
+ *   otherwise keep their messages (about twice its bytes) and eleven entries alive.
+ *
+ * Never a decision: expiry, revocation, holder, audience and the request are decided on
+ * every call. What failed is not remembered (a forger cannot make a valid signature fail
  * later, nor fill the cache with junk that costs nothing to make).
  *
  * @module signature-cache
@@ -16,15 +22,22 @@ import { BoundedMap, WeightedMap, deepFreeze, equalBytes } from '@agent-id/core/
 
 /** Options of {@link configureSignatureCache}. */
 export interface SignatureCacheOptions {
-  /** Most signatures remembered (oldest first out). Default 10,000; 0 turns the cache off. */
+  /** Most Macaroon signatures remembered (oldest first out). Default 10,000; 0 turns the cache off, Biscuit runs and chains too. */
   maxEntries?: number;
 }
 
 /** Figures of the signature cache since the process started (or the last `configureSignatureCache`). */
 export interface SignatureCacheStats {
+  /** Macaroon signatures held. */
   entries: number;
   maxEntries: number;
+  /** Verified runs of a Biscuit's first blocks held (one a Biscuit verified). */
+  runs: number;
+  /** Verified Biscuit chains held, by token text. */
+  chains: number;
+  /** What was found: a Macaroon signature, a Biscuit chain, or a run of a Biscuit's first blocks. */
   hits: number;
+  /** Macaroon signatures verified for want of an entry, and Biscuits of which nothing was found. */
   misses: number;
 }
 
@@ -36,7 +49,7 @@ let maxEntries = DEFAULT_MAX_ENTRIES;
 let hits = 0;
 let misses = 0;
 // By signature: the key name and message it verified under, compared whole on a hit (no
-// digest to compute: a cached Biscuit block costs a map lookup and a byte comparison).
+// digest to compute: a cached signature costs a map lookup and a byte comparison).
 let verified = new WeightedMap<string, { key: string; message: Uint8Array }>(maxEntries, MAX_CACHED_BYTES, MAX_CACHED_BYTES / 64);
 // Verified Biscuit chains by (trusted roots, limits, token text): what `verifyTokenChain` proves is a
 // pure function of those, so a token presented again is not parsed and checked again. Its
@@ -68,102 +81,31 @@ const MAX_PREFIXES = 2_000;
 const MAX_PREFIX_BYTES = 16 * 1024 * 1024;
 const prefixes = new WeightedMap<string, { encoded: Uint8Array; value: unknown }>(MAX_PREFIXES, MAX_PREFIX_BYTES, MAX_PREFIX_BYTES / 64);
 
-/** The cache's id of a signature when (key, signature, message) verified before (a hit, counted), else undefined (a miss, counted). */
-function lookUp(key: string, signature: Uint8Array, message: Uint8Array): { hit: boolean; id: string } {
+/**
+ * @internal Whether `signature` over `message` verifies under the key named `key` (its
+ * algorithm and bytes, in any one fixed spelling per key): from the cache when this exact
+ * triple verified before (a hit), else by `verify()` (a miss), remembered only when it
+ * verified. A message remembered is copied: `message` may be a view of a buffer that is
+ * used again.
+ */
+export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
+  if (maxEntries === 0) return verify();
   const id = base64urlEncode(signature);
   const held = verified.get(id);
   if (held !== undefined && held.key === key && equalBytes(held.message, message)) {
     hits++;
-    return { hit: true, id };
+    return true;
   }
   misses++;
-  return { hit: false, id };
-}
-
-/**
- * @internal Whether `signature` over `message` verifies under the key named `key` (its
- * algorithm and bytes, in any one fixed spelling per key): from the cache when this exact
- * triple verified before, else by `verify()`, remembered only when it verified. A message
- * remembered is copied: `message` may be a view of a buffer that is used again.
- */
-export function verifyCached(key: string, signature: Uint8Array, message: Uint8Array, verify: () => boolean): boolean {
-  if (maxEntries === 0) return verify();
-  const { hit, id } = lookUp(key, signature, message);
-  if (hit) return true;
   if (!verify()) return false;
-  remember(id, key, Uint8Array.from(message));
+  const copy = Uint8Array.from(message);
+  verified.set(id, { key, message: copy }, copy.length + key.length + id.length);
   return true;
 }
 
-/** A signature that verified, to remember (see {@link rememberSignatures}). */
-export interface VerifiedSignature {
-  /** The cache's id of the signature ({@link signatureSeen}). */
-  id: string;
-  key: string;
-  message: Uint8Array;
-}
-
-/**
- * @internal {@link verifyCached}'s lookup alone, for a caller that verifies asynchronously
- * and decides which signatures to remember afterwards: `true` when (key, signature,
- * message) verified before (a hit, counted), else the id to remember it under once it
- * verifies (a miss, counted); `undefined` when the cache is off.
- */
-export function signatureSeen(key: string, signature: Uint8Array, message: Uint8Array): true | string | undefined {
-  if (maxEntries === 0) return undefined;
-  const { hit, id } = lookUp(key, signature, message);
-  return hit ? true : id;
-}
-
-/**
- * @internal Remembers signatures that verified, in the order a synchronous verification
- * would have (it stops at the first that does not). With `bufferBytes`, their messages are
- * all the messages of one buffer of the caller's own (no one changes it) of that many
- * bytes: kept as they are, the last entry weighing what the buffer holds beyond them.
- * Otherwise they are copied together into one buffer of their own. Either way each entry
- * weighs its own bytes, and the entries are set one after the other, so they are forgotten
- * one after the other too, and the buffer with the last of them.
- *
- * So that a buffer is only ever freed that way, none of them replaces an entry (one a
- * concurrent verification remembered first is left as it is), and none is dropped for its
- * weight once in a shared buffer: those the cache would not keep are left out first, and
- * then the others are copied.
- */
-export function rememberSignatures(signatures: readonly VerifiedSignature[], bufferBytes?: number): void {
-  if (maxEntries === 0 || signatures.length === 0) return;
-  const ids = new Set<string>();
-  const kept = signatures.filter(({ id, key, message }) => {
-    if (verified.has(id) || ids.has(id) || entryWeight(id, key, message) > verified.maxEntryWeight) return false;
-    ids.add(id);
-    return true;
-  });
-  let length = 0;
-  for (const { message } of kept) length += message.length;
-  const last = kept.at(-1);
-  if (last === undefined) return;
-  if (bufferBytes !== undefined && kept.length === signatures.length) {
-    const rest = Math.max(0, bufferBytes - length);
-    if (entryWeight(last.id, last.key, last.message, rest) <= verified.maxEntryWeight) {
-      for (let i = 0; i < kept.length; i++) remember(kept[i]!.id, kept[i]!.key, kept[i]!.message, i === kept.length - 1 ? rest : 0);
-      return;
-    }
-  }
-  const buffer = new Uint8Array(length);
-  let offset = 0;
-  for (const { id, key, message } of kept) {
-    const copy = buffer.subarray(offset, offset + message.length);
-    copy.set(message);
-    offset += message.length;
-    remember(id, key, copy);
-  }
-}
-
-/** What an entry of the signature cache weighs: its message, `shared` more bytes of a buffer it keeps alive, its key's name and its id. */
-const entryWeight = (id: string, key: string, message: Uint8Array, shared = 0) => message.length + shared + key.length + id.length;
-
-/** Keeps `message` itself (bytes no one changes), weighed by {@link entryWeight} (see {@link rememberSignatures} for messages that share a buffer). */
-function remember(id: string, key: string, message: Uint8Array, shared = 0): void {
-  verified.set(id, { key, message }, entryWeight(id, key, message, shared));
+/** @internal Counts a verification that found nothing it could use in these caches (a miss; a hit is counted where it is found). */
+export function countMiss(): void {
+  if (maxEntries !== 0) misses++;
 }
 
 /**
@@ -223,9 +165,9 @@ export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array
 }
 
 /**
- * Sizes (or turns off, with 0) the process-wide cache of verified signatures that
- * `authorize`, `verifyChain`, `inspectToken` and `attenuate` share, and empties it (with
- * the cache of verified Biscuit chains, which it also turns off with 0).
+ * Sizes (or turns off, with 0) the process-wide cache of verified Macaroon signatures that
+ * `authorize`, `verifyChain`, `inspectToken` and `attenuate` share, and empties it, with
+ * the caches of verified Biscuit runs of blocks and chains (which 0 also turns off).
  *
  * @example
  * ```ts
@@ -253,5 +195,5 @@ export function configureSignatureCache(options: SignatureCacheOptions = {}): vo
  * ```
  */
 export function signatureCacheStats(): SignatureCacheStats {
-  return { entries: verified.size, maxEntries, hits, misses };
+  return { entries: verified.size, maxEntries, runs: prefixes.size, chains: chains.size, hits, misses };
 }

@@ -8,8 +8,8 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, isHopCheck,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type CheckView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { type BlockRun, type VerifiedBefore, blockRuns, verifySignatures, verifySignaturesAsync } from './signatures.js';
-import { cachedPrefix, rememberPrefix } from '../signature-cache.js';
+import { type BlockRun, type VerifiedBefore, blockRun, verifySignatures, verifySignaturesAsync } from './signatures.js';
+import { cachedPrefix, countMiss, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import { type FirstPartyCheck, checksWeight } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
@@ -225,12 +225,12 @@ function assertProfile(blocks: readonly SignedBlockView[]): void {
   });
 }
 
-/** A token's verification before its signatures: the roots, and what a verified parent already established. */
+/** A token's verification before its signatures: the roots, and what a verified ancestor already established. */
 interface Plan {
   envelope: EnvelopeView;
   roots: PublicKey[];
-  /** The parent's verified blocks, when its root is still trusted. */
-  parent: VerifiedBlocks | undefined;
+  /** The longest run of its first blocks verified before, when its root is still trusted. */
+  ancestor: VerifiedBlocks | undefined;
   verifiedBefore: VerifiedBefore | undefined;
   /** All its blocks, remembered once verified. */
   run: BlockRun;
@@ -239,23 +239,39 @@ interface Plan {
 }
 
 /**
+ * The longest run of a token's first blocks verified before, all of them included: every
+ * sub-agent's token is its parent's blocks plus one, or more when tokens in between were
+ * never presented here. Looked up by the last block's signature, longest first.
+ */
+function verifiedAncestor(envelope: EnvelopeView): { run: BlockRun; ancestor: VerifiedBlocks | undefined } {
+  const count = envelope.blocks.length;
+  const run = blockRun(envelope, count);
+  let ancestor = cachedPrefix<VerifiedBlocks>(run.id, run.encoded);
+  for (let k = count - 1; ancestor === undefined && k >= 1; k--) {
+    const shorter = blockRun(envelope, k);
+    ancestor = cachedPrefix<VerifiedBlocks>(shorter.id, shorter.encoded);
+  }
+  if (ancestor === undefined) countMiss();
+  return { run, ancestor };
+}
+
+/**
  * What is decided of a token before its signatures: its block count, this profile's rules,
- * and whether every block but its last was verified before (every sub-agent's token is
- * its parent's blocks plus one), in which case only the new hop block's signatures and
- * reading are left to do. The root must still be one this verifier trusts for the issuer
- * named (read from the same authority block bytes when the parent was verified).
+ * and how many of its first blocks were verified before (see {@link verifiedAncestor}), in
+ * which case only the blocks after them are left to verify and read. The root must still
+ * be one this verifier trusts for the issuer named (read from the same authority block
+ * bytes when the ancestor was verified).
  */
 function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): Plan {
   assertBlockCount(envelope.blocks.length, limits);
   assertProfile(envelope.blocks);
-  const { blocks } = envelope;
-  const runs = blockRuns(envelope);
-  const cached = runs.parent !== undefined && blocks.at(-1)!.externalKey ? cachedPrefix<VerifiedBlocks>(runs.parent.id, runs.parent.encoded) : undefined;
-  const claimed = cached !== undefined ? undefined : claimedIssuer(blocks[0]!);
+  const { run, ancestor: cached } = verifiedAncestor(envelope);
+  const claimed = cached !== undefined ? undefined : claimedIssuer(envelope.blocks[0]!);
   const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimed!.issuer);
-  const parentRoot = cached === undefined ? undefined : roots.find((r) => r.equals(cached.root));
-  const parent = parentRoot === undefined ? undefined : cached;
-  return { envelope, roots, parent, verifiedBefore: parentRoot === undefined ? undefined : { blocks: blocks.length - 1, root: parentRoot }, run: runs.all, authority: claimed?.view };
+  // By the bytes that verified it: a trusted key object changed in place since is another key.
+  const ancestorRoot = cached === undefined ? undefined : roots.find((r) => r.type === cached.rootType && equalBytes(r.bytes, cached.rootBytes));
+  const ancestor = ancestorRoot === undefined ? undefined : cached;
+  return { envelope, roots, ancestor, verifiedBefore: ancestorRoot === undefined ? undefined : { blocks: cached!.blockKinds.length, root: ancestorRoot }, run, authority: claimed?.view };
 }
 
 /**
@@ -263,9 +279,10 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
  * for the tokens that extend it (`ownBytes`: with the blocks' bytes as they are, the
  * caller's own, else a copy). What it returns is that remembered record, deeply frozen.
  */
-function verified(p: Plan, root: PublicKey, read: BiscuitChain, ownBytes: boolean): BiscuitChain & { root: PublicKey } {
-  const { chain, revocationIds, blockRevocationIds, blockKinds, checks } = read;
-  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, { chain, revocationIds, blockRevocationIds, blockKinds, checks, root }, checksWeight(checks), ownBytes);
+function verified(p: Plan, root: PublicKey, read: BiscuitChain & Continuation, ownBytes: boolean): BiscuitChain & { root: PublicKey } {
+  const { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols } = read;
+  const record = { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols, root, rootType: root.type, rootBytes: Uint8Array.from(root.bytes) };
+  return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, record, checksWeight(checks), ownBytes);
 }
 
 /**
@@ -282,7 +299,7 @@ export function verifyBiscuit(bytes: Uint8Array, trusted: readonly TrustedRootKe
 export function verifyEnvelope(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits: TokenLimits): BiscuitChain & { root: PublicKey } {
   const p = plan(envelope, trusted, limits);
   const root = verifySignatures(envelope, p.roots, p.verifiedBefore);
-  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.parent, p.authority), false);
+  return verified(p, root, readChainFrom(envelope.blocks, limits, true, p.ancestor, p.authority), false);
 }
 
 /**
@@ -303,10 +320,10 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
   signatures.catch(() => undefined);
   const ids = revocationIdsAsync(issuerMessages);
   // Read while the signatures verify; a signature's refusal still comes first, as in verifyEnvelope.
-  let read: BiscuitChain | undefined;
+  let read: (BiscuitChain & Continuation) | undefined;
   let unreadable: unknown;
   try {
-    read = readChainFrom(envelope.blocks, limits, true, p.parent, p.authority, await ids);
+    read = readChainFrom(envelope.blocks, limits, true, p.ancestor, p.authority, await ids);
   } catch (error) {
     unreadable = error;
   }
@@ -315,12 +332,22 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
   return verified(p, root, read, true);
 }
 
-/** What the signatures and strict reading of a token's blocks established (the proof aside). */
-type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & { root: PublicKey };
+/**
+ * What reading a first-party block after a run of blocks needs of them: the authority
+ * block's facts, and the symbol table the run leaves (the authority's, extended by each
+ * first-party block's).
+ */
+interface Continuation {
+  authorityFacts: readonly FactView[];
+  symbols: readonly string[];
+}
+
+/** What the signatures and strict reading of a run of a token's first blocks established (the proof aside), and how to read on. */
+type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & Continuation & { root: PublicKey; rootType: PublicKey['type']; rootBytes: Uint8Array };
 
 /**
- * Reads the chain from `blocks`; with `verified`, the strict reading of every block but
- * the last (a third-party hop block), established before from the same bytes; with
+ * Reads the chain from `blocks`; with `verified`, the strict reading of a run of its first
+ * blocks, established before from the same bytes (the blocks after it are read); with
  * `authorityView`, the authority block already read from the same bytes; with `ids`, the
  * revocation ids of the blocks (by index) already computed from the same bytes
  * (`revocationIdsAsync`).
@@ -332,7 +359,7 @@ function readChainFrom(
   verified?: VerifiedBlocks,
   authorityView?: BlockView,
   ids?: ReadonlyArray<string | undefined>,
-): BiscuitChain {
+): BiscuitChain & Continuation {
   assertBlockCount(blocks.length, limits);
   let start: number;
   let chain: ChainRecord;
@@ -342,17 +369,20 @@ function readChainFrom(
   let checks: FirstPartyCheck[];
   // The authority block and the token's symbol table, which a first-party block extends:
   // the authority's symbols, then each first-party block's (a third-party block's table is
-  // its own). Not needed when only a third-party block is left to read.
-  let authorityFacts: readonly FactView[] | undefined;
-  let symbols: readonly string[] | undefined;
+  // its own).
+  let authorityFacts: readonly FactView[];
+  let symbols: readonly string[];
   if (verified !== undefined) {
-    if (verified.blockKinds.length !== blocks.length - 1 || !blocks.at(-1)!.externalKey) throw new TypeError('a verified prefix extends by one third-party block only');
-    start = blocks.length - 1;
+    if (verified.blockKinds.length > blocks.length) throw new TypeError('a verified run is of the first blocks of the token');
+    start = verified.blockKinds.length;
     chain = { ...verified.chain, hops: [...verified.chain.hops] };
     revocationIds = [...verified.revocationIds];
-    blockRevocationIds = [...verified.blockRevocationIds, blockRevocationId(blocks.at(-1)!)];
+    blockRevocationIds = [...verified.blockRevocationIds];
+    for (let b = start; b < blocks.length; b++) blockRevocationIds.push(blockRevocationId(blocks[b]!));
     blockKinds = [...verified.blockKinds];
     checks = [...verified.checks];
+    authorityFacts = verified.authorityFacts;
+    symbols = verified.symbols;
   } else {
     start = 1;
     blockRevocationIds = blocks.map(blockRevocationId);
@@ -380,7 +410,6 @@ function readChainFrom(
     const index = chain.hops.length;
     try {
       if (!block.externalKey) {
-        if (symbols === undefined || authorityFacts === undefined) throw new TypeError('a first-party block needs the token read from its authority block');
         // A first-party block: checks only, no hop (so no new holder).
         const view = readBlock(block.block, symbols);
         symbols = view.symbols;
@@ -423,8 +452,8 @@ function readChainFrom(
       blockKinds.push('hop');
     } catch (error) {
       if (strict) throw error;
-      return { chain, revocationIds, blockRevocationIds, blockKinds, checks, unattributed: { index: b, reason: error instanceof Error ? error.message : 'unreadable' } };
+      return { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols, unattributed: { index: b, reason: error instanceof Error ? error.message : 'unreadable' } };
     }
   }
-  return { chain, revocationIds, blockRevocationIds, blockKinds, checks };
+  return { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols };
 }

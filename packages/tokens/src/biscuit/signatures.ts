@@ -2,7 +2,6 @@ import { InvalidSignatureError, MalformedInputError, type PublicKey, Unsupported
 import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, equalBytes, p256RawVerifier, publicKeyFromSecret, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
-import { type VerifiedSignature, rememberSignatures, signatureSeen, verifyCached } from '../signature-cache.js';
 
 /*
  * Biscuit's signature chain (SPECIFICATIONS.md "Cryptography"; biscuit-auth 6 crypto and
@@ -138,39 +137,26 @@ function keyObject(view: KeyView, what: string, id: string, keep = true): RawVer
 
 /**
  * Whether `signature` over `payload` verifies under the key `view` (a refusal of the key
- * names it as `what`): from the signature cache, else verified, the key made ready first.
- * A hit needs no key: the same key, signature and message verified before.
+ * names it as `what`), the key made ready first. Nothing is remembered by signature: what
+ * verified is remembered as a run of blocks (`chain.ts`), which the tokens extending it
+ * find whole.
  */
 function verifies(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array): boolean {
-  const id = keyId(view);
-  return verifyCached(`biscuit:${id}`, signature, payload, () => verifiesNow(keyObject(view, what, id), view.algorithm, signature, payload));
+  signatureRuns.signatures++;
+  return verifiesNow(keyObject(view, what, keyId(view)), view.algorithm, signature, payload);
 }
-
-/** A signature checked off Node: whether it verifies, and what to remember it by when it did just now (not found in the cache). */
-interface AsyncVerdict {
-  valid: boolean;
-  verified?: VerifiedSignature;
-}
-const FOUND: AsyncVerdict = { valid: true };
-const INVALID: AsyncVerdict = { valid: false };
 
 /**
- * {@link verifies} with WebCrypto off Node, remembering nothing: the caller remembers what
- * verified in the synchronous order (`decided`). Not async: each async layer that only
- * returns another promise costs a promise and ticks, per signature.
+ * {@link verifies} with WebCrypto off Node. Not async: each async layer that only returns
+ * another promise costs a promise and ticks, per signature.
  */
-function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array, ephemeral: boolean): Promise<AsyncVerdict> {
-  const id = keyId(view);
-  const key = `biscuit:${id}`;
-  const seen = signatureSeen(key, signature, payload);
-  if (seen === true) return Promise.resolve(FOUND);
+function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array, ephemeral: boolean): Promise<boolean> {
   // A next key is not kept off Node: WebCrypto imports one in about 4 µs, while a kept one
   // holds a CryptoKey the collector traces, for a key that verifies one block of one chain
-  // (a token presented again finds its signatures in the cache, not its keys). A verifier
+  // (a token presented again finds its blocks remembered, not its keys). A verifier
   // meeting new tokens would keep five a token and forget five once full.
-  return verifiesNowAsync(keyObject(view, what, id, !ephemeral), view.algorithm, signature, payload).then((valid) =>
-    !valid ? INVALID : seen === undefined ? FOUND : { valid, verified: { id: seen, key, message: payload } },
-  );
+  signatureRuns.signatures++;
+  return verifiesNowAsync(keyObject(view, what, keyId(view), !ephemeral), view.algorithm, signature, payload);
 }
 
 // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
@@ -273,7 +259,7 @@ interface SignatureCheck {
 
 // The synchronous path checks one signature at a time: each payload is joined into this
 // buffer, not into a fresh one (a few KiB of external memory per token, which V8 collects
-// for). The signature cache copies a payload it keeps.
+// for). Nothing keeps a payload.
 let payloadScratch = new Uint8Array(8192);
 function joinedInScratch(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
@@ -326,10 +312,14 @@ function assertVerifiable(envelope: EnvelopeView, roots: readonly PublicKey[]): 
   });
 }
 
-/** @internal Counts {@link verifySignatures} and {@link verifySignaturesAsync} calls, so tests can tell a refusal verified a token once. */
-export const signatureRuns = { count: 0 };
+/**
+ * @internal Counts {@link verifySignatures} and {@link verifySignaturesAsync} calls, so
+ * tests can tell a refusal verified a token once, and the signatures they verify (block,
+ * external and sealing signatures; not the proof's key derivation).
+ */
+export const signatureRuns = { count: 0, signatures: 0 };
 
-/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see `blockRuns`). */
+/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see {@link blockRun}). */
 export interface VerifiedBefore {
   blocks: number;
   root: PublicKey;
@@ -453,11 +443,9 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
     ...(verifiedBefore === undefined ? [{ prefix: prefixes.authority, parts: blockPayloadParts(authority, undefined) }] : []),
     ...checks.map((check) => ({ prefix: check.issuerOf === undefined ? undefined : prefixes.hop, parts: check.parts })),
   ]);
-  // Its buffer, and how many messages it holds: when every one verifies now, the cache keeps them where they are.
-  const buffer = { bytes: joined[0]?.whole.buffer.byteLength ?? 0, messages: joined.length };
   // The authority's payload comes first when it is checked; then one message a check.
   const first = verifiedBefore === undefined ? 1 : 0;
-  let rootChecks: Promise<Settled<AsyncVerdict>>[] = [];
+  let rootChecks: Promise<Settled<boolean>>[] = [];
   if (first === 1) {
     const { whole, message } = joined[0]!;
     issuerMessages[0] = whole;
@@ -469,48 +457,26 @@ export function verifySignaturesAsync(envelope: EnvelopeView, roots: readonly Pu
     return settle(() => verifiesAsync(check.key, check.what, check.signature, message, check.ephemeral));
   });
   const proven = proof.kind === 'secret' ? settle(() => assertProofAsync(blocks.at(-1)!.nextKey, proof.value)) : undefined;
-  return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven, buffer), issuerMessages };
+  return { root: decided(roots, verifiedBefore?.root, rootChecks, checks, results, proven), issuerMessages };
 }
 
 /** The verdict of {@link verifySignaturesAsync}: one wait for every check started, then each decided in the synchronous order. */
 async function decided(
   roots: readonly PublicKey[],
   verifiedRoot: PublicKey | undefined,
-  rootChecks: Promise<Settled<AsyncVerdict>>[],
+  rootChecks: Promise<Settled<boolean>>[],
   checks: readonly SignatureCheck[],
-  results: Promise<Settled<AsyncVerdict>>[],
+  results: Promise<Settled<boolean>>[],
   proven: Promise<Settled<unknown>> | undefined,
-  buffer: { bytes: number; messages: number },
 ): Promise<PublicKey> {
   const outcomes: Settled<unknown>[] = await Promise.all<Settled<unknown>>(proven === undefined ? [...rootChecks, ...results] : [...rootChecks, ...results, proven]);
-  const verdict = (i: number) => unwrap(outcomes[i]!) as AsyncVerdict;
-  // What verified, up to the first refusal, as the synchronous path remembers it: nothing
-  // from a token no trusted root signed, whatever its other signatures.
-  const remembered: VerifiedSignature[] = [];
-  const keep = ({ verified }: AsyncVerdict) => {
-    if (verified !== undefined) remembered.push(verified);
-  };
-  try {
-    let root = verifiedRoot;
-    for (let i = 0; root === undefined && i < rootChecks.length; i++) {
-      const v = verdict(i);
-      if (v.valid) {
-        root = roots[i];
-        keep(v);
-      }
-    }
-    if (root === undefined) throw authorityRefusal(roots);
-    for (let i = 0; i < checks.length; i++) {
-      const v = verdict(rootChecks.length + i);
-      if (!v.valid) throw refusalOf(checks[i]!);
-      keep(v);
-    }
-    if (proven !== undefined) unwrap(outcomes.at(-1)!);
-    return root;
-  } finally {
-    // Every message of the buffer verified now (a new token, the common case): kept where they lie.
-    rememberSignatures(remembered, remembered.length === buffer.messages ? buffer.bytes : undefined);
-  }
+  const valid = (i: number) => unwrap(outcomes[i]!) === true;
+  let root = verifiedRoot;
+  for (let i = 0; root === undefined && i < rootChecks.length; i++) if (valid(i)) root = roots[i];
+  if (root === undefined) throw authorityRefusal(roots);
+  for (let i = 0; i < checks.length; i++) if (!valid(rootChecks.length + i)) throw refusalOf(checks[i]!);
+  if (proven !== undefined) unwrap(outcomes.at(-1)!);
+  return root;
 }
 
 /** The envelope's encoded blocks as one run of bytes: a view when they lie end to end (as every writer lays them out), else a copy. */
@@ -524,23 +490,23 @@ function encodedRun(fields: readonly Uint8Array[]): Uint8Array {
   return new Uint8Array(first.buffer, first.byteOffset, length);
 }
 
-/** A run of a read token's blocks as encoded, named by the signature of its last block (a name only: a run is its bytes, compared whole). */
+/** A run of a read token's first blocks as encoded, named by the signature of its last block (a name only: a run is its bytes, compared whole). */
 export interface BlockRun {
   id: string;
   encoded: Uint8Array;
 }
 
 /**
- * A read token's blocks (their fields as encoded, in order, the proof excluded): all of
- * them, and all but the last. Two runs of equal bytes are the same blocks, which read the
- * same, so what was verified of one holds for the other.
+ * The first `count` blocks of a read token (their fields as encoded, in order, the proof
+ * excluded), 1 ≤ `count` ≤ its block count. Two runs of equal bytes are the same blocks,
+ * which read the same, so what was verified of one holds for the other.
  */
-export function blockRuns(envelope: EnvelopeView): { parent: BlockRun | undefined; all: BlockRun } {
+export function blockRun(envelope: EnvelopeView, count: number): BlockRun {
   const fields = envelope.encodedBlocks;
   const { blocks } = envelope;
-  if (fields === undefined || fields.length !== blocks.length) throw new TypeError('blockRuns takes an envelope as read');
-  const encoded = encodedRun(fields);
-  const all = { id: base64urlEncode(blocks.at(-1)!.signature), encoded };
-  if (fields.length === 1) return { parent: undefined, all };
-  return { parent: { id: base64urlEncode(blocks.at(-2)!.signature), encoded: encoded.subarray(0, encoded.length - fields.at(-1)!.length) }, all };
+  if (fields === undefined || fields.length !== blocks.length) throw new TypeError('blockRun takes an envelope as read');
+  if (!Number.isInteger(count) || count < 1 || count > blocks.length) throw new TypeError(`a run of 1 to ${blocks.length} blocks, not ${count}`);
+  let length = 0;
+  for (let i = 0; i < count; i++) length += fields[i]!.length;
+  return { id: base64urlEncode(blocks[count - 1]!.signature), encoded: encodedRun(fields).subarray(0, length) };
 }
