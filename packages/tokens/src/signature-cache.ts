@@ -103,9 +103,11 @@ export function verifyCached(key: string, signature: Uint8Array, message: Uint8A
   return true;
 }
 
-/** @internal Counts a verification that found nothing it could use in these caches (a miss; a hit is counted where it is found). */
-export function countMiss(): void {
-  if (maxEntries !== 0) misses++;
+/** @internal Counts a Biscuit verification that used a run of blocks it found ({@link cachedPrefix}), or found none it could use. */
+export function countRunLookup(used: boolean): void {
+  if (maxEntries === 0) return;
+  if (used) hits++;
+  else misses++;
 }
 
 /**
@@ -138,13 +140,13 @@ export function rememberChain<T extends object>(trust: string, token: string, ch
 
 /**
  * @internal A verified run of blocks remembered under `id` (see `biscuit/chain.ts`) whose
- * bytes are exactly `encoded`, or undefined; off with the signature cache.
+ * bytes are exactly `encoded`, or undefined; off with the signature cache. Not counted: the
+ * caller counts whether it could use it ({@link countRunLookup}).
  */
 export function cachedPrefix<T extends object>(id: string, encoded: Uint8Array): T | undefined {
   if (maxEntries === 0) return undefined;
   const held = prefixes.get(id);
   if (held === undefined || !equalBytes(held.encoded, encoded)) return undefined;
-  hits++;
   return held.value as T;
 }
 

@@ -12,9 +12,10 @@ const { verifyBiscuitAsync } = await import('../src/biscuit/chain.js');
 const { blockPayload, externalPayload, signatureRuns } = await import('../src/biscuit/signatures.js');
 const { readSerialized } = await import('../src/biscuit/proto/envelope.js');
 const { writeEnvelope } = await import('../src/biscuit/proto/writer.js');
-const { configureSignatureCache, signatureCacheStats } = await import('../src/index.js');
+const { attenuate, configureSignatureCache, signatureCacheStats, verifyChain } = await import('../src/index.js');
 const { DEFAULT_LIMITS } = await import('../src/limits.js');
-const { chainOf, orgKey } = await import('./helpers.js');
+const { KeyPair } = await import('@agent-id/core');
+const { agents, chainOf, clock, codeOf, dids, orgKey } = await import('./helpers.js');
 type SignedBlockView = import('../src/biscuit/proto/envelope.js').SignedBlockView;
 type EnvelopeView = import('../src/biscuit/proto/envelope.js').EnvelopeView;
 
@@ -101,6 +102,27 @@ describe('the verification caches on the web platform', () => {
       configureSignatureCache();
       await expect(verify(broken, [orgKey.publicKey], DEFAULT_LIMITS)).rejects.toMatchObject({ code: 'invalid_signature', check: 'signature' });
       expect(signatureCacheStats()).toMatchObject({ runs: 0, entries: 0 });
+    }
+  });
+
+  it('a trusted root key changed in place while a verification is under way lends its run to neither the token nor its child under the new bytes', async () => {
+    const parent = await chainOf('biscuit', 2);
+    const child = await attenuate(parent, { clock, to: dids[3]!, signer: agents[2]!, trustedRoots: orgKey.publicKey });
+    // A key that never signed either: with the caches off, both are refused under it.
+    const other = KeyPair.generate('Ed25519').publicKey;
+    configureSignatureCache({ maxEntries: 0 });
+    expect(await codeOf(verifyChain(parent, { trustedRoots: other }))).toBe('invalid_signature');
+    for (const later of [parent, child]) {
+      configureSignatureCache();
+      const root = KeyPair.fromSecretKey('Ed25519', orgKey.exportSecretKey()).publicKey;
+      const pending = verifyChain(parent, { trustedRoots: root });
+      root.bytes.set(other.bytes);
+      await pending;
+      expect(await codeOf(verifyChain(later, { trustedRoots: other }))).toBe('invalid_signature');
+      // A run found but not lent is a miss.
+      const { hits, misses } = signatureCacheStats();
+      expect(await codeOf(verifyChain(later, { trustedRoots: other }))).toBe('invalid_signature');
+      expect(signatureCacheStats()).toMatchObject({ hits, misses: misses + 1 });
     }
   });
 

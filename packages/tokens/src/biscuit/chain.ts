@@ -9,7 +9,7 @@ import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type CheckView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
 import { type BlockRun, type VerifiedBefore, blockRun, verifySignatures, verifySignaturesAsync } from './signatures.js';
-import { cachedPrefix, countMiss, rememberPrefix } from '../signature-cache.js';
+import { cachedPrefix, countRunLookup, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import { type FirstPartyCheck, checksWeight } from '../first-party.js';
 import { readCheckBlock } from './checks.js';
@@ -231,6 +231,8 @@ interface Plan {
   roots: PublicKey[];
   /** The longest run of its first blocks verified before, when its root is still trusted. */
   ancestor: VerifiedBlocks | undefined;
+  /** `roots`' bytes now, before any signature is checked: what a root that verifies verified with, whatever its object holds later. */
+  rootBytes: Uint8Array[];
   verifiedBefore: VerifiedBefore | undefined;
   /** All its blocks, remembered once verified. */
   run: BlockRun;
@@ -251,7 +253,6 @@ function verifiedAncestor(envelope: EnvelopeView): { run: BlockRun; ancestor: Ve
     const shorter = blockRun(envelope, k);
     ancestor = cachedPrefix<VerifiedBlocks>(shorter.id, shorter.encoded);
   }
-  if (ancestor === undefined) countMiss();
   return { run, ancestor };
 }
 
@@ -268,10 +269,13 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
   const { run, ancestor: cached } = verifiedAncestor(envelope);
   const claimed = cached !== undefined ? undefined : claimedIssuer(envelope.blocks[0]!);
   const roots = rootKeysFor(trusted, cached !== undefined ? cached.chain.issuer : claimed!.issuer);
+  const rootBytes = roots.map((r) => Uint8Array.from(r.bytes));
   // By the bytes that verified it: a trusted key object changed in place since is another key.
-  const ancestorRoot = cached === undefined ? undefined : roots.find((r) => r.type === cached.rootType && equalBytes(r.bytes, cached.rootBytes));
+  const ancestorRoot = cached === undefined ? undefined : roots.find((r, i) => r.type === cached.rootType && equalBytes(rootBytes[i]!, cached.rootBytes));
   const ancestor = ancestorRoot === undefined ? undefined : cached;
-  return { envelope, roots, ancestor, verifiedBefore: ancestorRoot === undefined ? undefined : { blocks: cached!.blockKinds.length, root: ancestorRoot }, run, authority: claimed?.view };
+  // A run found but not lent (its root no longer trusted for the issuer) is a miss.
+  countRunLookup(ancestor !== undefined);
+  return { envelope, roots, ancestor, rootBytes, verifiedBefore: ancestorRoot === undefined ? undefined : { blocks: cached!.blockKinds.length, root: ancestorRoot }, run, authority: claimed?.view };
 }
 
 /**
@@ -281,7 +285,10 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
  */
 function verified(p: Plan, root: PublicKey, read: BiscuitChain & Continuation, ownBytes: boolean): BiscuitChain & { root: PublicKey } {
   const { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols } = read;
-  const record = { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols, root, rootType: root.type, rootBytes: Uint8Array.from(root.bytes) };
+  // Its bytes as they were when its signature was checked (or when the run lent was found): the caller may change its key object in place meanwhile.
+  const rootBytes = p.rootBytes[p.roots.indexOf(root)];
+  if (rootBytes === undefined) throw new TypeError('the root that verified is one of the plan\'s');
+  const record = { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols, root, rootType: root.type, rootBytes };
   return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, record, checksWeight(checks), ownBytes);
 }
 
