@@ -58,7 +58,7 @@ async function batch(fn: () => Promise<unknown>, iterations: number): Promise<nu
 
 /**
  * Times `authorize` of tokens never seen before, and of one token again and again (its
- * signatures then found in the library's signature cache), against `input.signatures`
+ * chain then found in the library's chain cache), against `input.signatures`
  * awaited WebCrypto Ed25519 verifies of a message of a token's size, in this page. Every
  * token must be allowed: the first one's result is returned for the caller to check.
  */
@@ -84,7 +84,7 @@ async function benchVerify(input: PageBenchInput): Promise<{ result: unknown; ro
   const subjects = [
     { name: baseline, fn: webCrypto },
     { name: `authorize, ${input.hops}-hop Biscuit (${input.signatures} signatures), a new token each call`, fn: runFresh },
-    { name: `authorize, the same ${input.hops}-hop Biscuit again (signature cache)`, fn: () => run(first) },
+    { name: `authorize, the same ${input.hops}-hop Biscuit again (chain cache)`, fn: () => run(first) },
   ];
   // The method of @agent-id/test-support/bench (warm-up, batches, median), with the batches
   // of the baseline and of each subject taken in turn, so that a busy machine slows all alike;
