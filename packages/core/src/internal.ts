@@ -18,7 +18,7 @@ export { decidePermits } from './capability.js';
 // bytesFromBase64url: lenient (whitespace, any trailing bits); only for text already found canonical (assertCanonicalBase64url).
 export { bytesFromBase64url, bytesToHex, hmacSha256, hmacSha256Key, PLATFORM, publicKeyFromSecret, sha256, sha256Parts, utf8Length, type DigestEncoding, type HmacKey } from '#platform';
 export { randomBytes, randomUUID } from './random.js';
-export { ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, p256RawVerifier, type RawVerifier } from './raw-verifier.js';
+export { ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, ed25519VerifyOnceAsync, p256RawVerifier, type RawVerifier } from './raw-verifier.js';
 export { isWellFormed, toWellFormed } from './unicode.js';
 export { auditEntryLine, auditHeaderLine } from './audit.js';
 export { signCheckpoint, type CheckpointLine } from './audit-checkpoint.js';

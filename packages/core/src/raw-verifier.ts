@@ -1,4 +1,4 @@
-import { PLATFORM, asyncVerifier, type PlatformJwk, publicKeyFromSecret, type SignatureAlgorithm, syncSigner, syncVerifier } from '#platform';
+import { PLATFORM, asyncVerifier, ed25519VerifyOnceWeb, type PlatformJwk, publicKeyFromSecret, type SignatureAlgorithm, syncSigner, syncVerifier } from '#platform';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { base64urlDecode, base64urlEncode } from './base64url.js';
@@ -69,6 +69,25 @@ export function ed25519RawVerifier(publicKey: Uint8Array): RawVerifier {
   const key = Uint8Array.from(publicKey); // a copy even of a Buffer (whose slice is a view)
   // node:crypto and @noble (cofactorless) refuse S >= L; so does every WebCrypto, checked here too.
   return rawVerifier({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(key) }, 'EdDSA', (s, m) => ed25519VerifyCofactorless(s, m, key), (s) => s.length === 64 && scalarBelowOrder(s, 32), key);
+}
+
+/**
+ * {@link ed25519RawVerifier}`(publicKey).verifyAsync(signature, message)` for a key used
+ * once (a Biscuit's next key, whose secret travels with the token): the same answers,
+ * without a verifier to build; with WebCrypto, one import and one verify. The bytes are
+ * read after the import, so none of them may change until the promise settles.
+ */
+export function ed25519VerifyOnceAsync(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  if (publicKey.length !== 32) throw new RangeError('an Ed25519 key is 32 bytes');
+  if (signature.length !== 64 || !scalarBelowOrder(signature, 32)) return Promise.resolve(false);
+  const once = ed25519VerifyOnceWeb(publicKey, signature, message, () => {
+    try {
+      return ed25519VerifyCofactorless(signature, message, publicKey);
+    } catch {
+      return false;
+    }
+  });
+  return once ?? ed25519RawVerifier(publicKey).verifyAsync(signature, message);
 }
 
 /**

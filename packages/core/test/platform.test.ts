@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as node from '../src/platform/node.js';
 import type { PlatformJwk, SignatureAlgorithm } from '../src/platform/types.js';
 import * as web from '../src/platform/web.js';
-import { ed25519RawSign, ed25519RawVerifier, p256RawVerifier } from '../src/internal.js';
+import { ed25519RawSign, ed25519RawVerifier, ed25519VerifyOnceAsync, p256RawVerifier } from '../src/internal.js';
 import { KeyPair, PublicKey } from '../src/index.js';
 
 // The web platform (WebCrypto, @noble) run under Node against the node:crypto one: the
@@ -229,7 +229,7 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
     expect(web.syncVerifier(pub, 'ES256K')).toBeNull();
   });
 
-  it('the portable (@noble) paths of PublicKey and the raw verifiers agree with the native ones', async () => {
+  it('the portable (@noble) paths of PublicKey and the raw verifiers (a key used once too) agree with the native ones', async () => {
     for (const type of ['Ed25519', 'P-256', 'secp256k1'] as const) {
       const kp = KeyPair.generate(type);
       const key = PublicKey.fromBytes(type, kp.publicKey.bytes);
@@ -244,6 +244,7 @@ describe('signatures: WebCrypto (web) and node:crypto (node) accept exactly the 
             const raw = ed25519RawVerifier(key.bytes);
             expect(raw.verify(signature, m)).toBe(want);
             expect(await raw.verifyAsync(signature, m)).toBe(want);
+            expect(await ed25519VerifyOnceAsync(key.bytes, signature, m)).toBe(want);
           }
           if (type === 'P-256') {
             const raw = p256RawVerifier(key.bytes, 'compact');

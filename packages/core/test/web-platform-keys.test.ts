@@ -9,7 +9,7 @@ import { expectCode } from '@agent-id/test-support';
 vi.mock('#platform', async () => await import('../src/platform/web.js'));
 
 const { KeyPair, PublicKey, VerificationKey, parseCompactJws, signCompactJws, verifyJwsSignatureAsync, verifySignature } = await import('../src/index.js');
-const { PLATFORM, ed25519PublicKeyFromSecretAsync, ed25519RawVerifier, sha256Hex, sha256PartsAsync } = await import('../src/internal.js');
+const { PLATFORM, ed25519PublicKeyFromSecretAsync, ed25519RawVerifier, ed25519VerifyOnceAsync, sha256Hex, sha256PartsAsync } = await import('../src/internal.js');
 const { base64urlDecode } = await import('../src/index.js');
 
 const flip = (data: Uint8Array, index: number, bit: number) => {
@@ -124,6 +124,64 @@ describe('core on the web platform', () => {
       { numRuns: 50 },
     );
     await expect(ed25519PublicKeyFromSecretAsync(new Uint8Array(31))).rejects.toThrow(RangeError);
+  });
+
+  it('ed25519VerifyOnceAsync answers as node:crypto for any key, signature and message, tampered or not, and as @noble where WebCrypto lacks Ed25519', async () => {
+    const kp = KeyPair.generate('Ed25519');
+    const nodeKey = (raw: Uint8Array) => ({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' as const });
+    const nodeCheck = (raw: Uint8Array, signature: Uint8Array, message: Uint8Array) => {
+      try {
+        return nodeVerify(null, message, nodeKey(raw), signature);
+      } catch {
+        return false;
+      }
+    };
+    const verdicts = { true: 0, false: 0 };
+    for (const lacking of [false, true]) {
+      const refuse = lacking ? vi.spyOn(globalThis.crypto.subtle, 'importKey').mockImplementation(() => Promise.reject(new DOMException('unsupported', 'NotSupportedError'))) : undefined;
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), fc.constantFrom('key', 'signature', 'message', 'none'), async (message, index, bit, what) => {
+            const signature = kp.sign(message);
+            const raw = what === 'key' ? flip(kp.publicKey.bytes, index, bit) : kp.publicKey.bytes;
+            const sig = what === 'signature' ? flip(signature, index, bit) : signature;
+            const msg = what === 'message' ? flip(message, index, bit) : message;
+            const got = await ed25519VerifyOnceAsync(raw, sig, msg);
+            expect(got).toBe(nodeCheck(raw, sig, msg));
+            verdicts[String(got) as 'true' | 'false']++;
+          }),
+          { numRuns: 150 },
+        );
+        // Where WebCrypto refused every key, @noble answered.
+        if (refuse) expect(refuse).toHaveBeenCalled();
+      } finally {
+        refuse?.mockRestore();
+      }
+    }
+    expect(verdicts.true).toBeGreaterThan(0);
+    expect(verdicts.false).toBeGreaterThan(0);
+    // S + L (the same signature, malleated) and a signature of another length are refused before WebCrypto.
+    const message = new TextEncoder().encode('once');
+    const signature = kp.sign(message);
+    const verify = vi.spyOn(globalThis.crypto.subtle, 'verify');
+    try {
+      expect(await ed25519VerifyOnceAsync(kp.publicKey.bytes, signature.subarray(0, 63), message)).toBe(false);
+      const s = signature.slice();
+      let carry = 0;
+      const L = [237, 211, 245, 92, 26, 99, 18, 88, 214, 156, 247, 162, 222, 249, 222, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16];
+      for (let i = 0; i < 32; i++) {
+        const sum = s[32 + i]! + L[i]! + carry;
+        s[32 + i] = sum & 0xff;
+        carry = sum >> 8;
+      }
+      expect(await ed25519VerifyOnceAsync(kp.publicKey.bytes, s, message)).toBe(false);
+      expect(verify).not.toHaveBeenCalled();
+      expect(await ed25519VerifyOnceAsync(kp.publicKey.bytes, signature, message)).toBe(true);
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+    expect(() => ed25519VerifyOnceAsync(new Uint8Array(31), signature, message)).toThrow(RangeError);
   });
 
   it("ed25519RawVerifier keeps its own copy of the key, even of a Buffer's bytes (whose slice is a view): the buffer reused later changes nothing", () => {

@@ -229,6 +229,24 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, raw?: U
   };
 }
 
+const ED25519_PARAMS = Object.freeze({ name: 'Ed25519' });
+const VERIFY_USAGE = ['verify'];
+
+/**
+ * One Ed25519 verification with a raw key used once: an import and a verify, no verifier
+ * kept. `fallBack()` answers when this runtime's WebCrypto refuses the key (it lacks the
+ * curve); a WebCrypto error while verifying is `false`. Null without WebCrypto. `message`
+ * is read when the key is imported, so it must not change until the promise settles.
+ */
+export function ed25519VerifyOnceWeb(raw: Uint8Array, signature: Uint8Array, message: Uint8Array, fallBack: () => boolean): Promise<boolean> | null {
+  const s = subtle();
+  if (!s) return null;
+  return s.importKey('raw', view(raw), ED25519_PARAMS, false, VERIFY_USAGE).then(
+    (k) => s.verify(ED25519_PARAMS, k, view(signature), view(message)).catch(refused),
+    fallBack,
+  );
+}
+
 /** A WebCrypto signer (EdDSA, ES256) for a private JWK; resolves `undefined` when WebCrypto lacks the curve. */
 export function asyncSigner(jwk: PlatformJwk & { d: string }, alg: 'EdDSA' | 'ES256'): AsyncSign | null {
   const params = webParams(alg);

@@ -283,12 +283,12 @@ function plan(envelope: EnvelopeView, trusted: readonly TrustedRootKey[], limits
  * for the tokens that extend it (`ownBytes`: with the blocks' bytes as they are, the
  * caller's own, else a copy). What it returns is that remembered record, deeply frozen.
  */
-function verified(p: Plan, root: PublicKey, read: BiscuitChain & Continuation, ownBytes: boolean): BiscuitChain & { root: PublicKey } {
-  const { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols } = read;
+function verified(p: Plan, root: PublicKey, read: BiscuitChain & { continuation: Continuation }, ownBytes: boolean): BiscuitChain & { root: PublicKey } {
+  const { chain, revocationIds, blockRevocationIds, blockKinds, checks, continuation } = read;
   // Its bytes as they were when its signature was checked (or when the run lent was found): the caller may change its key object in place meanwhile.
   const rootBytes = p.rootBytes[p.roots.indexOf(root)];
   if (rootBytes === undefined) throw new TypeError('the root that verified is one of the plan\'s');
-  const record = { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols, root, rootType: root.type, rootBytes };
+  const record = { chain, revocationIds, blockRevocationIds, blockKinds, checks, continuation, root, rootType: root.type, rootBytes };
   return rememberPrefix<VerifiedBlocks>(p.run.id, p.run.encoded, record, checksWeight(checks), ownBytes);
 }
 
@@ -327,7 +327,7 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
   signatures.catch(() => undefined);
   const ids = revocationIdsAsync(issuerMessages);
   // Read while the signatures verify; a signature's refusal still comes first, as in verifyEnvelope.
-  let read: (BiscuitChain & Continuation) | undefined;
+  let read: (BiscuitChain & { continuation: Continuation }) | undefined;
   let unreadable: unknown;
   try {
     read = readChainFrom(envelope.blocks, limits, true, p.ancestor, p.authority, await ids);
@@ -342,7 +342,8 @@ export async function verifyEnvelopeAsync(envelope: EnvelopeView, trusted: reado
 /**
  * What reading a first-party block after a run of blocks needs of them: the authority
  * block's facts, and the symbol table the run leaves (the authority's, extended by each
- * first-party block's).
+ * first-party block's). Never handed to a caller: frozen itself, and not walked when the
+ * record holding it is deeply frozen (its facts are many small objects).
  */
 interface Continuation {
   authorityFacts: readonly FactView[];
@@ -350,7 +351,7 @@ interface Continuation {
 }
 
 /** What the signatures and strict reading of a run of a token's first blocks established (the proof aside), and how to read on. */
-type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & Continuation & { root: PublicKey; rootType: PublicKey['type']; rootBytes: Uint8Array };
+type VerifiedBlocks = Omit<BiscuitChain, 'unattributed'> & { continuation: Continuation; root: PublicKey; rootType: PublicKey['type']; rootBytes: Uint8Array };
 
 /**
  * Reads the chain from `blocks`; with `verified`, the strict reading of a run of its first
@@ -366,7 +367,7 @@ function readChainFrom(
   verified?: VerifiedBlocks,
   authorityView?: BlockView,
   ids?: ReadonlyArray<string | undefined>,
-): BiscuitChain & Continuation {
+): BiscuitChain & { continuation: Continuation } {
   assertBlockCount(blocks.length, limits);
   let start: number;
   let chain: ChainRecord;
@@ -388,8 +389,7 @@ function readChainFrom(
     for (let b = start; b < blocks.length; b++) blockRevocationIds.push(blockRevocationId(blocks[b]!));
     blockKinds = [...verified.blockKinds];
     checks = [...verified.checks];
-    authorityFacts = verified.authorityFacts;
-    symbols = verified.symbols;
+    ({ authorityFacts, symbols } = verified.continuation);
   } else {
     start = 1;
     blockRevocationIds = blocks.map(blockRevocationId);
@@ -459,8 +459,8 @@ function readChainFrom(
       blockKinds.push('hop');
     } catch (error) {
       if (strict) throw error;
-      return { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols, unattributed: { index: b, reason: error instanceof Error ? error.message : 'unreadable' } };
+      return { chain, revocationIds, blockRevocationIds, blockKinds, checks, continuation: Object.freeze({ authorityFacts, symbols }), unattributed: { index: b, reason: error instanceof Error ? error.message : 'unreadable' } };
     }
   }
-  return { chain, revocationIds, blockRevocationIds, blockKinds, checks, authorityFacts, symbols };
+  return { chain, revocationIds, blockRevocationIds, blockKinds, checks, continuation: Object.freeze({ authorityFacts, symbols }) };
 }

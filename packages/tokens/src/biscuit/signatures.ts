@@ -1,5 +1,18 @@
 import { InvalidSignatureError, MalformedInputError, type PublicKey, UnsupportedAlgorithmError, base64urlEncode } from '@agent-id/core';
-import { BoundedMap, type RawVerifier, concatBytes, ed25519PublicKeyFromSecretAsync, ed25519RawSign, ed25519RawVerifier, equalBytes, p256RawVerifier, publicKeyFromSecret, randomBytes, utf8ToBytes } from '@agent-id/core/internal';
+import {
+  BoundedMap,
+  type RawVerifier,
+  concatBytes,
+  ed25519PublicKeyFromSecretAsync,
+  ed25519RawSign,
+  ed25519RawVerifier,
+  ed25519VerifyOnceAsync,
+  equalBytes,
+  p256RawVerifier,
+  publicKeyFromSecret,
+  randomBytes,
+  utf8ToBytes,
+} from '@agent-id/core/internal';
 import { assertRootKey } from './keys.js';
 import type { EnvelopeView, KeyView, SignedBlockView } from './proto/envelope.js';
 
@@ -32,9 +45,17 @@ function le32(value: number): Uint8Array {
   new DataView(out.buffer).setUint32(0, value >>> 0, true);
   return out;
 }
-// Versions and algorithms are 0 or 1: their encodings are made once (and only ever read).
-const LE32_SMALL = [le32(0), le32(1)];
-const le32Of = (value: number) => LE32_SMALL[value] ?? le32(value);
+// Versions and algorithms are 0 or 1: what encodes them is made once for those (and only
+// ever read). A version 1 payload's labels and the values between them come as one part, so
+// a payload is joined from fewer.
+const smallOr = (build: (value: number) => Uint8Array) => {
+  const made = [build(0), build(1)];
+  return (value: number) => made[value] ?? build(value);
+};
+const le32Of = smallOr(le32);
+const blockHead = smallOr((version) => concatBytes(BLOCK_VERSION, le32(version), PAYLOAD));
+const externalHead = smallOr((version) => concatBytes(EXTERNAL_VERSION, le32(version), PAYLOAD));
+const nextKeyHead = smallOr((algorithm) => concatBytes(ALGORITHM, le32(algorithm), NEXT_KEY));
 
 const hexOf = (y: bigint) => Uint8Array.from((y.toString(16).padStart(64, '0').match(/../g) ?? []).map((h) => Number.parseInt(h, 16)));
 const keyId = (view: KeyView) => `${view.algorithm}:${base64urlEncode(view.key)}`;
@@ -45,7 +66,7 @@ export function blockPayloadParts(block: SignedBlockView, previous: SignedBlockV
   if (version === 0) {
     return block.externalSignature ? [block.block, block.externalSignature, le32Of(nextKey.algorithm), nextKey.key] : [block.block, le32Of(nextKey.algorithm), nextKey.key];
   }
-  const parts = [BLOCK_VERSION, le32Of(version), PAYLOAD, block.block, ALGORITHM, le32Of(nextKey.algorithm), NEXT_KEY, nextKey.key];
+  const parts = [blockHead(version), block.block, nextKeyHead(nextKey.algorithm), nextKey.key];
   if (previous) parts.push(PREVIOUS_SIGNATURE, previous.signature);
   if (block.externalSignature) parts.push(EXTERNAL_SIGNATURE, block.externalSignature);
   return parts;
@@ -58,7 +79,7 @@ export function blockPayload(block: SignedBlockView, previous: SignedBlockView |
 
 /** The parts of what a third-party block's external signature covers: its version, its Datalog and the previous block's signature. */
 export function externalPayloadParts(block: SignedBlockView, previous: SignedBlockView): Uint8Array[] {
-  return [EXTERNAL_VERSION, le32Of(block.version), PAYLOAD, block.block, PREVIOUS_SIGNATURE, previous.signature];
+  return [externalHead(block.version), block.block, PREVIOUS_SIGNATURE, previous.signature];
 }
 
 /** What a third-party block's external signature covers (see {@link externalPayloadParts}). */
@@ -151,22 +172,28 @@ function verifies(view: KeyView, what: string, signature: Uint8Array, payload: U
  * another promise costs a promise and ticks, per signature.
  */
 function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, payload: Uint8Array, ephemeral: boolean): Promise<boolean> {
-  // A next key is not kept off Node: WebCrypto imports one in about 4 µs, while a kept one
-  // holds a CryptoKey the collector traces, for a key that verifies one block of one chain
-  // (a token presented again finds its blocks remembered, not its keys). A verifier
-  // meeting new tokens would keep five a token and forget five once full.
   signatureRuns.signatures++;
+  // A next key is not kept off Node: it verifies one block of one chain (a token presented
+  // again finds its blocks remembered, not its keys), and a kept one is a CryptoKey the
+  // collector traces; WebCrypto imports one in about 4 µs. A key keyObject would refuse
+  // goes through it, for the same refusal.
+  if (ephemeral && view.algorithm === ED25519 && view.key.length === 32 && !isSmallOrderEncoding(view.key)) {
+    return refusedEd25519(signature) ? Promise.resolve(false) : ed25519VerifyOnceAsync(view.key, signature, payload);
+  }
   return verifiesNowAsync(keyObject(view, what, keyId(view), !ephemeral), view.algorithm, signature, payload);
 }
 
+/** An Ed25519 signature refused before any verification: not 64 bytes, or R of small order (see `SMALL_ORDER_Y`). */
+const refusedEd25519 = (signature: Uint8Array) => signature.length !== 64 || isSmallOrderEncoding(signature, 0);
+
 // Biscuit's P-256 signatures are DER (OpenSSL refuses non-canonical DER, like RustCrypto).
 function verifiesNow(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): boolean {
-  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature, 0))) return false;
+  if (algorithm === ED25519 && refusedEd25519(signature)) return false;
   return key.verify(signature, payload);
 }
 
 function verifiesNowAsync(key: RawVerifier, algorithm: number, signature: Uint8Array, payload: Uint8Array): Promise<boolean> {
-  if (algorithm === ED25519 && (signature.length !== 64 || isSmallOrderEncoding(signature, 0))) return Promise.resolve(false);
+  if (algorithm === ED25519 && refusedEd25519(signature)) return Promise.resolve(false);
   return key.verifyAsync(signature, payload);
 }
 
