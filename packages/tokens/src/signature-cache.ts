@@ -79,7 +79,7 @@ function chainKey(trust: string, token: string): string {
 // on its first verification, when nothing is found).
 const MAX_PREFIXES = 2_000;
 const MAX_PREFIX_BYTES = 16 * 1024 * 1024;
-const prefixes = new WeightedMap<string, { encoded: Uint8Array; value: unknown }>(MAX_PREFIXES, MAX_PREFIX_BYTES, MAX_PREFIX_BYTES / 64);
+const prefixes = new WeightedMap<string, { encoded: Uint8Array; value: unknown; weight: number }>(MAX_PREFIXES, MAX_PREFIX_BYTES, MAX_PREFIX_BYTES / 64);
 
 /**
  * @internal Whether `signature` over `message` verifies under the key named `key` (its
@@ -147,6 +147,11 @@ export function cachedPrefix<T extends object>(id: string, encoded: Uint8Array):
   if (maxEntries === 0) return undefined;
   const held = prefixes.get(id);
   if (held === undefined || !equalBytes(held.encoded, encoded)) return undefined;
+  // Found, it is kept as the newest: the tokens of one parent's sub-agents find its run
+  // however many other tokens came since (a run is only ever remembered by verifying its
+  // own token, not one extending it).
+  prefixes.delete(id);
+  prefixes.set(id, held, held.weight);
   return held.value as T;
 }
 
@@ -161,7 +166,8 @@ export function rememberPrefix<T extends object>(id: string, encoded: Uint8Array
   const frozen = deepFreeze(value);
   if (maxEntries !== 0 && !prefixes.has(id)) {
     const kept = own ? encoded : Uint8Array.from(encoded);
-    prefixes.set(id, { encoded: kept, value: frozen }, Math.max(kept.length, kept.buffer.byteLength) + id.length + retained);
+    const weight = Math.max(kept.length, kept.buffer.byteLength) + id.length + retained;
+    prefixes.set(id, { encoded: kept, value: frozen, weight }, weight);
   }
   return frozen;
 }

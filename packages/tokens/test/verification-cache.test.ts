@@ -289,6 +289,23 @@ describe('what the signature cache keeps of a message', () => {
     configureSignatureCache();
   });
 
+  it('a run that is found stays, however many runs are remembered after it; one never found again is forgotten', () => {
+    configureSignatureCache();
+    const run = (i: number) => Uint8Array.from({ length: 64 }, (_, j) => (i * 7 + j) & 0xff);
+    const parent = { chain: 'parent' };
+    const idle = { chain: 'idle' };
+    rememberPrefix('parent', run(0), parent);
+    rememberPrefix('idle', run(1), idle);
+    // Its sub-agents' tokens, one in a hundred of the runs remembered since.
+    for (let i = 2; i < 5_000; i++) {
+      rememberPrefix(`other-${i}`, run(i), { chain: i });
+      if (i % 100 === 0) expect(cachedPrefix('parent', run(0))).toBe(parent);
+    }
+    expect(cachedPrefix('parent', run(0))).toBe(parent);
+    expect(cachedPrefix('idle', run(1))).toBeUndefined();
+    expect(signatureCacheStats().runs).toBeLessThan(5_000);
+  });
+
   it('a verified run of blocks is lent only to the same bytes: a run named alike but differing anywhere is not, and a copy is kept', () => {
     configureSignatureCache();
     const run = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
