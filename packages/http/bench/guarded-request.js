@@ -63,7 +63,12 @@ const keyObject = createPublicKey({ key: holder.keyPair.publicKey.toJwk(), forma
 // First-seen 5-hop tokens, each a new last hop below one 4-hop parent verified before.
 const parent4 = await chainTo(4);
 const resolver = createDidResolver();
-const fiveHops = async (n) => Promise.all(Array.from({ length: n }, () => attenuate(parent4, { to: agents[5].did, signer: agents[4].keyPair, trustedRoots: rootKey.publicKey })));
+// Each narrowed to its own expiry: a hop of its own, whose delegator's signature no other
+// token carries (the same hop twice would be signed twice alike, Ed25519 being deterministic).
+const parentExpiry = Math.floor(Date.now() / 1000) + 3600;
+let children = 0;
+const fiveHops = async (n) =>
+  Promise.all(Array.from({ length: n }, () => attenuate(parent4, { to: agents[5].did, signer: agents[4].keyPair, trustedRoots: rootKey.publicKey, narrowing: { expiresAt: parentExpiry - 10 - (children++ % 3000) } })));
 const { authorize } = await import('@agent-id/tokens');
 const req5 = { resource: 'api:/orders/1', action: 'read', audience: RESOURCE };
 await authorize(parent4, { request: req5, presenter: agents[4].did, trustedRoots: rootKey.publicKey });
