@@ -184,6 +184,38 @@ describe('core on the web platform', () => {
     expect(() => ed25519VerifyOnceAsync(new Uint8Array(31), signature, message)).toThrow(RangeError);
   });
 
+  it('ed25519VerifyOnceAsync where WebCrypto refuses a raw key but not its JWK, or throws while verifying: as ed25519RawVerifier', async () => {
+    const kp = KeyPair.generate('Ed25519');
+    const message = new TextEncoder().encode('once');
+    const signature = kp.sign(message);
+    const subtle = globalThis.crypto.subtle;
+    const importKey = subtle.importKey.bind(subtle) as (...args: unknown[]) => Promise<unknown>;
+    const rawRefused = vi.spyOn(subtle, 'importKey').mockImplementation(((format: string, ...rest: unknown[]) =>
+      format === 'raw' ? Promise.reject(new DOMException('unsupported', 'NotSupportedError')) : importKey(format, ...rest)) as never);
+    const verify = vi.spyOn(subtle, 'verify');
+    try {
+      for (const [sig, want] of [[signature, true], [flip(signature, 3, 1), false]] as const) {
+        expect(await ed25519VerifyOnceAsync(kp.publicKey.bytes, sig, message)).toBe(want);
+        expect(await ed25519RawVerifier(kp.publicKey.bytes).verifyAsync(sig, message)).toBe(want);
+      }
+      // WebCrypto verified, through the JWK.
+      expect(verify).toHaveBeenCalledTimes(4);
+      expect(rawRefused.mock.calls.filter(([format]) => format === 'jwk')).toHaveLength(4);
+    } finally {
+      rawRefused.mockRestore();
+      verify.mockRestore();
+    }
+    const throwing = vi.spyOn(subtle, 'verify').mockImplementation((() => {
+      throw new TypeError('a WebCrypto that throws');
+    }) as never);
+    try {
+      expect(await ed25519VerifyOnceAsync(kp.publicKey.bytes, signature, message)).toBe(false);
+      expect(await ed25519RawVerifier(kp.publicKey.bytes).verifyAsync(signature, message)).toBe(false);
+    } finally {
+      throwing.mockRestore();
+    }
+  });
+
   it("ed25519RawVerifier keeps its own copy of the key, even of a Buffer's bytes (whose slice is a view): the buffer reused later changes nothing", () => {
     const honest = KeyPair.generate('Ed25519');
     const other = KeyPair.generate('Ed25519');

@@ -234,17 +234,23 @@ const VERIFY_USAGE = ['verify'];
 
 /**
  * One Ed25519 verification with a raw key used once: an import and a verify, no verifier
- * kept. `fallBack()` answers when this runtime's WebCrypto refuses the key (it lacks the
- * curve); a WebCrypto error while verifying is `false`. Null without WebCrypto. `message`
- * is read when the key is imported, so it must not change until the promise settles.
+ * kept. As {@link asyncVerifier}: a raw key this runtime refuses is imported as a JWK, and
+ * `fallBack()` answers when it refuses that too (it lacks the curve); a WebCrypto error
+ * while verifying is `false`. Null without WebCrypto. The bytes are read again once the
+ * import settles, so none of them may change until the promise settles.
  */
 export function ed25519VerifyOnceWeb(raw: Uint8Array, signature: Uint8Array, message: Uint8Array, fallBack: () => boolean): Promise<boolean> | null {
   const s = subtle();
   if (!s) return null;
-  return s.importKey('raw', view(raw), ED25519_PARAMS, false, VERIFY_USAGE).then(
-    (k) => s.verify(ED25519_PARAMS, k, view(signature), view(message)).catch(refused),
-    fallBack,
-  );
+  const verifyWith = (k: WebCryptoKey): Promise<boolean> | boolean => {
+    try {
+      return s.verify(ED25519_PARAMS, k, view(signature), view(message)).catch(refused);
+    } catch {
+      return false;
+    }
+  };
+  const fromJwk = () => s.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: base64urlFromBytes(raw), ext: true }, ED25519_PARAMS, false, VERIFY_USAGE).then(verifyWith, fallBack);
+  return s.importKey('raw', view(raw), ED25519_PARAMS, false, VERIFY_USAGE).then(verifyWith, fromJwk);
 }
 
 /** A WebCrypto signer (EdDSA, ES256) for a private JWK; resolves `undefined` when WebCrypto lacks the curve. */
