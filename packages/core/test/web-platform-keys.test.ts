@@ -200,7 +200,7 @@ describe('core on the web platform', () => {
       }
       // WebCrypto verified, through the JWK.
       expect(verify).toHaveBeenCalledTimes(4);
-      expect(rawRefused.mock.calls.filter(([format]) => format === 'jwk')).toHaveLength(4);
+      expect(rawRefused.mock.calls.filter(([format]) => (format as string) === 'jwk')).toHaveLength(4);
     } finally {
       rawRefused.mockRestore();
       verify.mockRestore();
