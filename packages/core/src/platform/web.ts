@@ -189,6 +189,23 @@ function rawPublicKey(jwk: PlatformJwk): Uint8Array<ArrayBuffer> | undefined {
 /** A WebCrypto error while verifying: the signature does not verify. */
 const refused = () => false;
 
+/** Whether `signature` over `message` verifies under `k`; a WebCrypto error, thrown or rejected, is `false`. */
+function verifyUnder(s: Subtle, verifyParams: object, k: WebCryptoKey, signature: Uint8Array, message: Uint8Array): Promise<boolean> | boolean {
+  try {
+    return s.verify(verifyParams, k, view(signature), view(message)).catch(refused);
+  } catch {
+    return false;
+  }
+}
+
+const VERIFY_USAGE = ['verify'];
+
+/** A public key imported to verify with: its raw form when the caller has one, else (or when the runtime refuses that) its JWK. */
+function importToVerify(s: Subtle, importParams: object, jwk: () => PlatformJwk, raw: Uint8Array<ArrayBuffer> | undefined): Promise<WebCryptoKey> {
+  const fromJwk = () => s.importKey('jwk', { ...jwk(), ext: true } as object, importParams, false, VERIFY_USAGE);
+  return raw === undefined ? fromJwk() : s.importKey('raw', raw, importParams, false, VERIFY_USAGE).catch(fromJwk);
+}
+
 /**
  * A WebCrypto verifier for a public JWK: the key is imported on first use. Resolves
  * `undefined` when this runtime's WebCrypto lacks the algorithm (import refused), so the
@@ -205,9 +222,7 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, raw?: U
   let known: WebCryptoKey | null | undefined;
   let importing: Promise<WebCryptoKey | null> | undefined;
   const importKey = () => {
-    const fromJwk = () => s.importKey('jwk', { ...jwk, ext: true } as object, params.importParams, false, ['verify']);
-    const bytes = raw ?? rawPublicKey(jwk);
-    importing ??= (bytes === undefined ? fromJwk() : s.importKey('raw', bytes, params.importParams, false, ['verify']).catch(fromJwk)).then(
+    importing ??= importToVerify(s, params.importParams, () => jwk, raw ?? rawPublicKey(jwk)).then(
       (k) => (known = k),
       () => (known = null),
     );
@@ -217,11 +232,7 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, raw?: U
     if (k === null) return undefined;
     const raw = alg === 'ES256-DER' ? derToRaw(signature) : signature;
     if (!raw) return false;
-    try {
-      return s.verify(params.verifyParams, k, view(raw), view(message)).catch(refused);
-    } catch {
-      return false;
-    }
+    return verifyUnder(s, params.verifyParams, k, raw, message);
   };
   return (signature, message) => {
     if (known !== undefined) return Promise.resolve(verifyWith(known, signature, message));
@@ -230,7 +241,6 @@ export function asyncVerifier(jwk: PlatformJwk, alg: SignatureAlgorithm, raw?: U
 }
 
 const ED25519_PARAMS = Object.freeze({ name: 'Ed25519' });
-const VERIFY_USAGE = ['verify'];
 
 /**
  * One Ed25519 verification with a raw key used once: an import and a verify, no verifier
@@ -242,15 +252,8 @@ const VERIFY_USAGE = ['verify'];
 export function ed25519VerifyOnceWeb(raw: Uint8Array, signature: Uint8Array, message: Uint8Array, fallBack: () => boolean): Promise<boolean> | null {
   const s = subtle();
   if (!s) return null;
-  const verifyWith = (k: WebCryptoKey): Promise<boolean> | boolean => {
-    try {
-      return s.verify(ED25519_PARAMS, k, view(signature), view(message)).catch(refused);
-    } catch {
-      return false;
-    }
-  };
-  const fromJwk = () => s.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: base64urlFromBytes(raw), ext: true }, ED25519_PARAMS, false, VERIFY_USAGE).then(verifyWith, fallBack);
-  return s.importKey('raw', view(raw), ED25519_PARAMS, false, VERIFY_USAGE).then(verifyWith, fromJwk);
+  const jwk = () => ({ kty: 'OKP', crv: 'Ed25519', x: base64urlFromBytes(raw) });
+  return importToVerify(s, ED25519_PARAMS, jwk, view(raw)).then((k) => verifyUnder(s, ED25519_PARAMS, k, signature, message), fallBack);
 }
 
 /** A WebCrypto signer (EdDSA, ES256) for a private JWK; resolves `undefined` when WebCrypto lacks the curve. */

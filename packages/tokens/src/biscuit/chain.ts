@@ -8,7 +8,7 @@ import { AUTHORITY_FACTS, AUTHORITY_VERSION, HOP_FACTS, HOP_VERSION, isHopCheck,
 import { algorithmOf, assertRootKey, wasmPublicKey } from './keys.js';
 import { type BlockView, type CheckView, type FactView, type TermValue, readBlock } from './proto/block.js';
 import { type EnvelopeView, type SignedBlockView, readEnvelope, readSerialized } from './proto/envelope.js';
-import { type BlockRun, type VerifiedBefore, blockRun, verifySignatures, verifySignaturesAsync } from './signatures.js';
+import { type BlockRun, type VerifiedBefore, blockRuns, verifySignatures, verifySignaturesAsync } from './signatures.js';
 import { cachedPrefix, countRunLookup, rememberPrefix } from '../signature-cache.js';
 import { type TrustedRootKey, rootKeysFor } from '../roots.js';
 import { type FirstPartyCheck, checksWeight } from '../first-party.js';
@@ -247,10 +247,11 @@ interface Plan {
  */
 function verifiedAncestor(envelope: EnvelopeView): { run: BlockRun; ancestor: VerifiedBlocks | undefined } {
   const count = envelope.blocks.length;
-  const run = blockRun(envelope, count);
+  const runOf = blockRuns(envelope);
+  const run = runOf(count);
   let ancestor = cachedPrefix<VerifiedBlocks>(run.id, run.encoded);
   for (let k = count - 1; ancestor === undefined && k >= 1; k--) {
-    const shorter = blockRun(envelope, k);
+    const shorter = runOf(k);
     ancestor = cachedPrefix<VerifiedBlocks>(shorter.id, shorter.encoded);
   }
   return { run, ancestor };

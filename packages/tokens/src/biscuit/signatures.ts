@@ -130,9 +130,9 @@ const keyObjects = new BoundedMap<string, RawVerifier>(MAX_CACHED_KEYS);
  * and give it a new revocation id). The full subgroup check of `@agent-id/core` costs
  * about eight verifications, so ephemeral next keys (whose secret every holder of an
  * attenuable token has anyway) get only this one; root and delegator keys pass the full
- * check through their callers. Kept for the next token unless `keep` is false.
+ * check through their callers. Kept for the next token.
  */
-function keyObject(view: KeyView, what: string, id: string, keep = true): RawVerifier {
+function keyObject(view: KeyView, what: string, id: string): RawVerifier {
   const cached = keyObjects.get(id);
   if (cached) return cached;
   let key: RawVerifier;
@@ -152,7 +152,7 @@ function keyObject(view: KeyView, what: string, id: string, keep = true): RawVer
     if (cause instanceof UnsupportedAlgorithmError) throw cause;
     throw new MalformedInputError(`biscuit: ${what} is not a valid public key`, { check: 'public_key', cause });
   }
-  if (keep) keyObjects.set(id, key);
+  keyObjects.set(id, key);
   return key;
 }
 
@@ -176,11 +176,11 @@ function verifiesAsync(view: KeyView, what: string, signature: Uint8Array, paylo
   // A next key is not kept off Node: it verifies one block of one chain (a token presented
   // again finds its blocks remembered, not its keys), and a kept one is a CryptoKey the
   // collector traces; WebCrypto imports one in about 4 µs. A key keyObject would refuse
-  // goes through it, for the same refusal.
+  // goes through it, for the same refusal (next keys are Ed25519: `assertProfile`).
   if (ephemeral && view.algorithm === ED25519 && view.key.length === 32 && !isSmallOrderEncoding(view.key)) {
     return refusedEd25519(signature) ? Promise.resolve(false) : ed25519VerifyOnceAsync(view.key, signature, payload);
   }
-  return verifiesNowAsync(keyObject(view, what, keyId(view), !ephemeral), view.algorithm, signature, payload);
+  return verifiesNowAsync(keyObject(view, what, keyId(view)), view.algorithm, signature, payload);
 }
 
 /** An Ed25519 signature refused before any verification: not 64 bytes, or R of small order (see `SMALL_ORDER_Y`). */
@@ -346,7 +346,7 @@ function assertVerifiable(envelope: EnvelopeView, roots: readonly PublicKey[]): 
  */
 export const signatureRuns = { count: 0, signatures: 0 };
 
-/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see {@link blockRun}). */
+/** Signatures already verified: the first `blocks` blocks are, byte for byte, blocks whose signatures verified under `root` (see {@link blockRuns}). */
 export interface VerifiedBefore {
   blocks: number;
   root: PublicKey;
@@ -524,16 +524,20 @@ export interface BlockRun {
 }
 
 /**
- * The first `count` blocks of a read token (their fields as encoded, in order, the proof
- * excluded), 1 ≤ `count` ≤ its block count. Two runs of equal bytes are the same blocks,
- * which read the same, so what was verified of one holds for the other.
+ * The runs of a read token's first blocks (their fields as encoded, in order, the proof
+ * excluded): `count` blocks for 1 ≤ `count` ≤ its block count, the blocks laid end to end
+ * once for all of them. Two runs of equal bytes are the same blocks, which read the same,
+ * so what was verified of one holds for the other.
  */
-export function blockRun(envelope: EnvelopeView, count: number): BlockRun {
+export function blockRuns(envelope: EnvelopeView): (count: number) => BlockRun {
   const fields = envelope.encodedBlocks;
   const { blocks } = envelope;
-  if (fields === undefined || fields.length !== blocks.length) throw new TypeError('blockRun takes an envelope as read');
-  if (!Number.isInteger(count) || count < 1 || count > blocks.length) throw new TypeError(`a run of 1 to ${blocks.length} blocks, not ${count}`);
-  let length = 0;
-  for (let i = 0; i < count; i++) length += fields[i]!.length;
-  return { id: base64urlEncode(blocks[count - 1]!.signature), encoded: encodedRun(fields).subarray(0, length) };
+  if (fields === undefined || fields.length !== blocks.length) throw new TypeError('blockRuns takes an envelope as read');
+  const encoded = encodedRun(fields);
+  return (count) => {
+    if (!Number.isInteger(count) || count < 1 || count > blocks.length) throw new TypeError(`a run of 1 to ${blocks.length} blocks, not ${count}`);
+    let length = 0;
+    for (let i = 0; i < count; i++) length += fields[i]!.length;
+    return { id: base64urlEncode(blocks[count - 1]!.signature), encoded: encoded.subarray(0, length) };
+  };
 }
